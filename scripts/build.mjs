@@ -1,0 +1,94 @@
+// Builds the extension with esbuild into dist/chrome and dist/firefox, each loadable
+// unpacked. One source tree; the per-browser manifest patch (scripts/browser/*.json)
+// and the per-browser platform module (src/platform/<browser>.ts, equal exports) are
+// the only differences.
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { drawIcon } from './icon.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const browsers = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const targets = browsers.length ? browsers : ['chrome', 'firefox'];
+const watchFree = !process.argv.includes('--dev');
+
+/** Deep merge for manifest patches: objects merge, arrays and scalars replace. */
+function merge(base, patch) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === '//') continue;
+    out[key] = value && typeof value === 'object' && !Array.isArray(value) && base[key] && typeof base[key] === 'object'
+      ? merge(base[key], value)
+      : value;
+  }
+  return out;
+}
+
+// Entry points per extension context: [source, output path inside dist/<browser>].
+const entries = [
+  ['src/background/index.ts', 'background/background.js'],
+  ['src/content/index.ts', 'content/content.js'],
+  ['src/offscreen/index.ts', 'offscreen/offscreen.js'],
+  ['src/popup/index.tsx', 'popup/popup.js'],
+  ['src/options/index.tsx', 'options/options.js'],
+];
+const staticFiles = [
+  ['src/offscreen/offscreen.html', 'offscreen/offscreen.html'],
+  ['src/popup/popup.html', 'popup/popup.html'],
+  ['src/options/options.html', 'options/options.html'],
+  ['src/ui/theme.css', 'ui/theme.css'],
+];
+// Runtime files the engine loads with runtime.getURL — never from a CDN.
+const vendorFiles = [
+  ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', 'vendor/tfjs/tfjs-backend-wasm.wasm'],
+  ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'vendor/tfjs/tfjs-backend-wasm-simd.wasm'],
+  ['node_modules/@mediapipe/tasks-vision/wasm', 'vendor/mediapipe'],
+];
+
+const baseManifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
+
+for (const browser of targets) {
+  const out = join(root, 'dist', browser);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+
+  await build({
+    entryPoints: Object.fromEntries(entries.map(([src, dst]) => [dst.replace(/\.js$/, ''), join(root, src)])),
+    outdir: out,
+    bundle: true,
+    format: 'esm',
+    target: ['chrome120', 'firefox128'],
+    sourcemap: watchFree ? false : 'inline',
+    minify: false,
+    legalComments: 'none',
+    jsx: 'automatic',
+    jsxImportSource: 'preact',
+    alias: { '#platform': join(root, 'src/platform', `${browser}.ts`) },
+    define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser) },
+    logLevel: 'warning',
+  });
+
+  for (const [src, dst] of [...staticFiles, ...vendorFiles]) {
+    const from = join(root, src);
+    if (!existsSync(from)) throw new Error(`build: missing ${src}${src.startsWith('node_modules') ? ' (run npm ci)' : ''}`);
+    mkdirSync(dirname(join(out, dst)), { recursive: true });
+    cpSync(from, join(out, dst), { recursive: true });
+  }
+  const landmarker = join(root, 'models', 'face_landmarker.task');
+  if (existsSync(landmarker)) {
+    mkdirSync(join(out, 'models'), { recursive: true });
+    cpSync(landmarker, join(out, 'models', 'face_landmarker.task'));
+  } else {
+    console.warn('build: models/face_landmarker.task is missing — run `npm run models` (mouth tracking will report it).');
+  }
+
+  mkdirSync(join(out, 'icons'), { recursive: true });
+  for (const size of [16, 32, 48, 128]) writeFileSync(join(out, 'icons', `${size}.png`), drawIcon(size));
+
+  const patch = JSON.parse(readFileSync(join(root, 'scripts', 'browser', `${browser}.json`), 'utf8'));
+  const manifest = merge(baseManifest, patch);
+  manifest.version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  console.log(`built dist/${browser}`);
+}
