@@ -1,0 +1,202 @@
+// Presentation time → SyncNet's 25-fps grid → 5-frame / 20-MFCC-row windows.
+//
+// SyncNet only ever sees 25-fps video: syncnet_python's run_pipeline.py converts every
+// input with `ffmpeg -r 25` before anything else, and SyncNetInstance.evaluate pairs
+// video frames [i, i+5) with MFCC rows [4i, 4i+20) (MFCC at 100 rows/s, 4 rows per
+// 40 ms frame). In the browser we get frames at whatever rate the page plays
+// (23.976, 29.97, 60 fps, variable), each with a presentation time, so this module
+// rebuilds that 25-fps grid from presentation times, never from frame counts.
+//
+// Resampling rule (how a grid slot picks its source frame). Two well-defined rules:
+//  - 'fps-filter' reproduces ffmpeg's fps filter (libavfilter/vf_fps.c, round=near):
+//    every input frame gets the output slot round(25·t) (halves away from zero), and
+//    slot n shows the LAST input frame whose rounded slot is ≤ n; empty slots repeat
+//    the previous frame, frames superseded inside one slot are dropped. Equivalently
+//    slot n shows the last frame with 25·t < n + 0.5, which runs up to half a grid
+//    period (20 ms) ahead of the slot time for high-rate input (60 fps: +11.7 ms
+//    on average).
+//  - 'nearest' (default) picks the frame whose presentation time is closest to the
+//    slot time (ties go to the later frame, the same way 'fps-filter' rounds halves
+//    up). Its timing error is at most half the input frame interval and unbiased.
+// Both agree exactly on 25-fps input. We default to 'nearest' because a systematic
+// video-timing bias shows up one-for-one in the measured A/V offset. Note that the
+// ffmpeg CLI's *output* `-r 25` (what syncnet_python literally runs) uses neither:
+// it goes through fftools' vsync-CFR logic (do_video_out / video_sync_process), which
+// lets a frame drift up to 1.1 output frames (44 ms) before dropping or duplicating
+// ("FIXME set to 0.5" in its source). We deliberately do not reproduce that drift.
+//
+// Grid origin: slot 0 of a segment is the segment's first frame's presentation time
+// (ffmpeg's fps filter with start_time = first pts; for a file starting at pts 0
+// this is exactly what the reference sees). The grid ends at the last frame's own
+// slot: we do not extend the last frame to a stream end time we cannot know live.
+
+export const GRID_FPS = 25;
+export const MFCC_ROWS_PER_SEC = 100;
+/** MFCC rows per grid frame: 100 rows/s ÷ 25 frames/s (SyncNetInstance: vframe*4). */
+export const MFCC_ROWS_PER_FRAME = MFCC_ROWS_PER_SEC / GRID_FPS;
+/** Frames per lip window (SyncNetInstance: imtv[:,:,vframe:vframe+5]). */
+export const WINDOW_FRAMES = 5;
+/** MFCC rows per audio window (SyncNetInstance: cct[..., vframe*4:vframe*4+20]). */
+export const WINDOW_MFCC_ROWS = 20;
+/** Default gap that starts a new segment: more than 3 grid periods without a frame. */
+export const DEFAULT_MAX_GAP_SEC = 3 / GRID_FPS;
+
+// Presentation times are doubles in seconds; products like 0.045 · 100 land a hair
+// below an exact .5. Values within this many units (slots or MFCC rows) of a
+// rounding boundary are treated as on it: 1e-6 slot = 40 ns, far below any clock.
+const ROUNDING_TOLERANCE = 1e-6;
+
+export type ResampleMode = 'nearest' | 'fps-filter';
+
+export interface ResampleOptions {
+  /** Default 'nearest'; see the module comment. */
+  mode?: ResampleMode;
+  /**
+   * Input indices i where a seek or a source change happened just before frame i.
+   * A segment always ends there, even if the timestamps look continuous.
+   */
+  breaksBefore?: Iterable<number>;
+  /** A jump between consecutive frames larger than this starts a new segment. */
+  maxGapSec?: number;
+}
+
+/** A run of the 25-fps grid with no seek, source change or long gap inside. */
+export interface GridSegment {
+  /** Presentation time (s) of grid slot 0 = the segment's first frame's time. */
+  startTimeSec: number;
+  /** Per grid slot, the index into the input frame-time list shown in that slot. */
+  frameIndices: number[];
+}
+
+/** One SyncNet window: 5 grid frames and the 20 MFCC rows that cover the same 0.2 s. */
+export interface SyncWindow {
+  /** Grid slot of the window's first frame within its segment (window i ⇒ slots [i, i+5)). */
+  gridStart: number;
+  /** Presentation time (s) of that first grid slot. */
+  startTimeSec: number;
+  /** Input frame index per grid slot, length 5. */
+  frameIndices: number[];
+  /** First MFCC row, relative to the audio's first row; the window uses rows [start, start+20). */
+  mfccRowStart: number;
+}
+
+/** round() with halves going up, tolerant to the float noise described above. */
+export function roundHalfUp(value: number): number {
+  return Math.floor(value + 0.5 + ROUNDING_TOLERANCE);
+}
+
+/** Time (s) of grid slot `slot` of a segment. */
+export function gridSlotTime(segment: GridSegment, slot: number): number {
+  return segment.startTimeSec + slot / GRID_FPS;
+}
+
+/**
+ * Splits presentation times into segments and resamples each onto the 25-fps grid
+ * (the `ffmpeg -r 25` step of run_pipeline.py / SyncNetInstance.evaluate's input).
+ *
+ * Segment boundaries: an index in `breaksBefore` (seek / source change), time going
+ * backwards (an unannounced seek), or a forward jump > maxGapSec. Frames with the
+ * same timestamp as their predecessor replace it (the later decode wins, as in the
+ * fps filter). Every segment has at least one slot; callers may ignore segments
+ * shorter than a window.
+ */
+export function resampleToGrid(frameTimesSec: readonly number[], opts: ResampleOptions = {}): GridSegment[] {
+  const mode = opts.mode ?? 'nearest';
+  const maxGapSec = opts.maxGapSec ?? DEFAULT_MAX_GAP_SEC;
+  const breaks = new Set(opts.breaksBefore ?? []);
+  const segments: GridSegment[] = [];
+
+  // Collect each segment's frames as (index, time) with strictly increasing times.
+  let runIndices: number[] = [];
+  let runTimes: number[] = [];
+  const flush = () => {
+    if (runIndices.length > 0) segments.push(resampleRun(runIndices, runTimes, mode));
+    runIndices = [];
+    runTimes = [];
+  };
+
+  for (let i = 0; i < frameTimesSec.length; i++) {
+    const t = frameTimesSec[i];
+    if (!Number.isFinite(t)) throw new RangeError(`frame ${i} has a non-finite time ${t}`);
+    const last = runTimes.length - 1;
+    if (last >= 0) {
+      const step = t - runTimes[last];
+      const sameInstant = Math.abs(step) * GRID_FPS <= ROUNDING_TOLERANCE;
+      if (breaks.has(i) || (!sameInstant && step < 0) || step > maxGapSec) {
+        flush();
+      } else if (sameInstant) {
+        runIndices[last] = i;
+        continue;
+      }
+    }
+    runIndices.push(i);
+    runTimes.push(t);
+  }
+  flush();
+  return segments;
+}
+
+function resampleRun(indices: number[], times: number[], mode: ResampleMode): GridSegment {
+  const startTimeSec = times[0];
+  // Position of each frame on the grid, in slots from the segment start.
+  const position = times.map((t) => (t - startTimeSec) * GRID_FPS);
+  const lastSlot = roundHalfUp(position[position.length - 1]);
+  const frameIndices = new Array<number>(lastSlot + 1);
+
+  let f = 0; // candidate frame pointer, only moves forward
+  for (let slot = 0; slot <= lastSlot; slot++) {
+    if (mode === 'fps-filter') {
+      // Last frame whose rounded slot is ≤ this slot (vf_fps.c drops frames[0] when
+      // frames[1]->pts <= next_pts).
+      while (f + 1 < position.length && roundHalfUp(position[f + 1]) <= slot) f++;
+    } else {
+      // Last frame at or before the slot time, then move to the next one if it is at
+      // least as close (ties → later frame, matching the half-up rounding above).
+      while (f + 1 < position.length && position[f + 1] <= slot + ROUNDING_TOLERANCE) f++;
+      if (f + 1 < position.length && position[f + 1] - slot <= slot - position[f] + ROUNDING_TOLERANCE) f++;
+    }
+    frameIndices[slot] = indices[f];
+  }
+  return { startTimeSec, frameIndices };
+}
+
+/**
+ * Cuts one grid segment into SyncNet windows: window i = grid slots [i, i+5) with MFCC
+ * rows [r0 + 4i, r0 + 4i + 20), r0 = round((segment start − audio start) · 100), so
+ * grid time t ↔ MFCC row round((t − audioStartSec)·100). Rows are counted from the
+ * audio's own first row (MFCC row r covers audio from audioStartSec + r/100, as
+ * python_speech_features frames it with a 10 ms step).
+ *
+ * Only windows fully inside both streams are returned, in grid order; when the audio
+ * starts after the video the first windows are skipped (negative rows), when it ends
+ * first the last ones are. This is syncnet_python's min_length logic
+ * (min(len(images), floor(len(audio)/640))) expressed per window. One difference:
+ * evaluate() loops range(0, min_length-5), i.e. one window fewer than the frames
+ * allow; we keep every window i with i+5 ≤ frames. With audio as the limit the two
+ * agree: F whole 40 ms audio frames give 4F−1 MFCC rows in python_speech_features,
+ * and 4i+20 ≤ 4F−1 admits exactly F−5 windows, like range(0, F−5).
+ */
+export function windowsForSegment(
+  segment: GridSegment,
+  audioStartSec: number,
+  mfccRowCount: number,
+): SyncWindow[] {
+  const rowOfSlot0 = roundHalfUp((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC);
+  const slotCount = segment.frameIndices.length;
+  // First window whose rows start at or after row 0; last one whose frames and rows fit.
+  const first = Math.max(0, Math.ceil(-rowOfSlot0 / MFCC_ROWS_PER_FRAME));
+  const lastByVideo = slotCount - WINDOW_FRAMES;
+  const lastByAudio = Math.floor((mfccRowCount - WINDOW_MFCC_ROWS - rowOfSlot0) / MFCC_ROWS_PER_FRAME);
+  const last = Math.min(lastByVideo, lastByAudio);
+
+  const windows: SyncWindow[] = [];
+  for (let i = first; i <= last; i++) {
+    windows.push({
+      gridStart: i,
+      startTimeSec: gridSlotTime(segment, i),
+      frameIndices: segment.frameIndices.slice(i, i + WINDOW_FRAMES),
+      mfccRowStart: rowOfSlot0 + MFCC_ROWS_PER_FRAME * i,
+    });
+  }
+  return windows;
+}
