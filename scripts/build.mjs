@@ -10,7 +10,8 @@ import { drawIcon } from './icon.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const browsers = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const targets = browsers.length ? browsers : ['chrome', 'firefox'];
+const coreOnly = process.argv.includes('--core-only');
+const targets = coreOnly ? [] : browsers.length ? browsers : ['chrome', 'firefox'];
 const watchFree = !process.argv.includes('--dev');
 
 /** Deep merge for manifest patches: objects merge, arrays and scalars replace. */
@@ -45,6 +46,20 @@ const vendorFiles = [
   ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'vendor/tfjs/tfjs-backend-wasm-simd.wasm'],
   ['node_modules/@mediapipe/tasks-vision/wasm', 'vendor/mediapipe'],
 ];
+
+// The core as a plain ESM module for node scripts (`import … from './dist/core/index.js'`),
+// TF.js left external so a script shares the caller's TF.js instance and backend.
+await build({
+  entryPoints: [join(root, 'src/core/index.ts')],
+  outfile: join(root, 'dist/core/index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['@tensorflow/*'],
+  logLevel: 'warning',
+});
+console.log('built dist/core');
 
 const baseManifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
 

@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+import { medianFilter, torchMedian } from '../../src/core/numeric';
 import {
   StreamingOffsetSearch,
-  medianFilter,
   offsetFramesToMs,
   rowsFromFlat,
   searchOffset,
-  torchMedian,
   windowDistances,
   type OffsetResult,
 } from '../../src/core/sync/offset-search';

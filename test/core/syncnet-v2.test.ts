@@ -11,6 +11,7 @@ import { useBackend } from '../helpers/tf';
 import { convertSyncNetV2Checkpoint, createSyncNetV2, syncNetV2WeightShapes } from '../../src/core/models/syncnet-v2';
 import { decodeWeights, encodeWeights, WeightsFormatError } from '../../src/core/convert/weights-bundle';
 import type { SyncModel, WeightMap } from '../../src/core/models/types';
+import { parity } from '../helpers/parity';
 
 const SCRIPT = 'scripts/golden/make_syncnet_v2_checkpoint.py';
 /** Parity bound: max|tfjs − torch| / max|torch| per embedding tensor. */
@@ -33,18 +34,6 @@ function goldenTensor(name: keyof GoldenIndex['tensors']): { data: Float32Array;
 function weightsFrom(file: string): WeightMap {
   if (!converted.has(file)) converted.set(file, convertSyncNetV2Checkpoint(bytesOf(file), file));
   return converted.get(file)!;
-}
-
-function parity(got: Float32Array, want: Float32Array): { maxAbs: number; relative: number } {
-  assert.equal(got.length, want.length);
-  let maxAbs = 0;
-  let maxRef = 0;
-  for (let i = 0; i < want.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(got[i] - want[i]));
-    maxRef = Math.max(maxRef, Math.abs(want[i]));
-  }
-  assert.ok(maxRef > 0, 'reference embedding is all zeros');
-  return { maxAbs, relative: maxAbs / maxRef };
 }
 
 function embed(tf: typeof TF, model: SyncModel, stream: 'lip' | 'audio'): Float32Array {

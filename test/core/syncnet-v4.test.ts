@@ -10,6 +10,7 @@ import { useBackend } from '../helpers/tf';
 import { convertSyncNetV4Mat, createSyncNetV4, syncNetV4WeightShapes } from '../../src/core/models/syncnet-v4';
 import { decodeWeights, encodeWeights, WeightsFormatError } from '../../src/core/convert/weights-bundle';
 import type { WeightMap } from '../../src/core/models/types';
+import { parity } from '../helpers/parity';
 
 // Relative error = max|tfjs − torch| / max|torch| per tensor. The reference runs in
 // float64; float32 sums over up to 18 432 terms (fc6) stay near 1e-5.
@@ -23,18 +24,6 @@ function loadFloats(entry: { file: string; shape: number[] }): Float32Array {
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   assert.equal(floats.length, entry.shape.reduce((a, b) => a * b, 1), `${entry.file} size`);
   return floats;
-}
-
-function compare(got: Float32Array, expected: Float32Array): { maxAbs: number; relative: number } {
-  assert.equal(got.length, expected.length);
-  let maxAbs = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(got[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  assert.ok(maxRef > 1, 'reference embeddings are not all ~0 (a comparison with zeros could not fail)');
-  return { maxAbs, relative: maxAbs / maxRef };
 }
 
 let tf: Awaited<ReturnType<typeof useBackend>>;
@@ -64,8 +53,8 @@ test('lip and audio embeddings match PyTorch within 1e-4 relative, without leaki
   assert.deepEqual(lip.shape, [2, 128]);
   assert.deepEqual(audio.shape, [4, 128]);
 
-  const lipError = compare((await lip.data()) as Float32Array, loadFloats(golden.lip_embedding));
-  const audioError = compare((await audio.data()) as Float32Array, loadFloats(golden.audio_embedding));
+  const lipError = parity((await lip.data()) as Float32Array, loadFloats(golden.lip_embedding), 1);
+  const audioError = parity((await audio.data()) as Float32Array, loadFloats(golden.audio_embedding), 1);
   t.diagnostic(`lip: max abs ${lipError.maxAbs.toExponential(3)}, relative ${lipError.relative.toExponential(3)}`);
   t.diagnostic(`audio: max abs ${audioError.maxAbs.toExponential(3)}, relative ${audioError.relative.toExponential(3)}`);
   assert.ok(lipError.relative < RELATIVE_TOLERANCE, `lip relative error ${lipError.relative}`);
@@ -94,7 +83,7 @@ test('weights survive encodeWeights/decodeWeights; a single-stream model rejects
   const audioOnly = createSyncNetV4(decoded, 'audio', 'decoded bundle');
   const input = tf.tensor3d(loadFloats(golden.audio_input), golden.audio_input.shape);
   const out = audioOnly.embedAudio(input);
-  const error = compare((await out.data()) as Float32Array, loadFloats(golden.audio_embedding));
+  const error = parity((await out.data()) as Float32Array, loadFloats(golden.audio_embedding), 1);
   assert.ok(error.relative < RELATIVE_TOLERANCE, `audio-only model from the decoded bundle: relative error ${error.relative}`);
   const lip = tf.zeros([1, 5, 112, 112, 1]) as import('@tensorflow/tfjs').Tensor5D;
   assert.throws(() => audioOnly.embedLip(lip), /created for mode 'audio' and has no lip stream/);

@@ -18,7 +18,7 @@
 // v4 (syncnet-in-keras, the lipsync_v4 model used in the VidTIMIT study): a square
 // 112×112 grayscale mouth crop. mouthBox documents its assumptions.
 
-import { medianFilter } from '../sync/offset-search';
+import { medianFilter } from '../numeric';
 
 /** run_pipeline.py --crop_scale default. */
 export const SYNCNET_CROP_SCALE = 0.4;

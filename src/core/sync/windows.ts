@@ -80,8 +80,8 @@ export interface SyncWindow {
   mfccRowStart: number;
 }
 
-/** round() with halves going up, tolerant to the float noise described above. */
-export function roundHalfUp(value: number): number {
+/** Nearest grid slot or MFCC row, halves going up, tolerant to the float noise described above. */
+export function nearestTimeIndex(value: number): number {
   return Math.floor(value + 0.5 + ROUNDING_TOLERANCE);
 }
 
@@ -140,7 +140,7 @@ function resampleRun(indices: number[], times: number[], mode: ResampleMode): Gr
   const startTimeSec = times[0];
   // Position of each frame on the grid, in slots from the segment start.
   const position = times.map((t) => (t - startTimeSec) * GRID_FPS);
-  const lastSlot = roundHalfUp(position[position.length - 1]);
+  const lastSlot = nearestTimeIndex(position[position.length - 1]);
   const frameIndices = new Array<number>(lastSlot + 1);
 
   let f = 0; // candidate frame pointer, only moves forward
@@ -148,7 +148,7 @@ function resampleRun(indices: number[], times: number[], mode: ResampleMode): Gr
     if (mode === 'fps-filter') {
       // Last frame whose rounded slot is ≤ this slot (vf_fps.c drops frames[0] when
       // frames[1]->pts <= next_pts).
-      while (f + 1 < position.length && roundHalfUp(position[f + 1]) <= slot) f++;
+      while (f + 1 < position.length && nearestTimeIndex(position[f + 1]) <= slot) f++;
     } else {
       // Last frame at or before the slot time, then move to the next one if it is at
       // least as close (ties → later frame, matching the half-up rounding above).
@@ -181,7 +181,7 @@ export function windowsForSegment(
   audioStartSec: number,
   mfccRowCount: number,
 ): SyncWindow[] {
-  const rowOfSlot0 = roundHalfUp((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC);
+  const rowOfSlot0 = nearestTimeIndex((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC);
   const slotCount = segment.frameIndices.length;
   // First window whose rows start at or after row 0; last one whose frames and rows fit.
   const first = Math.max(0, Math.ceil(-rowOfSlot0 / MFCC_ROWS_PER_FRAME));
