@@ -2,7 +2,8 @@
 // its sha256. Order: keep a file that already verifies; else download from the official
 // MediaPipe URL; where there is no network, copy from a local mirror folder
 // (LIPSYNC_MODELS_MIRROR, default ../shared/models when it exists) — that is how CI gets
-// it. The file is gitignored and never committed.
+// it. The file is gitignored and never committed. LIPSYNC_MODELS_DIR overrides the target
+// folder (tests).
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -33,7 +34,7 @@ function mirrorFolder() {
 }
 
 async function ensureModel({ file, url, sha256: expected }) {
-  const target = join(root, 'models', file);
+  const target = join(process.env.LIPSYNC_MODELS_DIR ? resolve(process.env.LIPSYNC_MODELS_DIR) : join(root, 'models'), file);
   mkdirSync(dirname(target), { recursive: true });
   if (existsSync(target) && sha256(readFileSync(target)) === expected) {
     console.log(`models: ${file} present and verified`);
