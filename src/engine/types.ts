@@ -1,0 +1,99 @@
+// The engine's contracts. One engine serves the live extension (offscreen document or
+// Firefox background page), the options page's "Check a file" and the `check` CLI (which
+// drives that same page in headless Chromium). Browser-only (MediaPipe, canvases), but no
+// chrome.* here: the hosts pass in URLs and data.
+import type { FrameObservation } from '../core/features';
+import type { SyncState } from '../core/state';
+import type { WeightsBundle } from '../core/convert/weights-bundle';
+
+export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
+
+/** Where the engine's local files are (runtime.getURL in the extension). */
+export interface EngineAssets {
+  /** Folder with MediaPipe's vision_wasm_internal.{js,wasm}. */
+  mediapipeWasmBase: string;
+  /** URL of face_landmarker.task. */
+  faceLandmarkerUrl: string;
+  /** Folder with tfjs-backend-wasm*.wasm. */
+  tfWasmBase: string;
+  /** Folder with the embedded model (manifest.json + weights.bin). */
+  embeddedModelBase: string;
+}
+
+/**
+ * A picture handed to the engine. `image` may be the whole video frame or a crop of it:
+ * `region` says which rectangle of the video frame it shows (video pixels), so the
+ * engine reports faces in video coordinates either way. Live capture sends crops around
+ * the face the engine last reported (runtime messages are JSON only: JPEG data URLs).
+ */
+export interface EngineFrame {
+  /** Media time in seconds (rVFC metadata.mediaTime, or the file's presentation time). */
+  mediaTime: number;
+  image: ImageBitmap | HTMLCanvasElement | OffscreenCanvas | HTMLVideoElement | HTMLImageElement | VideoFrame;
+  /** Size of the full video frame in pixels. */
+  videoWidth: number;
+  videoHeight: number;
+  /** Rectangle of the video frame `image` shows; absent = the whole frame. */
+  region?: { x: number; y: number; width: number; height: number };
+}
+
+/** Mono audio in media time. */
+export interface EngineAudio {
+  /** Media time of samples[0], seconds. */
+  mediaTime: number;
+  sampleRate: number;
+  samples: Float32Array;
+}
+
+/** Face tracker: MediaPipe FaceLandmarker plus tracking, wide-shot handling and several faces. */
+export interface FaceTracker {
+  /** Observes one frame; frames arrive in increasing media time within a segment. */
+  observe(frame: EngineFrame, segment: number): Promise<FrameObservation>;
+  /** A seek or source change: forget motion history (tracks may be re-acquired). */
+  newSegment(): void;
+  /** Where the live capture should crop next frame (video pixels), or null for the whole frame. */
+  suggestedRegion(): EngineFrame['region'] | null;
+  close(): void;
+}
+
+export interface FaceSummary {
+  trackId: number;
+  /** Frames the face was seen in. */
+  frames: number;
+  /** Median face box width, video pixels. */
+  medianWidth: number;
+  /** Median box over the track [x, y, w, h]. */
+  box: [number, number, number, number];
+  /** Its own sync score, when it had enough windows to be scored. */
+  confidence?: number;
+  offsetFrames?: number;
+  chosen: boolean;
+}
+
+/** Everything a finished check reports (the CLI's --json is this plus the file name). */
+export interface CheckResult {
+  model: ModelChoice;
+  backend: string;
+  fps: number;
+  durationS: number;
+  state: SyncState;
+  offsetFrames: number | null;
+  offsetMs: number | null;
+  minDist: number | null;
+  confidence: number | null;
+  threshold: number;
+  verdict: 'real' | 'fake' | 'cannot-judge';
+  reason?: string;
+  dists: number[];
+  timeline: { t: number; confidence: number }[];
+  faces: FaceSummary[];
+}
+
+export interface EngineOptions {
+  model: ModelChoice;
+  /** Converted official weights when model is syncnet-v2 / syncnet-v4. */
+  weights?: WeightsBundle;
+  /** Confidence threshold; the model's default when absent. */
+  threshold?: number;
+  onState?: (state: SyncState) => void;
+}
