@@ -46,3 +46,13 @@ export async function launchWithExtension(distDir = resolve('dist/chrome')): Pro
     },
   };
 }
+
+/** Plain Chromium (no extension) for engine pages served from 127.0.0.1. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: false,
+    ignoreDefaultArgs: ['--mute-audio'],
+    args: CHROMIUM_FLAGS,
+  });
+}
