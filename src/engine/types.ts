@@ -97,3 +97,23 @@ export interface EngineOptions {
   threshold?: number;
   onState?: (state: SyncState) => void;
 }
+
+export type SegmentReason = 'seek' | 'source-change' | 'rate-change' | 'resume';
+
+/**
+ * The engine: frames and audio in media time → SyncState stream → CheckResult.
+ * Live hosts push as media plays and read `state`/onState; the file page and the CLI push
+ * a whole file, then call finish(). Created by createEngine() in src/engine/engine.ts.
+ */
+export interface Engine {
+  pushFrame(frame: EngineFrame): Promise<void>;
+  pushAudio(audio: EngineAudio): void;
+  /** Starts a new segment: windows never straddle a seek, source change or rate change. */
+  newSegment(reason: SegmentReason): void;
+  /** The region the live capture should send next (around the tracked face), or null for the whole frame. */
+  suggestedRegion(): EngineFrame['region'] | null;
+  readonly state: SyncState;
+  /** Scores everything pushed so far and returns the verdict (the engine stays usable). */
+  finish(): Promise<CheckResult>;
+  dispose(): void;
+}
