@@ -261,3 +261,24 @@ test('inputs are validated', () => {
   assert.deepEqual(rowsFromFlat(flat, 3).map((r) => Array.from(r)), [[1, 2, 3], [4, 5, 6]]);
   assert.throws(() => rowsFromFlat(flat, 4), RangeError);
 });
+
+test('windows without a face (null lip rows) are skipped, with real audio as their neighbours', () => {
+  // 40 windows, audio leads by 3: lip[i] = content[i − 3]; every 4th window has no face.
+  const dim = 8;
+  let seed = 99;
+  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const content = Array.from({ length: 60 }, () => Float32Array.from({ length: dim }, rand));
+  const audio = content.slice(10, 50);
+  const lip = audio.map((_, i) => (i % 4 === 1 ? null : content[10 + i - 3]));
+  const sparse = searchOffset(lip, audio);
+  assert.equal(sparse.offsetFrames, 3);
+  assert.equal(sparse.windowCount, 30);
+  assert.deepEqual(Array.from(sparse.timelineWindows!).slice(0, 4), [0, 2, 3, 4]);
+  // Same numbers as computing the kept windows' distances by hand.
+  const dists = windowDistances(lip, audio);
+  const kept = [...sparse.timelineWindows!];
+  const mean0 = kept.reduce((sum, i) => sum + dists[i * 31], 0) / kept.length;
+  assert.ok(Math.abs(sparse.meanDists[0] - mean0) <= 1e-6 * mean0);
+  assert.ok(Number.isNaN(dists[1 * 31]), 'a faceless window has no distances');
+  assert.throws(() => searchOffset(audio.map(() => null), audio), /no windows/);
+});

@@ -34,6 +34,12 @@ export const DEFAULT_MAX_TIMELINE_ROWS = 9000;
 
 /** One embedding per window: a Float32Array of length D. */
 export type EmbeddingRows = readonly Float32Array[];
+/**
+ * Lip embeddings where a window may have none (null: no face in one of its 5 frames).
+ * Such windows are left out of the mean and the timeline; their audio still serves as
+ * a neighbour of the windows that have a face, as real audio rather than zero padding.
+ */
+export type SparseEmbeddingRows = readonly (Float32Array | null)[];
 
 export interface OffsetSearchOptions {
   /** Largest shift searched each way, in windows (syncnet_python's --vshift, default 15). */
@@ -63,6 +69,8 @@ export interface OffsetResult {
    */
   windowConfidenceStride: number;
   windowCount: number;
+  /** Batch search: the window index of each timeline row (windows without a face are skipped). */
+  timelineWindows?: Int32Array;
 }
 
 /** Offset in milliseconds on the 25-fps grid (positive ⇒ audio leads video). */
@@ -106,17 +114,23 @@ function assertVshift(vshift: number): void {
  * calc_pdist: row i holds the 2·vshift+1 distances between lip[i] and the zero-padded
  * audio windows i − vshift … i + vshift (index k = shift + vshift). Flat [N × (2·vshift+1)].
  */
-export function windowDistances(lip: EmbeddingRows, audio: EmbeddingRows, vshift = SYNCNET_VSHIFT): Float32Array {
+export function windowDistances(lip: SparseEmbeddingRows, audio: EmbeddingRows, vshift = SYNCNET_VSHIFT): Float32Array {
   assertVshift(vshift);
   if (lip.length !== audio.length) throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
   const shifts = 2 * vshift + 1;
   const out = new Float32Array(lip.length * shifts);
+  const first = lip.find((row) => row !== null) ?? audio[0];
   for (let i = 0; i < lip.length; i++) {
-    assertSameDim(lip[i], lip[0]);
-    assertSameDim(audio[i], lip[0]);
+    const lipRow = lip[i];
+    if (lipRow === null) {
+      out.fill(Number.NaN, i * shifts, (i + 1) * shifts);
+      continue;
+    }
+    assertSameDim(lipRow, first);
+    assertSameDim(audio[i], first);
     for (let k = 0; k < shifts; k++) {
       const a = i + k - vshift;
-      out[i * shifts + k] = pairwiseDistance(lip[i], a >= 0 && a < audio.length ? audio[a] : null);
+      out[i * shifts + k] = pairwiseDistance(lipRow, a >= 0 && a < audio.length ? audio[a] : null);
     }
   }
   return out;
@@ -130,20 +144,23 @@ function assertSameDim(row: Float32Array, reference: Float32Array): void {
  * The batch search: SyncNetInstance.evaluate from `dists = calc_pdist(...)` on, for
  * precomputed lip and audio embeddings (N windows each). Throws on N = 0.
  */
-export function searchOffset(lip: EmbeddingRows, audio: EmbeddingRows, opts: OffsetSearchOptions = {}): OffsetResult {
+export function searchOffset(lip: SparseEmbeddingRows, audio: EmbeddingRows, opts: OffsetSearchOptions = {}): OffsetResult {
   const vshift = opts.vshift ?? SYNCNET_VSHIFT;
-  if (lip.length === 0) throw new RangeError('no windows to search');
+  const windowIndices: number[] = [];
+  lip.forEach((row, i) => row !== null && windowIndices.push(i));
+  if (windowIndices.length === 0) throw new RangeError('no windows to search');
   const dists = windowDistances(lip, audio, vshift);
   const shifts = 2 * vshift + 1;
   const sums = new Float64Array(shifts);
-  const timelineRows = new Float64Array(dists.length);
-  for (let i = 0; i < lip.length; i++) {
+  const timelineRows = new Float64Array(windowIndices.length * shifts);
+  windowIndices.forEach((i, row) => {
     for (let k = 0; k < shifts; k++) {
       sums[k] += dists[i * shifts + k];
-      timelineRows[i * shifts + k] = dists[i * shifts + k];
+      timelineRows[row * shifts + k] = dists[i * shifts + k];
     }
-  }
-  return summarize(vshift, sums, lip.length, timelineRows, lip.length, 1);
+  });
+  const result = summarize(vshift, sums, windowIndices.length, timelineRows, windowIndices.length, 1);
+  return { ...result, timelineWindows: Int32Array.from(windowIndices) };
 }
 
 /**
