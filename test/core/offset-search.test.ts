@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { medianFilter, torchMedian } from '../../src/core/numeric';
 import {
   StreamingOffsetSearch,
+  combineSearches,
   offsetFramesToMs,
   rowsFromFlat,
   searchOffset,
@@ -281,4 +282,24 @@ test('windows without a face (null lip rows) are skipped, with real audio as the
   assert.ok(Math.abs(sparse.meanDists[0] - mean0) <= 1e-6 * mean0);
   assert.ok(Number.isNaN(dists[1 * 31]), 'a faceless window has no distances');
   assert.throws(() => searchOffset(audio.map(() => null), audio), /no windows/);
+});
+
+test('combineSearches weights segments by their window counts', () => {
+  let seed = 5;
+  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rows = (n: number) => Array.from({ length: n }, () => Float32Array.from({ length: 6 }, rand));
+  const a = rows(30);
+  const b = rows(12);
+  const first = searchOffset(a, a);
+  const second = searchOffset(b.map((_, i) => b[Math.max(0, i - 2)]), b);
+  const combined = combineSearches([first, second]);
+  assert.equal(combined.windowCount, 42);
+  for (const k of [0, 15, 30]) {
+    const want = (first.meanDists[k] * 30 + second.meanDists[k] * 12) / 42;
+    assert.ok(Math.abs(combined.meanDists[k] - want) <= 1e-6 * want);
+  }
+  const alone = combineSearches([first]);
+  assert.equal(alone.offsetFrames, first.offsetFrames);
+  assert.equal(alone.confidence, first.confidence);
+  assert.throws(() => combineSearches([]), /no searches/);
 });

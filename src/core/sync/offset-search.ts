@@ -164,6 +164,44 @@ export function searchOffset(lip: SparseEmbeddingRows, audio: EmbeddingRows, opt
 }
 
 /**
+ * evaluate's `minval, minidx = torch.min(mdist, 0)` (first index on ties) and
+ * `torch.median(mdist)` (the lower middle value).
+ */
+function minAndMedian(meanDists: Float32Array): { argmin: number; minDist: number; medianDist: number } {
+  let argmin = 0;
+  for (let k = 1; k < meanDists.length; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
+  return { argmin, minDist: meanDists[argmin], medianDist: torchMedian(meanDists) };
+}
+
+export interface CombinedOffset {
+  offsetFrames: number;
+  minDist: number;
+  medianDist: number;
+  confidence: number;
+  meanDists: Float32Array;
+  windowCount: number;
+}
+
+/**
+ * Several searches (segments split by seeks, or one face's runs) as one: mean distances
+ * weighted by window count, then the same min/median/confidence as evaluate. With one
+ * input it returns that input's figures unchanged.
+ */
+export function combineSearches(parts: readonly Pick<OffsetResult, 'meanDists' | 'windowCount' | 'vshift'>[]): CombinedOffset {
+  const used = parts.filter((p) => p.windowCount > 0);
+  if (used.length === 0) throw new RangeError('no searches to combine');
+  const vshift = used[0].vshift;
+  if (used.some((p) => p.vshift !== vshift)) throw new RangeError('cannot combine searches with different vshift');
+  const windowCount = used.reduce((n, p) => n + p.windowCount, 0);
+  const meanDists = new Float32Array(2 * vshift + 1);
+  for (let k = 0; k < meanDists.length; k++) {
+    meanDists[k] = used.reduce((sum, p) => sum + p.meanDists[k] * p.windowCount, 0) / windowCount;
+  }
+  const { argmin, minDist, medianDist } = minAndMedian(meanDists);
+  return { offsetFrames: vshift - argmin, minDist, medianDist, confidence: Math.fround(medianDist - minDist), meanDists, windowCount };
+}
+
+/**
  * Everything after the distance sums, shared by the batch and streaming searches so
  * both round the same way. `timelineRows` holds `rowCount` rows of per-shift distance
  * sums, each over `stride` windows (the last row may hold fewer: see rowWindows).
@@ -180,10 +218,7 @@ function summarize(
   const meanDists = new Float32Array(shifts);
   for (let k = 0; k < shifts; k++) meanDists[k] = distanceSums[k] / windowCount;
 
-  let argmin = 0; // torch.min: first index of the minimum
-  for (let k = 1; k < shifts; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
-  const minDist = meanDists[argmin];
-  const medianDist = torchMedian(meanDists);
+  const { argmin, minDist, medianDist } = minAndMedian(meanDists);
 
   const rawWindowConfidence = new Float32Array(rowCount);
   for (let r = 0; r < rowCount; r++) {
