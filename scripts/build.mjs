@@ -33,11 +33,13 @@ const entries = [
   ['src/offscreen/index.ts', 'offscreen/offscreen.js'],
   ['src/popup/index.tsx', 'popup/popup.js'],
   ['src/options/index.tsx', 'options/options.js'],
+  ['src/options/check.tsx', 'options/check.js'],
 ];
 const staticFiles = [
   ['src/offscreen/offscreen.html', 'offscreen/offscreen.html'],
   ['src/popup/popup.html', 'popup/popup.html'],
   ['src/options/options.html', 'options/options.html'],
+  ['src/options/check.html', 'options/check.html'],
   ['src/ui/theme.css', 'ui/theme.css'],
 ];
 // Runtime files the engine loads with runtime.getURL — never from a CDN.
@@ -96,6 +98,15 @@ for (const browser of targets) {
     cpSync(landmarker, join(out, 'models', 'face_landmarker.task'));
   } else {
     console.warn('build: models/face_landmarker.task is missing — run `npm run models` (mouth tracking will report it).');
+  }
+
+  // The embedded model (committed, small) ships in every build.
+  const embedded = join(root, 'models', 'embedded');
+  if (existsSync(join(embedded, 'manifest.json'))) {
+    mkdirSync(join(out, 'models', 'embedded'), { recursive: true });
+    for (const file of ['manifest.json', 'weights.bin']) cpSync(join(embedded, file), join(out, 'models', 'embedded', file));
+  } else {
+    console.warn('build: models/embedded is missing — the built-in model will report model-unavailable.');
   }
 
   mkdirSync(join(out, 'icons'), { recursive: true });

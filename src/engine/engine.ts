@@ -15,7 +15,7 @@ import { REASON_TEXT, verdictOf, type SyncState } from '../core/state';
 import type { FaceObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
-import type { LipFrame, LipSampler } from './lip-samplers';
+import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTracker, ModelChoice, SegmentReason } from './types';
 
 /** Frames between incremental updates (embedding finished windows, refreshing the state). */
@@ -46,6 +46,8 @@ export interface EngineParts {
 interface TrackInSegment {
   /** Captured lip input per frame index (freed once every window using it is embedded). */
   lip: Map<number, LipFrame>;
+  capture: TrackCapture;
+  /** Recent boxes (for the face summary). */
   boxes: FaceObservation['box'][];
   widths: number[];
   frames: number;
@@ -99,6 +101,14 @@ export class SyncEngine implements Engine {
     return this.lastState;
   }
 
+  /** One capture per face across segments: per-track state (smoothing, normalisation) survives a seek. */
+  private readonly captures = new Map<number, TrackCapture>();
+  private trackCapture(trackId: number): TrackCapture {
+    let capture = this.captures.get(trackId);
+    if (!capture) this.captures.set(trackId, (capture = this.parts.sampler.newTrack()));
+    return capture;
+  }
+
   private openSegment(): Segment {
     const segment = new Segment(this.nextSegmentId++);
     this.segments.push(segment);
@@ -134,12 +144,13 @@ export class SyncEngine implements Engine {
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
       if (!track) {
-        track = { lip: new Map(), boxes: [], widths: [], frames: 0 };
+        track = { lip: new Map(), capture: this.trackCapture(face.trackId), boxes: [], widths: [], frames: 0 };
         target.tracks.set(face.trackId, track);
       }
-      track.lip.set(frameIndex, this.parts.sampler.capture(frame, face, track.boxes));
+      const lip = track.capture(frame, face);
+      if (lip) track.lip.set(frameIndex, lip);
       track.boxes.push(face.box);
-      if (track.boxes.length > 16) track.boxes.shift();
+      if (track.boxes.length > 250) track.boxes.shift();
       track.widths.push(face.box[2]);
       track.frames++;
     }

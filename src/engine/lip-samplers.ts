@@ -13,10 +13,13 @@ import type { EngineFrame } from './types';
 
 export type LipFrame = Uint8Array | Float32Array;
 
+/** Captures one face track's lip input frame by frame (it may keep per-track state); null = unusable frame. */
+export type TrackCapture = (frame: EngineFrame, face: FaceObservation) => LipFrame | null;
+
 export interface LipSampler {
   readonly input: LipInputSpec;
-  /** Captures one face in one frame; `history` holds this track's earlier boxes (oldest first). */
-  capture(frame: EngineFrame, face: FaceObservation, history: readonly FaceObservation['box'][]): LipFrame;
+  /** A capture function for a new face track. */
+  newTrack(): TrackCapture;
   /** Stacks windows of 5 captured frames into the model's lip input. */
   windowTensor(windows: readonly (readonly LipFrame[])[]): tf.Tensor5D;
 }
@@ -86,8 +89,11 @@ export function createSyncNetV2Sampler(): LipSampler {
   const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
   return {
     input,
-    capture(frame, face, history) {
-      const boxes = [...history.slice(-(FACE_TRACK_MEDFILT_KERNEL - 1)), face.box];
+    newTrack() {
+      const boxes: FaceObservation['box'][] = [];
+      return (frame, face) => {
+      boxes.push(face.box);
+      if (boxes.length > FACE_TRACK_MEDFILT_KERNEL) boxes.shift();
       const halfSize = median(boxes.map(([, , w, h]) => Math.max(w, h) / 2));
       const centerX = median(boxes.map(([x, , w]) => x + w / 2));
       const centerY = median(boxes.map(([, y, , h]) => y + h / 2));
@@ -99,6 +105,7 @@ export function createSyncNetV2Sampler(): LipSampler {
         bgr[q + 2] = rgba[p];
       }
       return bgr;
+      };
     },
     windowTensor: (windows) => stack(windows, input),
   };
@@ -110,7 +117,7 @@ export function createSyncNetV4Sampler(): LipSampler {
   const input: LipInputSpec = { frames: 5, height: MOUTH_CROP_SIZE, width: MOUTH_CROP_SIZE, channels: 1 };
   return {
     input,
-    capture(frame, face) {
+    newTrack: () => (frame, face) => {
       const lips = LIP_LANDMARKS.map((_, i) => ({ x: face.landmarks[3 * i], y: face.landmarks[3 * i + 1] }));
       return toGray(reader.read(frame, mouthBox(lips, face.box[2]).rect), 'rgba');
     },
@@ -118,11 +125,17 @@ export function createSyncNetV4Sampler(): LipSampler {
   };
 }
 
-/** The embedded model: per-frame landmark/blendshape features computed by the model's featurizer. */
-export function createFeatureSampler(input: LipInputSpec, featurize: (face: FaceObservation) => Float32Array): LipSampler {
+/**
+ * The embedded model: per-frame landmark/blendshape features; `newFeaturizer` makes one
+ * per track because the model normalises each face with its own running statistics.
+ */
+export function createFeatureSampler(input: LipInputSpec, newFeaturizer: () => (face: FaceObservation) => Float32Array | null): LipSampler {
   return {
     input,
-    capture: (_frame, face) => featurize(face),
+    newTrack() {
+      const featurize = newFeaturizer();
+      return (_frame, face) => featurize(face);
+    },
     windowTensor: (windows) => stack(windows, input),
   };
 }

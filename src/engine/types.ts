@@ -108,6 +108,10 @@ export type SegmentReason = 'seek' | 'source-change' | 'rate-change' | 'resume';
 export interface Engine {
   pushFrame(frame: EngineFrame): Promise<void>;
   pushAudio(audio: EngineAudio): void;
+  /** The host knows whether the source has an audio track (a file without one, a muted element). */
+  setAudioTrackPresent(present: boolean): void;
+  /** DRM/EME content: frames are black to us, so nothing can be judged. */
+  setProtectedContent(isProtected: boolean): void;
   /** Starts a new segment: windows never straddle a seek, source change or rate change. */
   newSegment(reason: SegmentReason): void;
   /** The region the live capture should send next (around the tracked face), or null for the whole frame. */

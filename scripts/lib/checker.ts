@@ -1,0 +1,115 @@
+// Drives the extension's own "Check a file" page (options/check.html) in headless Chromium:
+// the CLI, the evaluation and the feature cache all go through the engine the user gets.
+// One browser and one page serve many files.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Page } from 'playwright-core';
+import { launchWithExtension, type ExtensionBrowser } from './chromium';
+import type { CheckResult, ModelChoice } from '../../src/engine/types';
+import type { PageProgress } from '../../src/options/check';
+
+export interface CheckRequest {
+  video: string;
+  audio?: string;
+  model?: ModelChoice;
+  /** An official checkpoint file, or a folder from `npm run convert` (manifest.json + weights.bin). */
+  weights?: string;
+}
+
+export type CheckOutcome = { ok: true; result: CheckResult; transcoded: boolean } | { ok: false; error: string };
+
+export class CheckerError extends Error {
+  override name = 'CheckerError';
+}
+
+/** Chromium cannot play this container/codec; an ffmpeg transcode to H.264/AAC MP4 may. */
+const UNPLAYABLE = /not a video format this browser can play|could not be decoded/;
+
+function weightFiles(weights: string): string[] {
+  const path = resolve(weights);
+  if (!existsSync(path)) throw new CheckerError(`weights not found: ${weights}`);
+  if (statSync(path).isDirectory()) {
+    const files = ['manifest.json', 'weights.bin'].map((f) => join(path, f));
+    const missing = files.filter((f) => !existsSync(f));
+    if (missing.length) throw new CheckerError(`${weights}: not a converted weights folder (missing ${missing.map((f) => basename(f)).join(', ')})`);
+    return files;
+  }
+  return [path];
+}
+
+export function transcodeForChromium(input: string, outDir: string): string | null {
+  const output = join(outDir, `${basename(input).replace(/\.[^.]+$/, '')}.mp4`);
+  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', input, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', output], { encoding: 'utf8' });
+  return run.status === 0 && existsSync(output) ? output : null;
+}
+
+export class Checker {
+  private constructor(
+    private readonly browser: ExtensionBrowser,
+    private readonly page: Page,
+    private readonly tempDir: string,
+  ) {}
+
+  static async open(onProgress?: (progress: PageProgress) => void): Promise<Checker> {
+    const browser = await launchWithExtension();
+    try {
+      const page = await browser.context.newPage();
+      await page.exposeFunction('lipsyncProgress', (progress: PageProgress) => onProgress?.(progress));
+      await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
+      await page.waitForSelector('#video-file', { state: 'attached' });
+      return new Checker(browser, page, mkdtempSync(join(tmpdir(), 'lipsync-check-')));
+    } catch (error) {
+      await browser.close();
+      throw error;
+    }
+  }
+
+  private async runOnce(request: CheckRequest, video: string): Promise<CheckResult | { error: string }> {
+    const page = this.page;
+    await page.evaluate(() => {
+      window.lipsyncResult = undefined;
+    });
+    await page.selectOption('#model', request.model ?? 'embedded');
+    if (request.model && request.model !== 'embedded') {
+      if (!request.weights) throw new CheckerError(`--model ${request.model} needs --weights <checkpoint or converted folder>`);
+      await page.setInputFiles('#weights-file', weightFiles(request.weights));
+    }
+    await page.setInputFiles('#audio-file', request.audio ? [resolve(request.audio)] : []);
+    await page.setInputFiles('#video-file', resolve(video));
+    await page.click('#check');
+    const handle = await page.waitForFunction(() => window.lipsyncResult, undefined, { timeout: 0, polling: 200 });
+    return (await handle.jsonValue()) as CheckResult | { error: string };
+  }
+
+  async check(request: CheckRequest): Promise<CheckOutcome> {
+    for (const [label, path] of [['video', request.video], ['audio', request.audio]] as const) {
+      if (path && (!existsSync(path) || !statSync(path).isFile())) return { ok: false, error: `${path}: no such ${label} file` };
+    }
+    let outcome = await this.runOnce(request, request.video);
+    let transcoded = false;
+    if ('error' in outcome && UNPLAYABLE.test(outcome.error)) {
+      const converted = transcodeForChromium(request.video, this.tempDir);
+      if (converted) {
+        transcoded = true;
+        outcome = await this.runOnce(request, converted);
+      }
+    }
+    if ('error' in outcome) return { ok: false, error: outcome.error.replace(/^[^:]*\.mp4: /, `${basename(request.video)}: `) };
+    return { ok: true, result: outcome, transcoded };
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close();
+    rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+/** Video files in a folder (for the multi-file commands). */
+export function videosIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.(mp4|mov|m4v|webm|mkv|mpg|mpeg|avi)$/i.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}

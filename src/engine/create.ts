@@ -1,0 +1,95 @@
+// Builds an engine from local assets: TF.js backend by measurement, the chosen sync model
+// (the embedded model shipped in models/embedded, or converted official SyncNet weights),
+// its lip sampler, and the MediaPipe face tracker. Loading states go to onState.
+import { decodeWeights, parseManifest, WeightsFormatError, type WeightsBundle } from '../core/convert/weights-bundle';
+import { createSyncModel } from '../core/models';
+import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../core/models/embedded';
+import type { SyncModel } from '../core/models/types';
+import { DEFAULT_POLICY, type VerdictPolicy } from '../core/verdict';
+import { chooseBackend } from './backend';
+import { SyncEngine } from './engine';
+import { createFaceTracker } from './face-tracker';
+import { createFeatureSampler, createSyncNetV2Sampler, createSyncNetV4Sampler, type LipSampler } from './lip-samplers';
+import type { MfccKind } from './audio-segment';
+import type { EngineAssets, EngineOptions, FaceTracker, ModelChoice } from './types';
+
+/** The VidTIMIT study's threshold for SyncNet (median − min confidence). */
+export const SYNCNET_DEFAULT_THRESHOLD = 3.5;
+
+export interface CreateEngineOptions extends EngineOptions {
+  mode: 'live' | 'file';
+  /** Force a TF.js backend instead of measuring (bench, tests). */
+  backend?: 'wasm' | 'webgl' | 'cpu';
+  /** Use this tracker instead of creating one (a host that already has one). */
+  tracker?: FaceTracker;
+  /** Verdict policy overrides. */
+  policy?: Partial<VerdictPolicy>;
+}
+
+export interface ModelParts {
+  model: SyncModel;
+  sampler: LipSampler;
+  mfccKind: MfccKind;
+  defaultThreshold: number;
+}
+
+async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** models/embedded/{manifest.json, weights.bin} → the embedded model. */
+export async function loadEmbeddedBundle(base: string): Promise<WeightsBundle> {
+  const manifestUrl = `${base.replace(/\/$/, '')}/manifest.json`;
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(manifestUrl))), manifestUrl);
+  return { manifest, data: await fetchBytes(`${base.replace(/\/$/, '')}/weights.bin`) };
+}
+
+export async function loadModelParts(choice: ModelChoice, assets: EngineAssets, weights?: WeightsBundle): Promise<ModelParts> {
+  if (choice === 'embedded') {
+    const bundle = weights ?? (await loadEmbeddedBundle(assets.embeddedModelBase));
+    const model: EmbeddedSyncModel = createEmbeddedModel(decodeWeights(bundle), 'both', bundle.manifest.source);
+    const threshold = (bundle.manifest as { threshold?: number }).threshold ?? EMBEDDED_DEFAULT_THRESHOLD;
+    const sampler = createFeatureSampler(model.lipInput, () => {
+      const featurizer = model.createFeaturizer();
+      return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
+    });
+    return { model, sampler, mfccKind: 'psf', defaultThreshold: threshold };
+  }
+  if (!weights) {
+    throw new WeightsFormatError(`${choice} needs official weights: import syncnet_v2.model or lipsync_v4_73.mat first`);
+  }
+  if (weights.manifest.model !== choice) {
+    throw new WeightsFormatError(`${weights.manifest.source}: holds ${weights.manifest.model} weights, not ${choice}`);
+  }
+  const model = createSyncModel(choice, decodeWeights(weights), 'both', weights.manifest.source);
+  return choice === 'syncnet-v2'
+    ? { model, sampler: createSyncNetV2Sampler(), mfccKind: 'psf', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD }
+    : { model, sampler: createSyncNetV4Sampler(), mfccKind: 'speechpy', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD };
+}
+
+export async function createEngine(assets: EngineAssets, options: CreateEngineOptions): Promise<SyncEngine> {
+  const onState = options.onState;
+  onState?.({ status: 'loading', what: 'TensorFlow.js', progress: 0 });
+  const backend = await chooseBackend(assets.tfWasmBase, options.backend);
+  onState?.({ status: 'loading', what: 'the sync model', progress: 0.3 });
+  const parts = await loadModelParts(options.model, assets, options.weights);
+  onState?.({ status: 'loading', what: 'face tracking', progress: 0.6 });
+  let tracker: FaceTracker;
+  try {
+    tracker = options.tracker ?? (await createFaceTracker(assets));
+  } catch (error) {
+    parts.model.dispose();
+    throw error;
+  }
+  return new SyncEngine({
+    ...parts,
+    modelChoice: options.model,
+    tracker,
+    backend: backend.backend,
+    mode: options.mode,
+    policy: { ...DEFAULT_POLICY, threshold: options.threshold ?? parts.defaultThreshold, ...options.policy },
+    onState,
+  });
+}

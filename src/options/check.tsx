@@ -1,0 +1,176 @@
+// Options → "Check a file": the original study's upload form, offline. Drop a video,
+// optionally a separate audio file; the engine runs in this page; nothing is uploaded.
+// The `check` CLI drives this same page in headless Chromium (it sets the file inputs,
+// clicks Check, and reads progress through window.lipsyncProgress and the result from
+// window.lipsyncResult), so the CLI and the page can never disagree.
+import { render } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { convertCheckpoint } from '../core/convert';
+import { encodeWeights, parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
+import { REASON_TEXT } from '../core/state';
+import { createEngine } from '../engine/create';
+import { checkFile, type FileCheckProgress } from '../engine/file-source';
+import type { CheckResult, ModelChoice } from '../engine/types';
+import { extensionAssets } from '../shared/assets';
+import { DistanceCurve, Timeline } from '../ui/charts';
+
+declare global {
+  interface Window {
+    /** Set by the CLI (Playwright exposeFunction) to receive progress. */
+    lipsyncProgress?: (progress: PageProgress) => void;
+    lipsyncResult?: CheckResult | { error: string };
+  }
+}
+
+export type PageProgress = FileCheckProgress | { phase: 'loading'; what: string };
+
+/** Weights from the file input: one official checkpoint, or a converted manifest.json + weights.bin. */
+async function readWeights(files: File[]): Promise<WeightsBundle> {
+  const manifestFile = files.find((f) => f.name.endsWith('.json'));
+  const dataFile = files.find((f) => f.name.endsWith('.bin'));
+  if (manifestFile && dataFile) {
+    return { manifest: parseManifest(JSON.parse(await manifestFile.text()), manifestFile.name), data: new Uint8Array(await dataFile.arrayBuffer()) };
+  }
+  if (files.length !== 1) throw new Error('choose one checkpoint file, or a converted manifest.json together with its weights.bin');
+  const [file] = files;
+  const { model, weights } = convertCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
+  return encodeWeights(model, file.name, weights);
+}
+
+function describeProgress(progress: PageProgress | null): string {
+  switch (progress?.phase) {
+    case 'loading':
+      return `Loading ${progress.what}…`;
+    case 'opening':
+      return 'Opening the file…';
+    case 'audio':
+      return 'Decoding the audio…';
+    case 'frames':
+      return `Tracking the face… ${progress.mediaTime.toFixed(1)} / ${progress.duration.toFixed(1)} s`;
+    case 'scoring':
+      return 'Scoring…';
+    default:
+      return '';
+  }
+}
+
+const VERDICT_TEXT = { real: 'Real — lips and voice are in sync', fake: 'Fake? — lips and voice do not match', 'cannot-judge': "Can't judge" } as const;
+
+function ResultView({ result }: { result: CheckResult }) {
+  const badge = result.verdict === 'real' ? 'real' : result.verdict === 'fake' ? 'fake' : 'unsure';
+  return (
+    <section id="result" data-verdict={result.verdict}>
+      <h2><span class={`badge ${badge}`}>{VERDICT_TEXT[result.verdict]}</span></h2>
+      {result.state.status === 'cannot-judge' && (
+        <p id="reason">{REASON_TEXT[result.state.reason]}{result.state.detail ? ` (${result.state.detail})` : ''}</p>
+      )}
+      {result.confidence !== null && (
+        <table class="figures">
+          <tbody>
+            <tr><th>Offset</th><td>{result.offsetFrames} frames ({result.offsetMs} ms{result.offsetFrames ? (result.offsetFrames > 0 ? ', audio early' : ', audio late') : ''})</td></tr>
+            <tr><th>Confidence</th><td>{result.confidence.toFixed(3)} (threshold {result.threshold})</td></tr>
+            <tr><th>Min distance</th><td>{result.minDist!.toFixed(3)}</td></tr>
+            <tr><th>Model</th><td>{result.model} on {result.backend}</td></tr>
+            <tr><th>Video</th><td>{result.durationS.toFixed(1)} s at {result.fps} fps, {result.faces.length} face(s) tracked</td></tr>
+          </tbody>
+        </table>
+      )}
+      <DistanceCurve dists={result.dists} offsetFrames={result.offsetFrames} />
+      <Timeline timeline={result.timeline} threshold={result.threshold} />
+    </section>
+  );
+}
+
+function CheckPage() {
+  const [video, setVideo] = useState<File | null>(null);
+  const [audio, setAudio] = useState<File | null>(null);
+  const [model, setModel] = useState<ModelChoice>('embedded');
+  const [weights, setWeights] = useState<File[]>([]);
+  const [running, setRunning] = useState(false);
+  const [progress, setProgress] = useState<PageProgress | null>(null);
+  const [fraction, setFraction] = useState(0);
+  const [result, setResult] = useState<CheckResult | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+
+  const report = (p: PageProgress) => {
+    setProgress(p);
+    if (p.phase === 'frames') setFraction(p.fraction);
+    window.lipsyncProgress?.(p);
+  };
+
+  const run = async () => {
+    if (!video) return;
+    setRunning(true);
+    setResult(null);
+    setError(null);
+    setFraction(0);
+    window.lipsyncResult = undefined;
+    abort.current = new AbortController();
+    let engine: Awaited<ReturnType<typeof createEngine>> | null = null;
+    try {
+      const bundle = model === 'embedded' ? undefined : await readWeights(weights);
+      engine = await createEngine(extensionAssets(), {
+        model,
+        weights: bundle,
+        mode: 'file',
+        onState: (state) => state.status === 'loading' && report({ phase: 'loading', what: state.what }),
+      });
+      const checked = await checkFile(engine, { video, videoName: video.name, audio: audio ?? undefined, audioName: audio?.name }, { onProgress: report, signal: abort.current.signal });
+      setResult(checked);
+      window.lipsyncResult = checked;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      setError(message);
+      window.lipsyncResult = { error: message };
+    } finally {
+      engine?.dispose();
+      setRunning(false);
+      setProgress(null);
+    }
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    const files = [...(event.dataTransfer?.files ?? [])];
+    const videoFile = files.find((f) => f.type.startsWith('video/')) ?? files[0];
+    if (videoFile) setVideo(videoFile);
+    const audioFile = files.find((f) => f !== videoFile && f.type.startsWith('audio/'));
+    if (audioFile) setAudio(audioFile);
+  };
+
+  return (
+    <main>
+      <h1>Check a file</h1>
+      <p class="muted">The file is checked on this computer. Nothing is uploaded.</p>
+      <div class="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+        <label>Video: <input id="video-file" type="file" accept="video/*,.mp4,.webm,.mov,.mkv,.m4v" onChange={(e) => setVideo((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
+        <label>Other audio (optional): <input id="audio-file" type="file" accept="audio/*,video/*" onChange={(e) => setAudio((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
+        <p class="muted">…or drop a video (and an audio file) here.</p>
+      </div>
+      <label>Model:{' '}
+        <select id="model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value as ModelChoice)}>
+          <option value="embedded">Built-in model</option>
+          <option value="syncnet-v2">SyncNet v2 (your weights)</option>
+          <option value="syncnet-v4">SyncNet v4 (your weights)</option>
+        </select>
+      </label>
+      {model !== 'embedded' && (
+        <label> Weights: <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+      )}
+      <p>
+        <button id="check" disabled={!video || running} onClick={run}>Check</button>{' '}
+        {running && <button onClick={() => abort.current?.abort()}>Cancel</button>}
+      </p>
+      {running && (
+        <div id="progress">
+          <progress max={1} value={fraction} /> <span>{describeProgress(progress)}</span>
+        </div>
+      )}
+      {error && <p id="error" class="error">Could not check: {error}</p>}
+      {result && <ResultView result={result} />}
+    </main>
+  );
+}
+
+render(<CheckPage />, document.getElementById('root')!);
