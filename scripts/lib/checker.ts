@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from './chromium';
 import type { CheckResult, ModelChoice } from '../../src/engine/types';
+import type { ClipFeatures } from '../../src/core/features';
 import type { PageProgress } from '../../src/options/check';
 
 export interface CheckRequest {
@@ -98,6 +99,31 @@ export class Checker {
     }
     if ('error' in outcome) return { ok: false, error: outcome.error.replace(/^[^:]*\.mp4: /, `${basename(request.video)}: `) };
     return { ok: true, result: outcome, transcoded };
+  }
+
+  /** Face observations + 16 kHz PCM for one video (the feature cache), through the same page. */
+  async extractFeatures(video: string, audio?: string): Promise<{ ok: true; features: ClipFeatures; pcm: Int16Array | null; transcoded: boolean } | { ok: false; error: string }> {
+    if (!existsSync(video)) return { ok: false, error: `${video}: no such video file` };
+    const run = async (path: string) => {
+      await this.page.setInputFiles('#audio-file', audio ? [resolve(audio)] : []);
+      await this.page.setInputFiles('#video-file', resolve(path));
+      return this.page.evaluate(() => window.lipsyncExtractFeatures!());
+    };
+    let outcome = await run(video);
+    let transcoded = false;
+    if ('error' in outcome && UNPLAYABLE.test(outcome.error)) {
+      const converted = transcodeForChromium(video, this.tempDir);
+      if (converted) {
+        transcoded = true;
+        outcome = await run(converted);
+      }
+    }
+    if ('error' in outcome) return { ok: false, error: outcome.error };
+    const pcm = outcome.pcmBase64 === null ? null : (() => {
+      const bytes = Buffer.from(outcome.pcmBase64, 'base64');
+      return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    })();
+    return { ok: true, features: { ...outcome.features, file: basename(video) }, pcm, transcoded };
   }
 
   async close(): Promise<void> {

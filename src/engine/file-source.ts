@@ -7,7 +7,9 @@
 // and TF.js run on this thread, and a video that kept playing would skip frames (measured:
 // playing on at 1× with 20 ms of work per frame lost a third of a 720p clip's frames;
 // pausing per frame lost none). Nothing leaves the page.
-import type { CheckResult, Engine } from './types';
+import type { ClipFeatures, FrameObservation } from '../core/features';
+import { AudioSegment } from './audio-segment';
+import type { CheckResult, Engine, FaceTracker } from './types';
 
 /** Seconds without a new frame before playback counts as stalled. */
 const STALL_SECONDS = 15;
@@ -140,9 +142,22 @@ async function forEachFrame(
       }
     };
     video.onended = () => setTimeout(() => (video.ended ? finish() : undefined), 50);
-    video.requestVideoFrameCallback(onVideoFrame);
-    armStallTimer();
-    video.play().catch(fail);
+    // The first frame is on screen before playback starts, and requestVideoFrameCallback
+    // only reports frames presented after it is called: take that frame now.
+    const first = async () => {
+      lastMediaTime = video.currentTime;
+      const bitmap = await createImageBitmap(video);
+      try {
+        await onFrame(video.currentTime, bitmap);
+      } finally {
+        bitmap.close();
+      }
+    };
+    first().then(() => {
+      video.requestVideoFrameCallback(onVideoFrame);
+      armStallTimer();
+      return video.play();
+    }).catch(fail);
   });
 }
 
@@ -173,6 +188,62 @@ export async function checkFile(engine: Engine, input: FileCheckInput, hooks: Fi
     );
     onProgress?.({ phase: 'scoring' });
     return await engine.finish();
+  } finally {
+    video.pause();
+    URL.revokeObjectURL(video.src);
+    video.removeAttribute('src');
+    video.load();
+  }
+}
+
+export interface ExtractedFeatures {
+  features: ClipFeatures;
+  /** Mono 16 kHz int16 samples (features.audio.samples of them), or null without audio. */
+  pcm: Int16Array | null;
+}
+
+/**
+ * The feature cache's input (`npm run features`): every frame's face observations from the
+ * engine's tracker and the audio at 16 kHz exactly as the engine resamples it — no model.
+ */
+export async function extractFeatures(tracker: FaceTracker, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<ExtractedFeatures> {
+  const { onProgress, signal } = hooks;
+  onProgress?.({ phase: 'opening' });
+  const video = await openVideo(input.video, input.videoName, signal);
+  try {
+    onProgress?.({ phase: 'audio' });
+    const audio = await decodeMonoAudio(input.audio ?? input.video);
+    const segment = new AudioSegment();
+    if (audio) {
+      segment.push({ mediaTime: 0, sampleRate: DECODE_RATE, samples: audio });
+      segment.flush();
+    }
+    const frames: FrameObservation[] = [];
+    const duration = Number.isFinite(video.duration) ? video.duration : 0;
+    await forEachFrame(
+      video,
+      async (mediaTime, bitmap) => {
+        frames.push(await tracker.observe({ mediaTime, image: bitmap, videoWidth: video.videoWidth, videoHeight: video.videoHeight }, 0));
+        onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
+      },
+      signal,
+    );
+    const times = frames.map((f) => f.t);
+    const intervals = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+    const typical = intervals[intervals.length >> 1] ?? 0;
+    const pcm = audio ? segment.pcm().slice() : null;
+    return {
+      features: {
+        file: input.videoName,
+        durationS: duration,
+        width: video.videoWidth,
+        height: video.videoHeight,
+        fps: typical > 0 ? Math.round(1000 / typical) / 1000 : 0,
+        frames,
+        audio: pcm ? { sampleRate: 16000, startS: segment.startTime ?? 0, samples: pcm.length } : null,
+      },
+      pcm,
+    };
   } finally {
     video.pause();
     URL.revokeObjectURL(video.src);

@@ -9,8 +9,10 @@ import { convertCheckpoint } from '../core/convert';
 import { encodeWeights, parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
 import { REASON_TEXT } from '../core/state';
 import { createEngine } from '../engine/create';
-import { checkFile, type FileCheckProgress } from '../engine/file-source';
-import type { CheckResult, ModelChoice } from '../engine/types';
+import { checkFile, extractFeatures, type FileCheckProgress } from '../engine/file-source';
+import { createFaceTracker } from '../engine/face-tracker';
+import type { ClipFeatures } from '../core/features';
+import type { CheckResult, FaceTracker, ModelChoice } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { DistanceCurve, Timeline } from '../ui/charts';
 
@@ -19,8 +21,33 @@ declare global {
     /** Set by the CLI (Playwright exposeFunction) to receive progress. */
     lipsyncProgress?: (progress: PageProgress) => void;
     lipsyncResult?: CheckResult | { error: string };
+    /** Automation (npm run features): face observations + 16 kHz PCM (base64) of the chosen files, no model. */
+    lipsyncExtractFeatures?: () => Promise<{ features: ClipFeatures; pcmBase64: string | null } | { error: string }>;
   }
 }
+
+window.lipsyncExtractFeatures = async () => {
+  const video = (document.getElementById('video-file') as HTMLInputElement).files?.[0];
+  const audio = (document.getElementById('audio-file') as HTMLInputElement).files?.[0];
+  if (!video) return { error: 'no video chosen' };
+  let tracker: FaceTracker | null = null;
+  try {
+    tracker = await createFaceTracker(extensionAssets());
+    const { features, pcm } = await extractFeatures(tracker, { video, videoName: video.name, audio, audioName: audio?.name }, { onProgress: (p) => window.lipsyncProgress?.(p) });
+    let pcmBase64: string | null = null;
+    if (pcm) {
+      const bytes = new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
+      let binary = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      pcmBase64 = btoa(binary);
+    }
+    return { features, pcmBase64 };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    tracker?.close();
+  }
+};
 
 export type PageProgress = FileCheckProgress | { phase: 'loading'; what: string };
 
