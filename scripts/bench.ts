@@ -1,0 +1,46 @@
+// npm run bench — throughput of the engine's stages in headless Chromium on this machine:
+// frames/s for 640×360 and 1280×720 input, per stage (landmarks, features, model) and in
+// total, for the embedded model and for SyncNet v2 with random weights, naming the TF.js
+// backend the engine chose by measurement. A benchmark, not a test: it asserts nothing.
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { bundleTestPage } from './lib/bundle';
+import { serveStatic, CLIPS_DIR } from './lib/server';
+import { launchBrowser } from './lib/chromium';
+
+const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
+const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
+
+async function main() {
+  if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
+  if (!existsSync('models/face_landmarker.task')) throw new Error('models/face_landmarker.task missing — run npm run models');
+  const page = await bundleTestPage('bench', 'scripts/bench/bench-page.ts');
+  const server = await serveStatic();
+  const browser = await launchBrowser();
+  try {
+    const tab = await browser.newPage();
+    await tab.goto(`${server.origin}/${page}`);
+    const assets = {
+      mediapipeWasmBase: `${server.origin}/node_modules/@mediapipe/tasks-vision/wasm`,
+      faceLandmarkerUrl: `${server.origin}/models/face_landmarker.task`,
+      tfWasmBase: `${server.origin}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`,
+      embeddedModelBase: `${server.origin}/models/embedded`,
+    };
+    const report = await tab.evaluate((args) => window.runBench(args), { clipUrl: `/media/clips/${CLIP}`, assets, frames: FRAMES });
+    console.log(`backend: ${report.backend} (${report.reason}); clip ${CLIP}, ${FRAMES} frames per resolution`);
+    console.log('model                        input      landmarks  features    model    TOTAL   (lip win/s, audio win/s)');
+    for (const r of report.results) {
+      const f = (v: number) => v.toFixed(1).padStart(8);
+      console.log(`${r.model.padEnd(28)} ${r.resolution.padEnd(10)} ${f(r.landmarksFps)} ${f(r.featuresFps)} ${f(r.modelFps)} ${f(r.totalFps)}   (${r.lipWindowsPerSec.toFixed(1)}, ${r.audioWindowsPerSec.toFixed(1)})`);
+    }
+    console.log('frames/s per stage; TOTAL = 1 / (sum of per-frame stage times); targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s');
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`bench: ${error.message}`);
+  process.exit(1);
+});

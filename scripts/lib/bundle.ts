@@ -1,0 +1,28 @@
+// Bundles a browser page's entry (tests, bench) (TypeScript) with esbuild into
+// test/.generated/pages/<name>.{js,html}, so engine code can be tested in real Chromium
+// from a page served by test/helpers/server.ts.
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export const PAGES_DIR = resolve('test/.generated/pages');
+
+/** Returns the page's path relative to the repo root (serve it with serveStatic). */
+export async function bundleTestPage(name: string, entry: string): Promise<string> {
+  mkdirSync(PAGES_DIR, { recursive: true });
+  await build({
+    entryPoints: [resolve(entry)],
+    outfile: join(PAGES_DIR, `${name}.js`),
+    bundle: true,
+    format: 'esm',
+    target: 'chrome120',
+    alias: { '#platform': resolve('src/platform/chrome.ts') },
+    define: { __BROWSER__: '"chrome"' },
+    logLevel: 'warning',
+  });
+  writeFileSync(
+    join(PAGES_DIR, `${name}.html`),
+    `<!doctype html><meta charset="utf-8"><title>${name}</title><body><script type="module" src="${name}.js"></script></body>`,
+  );
+  return `test/.generated/pages/${name}.html`;
+}
