@@ -1,0 +1,295 @@
+// In-browser harness for test/engine/face-tracker.test.ts: plays a clip (or a still frame)
+// through the engine's face tracker and returns compact per-frame results. Bundled by
+// test/helpers/bundle.ts and served from 127.0.0.1 with the repo root at / and
+// ../shared/media at /media/.
+import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
+import { createFaceTracker } from '../../src/engine/face-tracker';
+import { BLENDSHAPE_NAMES, LIP_LANDMARKS, type FaceObservation } from '../../src/core/features';
+import type { EngineFrame, FaceTracker } from '../../src/engine/types';
+
+const ASSETS = {
+  mediapipeWasmBase: '/node_modules/@mediapipe/tasks-vision/wasm',
+  faceLandmarkerUrl: '/models/face_landmarker.task',
+};
+const JAW_OPEN = BLENDSHAPE_NAMES.indexOf('jawOpen');
+
+export interface RunOptions {
+  maxFaces?: number;
+  /** Seconds of the clip to play from its start. */
+  seconds?: number;
+  playbackRate?: number;
+  /** Draw each frame at this size first: the tracker then sees a video of that size. */
+  size?: [number, number];
+  /** Two copies of each frame side by side (a two-face picture from a one-face clip). */
+  sideBySide?: boolean;
+  /** Once media time passes this, seek back to the start and begin segment 1 (tracker.newSegment()). */
+  rewindAt?: number;
+  delegate?: 'CPU' | 'GPU';
+  /** Also run a plain MediaPipe FaceLandmarker (VIDEO mode) on the whole frame, as the tracker would without tiles. */
+  plain?: boolean;
+}
+
+export interface FaceResult {
+  id: number;
+  box: number[];
+  jawOpen: number;
+  /** Every blendshape score in [0, 1] and 52 of them. */
+  blendshapesOk: boolean;
+  /** Lip centre as a fraction of the box (x, y). */
+  lips: [number, number];
+  /** Every lip landmark inside the box. */
+  lipsInside: boolean;
+  poseLength: number;
+  /** Range of z over the kept landmarks, video pixels (depth scaled like x). */
+  zSpan: number;
+}
+
+export interface FrameSummary {
+  t: number;
+  segment: number;
+  ms: number;
+  faces: FaceResult[];
+  plainFaces?: number;
+  plainMs?: number;
+  /** suggestedRegion() after this frame. */
+  region?: EngineFrame['region'] | null;
+}
+
+export interface RunSummary {
+  width: number;
+  height: number;
+  frames: FrameSummary[];
+  /** suggestedRegion() after the last frame. */
+  region: EngineFrame['region'] | null;
+}
+
+function summarise(face: FaceObservation): FaceResult {
+  const [x, y, w, h] = face.box;
+  let sx = 0, sy = 0, inside = true;
+  for (let i = 0; i < LIP_LANDMARKS.length; i++) {
+    const px = face.landmarks[3 * i], py = face.landmarks[3 * i + 1];
+    sx += px;
+    sy += py;
+    inside &&= px >= x && px <= x + w && py >= y && py <= y + h;
+  }
+  const n = LIP_LANDMARKS.length;
+  const z = face.landmarks.filter((_, i) => i % 3 === 2);
+  return {
+    id: face.trackId,
+    box: face.box.map((v) => Math.round(v * 10) / 10),
+    jawOpen: face.blendshapes[JAW_OPEN],
+    blendshapesOk: face.blendshapes.length === BLENDSHAPE_NAMES.length && face.blendshapes.every((s) => s >= 0 && s <= 1),
+    lips: [(sx / n - x) / w, (sy / n - y) / h],
+    lipsInside: inside,
+    poseLength: face.pose.length,
+    zSpan: Math.max(...z) - Math.min(...z),
+  };
+}
+
+async function openVideo(url: string): Promise<HTMLVideoElement> {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.preload = 'auto';
+  video.src = url;
+  await new Promise<void>((resolve, reject) => {
+    video.onloadeddata = () => resolve();
+    video.onerror = () => reject(new Error(`cannot load ${url}: ${video.error?.message ?? 'unknown error'}`));
+  });
+  return video;
+}
+
+async function seek(video: HTMLVideoElement, time: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    video.onseeked = () => resolve();
+    video.currentTime = time;
+  });
+}
+
+async function plainLandmarker(): Promise<FaceLandmarker> {
+  const fileset = await FilesetResolver.forVisionTasks(ASSETS.mediapipeWasmBase);
+  return FaceLandmarker.createFromOptions(fileset, {
+    baseOptions: { modelAssetPath: ASSETS.faceLandmarkerUrl, delegate: 'CPU' },
+    runningMode: 'VIDEO',
+    numFaces: 3,
+    // The same outputs as the tracker, so their costs compare.
+    outputFaceBlendshapes: true,
+    outputFacialTransformationMatrixes: true,
+  });
+}
+
+/** Plays `url` and feeds every frame the page gets (requestVideoFrameCallback) to a new tracker. */
+async function runTracker(url: string, options: RunOptions = {}): Promise<RunSummary> {
+  const video = await openVideo(url);
+  const tracker = await createFaceTracker(ASSETS, { maxFaces: options.maxFaces, delegate: options.delegate });
+  const plain = options.plain ? await plainLandmarker() : null;
+  const [width, height] = options.size ?? [video.videoWidth * (options.sideBySide ? 2 : 1), video.videoHeight];
+  const canvas = options.size || options.sideBySide ? new OffscreenCanvas(width, height) : null;
+  const context = canvas?.getContext('2d') ?? null;
+  const frames: FrameSummary[] = [];
+  const seconds = options.seconds ?? Infinity;
+  try {
+    video.playbackRate = options.playbackRate ?? 0.5;
+    await new Promise<void>((resolve, reject) => {
+      let busy = false;
+      let segment = 0;
+      let plainClock = 0;
+      const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
+        const rewindPending = options.rewindAt !== undefined && segment === 0;
+        if ((!rewindPending && metadata.mediaTime > seconds) || video.ended) {
+          resolve();
+          return;
+        }
+        video.requestVideoFrameCallback(onFrame);
+        if (busy) return;
+        if (rewindPending && metadata.mediaTime > options.rewindAt!) {
+          segment = 1;
+          tracker.newSegment();
+          video.currentTime = 0;
+          return;
+        }
+        busy = true;
+        let image: EngineFrame['image'] = video;
+        if (context && canvas) {
+          if (options.sideBySide) {
+            context.drawImage(video, 0, 0, width / 2, height);
+            context.drawImage(video, width / 2, 0, width / 2, height);
+          } else {
+            context.drawImage(video, 0, 0, width, height);
+          }
+          image = canvas;
+        }
+        const started = performance.now();
+        // observe() runs synchronously up to its result, so `video` still shows this frame.
+        tracker
+          .observe({ mediaTime: metadata.mediaTime, image, videoWidth: width, videoHeight: height }, segment)
+          .then((observation) => {
+            const ms = performance.now() - started;
+            const frame: FrameSummary = {
+              t: observation.t,
+              segment: observation.segment,
+              ms,
+              faces: observation.faces.map(summarise),
+              region: tracker.suggestedRegion(),
+            };
+            if (plain) {
+              const plainStarted = performance.now();
+              plainClock = Math.max(plainClock + 1, metadata.mediaTime * 1000);
+              frame.plainFaces = plain.detectForVideo(image, plainClock).faceLandmarks.length;
+              frame.plainMs = performance.now() - plainStarted;
+            }
+            frames.push(frame);
+            busy = false;
+          })
+          .catch(reject);
+      };
+      video.requestVideoFrameCallback(onFrame);
+      video.onended = () => resolve();
+      video.play().catch(reject);
+    });
+    return { width, height, frames, region: tracker.suggestedRegion() };
+  } finally {
+    video.pause();
+    tracker.close();
+    plain?.close();
+  }
+}
+
+export interface CropComparison {
+  full: FaceResult[];
+  crop: FaceResult[];
+  region: EngineFrame['region'];
+}
+
+/**
+ * One still frame, observed `repeats` times by two trackers: one gets the whole frame,
+ * the other only `region` of it (drawn at `cropScale` of its size, as a live capture may
+ * send it). Both must report the same faces in video coordinates.
+ */
+async function compareCrop(
+  url: string,
+  time: number,
+  region: { x: number; y: number; width: number; height: number },
+  cropScale = 1,
+  repeats = 5,
+): Promise<CropComparison> {
+  const video = await openVideo(url);
+  await seek(video, time);
+  const full = await createImageBitmap(video);
+  const crop = new OffscreenCanvas(Math.round(region.width * cropScale), Math.round(region.height * cropScale));
+  crop.getContext('2d')!.drawImage(full, region.x, region.y, region.width, region.height, 0, 0, crop.width, crop.height);
+  const whole: FaceTracker = await createFaceTracker(ASSETS);
+  const cropped: FaceTracker = await createFaceTracker(ASSETS);
+  try {
+    const frame = { videoWidth: video.videoWidth, videoHeight: video.videoHeight };
+    let a: FaceObservation[] = [], b: FaceObservation[] = [];
+    for (let i = 0; i < repeats; i++) {
+      a = (await whole.observe({ ...frame, mediaTime: time + i / 25, image: full }, 0)).faces;
+      b = (await cropped.observe({ ...frame, mediaTime: time + i / 25, image: crop, region }, 0)).faces;
+    }
+    return { full: a.map(summarise), crop: b.map(summarise), region };
+  } finally {
+    full.close();
+    whole.close();
+    cropped.close();
+  }
+}
+
+/** A tracker fed frames of pure noise (no face anywhere). */
+async function runNoise(frames: number, width: number, height: number): Promise<FrameSummary[]> {
+  const tracker = await createFaceTracker(ASSETS);
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d')!;
+  const pixels = context.createImageData(width, height);
+  const out: FrameSummary[] = [];
+  try {
+    for (let i = 0; i < frames; i++) {
+      for (let p = 0; p < pixels.data.length; p++) pixels.data[p] = p % 4 === 3 ? 255 : (Math.random() * 256) | 0;
+      context.putImageData(pixels, 0, 0);
+      const started = performance.now();
+      const observation = await tracker.observe({ mediaTime: i / 25, image: canvas, videoWidth: width, videoHeight: height }, 0);
+      out.push({ t: observation.t, segment: 0, ms: performance.now() - started, faces: observation.faces.map(summarise) });
+    }
+    return out;
+  } finally {
+    tracker.close();
+  }
+}
+
+export interface StillCost {
+  trackerMs: number[];
+  plainMs: number[];
+  faces: number;
+}
+
+/**
+ * Per-frame cost on one still frame drawn at width×height, observed `frames` times
+ * (media time advancing 40 ms), against a plain FaceLandmarker on the whole picture: a
+ * steadier figure than timing playback, where decoding competes for the CPU.
+ */
+async function stillCost(url: string, time: number, width: number, height: number, frames: number): Promise<StillCost> {
+  const video = await openVideo(url);
+  await seek(video, time);
+  const canvas = new OffscreenCanvas(width, height);
+  canvas.getContext('2d')!.drawImage(video, 0, 0, width, height);
+  const tracker = await createFaceTracker(ASSETS);
+  const plain = await plainLandmarker();
+  const result: StillCost = { trackerMs: [], plainMs: [], faces: 0 };
+  try {
+    for (let i = 0; i < frames; i++) {
+      let started = performance.now();
+      const observation = await tracker.observe({ mediaTime: i * 0.04, image: canvas, videoWidth: width, videoHeight: height }, 0);
+      result.trackerMs.push(performance.now() - started);
+      result.faces += observation.faces.length;
+      started = performance.now();
+      plain.detectForVideo(canvas, i * 40);
+      result.plainMs.push(performance.now() - started);
+    }
+    return result;
+  } finally {
+    tracker.close();
+    plain.close();
+  }
+}
+
+Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, harnessReady: true });
