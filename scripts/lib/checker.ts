@@ -47,11 +47,18 @@ export function transcodeForChromium(input: string, outDir: string): string | nu
 }
 
 export class Checker {
+  /** Every request the browser made to a host that is not this machine or the extension. */
+  readonly remoteRequests: string[] = [];
+
   private constructor(
     private readonly browser: ExtensionBrowser,
     private readonly page: Page,
     private readonly tempDir: string,
-  ) {}
+  ) {
+    browser.context.on('request', (request) => {
+      if (!isLocalUrl(request.url())) this.remoteRequests.push(request.url());
+    });
+  }
 
   static async open(onProgress?: (progress: PageProgress) => void): Promise<Checker> {
     const browser = await launchWithExtension();
@@ -129,6 +136,16 @@ export class Checker {
   async close(): Promise<void> {
     await this.browser.close();
     rmSync(this.tempDir, { recursive: true, force: true });
+  }
+}
+
+/** The extension's own files, inline data, and this machine: everything else is remote. */
+export function isLocalUrl(url: string): boolean {
+  if (/^(chrome-extension|moz-extension|data|blob|about|file):/.test(url)) return true;
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,42 @@
+// Test media made with ffmpeg from the shared clips (never committed): cached under
+// test/.generated/media, keyed by the ffmpeg arguments so a changed recipe is remade.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { CLIPS_DIR } from './server';
+
+export const MEDIA_DIR = resolve('test/.generated/media');
+
+export const clip = (name: string): string => join(CLIPS_DIR, name);
+
+/** Runs `ffmpeg -y <args> <out>` once; returns the output path. */
+export function makeMedia(name: string, args: string[], extension = 'mp4'): string {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const key = createHash('sha256').update(args.join('\0')).digest('hex').slice(0, 10);
+  const out = join(MEDIA_DIR, `${name}-${key}.${extension}`);
+  if (!existsSync(out)) {
+    const partial = join(MEDIA_DIR, `${name}-${key}.part.${extension}`);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+    renameSync(partial, out);
+  }
+  return out;
+}
+
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
+const AAC = ['-c:a', 'aac', '-b:a', '128k'];
+
+/** The video of `video` with the audio of `audio` (audio cut to the video's length). */
+export const withAudioOf = (name: string, video: string, audio: string) =>
+  makeMedia(name, ['-i', video, '-i', audio, '-map', '0:v', '-map', '1:a', ...H264, ...AAC, '-shortest']);
+
+/** The clip with its audio delayed by `frames` 25-fps frames (positive: audio late), same length. */
+export const withAudioShift = (name: string, video: string, frames: number) => {
+  const seconds = (frames * 0.04).toFixed(3);
+  const audioFilter = frames >= 0 ? `adelay=${frames * 40}:all=1` : `atrim=start=${-frames * 0.04},asetpts=PTS-STARTPTS`;
+  return makeMedia(name, ['-i', video, '-filter_complex', `[0:a]${audioFilter}[a]`, '-map', '0:v', '-map', '[a]', ...H264, ...AAC, '-t', String(probeDuration(video)), '-metadata', `comment=shift ${seconds}`]);
+};
+
+export function probeDuration(path: string): number {
+  return Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim());
+}
