@@ -1,7 +1,7 @@
 // Drives the extension's own "Check a file" page (options/check.html) in headless Chromium:
 // the CLI, the evaluation and the feature cache all go through the engine the user gets.
 // One browser and one page serve many files.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -25,8 +25,11 @@ export class CheckerError extends Error {
   override name = 'CheckerError';
 }
 
-/** Chromium cannot play this container/codec; an ffmpeg transcode to H.264/AAC MP4 may. */
-const UNPLAYABLE = /not a video format this browser can play|could not be decoded/;
+/**
+ * Chromium cannot play this container/codec (MPEG-PS, MPEG-4 Part 2, 4:4:4 H.264 …: the
+ * element errors, or loads with no picture); an ffmpeg transcode to H.264/AAC MP4 may.
+ */
+const UNPLAYABLE = /not a video format this browser can play|could not be decoded|has no video track/;
 
 function weightFiles(weights: string): string[] {
   const path = resolve(weights);
@@ -60,16 +63,23 @@ export class Checker {
     });
   }
 
-  static async open(onProgress?: (progress: PageProgress) => void): Promise<Checker> {
-    const browser = await launchWithExtension();
+  static async open(onProgress?: (progress: PageProgress) => void, distDir = resolve('dist/chrome')): Promise<Checker> {
+    // Load a private copy of the build: a rebuild of dist/ while a long run is going
+    // (another terminal, a test) must not pull files from under the running extension.
+    const tempDir = mkdtempSync(join(tmpdir(), 'lipsync-check-'));
+    const extensionCopy = join(tempDir, 'extension');
+    if (!existsSync(join(distDir, 'manifest.json'))) throw new CheckerError(`${distDir} has no built extension — run npm run build`);
+    cpSync(distDir, extensionCopy, { recursive: true });
+    const browser = await launchWithExtension(extensionCopy);
     try {
       const page = await browser.context.newPage();
       await page.exposeFunction('lipsyncProgress', (progress: PageProgress) => onProgress?.(progress));
       await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
       await page.waitForSelector('#video-file', { state: 'attached' });
-      return new Checker(browser, page, mkdtempSync(join(tmpdir(), 'lipsync-check-')));
+      return new Checker(browser, page, tempDir);
     } catch (error) {
       await browser.close();
+      rmSync(tempDir, { recursive: true, force: true });
       throw error;
     }
   }

@@ -1,0 +1,133 @@
+// `npm run check` end to end: real clips from ../shared/media and media made from them
+// with ffmpeg (swapped audio, shifted audio, no face, no audio, silence, noise, too short,
+// a tiny face, two faces at different offsets, a broken file) through the extension's own
+// page and engine in headless Chromium, with the shipped embedded model. One browser
+// serves all files, and no request may leave the machine.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Checker } from '../../scripts/lib/checker';
+import type { CheckResult } from '../../src/engine/types';
+import { clip, makeMedia, MEDIA_DIR, withAudioOf, withAudioShift } from '../helpers/media';
+import { CLIPS_DIR } from '../helpers/server';
+
+const hasModel = existsSync('models/embedded/manifest.json');
+const hasClips = existsSync(CLIPS_DIR);
+const skip = !hasClips ? 'no ../shared/media/clips here' : !hasModel ? 'models/embedded is not trained yet (npm run train)' : false;
+
+// Real in-sync clips of different speakers (MANIFEST.tsv: real-in-sync).
+const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // vox-C, 12 s, 224×224
+const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 1278×720
+const SHIFT_FRAMES = 8;
+
+function runCli(...args: string[]) {
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], { encoding: 'utf8', timeout: 600_000 });
+}
+
+describe('npm run check', { skip }, () => {
+  let checker: Checker;
+  const results = new Map<string, CheckResult>();
+
+  async function check(name: string, video: string, audio?: string): Promise<CheckResult> {
+    const outcome = await checker.check({ video, audio });
+    assert.ok(outcome.ok, `${name}: ${outcome.ok ? '' : outcome.error}`);
+    results.set(name, outcome.result);
+    return outcome.result;
+  }
+
+  before(async () => {
+    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+    checker = await Checker.open();
+  });
+  after(async () => {
+    await checker?.close();
+  });
+
+  it('a real clip is real; the same clip with another speaker\'s audio is fake', async (t) => {
+    const real = await check('real', clip(SPEAKER_A));
+    t.diagnostic(`real: confidence ${real.confidence?.toFixed(3)}, offset ${real.offsetFrames}`);
+    assert.equal(real.verdict, 'real', JSON.stringify({ state: real.state, confidence: real.confidence, offset: real.offsetFrames }));
+    assert.equal(real.dists.length, 31);
+    assert.ok(real.timeline.length >= 8, 'one timeline point per second');
+    assert.equal(real.faces.filter((f) => f.chosen).length, 1);
+    assert.equal(real.fps, 25);
+
+    const swapped = await check('swap', withAudioOf('swap-a-b', clip(SPEAKER_A), clip(SPEAKER_B)));
+    t.diagnostic(`swapped: confidence ${swapped.confidence?.toFixed(3)}, offset ${swapped.offsetFrames}`);
+    assert.equal(swapped.verdict, 'fake');
+    assert.ok(swapped.confidence! < real.confidence!, 'swapped audio scores below the real audio');
+  });
+
+  it(`audio shifted by ${SHIFT_FRAMES} frames: the offset moves by ${SHIFT_FRAMES} (±1) from the clip's own`, async (t) => {
+    const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
+    const shifted = await check('shift', withAudioShift('shift-late', clip(SPEAKER_A), SHIFT_FRAMES));
+    t.diagnostic(`own offset ${own.offsetFrames}, shifted ${shifted.offsetFrames} (audio ${SHIFT_FRAMES} frames late → offset −${SHIFT_FRAMES})`);
+    assert.ok(Math.abs(shifted.offsetFrames! - (own.offsetFrames! - SHIFT_FRAMES)) <= 1);
+    assert.equal(shifted.verdict, 'fake');
+  });
+
+  it('--audio replaces the sound: the clip with its own audio given separately is real again', async () => {
+    const result = await check('own-audio', withAudioOf('swap-a-b', clip(SPEAKER_A), clip(SPEAKER_B)), clip(SPEAKER_A));
+    assert.equal(result.verdict, 'real');
+  });
+
+  it('each cannot-judge reason comes from a real input that causes it', async (t) => {
+    const speech = clip(SPEAKER_A);
+    const cases: [string, string, string][] = [
+      ['no-face', makeMedia('no-face', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', speech, '-map', '0:v', '-map', '1:a', '-t', '8', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']), 'no-face'],
+      ['no-audio', makeMedia('no-audio', ['-i', speech, '-an', '-c:v', 'copy']), 'no-audio'],
+      ['silent', makeMedia('silent', ['-i', speech, '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']), 'silent'],
+      ['no-speech', makeMedia('no-speech', ['-i', speech, '-f', 'lavfi', '-i', 'anoisesrc=r=48000:a=0.002:c=pink', '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']), 'no-speech'],
+      ['too-short', makeMedia('too-short', ['-i', speech, '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']), 'too-short'],
+      ['mouth-too-small', makeMedia('tiny-face', ['-i', speech, '-vf', 'scale=64:64,pad=640:360:288:148:gray', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'copy']), 'mouth-too-small'],
+      [
+        'several-speakers-unresolved',
+        makeMedia('two-faces-apart', ['-i', speech, '-filter_complex', '[0:v]split[l][r];[r]tpad=start_duration=0.4:start_mode=clone[rd];[l][rd]hstack=inputs=2[v]', '-map', '[v]', '-map', '0:a', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']),
+        'several-speakers-unresolved',
+      ],
+    ];
+    for (const [name, path, reason] of cases) {
+      const result = await check(name, path);
+      t.diagnostic(`${name}: ${result.verdict}${result.reason ? ` (${result.reason})` : ''}, faces ${result.faces.length}, confidence ${result.confidence?.toFixed(3)}`);
+      assert.equal(result.verdict, 'cannot-judge', `${name}: ${JSON.stringify(result.state)}`);
+      assert.equal(result.reason, reason, name);
+    }
+  });
+
+  it('made no request to any host but this machine', () => {
+    assert.deepEqual(checker.remoteRequests, []);
+  });
+
+  it('the CLI: human output, --json for several files in one browser, one-line errors and exit codes', () => {
+    const broken = join(MEDIA_DIR, 'broken.mp4');
+    writeFileSync(broken, 'this is not a video\n'.repeat(100));
+    const human = runCli(clip(SPEAKER_A));
+    assert.equal(human.status, 0, human.stderr);
+    assert.match(human.stdout, /: REAL — lips and voice in sync\n {2}offset [+-]?\d+ frames \([+-]?\d+ ms.*\) · min dist \d+\.\d{3} · confidence \d+\.\d{3} \(threshold [\d.]+\)\n {2}face checked: #\d+/);
+    assert.match(human.stdout, /timeline: 0s /);
+    assert.match(human.stderr, /\[#+\.*\] \d+%/, 'a progress bar on stderr');
+
+    const json = runCli(clip(SPEAKER_A), broken, clip(SPEAKER_B), '--json');
+    assert.equal(json.status, 1, 'one file failed');
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'faces', 'file', 'fps', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'threshold', 'timeline', 'verdict'].sort());
+      assert.equal(line.dists.length, 31);
+      assert.equal(line.model, 'embedded');
+    }
+    const errorLines = json.stderr.split('\n').filter((l) => l.startsWith('check: '));
+    assert.equal(errorLines.length, 1, json.stderr);
+    assert.match(errorLines[0], /^check: broken\.mp4: /);
+    assert.doesNotMatch(json.stderr, /\n\s+at /, 'no stack trace');
+
+    const missing = runCli('no/such/video.mp4');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /check: no\/such\/video\.mp4: no such video file/);
+    const usage = runCli('--model', 'syncnet-v9', 'x.mp4');
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /--model must be one of/);
+  });
+});
