@@ -9,7 +9,7 @@
 // pausing per frame lost none). Nothing leaves the page.
 import type { ClipFeatures, FrameObservation } from '../core/features';
 import { AudioSegment } from './audio-segment';
-import type { CheckResult, Engine, FaceTracker } from './types';
+import type { CheckResult, Engine, EngineFrame, FaceTracker } from './types';
 
 /** Seconds without a new frame before playback counts as stalled. */
 const STALL_SECONDS = 15;
@@ -161,8 +161,19 @@ async function forEachFrame(
   });
 }
 
-/** Runs one file (and optional replacement audio) through `engine` and returns the verdict. */
-export async function checkFile(engine: Engine, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<CheckResult> {
+/**
+ * Opens the video, decodes the audio (the replacement audio when given), hands every frame
+ * to `onFrame` with progress reported, and releases the element whatever happens.
+ */
+async function readFile<T>(
+  input: FileCheckInput,
+  hooks: FileCheckHooks,
+  run: (file: {
+    video: HTMLVideoElement;
+    audio: Float32Array | null;
+    eachFrame: (onFrame: (frame: EngineFrame) => Promise<void>) => Promise<void>;
+  }) => Promise<T>,
+): Promise<T> {
   const { onProgress, signal } = hooks;
   onProgress?.({ phase: 'opening' });
   const video = await openVideo(input.video, input.videoName, signal);
@@ -170,6 +181,28 @@ export async function checkFile(engine: Engine, input: FileCheckInput, hooks: Fi
     onProgress?.({ phase: 'audio' });
     const audio = await decodeMonoAudio(input.audio ?? input.video);
     if (!audio && input.audio) throw new FileCheckError(`${input.audioName ?? 'audio file'}: not an audio format this browser can decode`);
+    const duration = Number.isFinite(video.duration) ? video.duration : 0;
+    const eachFrame = (onFrame: (frame: EngineFrame) => Promise<void>) =>
+      forEachFrame(
+        video,
+        async (mediaTime, bitmap) => {
+          await onFrame({ mediaTime, image: bitmap, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
+          onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
+        },
+        signal,
+      );
+    return await run({ video, audio, eachFrame });
+  } finally {
+    video.pause();
+    URL.revokeObjectURL(video.src);
+    video.removeAttribute('src');
+    video.load();
+  }
+}
+
+/** Runs one file (and optional replacement audio) through `engine` and returns the verdict. */
+export function checkFile(engine: Engine, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<CheckResult> {
+  return readFile(input, hooks, async ({ audio, eachFrame }) => {
     if (audio) {
       const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
       for (let start = 0; start < audio.length; start += chunk) {
@@ -177,23 +210,10 @@ export async function checkFile(engine: Engine, input: FileCheckInput, hooks: Fi
       }
     }
     engine.setAudioTrackPresent(audio !== null);
-    const duration = Number.isFinite(video.duration) ? video.duration : 0;
-    await forEachFrame(
-      video,
-      async (mediaTime, bitmap) => {
-        await engine.pushFrame({ mediaTime, image: bitmap, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
-        onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
-      },
-      signal,
-    );
-    onProgress?.({ phase: 'scoring' });
-    return await engine.finish();
-  } finally {
-    video.pause();
-    URL.revokeObjectURL(video.src);
-    video.removeAttribute('src');
-    video.load();
-  }
+    await eachFrame((frame) => engine.pushFrame(frame));
+    hooks.onProgress?.({ phase: 'scoring' });
+    return engine.finish();
+  });
 }
 
 export interface ExtractedFeatures {
@@ -206,28 +226,17 @@ export interface ExtractedFeatures {
  * The feature cache's input (`npm run features`): every frame's face observations from the
  * engine's tracker and the audio at 16 kHz exactly as the engine resamples it — no model.
  */
-export async function extractFeatures(tracker: FaceTracker, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<ExtractedFeatures> {
-  const { onProgress, signal } = hooks;
-  onProgress?.({ phase: 'opening' });
-  const video = await openVideo(input.video, input.videoName, signal);
-  try {
-    onProgress?.({ phase: 'audio' });
-    const audio = await decodeMonoAudio(input.audio ?? input.video);
+export function extractFeatures(tracker: FaceTracker, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<ExtractedFeatures> {
+  return readFile(input, hooks, async ({ video, audio, eachFrame }) => {
     const segment = new AudioSegment();
     if (audio) {
       segment.push({ mediaTime: 0, sampleRate: DECODE_RATE, samples: audio });
       segment.flush();
     }
     const frames: FrameObservation[] = [];
-    const duration = Number.isFinite(video.duration) ? video.duration : 0;
-    await forEachFrame(
-      video,
-      async (mediaTime, bitmap) => {
-        frames.push(await tracker.observe({ mediaTime, image: bitmap, videoWidth: video.videoWidth, videoHeight: video.videoHeight }, 0));
-        onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
-      },
-      signal,
-    );
+    await eachFrame(async (frame) => {
+      frames.push(await tracker.observe(frame, 0));
+    });
     const times = frames.map((f) => f.t);
     const intervals = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
     const typical = intervals[intervals.length >> 1] ?? 0;
@@ -235,7 +244,7 @@ export async function extractFeatures(tracker: FaceTracker, input: FileCheckInpu
     return {
       features: {
         file: input.videoName,
-        durationS: duration,
+        durationS: Number.isFinite(video.duration) ? video.duration : 0,
         width: video.videoWidth,
         height: video.videoHeight,
         fps: typical > 0 ? Math.round(1000 / typical) / 1000 : 0,
@@ -244,10 +253,5 @@ export async function extractFeatures(tracker: FaceTracker, input: FileCheckInpu
       },
       pcm,
     };
-  } finally {
-    video.pause();
-    URL.revokeObjectURL(video.src);
-    video.removeAttribute('src');
-    video.load();
-  }
+  });
 }
