@@ -29,11 +29,16 @@ function merge(base, patch) {
 // Entry points per extension context: [source, output path inside dist/<browser>].
 const entries = [
   ['src/background/index.ts', 'background/background.js'],
-  ['src/content/index.ts', 'content/content.js'],
   ['src/offscreen/index.ts', 'offscreen/offscreen.js'],
   ['src/popup/index.tsx', 'popup/popup.js'],
   ['src/options/index.tsx', 'options/options.js'],
   ['src/options/check.tsx', 'options/check.js'],
+];
+// Classic scripts: an injected content script and an AudioWorklet module must not contain
+// import/export statements, so these are bundled as IIFEs.
+const classicEntries = [
+  ['src/content/index.ts', 'content/content.js'],
+  ['src/content/capture-worklet.ts', 'content/capture-worklet.js'],
 ];
 const staticFiles = [
   ['src/offscreen/offscreen.html', 'offscreen/offscreen.html'],
@@ -70,21 +75,23 @@ for (const browser of targets) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
-  await build({
-    entryPoints: Object.fromEntries(entries.map(([src, dst]) => [dst.replace(/\.js$/, ''), join(root, src)])),
-    outdir: out,
-    bundle: true,
-    format: 'esm',
-    target: ['chrome120', 'firefox128'],
-    sourcemap: watchFree ? false : 'inline',
-    minify: false,
-    legalComments: 'none',
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    alias: { '#platform': join(root, 'src/platform', `${browser}.ts`) },
-    define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser) },
-    logLevel: 'warning',
-  });
+  for (const [group, format] of [[entries, 'esm'], [classicEntries, 'iife']]) {
+    await build({
+      entryPoints: Object.fromEntries(group.map(([src, dst]) => [dst.replace(/\.js$/, ''), join(root, src)])),
+      outdir: out,
+      bundle: true,
+      format,
+      target: ['chrome120', 'firefox128'],
+      sourcemap: watchFree ? false : 'inline',
+      minify: false,
+      legalComments: 'none',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      alias: { '#platform': join(root, 'src/platform', `${browser}.ts`) },
+      define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser) },
+      logLevel: 'warning',
+    });
+  }
 
   for (const [src, dst] of [...staticFiles, ...vendorFiles]) {
     const from = join(root, src);

@@ -1,19 +1,171 @@
 // Background service worker (Chrome) / event page (Firefox). Stateless between events:
-// per-tab state lives in storage.session because MV3 workers stop and restart.
-import { listen } from '../shared/protocol';
+// per-tab state lives in storage.session because MV3 workers stop and restart. It starts
+// checks (toolbar popup, context menu), opens sessions in the engine host (creating it on
+// demand, closing it when idle), keeps the tab's records and its action badge, and keeps
+// the auto-scan registration in line with the settings and the granted permissions.
+import { closeEngineHost, ensureEngineHost, tabCaptureStreamId } from '#platform';
+import { listen, send, sendToTab, RemoteError, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
+import { loadSettings, sitePatterns, type Settings } from '../shared/settings';
+import { headlineState, stateLook } from '../shared/state-look';
 import type { SyncState } from '../core/state';
+import { forgetTab, readTab, updateTab, videoRecordKey, type TabRecord } from './tab-store';
 
-const tabKey = (tabId: number) => `tab:${tabId}`;
+const CONTENT_SCRIPT = 'content/content.js';
+const MENU_ID = 'check-video';
+const AUTO_SCAN_ID = 'auto-scan';
 
-async function tabState(tabId: number): Promise<SyncState> {
-  const stored = await chrome.storage.session.get(tabKey(tabId));
-  return (stored[tabKey(tabId)] as SyncState | undefined) ?? { status: 'idle' };
+async function updateBadge(record: TabRecord): Promise<void> {
+  const states = Object.values(record.videos).flatMap((v) => (v.session ? [v.session.state] : []));
+  const look = stateLook(headlineState(states));
+  try {
+    await chrome.action.setBadgeText({ tabId: record.tabId, text: look.badge });
+    await chrome.action.setBadgeBackgroundColor({ tabId: record.tabId, color: look.color });
+    await chrome.action.setTitle({ tabId: record.tabId, title: states.length ? `lipsync-lens: ${look.sentence}` : "lipsync-lens: check this video's lip sync" });
+  } catch {
+    // The tab closed meanwhile.
+  }
+}
+
+/** Calls the engine host, which may still be starting its listeners right after creation. */
+async function toEngine<N extends MessageName>(name: N, payload: RequestOf<N>): Promise<ResponseOf<N>> {
+  await ensureEngineHost();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send(name, payload);
+    } catch (error) {
+      if (!(error instanceof RemoteError && error.name === 'NoHandler') || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** Injects the content script (activeTab + scripting) and asks it to check a video. */
+async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: number } = {}) {
+  const frameId = target.frameId ?? 0;
+  try {
+    await chrome.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [CONTENT_SCRIPT] });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { videos: 0, checking: null, message: `This page cannot be checked (${reason}).` };
+  }
+  return sendToTab(tabId, 'bg→content:check', target.srcUrl ? { srcUrl: target.srcUrl } : {}, frameId);
+}
+
+async function syncAutoScan(settings?: Settings): Promise<void> {
+  const { autoScanSites } = settings ?? (await loadSettings());
+  const granted = new Set((await chrome.permissions.getAll()).origins ?? []);
+  const matches = autoScanSites.filter((site) => sitePatterns(site).every((p) => granted.has(p))).flatMap(sitePatterns);
+  const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [AUTO_SCAN_ID] });
+  if (registered.length > 0) await chrome.scripting.unregisterContentScripts({ ids: [AUTO_SCAN_ID] });
+  if (matches.length > 0) {
+    await chrome.scripting.registerContentScripts([{ id: AUTO_SCAN_ID, matches, js: [CONTENT_SCRIPT], runAt: 'document_idle' }]);
+  }
+}
+
+function hostMatches(url: string | undefined, sites: readonly string[]): boolean {
+  if (!url) return false;
+  try {
+    const host = new URL(url).hostname;
+    return sites.some((site) => host === site || host.endsWith(`.${site}`));
+  } catch {
+    return false;
+  }
 }
 
 listen({
-  'popup→bg:get-tab-state': async ({ tabId }) => ({ state: await tabState(tabId) }),
+  'popup→bg:check-tab': ({ tabId }) => checkTab(tabId),
+  'content→bg:hello': async (_request, sender) => {
+    const { autoScanSites } = await loadSettings();
+    return { autoScan: hostMatches(sender.tab?.url, autoScanSites) };
+  },
+  'content→bg:videos': async ({ videos }, sender) => {
+    const frameId = sender.frameId ?? 0;
+    await updateTab(sender.tab!.id!, (record) => {
+      for (const [key, video] of Object.entries(record.videos)) {
+        // Videos gone from this frame are dropped unless they were checked.
+        if (video.frameId === frameId && !video.session && !videos.some((v) => videoRecordKey(frameId, v.videoKey) === key)) delete record.videos[key];
+      }
+      for (const video of videos) {
+        const key = videoRecordKey(frameId, video.videoKey);
+        record.videos[key] = { ...record.videos[key], ...video, frameId };
+      }
+    });
+    return {};
+  },
+  'content→bg:open-session': async ({ videoKey, capture, playback }, sender) => {
+    const tabId = sender.tab!.id!;
+    const frameId = sender.frameId ?? 0;
+    const settings = await loadSettings();
+    const sessionId = `${tabId}:${frameId}:${videoKey}:${Date.now().toString(36)}`;
+    const key = videoRecordKey(frameId, videoKey);
+    const now = Date.now();
+    const setState = (state: SyncState) =>
+      updateTab(tabId, (r) => {
+        const previous = r.videos[key];
+        r.videos[key] = {
+          ...(previous ?? { videoKey, label: videoKey, width: 0, height: 0, playing: !playback.paused }),
+          frameId,
+          session: { sessionId, state, model: settings.model, capture, startedAt: now, updatedAt: Date.now() },
+        };
+      }).then(updateBadge);
+    await setState({ status: 'loading', what: 'the engine' });
+    try {
+      const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
+      await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
+    } catch (error) {
+      // The popup and badge say why; the content script gets the error too.
+      await setState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+    return { sessionId };
+  },
+  'content→bg:close-session': async ({ sessionId }) => {
+    await send('bg→engine:close-session', { sessionId }).catch(() => undefined);
+    return {};
+  },
+  'engine→bg:state': async ({ sessionId, tabId, frameId, state, model, capture }) => {
+    const record = await updateTab(tabId, (r) => {
+      const video = Object.values(r.videos).find((v) => v.session?.sessionId === sessionId);
+      if (!video) return;
+      video.session = { ...video.session!, state, model, capture, updatedAt: Date.now() };
+    });
+    await updateBadge(record);
+    // The overlay follows the state too; the tab may have navigated away meanwhile.
+    await sendToTab(tabId, 'bg→content:state', { sessionId, state }, frameId).catch(() => undefined);
+    return {};
+  },
+  'engine→bg:idle': async () => {
+    await closeEngineHost();
+    return {};
+  },
 });
 
-chrome.tabs.onRemoved.addListener((tabId) => {
-  void chrome.storage.session.remove(tabKey(tabId));
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.create({ id: MENU_ID, title: "Check this video's lip sync", contexts: ['video'] }, () => void chrome.runtime.lastError);
+  void syncAutoScan();
+});
+chrome.runtime.onStartup.addListener(() => void syncAutoScan());
+
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  if (info.menuItemId !== MENU_ID || tab?.id === undefined) return;
+  void checkTab(tab.id, { ...(info.srcUrl ? { srcUrl: info.srcUrl } : {}), frameId: info.frameId ?? 0 });
+});
+
+chrome.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && 'settings' in changes) void syncAutoScan();
+});
+chrome.permissions.onAdded.addListener(() => void syncAutoScan());
+chrome.permissions.onRemoved.addListener(() => void syncAutoScan());
+
+async function endTab(tabId: number): Promise<void> {
+  await send('bg→engine:close-tab', { tabId }).catch(() => undefined);
+  await forgetTab(tabId);
+}
+
+chrome.tabs.onRemoved.addListener((tabId) => void endTab(tabId));
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  // A new document: its videos and checks are gone (same-document navigations keep them).
+  if (change.status === 'loading' && change.url !== undefined) {
+    void endTab(tabId).then(() => readTab(tabId)).then(updateBadge);
+  }
 });

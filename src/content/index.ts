@@ -1,9 +1,99 @@
-// Content script: injected on demand (activeTab + scripting). Finds the page's videos;
-// capture and the overlay are built on this entry point.
-export function findVideos(root: Document | ShadowRoot = document): HTMLVideoElement[] {
-  const videos = [...root.querySelectorAll('video')];
-  for (const element of root.querySelectorAll('*')) {
-    if (element.shadowRoot) videos.push(...findVideos(element.shadowRoot));
-  }
-  return videos;
+// Content script: injected on demand (activeTab + scripting, on the toolbar button or the
+// context menu) or registered for the sites the user chose for auto-scan. Finds the page's
+// videos (open shadow roots and later additions included), keeps the background's list of
+// them current, and runs one VideoCheck per checked video.
+import { listen, send } from '../shared/protocol';
+import { loadSettings } from '../shared/settings';
+import { VideoCheck, type CheckEnd } from './check';
+import { chooseVideo, describeVideo, findVideos, isPlaying, videoKey } from './videos';
+
+/** Seconds between rescans: shadow roots hide additions from the MutationObserver. */
+const RESCAN_MS = 2000;
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __lipsyncLensContent: boolean | undefined;
 }
+
+function main(): void {
+  // Injected again by a second click: the first instance keeps running.
+  if (globalThis.__lipsyncLensContent) return;
+  globalThis.__lipsyncLensContent = true;
+
+  const checks = new Map<string, VideoCheck>();
+  /** Auto-scan does not retry a video whose check failed (e.g. cross-origin, no tab capture without a click). */
+  const failed = new WeakSet<HTMLVideoElement>();
+  let videos: HTMLVideoElement[] = [];
+  let lastReported = '';
+  let autoScan = false;
+
+  const byKey = (key: string) => videos.find((v) => videoKey(v) === key) ?? null;
+
+  const rescan = () => {
+    videos = findVideos();
+    const list = videos.map(describeVideo).filter((v) => v.width > 0 && v.height > 0);
+    const key = JSON.stringify(list);
+    if (key !== lastReported) {
+      lastReported = key;
+      void send('content→bg:videos', { videos: list }).catch(() => undefined);
+    }
+    if (autoScan && checks.size === 0) {
+      const playing = chooseVideo(videos.filter((v) => isPlaying(v) && !failed.has(v)));
+      if (playing) void check(playing);
+    }
+  };
+
+  const onEnd = (check: VideoCheck, why: CheckEnd) => {
+    if (checks.get(check.videoKey) === check) checks.delete(check.videoKey);
+    if (why !== 'removed') failed.add(check.video);
+    rescan();
+  };
+
+  const check = async (video: HTMLVideoElement): Promise<string> => {
+    const key = videoKey(video);
+    if (checks.has(key)) return key;
+    const { showOverlay } = await loadSettings();
+    const started = new VideoCheck(video, { showOverlay, onEnd });
+    checks.set(key, started);
+    void started.start();
+    return key;
+  };
+
+  listen({
+    'bg→content:check': async ({ srcUrl }) => {
+      rescan();
+      const video = chooseVideo(videos, srcUrl);
+      return { videos: videos.length, checking: video ? await check(video) : null };
+    },
+    'bg→content:state': ({ sessionId, state }) => {
+      for (const c of checks.values()) if (c.sessionId === sessionId) c.show(state);
+      return {};
+    },
+    'popup→content:check-video': async ({ videoKey: key }) => {
+      const video = byKey(key);
+      return { checking: video ? await check(video) : null };
+    },
+    'popup→content:stop': ({ videoKey: key }) => {
+      checks.get(key)?.stop('stopped');
+      return {};
+    },
+    'popup→content:seek': ({ videoKey: key, time }) => {
+      const video = byKey(key);
+      if (!video) throw new Error(`video ${key} is gone from the page`);
+      video.currentTime = Math.max(0, time);
+      return {};
+    },
+  });
+
+  new MutationObserver(() => rescan()).observe(document.documentElement, { childList: true, subtree: true });
+  setInterval(rescan, RESCAN_MS);
+  // Media events do not bubble, but capture at the document sees those of light-DOM videos.
+  document.addEventListener('playing', () => rescan(), true);
+  void send('content→bg:hello', {}).then((reply) => {
+    autoScan = reply.autoScan;
+    rescan();
+  }).catch(() => undefined);
+  rescan();
+}
+
+main();

@@ -1,6 +1,5 @@
-// Offscreen document: hosts the engine (mouth tracking, MFCC, sync model).
-import { listen } from '../shared/protocol';
+// Offscreen document (Chrome): hosts the engine (mouth tracking, MFCC, sync model) and
+// consumes tab capture streams; created on demand by the worker, closed when idle.
+import { startEngineHost } from './engine-host';
 
-listen({
-  'bg→offscreen:ping': () => ({ ready: true }),
-});
+startEngineHost();

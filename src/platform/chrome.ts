@@ -30,3 +30,18 @@ export async function closeEngineHost(): Promise<void> {
   const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
   if (existing.length > 0) await chrome.offscreen.closeDocument();
 }
+
+/**
+ * A tab capture stream id for the engine host to consume (cross-origin videos). Needs the
+ * user's invocation on that tab (toolbar button or context menu: activeTab).
+ */
+export async function tabCaptureStreamId(tabId: number): Promise<string> {
+  try {
+    // @types/chrome declares only the callback form; Chrome 116+ also returns a promise.
+    const getId = chrome.tabCapture.getMediaStreamId as unknown as (options: chrome.tabCapture.GetMediaStreamOptions) => Promise<string>;
+    return await getId({ targetTabId: tabId });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`this video is cross-origin and the tab cannot be captured (${reason}); click the toolbar button on this tab to check it`);
+  }
+}

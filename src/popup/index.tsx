@@ -1,43 +1,94 @@
-// Popup: renders the active tab's SyncState.
+// Popup: opening it (the toolbar button) checks the largest playing video of the tab, and
+// shows every video of the tab with its live state from storage.session: verdict, offset,
+// confidence, the 31-point distance curve, the per-second timeline (click to seek), the
+// model in use, and can't-judge reasons in plain words.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { send } from '../shared/protocol';
-import { REASON_TEXT, type SyncState } from '../core/state';
+import type { SyncState } from '../core/state';
+import { readTab, watchTab, type TabRecord, type VideoRecord } from '../background/tab-store';
+import { send, sendToTab } from '../shared/protocol';
+import { stateLook } from '../shared/state-look';
+import { DistanceCurve, Timeline } from '../ui/charts';
 
-function StateView({ state }: { state: SyncState }) {
-  switch (state.status) {
-    case 'idle':
-      return <p class="muted">No video checked in this tab yet.</p>;
-    case 'loading':
-      return <p>Loading {state.what}…</p>;
-    case 'waiting-for-speech':
-      return <p>Waiting for speech ({state.seconds.toFixed(0)} s so far)…</p>;
-    case 'checking':
-      return <p>Checking… {Math.round(state.progress * 100)} %</p>;
-    case 'in-sync':
-      return <p><span class="badge real">Real</span> lips and voice are in sync (confidence {state.evidence.confidence.toFixed(2)}).</p>;
-    case 'out-of-sync':
-      return <p><span class="badge fake">Fake?</span> audio is off by {state.evidence.offsetMs} ms (confidence {state.evidence.confidence.toFixed(2)}).</p>;
-    case 'cannot-judge':
-      return <p><span class="badge unsure">Can't judge</span> {REASON_TEXT[state.reason]}</p>;
-    case 'error':
-      return <p class="muted">Error: {state.message}</p>;
-  }
+const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (your weights)', 'syncnet-v4': 'SyncNet v4 (your weights)' } as const;
+const CAPTURE_NAMES = { element: 'read from the page', 'tab-capture': 'tab capture (cross-origin video)' } as const;
+
+function Evidence({ state, onSeek }: { state: SyncState; onSeek: (t: number) => void }) {
+  const evidence = state.status === 'in-sync' || state.status === 'out-of-sync' || state.status === 'checking' ? state.evidence : undefined;
+  if (!evidence) return null;
+  const direction = evidence.offsetFrames === 0 ? '' : evidence.offsetFrames > 0 ? ', audio early' : ', audio late';
+  return (
+    <div class="evidence">
+      <p class="figures">
+        Offset <b class="offset">{evidence.offsetMs} ms</b>{direction} · confidence <b class="confidence">{evidence.confidence.toFixed(2)}</b>
+        <span class="muted"> (threshold {evidence.threshold})</span>
+      </p>
+      <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} />
+      <Timeline timeline={evidence.timeline} threshold={evidence.threshold} onSeek={onSeek} />
+    </div>
+  );
+}
+
+function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
+  const [error, setError] = useState<string | null>(null);
+  const act = (run: () => Promise<unknown>) => run().then(() => setError(null), (e: Error) => setError(e.message));
+  const session = video.session;
+  const look = session ? stateLook(session.state) : null;
+  const checkVideo = () => act(() => sendToTab(tabId, 'popup→content:check-video', { videoKey: video.videoKey }, video.frameId));
+  return (
+    <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'}>
+      <header>
+        <span class="name" title={video.label}>{video.label}</span>
+        <span class="muted"> {video.width}×{video.height}{video.playing ? ' · playing' : ''}</span>
+      </header>
+      {session && look ? (
+        <>
+          <p class="state"><span class={`badge ${look.tone === 'fake' ? 'fake' : look.tone === 'real' ? 'real' : 'unsure'}`}>{look.label}</span> {look.sentence}</p>
+          <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
+          <p class="muted small">{MODEL_NAMES[session.model]} · {CAPTURE_NAMES[session.capture]}</p>
+          <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}
+          <button class="recheck" onClick={checkVideo}>Check again</button>
+        </>
+      ) : (
+        <button class="check" onClick={checkVideo}>Check this video</button>
+      )}
+      {error && <p class="error">{error}</p>}
+    </section>
+  );
 }
 
 function Popup() {
-  const [state, setState] = useState<SyncState>({ status: 'idle' });
+  const [tabId, setTabId] = useState<number | null>(null);
+  const [record, setRecord] = useState<TabRecord | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   useEffect(() => {
-    void chrome.tabs.query({ active: true, currentWindow: true }).then(async ([tab]) => {
+    let unwatch = () => {};
+    // popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
+    const shownTab = Number(new URLSearchParams(location.search).get('tabId')) || null;
+    void (shownTab ? Promise.resolve([{ id: shownTab }]) : chrome.tabs.query({ active: true, currentWindow: true })).then(async ([tab]) => {
       if (tab?.id === undefined) return;
-      setState((await send('popup→bg:get-tab-state', { tabId: tab.id })).state);
-    }).catch((error: Error) => setState({ status: 'error', message: error.message }));
+      setTabId(tab.id);
+      setRecord(await readTab(tab.id));
+      unwatch = watchTab(tab.id, setRecord);
+      if (shownTab) return;
+      // Opening the popup is the "check this tab" click.
+      const reply = await send('popup→bg:check-tab', { tabId: tab.id });
+      if (reply.message) setNote(reply.message);
+      else if (reply.videos === 0) setNote('No video found in this tab.');
+    }).catch((error: Error) => setNote(error.message));
+    return () => unwatch();
   }, []);
+  const videos = record ? Object.values(record.videos).sort((a, b) => Number(!!b.session) - Number(!!a.session) || b.width * b.height - a.width * a.height) : [];
   return (
     <main>
       <h3>lipsync-lens</h3>
-      <StateView state={state} />
-      <p class="muted">Face swaps that keep the original audio, and generated lip-sync, can pass a sync check.</p>
+      {videos.length === 0 && <p class="muted">No video checked in this tab yet.</p>}
+      {note && <p class="muted note">{note}</p>}
+      {tabId !== null && videos.map((video) => <VideoCard key={`${video.frameId}/${video.videoKey}`} tabId={tabId} video={video} />)}
+      <p class="muted small blind-spots">
+        A sync check cannot catch everything: face swaps that keep the original audio, and generated lip-sync, can pass it.
+      </p>
+      <p class="small"><a href="../options/options.html" target="_blank">Options</a> · <a href="../options/check.html" target="_blank">Check a file</a></p>
     </main>
   );
 }

@@ -1,11 +1,26 @@
 // Settings: `DEFAULT_SETTINGS` is the schema (its type is the settings type); stored
 // settings are upgraded by ordered migrations keyed on `settingsVersion`.
+import type { ModelChoice } from '../engine/types';
+
+/** Sites offered for auto-scan; each is granted as an optional host permission when picked. */
+export const AUTO_SCAN_SITES = ['youtube.com', 'x.com', 'facebook.com', 'instagram.com', 'tiktok.com', 'reddit.com'] as const;
+export type AutoScanSite = (typeof AUTO_SCAN_SITES)[number];
+
+/** Host patterns for a site and its subdomains (what permissions.request and registerContentScripts take). */
+export function sitePatterns(site: string): string[] {
+  return [`*://${site}/*`, `*://*.${site}/*`];
+}
+
 export const DEFAULT_SETTINGS = {
-  settingsVersion: 1,
+  settingsVersion: 2,
   /** Which model checks sync: the embedded model ships with the extension. */
-  model: 'embedded' as 'embedded' | 'syncnet-v2' | 'syncnet-v4',
-  /** Confidence (median − min of the 31 offset distances) at or above which a clip is judged in sync. */
-  threshold: 3.5,
+  model: 'embedded' as ModelChoice,
+  /**
+   * Confidence (median − min of the 31 offset distances) at or above which a video is
+   * judged in sync; null = the model's own default (the scale differs per model: the
+   * embedded model's card gives its own, SyncNet's is the VidTIMIT study's 3.5).
+   */
+  threshold: null as number | null,
   /** Sites where videos are checked automatically (off until the user picks some). */
   autoScanSites: [] as string[],
   showOverlay: true,
@@ -15,7 +30,10 @@ export type Settings = typeof DEFAULT_SETTINGS;
 
 type Migration = (old: Record<string, unknown>) => Record<string, unknown>;
 /** MIGRATIONS[n] upgrades settingsVersion n → n + 1. */
-const MIGRATIONS: Record<number, Migration> = {};
+const MIGRATIONS: Record<number, Migration> = {
+  // v1 stored SyncNet's 3.5 as everyone's threshold; it meant "the default", which is now per model.
+  1: (old) => ({ ...old, threshold: old.threshold === 3.5 || typeof old.threshold !== 'number' ? null : old.threshold }),
+};
 
 export function migrateSettings(stored: Record<string, unknown> | undefined): Settings {
   let current: Record<string, unknown> = { ...(stored ?? {}) };
@@ -25,4 +43,14 @@ export function migrateSettings(stored: Record<string, unknown> | undefined): Se
     version += 1;
   }
   return { ...DEFAULT_SETTINGS, ...current, settingsVersion: DEFAULT_SETTINGS.settingsVersion } as Settings;
+}
+
+/** Settings as stored in storage.local, migrated. */
+export async function loadSettings(): Promise<Settings> {
+  const stored = await chrome.storage.local.get('settings');
+  return migrateSettings(stored.settings as Record<string, unknown> | undefined);
+}
+
+export async function saveSettings(settings: Settings): Promise<void> {
+  await chrome.storage.local.set({ settings });
 }

@@ -1,0 +1,55 @@
+// Per-tab records in storage.session: MV3 workers stop and restart, so nothing about a tab
+// lives in the worker's memory. Updates to one tab are serialised (read–modify–write).
+import type { SessionInfo, VideoInfo } from '../shared/protocol';
+
+export interface VideoRecord extends VideoInfo {
+  frameId: number;
+  /** The check of this video (the latest one), if any. */
+  session?: SessionInfo;
+}
+
+export interface TabRecord {
+  tabId: number;
+  /** Keyed by `${frameId}/${videoKey}`. */
+  videos: Record<string, VideoRecord>;
+}
+
+export const tabStorageKey = (tabId: number) => `tab:${tabId}`;
+export const videoRecordKey = (frameId: number, videoKey: string) => `${frameId}/${videoKey}`;
+
+export async function readTab(tabId: number): Promise<TabRecord> {
+  const key = tabStorageKey(tabId);
+  const stored = await chrome.storage.session.get(key);
+  return (stored[key] as TabRecord | undefined) ?? { tabId, videos: {} };
+}
+
+const pending = new Map<number, Promise<unknown>>();
+
+/** Applies `mutate` to the tab's record and stores it; concurrent updates of a tab run in turn. */
+export function updateTab(tabId: number, mutate: (record: TabRecord) => void): Promise<TabRecord> {
+  const run = (pending.get(tabId) ?? Promise.resolve()).then(async () => {
+    const record = await readTab(tabId);
+    mutate(record);
+    await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
+    return record;
+  });
+  pending.set(tabId, run.catch(() => undefined));
+  return run;
+}
+
+export async function forgetTab(tabId: number): Promise<void> {
+  await (pending.get(tabId) ?? Promise.resolve());
+  pending.delete(tabId);
+  await chrome.storage.session.remove(tabStorageKey(tabId));
+}
+
+/** The popup follows a tab's record as it changes. */
+export function watchTab(tabId: number, onRecord: (record: TabRecord) => void): () => void {
+  const key = tabStorageKey(tabId);
+  const listener = (changes: Record<string, chrome.storage.StorageChange>, area: string) => {
+    if (area === 'session' && key in changes) onRecord((changes[key].newValue as TabRecord | undefined) ?? { tabId, videos: {} });
+  };
+  chrome.storage.onChanged.addListener(listener);
+  void readTab(tabId).then(onRecord);
+  return () => chrome.storage.onChanged.removeListener(listener);
+}

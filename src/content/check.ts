@@ -1,0 +1,252 @@
+// One checked video in the page: decides how its pixels and sound can be read, opens a
+// session in the engine host (through the background), streams frames (JPEG crops around
+// the face the engine tracks, timed by requestVideoFrameCallback's mediaTime) and sound
+// (AudioWorklet chunks placed in media time), reports every playback change, and draws the
+// overlay. stop() is the one teardown path.
+import type { SyncState } from '../core/state';
+import { cropPlan, pictureRect } from '../shared/capture-geometry';
+import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
+import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
+import { MediaClock } from './media-clock';
+import { Overlay } from './overlay';
+import { videoKey } from './videos';
+
+/** Frames sent and not yet answered: one being analysed, one waiting behind it. */
+const MAX_FRAMES_IN_FLIGHT = 2;
+const JPEG_QUALITY = 0.85;
+/** Seconds of playback after which a video that decoded no audio bytes has no sound track. */
+const NO_AUDIO_AFTER_SECONDS = 4;
+
+/** One AudioContext for the page's checks; null when autoplay policy keeps it suspended. */
+let sharedContext: Promise<AudioContext | null> | null = null;
+/** createMediaElementSource works once per element, ever. */
+const elementSources = new WeakMap<HTMLVideoElement, MediaElementAudioSourceNode>();
+
+function runningAudioContext(): Promise<AudioContext | null> {
+  sharedContext ??= (async () => {
+    const context = new AudioContext();
+    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 300))]);
+    if (context.state === 'running') return context;
+    // Without a user gesture the context stays suspended, and routing the element through
+    // it would silence the video for the user: leave the element alone.
+    void context.close();
+    sharedContext = null;
+    return null;
+  })();
+  return sharedContext;
+}
+
+/** True when the page's script may read the video's pixels (same origin or CORS-approved). */
+function pixelsReadable(video: HTMLVideoElement): boolean {
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 1;
+  const context = canvas.getContext('2d')!;
+  try {
+    context.drawImage(video, 0, 0, 1, 1);
+    context.getImageData(0, 0, 1, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function waitForData(video: HTMLVideoElement, signal: AbortSignal): Promise<void> {
+  if (video.readyState >= 2) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    video.addEventListener('loadeddata', () => resolve(), { once: true, signal });
+    signal.addEventListener('abort', () => reject(new Error('stopped')), { once: true });
+  });
+}
+
+export type CheckEnd = 'stopped' | 'removed' | 'failed';
+
+export class VideoCheck {
+  readonly videoKey: string;
+  sessionId: string | null = null;
+  private readonly abort = new AbortController();
+  private readonly overlay: Overlay | null;
+  private readonly clock = new MediaClock();
+  private readonly canvas = document.createElement('canvas');
+  private audioTap: AudioTap | null = null;
+  private capture: CaptureKind = 'element';
+  private region: Region | null = null;
+  private inFlight = 0;
+  private accepting = true;
+  private lastPlayback = '';
+  private playingSeconds = 0;
+  private lastTimeUpdate = 0;
+
+  constructor(
+    readonly video: HTMLVideoElement,
+    private readonly options: { showOverlay: boolean; onEnd: (check: VideoCheck, why: CheckEnd) => void },
+  ) {
+    this.videoKey = videoKey(video);
+    this.overlay = options.showOverlay ? new Overlay(video) : null;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await waitForData(this.video, this.signal);
+      const isProtected = this.video.mediaKeys !== null;
+      let readable = !isProtected && pixelsReadable(this.video);
+      let context: AudioContext | null = null;
+      if (readable) {
+        context = await runningAudioContext();
+        if (!context) readable = false;
+      }
+      // Encrypted media reads black by any path: the engine is told and says so.
+      this.capture = readable || isProtected ? 'element' : 'tab-capture';
+      const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback() });
+      if (this.signal.aborted) return;
+      this.sessionId = sessionId;
+      this.watchPlayback();
+      if (this.capture === 'element' && !isProtected) {
+        await this.tapSound(context!);
+        this.captureFrames();
+      }
+    } catch (error) {
+      if (this.signal.aborted) return;
+      this.fail(error);
+    }
+  }
+
+  /** State from the engine (via the background). */
+  show(state: SyncState): void {
+    this.overlay?.update(state);
+  }
+
+  seek(time: number): void {
+    this.video.currentTime = Math.max(0, time);
+  }
+
+  stop(why: CheckEnd = 'stopped'): void {
+    if (this.signal.aborted) return;
+    this.abort.abort();
+    this.audioTap?.stop();
+    this.overlay?.remove();
+    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId }).catch(() => undefined);
+    this.options.onEnd(this, why);
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.overlay?.update({ status: 'error', message });
+    setTimeout(() => this.overlay?.remove(), 10_000);
+    this.abort.abort();
+    this.audioTap?.stop();
+    this.options.onEnd(this, 'failed');
+  }
+
+  private playback(): PlaybackInfo {
+    const video = this.video;
+    const box = video.getBoundingClientRect();
+    const picture = pictureRect({ x: box.left, y: box.top, width: box.width, height: box.height }, getComputedStyle(video).objectFit, video.videoWidth, video.videoHeight);
+    const decoded = (video as HTMLVideoElement & { webkitAudioDecodedByteCount?: number }).webkitAudioDecodedByteCount;
+    return {
+      paused: video.paused,
+      ended: video.ended,
+      seeking: video.seeking,
+      silenced: video.muted || video.volume === 0,
+      rate: video.playbackRate,
+      src: video.currentSrc,
+      protected: video.mediaKeys !== null,
+      hidden: document.visibilityState === 'hidden',
+      // Chrome counts decoded audio bytes; a video that played a while without any has no sound track.
+      audioTrack: decoded === undefined ? null : decoded > 0 ? true : this.playingSeconds >= NO_AUDIO_AFTER_SECONDS ? false : null,
+      rect: { x: picture.x, y: picture.y, width: picture.width, height: picture.height, viewportWidth: innerWidth, viewportHeight: innerHeight },
+    };
+  }
+
+  /** Sends the playback state when it changed (rect changes only matter to tab capture). */
+  private reportPlayback(): void {
+    if (!this.sessionId || this.signal.aborted) return;
+    const playback = this.playback();
+    const { rect, ...rest } = playback;
+    const key = JSON.stringify(this.capture === 'tab-capture' ? playback : rest);
+    if (key === this.lastPlayback) return;
+    this.lastPlayback = key;
+    // Stale media-time anchors: a seek, pause or change of rate or source.
+    if (playback.seeking || playback.paused || playback.ended) this.clock.invalidate();
+    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.fail(error));
+  }
+
+  private watchPlayback(): void {
+    const options = { signal: this.signal };
+    const report = () => this.reportPlayback();
+    for (const type of ['play', 'playing', 'pause', 'seeking', 'seeked', 'ratechange', 'volumechange', 'loadstart', 'emptied', 'ended', 'encrypted', 'waiting']) {
+      this.video.addEventListener(type, () => {
+        if (type === 'ratechange' || type === 'loadstart' || type === 'emptied') this.clock.invalidate();
+        report();
+      }, options);
+    }
+    this.video.addEventListener('timeupdate', () => {
+      const now = performance.now();
+      if (this.lastTimeUpdate && !this.video.paused) this.playingSeconds += Math.min(1, (now - this.lastTimeUpdate) / 1000);
+      this.lastTimeUpdate = now;
+      report();
+    }, options);
+    document.addEventListener('visibilitychange', report, options);
+    addEventListener('scroll', report, { ...options, passive: true, capture: true });
+    addEventListener('resize', report, options);
+    const watchRemoval = setInterval(() => {
+      if (!this.video.isConnected) this.stop('removed');
+    }, 1000);
+    this.signal.addEventListener('abort', () => clearInterval(watchRemoval));
+    this.lastPlayback = '';
+    report();
+  }
+
+  private async tapSound(context: AudioContext): Promise<void> {
+    let source = elementSources.get(this.video);
+    if (!source) {
+      // Throws when the page already routed this element through its own AudioContext.
+      source = context.createMediaElementSource(this.video);
+      elementSources.set(this.video, source);
+      // Keep the video audible: the element now plays only through this graph.
+      source.connect(context.destination);
+    }
+    this.audioTap = await tapAudio(context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) => {
+      const video = this.video;
+      if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || video.muted || document.visibilityState === 'hidden') return;
+      const mediaTime = this.clock.mediaTimeAt(chunk.heardAt);
+      if (mediaTime === null) return;
+      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.fail(error));
+    });
+  }
+
+  private captureFrames(): void {
+    const video = this.video;
+    const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
+      if (this.signal.aborted) return;
+      video.requestVideoFrameCallback(onFrame);
+      this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
+      if (!this.accepting || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
+      this.sendFrame(metadata.mediaTime, video.videoWidth, video.videoHeight);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+
+  private sendFrame(mediaTime: number, videoWidth: number, videoHeight: number): void {
+    const plan = cropPlan(this.region, videoWidth, videoHeight);
+    if (this.canvas.width !== plan.out.width || this.canvas.height !== plan.out.height) {
+      this.canvas.width = plan.out.width;
+      this.canvas.height = plan.out.height;
+    }
+    const context = this.canvas.getContext('2d', { alpha: false })!;
+    // drawImage's source rectangle is in the video's intrinsic pixels.
+    context.drawImage(this.video, plan.source.x, plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
+    const jpeg = this.canvas.toDataURL('image/jpeg', JPEG_QUALITY);
+    this.inFlight++;
+    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region })
+      .then((reply) => {
+        this.region = reply.region;
+        this.accepting = reply.accepting;
+      })
+      .catch((error) => this.fail(error))
+      .finally(() => this.inFlight--);
+  }
+}

@@ -1,0 +1,217 @@
+// One live check of one video, inside the engine host. Whatever brings the pixels and
+// sound (the content script's JPEG crops and worklet chunks, or a tab capture here), the
+// playback rules live only here: what starts a new segment (seek, source change, rate
+// change, resume after a pause / hidden tab / mute), what is dropped (frames and sound
+// while paused, seeking, hidden or muted), and what the video's state is.
+import type { SyncState } from '../core/state';
+import { createEngine } from '../engine/create';
+import type { SyncEngine } from '../engine/engine';
+import type { EngineAssets, EngineFrame, ModelChoice, SegmentReason } from '../engine/types';
+import type { WeightsBundle } from '../core/convert/weights-bundle';
+import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
+
+export interface SessionConfig {
+  sessionId: string;
+  tabId: number;
+  frameId: number;
+  capture: CaptureKind;
+  model: ModelChoice;
+  threshold: number | null;
+  assets: EngineAssets;
+  /** Loads the official weights for model syncnet-v2 / syncnet-v4. */
+  loadWeights: (model: ModelChoice) => Promise<WeightsBundle | undefined>;
+  onState: (state: SyncState) => void;
+}
+
+/** Seconds per media second: 1 at normal speed. Within a segment the rate is constant. */
+class Timebase {
+  private anchor: number | null = null;
+  constructor(private rate = 1) {}
+  reset(rate: number): void {
+    this.rate = rate > 0 ? rate : 1;
+    this.anchor = null;
+  }
+  /**
+   * Media time → engine time. At rate r ≠ 1 the sound is time-stretched (pitch kept), so
+   * sound and pictures line up in wall-clock time: the segment runs at 1/r of media time.
+   * At rate 1 the engine sees media time itself (the timeline's seconds seek correctly).
+   */
+  map(mediaTime: number): number {
+    if (this.rate === 1) return mediaTime;
+    this.anchor ??= mediaTime;
+    return this.anchor + (mediaTime - this.anchor) / this.rate;
+  }
+}
+
+const stateKey = (state: SyncState) => JSON.stringify(state);
+
+export class LiveSession {
+  readonly sessionId: string;
+  readonly tabId: number;
+  readonly frameId: number;
+  readonly capture: CaptureKind;
+  readonly model: ModelChoice;
+  framesAnalysed = 0;
+  audioSeconds = 0;
+  private engine: SyncEngine | null = null;
+  private loadFailed = false;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private playback: PlaybackInfo | null = null;
+  private readonly timebase = new Timebase();
+  private engineState: SyncState = { status: 'loading', what: 'the engine' };
+  private lastReported = '';
+  private finishedForEnd = false;
+  private readonly ready: Promise<void>;
+
+  constructor(private readonly config: SessionConfig, playback: PlaybackInfo) {
+    this.sessionId = config.sessionId;
+    this.tabId = config.tabId;
+    this.frameId = config.frameId;
+    this.capture = config.capture;
+    this.model = config.model;
+    this.report();
+    this.ready = this.load();
+    this.updatePlayback(playback);
+  }
+
+  /** The picture's place in the viewport (tab capture cuts it out). */
+  get playbackRect() {
+    return this.playback?.rect ?? null;
+  }
+
+  get state(): SyncState {
+    return this.effectiveState();
+  }
+
+  /** Frames are wanted now (the capture may skip drawing and encoding otherwise). */
+  get accepting(): boolean {
+    return !this.closed && !this.loadFailed;
+  }
+
+  private get blocked(): boolean {
+    const p = this.playback;
+    return !p || p.paused || p.ended || p.seeking || p.hidden || p.silenced || p.protected;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const weights = await this.config.loadWeights(this.config.model);
+      const engine = await createEngine(this.config.assets, {
+        model: this.config.model,
+        weights,
+        mode: 'live',
+        ...(this.config.threshold !== null ? { threshold: this.config.threshold } : {}),
+        onState: (state) => {
+          this.engineState = state;
+          this.report();
+        },
+      });
+      if (this.closed) {
+        engine.dispose();
+        return;
+      }
+      this.engine = engine;
+      this.engineState = engine.state;
+      if (this.playback?.protected) engine.setProtectedContent(true);
+      this.report();
+    } catch (error) {
+      this.loadFailed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      const detail = this.config.model === 'embedded' ? `the built-in model could not be loaded: ${message}` : message;
+      this.engineState = { status: 'cannot-judge', reason: 'model-unavailable', detail };
+      this.report();
+    }
+  }
+
+  /** Runs `step` after everything queued before it: frames, sound and segment changes stay in order. */
+  private enqueue<T>(step: (engine: SyncEngine) => Promise<T> | T, fallback: T): Promise<T> {
+    const run = this.queue.then(async () => {
+      await this.ready;
+      if (this.closed || !this.engine) return fallback;
+      return step(this.engine);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A frame (an image of `region` of the video, or the whole frame); returns where to crop next. */
+  frame(frame: EngineFrame): Promise<Region | null> {
+    return this.enqueue(async (engine) => {
+      if (!this.blocked) {
+        await engine.pushFrame({ ...frame, mediaTime: this.timebase.map(frame.mediaTime) });
+        this.framesAnalysed++;
+      }
+      return engine.suggestedRegion() ?? null;
+    }, null);
+  }
+
+  audio(mediaTime: number, sampleRate: number, samples: Float32Array): Promise<void> {
+    return this.enqueue((engine) => {
+      if (this.blocked) return;
+      engine.pushAudio({ mediaTime: this.timebase.map(mediaTime), sampleRate, samples });
+      this.audioSeconds += samples.length / sampleRate;
+    }, undefined);
+  }
+
+  /** The element's state changed: decide segments and what is dropped. */
+  updatePlayback(next: PlaybackInfo): Promise<void> {
+    const previous = this.playback;
+    this.playback = next;
+    this.report();
+    return this.enqueue(async (engine) => {
+      if (next.protected !== (previous?.protected ?? false)) engine.setProtectedContent(next.protected);
+      if (next.audioTrack === false && previous?.audioTrack !== false) engine.setAudioTrackPresent(false);
+      const reason = segmentReason(previous, next);
+      if (reason) {
+        if (reason === 'rate-change' || reason === 'source-change') this.timebase.reset(next.rate);
+        engine.newSegment(reason);
+      }
+      if (next.ended && !this.finishedForEnd) {
+        // The video ended: judge what was seen (a faceless clip becomes "can't judge" here).
+        this.finishedForEnd = true;
+        const result = await engine.finish();
+        this.engineState = result.state;
+        this.report();
+      } else if (!next.ended) {
+        this.finishedForEnd = false;
+      }
+    }, undefined);
+  }
+
+  /** Muted players feed zeros: say so instead of waiting for speech that cannot come. */
+  private effectiveState(): SyncState {
+    if (this.playback?.silenced && !this.playback.protected && this.engineState.status !== 'cannot-judge' && !this.loadFailed) {
+      return { status: 'cannot-judge', reason: 'silent', detail: 'the player is muted; unmute it to check' };
+    }
+    return this.engineState;
+  }
+
+  private report(): void {
+    const state = this.effectiveState();
+    const key = stateKey(state);
+    if (key === this.lastReported) return;
+    this.lastReported = key;
+    this.config.onState(state);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.enqueue(() => undefined, undefined).catch(() => undefined);
+    this.closed = true;
+    this.engine?.dispose();
+    this.engine = null;
+  }
+}
+
+/** What a playback change means for the engine's segments (null: nothing). */
+export function segmentReason(previous: PlaybackInfo | null, next: PlaybackInfo): SegmentReason | null {
+  if (!previous) return null;
+  if (next.src !== previous.src) return 'source-change';
+  if (next.seeking && !previous.seeking) return 'seek';
+  if (next.rate !== previous.rate) return 'rate-change';
+  const wasBlocked = previous.paused || previous.hidden || previous.silenced || previous.seeking || previous.ended;
+  const isBlocked = next.paused || next.hidden || next.silenced || next.seeking || next.ended;
+  if (wasBlocked && !isBlocked) return 'resume';
+  return null;
+}

@@ -1,0 +1,73 @@
+// The pure parts of live checking, in node (no browser): which playback changes start a
+// new engine segment, how a state looks on the badge, where frames are cut, and how heard
+// audio is placed in media time.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { segmentReason } from '../../src/offscreen/session';
+import { headlineState, stateLook } from '../../src/shared/state-look';
+import { clampRegion, cropPlan, pictureRect } from '../../src/shared/capture-geometry';
+import { MediaClock } from '../../src/content/media-clock';
+import { migrateSettings } from '../../src/shared/settings';
+import type { PlaybackInfo } from '../../src/shared/protocol';
+import type { SyncEvidence, SyncState } from '../../src/core/state';
+
+const playing: PlaybackInfo = { paused: false, ended: false, seeking: false, silenced: false, rate: 1, src: 'a.mp4', protected: false, hidden: false, audioTrack: true, rect: null };
+
+test('segment reasons: seek, source change, rate change, resume after pause / hidden / mute; nothing else', () => {
+  assert.equal(segmentReason(null, playing), null);
+  assert.equal(segmentReason(playing, { ...playing }), null);
+  assert.equal(segmentReason(playing, { ...playing, seeking: true }), 'seek');
+  assert.equal(segmentReason(playing, { ...playing, src: 'ad.mp4' }), 'source-change');
+  assert.equal(segmentReason(playing, { ...playing, rate: 1.5 }), 'rate-change');
+  assert.equal(segmentReason(playing, { ...playing, paused: true }), null);
+  assert.equal(segmentReason({ ...playing, paused: true }, playing), 'resume');
+  assert.equal(segmentReason({ ...playing, hidden: true }, playing), 'resume');
+  assert.equal(segmentReason({ ...playing, silenced: true }, playing), 'resume');
+  assert.equal(segmentReason({ ...playing, seeking: true }, { ...playing, seeking: true }), null);
+  assert.equal(segmentReason(playing, { ...playing, rect: { x: 1, y: 2, width: 3, height: 4, viewportWidth: 5, viewportHeight: 6 } }), null);
+});
+
+const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [] };
+
+test('badge look per state, and a fake beats a real beats work in progress across a tab\'s videos', () => {
+  assert.deepEqual([stateLook({ status: 'in-sync', evidence }).badge, stateLook({ status: 'in-sync', evidence }).tone], ['REAL', 'real']);
+  assert.equal(stateLook({ status: 'out-of-sync', evidence }).badge, 'FAKE');
+  assert.equal(stateLook({ status: 'cannot-judge', reason: 'no-face' }).badge, '?');
+  assert.match(stateLook({ status: 'cannot-judge', reason: 'no-face' }).sentence, /No face/);
+  assert.equal(stateLook({ status: 'checking', progress: 0.42 }).badge, '42%');
+  assert.equal(stateLook({ status: 'idle' }).badge, '');
+  const states: SyncState[] = [{ status: 'checking', progress: 0.2 }, { status: 'out-of-sync', evidence }, { status: 'in-sync', evidence }];
+  assert.equal(headlineState(states).status, 'out-of-sync');
+  assert.equal(headlineState([]).status, 'idle');
+  assert.equal(headlineState([{ status: 'cannot-judge', reason: 'silent' }, { status: 'loading', what: 'x' }]).status, 'loading');
+});
+
+test('crops: the engine region clamped to the frame and scaled to 320 px, else the whole frame at 640 px; letterboxing removed', () => {
+  assert.deepEqual(clampRegion({ x: -10, y: 5.5, width: 100, height: 2000 }, 640, 360), { x: 0, y: 5, width: 90, height: 355 });
+  assert.equal(clampRegion({ x: 700, y: 0, width: 10, height: 10 }, 640, 360), null);
+  const whole = cropPlan(null, 1280, 720);
+  assert.deepEqual([whole.region, whole.source, whole.out], [null, { x: 0, y: 0, width: 1280, height: 720 }, { width: 640, height: 360 }]);
+  const face = cropPlan({ x: 400, y: 100, width: 480, height: 480 }, 1280, 720);
+  assert.deepEqual([face.region, face.out], [{ x: 400, y: 100, width: 480, height: 480 }, { width: 320, height: 320 }]);
+  assert.deepEqual(cropPlan({ x: 10, y: 10, width: 100, height: 50 }, 1280, 720).out, { width: 100, height: 50 }, 'never scaled up');
+  // A 16:9 video in a square element with object-fit: contain.
+  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'contain', 1600, 900), { x: 0, y: 87.5, width: 400, height: 225 });
+  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'fill', 1600, 900), { x: 0, y: 0, width: 400, height: 400 });
+});
+
+test('heard audio is placed at the media time on screen then, at the playback rate; no anchor after a seek', () => {
+  const clock = new MediaClock();
+  assert.equal(clock.mediaTimeAt(1000), null);
+  clock.onFrame(10, 5000, 1);
+  assert.equal(clock.mediaTimeAt(5500), 10.5);
+  clock.onFrame(10, 5000, 2);
+  assert.equal(clock.mediaTimeAt(5500), 11);
+  clock.invalidate();
+  assert.equal(clock.mediaTimeAt(5500), null);
+});
+
+test('settings v1 → v2: the old shared 3.5 default becomes "the model\'s default"', () => {
+  assert.equal(migrateSettings({ settingsVersion: 1, threshold: 3.5 }).threshold, null);
+  assert.equal(migrateSettings({ settingsVersion: 1, threshold: 4.2 }).threshold, 4.2);
+  assert.deepEqual(migrateSettings(undefined).autoScanSites, []);
+});
