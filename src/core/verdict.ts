@@ -59,6 +59,9 @@ export interface EvidenceSummary {
   secondsSeen: number;
 }
 
+/** Live: seconds of video without enough faces before no-face is reported. */
+export const NO_FACE_AFTER_SECONDS = 10;
+
 /** int16 peak below which the audio counts as digital silence (−60 dBFS). */
 const SILENT_PEAK = 32768 * 1e-3;
 
@@ -108,8 +111,11 @@ export function decide(summary: EvidenceSummary, policy: VerdictPolicy): SyncSta
 
   if (summary.protectedContent) return cannotJudge('protected-content');
   if (summary.hasAudioTrack === false) return cannotJudge('no-audio');
-  if (summary.final && summary.framesSeen > 0 && summary.framesWithFace === 0) return cannotJudge('no-face');
-  if (summary.final && summary.framesWithFace < policy.minFaceFraction * summary.framesSeen) {
+  // Live checking may never end (a looping video): after a while without faces, say so
+  // (provisionally — a face that appears later still gets judged).
+  const faceVerdictDue = summary.final || summary.secondsSeen >= NO_FACE_AFTER_SECONDS;
+  if (faceVerdictDue && summary.framesSeen > 0 && summary.framesWithFace === 0) return cannotJudge('no-face');
+  if (faceVerdictDue && summary.framesWithFace < policy.minFaceFraction * summary.framesSeen) {
     return cannotJudge('no-face', `a face was visible in ${Math.round((100 * summary.framesWithFace) / summary.framesSeen)} % of frames`);
   }
   if (summary.hasAudioTrack && summary.audioPeak < SILENT_PEAK) {

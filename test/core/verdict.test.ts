@@ -68,4 +68,8 @@ test('live (provisional) states wait instead of giving up', () => {
   assert.equal(early.status, 'checking');
   assert.ok(early.status === 'checking' && Math.abs(early.progress - 30 / 75) < 1e-9);
   assert.equal(decide(summary({ final: false, hasAudioTrack: null, audioPeak: 0, speechWindows: 0 }), policy).status, 'waiting-for-speech');
+  // A live video without faces: still checking at first, no-face after NO_FACE_AFTER_SECONDS.
+  const faceless = { final: false, framesWithFace: 0, tracks: [] };
+  assert.equal(decide(summary({ ...faceless, secondsSeen: 4 }), policy).status, 'checking');
+  assert.equal(reasonOf(decide(summary({ ...faceless, secondsSeen: 12 }), policy)), 'no-face');
 });
