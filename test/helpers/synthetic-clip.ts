@@ -205,14 +205,14 @@ export function syntheticClip(options: SyntheticClipOptions): SyntheticClip {
  * Writes clips as a feature cache (`<file>.features.json` + `<file>.pcm`) and a
  * MANIFEST.tsv beside it (status, speaker_id and the other columns the scripts read).
  */
-export function writeSyntheticCache(dir: string, clips: readonly (SyntheticClip & { status?: string })[]): void {
+export function writeSyntheticCache(dir: string, clips: readonly (SyntheticClip & { status?: string; confidence?: string })[]): void {
   mkdirSync(dir, { recursive: true });
   const header = ['file', 'status', 'confidence', 'speaker_id', 'source_repo', 'path', 'commit', 'blob_sha', 'repo_license', 'media_origin', 'duration_s'];
   const rows = [header.join('\t')];
   for (const clip of clips) {
     writeFileSync(join(dir, `${clip.features.file}.features.json`), JSON.stringify(clip.features));
     writeFileSync(join(dir, `${clip.features.file}.pcm`), Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength));
-    rows.push([clip.features.file, clip.status ?? 'real-in-sync', 'high', clip.speaker, 'synthetic', '-', '-', '-', 'MIT', 'synthetic', clip.features.durationS.toFixed(2)].join('\t'));
+    rows.push([clip.features.file, clip.status ?? 'real-in-sync', clip.confidence ?? 'high', clip.speaker, 'synthetic', '-', '-', '-', 'MIT', 'synthetic', clip.features.durationS.toFixed(2)].join('\t'));
   }
   writeFileSync(join(dir, 'MANIFEST.tsv'), rows.join('\n') + '\n');
 }

@@ -1,7 +1,8 @@
 // Builds a SyncModel from converted weights, whichever SyncNet version they hold.
-import { decodeWeights, type WeightsBundle, WeightsFormatError } from '../convert/weights-bundle';
+import { decodeWeights, type WeightsBundle } from '../convert/weights-bundle';
 import { createSyncNetV2 } from './syncnet-v2';
 import { createSyncNetV4 } from './syncnet-v4';
+import { createEmbeddedModel } from './embedded';
 import type { StreamMode, SyncModel, SyncModelKind, WeightMap } from './types';
 
 export function createSyncModel(kind: SyncModelKind, weights: WeightMap, mode: StreamMode = 'both', where: string = kind): SyncModel {
@@ -11,7 +12,7 @@ export function createSyncModel(kind: SyncModelKind, weights: WeightMap, mode: S
     case 'syncnet-v4':
       return createSyncNetV4(weights, mode, where);
     case 'embedded':
-      throw new WeightsFormatError(`${where}: the embedded model is built by its own loader, not from SyncNet weights`);
+      return createEmbeddedModel(weights, mode, where);
   }
 }
 

@@ -1,0 +1,218 @@
+// Scoring one clip's video against one audio track (its own, shifted, or swapped in from
+// another clip) from cached features: SyncNetInstance.evaluate on our 25-fps grid, with
+// the face track's lip windows embedded once and each audio variant embedded on its own.
+//
+// Faces come and go (cutaways, a lost track), so lip windows may be missing inside a run
+// of audio windows. searchOffsetMasked is calc_pdist + evaluate over the windows that have
+// a face: each such window is compared with the audio windows around it exactly as in
+// searchOffset (zero padding past the ends), and windows without a face are left out of
+// the mean instead of cutting the clip into pieces. With every window present it equals
+// searchOffset (test/train/clip-score.test.ts).
+import * as tf from '@tensorflow/tfjs';
+import { mfccSyncnetV2, type FeatureMatrix } from '../audio';
+import type { ClipFeatures } from '../features';
+import { normalisedTrackFeatures, type EmbeddedSyncModel } from '../models/embedded';
+import type { SyncModel } from '../models/types';
+import { torchMedian } from '../numeric';
+import { mfccWindowTensor, embedInBatches } from '../score';
+import { pairwiseDistance, SYNCNET_VSHIFT } from '../sync/offset-search';
+import { resampleToGrid, windowsForSegment, WINDOW_FRAMES, type GridSegment } from '../sync/windows';
+import type { CannotJudgeReason } from '../state';
+import { cropAudio, frameLevelsDb, speechRows } from './evidence';
+
+/** A clip's frames on the 25-fps grid; a new `segment` number in the cache starts a new grid segment. */
+export function clipGrid(clip: ClipFeatures): GridSegment[] {
+  const breaks: number[] = [];
+  for (let i = 1; i < clip.frames.length; i++) if (clip.frames[i].segment !== clip.frames[i - 1].segment) breaks.push(i);
+  return resampleToGrid(
+    clip.frames.map((f) => f.t),
+    { breaksBefore: breaks },
+  );
+}
+
+/** Face tracks of a clip, most frames first (ties: larger median box width). */
+export function tracksBySize(clip: ClipFeatures): { trackId: number; frames: number; medianWidth: number }[] {
+  const widths = new Map<number, number[]>();
+  for (const frame of clip.frames) for (const face of frame.faces) (widths.get(face.trackId) ?? widths.set(face.trackId, []).get(face.trackId)!).push(face.box[2]);
+  return [...widths.entries()]
+    .map(([trackId, w]) => ({ trackId, frames: w.length, medianWidth: torchMedian(w) }))
+    .sort((a, b) => b.frames - a.frames || b.medianWidth - a.medianWidth || a.trackId - b.trackId);
+}
+
+/** Per grid segment, per window start slot i (window = slots [i, i+5)): a row, or null without a face. */
+export type WindowRows = (Float32Array | null)[][];
+
+/** One face track's lip windows, as model inputs or as embeddings. */
+export interface LipTrack {
+  trackId: number;
+  windows: WindowRows;
+}
+
+/**
+ * The embedded model's lip input per window: the 5 frames' normalised features
+ * concatenated (5·F values, time-major), null where a frame of the window lacks the face.
+ */
+export function embeddedLipInputs(clip: ClipFeatures, segments: readonly GridSegment[], trackId: number, prior: { mean: Float32Array; std: Float32Array }): LipTrack {
+  const perFrame = normalisedTrackFeatures(clip.frames, trackId, prior.mean, prior.std);
+  const windows = segments.map((segment) => {
+    const rows: (Float32Array | null)[] = [];
+    for (let i = 0; i + WINDOW_FRAMES <= segment.frameIndices.length; i++) {
+      const frames = segment.frameIndices.slice(i, i + WINDOW_FRAMES);
+      const features = frames.map((f) => perFrame[f]);
+      if (features.some((v) => v === null)) {
+        rows.push(null);
+        continue;
+      }
+      const row = new Float32Array(WINDOW_FRAMES * features[0]!.length);
+      features.forEach((v, t) => row.set(v!, t * v!.length));
+      rows.push(row);
+    }
+    return rows;
+  });
+  return { trackId, windows };
+}
+
+/** Embeds the non-null rows of a track with the embedded model's lip stream. */
+export async function embedLipTrack(model: EmbeddedSyncModel, inputs: LipTrack, batchSize = 256): Promise<LipTrack> {
+  const rows = inputs.windows.flat().filter((r): r is Float32Array => r !== null);
+  let embedded: Float32Array[] = [];
+  if (rows.length > 0) {
+    const { frames, height, width, channels } = model.lipInput;
+    // A row is the 5 frames' features time-major, i.e. one [5, 1, F, 1] window.
+    const flat = new Float32Array(rows.length * rows[0].length);
+    rows.forEach((row, n) => flat.set(row, n * row.length));
+    const tensor = tf.tensor5d(flat, [rows.length, frames, height, width, channels]);
+    embedded = await embedInBatches(tensor, (b) => model.embedLip(b), batchSize);
+    tensor.dispose();
+  }
+  let k = 0;
+  return { trackId: inputs.trackId, windows: inputs.windows.map((seg) => seg.map((r) => (r === null ? null : embedded[k++]))) };
+}
+
+export interface MaskedOffsetResult {
+  vshift: number;
+  /** vshift − argmin; positive ⇒ audio leads video. */
+  offsetFrames: number;
+  minDist: number;
+  medianDist: number;
+  /** median − min of the mean distances (SyncNet's conf). */
+  confidence: number;
+  meanDists: Float32Array;
+  /** Lip windows that entered the mean. */
+  windowCount: number;
+}
+
+/**
+ * calc_pdist + evaluate over several runs of consecutive windows. `runs[r].lip[i]` is
+ * null where window i has no face; `runs[r].audio[i]` is audio window i of that run (null
+ * where there is none: compared like calc_pdist's zero padding past the ends).
+ * Returns null when no lip window is present.
+ */
+export function searchOffsetMasked(runs: readonly { lip: readonly (Float32Array | null)[]; audio: readonly (Float32Array | null)[] }[], vshift = SYNCNET_VSHIFT): MaskedOffsetResult | null {
+  const shifts = 2 * vshift + 1;
+  const sums = new Float64Array(shifts);
+  let count = 0;
+  for (const { lip, audio } of runs) {
+    if (lip.length !== audio.length) throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
+    for (let i = 0; i < lip.length; i++) {
+      const row = lip[i];
+      if (!row) continue;
+      count++;
+      for (let k = 0; k < shifts; k++) {
+        const j = i + k - vshift;
+        sums[k] += pairwiseDistance(row, j >= 0 && j < audio.length ? audio[j] : null);
+      }
+    }
+  }
+  if (count === 0) return null;
+  const meanDists = new Float32Array(shifts);
+  for (let k = 0; k < shifts; k++) meanDists[k] = sums[k] / count;
+  let argmin = 0;
+  for (let k = 1; k < shifts; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
+  const medianDist = torchMedian(meanDists);
+  return {
+    vshift,
+    offsetFrames: vshift - argmin,
+    minDist: meanDists[argmin],
+    medianDist,
+    confidence: Math.fround(medianDist - meanDists[argmin]),
+    meanDists,
+    windowCount: count,
+  };
+}
+
+export interface EvidenceRules {
+  /** Face-plus-speech windows needed for a verdict. Default 75 (3 s on the 25-fps grid). */
+  minEvidenceWindows: number;
+  /** Fraction of a window's 20 MFCC rows that must be speech for it to count as evidence. Default 0.5. */
+  speechFraction: number;
+}
+
+export const DEFAULT_EVIDENCE: EvidenceRules = { minEvidenceWindows: 75, speechFraction: 0.5 };
+
+export interface VariantScore {
+  /** Null when the variant cannot be judged. */
+  result: MaskedOffsetResult | null;
+  reason?: CannotJudgeReason;
+  /** Lip windows scored, and those of them with speech in their audio window. */
+  windows: number;
+  evidenceWindows: number;
+}
+
+/**
+ * Scores a face track (lip embeddings per grid window) against an audio track over the
+ * media-time range [fromS, toS]: MFCC of the cropped audio (mfccSyncnetV2 unless the model
+ * needs another, e.g. mfccSyncnetV4), the windows
+ * of each grid segment inside the range (windowsForSegment), audio embeddings with the
+ * model, then searchOffsetMasked. Cannot-judge without audio, without speech, without a
+ * face, or with fewer evidence windows than the rules ask.
+ */
+export async function scoreAudioVariant(
+  model: SyncModel,
+  segments: readonly GridSegment[],
+  lip: LipTrack,
+  audio: { startS: number; samples: Int16Array } | null,
+  range: { fromS: number; toS: number },
+  options: { rules?: EvidenceRules; mfcc?: (samples: Int16Array) => FeatureMatrix; speechOnly?: boolean } = {},
+): Promise<VariantScore> {
+  const rules = options.rules ?? DEFAULT_EVIDENCE;
+  if (!audio || audio.samples.length === 0) return { result: null, reason: 'no-audio', windows: 0, evidenceWindows: 0 };
+  const cropped = cropAudio(audio.samples, audio.startS, range.fromS, range.toS);
+  const speech = speechRows(frameLevelsDb(cropped.samples));
+  if (!speech.includes(1)) return { result: null, reason: 'silent', windows: 0, evidenceWindows: 0 };
+  const mfcc = (options.mfcc ?? mfccSyncnetV2)(cropped.samples);
+  const runs: { lip: (Float32Array | null)[]; rowStarts: number[]; speech: boolean[] }[] = [];
+  let evidence = 0;
+  segments.forEach((segment, s) => {
+    const run = { lip: [] as (Float32Array | null)[], rowStarts: [] as number[], speech: [] as boolean[] };
+    for (const w of windowsForSegment(segment, cropped.startS, mfcc.rows)) {
+      if (w.startTimeSec < range.fromS - 1e-6 || w.startTimeSec + WINDOW_FRAMES / 25 > range.toS + 1e-6) continue;
+      const row = lip.windows[s]?.[w.gridStart] ?? null;
+      run.lip.push(row);
+      run.rowStarts.push(w.mfccRowStart);
+      let speechRowsInWindow = 0;
+      for (let r = w.mfccRowStart; r < w.mfccRowStart + 20; r++) speechRowsInWindow += speech[r] ?? 0;
+      const isSpeech = speechRowsInWindow >= rules.speechFraction * 20;
+      run.speech.push(isSpeech);
+      if (row && isSpeech) evidence++;
+    }
+    if (run.lip.length > 0) runs.push(run);
+  });
+  const windows = runs.reduce((n, r) => n + r.lip.filter(Boolean).length, 0);
+  if (windows === 0) return { result: null, reason: 'no-face', windows, evidenceWindows: 0 };
+  if (evidence < rules.minEvidenceWindows) return { result: null, reason: 'too-short', windows, evidenceWindows: evidence };
+  const embedded: { lip: (Float32Array | null)[]; audio: Float32Array[] }[] = [];
+  for (const run of runs) {
+    const tensor = mfccWindowTensor(mfcc, run.rowStarts);
+    const audioRows = await embedInBatches(tensor, (b) => model.embedAudio(b), 256);
+    tensor.dispose();
+    // speechOnly: only lip windows whose own-time audio holds speech enter the mean.
+    embedded.push({ lip: options.speechOnly ? run.lip.map((r, i) => (run.speech[i] ? r : null)) : run.lip, audio: audioRows });
+  }
+  return { result: searchOffsetMasked(embedded), windows, evidenceWindows: evidence };
+}
+
+/** Moves an audio track by `frames` grid frames: > 0 makes it lead the video (heard earlier). */
+export function shiftAudio(audio: { startS: number; samples: Int16Array }, frames: number): { startS: number; samples: Int16Array } {
+  return { startS: audio.startS - frames / 25, samples: audio.samples };
+}

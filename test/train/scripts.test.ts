@@ -1,0 +1,101 @@
+// The three commands end to end on a synthetic feature cache (clips + MANIFEST.tsv):
+// `npm run train` writes a ≤ 1 MB bundle with its threshold and the model card's training
+// table, byte-identical when run twice; `npm run eval` writes results.json with exactly
+// the published fields, the report and both figures; `npm run finetune` writes a bundle
+// whose head differs from the model it started from and whose trunk does not.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syntheticClip, writeSyntheticCache } from '../helpers/synthetic-clip';
+import { decodeWeights, parseManifest } from '../../src/core';
+import { EMBEDDED_DEFAULT_THRESHOLD, embeddedWeightRole } from '../../src/core/models/embedded';
+
+const root = mkdtempSync(join(tmpdir(), 'lipsync-ml-'));
+const cache = join(root, 'clips');
+
+function run(script: string, args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function bundleAt(dir: string) {
+  const json = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const data = new Uint8Array(readFileSync(join(dir, 'weights.bin')));
+  return { json, data, weights: decodeWeights({ manifest: parseManifest(json, dir), data }) };
+}
+
+before(() => {
+  writeSyntheticCache(cache, [
+    ...[0, 1, 2, 3].map((i) => syntheticClip({ seed: 60 + i, seconds: 7, speaker: i, file: `real${i}.mp4` })),
+    { ...syntheticClip({ seed: 70, seconds: 7, speaker: 4, file: 'mimed.mp4' }), confidence: 'low' },
+    { ...syntheticClip({ seed: 71, seconds: 6, speaker: 5, file: 'dubbed.mp4' }), status: 'generated-lipsync' },
+  ]);
+});
+
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('train / eval / finetune commands', () => {
+  it('train: deterministic bundle ≤ 1 MB from real, not-low-confidence clips', () => {
+    const out = run('scripts/train.ts', [cache, '--out', join(root, 'model'), '--steps', '60']);
+    assert.match(out, /train: 4 clips, 4 speakers/);
+    assert.match(out, /step 60\/60/);
+    const first = bundleAt(join(root, 'model'));
+    assert.ok(first.data.byteLength <= 1024 * 1024);
+    assert.equal(first.json.model, 'embedded');
+    assert.equal(first.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
+    assert.deepEqual(first.json.embedded.trainingClips, ['real0.mp4', 'real1.mp4', 'real2.mp4', 'real3.mp4']);
+    const card = readFileSync(join(root, 'model', 'MODEL_CARD.md'), 'utf8');
+    assert.match(card, /\| real2.mp4 \| synth-2 \| 7.0 \| [+-]?\d+ \| MIT \|/);
+    assert.doesNotMatch(card, /mimed|dubbed/);
+    run('scripts/train.ts', [cache, '--out', join(root, 'model2'), '--steps', '60']);
+    assert.deepEqual(bundleAt(join(root, 'model2')).data, first.data, 'same cache and seed → same bytes');
+  });
+
+  it('eval: results.json with exactly the published fields, report and figures', () => {
+    const outDir = join(root, 'eval');
+    run('scripts/eval.ts', [cache, '--out', outDir, '--folds', '2', '--steps', '60']);
+    const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+    assert.deepEqual(Object.keys(results).sort(), ['auc', 'cannotJudgeRate', 'clips', 'f1', 'model', 'offsetExact', 'offsetWithin1', 'perClip', 'precision', 'recall', 'threshold'].sort());
+    assert.equal(results.model, 'embedded');
+    assert.equal(results.clips, 5, 'every real clip is evaluated, the low-confidence one too');
+    assert.equal(results.perClip.length, 5 * (1 + 3 + 24));
+    for (const entry of results.perClip) {
+      const keys = Object.keys(entry).sort();
+      if (entry.kind === 'shift') {
+        assert.deepEqual(keys, ['confidence', 'file', 'kind', 'offsetFrames', 'shiftFrames', 'verdict']);
+        assert.ok(Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12);
+      } else {
+        assert.deepEqual(keys, ['confidence', 'file', 'kind', 'offsetFrames', 'verdict']);
+      }
+      assert.ok(['real', 'fake', 'cannot-judge'].includes(entry.verdict));
+    }
+    assert.equal(results.perClip.filter((e: { kind: string }) => e.kind === 'swap').length, 15);
+    assert.ok(results.auc >= 0 && results.auc <= 1);
+    const report = readFileSync(join(outDir, 'report.md'), 'utf8');
+    assert.match(report, /ROC-AUC, real vs audio-swapped/);
+    assert.match(report, /dubbed.mp4 \| generated-lipsync/);
+    assert.match(report, /speaker-disjoint folds/);
+    assert.match(readFileSync(join(outDir, 'confidence-histogram.svg'), 'utf8'), /<svg/);
+    assert.ok(existsSync(join(outDir, 'roc.svg')));
+  });
+
+  it('finetune: a new bundle whose head moved and whose trunk did not', () => {
+    const outDir = join(root, 'tuned');
+    const out = run('scripts/finetune.ts', [cache, '--weights', join(root, 'model'), '--out', outDir, '--steps', '40']);
+    assert.match(out, /finetune: loss [\d.]+ \(first 8 steps\) → [\d.]+ \(last 8\)/);
+    const before = bundleAt(join(root, 'model')).weights;
+    const after = bundleAt(outDir);
+    assert.equal(after.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
+    for (const name of Object.keys(before)) {
+      const same = before[name].data.every((v, i) => v === after.weights[name].data[i]);
+      assert.equal(same, embeddedWeightRole(name) !== 'head', name);
+    }
+  });
+
+  it('explains what is missing for SyncNet and for a missing cache', () => {
+    assert.throws(() => run('scripts/eval.ts', [cache, '--model', 'syncnet-v2']), /needs --weights/);
+    assert.throws(() => run('scripts/train.ts', [join(root, 'nowhere'), '--out', join(root, 'x')]), /no feature cache — run `npm run features/);
+  });
+});
