@@ -323,7 +323,8 @@ async function main(): Promise<void> {
       // --keep-models <dir>: reuse fold models trained by the same code, recipe and clips (for iterating on scoring).
       const key = createHash('sha256')
         .update(JSON.stringify({ steps, seed, folds, f, recipe: EMBEDDED_RECIPE, train: train.map((c) => c.file) }))
-        .update(TRAINING_SOURCES.map((path) => readFileSync(path)).join('\0'))
+        // The decision threshold does not change training: leave its line out of the key.
+        .update(TRAINING_SOURCES.map((path) => readFileSync(path, 'utf8').replace(/^.*EMBEDDED_DEFAULT_THRESHOLD = .*$/m, '')).join('\0'))
         .digest('hex')
         .slice(0, 16);
       const kept = keep ? join(resolve(keep), key) : null;
