@@ -22,7 +22,7 @@ function trainingCardSection(clips: (TrainingClip & { row?: ManifestRow })[], se
   const speakers = new Set(clips.map((c) => c.group));
   const lines = [
     CARD_BEGIN,
-    `Trained by \`npm run train\` (seed ${seed}, ${steps} steps of ${EMBEDDED_RECIPE.batchSize} pairs, Adam ${EMBEDDED_RECIPE.learningRate} with cosine decay, L2 ${EMBEDDED_RECIPE.l2}, margin ${EMBEDDED_MARGIN}; after ${recipeRealign(steps).warmupSteps} steps each clip's own offset is estimated and its true pairs are moved by it when within ±${EMBEDDED_RECIPE.realign.maxOffset} frames of the median clip) on ${clips.length} clips, ${speakers.size} speakers, ${totalS.toFixed(0)} s:`,
+    `Trained by \`npm run train\` (seed ${seed}, ${steps} steps of ${EMBEDDED_RECIPE.batchSize} pairs, Adam ${EMBEDDED_RECIPE.learningRate} with cosine decay, L2 ${EMBEDDED_RECIPE.l2}, margin ${EMBEDDED_MARGIN}, Gaussian noise of ${EMBEDDED_RECIPE.lipNoise} std on the normalised lip features; after ${recipeRealign(steps).warmupSteps} steps each clip's own offset is estimated and its true pairs are moved by it when within ±${EMBEDDED_RECIPE.realign.maxOffset} frames of the median clip) on ${clips.length} clips, ${speakers.size} speakers, ${totalS.toFixed(0)} s:`,
     '',
     '| clip | speaker | s | own offset (frames) | licence (repository) | source | origin |',
     '|---|---|---|---|---|---|---|',

@@ -30,11 +30,14 @@ export {
 // Offset search and confidence (syncnet_python calc_pdist / evaluate), batch and streaming.
 export {
   searchOffset,
+  searchOffsetRuns,
+  combineSearches,
   StreamingOffsetSearch,
   windowDistances,
   offsetFramesToMs,
   SYNCNET_VSHIFT,
   type OffsetResult,
+  type CombinedOffset,
 } from './sync/offset-search';
 
 // Face and mouth crops (run_pipeline.crop_video; the v4 mouth box).

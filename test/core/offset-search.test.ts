@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,9 +10,12 @@ import {
   offsetFramesToMs,
   rowsFromFlat,
   searchOffset,
+  searchOffsetRuns,
   windowDistances,
+  SYNCNET_VSHIFT,
   type OffsetResult,
 } from '../../src/core/sync/offset-search';
+import { Rng } from '../../src/core/train/rng';
 
 // Made by scripts/golden/sync_golden.py (torch 1.13 + scipy); see its header to regenerate.
 interface GoldenCase {
@@ -302,4 +305,43 @@ test('combineSearches weights segments by their window counts', () => {
   assert.equal(alone.offsetFrames, first.offsetFrames);
   assert.equal(alone.confidence, first.confidence);
   assert.throws(() => combineSearches([]), /no searches/);
+});
+
+describe('searchOffsetRuns', () => {
+  it('equals searchOffset when every window is present', () => {
+    const rng = new Rng(3);
+    const lip = randomRows(() => rng.normal(), 57, 16);
+    const audio = randomRows(() => rng.normal(), 57, 16);
+    const ours = searchOffsetRuns([{ lip, audio }])!;
+    const ref = searchOffset(lip, audio);
+    assert.equal(ours.offsetFrames, ref.offsetFrames);
+    assert.equal(ours.minDist, ref.minDist);
+    assert.equal(ours.confidence, ref.confidence);
+    assert.deepEqual(ours.meanDists, ref.meanDists);
+    assert.equal(ours.windowCount, 57);
+  });
+
+  it('leaves windows without a face out of the mean and finds the shift across runs', () => {
+    const rng = new Rng(4);
+    const audio = randomRows(() => rng.normal(), 80, 8);
+    // Lip window i matches audio window i − 4: the audio leads by 4 windows.
+    const lip = audio.map((_, i) => (i >= 4 ? audio[i - 4] : audio[0]));
+    const masked = lip.map((row, i) => (i % 5 === 2 ? null : row));
+    const result = searchOffsetRuns([{ lip: masked, audio }, { lip: masked.slice(0, 40), audio: audio.slice(0, 40) }])!;
+    assert.equal(result.offsetFrames, 4);
+    assert.equal(result.windowCount, 64 + 32);
+    assert.equal(searchOffsetRuns([{ lip: [null, null], audio: audio.slice(0, 2) }]), null);
+  });
+
+  it('compares a missing audio window like the zero padding past the ends', () => {
+    const rng = new Rng(5);
+    const lip = randomRows(() => rng.normal(), 40, 8);
+    const audio: (Float32Array | null)[] = randomRows(() => rng.normal(), 40, 8);
+    audio[20] = null;
+    const dists = windowDistances(lip, audio);
+    const shifts = 2 * SYNCNET_VSHIFT + 1;
+    // Lip window 25 meets audio window 20 at shift −5 (index k = 10).
+    assert.equal(dists[25 * shifts + 10], windowDistances([lip[25]], [null], 0)[0]);
+    assert.equal(searchOffsetRuns([{ lip, audio }])!.windowCount, 40);
+  });
 });

@@ -1,5 +1,5 @@
-// Clip scoring from cached features: the masked offset search equals syncnet_python's
-// search (searchOffset) when every window has a face and skips the ones without; audio
+// Clip scoring from cached features (windows without a face are left out through the
+// core's searchOffsetRuns, tested in test/core/offset-search.test.ts); audio
 // variants keep SyncNet's sign convention (audio moved earlier ⇒ positive offset); the
 // cannot-judge reasons; and the browser window cache's round trip onto the feature grid.
 import { before, describe, it } from 'node:test';
@@ -9,42 +9,13 @@ import { useBackend } from '../helpers/tf';
 import { syntheticClip } from '../helpers/synthetic-clip';
 import { mfccSyncnetV2, mfccWindowTensor, searchOffset, type SyncModel } from '../../src/core';
 import { windowsForSegment } from '../../src/core/sync/windows';
-import { clipGrid, scoreAudioVariant, searchOffsetMasked, shiftAudio, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
+import { clipGrid, scoreAudioVariant, shiftAudio, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
 import { encodeWindowCache, lipTracksFromCache, parseWindowCache, type WindowCacheManifest } from '../../src/core/train/window-cache';
 import { Rng } from '../../src/core/train/rng';
 
 let tf: typeof TF;
 before(async () => {
   tf = await useBackend('wasm');
-});
-
-const randomRows = (n: number, dim: number, rng: Rng) => Array.from({ length: n }, () => Float32Array.from({ length: dim }, () => rng.normal()));
-
-describe('searchOffsetMasked', () => {
-  it('equals searchOffset when every window is present', () => {
-    const rng = new Rng(3);
-    const lip = randomRows(57, 16, rng);
-    const audio = randomRows(57, 16, rng);
-    const ours = searchOffsetMasked([{ lip, audio }])!;
-    const ref = searchOffset(lip, audio);
-    assert.equal(ours.offsetFrames, ref.offsetFrames);
-    assert.equal(ours.minDist, ref.minDist);
-    assert.equal(ours.confidence, ref.confidence);
-    assert.deepEqual(ours.meanDists, ref.meanDists);
-    assert.equal(ours.windowCount, 57);
-  });
-
-  it('leaves windows without a face out of the mean and finds the shift across runs', () => {
-    const rng = new Rng(4);
-    const audio = randomRows(80, 8, rng);
-    // Lip window i matches audio window i − 4: the audio leads by 4 windows.
-    const lip = audio.map((_, i) => (i >= 4 ? audio[i - 4] : audio[0]));
-    const masked = lip.map((row, i) => (i % 5 === 2 ? null : row));
-    const result = searchOffsetMasked([{ lip: masked, audio }, { lip: masked.slice(0, 40), audio: audio.slice(0, 40) }])!;
-    assert.equal(result.offsetFrames, 4);
-    assert.equal(result.windowCount, 64 + 32);
-    assert.equal(searchOffsetMasked([{ lip: [null, null], audio: audio.slice(0, 2) }]), null);
-  });
 });
 
 /** Stub model: audio embedding = the window's c0 contour; the lip track is built from the same audio. */

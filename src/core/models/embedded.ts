@@ -274,10 +274,12 @@ const AUDIO_STEPS_AFTER_CONV2 = AUDIO_STEPS_AFTER_POOL - AUDIO_CONV2_KERNEL + 1;
 
 /**
  * Default decision threshold on the confidence (median − min distance, SyncNet's
- * `conf`), chosen by `npm run eval` with speakers held out (see models/embedded/MODEL_CARD.md).
- * Confidence below it ⇒ no audio–lip match ⇒ out of sync.
+ * `conf`): the operating point `npm run eval` chose with speakers held out (highest F1
+ * for "fake" at precision ≥ 0.95, as the study picked by precision; models/embedded/
+ * MODEL_CARD.md). Confidence below it ⇒ no audio–lip match ⇒ out of sync. It is also
+ * written into models/embedded/manifest.json as `threshold`.
  */
-export const EMBEDDED_DEFAULT_THRESHOLD = 0.1;
+export const EMBEDDED_DEFAULT_THRESHOLD = 0.1173;
 /** Contrastive margin the shipped weights were trained with (distance of a mismatched pair). */
 export const EMBEDDED_MARGIN = 1;
 

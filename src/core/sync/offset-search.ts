@@ -114,20 +114,21 @@ function assertVshift(vshift: number): void {
  * calc_pdist: row i holds the 2·vshift+1 distances between lip[i] and the zero-padded
  * audio windows i − vshift … i + vshift (index k = shift + vshift). Flat [N × (2·vshift+1)].
  */
-export function windowDistances(lip: SparseEmbeddingRows, audio: EmbeddingRows, vshift = SYNCNET_VSHIFT): Float32Array {
+export function windowDistances(lip: SparseEmbeddingRows, audio: SparseEmbeddingRows, vshift = SYNCNET_VSHIFT): Float32Array {
   assertVshift(vshift);
   if (lip.length !== audio.length) throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
   const shifts = 2 * vshift + 1;
   const out = new Float32Array(lip.length * shifts);
-  const first = lip.find((row) => row !== null) ?? audio[0];
+  const first = lip.find((row) => row !== null);
   for (let i = 0; i < lip.length; i++) {
     const lipRow = lip[i];
-    if (lipRow === null) {
+    if (!lipRow || !first) {
       out.fill(Number.NaN, i * shifts, (i + 1) * shifts);
       continue;
     }
     assertSameDim(lipRow, first);
-    assertSameDim(audio[i], first);
+    const audioRow = audio[i];
+    if (audioRow) assertSameDim(audioRow, first);
     for (let k = 0; k < shifts; k++) {
       const a = i + k - vshift;
       out[i * shifts + k] = pairwiseDistance(lipRow, a >= 0 && a < audio.length ? audio[a] : null);
@@ -142,9 +143,10 @@ function assertSameDim(row: Float32Array, reference: Float32Array): void {
 
 /**
  * The batch search: SyncNetInstance.evaluate from `dists = calc_pdist(...)` on, for
- * precomputed lip and audio embeddings (N windows each). Throws on N = 0.
+ * precomputed lip and audio embeddings (N windows each). A null audio window is compared
+ * like calc_pdist's zero padding past the ends. Throws when no lip window is present.
  */
-export function searchOffset(lip: SparseEmbeddingRows, audio: EmbeddingRows, opts: OffsetSearchOptions = {}): OffsetResult {
+export function searchOffset(lip: SparseEmbeddingRows, audio: SparseEmbeddingRows, opts: OffsetSearchOptions = {}): OffsetResult {
   const vshift = opts.vshift ?? SYNCNET_VSHIFT;
   const windowIndices: number[] = [];
   lip.forEach((row, i) => row !== null && windowIndices.push(i));
@@ -199,6 +201,19 @@ export function combineSearches(parts: readonly Pick<OffsetResult, 'meanDists' |
   }
   const { argmin, minDist, medianDist } = minAndMedian(meanDists);
   return { offsetFrames: vshift - argmin, minDist, medianDist, confidence: Math.fround(medianDist - minDist), meanDists, windowCount };
+}
+
+/**
+ * Runs of consecutive windows (a clip cut by cutaways or lost faces, or one face's
+ * segments) searched as one: searchOffset per run, then combineSearches. Null when no
+ * run has a lip window.
+ */
+export function searchOffsetRuns(
+  runs: readonly { lip: SparseEmbeddingRows; audio: SparseEmbeddingRows }[],
+  opts: OffsetSearchOptions = {},
+): CombinedOffset | null {
+  const searched = runs.filter((run) => run.lip.some((row) => row !== null)).map((run) => searchOffset(run.lip, run.audio, opts));
+  return searched.length > 0 ? combineSearches(searched) : null;
 }
 
 /**

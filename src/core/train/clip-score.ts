@@ -3,11 +3,10 @@
 // the face track's lip windows embedded once and each audio variant embedded on its own.
 //
 // Faces come and go (cutaways, a lost track), so lip windows may be missing inside a run
-// of audio windows. searchOffsetMasked is calc_pdist + evaluate over the windows that have
-// a face: each such window is compared with the audio windows around it exactly as in
-// searchOffset (zero padding past the ends), and windows without a face are left out of
-// the mean instead of cutting the clip into pieces. With every window present it equals
-// searchOffset (test/train/clip-score.test.ts).
+// of audio windows. The core's searchOffsetRuns handles that: each window with a face is
+// compared with the audio windows around it exactly as in calc_pdist (zero padding past
+// the ends), and windows without a face are left out of the mean instead of cutting the
+// clip into pieces.
 import * as tf from '@tensorflow/tfjs';
 import { mfccSyncnetV2, type FeatureMatrix } from '../audio';
 import type { ClipFeatures } from '../features';
@@ -15,7 +14,7 @@ import { normalisedTrackFeatures, type EmbeddedSyncModel } from '../models/embed
 import type { SyncModel } from '../models/types';
 import { torchMedian } from '../numeric';
 import { mfccWindowTensor, embedInBatches } from '../score';
-import { pairwiseDistance, SYNCNET_VSHIFT } from '../sync/offset-search';
+import { searchOffsetRuns, type CombinedOffset } from '../sync/offset-search';
 import { resampleToGrid, windowsForSegment, WINDOW_FRAMES, type GridSegment } from '../sync/windows';
 import type { CannotJudgeReason } from '../state';
 import { cropAudio, frameLevelsDb, speechRows } from './evidence';
@@ -33,7 +32,13 @@ export function clipGrid(clip: ClipFeatures): GridSegment[] {
 /** Face tracks of a clip, most frames first (ties: larger median box width). */
 export function tracksBySize(clip: ClipFeatures): { trackId: number; frames: number; medianWidth: number }[] {
   const widths = new Map<number, number[]>();
-  for (const frame of clip.frames) for (const face of frame.faces) (widths.get(face.trackId) ?? widths.set(face.trackId, []).get(face.trackId)!).push(face.box[2]);
+  for (const frame of clip.frames) {
+    for (const face of frame.faces) {
+      const list = widths.get(face.trackId) ?? [];
+      list.push(face.box[2]);
+      widths.set(face.trackId, list);
+    }
+  }
   return [...widths.entries()]
     .map(([trackId, w]) => ({ trackId, frames: w.length, medianWidth: torchMedian(w) }))
     .sort((a, b) => b.frames - a.frames || b.medianWidth - a.medianWidth || a.trackId - b.trackId);
@@ -89,58 +94,6 @@ export async function embedLipTrack(model: EmbeddedSyncModel, inputs: LipTrack, 
   return { trackId: inputs.trackId, windows: inputs.windows.map((seg) => seg.map((r) => (r === null ? null : embedded[k++]))) };
 }
 
-export interface MaskedOffsetResult {
-  vshift: number;
-  /** vshift − argmin; positive ⇒ audio leads video. */
-  offsetFrames: number;
-  minDist: number;
-  medianDist: number;
-  /** median − min of the mean distances (SyncNet's conf). */
-  confidence: number;
-  meanDists: Float32Array;
-  /** Lip windows that entered the mean. */
-  windowCount: number;
-}
-
-/**
- * calc_pdist + evaluate over several runs of consecutive windows. `runs[r].lip[i]` is
- * null where window i has no face; `runs[r].audio[i]` is audio window i of that run (null
- * where there is none: compared like calc_pdist's zero padding past the ends).
- * Returns null when no lip window is present.
- */
-export function searchOffsetMasked(runs: readonly { lip: readonly (Float32Array | null)[]; audio: readonly (Float32Array | null)[] }[], vshift = SYNCNET_VSHIFT): MaskedOffsetResult | null {
-  const shifts = 2 * vshift + 1;
-  const sums = new Float64Array(shifts);
-  let count = 0;
-  for (const { lip, audio } of runs) {
-    if (lip.length !== audio.length) throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
-    for (let i = 0; i < lip.length; i++) {
-      const row = lip[i];
-      if (!row) continue;
-      count++;
-      for (let k = 0; k < shifts; k++) {
-        const j = i + k - vshift;
-        sums[k] += pairwiseDistance(row, j >= 0 && j < audio.length ? audio[j] : null);
-      }
-    }
-  }
-  if (count === 0) return null;
-  const meanDists = new Float32Array(shifts);
-  for (let k = 0; k < shifts; k++) meanDists[k] = sums[k] / count;
-  let argmin = 0;
-  for (let k = 1; k < shifts; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
-  const medianDist = torchMedian(meanDists);
-  return {
-    vshift,
-    offsetFrames: vshift - argmin,
-    minDist: meanDists[argmin],
-    medianDist,
-    confidence: Math.fround(medianDist - meanDists[argmin]),
-    meanDists,
-    windowCount: count,
-  };
-}
-
 export interface EvidenceRules {
   /** Face-plus-speech windows needed for a verdict. Default 75 (3 s on the 25-fps grid). */
   minEvidenceWindows: number;
@@ -152,7 +105,7 @@ export const DEFAULT_EVIDENCE: EvidenceRules = { minEvidenceWindows: 75, speechF
 
 export interface VariantScore {
   /** Null when the variant cannot be judged. */
-  result: MaskedOffsetResult | null;
+  result: CombinedOffset | null;
   reason?: CannotJudgeReason;
   /** Lip windows scored, and those of them with speech in their audio window. */
   windows: number;
@@ -164,7 +117,7 @@ export interface VariantScore {
  * media-time range [fromS, toS]: MFCC of the cropped audio (mfccSyncnetV2 unless the model
  * needs another, e.g. mfccSyncnetV4), the windows
  * of each grid segment inside the range (windowsForSegment), audio embeddings with the
- * model, then searchOffsetMasked. Cannot-judge without audio, without speech, without a
+ * model, then searchOffsetRuns. Cannot-judge without audio, without speech, without a
  * face, or with fewer evidence windows than the rules ask.
  */
 export async function scoreAudioVariant(
@@ -173,7 +126,7 @@ export async function scoreAudioVariant(
   lip: LipTrack,
   audio: { startS: number; samples: Int16Array } | null,
   range: { fromS: number; toS: number },
-  options: { rules?: EvidenceRules; mfcc?: (samples: Int16Array) => FeatureMatrix; speechOnly?: boolean } = {},
+  options: { rules?: EvidenceRules; mfcc?: (samples: Int16Array) => FeatureMatrix } = {},
 ): Promise<VariantScore> {
   const rules = options.rules ?? DEFAULT_EVIDENCE;
   if (!audio || audio.samples.length === 0) return { result: null, reason: 'no-audio', windows: 0, evidenceWindows: 0 };
@@ -181,10 +134,10 @@ export async function scoreAudioVariant(
   const speech = speechRows(frameLevelsDb(cropped.samples));
   if (!speech.includes(1)) return { result: null, reason: 'silent', windows: 0, evidenceWindows: 0 };
   const mfcc = (options.mfcc ?? mfccSyncnetV2)(cropped.samples);
-  const runs: { lip: (Float32Array | null)[]; rowStarts: number[]; speech: boolean[] }[] = [];
+  const runs: { lip: (Float32Array | null)[]; rowStarts: number[] }[] = [];
   let evidence = 0;
   segments.forEach((segment, s) => {
-    const run = { lip: [] as (Float32Array | null)[], rowStarts: [] as number[], speech: [] as boolean[] };
+    const run = { lip: [] as (Float32Array | null)[], rowStarts: [] as number[] };
     for (const w of windowsForSegment(segment, cropped.startS, mfcc.rows)) {
       if (w.startTimeSec < range.fromS - 1e-6 || w.startTimeSec + WINDOW_FRAMES / 25 > range.toS + 1e-6) continue;
       const row = lip.windows[s]?.[w.gridStart] ?? null;
@@ -192,9 +145,7 @@ export async function scoreAudioVariant(
       run.rowStarts.push(w.mfccRowStart);
       let speechRowsInWindow = 0;
       for (let r = w.mfccRowStart; r < w.mfccRowStart + 20; r++) speechRowsInWindow += speech[r] ?? 0;
-      const isSpeech = speechRowsInWindow >= rules.speechFraction * 20;
-      run.speech.push(isSpeech);
-      if (row && isSpeech) evidence++;
+      if (row && speechRowsInWindow >= rules.speechFraction * 20) evidence++;
     }
     if (run.lip.length > 0) runs.push(run);
   });
@@ -206,10 +157,9 @@ export async function scoreAudioVariant(
     const tensor = mfccWindowTensor(mfcc, run.rowStarts);
     const audioRows = await embedInBatches(tensor, (b) => model.embedAudio(b), 256);
     tensor.dispose();
-    // speechOnly: only lip windows whose own-time audio holds speech enter the mean.
-    embedded.push({ lip: options.speechOnly ? run.lip.map((r, i) => (run.speech[i] ? r : null)) : run.lip, audio: audioRows });
+    embedded.push({ lip: run.lip, audio: audioRows });
   }
-  return { result: searchOffsetMasked(embedded), windows, evidenceWindows: evidence };
+  return { result: searchOffsetRuns(embedded), windows, evidenceWindows: evidence };
 }
 
 /** Moves an audio track by `frames` grid frames: > 0 makes it lead the video (heard earlier). */
