@@ -5,7 +5,7 @@
 // the auto-scan registration in line with the settings and the granted permissions.
 import { closeEngineHost, ensureEngineHost, tabCaptureStreamId } from '#platform';
 import { listen, send, sendToTab, RemoteError, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
-import { loadSettings, sitePatterns, type Settings } from '../shared/settings';
+import { loadSettings, sitePatterns } from '../shared/settings';
 import { headlineState, stateLook } from '../shared/state-look';
 import type { SyncState } from '../core/state';
 import { forgetTab, readTab, updateTab, videoRecordKey, type TabRecord } from './tab-store';
@@ -51,8 +51,9 @@ async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: numb
   return sendToTab(tabId, 'bg→content:check', target.srcUrl ? { srcUrl: target.srcUrl } : {}, frameId);
 }
 
-async function syncAutoScan(settings?: Settings): Promise<void> {
-  const { autoScanSites } = settings ?? (await loadSettings());
+/** The auto-scan registration: the content script on every picked site whose access is granted. */
+async function registerAutoScan(): Promise<void> {
+  const { autoScanSites } = await loadSettings();
   const granted = new Set((await chrome.permissions.getAll()).origins ?? []);
   const matches = autoScanSites.filter((site) => sitePatterns(site).every((p) => granted.has(p))).flatMap(sitePatterns);
   const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [AUTO_SCAN_ID] });
@@ -60,6 +61,18 @@ async function syncAutoScan(settings?: Settings): Promise<void> {
   if (matches.length > 0) {
     await chrome.scripting.registerContentScripts([{ id: AUTO_SCAN_ID, matches, js: [CONTENT_SCRIPT], runAt: 'document_idle' }]);
   }
+}
+
+let autoScanSynced: Promise<void> = Promise.resolve();
+
+/**
+ * Brings the registration in line, one run at a time: turning a site off changes the
+ * settings and removes a permission, and two overlapping runs would unregister or
+ * register the same id twice (and fail) — each run reads the latest settings and grants.
+ */
+function syncAutoScan(): Promise<void> {
+  autoScanSynced = autoScanSynced.then(registerAutoScan).catch((error: unknown) => console.error('lipsync-lens: auto-scan registration failed', error));
+  return autoScanSynced;
 }
 
 function hostMatches(url: string | undefined, sites: readonly string[]): boolean {

@@ -26,6 +26,13 @@ function main(): void {
   let videos: HTMLVideoElement[] = [];
   let lastReported = '';
   let autoScan = false;
+  /**
+   * The video under the last right-click. Chrome's menu click says only the video's source
+   * (srcUrl), so on a page where this script already runs (an auto-scan site, a second
+   * check) this tells apart videos with the same source; on a first check the script is
+   * injected after the right-click and srcUrl alone decides.
+   */
+  let rightClicked: HTMLVideoElement | null = null;
 
   const byKey = (key: string) => videos.find((v) => videoKey(v) === key) ?? null;
 
@@ -62,7 +69,7 @@ function main(): void {
   listen({
     'bg→content:check': async ({ srcUrl }) => {
       rescan();
-      const video = chooseVideo(videos, srcUrl);
+      const video = chooseVideo(videos, srcUrl, rightClicked);
       return { videos: videos.length, checking: video ? await check(video) : null };
     },
     'bg→content:state': ({ sessionId, state }) => {
@@ -89,6 +96,9 @@ function main(): void {
   setInterval(rescan, RESCAN_MS);
   // Media events do not bubble, but capture at the document sees those of light-DOM videos.
   document.addEventListener('playing', () => rescan(), true);
+  document.addEventListener('contextmenu', (event) => {
+    rightClicked = event.composedPath().find((target): target is HTMLVideoElement => target instanceof HTMLVideoElement) ?? null;
+  }, true);
   void send('content→bg:hello', {}).then((reply) => {
     autoScan = reply.autoScan;
     rescan();

@@ -45,10 +45,15 @@ export function describeVideo(video: HTMLVideoElement): VideoInfo {
   return { videoKey: videoKey(video), label: label(video), width: Math.round(rect.width), height: Math.round(rect.height), playing: isPlaying(video) };
 }
 
-/** The video to check: the right-clicked one (its source), else the largest playing, else the largest shown. */
-export function chooseVideo(videos: readonly HTMLVideoElement[], srcUrl?: string): HTMLVideoElement | null {
+/**
+ * The video to check: the right-clicked one (the context menu's srcUrl; `rightClicked`, the
+ * element under the last right-click, when it has that source — the only way to tell apart
+ * videos with the same source), else the largest playing, else the largest shown.
+ */
+export function chooseVideo(videos: readonly HTMLVideoElement[], srcUrl?: string, rightClicked?: HTMLVideoElement | null): HTMLVideoElement | null {
   if (srcUrl) {
     const clicked = videos.filter((v) => v.currentSrc === srcUrl || v.src === srcUrl);
+    if (rightClicked && clicked.includes(rightClicked)) return rightClicked;
     if (clicked.length > 0) return clicked.sort((a, b) => visibleArea(b) - visibleArea(a))[0];
   }
   const shown = videos.filter((v) => visibleArea(v) > 0 && v.readyState >= 1);

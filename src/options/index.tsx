@@ -1,5 +1,5 @@
-// Options: auto-scan sites (each granted as an optional host permission at the click that
-// picks it), sensitivity, model choice, official SyncNet weights (fetched by the user's
+// Options: auto-scan sites (the offered ones and any the user adds; each granted as an
+// optional host permission at the click that picks it, released when it is turned off), sensitivity, model choice, official SyncNet weights (fetched by the user's
 // browser, converted here, kept in IndexedDB), and the file page. Settings live in
 // storage.local with versioned migrations (src/shared/settings.ts).
 import { render } from 'preact';
@@ -7,7 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { convertCheckpoint } from '../core/convert';
 import { encodeWeights } from '../core/convert/weights-bundle';
 import type { ModelChoice } from '../engine/types';
-import { AUTO_SCAN_SITES, DEFAULT_SETTINGS, loadSettings, saveSettings, sitePatterns, type Settings } from '../shared/settings';
+import { AUTO_SCAN_SITES, DEFAULT_SETTINGS, loadSettings, parseSite, saveSettings, sitePatterns, type Settings } from '../shared/settings';
 import { deleteWeights, listWeights, putWeights, type OfficialModel, type StoredWeights } from '../shared/weights-store';
 
 /** syncnet_python's download_model.sh: the official SyncNet v2 checkpoint. */
@@ -26,6 +26,7 @@ function Options() {
   const [weights, setWeights] = useState<Imported[]>([]);
   const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [newSite, setNewSite] = useState('');
 
   const refreshWeights = () => listWeights().then(setWeights, (e: Error) => setMessage({ text: e.message, error: true }));
   useEffect(() => {
@@ -50,6 +51,8 @@ function Options() {
         }
         await update({ autoScanSites: [...new Set([...settings.autoScanSites, site])] });
       } else {
+        // Auto-scan is the only feature that uses host permissions, and no two sites share a
+        // pattern: turning a site off releases its access.
         await update({ autoScanSites: settings.autoScanSites.filter((s) => s !== site) });
         await chrome.permissions.remove({ origins });
       }
@@ -58,6 +61,21 @@ function Options() {
       setMessage({ text: (error as Error).message, error: true });
     }
   };
+
+  const addSite = (event: Event) => {
+    event.preventDefault();
+    const site = parseSite(newSite);
+    if (!site) {
+      setMessage({ text: `"${newSite.trim()}" is not a site: enter a host name such as example.com.`, error: true });
+      return;
+    }
+    setNewSite('');
+    // Still inside the submit's user gesture: toggleSite asks for the permission first.
+    void toggleSite(site, true);
+  };
+
+  /** The offered sites, then the ones the user added (an added site leaves the list when turned off). */
+  const sites = [...AUTO_SCAN_SITES, ...settings.autoScanSites.filter((site) => !(AUTO_SCAN_SITES as readonly string[]).includes(site))];
 
   const importFile = async (file: File) => {
     setBusy(true);
@@ -90,13 +108,18 @@ function Options() {
       <h2>Auto-scan</h2>
       <p class="muted">Check videos automatically as they play on these sites. Off until you pick one; the browser asks for access to each site you pick.</p>
       <div id="sites">
-        {AUTO_SCAN_SITES.map((site) => (
+        {sites.map((site) => (
           <label key={site} class="site">
             <input type="checkbox" name={site} checked={settings.autoScanSites.includes(site)}
               onChange={(e) => void toggleSite(site, (e.target as HTMLInputElement).checked)} /> {site}
           </label>
         ))}
       </div>
+      <form id="add-site" class="row" onSubmit={addSite}>
+        <label>Add a site: <input id="new-site" type="text" placeholder="example.com" value={newSite}
+          onInput={(e) => setNewSite((e.target as HTMLInputElement).value)} /></label>{' '}
+        <button type="submit">Add</button>
+      </form>
 
       <h2>Model</h2>
       {(Object.keys(MODEL_LABELS) as ModelChoice[]).map((model) => (

@@ -6,9 +6,35 @@ import type { ModelChoice } from '../engine/types';
 export const AUTO_SCAN_SITES = ['youtube.com', 'x.com', 'facebook.com', 'instagram.com', 'tiktok.com', 'reddit.com'] as const;
 export type AutoScanSite = (typeof AUTO_SCAN_SITES)[number];
 
-/** Host patterns for a site and its subdomains (what permissions.request and registerContentScripts take). */
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** Host patterns for a site and its subdomains (what permissions.request and registerContentScripts take); an IP address has none. */
 export function sitePatterns(site: string): string[] {
-  return [`*://${site}/*`, `*://*.${site}/*`];
+  return IPV4.test(site) ? [`*://${site}/*`] : [`*://${site}/*`, `*://*.${site}/*`];
+}
+
+/**
+ * The site a user typed into "Add a site" ("example.com", "https://www.example.com/watch?v=1",
+ * "127.0.0.1:8080"), as the host auto-scan keys on: lower case, without port, path or a
+ * leading "www." (its patterns cover subdomains). Null when it names no web host (IPv6,
+ * wildcards, a single label other than localhost, another scheme).
+ */
+export function parseSite(input: string): string | null {
+  const text = input.trim().toLowerCase();
+  if (!text) return null;
+  let url: URL;
+  try {
+    url = new URL(text.includes('://') ? text : `http://${text}`);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  const host = url.hostname.replace(/\.$/, '');
+  if (IPV4.test(host) || host === 'localhost') return host;
+  const labels = host.split('.');
+  if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return null;
+  return labels[0] === 'www' && labels.length > 2 ? labels.slice(1).join('.') : host;
 }
 
 export const DEFAULT_SETTINGS = {

@@ -7,15 +7,14 @@
 // the file; every non-loopback request of the whole browser goes to a recording proxy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from '../helpers/server';
 import {
-  FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, makeMedia, openPopupFor,
-  standInBuild, startRecordingProxy, tabRecord, waitForVideos, type LiveBrowser,
+  FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, launchLive, openPlaying, openPopupFor, serveLiveMedia,
+  standInBuild, startRecordingProxy, tabRecord, waitForVideos, type FixtureVideo, type LiveBrowser,
 } from './live-helpers';
+import type { Page } from 'playwright-core';
 import type { VideoRecord } from '../../src/background/tab-store';
 
 const VERDICT = new Set(['in-sync', 'out-of-sync']);
@@ -28,12 +27,9 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
   let server: StaticServer;
   let otherOrigin: StaticServer;
   let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-  const pages: Page[] = [];
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
-    makeMedia();
-    server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+    server = await serveLiveMedia();
     otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
     proxy = await startRecordingProxy();
     browser = await launchLive(await standInBuild(), proxy.args);
@@ -46,22 +42,12 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     await proxy?.close();
   });
 
-  async function openPlaying(name: string, videos: { src: string; attrs?: string }[]): Promise<{ page: Page; url: string }> {
-    const page = await browser.context.newPage();
-    pages.push(page);
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.setViewportSize({ width: 1000, height: 1100 });
-    const url = `${server.origin}/${fixturePage(name, videos)}`;
-    await page.goto(url);
-    await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3), null, { timeout: 30000 });
-    return { page, url };
-  }
+  const open = (name: string, videos: FixtureVideo[]) => openPlaying(browser, server.origin, name, videos);
 
   const videoState = (page: Page, selector = 'video') => page.$eval(selector, (v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused, muted: v.muted }));
 
   test('toolbar click on a same-origin video: frames and sound reach the engine, a verdict with its evidence reaches badge, popup and overlay', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await openPlaying('live-same-origin', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
+    const { page, url } = await open('live-same-origin', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
     await clickToolbarButton(browser, page);
     const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
     const session = video.session!;
@@ -96,7 +82,6 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
 
     // The popup (opened as a tab for the test): the video, its figures, curve, timeline and the blind-spots line.
     const popup = await openPopupFor(browser, url);
-    pages.push(popup);
     await popup.locator(`section[data-video="${video.videoKey}"] .confidence`).waitFor({ timeout: 10000 });
     assert.equal(await popup.locator('.distance-curve').count(), 1);
     assert.equal(await popup.locator('.timeline rect').count() > 0, true);
@@ -119,7 +104,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
   });
 
   test('a faceless clip ends as "can\'t judge"', { timeout: CHECK_MS }, async (t) => {
-    const { page, url } = await openPlaying('live-faceless', [{ src: '/gen/live-faceless.mp4', attrs: 'autoplay playsinline controls' }]);
+    const { page, url } = await open('live-faceless', [{ src: '/gen/live-faceless.mp4', attrs: 'autoplay playsinline controls' }]);
     await clickToolbarButton(browser, page);
     const [video] = await waitForVideos(browser, url, (v) => FINAL.has(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
     assert.deepEqual({ status: video.session!.state.status, reason: (video.session!.state as { reason?: string }).reason }, { status: 'cannot-judge', reason: 'no-face' });
@@ -127,7 +112,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
   });
 
   test('pause, seek and rate change mid-check: nothing is analysed while paused and the check carries on to a verdict', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await openPlaying('live-playback', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
+    const { page, url } = await open('live-playback', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
     await clickToolbarButton(browser, page);
     const [started] = await waitForVideos(browser, url, (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
     const sessionId = started.session!.sessionId;
@@ -152,7 +137,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
   });
 
   test('two videos on one page: the larger is checked first, the other from the popup, each with its own state', { timeout: 2 * CHECK_MS }, async (t) => {
-    const { page, url } = await openPlaying('live-two-videos', [
+    const { page, url } = await open('live-two-videos', [
       { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls muted' },
       { src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls' },
     ]);
@@ -171,7 +156,6 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
 
     // The smaller one is muted: its check says so instead of waiting for speech that cannot come.
     const popup = await openPopupFor(browser, url);
-    pages.push(popup);
     await popup.locator(`section[data-video="${other.videoKey}"] button.check`).click();
     const both = await waitForVideos(browser, url, (v) => statusOf(byKey(v, other.videoKey)) === 'cannot-judge', CHECK_MS, (line) => t.diagnostic(line));
     const muted = byKey(both, other.videoKey)!.session!.state;
@@ -185,7 +169,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
   });
 
   test('a cross-origin video without CORS is checked through tab capture', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await openPlaying('live-cross-origin', [{ src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' }]);
+    const { page, url } = await open('live-cross-origin', [{ src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' }]);
     const tainted = await page.evaluate(() => {
       const canvas = document.createElement('canvas');
       canvas.getContext('2d')!.drawImage(document.querySelector('video')!, 0, 0, 1, 1);

@@ -1,7 +1,9 @@
 // Helpers for the live-checking tests: test media made with ffmpeg into
 // test/.generated/media (never committed), fixture pages, the toolbar click through CDP
-// (Extensions.triggerAction also grants activeTab, so tabCapture works), and reading the
-// per-tab records and the engine host's figures from the extension itself.
+// (Extensions.triggerAction also grants activeTab, so tabCapture works), the context menu
+// on a video, a browser where a site's access is already granted (what the permission
+// prompt would do), and reading the per-tab records, registrations, permissions and the
+// engine host's figures from the extension itself.
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS, type ExtensionBrowser } from '../helpers/browser';
-import { CLIPS_DIR } from '../helpers/server';
+import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
 import type { EngineStats } from '../../src/shared/protocol';
 
@@ -53,10 +55,25 @@ export function makeMedia() {
   };
 }
 
-/** A page with the given videos (src relative to the page's server or absolute). */
-export function fixturePage(name: string, videos: { src: string; attrs?: string }[], extra = ''): string {
+/** The live tests' setup: dist/chrome built, the test media made, and a server for them (under /gen/). */
+export async function serveLiveMedia(): Promise<StaticServer> {
+  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+  makeMedia();
+  return serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+}
+
+export interface FixtureVideo {
+  src: string;
+  /** Default `autoplay playsinline controls`. */
+  attrs?: string;
+  /** Shown width in CSS px, default 480. */
+  width?: number;
+}
+
+/** A page with the given videos (src relative to the page's server or absolute), ids video0, video1, …. */
+export function fixturePage(name: string, videos: FixtureVideo[], extra = ''): string {
   mkdirSync(FIXTURE_DIR, { recursive: true });
-  const body = videos.map((v, i) => `<video id="video${i}" src="${v.src}" ${v.attrs ?? 'autoplay playsinline controls'} width="480"></video>`).join('\n');
+  const body = videos.map((v, i) => `<video id="video${i}" src="${v.src}" ${v.attrs ?? 'autoplay playsinline controls'} width="${v.width ?? 480}"></video>`).join('\n');
   writeFileSync(join(FIXTURE_DIR, `${name}.html`), `<!doctype html><meta charset="utf-8"><title>${name}</title>
 <style>body { margin: 8px; background: #fff; } video { display: block; margin: 8px 0; background: #000; }</style>
 ${body}
@@ -64,24 +81,38 @@ ${extra}`);
   return `test/.generated/pages/${name}.html`;
 }
 
+/** A new tab showing fixture page `name` (its videos served by `origin`), once every video has played 0.3 s. */
+export async function openPlaying(browser: ExtensionBrowser, origin: string, name: string, videos: FixtureVideo[]): Promise<{ page: Page; url: string }> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1000, height: 1100 });
+  const url = `${origin}/${fixturePage(name, videos)}`;
+  await page.goto(url);
+  await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3), null, { timeout: 30000 });
+  return { page, url };
+}
+
 export interface LiveBrowser extends ExtensionBrowser {
   /** The same browser over CDP, for browser-level commands (Extensions.triggerAction). */
   remote: Browser;
 }
 
-/**
- * launchWithExtension's browser (same flags) plus a remote-debugging port: the toolbar
- * click (Extensions.triggerAction) is a browser-level CDP command, which Playwright's
- * persistent context does not expose, so a second CDP connection sends it.
- */
-export async function launchLive(distDir = resolve('dist/chrome'), extraArgs: string[] = []): Promise<LiveBrowser> {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
+function launchPersistent(userDataDir: string, distDir: string, extraArgs: string[]) {
+  return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: false,
     ignoreDefaultArgs: ['--disable-extensions', '--mute-audio'],
-    args: [...CHROMIUM_FLAGS, ...extraArgs, '--remote-debugging-port=0', `--disable-extensions-except=${distDir}`, `--load-extension=${distDir}`],
+    args: [...CHROMIUM_FLAGS, ...extraArgs, `--disable-extensions-except=${distDir}`, `--load-extension=${distDir}`],
   });
+}
+
+/**
+ * launchWithExtension's browser (same flags) plus a remote-debugging port: the toolbar
+ * click (Extensions.triggerAction) is a browser-level CDP command, which Playwright's
+ * persistent context does not expose, so a second CDP connection sends it. The profile
+ * (`userDataDir`, a fresh one by default) is deleted on close.
+ */
+export async function launchLive(distDir = resolve('dist/chrome'), extraArgs: string[] = [], userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'))): Promise<LiveBrowser> {
+  const context = await launchPersistent(userDataDir, distDir, [...extraArgs, '--remote-debugging-port=0']);
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
     const port = readFileSync(join(userDataDir, 'DevToolsActivePort'), 'utf8').split('\n')[0];
@@ -100,6 +131,38 @@ export async function launchLive(distDir = resolve('dist/chrome'), extraArgs: st
     await context.close();
     throw error;
   }
+}
+
+export const GRANTED_DIST = resolve('test/.generated/dist-granted');
+
+/**
+ * launchLive on a copy of `distDir` (test/.generated/dist-granted, the shipped manifest)
+ * in which `origins` are granted as optional host permissions: the state after the user
+ * accepted the browser's prompt, which headless Chromium cannot show (there a request for
+ * an origin not yet granted never settles). Chrome keeps a grant across an update, so a
+ * first, throwaway launch installs the copy with `origins` required (granted at install),
+ * and the browser then starts on the same profile with the shipped manifest, where they
+ * are optional only: permissions.request for them resolves true without a prompt, and
+ * permissions.remove really takes them away (a required one cannot be removed).
+ */
+export async function launchWithGrantedHosts(distDir: string, origins: string[], extraArgs: string[] = []): Promise<LiveBrowser> {
+  rmSync(GRANTED_DIST, { recursive: true, force: true });
+  execFileSync('cp', ['-r', distDir, GRANTED_DIST]);
+  const manifestPath = join(GRANTED_DIST, 'manifest.json');
+  const shipped = readFileSync(manifestPath, 'utf8');
+  writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(shipped), host_permissions: origins }));
+  const userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'));
+  const installing = await launchPersistent(userDataDir, GRANTED_DIST, []);
+  await (installing.serviceWorkers()[0] ?? installing.waitForEvent('serviceworker', { timeout: 20000 }));
+  await installing.close();
+  writeFileSync(manifestPath, shipped);
+  const browser = await launchLive(GRANTED_DIST, extraArgs, userDataDir);
+  const granted = await grantedOrigins(browser);
+  if (!origins.every((origin) => granted.includes(origin))) {
+    await browser.close();
+    throw new Error(`launchWithGrantedHosts: ${origins.join(', ')} not kept as granted (granted: ${granted.join(', ') || 'none'})`);
+  }
+  return browser;
 }
 
 /** The toolbar click on `page`'s tab: opens the popup (hidden in headless), which starts the check. */
@@ -125,8 +188,50 @@ export async function openPopupFor(browser: ExtensionBrowser, url: string): Prom
   return popup;
 }
 
-async function worker(browser: ExtensionBrowser) {
+/** The extension's service worker, for evaluating chrome.* calls in it. */
+export async function worker(browser: ExtensionBrowser) {
   return browser.context.serviceWorkers().find((w) => w.url().includes(browser.extensionId)) ?? browser.context.waitForEvent('serviceworker');
+}
+
+/** The host permissions the extension holds now. */
+export async function grantedOrigins(browser: ExtensionBrowser): Promise<string[]> {
+  return (await worker(browser)).evaluate(async () => (await chrome.permissions.getAll()).origins ?? []);
+}
+
+/** The content scripts the background registered (auto-scan). */
+export async function registeredScripts(browser: ExtensionBrowser): Promise<chrome.scripting.RegisteredContentScript[]> {
+  return (await worker(browser)).evaluate(() => chrome.scripting.getRegisteredContentScripts());
+}
+
+/**
+ * The context menu on a video: a real right-click on it (the page, and the content script
+ * where one runs, get its contextmenu event), then the background's menu listener is called
+ * with what Chrome passes for a click on the item over that video (the info and the tab),
+ * through the event's own dispatch() — headless Chromium shows no native menu to click.
+ */
+export async function chooseMenuItemOnVideo(browser: ExtensionBrowser, page: Page, selector: string, menuItemId = 'check-video'): Promise<void> {
+  await page.click(selector, { button: 'right' });
+  const srcUrl = await page.$eval(selector, (video: HTMLVideoElement) => video.currentSrc);
+  await (await worker(browser)).evaluate(async ({ pageUrl, srcUrl, menuItemId }) => {
+    const [tab] = await chrome.tabs.query({ url: pageUrl });
+    if (!tab) throw new Error(`no tab shows ${pageUrl}`);
+    const info: chrome.contextMenus.OnClickData = { menuItemId, editable: false, frameId: 0, mediaType: 'video', pageUrl, srcUrl };
+    (chrome.contextMenus.onClicked as unknown as { dispatch(info: chrome.contextMenus.OnClickData, tab: chrome.tabs.Tab): void }).dispatch(info, tab);
+  }, { pageUrl: page.url(), srcUrl, menuItemId });
+}
+
+/** The ids of the page's videos whose picture shows the overlay's badge at its top-left corner (what the user sees). */
+export function videosWithOverlay(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('video')].filter((video) => {
+      // The picture inside the element (object-fit: contain, the fixtures' default); the badge sits 8 px in from its corner.
+      const box = video.getBoundingClientRect();
+      const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
+      const x = box.left + (box.width - video.videoWidth * scale) / 2;
+      const y = box.top + (box.height - video.videoHeight * scale) / 2;
+      return document.elementFromPoint(x + 14, y + 14)?.localName === 'lipsync-lens-overlay';
+    }).map((video) => video.id),
+  );
 }
 
 /** The background's record of the tab showing `url`. */
@@ -146,6 +251,21 @@ export async function badgeOf(browser: ExtensionBrowser, url: string): Promise<{
     const [tab] = await chrome.tabs.query({ url: pageUrl });
     return { text: await chrome.action.getBadgeText({ tabId: tab.id }), color: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }) };
   }, url);
+}
+
+/**
+ * Every open tab's record and badge, by tab id: without host access the extension cannot
+ * find a tab by its URL (tabRecord, badgeOf), but it still sees its own records and badges.
+ */
+export async function allTabs(browser: ExtensionBrowser): Promise<{ tabId: number; videos: number; badge: string }[]> {
+  return (await worker(browser)).evaluate(async () => {
+    const stored = await chrome.storage.session.get(null);
+    return Promise.all((await chrome.tabs.query({})).map(async (tab) => ({
+      tabId: tab.id!,
+      videos: Object.keys((stored[`tab:${tab.id}`] as TabRecord | undefined)?.videos ?? {}).length,
+      badge: await chrome.action.getBadgeText({ tabId: tab.id }),
+    })));
+  });
 }
 
 export async function engineStats(browser: ExtensionBrowser): Promise<EngineStats> {
@@ -177,6 +297,17 @@ export async function waitForVideos(
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`timed out after ${timeoutMs / 1000} s; videos: ${JSON.stringify(videos.map((v) => ({ key: v.videoKey, state: v.session?.state })))}`);
+}
+
+/** Polls `read` until `done` holds for its value and returns that value; on timeout, throws with the last one. */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export const FINAL = new Set(['in-sync', 'out-of-sync', 'cannot-judge', 'error']);

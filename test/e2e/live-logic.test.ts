@@ -7,7 +7,7 @@ import { segmentReason } from '../../src/offscreen/session';
 import { headlineState, stateLook } from '../../src/shared/state-look';
 import { clampRegion, cropPlan, pictureRect } from '../../src/shared/capture-geometry';
 import { MediaClock } from '../../src/content/media-clock';
-import { migrateSettings } from '../../src/shared/settings';
+import { migrateSettings, parseSite, sitePatterns } from '../../src/shared/settings';
 import type { PlaybackInfo } from '../../src/shared/protocol';
 import type { SyncEvidence, SyncState } from '../../src/core/state';
 
@@ -70,4 +70,23 @@ test('settings v1 → v2: the old shared 3.5 default becomes "the model\'s defau
   assert.equal(migrateSettings({ settingsVersion: 1, threshold: 3.5 }).threshold, null);
   assert.equal(migrateSettings({ settingsVersion: 1, threshold: 4.2 }).threshold, 4.2);
   assert.deepEqual(migrateSettings(undefined).autoScanSites, []);
+});
+
+test('"Add a site": what the user types becomes the host auto-scan keys on, or is refused', () => {
+  for (const [typed, site] of [
+    ['example.com', 'example.com'],
+    ['  Example.COM  ', 'example.com'],
+    ['https://www.youtube.com/watch?v=1', 'youtube.com'],
+    ['www.example.co.uk', 'example.co.uk'],
+    ['www.com', 'www.com'],
+    ['video.example.org:8443/path', 'video.example.org'],
+    ['http://127.0.0.1:8080/page.html', '127.0.0.1'],
+    ['localhost:3000', 'localhost'],
+    ['bücher.de', 'xn--bcher-kva.de'],
+  ] as const) assert.equal(parseSite(typed), site, typed);
+  for (const typed of ['', 'not a site', 'example', '*.example.com', 'ftp://example.com', 'file:///tmp/a.html', '[::1]', '-bad-.com', 'a..com']) {
+    assert.equal(parseSite(typed), null, typed);
+  }
+  assert.deepEqual(sitePatterns('example.com'), ['*://example.com/*', '*://*.example.com/*']);
+  assert.deepEqual(sitePatterns('127.0.0.1'), ['*://127.0.0.1/*'], 'an IP address has no subdomains');
 });

@@ -3,9 +3,8 @@
 // models/embedded exists (the model is still being trained).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { serveStatic, type StaticServer } from '../helpers/server';
-import { MEDIA_DIR, NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, makeMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import type { StaticServer } from '../helpers/server';
+import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
 
 const VERDICT = new Set(['in-sync', 'out-of-sync']);
 const CHECK_MS = 150_000;
@@ -15,9 +14,7 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
   let server: StaticServer;
 
   before(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
-    makeMedia();
-    server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+    server = await serveLiveMedia();
     browser = await launchLive();
   });
 
