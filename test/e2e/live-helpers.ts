@@ -23,19 +23,26 @@ export const EMBEDDED_MODEL_PRESENT = existsSync('models/embedded/manifest.json'
 export const NO_EMBEDDED_MODEL = EMBEDDED_MODEL_PRESENT ? false : 'models/embedded/manifest.json is absent (the built-in model is still being trained): no real/fake verdict to test yet';
 
 /** A real, in-sync talking head (MANIFEST.tsv: real-in-sync, high). */
-export const REAL_CLIP = 'EDTalk_test_data_uncrop_Obama.mp4';
+// A wide shot (1280×720) whose own offset is 0 frames: EDTalk's uncrop_Obama, used before,
+// is itself 5 frames off — exactly the in-sync tolerance — so ±1 frame of live timing
+// decided its verdict.
+export const REAL_CLIP = 'HyperLips_test_video2_video2.mp4';
 /** Another speaker whose voice replaces it for the swapped-audio clip. */
 export const OTHER_SPEAKER_CLIP = 'EDTalk_test_data_pose_source2.mp4';
 
 export const clipsPresent = () => existsSync(join(CLIPS_DIR, REAL_CLIP)) && existsSync(join(CLIPS_DIR, OTHER_SPEAKER_CLIP));
 export const NO_CLIPS = clipsPresent() ? false : `../shared/media/clips lacks ${REAL_CLIP} / ${OTHER_SPEAKER_CLIP}`;
 
+/** ffmpeg output in MEDIA_DIR, remade when its arguments change (a `.args` stamp beside it). */
 function ffmpeg(out: string, args: string[]): string {
   const path = join(MEDIA_DIR, out);
-  if (existsSync(path)) return path;
+  const stamp = `${path}.args`;
+  const key = JSON.stringify(args);
+  if (existsSync(path) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return path;
   mkdirSync(MEDIA_DIR, { recursive: true });
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, `${path}.tmp.mp4`]);
   execFileSync('mv', [`${path}.tmp.mp4`, path]);
+  writeFileSync(stamp, key);
   return path;
 }
 

@@ -1,20 +1,33 @@
 // The live verdicts with the real built-in model: a real clip is judged REAL, the same
-// pictures with another speaker's voice FAKE. Skipped, with the reason, until
-// models/embedded exists (the model is still being trained).
+// pictures with another speaker's voice FAKE, and the live offset of the real clip agrees
+// with what the file check (`npm run check`, exact decoded audio) finds on the same file —
+// so capture timing (rVFC media time, audio placed by when it is heard) adds no lag.
+// Skipped, with the reason, without models/embedded or the clips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StaticServer } from '../helpers/server';
-import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import { Checker } from '../../scripts/lib/checker';
+import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, makeMedia, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
 
 const VERDICT = new Set(['in-sync', 'out-of-sync']);
 const CHECK_MS = 150_000;
+/** Live vs file offset, in 40-ms grid frames: audio chunks are placed to within ~1 frame. */
+const OFFSET_AGREEMENT_FRAMES = 2;
 
 describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || NO_CLIPS }, () => {
   let browser: LiveBrowser;
   let server: StaticServer;
+  let fileOffsetFrames: number | null = null;
 
   before(async () => {
     server = await serveLiveMedia();
+    const checker = await Checker.open();
+    try {
+      const outcome = await checker.check({ video: makeMedia().real });
+      if (outcome.ok) fileOffsetFrames = outcome.result.offsetFrames;
+    } finally {
+      await checker.close();
+    }
     browser = await launchLive();
   });
 
@@ -41,6 +54,12 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
         }
         assert.equal(state.status, expected);
         assert.equal((await badgeOf(browser, url)).text, badge);
+        if (state.status === 'in-sync') {
+          assert.notEqual(fileOffsetFrames, null, 'the file check gave an offset');
+          const liveOffsetFrames = state.evidence.offsetMs / 40;
+          t.diagnostic(`live offset ${liveOffsetFrames} frames, file check ${fileOffsetFrames}`);
+          assert.ok(Math.abs(liveOffsetFrames - fileOffsetFrames!) <= OFFSET_AGREEMENT_FRAMES, `live ${liveOffsetFrames} vs file ${fileOffsetFrames} frames`);
+        }
       } finally {
         await page.close();
       }
