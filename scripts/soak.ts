@@ -1,30 +1,30 @@
 // npm run soak — a looping clip checked live for 10 minutes (LIPSYNC_SOAK_MINUTES) in real
 // Chromium with the built extension; once a minute prints the engine host's JS heap,
 // tf.memory() tensor count and bytes, and the frames analysed in that minute. Heap and
-// tensors must stay flat. Not part of npm test. Uses the built-in model, or the stand-in
-// (random weights, same architecture and cost) while models/embedded does not exist.
+// tensors must stay flat. Not part of npm test. Uses the built-in model (models/embedded).
 import { execFileSync } from 'node:child_process';
 import { serveStatic } from './lib/server';
 import {
-  EMBEDDED_MODEL_PRESENT, MEDIA_DIR, NO_CLIPS, clickToolbarButton, engineStats, fixturePage, launchLive, makeMedia, standInBuild, tabRecord,
+  MEDIA_DIR, NO_CLIPS, NO_EMBEDDED_MODEL, clickToolbarButton, engineStats, fixturePage, launchLive, makeMedia, tabRecord,
 } from '../test/e2e/live-helpers';
 
 const MINUTES = Number(process.env.LIPSYNC_SOAK_MINUTES ?? 10);
 
 async function main() {
   if (NO_CLIPS) throw new Error(`soak: ${NO_CLIPS}`);
+  if (NO_EMBEDDED_MODEL) throw new Error(`soak: ${NO_EMBEDDED_MODEL}`);
   execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
   makeMedia();
   const server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
   // --expose-gc: the engine host collects garbage before reporting its heap, so the figure is the live heap, not GC timing.
-  const browser = await launchLive(await standInBuild(), ['--js-flags=--expose-gc']);
+  const browser = await launchLive(undefined, ['--js-flags=--expose-gc']);
   try {
     const page = await browser.context.newPage();
     const url = `${server.origin}/${fixturePage('soak', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
     await page.goto(url);
     await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
     await clickToolbarButton(browser, page);
-    console.log(`soak: ${MINUTES} min, looping 12 s clip, model: ${EMBEDDED_MODEL_PRESENT ? 'built-in' : 'stand-in (random weights, built-in architecture)'}`);
+    console.log(`soak: ${MINUTES} min, looping 12 s clip, model: built-in`);
     console.log('minute  js heap MB  tensors  tensor MB  frames/min  audio s/min  state');
     let lastFrames = 0;
     let lastAudio = 0;

@@ -1,9 +1,8 @@
 // Live checking in real Chromium, end to end: the toolbar click on a page with a playing
 // video → the content script captures frames (rVFC, JPEG crops) and sound (AudioWorklet)
 // → the engine in the offscreen document → per-tab records in storage.session → badge,
-// popup and overlay. Runs on the built extension with a stand-in built-in model (seeded
-// random weights) until models/embedded exists, so these assert the pipeline, not the
-// verdict; live-verdict.test.ts asserts REAL / FAKE with the real model. One browser for
+// popup and overlay. These assert the pipeline, not the verdict; live-verdict.test.ts
+// asserts REAL / FAKE. One browser for
 // the file; every non-loopback request of the whole browser goes to a recording proxy.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +11,7 @@ import { join } from 'node:path';
 import { serveStatic, type StaticServer } from '../helpers/server';
 import {
   FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, launchLive, openPlaying, openPopupFor, serveLiveMedia,
-  standInBuild, startRecordingProxy, tabRecord, waitForVideos, type FixtureVideo, type LiveBrowser,
+  startRecordingProxy, tabRecord, waitForVideos, type FixtureVideo, type LiveBrowser,
 } from './live-helpers';
 import type { Page } from 'playwright-core';
 import type { VideoRecord } from '../../src/background/tab-store';
@@ -32,7 +31,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     server = await serveLiveMedia();
     otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
     proxy = await startRecordingProxy();
-    browser = await launchLive(await standInBuild(), proxy.args);
+    browser = await launchLive(undefined, proxy.args);
   });
 
   after(async () => {
@@ -57,7 +56,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     const evidence = session.state.evidence;
     assert.equal(evidence.dists.length, 31, '31 candidate offsets');
     assert.ok(evidence.timeline.length > 0, 'a per-second timeline');
-    t.diagnostic(`verdict ${session.state.status}, offset ${evidence.offsetMs} ms, confidence ${evidence.confidence.toFixed(3)} (stand-in model: meaningless)`);
+    t.diagnostic(`verdict ${session.state.status}, offset ${evidence.offsetMs} ms, confidence ${evidence.confidence.toFixed(3)}`);
 
     const stats = await engineStats(browser);
     const mine = stats.sessions.find((s) => s.sessionId === session.sessionId)!;

@@ -20,7 +20,7 @@ export const MEDIA_DIR = resolve('test/.generated/media');
 export const FIXTURE_DIR = resolve('test/.generated/pages');
 export const SCREENSHOT_DIR = resolve('test/.generated/screenshots');
 export const EMBEDDED_MODEL_PRESENT = existsSync('models/embedded/manifest.json');
-export const NO_EMBEDDED_MODEL = EMBEDDED_MODEL_PRESENT ? false : 'models/embedded/manifest.json is absent (the built-in model is still being trained): no real/fake verdict to test yet';
+export const NO_EMBEDDED_MODEL = EMBEDDED_MODEL_PRESENT ? false : 'models/embedded/manifest.json is missing (it is part of the repository): no real/fake verdict to test';
 
 /** A real, in-sync talking head (MANIFEST.tsv: real-in-sync, high). */
 // A wide shot (1280×720) whose own offset is 0 frames: EDTalk's uncrop_Obama, used before,
@@ -318,36 +318,6 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
 }
 
 export const FINAL = new Set(['in-sync', 'out-of-sync', 'cannot-judge', 'error']);
-
-export const STANDIN_DIST = resolve('test/.generated/dist-standin');
-
-/**
- * dist/chrome with a stand-in built-in model: the embedded architecture with seeded
- * random weights, so the whole live pipeline (capture → engine → state → badge, popup,
- * overlay) runs while the real model is still being trained. Its verdicts mean nothing;
- * tests on it assert the pipeline, never real/fake. With the real model present, the
- * real build is used instead.
- */
-export async function standInBuild(): Promise<string> {
-  if (EMBEDDED_MODEL_PRESENT) return resolve('dist/chrome');
-  const { embeddedWeightShapes } = await import('../../src/core/models/embedded');
-  const { encodeWeights } = await import('../../src/core/convert/weights-bundle');
-  rmSync(STANDIN_DIST, { recursive: true, force: true });
-  execFileSync('cp', ['-r', resolve('dist/chrome'), STANDIN_DIST]);
-  let state = 12345;
-  const rand = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-  const weights: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, shape] of Object.entries(embeddedWeightShapes('both'))) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const positive = /std/.test(name);
-    weights[name] = { shape, data: Float32Array.from({ length: n }, () => (positive ? 1 + 0.1 * rand() : /mean/.test(name) ? 0 : 0.2 * rand())) };
-  }
-  const bundle = encodeWeights('embedded', 'stand-in (random weights)', weights);
-  mkdirSync(join(STANDIN_DIST, 'models', 'embedded'), { recursive: true });
-  writeFileSync(join(STANDIN_DIST, 'models', 'embedded', 'manifest.json'), JSON.stringify(bundle.manifest));
-  writeFileSync(join(STANDIN_DIST, 'models', 'embedded', 'weights.bin'), bundle.data);
-  return STANDIN_DIST;
-}
 
 /**
  * A proxy every non-loopback request of the whole browser goes through (extension pages,
