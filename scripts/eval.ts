@@ -16,8 +16,9 @@
 // folds and each fold is scored by a model trained (same recipe as `npm run train`) on the
 // other folds only. With --weights, that one model scores everything (say so if it saw
 // the speakers). SyncNet v2 / v4 need the browser engine's cache of lip-window embeddings
-// (`<clip>.<model>.embedding.{json,bin}`, see src/core/train/window-cache.ts) and the
-// converted weights (`npm run convert`); their audio side runs here.
+// (`<clip>.<model>.embedding.{json,bin}`, written by `npm run features -- <dir> --model
+// <model> --weights <weights>`, see src/core/train/window-cache.ts) and the converted
+// weights (`npm run convert`); their audio side runs here.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -130,7 +131,7 @@ function syncNetScorer(kind: 'syncnet-v2' | 'syncnet-v4', model: SyncModel, cach
     async lipTracks(clip) {
       const base = join(cacheDir, windowCacheName(clip.file, kind, 'embedding'));
       if (!existsSync(`${base}.json`)) {
-        throw new Error(`${base}.json: no cached ${kind} lip embeddings — the browser engine has to write them (see src/core/train/window-cache.ts)`);
+        throw new Error(`${base}.json: no cached ${kind} lip embeddings — write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights>\``);
       }
       const cache = parseWindowCache(JSON.parse(readFileSync(`${base}.json`, 'utf8')), new Uint8Array(readFileSync(`${base}.bin`)), base);
       const wanted = new Set(candidateTracks(clip.features));

@@ -10,7 +10,9 @@
 //   syncnet-v2: fc1 + fc2 of both streams (netfclip / netfcaud), BatchNorm frozen;
 //   syncnet-v4: fc6 + fc7 of both streams, BatchNorm frozen. Both need --weights (npm run
 //               convert) and the lip pre-fc activations the browser engine caches as
-//               `<clip>.<model>.pre-fc.{json,bin}`; the audio activations are computed here.
+//               `<clip>.<model>.pre-fc.{json,bin}` (`npm run features -- <dir> --model
+//               <model> --weights <weights> --stage pre-fc`); the audio activations are
+//               computed here.
 // Writes a complete weights bundle (manifest.json + weights.bin) to --out.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     for (const clip of clips) {
       const base = join(cacheDir, windowCacheName(clip.id, kind, 'pre-fc'));
       if (!existsSync(`${base}.json`)) {
-        console.log(`  skip ${clip.id}: no ${base}.json (the browser engine writes the lip pre-fc activations)`);
+        console.log(`  skip ${clip.id}: no ${base}.json (npm run features --model ${kind} --stage pre-fc writes it)`);
         continue;
       }
       const segments = clipGrid(clip.features);
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       if (!lip) continue;
       ftClips.push({ id: clip.id, group: clip.group, segments, lip, audio: { startS: clip.features.audio!.startS, samples: clip.samples } });
     }
-    if (ftClips.length === 0) throw new Error(`${cacheDir}: no cached ${kind} pre-fc lip activations — they come from the browser engine (see src/core/train/window-cache.ts)`);
+    if (ftClips.length === 0) throw new Error(`${cacheDir}: no cached ${kind} pre-fc lip activations — write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights> --stage pre-fc\``);
     const tables = syncNetActivationTables(kind, weights, ftClips);
     const margin = options.has('margin') ? Number(options.get('margin')) : undefined;
     const result = finetuneSyncNetHead(kind, weights, tables, { seed, steps, margin, learningRate: options.has('lr') ? Number(options.get('lr')) : undefined, onProgress: progress, progressEvery: 100 });

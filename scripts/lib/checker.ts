@@ -9,7 +9,8 @@ import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from './chromium';
 import type { CheckResult, ModelChoice } from '../../src/engine/types';
 import type { ClipFeatures } from '../../src/core/features';
-import type { PageProgress } from '../../src/options/check';
+import type { PageProgress, WindowCacheRequest } from '../../src/options/check';
+import type { WindowCacheManifest } from '../../src/core/train/window-cache';
 
 export interface CheckRequest {
   video: string;
@@ -18,6 +19,13 @@ export interface CheckRequest {
   /** An official checkpoint file, or a folder from `npm run convert` (manifest.json + weights.bin). */
   weights?: string;
 }
+
+export type ExtractedOutcome =
+  | { ok: true; features: ClipFeatures; pcm: Int16Array | null; transcoded: boolean; windowCaches: { manifest: WindowCacheManifest; data: Uint8Array }[] }
+  | { ok: false; error: string };
+
+/** Bytes of a window cache per page.evaluate() when reading it back. */
+const WINDOW_CACHE_SLICE = 8 << 20;
 
 export type CheckOutcome = { ok: true; result: CheckResult; transcoded: boolean } | { ok: false; error: string };
 
@@ -118,13 +126,23 @@ export class Checker {
     return { ok: true, result: outcome, transcoded };
   }
 
-  /** Face observations + 16 kHz PCM for one video (the feature cache), through the same page. */
-  async extractFeatures(video: string, audio?: string): Promise<{ ok: true; features: ClipFeatures; pcm: Int16Array | null; transcoded: boolean } | { ok: false; error: string }> {
+  /**
+   * Face observations + 16 kHz PCM for one video (the feature cache), through the same page;
+   * with `windows`, also the SyncNet window caches of that same run (weights: an official
+   * checkpoint or a converted folder).
+   */
+  async extractFeatures(video: string, audio?: string, windows?: WindowCacheRequest & { weights: string }): Promise<ExtractedOutcome> {
     if (!existsSync(video)) return { ok: false, error: `${video}: no such video file` };
+    const page = this.page;
+    if (windows) {
+      await page.selectOption('#model', windows.model);
+      await page.setInputFiles('#weights-file', weightFiles(windows.weights));
+    }
+    const request = windows ? { model: windows.model, stages: windows.stages } : undefined;
     const run = async (path: string) => {
-      await this.page.setInputFiles('#audio-file', audio ? [resolve(audio)] : []);
-      await this.page.setInputFiles('#video-file', resolve(path));
-      return this.page.evaluate(() => window.lipsyncExtractFeatures!());
+      await page.setInputFiles('#audio-file', audio ? [resolve(audio)] : []);
+      await page.setInputFiles('#video-file', resolve(path));
+      return page.evaluate((r) => window.lipsyncExtractFeatures!(r), request);
     };
     let outcome = await run(video);
     let transcoded = false;
@@ -140,7 +158,17 @@ export class Checker {
       const bytes = Buffer.from(outcome.pcmBase64, 'base64');
       return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     })();
-    return { ok: true, features: { ...outcome.features, file: basename(video) }, pcm, transcoded };
+    const windowCaches: { manifest: WindowCacheManifest; data: Uint8Array }[] = [];
+    for (const [index, { manifest, bytes }] of outcome.windowCaches.entries()) {
+      // In slices: a v4 pre-fc cache is 73 KB per window, too much for one evaluate() reply.
+      const data = new Uint8Array(bytes);
+      for (let start = 0; start < bytes; start += WINDOW_CACHE_SLICE) {
+        const slice = await page.evaluate(([i, s, n]) => window.lipsyncReadWindowCache!(i, s, n), [index, start, WINDOW_CACHE_SLICE] as const);
+        data.set(Buffer.from(slice, 'base64'), start);
+      }
+      windowCaches.push({ manifest: { ...manifest, file: basename(video) }, data });
+    }
+    return { ok: true, features: { ...outcome.features, file: basename(video) }, pcm, transcoded, windowCaches };
   }
 
   async close(): Promise<void> {

@@ -2,14 +2,14 @@
 // (the embedded model shipped in models/embedded, or converted official SyncNet weights),
 // its lip sampler, and the MediaPipe face tracker. Loading states go to onState.
 import { decodeWeights, parseManifest, WeightsFormatError, type WeightsBundle } from '../core/convert/weights-bundle';
-import { createSyncModel } from '../core/models';
+import { createSyncNetModel } from '../core/models';
 import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../core/models/embedded';
-import type { SyncModel } from '../core/models/types';
+import type { StreamMode, SyncModel, SyncNetModel } from '../core/models/types';
 import { DEFAULT_POLICY, type VerdictPolicy } from '../core/verdict';
 import { chooseBackend } from './backend';
 import { SyncEngine } from './engine';
 import { createFaceTracker } from './face-tracker';
-import { createFeatureSampler, createSyncNetV2Sampler, createSyncNetV4Sampler, type LipSampler } from './lip-samplers';
+import { createFeatureSampler, createSyncNetSampler, type LipSampler } from './lip-samplers';
 import type { MfccKind } from './audio-segment';
 import type { EngineAssets, EngineOptions, FaceTracker, ModelChoice } from './types';
 
@@ -57,16 +57,19 @@ export async function loadModelParts(choice: ModelChoice, assets: EngineAssets, 
     });
     return { model, sampler, mfccKind: 'psf', defaultThreshold: threshold };
   }
+  const model = syncNetFromBundle(choice, weights, 'both');
+  return { model, sampler: createSyncNetSampler(choice), mfccKind: choice === 'syncnet-v2' ? 'psf' : 'speechpy', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD };
+}
+
+/** Official SyncNet weights, checked to be of the chosen version, as a model with the streams `mode` names. */
+export function syncNetFromBundle(choice: SyncNetModel['kind'], weights: WeightsBundle | undefined, mode: StreamMode): SyncNetModel {
   if (!weights) {
     throw new WeightsFormatError(`${choice} needs official weights: import syncnet_v2.model or lipsync_v4_73.mat first`);
   }
   if (weights.manifest.model !== choice) {
     throw new WeightsFormatError(`${weights.manifest.source}: holds ${weights.manifest.model} weights, not ${choice}`);
   }
-  const model = createSyncModel(choice, decodeWeights(weights), 'both', weights.manifest.source);
-  return choice === 'syncnet-v2'
-    ? { model, sampler: createSyncNetV2Sampler(), mfccKind: 'psf', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD }
-    : { model, sampler: createSyncNetV4Sampler(), mfccKind: 'speechpy', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD };
+  return createSyncNetModel(choice, decodeWeights(weights), mode, weights.manifest.source);
 }
 
 export async function createEngine(assets: EngineAssets, options: CreateEngineOptions): Promise<SyncEngine> {

@@ -225,8 +225,15 @@ export interface ExtractedFeatures {
 /**
  * The feature cache's input (`npm run features`): every frame's face observations from the
  * engine's tracker and the audio at 16 kHz exactly as the engine resamples it — no model.
+ * `onObservation` sees each frame (pixels still valid) with its observation, in order: the
+ * window caches' writer crops the lips there (src/engine/window-cache-writer.ts).
  */
-export function extractFeatures(tracker: FaceTracker, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<ExtractedFeatures> {
+export function extractFeatures(
+  tracker: FaceTracker,
+  input: FileCheckInput,
+  hooks: FileCheckHooks = {},
+  onObservation?: (frame: EngineFrame, observation: FrameObservation) => Promise<void>,
+): Promise<ExtractedFeatures> {
   return readFile(input, hooks, async ({ video, audio, eachFrame }) => {
     const segment = new AudioSegment();
     if (audio) {
@@ -235,7 +242,9 @@ export function extractFeatures(tracker: FaceTracker, input: FileCheckInput, hoo
     }
     const frames: FrameObservation[] = [];
     await eachFrame(async (frame) => {
-      frames.push(await tracker.observe(frame, 0));
+      const observation = await tracker.observe(frame, 0);
+      frames.push(observation);
+      await onObservation?.(frame, observation);
     });
     const times = frames.map((f) => f.t);
     const intervals = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);

@@ -125,6 +125,11 @@ export function createSyncNetV4Sampler(): LipSampler {
   };
 }
 
+/** The lip sampler of a SyncNet version. */
+export function createSyncNetSampler(kind: 'syncnet-v2' | 'syncnet-v4'): LipSampler {
+  return kind === 'syncnet-v2' ? createSyncNetV2Sampler() : createSyncNetV4Sampler();
+}
+
 /**
  * The embedded model: per-frame landmark/blendshape features; `newFeaturizer` makes one
  * per track because the model normalises each face with its own running statistics.

@@ -3,7 +3,8 @@
 //  - SyncNet v2's fc1/fc2 and v4's fc6/fc7 on cached pre-fc activations (real layer sizes).
 // Each: the loss falls, and only the unfrozen weights change (every other tensor is
 // bit-identical). The SyncNet head reproduces the model's own forward pass on the pre-fc
-// activations this module extracts, so training it trains the layers the model uses.
+// activations this module extracts and on the lip pre-fc output the browser engine caches
+// (SyncNetModel.lipPreFc), so training it trains the layers the model uses.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs';
@@ -108,25 +109,38 @@ for (const kind of ['syncnet-v2', 'syncnet-v4'] as const) {
     const shapes = kind === 'syncnet-v2' ? syncNetV2WeightShapes('audio') : syncNetV4WeightShapes('audio');
     const audioWeights = randomWeights(shapes, kind === 'syncnet-v2' ? 21 : 22);
 
+    /** The head (unfolded BatchNorm, trainable fc) on `preFc` gives the model's own embeddings `direct`; nothing leaks. */
+    function assertHeadMatches(stream: 'lip' | 'audio', weights: WeightMap, forward: () => { preFc: TF.Tensor2D; direct: TF.Tensor2D }, rows: number): void {
+      const before = tf.memory().numTensors;
+      const out = forward();
+      assert.deepEqual(out.preFc.shape, [rows, preFcSize(kind, stream)]);
+      const head = new SyncNetHead(kind, stream, weights, false);
+      const viaHead = head.embed(out.preFc);
+      const b = out.direct.dataSync();
+      const scale = Math.max(...Array.from(b, Math.abs));
+      const worst = Math.max(...Array.from(viaHead.dataSync(), (v, i) => Math.abs(v - b[i])));
+      assert.ok(worst <= 1e-4 * scale, `max abs difference ${worst} vs max |output| ${scale}`);
+      tf.dispose([out.preFc, viaHead, out.direct]);
+      head.dispose();
+      assert.equal(tf.memory().numTensors, before);
+    }
+
     it('its head on the extracted pre-fc activations equals the model’s own audio forward', () => {
       const model = kind === 'syncnet-v2' ? createSyncNetV2(audioWeights, 'audio', 'w') : createSyncNetV4(audioWeights, 'audio', 'w');
       const mfcc = tf.randomNormal([3, kind === 'syncnet-v2' ? 13 : 12, 20], 0, 8, 'float32', 7) as TF.Tensor3D;
-      const before = tf.memory().numTensors;
-      const preFc = syncNetAudioPreFc(kind, audioWeights, mfcc);
-      assert.deepEqual(preFc.shape, [3, preFcSize(kind, 'audio')]);
-      const head = new SyncNetHead(kind, 'audio', audioWeights, false);
-      const viaHead = head.embed(preFc);
-      const direct = model.embedAudio(mfcc);
-      const a = viaHead.dataSync();
-      const b = direct.dataSync();
-      const scale = Math.max(...Array.from(b, Math.abs));
-      const worst = Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
-      assert.ok(worst <= 1e-4 * scale, `max abs difference ${worst} vs max |output| ${scale}`);
-      tf.dispose([preFc, viaHead, direct]);
-      head.dispose();
-      assert.equal(tf.memory().numTensors, before);
+      assertHeadMatches('audio', audioWeights, () => ({ preFc: syncNetAudioPreFc(kind, audioWeights, mfcc), direct: model.embedAudio(mfcc) }), 3);
       model.dispose();
       mfcc.dispose();
+    });
+
+    it('its lip head on the model’s lip pre-fc output (what the window cache stores) equals embedLip', () => {
+      const lipWeights = randomWeights(kind === 'syncnet-v2' ? syncNetV2WeightShapes('lip') : syncNetV4WeightShapes('lip'), kind === 'syncnet-v2' ? 23 : 24);
+      const model = kind === 'syncnet-v2' ? createSyncNetV2(lipWeights, 'lip', 'w') : createSyncNetV4(lipWeights, 'lip', 'w');
+      const { frames, height, width, channels } = model.lipInput;
+      const pixels = tf.randomUniform([2, frames, height, width, channels], 0, 255, 'float32', 8) as TF.Tensor5D;
+      assertHeadMatches('lip', lipWeights, () => ({ preFc: model.lipPreFc(pixels), direct: model.embedLip(pixels) }), 2);
+      model.dispose();
+      pixels.dispose();
     });
 
     it('lowers the contrastive loss and changes only the fc kernels and biases', () => {

@@ -23,7 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readTorchCheckpoint } from '../convert/torch-checkpoint';
 import { checkWeightShapes, WeightsFormatError } from '../convert/weights-bundle';
 import { Conv2DLayer, DenseLayer, foldBatchNorm, maxPoolAfterRelu, symmetricPadding, type MaxPoolSpec } from './layers';
-import type { AudioInputSpec, LipInputSpec, StreamMode, SyncModel, WeightMap, WeightTensor } from './types';
+import type { AudioInputSpec, LipInputSpec, StreamMode, SyncNetModel, WeightMap, WeightTensor } from './types';
 
 export const SYNCNET_V2_EMBEDDING_SIZE = 1024;
 const FC_HIDDEN = 512;
@@ -235,18 +235,22 @@ function buildStream(stream: Stream, weights: WeightMap): StreamLayers {
   };
 }
 
-/** CNN → flatten (spatial size is 1×1 at the end, so order does not matter) → FC, as S.forward_aud / forward_lip. */
-function runStream(layers: StreamLayers, input: tf.Tensor4D): tf.Tensor2D {
+/** CNN → flatten (spatial size is 1×1 at the end, so order does not matter), as S.forward_aud / forward_lip up to netfc*. */
+function convTower(layers: StreamLayers, input: tf.Tensor4D): tf.Tensor2D {
   let x = input;
   for (const { layer, poolAfter } of layers.convs) {
     x = layer.apply(x);
     if (poolAfter) x = maxPoolAfterRelu(x, poolAfter);
   }
-  const features = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+  return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+}
+
+/** netfcaud / netfclip: fc1 (BatchNorm folded) + ReLU, fc2. */
+function fcHead(layers: StreamLayers, features: tf.Tensor2D): tf.Tensor2D {
   return layers.fc2.apply(layers.fc1.apply(features));
 }
 
-class SyncNetV2 implements SyncModel {
+class SyncNetV2 implements SyncNetModel {
   readonly kind = 'syncnet-v2' as const;
   readonly embeddingSize = SYNCNET_V2_EMBEDDING_SIZE;
   readonly lipInput: LipInputSpec = { frames: 5, height: 224, width: 224, channels: 3 };
@@ -263,7 +267,7 @@ class SyncNetV2 implements SyncModel {
     return layers;
   }
 
-  embedLip(windows: tf.Tensor5D): tf.Tensor2D {
+  lipPreFc(windows: tf.Tensor5D): tf.Tensor2D {
     const layers = this.layersFor('lip');
     const { frames, height, width, channels } = this.lipInput;
     const [n, t, h, w, c] = windows.shape;
@@ -273,11 +277,11 @@ class SyncNetV2 implements SyncModel {
     return tf.tidy(() => {
       // [N,5,H,W,3] → [N,H,W,5,3] → [N,H,W,15]: channel t·3 + c, the order lip.conv1.kernel uses.
       const stacked = tf.reshape(tf.transpose(windows, [0, 2, 3, 1, 4]), [n, h, w, t * c]) as tf.Tensor4D;
-      return runStream(layers, stacked);
+      return convTower(layers, stacked);
     });
   }
 
-  embedAudio(windows: tf.Tensor3D): tf.Tensor2D {
+  audioPreFc(windows: tf.Tensor3D): tf.Tensor2D {
     const layers = this.layersFor('audio');
     const { coefficients, steps } = this.audioInput;
     const [n, rows, cols] = windows.shape;
@@ -285,7 +289,20 @@ class SyncNetV2 implements SyncModel {
       throw new Error(`SyncNet v2 audio input must be [N,${coefficients},${steps}] (MFCC coefficients × 10-ms rows), got [${windows.shape}]`);
     }
     // S.forward_aud sees [N,1,13,20] (NCHW) → NHWC [N,13,20,1].
-    return tf.tidy(() => runStream(layers, tf.reshape(windows, [n, rows, cols, 1]) as tf.Tensor4D));
+    return tf.tidy(() => convTower(layers, tf.reshape(windows, [n, rows, cols, 1]) as tf.Tensor4D));
+  }
+
+  fc(stream: Stream, preFc: tf.Tensor2D): tf.Tensor2D {
+    const layers = this.layersFor(stream);
+    return tf.tidy(() => fcHead(layers, preFc));
+  }
+
+  embedLip(windows: tf.Tensor5D): tf.Tensor2D {
+    return tf.tidy(() => this.fc('lip', this.lipPreFc(windows)));
+  }
+
+  embedAudio(windows: tf.Tensor3D): tf.Tensor2D {
+    return tf.tidy(() => this.fc('audio', this.audioPreFc(windows)));
   }
 
   dispose(): void {
@@ -301,7 +318,7 @@ class SyncNetV2 implements SyncModel {
  * Builds SyncNet v2 from canonical weights. `mode` picks the streams (a 'lip' model needs
  * only lip.* weights); `where` names the weights' source in error messages.
  */
-export function createSyncNetV2(weights: WeightMap, mode: StreamMode, where: string): SyncModel {
+export function createSyncNetV2(weights: WeightMap, mode: StreamMode, where: string): SyncNetModel {
   checkWeightShapes(weights, syncNetV2WeightShapes(mode), where, MODEL_NAME);
   return new SyncNetV2(weights, mode);
 }

@@ -47,7 +47,7 @@ import { readDagNN, type DagNN, type DagNNLayer, type DagNNParam } from '../conv
 import { readMatV73, type MatFile } from '../convert/matlab-v73';
 import { checkWeightShapes } from '../convert/weights-bundle';
 import { Conv2DLayer, DenseLayer, foldBatchNorm, maxPoolAfterRelu, symmetricPadding, type MaxPoolSpec } from './layers';
-import type { AudioInputSpec, LipInputSpec, StreamMode, SyncModel, WeightMap } from './types';
+import type { AudioInputSpec, LipInputSpec, StreamMode, SyncNetModel, WeightMap } from './types';
 
 export const SYNCNET_V4_EMBEDDING_SIZE = 128;
 /** Mean grey level subtracted from lip pixels before conv1. */
@@ -341,18 +341,22 @@ function buildStream(weights: WeightMap, stream: Stream): StreamLayer[] {
   });
 }
 
-function runStream(layers: StreamLayer[], input: tf.Tensor4D): tf.Tensor2D {
-  let x: tf.Tensor = input;
+/** conv1…conv5 with their pools, flattened NHWC: the map fc6 covers (note (c)). */
+function convTower(layers: StreamLayer[], input: tf.Tensor4D): tf.Tensor2D {
+  let x = input;
   for (const l of layers) {
-    if (l.kind === 'conv') {
-      x = l.layer.apply(x as tf.Tensor4D);
-      if (l.pool) x = maxPoolAfterRelu(x as tf.Tensor4D, l.pool); // every v4 pool follows a ReLU
-    } else {
-      if (x.rank !== 2) x = tf.reshape(x, [x.shape[0], -1]);
-      x = l.layer.apply(x as tf.Tensor2D);
-    }
+    if (l.kind !== 'conv') continue;
+    x = l.layer.apply(x);
+    if (l.pool) x = maxPoolAfterRelu(x, l.pool); // every v4 pool follows a ReLU
   }
-  return x as tf.Tensor2D;
+  return tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+}
+
+/** fc6 + bn6 + ReLU, fc7 + bn7 + ReLU on the flattened map. */
+function fcHead(layers: StreamLayer[], features: tf.Tensor2D): tf.Tensor2D {
+  let x = features;
+  for (const l of layers) if (l.kind === 'fc') x = l.layer.apply(x);
+  return x;
 }
 
 function checkShape(tensor: tf.Tensor, expected: number[], what: string): void {
@@ -364,7 +368,7 @@ function checkShape(tensor: tf.Tensor, expected: number[], what: string): void {
  * SyncNet v4 from a canonical WeightMap (convertSyncNetV4Mat or a decoded bundle).
  * `where` names the weights' origin in error messages.
  */
-export function createSyncNetV4(weights: WeightMap, mode: StreamMode = 'both', where = 'SyncNet v4 weights'): SyncModel {
+export function createSyncNetV4(weights: WeightMap, mode: StreamMode = 'both', where = 'SyncNet v4 weights'): SyncNetModel {
   checkWeightShapes(weights, syncNetV4WeightShapes(mode), where, MODEL_NAME);
   const streams: Partial<Record<Stream, StreamLayer[]>> = {};
   for (const stream of streamsOf(mode)) streams[stream] = buildStream(weights, stream);
@@ -382,21 +386,31 @@ export function createSyncNetV4(weights: WeightMap, mode: StreamMode = 'both', w
     embeddingSize: SYNCNET_V4_EMBEDDING_SIZE,
     lipInput: SYNCNET_V4_LIP_INPUT,
     audioInput: SYNCNET_V4_AUDIO_INPUT,
-    embedLip(windows: tf.Tensor5D): tf.Tensor2D {
+    lipPreFc(windows: tf.Tensor5D): tf.Tensor2D {
       const layers = need('lip');
       checkShape(windows, [0, frames, height, width, 1], 'embedLip');
       return tf.tidy(() => {
         const n = windows.shape[0];
         // [N,5,H,W,1] time-major → [N,H,W,5]: the 5 frames become conv1's input channels.
         const stacked = tf.reshape(tf.transpose(windows, [0, 2, 3, 1, 4]), [n, height, width, frames]) as tf.Tensor4D;
-        return runStream(layers, tf.sub(stacked, SYNCNET_V4_LIP_MEAN));
+        return convTower(layers, tf.sub(stacked, SYNCNET_V4_LIP_MEAN));
       });
     },
-    embedAudio(windows: tf.Tensor3D): tf.Tensor2D {
+    audioPreFc(windows: tf.Tensor3D): tf.Tensor2D {
       const layers = need('audio');
       const { coefficients, steps } = SYNCNET_V4_AUDIO_INPUT;
       checkShape(windows, [0, coefficients, steps], 'embedAudio');
-      return tf.tidy(() => runStream(layers, tf.expandDims(windows, 3) as tf.Tensor4D));
+      return tf.tidy(() => convTower(layers, tf.expandDims(windows, 3) as tf.Tensor4D));
+    },
+    fc(stream: Stream, preFc: tf.Tensor2D): tf.Tensor2D {
+      const layers = need(stream);
+      return tf.tidy(() => fcHead(layers, preFc));
+    },
+    embedLip(windows: tf.Tensor5D): tf.Tensor2D {
+      return tf.tidy(() => this.fc('lip', this.lipPreFc(windows)));
+    },
+    embedAudio(windows: tf.Tensor3D): tf.Tensor2D {
+      return tf.tidy(() => this.fc('audio', this.audioPreFc(windows)));
     },
     dispose(): void {
       for (const layers of Object.values(streams)) for (const l of layers ?? []) l.layer.dispose();

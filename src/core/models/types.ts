@@ -42,6 +42,22 @@ export interface SyncModel {
   dispose(): void;
 }
 
+/**
+ * SyncNet v2 / v4 split at their fully connected layers, for what needs the conv towers'
+ * output itself: fine-tuning the fc head (src/core/train/syncnet-head.ts) on cached
+ * activations, and the browser engine's window cache (src/engine/window-cache-writer.ts).
+ * embedLip(x) is exactly fc('lip', lipPreFc(x)), and likewise for audio.
+ */
+export interface SyncNetModel extends SyncModel {
+  readonly kind: 'syncnet-v2' | 'syncnet-v4';
+  /** Lip windows (as embedLip takes them) → the conv tower's output flattened NHWC, [N, pre-fc size]. Does not dispose its input. */
+  lipPreFc(windows: tf.Tensor5D): tf.Tensor2D;
+  /** MFCC windows (as embedAudio takes them) → the audio conv tower's output flattened NHWC. Does not dispose its input. */
+  audioPreFc(windows: tf.Tensor3D): tf.Tensor2D;
+  /** Pre-fc activations → embeddings with the model's own fc layers. Does not dispose its input. */
+  fc(stream: 'lip' | 'audio', preFc: tf.Tensor2D): tf.Tensor2D;
+}
+
 /** One named float32 tensor in a converted checkpoint, in the layout the TF.js model uses. */
 export interface WeightTensor {
   shape: number[];

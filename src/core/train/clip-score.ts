@@ -9,7 +9,7 @@
 // clip into pieces.
 import * as tf from '@tensorflow/tfjs';
 import { mfccSyncnetV2, type FeatureMatrix } from '../audio';
-import type { ClipFeatures } from '../features';
+import type { ClipFeatures, FrameObservation } from '../features';
 import { normalisedTrackFeatures, type EmbeddedSyncModel } from '../models/embedded';
 import type { SyncModel } from '../models/types';
 import { torchMedian } from '../numeric';
@@ -20,7 +20,7 @@ import type { CannotJudgeReason } from '../state';
 import { cropAudio, frameLevelsDb, speechRows } from './evidence';
 
 /** A clip's frames on the 25-fps grid; a new `segment` number in the cache starts a new grid segment. */
-export function clipGrid(clip: ClipFeatures): GridSegment[] {
+export function clipGrid(clip: { frames: readonly Pick<FrameObservation, 't' | 'segment'>[] }): GridSegment[] {
   const breaks: number[] = [];
   for (let i = 1; i < clip.frames.length; i++) if (clip.frames[i].segment !== clip.frames[i - 1].segment) breaks.push(i);
   return resampleToGrid(

@@ -10,8 +10,7 @@
 // syncnet-v4.ts, so toWeightMap() drops straight back into a bundle.
 import * as tf from '@tensorflow/tfjs';
 import { mfccSyncnetV2, mfccSyncnetV4 } from '../audio';
-import { createSyncNetV2 } from '../models/syncnet-v2';
-import { createSyncNetV4 } from '../models/syncnet-v4';
+import { createSyncNetModel } from '../models';
 import type { WeightMap } from '../models/types';
 import { torchMedian } from '../numeric';
 import { mfccWindowTensor } from '../score';
@@ -144,67 +143,16 @@ export class SyncNetHead {
 }
 
 /**
- * Pre-fc audio activations of SyncNet v2 / v4 for MFCC windows [N, coefficients, 20], with
- * the model's own conv tower (createSyncNetV2 / createSyncNetV4 in 'audio' mode).
- *
- * The models expose only whole-stream embeddings, so the fc layers are replaced by exact
- * pass-throughs: BatchNorm set to the identity, fc kernels to 0/1 selection matrices, and
- * the final ReLU is harmless because the conv output already went through one (every conv
- * in both towers is followed by ReLU, v4's last pool keeps values ≥ 0). v2 passes all 512
- * values in one forward; v4's 128-wide fc7 passes 128 of its 5120 values per forward.
- * A `convFeatures()` hook on the models would make this one plain forward.
+ * Pre-fc audio activations of SyncNet v2 / v4 for MFCC windows [N, coefficients, 20]: the
+ * model's own audio conv tower (SyncNetModel.audioPreFc), one plain forward.
  */
 export function syncNetAudioPreFc(kind: SyncNetKind, weights: WeightMap, mfccWindows: tf.Tensor3D): tf.Tensor2D {
-  const size = preFcSize(kind, 'audio');
-  const passWidth = kind === 'syncnet-v2' ? size : 128;
-  const passes: tf.Tensor2D[] = [];
-  for (let first = 0; first < size; first += passWidth) {
-    const patched: WeightMap = { ...weights };
-    const set = (name: string, shape: number[], fill: (data: Float32Array) => void) => {
-      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      fill(data);
-      patched[name] = { shape, data };
-    };
-    const fcs = fcLayers(kind, 'audio');
-    if (kind === 'syncnet-v2') {
-      const [fc1, fc2] = fcs;
-      set(`${fc1.name}.kernel`, [512, 512], (d) => { for (let i = 0; i < 512; i++) d[i * 512 + i] = 1; });
-      set(`${fc1.name}.bias`, [512], () => {});
-      set(`${fc1.name}.bn.gamma`, [512], (d) => d.fill(1));
-      set(`${fc1.name}.bn.beta`, [512], () => {});
-      set(`${fc1.name}.bn.mean`, [512], () => {});
-      // (1 − ε) + ε = 1: the fold's 1/√(variance + ε) is exactly 1 in float32.
-      set(`${fc1.name}.bn.variance`, [512], (d) => d.fill(1 - 1e-5));
-      set(`${fc2.name}.kernel`, [512, 1024], (d) => { for (let i = 0; i < 512; i++) d[i * 1024 + i] = 1; });
-      set(`${fc2.name}.bias`, [1024], () => {});
-    } else {
-      const [fc6, fc7] = fcs;
-      const [kh, kw, cin] = weights[`${fc6.name}.kernel`].shape;
-      // fc6 output j < 128 carries input first + j; fc7 passes its first 128 inputs on.
-      set(`${fc6.name}.kernel`, [kh, kw, cin, 256], (d) => { for (let j = 0; j < passWidth && first + j < size; j++) d[(first + j) * 256 + j] = 1; });
-      set(`${fc7.name}.kernel`, [1, 1, 256, 128], (d) => { for (let j = 0; j < 128; j++) d[j * 128 + j] = 1; });
-      for (const layer of [fc6, fc7]) {
-        const c = layer.outFeatures;
-        set(`${layer.name}.bias`, [c], () => {});
-        set(`${layer.name}.bn.gamma`, [c], (d) => d.fill(1));
-        set(`${layer.name}.bn.beta`, [c], () => {});
-        set(`${layer.name}.bn.mean`, [c], () => {});
-        set(`${layer.name}.bn.sigma`, [c], (d) => d.fill(1));
-      }
-    }
-    const model = kind === 'syncnet-v2' ? createSyncNetV2(patched, 'audio', 'pre-fc pass') : createSyncNetV4(patched, 'audio', 'pre-fc pass');
-    try {
-      const out = model.embedAudio(mfccWindows);
-      passes.push(kind === 'syncnet-v2' ? tf.tidy(() => tf.slice(out, [0, 0], [-1, size])) : out);
-      if (kind === 'syncnet-v2') out.dispose();
-    } finally {
-      model.dispose();
-    }
+  const model = createSyncNetModel(kind, weights, 'audio', 'pre-fc pass');
+  try {
+    return model.audioPreFc(mfccWindows);
+  } finally {
+    model.dispose();
   }
-  if (passes.length === 1) return passes[0];
-  const joined = tf.tidy(() => tf.slice(tf.concat(passes, 1), [0, 0], [-1, size]) as tf.Tensor2D);
-  tf.dispose(passes);
-  return joined;
 }
 
 // ------------------------------------------------------------------ fine-tuning

@@ -1,8 +1,12 @@
 // Per-clip caches of lip-window vectors for the models whose lip input is pixels
 // (SyncNet v2: 224×224 face crops, v4: 112×112 mouth crops). Node has no video decoder or
-// canvas here, so the browser engine — which sees the frames — writes, per clip and face
-// track, either the lip embeddings (stage 'embedding', for `npm run eval --model
-// syncnet-v2|v4`) or the pre-fc conv activations (stage 'pre-fc', for `npm run finetune`).
+// canvas here, so the browser engine — which sees the frames — writes them:
+// `npm run features -- <dir> --model syncnet-v2|syncnet-v4 --weights <checkpoint or
+// converted folder> [--stage embedding|pre-fc|both]` runs, in the same headless-Chromium
+// pass that extracts the clip's features, the engine's lip sampler per face track and the
+// model's lip stream on every window (src/engine/window-cache-writer.ts), keeping the lip
+// embeddings (stage 'embedding', for `npm run eval --model syncnet-v2|v4`) or the pre-fc
+// conv activations (stage 'pre-fc', for `npm run finetune`; the input of syncnet-head.ts).
 // Node then pairs them with audio it computes itself (shifted, swapped) on the same
 // 25-fps grid the feature cache gives.
 //
@@ -10,9 +14,11 @@
 //   <clip>.<model>.<stage>.json   WindowCacheManifest (below)
 //   <clip>.<model>.<stage>.bin    float32 little-endian, windows × dim, row-major
 // A window is identified by (segment, gridStart): grid segment index and first grid slot
-// as resampleToGrid / windowsForSegment number them from the clip's frame times, and
-// `segments` records each segment's start time and slot count so a mismatch between the
-// engine's grid and the feature cache's is detected, not silently misaligned.
+// as resampleToGrid / windowsForSegment number them from the clip's frame times (clipGrid),
+// and `segments` records each segment's start time and slot count so a mismatch between the
+// engine's grid and the feature cache's is detected, not silently misaligned. Every window
+// whose 5 frames all show the track is written, for every face track; a clip without a
+// face has a cache with zero windows (eval then says cannot-judge: no-face).
 import type { GridSegment } from '../sync/windows';
 import type { LipTrack } from './clip-score';
 
@@ -33,6 +39,8 @@ export interface WindowCacheManifest {
   segments: { startTimeSec: number; slots: number }[];
   /** One entry per row of the .bin file. */
   windows: { trackId: number; segment: number; gridStart: number }[];
+  /** The weights that made the rows (npm run features records them; the cache is remade for others). */
+  weights?: { source: string; sha256: string };
 }
 
 export const windowCacheName = (file: string, model: string, stage: WindowCacheStage): string => `${file}.${model}.${stage}`;
