@@ -3,13 +3,17 @@
 // total, for the embedded model and for SyncNet v2 with random weights, naming the TF.js
 // backend the engine chose by measurement. A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { bundleTestPage } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
 const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
+
+function loadAverage(): string {
+  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown';
+}
 
 async function main() {
   if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
@@ -27,13 +31,20 @@ async function main() {
       embeddedModelBase: `${server.origin}/models/embedded`,
     };
     const report = await tab.evaluate((args) => window.runBench(args), { clipUrl: `/media/clips/${CLIP}`, assets, frames: FRAMES });
-    console.log(`backend: ${report.backend} (${report.reason}); clip ${CLIP}, ${FRAMES} frames per resolution`);
-    console.log('model                        input      landmarks  features    model    TOTAL   (lip win/s, audio win/s)');
+    console.log(`backend: ${report.backend} (${report.reason}); clip ${CLIP}, ${FRAMES} frames per row; load average ${loadAverage()}`);
+    console.log('model                        input          landmarks  features    model    TOTAL   (lip win/s, audio win/s)  ms/frame: landmarks features model');
     for (const r of report.results) {
       const f = (v: number) => v.toFixed(1).padStart(8);
-      console.log(`${r.model.padEnd(28)} ${r.resolution.padEnd(10)} ${f(r.landmarksFps)} ${f(r.featuresFps)} ${f(r.modelFps)} ${f(r.totalFps)}   (${r.lipWindowsPerSec.toFixed(1)}, ${r.audioWindowsPerSec.toFixed(1)})`);
+      const ms = (fps: number) => (1000 / fps).toFixed(2).padStart(7);
+      const input = `${r.resolution}@${r.sourceFps}`;
+      console.log(
+        `${r.model.padEnd(28)} ${input.padEnd(14)} ${f(r.landmarksFps)} ${f(r.featuresFps)} ${f(r.modelFps)} ${f(r.totalFps)}   (${r.lipWindowsPerSec.toFixed(1)}, ${r.audioWindowsPerSec.toFixed(1)})`.padEnd(110) +
+          `${ms(r.landmarksFps)} ${ms(r.featuresFps)} ${ms(r.modelFps)}` +
+          (r.observedFrames < r.frames ? `   (${r.observedFrames}/${r.frames} frames landmarked)` : ''),
+      );
     }
-    console.log('frames/s per stage; TOTAL = 1 / (sum of per-frame stage times); targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s');
+    console.log('frames/s per stage, per source frame; TOTAL = 1 / (sum of per-frame stage times); @fps = source frame rate (above 25 fps only the frames');
+    console.log('the 25-fps grid shows are landmarked); targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s');
   } finally {
     await browser.close();
     await server.close();

@@ -2,13 +2,16 @@
 // decoded first so playback speed does not limit the figures. Stages per frame:
 // landmarks (MediaPipe tracker), features (the model's lip input capture), model (one lip
 // window + one audio window per frame: on the 25-fps grid each new frame completes one
-// window). Random weights: speed does not depend on their values.
+// window). Random weights: speed does not depend on their values. Frames are 25 fps unless
+// `sourceFps` says otherwise; then, like the engine, only the frames the 25-fps grid shows
+// are landmarked (GridFrameFilter) and frames/s count every source frame.
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/engine/backend';
 import { createFaceTracker } from '../../src/engine/face-tracker';
 import { createFeatureSampler, createSyncNetV2Sampler, type LipFrame } from '../../src/engine/lip-samplers';
 import { createSyncNetV2, syncNetV2WeightShapes } from '../../src/core/models/syncnet-v2';
 import { createEmbeddedModel, embeddedWeightShapes } from '../../src/core/models/embedded';
+import { GridFrameFilter } from '../../src/core/sync/windows';
 import type { SyncModel, WeightMap } from '../../src/core/models/types';
 import type { EngineAssets, EngineFrame } from '../../src/engine/types';
 import type { LipSampler } from '../../src/engine/lip-samplers';
@@ -16,7 +19,11 @@ import type { LipSampler } from '../../src/engine/lip-samplers';
 export interface StageTimes {
   model: string;
   resolution: string;
+  /** Frame rate of the source the frames stand for. */
+  sourceFps: number;
   frames: number;
+  /** Frames that were landmarked (all of them at 25 fps). */
+  observedFrames: number;
   landmarksFps: number;
   featuresFps: number;
   modelFps: number;
@@ -24,6 +31,9 @@ export interface StageTimes {
   lipWindowsPerSec: number;
   audioWindowsPerSec: number;
 }
+
+/** Frames observed before timing starts. */
+const WARM_UP_FRAMES = 5;
 
 function randomWeights(shapes: Record<string, number[]>, seed: number): WeightMap {
   let state = seed;
@@ -37,7 +47,7 @@ function randomWeights(shapes: Record<string, number[]>, seed: number): WeightMa
   return weights;
 }
 
-async function decodeFrames(url: string, count: number, width: number, height: number): Promise<ImageBitmap[]> {
+async function decodeFrames(url: string, count: number, width: number, height: number, fps = 25): Promise<ImageBitmap[]> {
   const video = document.createElement('video');
   video.muted = true;
   video.src = url;
@@ -47,7 +57,7 @@ async function decodeFrames(url: string, count: number, width: number, height: n
   });
   const frames: ImageBitmap[] = [];
   for (let i = 0; i < count; i++) {
-    video.currentTime = Math.min(video.duration - 0.05, i / 25);
+    video.currentTime = Math.min(video.duration - 0.05, i / fps);
     await new Promise((resolve) => (video.onseeked = resolve));
     frames.push(await createImageBitmap(video, { resizeWidth: width, resizeHeight: height }));
   }
@@ -67,16 +77,26 @@ async function benchModel(
   assets: EngineAssets,
   frames: ImageBitmap[],
   resolution: string,
+  sourceFps = 25,
 ): Promise<StageTimes> {
   const tracker = await createFaceTracker(assets);
   const [width, height] = resolution.split('x').map(Number);
-  const toFrame = (image: ImageBitmap, i: number): EngineFrame => ({ mediaTime: i / 25, image, videoWidth: width, videoHeight: height });
-  // Warm-up: MediaPipe and TF.js first calls compile/allocate.
-  const warm = await tracker.observe(toFrame(frames[0], 0), 0);
+  const toFrame = (image: ImageBitmap, i: number): EngineFrame => ({ mediaTime: i / sourceFps, image, videoWidth: width, videoHeight: height });
+  // Warm-up: MediaPipe's and TF.js's first calls compile and allocate, and the tracker's
+  // follower graph first runs on the frame after the one that found the face.
+  let warm = await tracker.observe(toFrame(frames[0], 0), 0);
+  for (let i = 1; i < WARM_UP_FRAMES; i++) warm = await tracker.observe(toFrame(frames[i % frames.length], i), 0);
   tracker.newSegment();
   const observations: Awaited<ReturnType<typeof tracker.observe>>[] = [];
+  const observed: number[] = [];
+  const grid = new GridFrameFilter();
   const landmarks = await timeIt(async () => {
-    for (const [i, frame] of frames.entries()) observations.push(await tracker.observe(toFrame(frame, i + 1), 1));
+    for (const [i, frame] of frames.entries()) {
+      const engineFrame = toFrame(frame, WARM_UP_FRAMES + i);
+      if (!grid.keep(engineFrame.mediaTime)) continue;
+      observations.push(await tracker.observe(engineFrame, 1));
+      observed.push(i);
+    }
   });
   const capture = sampler.newTrack();
   const lipFrames: LipFrame[] = [];
@@ -84,7 +104,7 @@ async function benchModel(
     observations.forEach((observation, i) => {
       const face = observation.faces[0] ?? warm.faces[0];
       if (!face) throw new Error('bench: no face found in the bench clip');
-      const lip = capture(toFrame(frames[i], i + 1), face);
+      const lip = capture(toFrame(frames[observed[i]], WARM_UP_FRAMES + observed[i]), face);
       if (lip) lipFrames.push(lip);
     });
   });
@@ -110,19 +130,31 @@ async function benchModel(
   });
   tf.dispose([lipInput, audioInput]);
   tracker.close();
+  // Per source frame: landmarks and features only for the observed frames, one window per grid frame.
   const n = frames.length;
-  const perFrame = landmarks / n + features / n + (lipTime + audioTime) / windows;
+  const gridFrames = n * Math.min(1, 25 / sourceFps);
+  const modelPerFrame = ((lipTime + audioTime) / windows) * (gridFrames / n);
+  const perFrame = landmarks / n + features / n + modelPerFrame;
   return {
     model: name,
     resolution,
+    sourceFps,
     frames: n,
+    observedFrames: observed.length,
     landmarksFps: n / landmarks,
     featuresFps: n / features,
-    modelFps: windows / (lipTime + audioTime),
+    modelFps: 1 / modelPerFrame,
     totalFps: 1 / perFrame,
     lipWindowsPerSec: windows / lipTime,
     audioWindowsPerSec: windows / audioTime,
   };
+}
+
+function embeddedSampler(embedded: ReturnType<typeof createEmbeddedModel>): LipSampler {
+  return createFeatureSampler(embedded.lipInput, () => {
+    const featurizer = embedded.createFeaturizer();
+    return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
+  });
 }
 
 declare global {
@@ -138,15 +170,20 @@ window.runBench = async ({ clipUrl, assets, frames: count, backend: prefer }) =>
     const frames = await decodeFrames(clipUrl, count, width, height);
     const resolution = `${width}x${height}`;
     const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
-    const embeddedSampler = createFeatureSampler(embedded.lipInput, () => {
-      const featurizer = embedded.createFeaturizer();
-      return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
-    });
-    results.push(await benchModel('embedded', embedded, embeddedSampler, assets, frames, resolution));
+    results.push(await benchModel('embedded', embedded, embeddedSampler(embedded), assets, frames, resolution));
     embedded.dispose();
     const v2 = createSyncNetV2(randomWeights(syncNetV2WeightShapes(), 2), 'both', 'random SyncNet v2');
     results.push(await benchModel('syncnet-v2 (random weights)', v2, createSyncNetV2Sampler(), assets, frames.slice(0, Math.min(frames.length, 40)), resolution));
     v2.dispose();
+    frames.forEach((f) => f.close());
+  }
+  // Sources above 25 fps: the engine landmarks only the frames the 25-fps grid shows.
+  for (const sourceFps of [30, 60]) {
+    const [width, height] = [640, 360];
+    const frames = await decodeFrames(clipUrl, count, width, height, sourceFps);
+    const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
+    results.push(await benchModel('embedded', embedded, embeddedSampler(embedded), assets, frames, `${width}x${height}`, sourceFps));
+    embedded.dispose();
     frames.forEach((f) => f.close());
   }
   return { backend: backend.backend, reason: backend.reason, results };

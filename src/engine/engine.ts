@@ -7,7 +7,7 @@
 // grid frames are final are embedded once and only their embeddings are kept, so memory
 // stays bounded by the segments kept, not by the pixels seen. Live checking rolls its
 // segment every LIVE_SEGMENT_SECONDS and keeps the last LIVE_HORIZON_SECONDS of evidence.
-import { resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FRAMES, WINDOW_MFCC_ROWS, type SyncWindow } from '../core/sync/windows';
+import { GridFrameFilter, resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FRAMES, WINDOW_MFCC_ROWS, type SyncWindow } from '../core/sync/windows';
 import { combineSearches, searchOffset, type CombinedOffset, type OffsetResult } from '../core/sync/offset-search';
 import { mfccWindowTensor, embedInBatches } from '../core/score';
 import { DEFAULT_POLICY, decide, chooseSpeaker, type EvidenceSummary, type TrackEvidence, type VerdictPolicy } from '../core/verdict';
@@ -62,7 +62,11 @@ interface WindowRecord {
 }
 
 class Segment {
+  /** Times of every frame pushed (duration, frame rate). */
+  readonly sourceTimes: number[] = [];
+  /** Times of the frames the 25-fps grid uses, the ones observed: frame indices count these. */
   readonly frameTimes: number[] = [];
+  readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
   readonly tracks = new Map<number, TrackInSegment>();
   readonly audio = new AudioSegment();
   /** Embedded windows keyed by start time (ms): stable while frames keep arriving. */
@@ -70,10 +74,10 @@ class Segment {
   framesWithFace = 0;
   constructor(readonly id: number) {}
   get startTime(): number {
-    return this.frameTimes[0] ?? this.audio.startTime ?? 0;
+    return this.sourceTimes[0] ?? this.audio.startTime ?? 0;
   }
   get endTime(): number {
-    return Math.max(this.frameTimes.at(-1) ?? 0, this.audio.endTime);
+    return Math.max(this.sourceTimes.at(-1) ?? 0, this.audio.endTime);
   }
 }
 
@@ -129,14 +133,17 @@ export class SyncEngine implements Engine {
   async pushFrame(frame: EngineFrame): Promise<void> {
     this.assertUsable();
     const segment = this.current;
-    if (segment.frameTimes.length > 0 && frame.mediaTime <= segment.frameTimes.at(-1)!) {
+    if (segment.sourceTimes.length > 0 && frame.mediaTime <= segment.sourceTimes.at(-1)!) {
       // Time went backwards without a newSegment() (a loop, an unannounced seek).
       this.newSegment('seek');
     }
-    if (this.parts.mode === 'live' && this.current.frameTimes.length > 0 && frame.mediaTime - this.current.startTime > LIVE_SEGMENT_SECONDS) {
+    if (this.parts.mode === 'live' && this.current.sourceTimes.length > 0 && frame.mediaTime - this.current.startTime > LIVE_SEGMENT_SECONDS) {
       this.newSegment('resume');
     }
     const target = this.current;
+    target.sourceTimes.push(frame.mediaTime);
+    // Faces only where the grid will look: above 25 fps, frames no slot shows are not observed.
+    if (!target.gridFilter.keep(frame.mediaTime)) return;
     const observation = await this.parts.tracker.observe(frame, target.id);
     const frameIndex = target.frameTimes.length;
     target.frameTimes.push(frame.mediaTime);
@@ -168,7 +175,7 @@ export class SyncEngine implements Engine {
 
   newSegment(_reason: SegmentReason): void {
     this.assertUsable();
-    if (this.current.frameTimes.length === 0 && this.current.audio.sampleCount === 0) return;
+    if (this.current.sourceTimes.length === 0 && this.current.audio.sampleCount === 0) return;
     this.current.audio.flush();
     this.parts.tracker.newSegment();
     this.current = this.openSegment();
@@ -348,12 +355,11 @@ export class SyncEngine implements Engine {
     const evidence = state.status === 'in-sync' || state.status === 'out-of-sync' ? state.evidence : null;
     const search: CombinedOffset | null = chosen?.search ?? null;
     const verdict = verdictOf(state) ?? 'cannot-judge';
-    const frameTimes = this.segments.flatMap((s) => s.frameTimes);
     return {
       model: this.parts.modelChoice,
       backend: this.parts.backend,
       fps: estimateFps(this.segments),
-      durationS: frameTimes.length ? Math.max(...this.segments.map((s) => s.endTime)) - Math.min(...this.segments.map((s) => s.startTime)) : 0,
+      durationS: this.segments.some((s) => s.sourceTimes.length > 0) ? Math.max(...this.segments.map((s) => s.endTime)) - Math.min(...this.segments.map((s) => s.startTime)) : 0,
       state,
       offsetFrames: search ? search.offsetFrames : null,
       offsetMs: search ? search.offsetFrames * (1000 / GRID_FPS) : null,
@@ -383,7 +389,7 @@ function bucketTimeline(points: { t: number; c: number }[]): { t: number; confid
 
 function estimateFps(segments: readonly Segment[]): number {
   const intervals: number[] = [];
-  for (const s of segments) for (let i = 1; i < s.frameTimes.length; i++) intervals.push(s.frameTimes[i] - s.frameTimes[i - 1]);
+  for (const s of segments) for (let i = 1; i < s.sourceTimes.length; i++) intervals.push(s.sourceTimes[i] - s.sourceTimes[i - 1]);
   const typical = median(intervals);
   return typical > 0 ? Math.round((1 / typical) * 1000) / 1000 : 0;
 }

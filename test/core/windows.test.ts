@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import {
+  GridFrameFilter,
   gridSlotTime,
   resampleToGrid,
   windowsForSegment,
@@ -22,6 +23,7 @@ const RATES: Rate[] = [
   { name: '30', p: 30, q: 1 },
   { name: '60', p: 60, q: 1 },
 ];
+const FAST_RATES: Rate[] = [...RATES, { name: '50', p: 50, q: 1 }, { name: '59.94', p: 60000, q: 1001 }, { name: '120', p: 120, q: 1 }];
 
 function cfrTimes(rate: Rate, count: number, startSec = 0): number[] {
   return Array.from({ length: count }, (_, k) => startSec + (k * rate.q) / rate.p);
@@ -197,4 +199,54 @@ test('windows across a seek never straddle segments', () => {
   assert.ok(b.every((w) => w.frameIndices.every((f) => f >= 20)));
   assert.equal(a[0].mfccRowStart, 300);
   assert.equal(b[0].mfccRowStart, 100);
+});
+
+/** The frame times each grid slot shows, per segment. */
+function slotTimes(times: readonly number[], maxGapSec?: number): number[][] {
+  return resampleToGrid(times, { maxGapSec }).map((segment) => segment.frameIndices.map((i) => times[i]));
+}
+
+test('GridFrameFilter: constant rates keep exactly the frames the grid shows, and the grid over them is unchanged', () => {
+  for (const rate of FAST_RATES) {
+    for (const start of [0, 0.013, 7.3]) {
+      const times = cfrTimes(rate, 300, start);
+      const filter = new GridFrameFilter();
+      const kept = times.filter((t) => filter.keep(t));
+      const all = slotTimes(times);
+      const fromKept = slotTimes(kept);
+      assert.equal(fromKept.length, 1, `${rate.name} fps from ${start} s: one run`);
+      // Same frame in every slot; the grid may end one slot early when the last frame was skipped.
+      assert.ok(all[0].length - fromKept[0].length <= 1, `${rate.name} fps: ${all[0].length} slots vs ${fromKept[0].length}`);
+      assert.deepEqual(fromKept[0], all[0].slice(0, fromKept[0].length), `${rate.name} fps from ${start} s`);
+      // Little kept that no slot shows: the first frames of the run (the rate is not known yet), near-ties.
+      const shown = new Set(all[0]);
+      const extra = kept.filter((t) => !shown.has(t));
+      assert.ok(extra.length <= 6 + 0.02 * times.length, `${rate.name} fps: kept ${extra.length} frames no slot shows`);
+      if (rate.p / rate.q <= 25) assert.equal(kept.length, times.length, `${rate.name} fps: every frame is shown`);
+    }
+  }
+  const filter = new GridFrameFilter();
+  const sixty = cfrTimes({ name: '60', p: 60, q: 1 }, 600).filter((t) => filter.keep(t)).length;
+  assert.ok(sixty >= 250 && sixty <= 256, `60 fps for 10 s: ${sixty} frames kept (the grid has 250 slots)`);
+});
+
+test('GridFrameFilter: jittery or variable timing keeps every frame; a long gap or a jump back starts a new run', () => {
+  let seed = 7;
+  const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const jittery = Array.from({ length: 200 }, (_, k) => k / 60 + 0.004 * random());
+  const filter = new GridFrameFilter();
+  const kept = jittery.filter((t) => filter.keep(t));
+  assert.ok(kept.length >= jittery.length - 3, `jitter: ${kept.length}/${jittery.length} kept`);
+  assert.deepEqual(slotTimes(kept), slotTimes(jittery));
+
+  // 60 fps, a 1-s stall, 60 fps again, then a seek back: each run is anchored at its own first frame.
+  const runs = [cfrTimes({ name: '60', p: 60, q: 1 }, 120), cfrTimes({ name: '60', p: 60, q: 1 }, 120, 3), cfrTimes({ name: '60', p: 60, q: 1 }, 120, 1)];
+  const gapFilter = new GridFrameFilter(0.5);
+  for (const run of runs) {
+    const keptRun = run.filter((t) => gapFilter.keep(t));
+    assert.equal(keptRun[0], run[0], 'the first frame of a run is kept');
+    const [all] = slotTimes(run, 0.5);
+    const [fromKept] = slotTimes(keptRun, 0.5);
+    assert.deepEqual(fromKept, all.slice(0, fromKept.length));
+  }
 });

@@ -160,6 +160,73 @@ function resampleRun(indices: number[], times: number[], mode: ResampleMode): Gr
   return { startTimeSec, frameIndices };
 }
 
+/** Frame intervals that differ by less than this (s) count as a steady rate. */
+const STEADY_INTERVAL_SEC = 0.5e-3;
+/** Frames are skipped only after this many intervals in a row were steady. */
+const STEADY_INTERVALS_NEEDED = 4;
+
+/**
+ * Says, as frames arrive, whether resampleToGrid ('nearest') will show a frame in some
+ * grid slot, so that frames it never shows need no face landmarks: a 30-fps video needs
+ * 25 of every 30 frames, a 60-fps one 25 of 60; 25-fps video needs all of them. The
+ * next frame's time is predicted from the last interval (placed half a millisecond
+ * later than that, which only keeps more); while intervals are not steady (jitter,
+ * variable rate, the first frames of a run) every frame is kept.
+ *
+ * Given only the kept frames, resampleToGrid picks the same frame for every slot as
+ * given all of them: the frame a slot picks is always kept, and any other frame is
+ * farther from that slot. One difference: when a run's last frame is skipped, its grid
+ * ends one slot earlier. Feed every frame in arrival order; `maxGapSec` must be the one
+ * resampleToGrid gets. A frame whose time does not move forward starts over (a seek).
+ */
+export class GridFrameFilter {
+  /** Time of slot 0 of the current run (its first frame). */
+  private anchor: number | null = null;
+  private lastKept = 0;
+  private previous = 0;
+  /** The run's frame interval so far, and for how many intervals in a row it held. */
+  private interval = 0;
+  private steadyIntervals = 0;
+
+  constructor(private readonly maxGapSec = DEFAULT_MAX_GAP_SEC) {}
+
+  keep(timeSec: number): boolean {
+    const previous = this.previous;
+    this.previous = timeSec;
+    if (this.anchor === null || timeSec <= previous || timeSec - this.lastKept > this.maxGapSec) {
+      // A new run: its first frame is slot 0.
+      this.anchor = timeSec;
+      this.steadyIntervals = -1;
+      return this.kept(timeSec);
+    }
+    const interval = timeSec - previous;
+    if (this.steadyIntervals >= 0 && Math.abs(interval - this.interval) <= STEADY_INTERVAL_SEC) {
+      this.steadyIntervals++;
+    } else {
+      this.interval = interval;
+      this.steadyIntervals = 0;
+    }
+    if (this.steadyIntervals < STEADY_INTERVALS_NEEDED) return this.kept(timeSec);
+    const position = (timeSec - this.anchor) * GRID_FPS;
+    const before = (previous - this.anchor) * GRID_FPS;
+    const after = (timeSec + interval + STEADY_INTERVAL_SEC - this.anchor) * GRID_FPS;
+    // resampleRun's rule for the slots between the neighbours: the last frame at or
+    // before the slot, or the next one when it is at least as close.
+    for (let slot = Math.max(0, Math.floor(before)); slot <= Math.ceil(after); slot++) {
+      const lastAtOrBefore = position <= slot + ROUNDING_TOLERANCE && after > slot + ROUNDING_TOLERANCE;
+      if (lastAtOrBefore && !(after - slot <= slot - position + ROUNDING_TOLERANCE)) return this.kept(timeSec);
+      const nextAfterPrevious = before <= slot + ROUNDING_TOLERANCE && position > slot + ROUNDING_TOLERANCE;
+      if (nextAfterPrevious && position - slot <= slot - before + ROUNDING_TOLERANCE) return this.kept(timeSec);
+    }
+    return false;
+  }
+
+  private kept(timeSec: number): true {
+    this.lastKept = timeSec;
+    return true;
+  }
+}
+
 /**
  * Cuts one grid segment into SyncNet windows: window i = grid slots [i, i+5) with MFCC
  * rows [r0 + 4i, r0 + 4i + 20), r0 = round((segment start − audio start) · 100), so
