@@ -24,7 +24,7 @@ async function main() {
     await page.goto(url);
     await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
     await clickToolbarButton(browser, page);
-    console.log(`soak: ${MINUTES} min, looping 12 s clip, model: built-in`);
+    console.log(`soak: ${MINUTES} min, looping the live test clip, model: built-in`);
     console.log('minute  js heap MB  tensors  tensor MB  frames/min  audio s/min  state');
     let lastFrames = 0;
     let lastAudio = 0;
