@@ -15,6 +15,7 @@ import { CHROMIUM, CHROMIUM_FLAGS, type ExtensionBrowser } from '../helpers/brow
 import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
 import type { EngineStats } from '../../src/shared/protocol';
+import { encryptCenc } from '../helpers/cenc';
 
 export const MEDIA_DIR = resolve('test/.generated/media');
 export const FIXTURE_DIR = resolve('test/.generated/pages');
@@ -46,6 +47,9 @@ function ffmpeg(out: string, args: string[]): string {
   return path;
 }
 
+/** Clear Key (org.w3.clearkey) key id and key of the encrypted clip, hex. */
+export const CLEAR_KEY = { kid: '6c697073796e632d6c656e73206b6964' /* "lipsync-lens kid" */, key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0' };
+
 const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
 
 /** Test media, made once: served under /gen/ by serveStatic({ mounts: { '/gen/': MEDIA_DIR } }). */
@@ -59,7 +63,61 @@ export function makeMedia() {
     swapped: ffmpeg('live-swapped.mp4', ['-i', real, '-ss', '5', '-i', other, '-map', '0:v', '-map', '1:a', '-t', '12', ...H264]),
     /** No face at all, speech on the sound track. */
     faceless: ffmpeg('live-faceless.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-i', real, '-map', '0:v', '-map', '1:a', '-t', '6', ...H264]),
+    /** The real clip's streams, Common-Encrypted under CLEAR_KEY (fragmented, for Media Source: see clearKeyPlayer). */
+    clearKey: clearKeyMedia(),
   };
+}
+
+function clearKeyMedia(): string {
+  const clear = ffmpeg('live-real-fragmented.mp4', ['-i', join(MEDIA_DIR, 'live-real.mp4'), '-c', 'copy', '-movflags', '+frag_keyframe+empty_moov+default_base_moof']);
+  const path = join(MEDIA_DIR, 'live-clearkey.mp4');
+  // Cheap (stream copy plus AES-CTR over half a megabyte): made afresh every time.
+  writeFileSync(`${path}.tmp`, encryptCenc(readFileSync(clear), Buffer.from(CLEAR_KEY.key, 'hex'), Buffer.from(CLEAR_KEY.kid, 'hex')));
+  execFileSync('mv', [`${path}.tmp`, path]);
+  return path;
+}
+
+/**
+ * A page script playing `src` (makeMedia's clearKey clip) in #video0 the way DRM players
+ * do: MediaKeys for org.w3.clearkey on the element, the file through Media Source
+ * (Chromium decrypts nothing played by src=), and on the element's 'encrypted' event a
+ * session whose license request is answered with the JWK key set. A failure is kept in
+ * window.emeError (and in the page's title).
+ */
+export function clearKeyPlayer(src: string): string {
+  return `<script type="module">
+const KEY = '${Buffer.from(CLEAR_KEY.key, 'hex').toString('base64url')}';
+const video = document.querySelector('#video0');
+try {
+  const access = await navigator.requestMediaKeySystemAccess('org.w3.clearkey', [{
+    initDataTypes: ['cenc'],
+    videoCapabilities: [{ contentType: 'video/mp4; codecs="avc1.64001f"' }],
+    audioCapabilities: [{ contentType: 'audio/mp4; codecs="mp4a.40.2"' }],
+  }]);
+  const keys = await access.createMediaKeys();
+  await video.setMediaKeys(keys);
+  video.addEventListener('encrypted', async (event) => {
+    const session = keys.createSession();
+    session.addEventListener('message', (message) => {
+      // Clear Key's license request: {"kids": [...], "type": "temporary"}; the license is a JWK set.
+      const request = JSON.parse(new TextDecoder().decode(message.message));
+      const license = { keys: request.kids.map((kid) => ({ kty: 'oct', kid, k: KEY })), type: 'temporary' };
+      session.update(new TextEncoder().encode(JSON.stringify(license))).catch((error) => (window.emeError = document.title = 'update: ' + error));
+    });
+    await session.generateRequest(event.initDataType, event.initData);
+  });
+  const source = new MediaSource();
+  video.src = URL.createObjectURL(source);
+  await new Promise((opened) => source.addEventListener('sourceopen', opened, { once: true }));
+  const buffer = source.addSourceBuffer('video/mp4; codecs="avc1.64001f, mp4a.40.2"');
+  buffer.appendBuffer(await (await fetch('${src}')).arrayBuffer());
+  await new Promise((appended) => buffer.addEventListener('updateend', appended, { once: true }));
+  source.endOfStream();
+  await video.play();
+} catch (error) {
+  window.emeError = document.title = String(error);
+}
+</script>`;
 }
 
 /** The live tests' setup: dist/chrome built, the test media made, and a server for them (under /gen/). */
@@ -70,6 +128,7 @@ export async function serveLiveMedia(): Promise<StaticServer> {
 }
 
 export interface FixtureVideo {
+  /** '' for none (the page's own script sets it). */
   src: string;
   /** Default `autoplay playsinline controls`. */
   attrs?: string;
@@ -80,7 +139,7 @@ export interface FixtureVideo {
 /** A page with the given videos (src relative to the page's server or absolute), ids video0, video1, …. */
 export function fixturePage(name: string, videos: FixtureVideo[], extra = ''): string {
   mkdirSync(FIXTURE_DIR, { recursive: true });
-  const body = videos.map((v, i) => `<video id="video${i}" src="${v.src}" ${v.attrs ?? 'autoplay playsinline controls'} width="${v.width ?? 480}"></video>`).join('\n');
+  const body = videos.map((v, i) => `<video id="video${i}"${v.src ? ` src="${v.src}"` : ''} ${v.attrs ?? 'autoplay playsinline controls'} width="${v.width ?? 480}"></video>`).join('\n');
   writeFileSync(join(FIXTURE_DIR, `${name}.html`), `<!doctype html><meta charset="utf-8"><title>${name}</title>
 <style>body { margin: 8px; background: #fff; } video { display: block; margin: 8px 0; background: #000; }</style>
 ${body}
@@ -88,11 +147,11 @@ ${extra}`);
   return `test/.generated/pages/${name}.html`;
 }
 
-/** A new tab showing fixture page `name` (its videos served by `origin`), once every video has played 0.3 s. */
-export async function openPlaying(browser: ExtensionBrowser, origin: string, name: string, videos: FixtureVideo[]): Promise<{ page: Page; url: string }> {
+/** A new tab showing fixture page `name` (its videos served by `origin`, `extra` after them), once every video has played 0.3 s. */
+export async function openPlaying(browser: ExtensionBrowser, origin: string, name: string, videos: FixtureVideo[], extra = ''): Promise<{ page: Page; url: string }> {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1000, height: 1100 });
-  const url = `${origin}/${fixturePage(name, videos)}`;
+  const url = `${origin}/${fixturePage(name, videos, extra)}`;
   await page.goto(url);
   await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3), null, { timeout: 30000 });
   return { page, url };
@@ -239,6 +298,39 @@ export function videosWithOverlay(page: Page): Promise<string[]> {
       return document.elementFromPoint(x + 14, y + 14)?.localName === 'lipsync-lens-overlay';
     }).map((video) => video.id),
   );
+}
+
+/**
+ * What each overlay's pill shows: its label, its tooltip (the state's plain sentence) and
+ * tone. The overlay's shadow root is closed to the page, so it is read through the DevTools
+ * protocol, whose DOM pierces closed shadow roots.
+ */
+export async function overlayPills(page: Page): Promise<{ label: string; title: string; tone: string }[]> {
+  interface DomNode { localName?: string; children?: DomNode[]; shadowRoots?: DomNode[]; backendNodeId: number }
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: DomNode };
+    const shadows: DomNode[] = [];
+    const walk = (node: DomNode) => {
+      if (node.localName === 'lipsync-lens-overlay' && node.shadowRoots?.length) shadows.push(node.shadowRoots[0]);
+      for (const next of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(next);
+    };
+    walk(root);
+    return await Promise.all(shadows.map(async (shadow) => {
+      const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId });
+      const { result } = await cdp.send('Runtime.callFunctionOn', {
+        objectId: object.objectId!,
+        functionDeclaration: `function () {
+          const pill = this.querySelector('.pill');
+          return { label: pill?.querySelector('.label')?.textContent ?? '', title: pill?.title ?? '', tone: pill?.dataset.tone ?? '' };
+        }`,
+        returnByValue: true,
+      });
+      return result.value as { label: string; title: string; tone: string };
+    }));
+  } finally {
+    await cdp.detach();
+  }
 }
 
 /** The background's record of the tab showing `url`. */
