@@ -39,16 +39,39 @@ async function toEngine<N extends MessageName>(name: N, payload: RequestOf<N>): 
   }
 }
 
-/** Injects the content script (activeTab + scripting) and asks it to check a video. */
+/**
+ * Injects the content script (activeTab + scripting) and asks it to check a video: in
+ * `target.frameId` (the context menu names the frame), or else in the frame whose best
+ * video is playing and largest — players are often embedded in iframes. Frames the
+ * extension may not script (another origin without a grant) are left out by Chrome.
+ */
 async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: number } = {}) {
-  const frameId = target.frameId ?? 0;
+  let frameIds: number[];
   try {
-    await chrome.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [CONTENT_SCRIPT] });
+    const injected = await chrome.scripting.executeScript({
+      target: target.frameId === undefined ? { tabId, allFrames: true } : { tabId, frameIds: [target.frameId] },
+      files: [CONTENT_SCRIPT],
+    });
+    frameIds = [...new Set(injected.map((result) => result.frameId))];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { videos: 0, checking: null, message: `This page cannot be checked (${reason}).` };
   }
+  const frameId = target.frameId ?? (await framePlayingLargestVideo(tabId, frameIds));
   return sendToTab(tabId, 'bg→content:check', target.srcUrl ? { srcUrl: target.srcUrl } : {}, frameId);
+}
+
+/** Of the frames given, the one whose candidate video is playing and largest (the top frame on ties or without any). */
+async function framePlayingLargestVideo(tabId: number, frameIds: number[]): Promise<number> {
+  if (frameIds.length <= 1) return frameIds[0] ?? 0;
+  const replies = await Promise.all(frameIds.map((frameId) => sendToTab(tabId, 'bg→content:candidate', {}, frameId).then((reply) => ({ frameId, best: reply.best }), () => ({ frameId, best: null }))));
+  const rank = (best: { area: number; playing: boolean } | null) => (best ? (best.playing ? 2 : 1) * 1e9 + best.area : -1);
+  let chosen = { frameId: 0, score: -Infinity };
+  for (const { frameId, best } of replies) {
+    const score = rank(best);
+    if (score > chosen.score || (score === chosen.score && frameId === 0)) chosen = { frameId, score };
+  }
+  return chosen.frameId;
 }
 
 /** The auto-scan registration: the content script on every picked site whose access is granted. */

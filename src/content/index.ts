@@ -5,7 +5,7 @@
 import { listen, send } from '../shared/protocol';
 import { loadSettings } from '../shared/settings';
 import { VideoCheck, type CheckEnd } from './check';
-import { chooseVideo, describeVideo, findVideos, isPlaying, videoKey } from './videos';
+import { chooseVideo, describeVideo, findVideos, isPlaying, videoKey, visibleArea } from './videos';
 
 /** Seconds between rescans: shadow roots hide additions from the MutationObserver. */
 const RESCAN_MS = 2000;
@@ -71,6 +71,11 @@ function main(): void {
       rescan();
       const video = chooseVideo(videos, srcUrl, rightClicked);
       return { videos: videos.length, checking: video ? await check(video) : null };
+    },
+    'bg→content:candidate': () => {
+      rescan();
+      const video = chooseVideo(videos);
+      return { videos: videos.length, best: video ? { area: visibleArea(video), playing: isPlaying(video) } : null };
     },
     'bg→content:state': ({ sessionId, state }) => {
       for (const c of checks.values()) if (c.sessionId === sessionId) c.show(state);

@@ -92,6 +92,8 @@ export interface Messages {
   'popup→bg:check-tab': { request: { tabId: number }; response: { videos: number; checking: string | null; message?: string } };
   // background → content script (tabs.sendMessage)
   'bg→content:check': { request: { srcUrl?: string }; response: { videos: number; checking: string | null } };
+  /** The video this frame would check (chooseVideo), for picking a frame; null without one. */
+  'bg→content:candidate': { request: Record<string, never>; response: { videos: number; best: { area: number; playing: boolean } | null } };
   'bg→content:state': { request: { sessionId: string; state: SyncState }; response: Record<string, never> };
   // popup → content script
   'popup→content:check-video': { request: { videoKey: string }; response: { checking: string | null } };

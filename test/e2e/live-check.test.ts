@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic, type StaticServer } from '../helpers/server';
 import {
-  FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, launchLive, openPlaying, openPopupFor, serveLiveMedia,
+  FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, openPlaying, openPopupFor, serveLiveMedia,
   startRecordingProxy, tabRecord, waitForVideos, type FixtureVideo, type LiveBrowser,
 } from './live-helpers';
 import type { Page } from 'playwright-core';
@@ -41,7 +41,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     await proxy?.close();
   });
 
-  const open = (name: string, videos: FixtureVideo[]) => openPlaying(browser, server.origin, name, videos);
+  const open = (name: string, videos: FixtureVideo[], extra = '') => openPlaying(browser, server.origin, name, videos, extra);
 
   const videoState = (page: Page, selector = 'video') => page.$eval(selector, (v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused, muted: v.muted }));
 
@@ -165,6 +165,30 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     // Unmuted, it is checked like any other video.
     await page.evaluate(() => (document.querySelector<HTMLVideoElement>('#video0')!.muted = false));
     await waitForVideos(browser, url, (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(byKey(v, other.videoKey))), 30_000, (line) => t.diagnostic(line));
+  });
+
+  test('a video inside an iframe: the toolbar click checks it in its frame; a frame of another origin is left out', { timeout: CHECK_MS + 60_000 }, async (t) => {
+    const inner = fixturePage('live-iframe-inner', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
+    const foreign = fixturePage('live-iframe-foreign', [{ src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls', width: 200 }]);
+    const { page, url } = await open('live-iframe-outer', [], `<iframe src="/${inner}" width="520" height="320"></iframe>
+<iframe src="${otherOrigin.origin}/${foreign}" width="240" height="200"></iframe>`);
+    const innerFrame = page.frames().find((f) => f.url().endsWith(inner))!;
+    const foreignFrame = page.frames().find((f) => f.url().endsWith(foreign))!;
+    for (const frame of [innerFrame, foreignFrame]) await frame.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
+    await clickToolbarButton(browser, page);
+    const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(v.find((x) => x.session))), CHECK_MS, (line) => t.diagnostic(line));
+    const record = (await tabRecord(browser, url))!;
+    const checked = Object.values(record.videos).filter((v) => v.session);
+    assert.equal(checked.length, 1, 'one video checked');
+    assert.notEqual(checked[0].frameId, 0, 'in the iframe, not the top frame');
+    assert.equal(checked[0].width, 480, "the same-origin iframe's video");
+    assert.equal(checked[0].session!.capture, 'element');
+    assert.equal(video.session!.state.status, 'in-sync', 'the real clip');
+    assert.equal(await innerFrame.locator('lipsync-lens-overlay').count(), 1, 'the overlay sits on the video in its frame');
+    // No grant for the other origin (activeTab covers the tab's own origin): not scripted, not listed.
+    assert.equal(await foreignFrame.locator('lipsync-lens-overlay').count(), 0);
+    assert.ok(Object.values(record.videos).every((v) => v.width !== 200), 'the other-origin frame reported nothing');
+    await page.close();
   });
 
   test('a cross-origin video without CORS is checked through tab capture', { timeout: CHECK_MS + 60_000 }, async (t) => {
