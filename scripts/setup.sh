@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium ffmpeg python3-torch python3-numpy python3-scipy python3-h5py)
+APT_PACKAGES=(chromium firefox-esr ffmpeg python3-torch python3-numpy python3-scipy python3-h5py)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
