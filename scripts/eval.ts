@@ -43,6 +43,7 @@ import {
   findManifest,
   isTrainingClip,
   loadClip,
+  modelOption,
   parseArgs,
   readBundle,
   readManifest,
@@ -287,8 +288,7 @@ async function main(): Promise<void> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   if (positional.length !== 1) throw new Error('usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--threshold T]');
   const clipsDir = resolve(positional[0]);
-  const modelName = (options.get('model') ?? 'embedded') as ModelName;
-  if (!['embedded', 'syncnet-v2', 'syncnet-v4'].includes(modelName)) throw new Error(`unknown --model ${modelName}`);
+  const modelName: ModelName = modelOption(options);
   const cacheDir = resolveCache(clipsDir, options.get('cache'));
   const outDir = resolve(options.get('out') ?? `out/eval-${modelName}`);
   const seed = Number(options.get('seed') ?? 1);
@@ -443,7 +443,6 @@ async function main(): Promise<void> {
 
   const realConf = entries.filter((e) => e.kind === 'real' && e.confidence !== null).map((e) => e.confidence!);
   const swapConf = entries.filter((e) => e.kind === 'swap' && e.confidence !== null).map((e) => e.confidence!);
-  const shiftConf = entries.filter((e) => e.kind === 'shift' && e.confidence !== null && Math.abs(e.shiftFrames!) > DEFAULT_POLICY.maxInSyncOffsetFrames).map((e) => e.confidence!);
   writeFileSync(
     join(outDir, 'confidence-histogram.svg'),
     histogramSvg(`${modelName}: confidence, real vs audio-swapped (speakers held out)`, [

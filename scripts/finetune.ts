@@ -17,13 +17,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { decodeWeights, encodeWeights } from '../src/core/convert/weights-bundle';
-import type { SyncModelKind } from '../src/core/models/types';
 import { clipGrid, tracksBySize } from '../src/core/train/clip-score';
 import { trainEmbedded } from '../src/core/train/embedded-training';
 import { finetuneSyncNetHead, syncNetActivationTables, type SyncNetFinetuneClip } from '../src/core/train/syncnet-head';
 import type { TrainProgress } from '../src/core/train/trainer';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../src/core/train/window-cache';
-import { findManifest, isTrainingClip, loadTrainingClips, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle } from './ml-common';
+import { findManifest, isTrainingClip, loadTrainingClips, modelOption, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle } from './ml-common';
 
 const meanOf = (values: Float32Array): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
@@ -31,8 +30,7 @@ async function main(): Promise<void> {
   const { positional, options } = parseArgs(process.argv.slice(2));
   if (positional.length !== 1) throw new Error('usage: npm run finetune -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--weights <bundle dir>] [--out <folder>] [--steps N]');
   const clipsDir = resolve(positional[0]);
-  const model = (options.get('model') ?? 'embedded') as SyncModelKind;
-  if (!['embedded', 'syncnet-v2', 'syncnet-v4'].includes(model)) throw new Error(`unknown --model ${model}`);
+  const model = modelOption(options);
   const cacheDir = resolveCache(clipsDir, options.get('cache'));
   const outDir = resolve(options.get('out') ?? `out/finetune-${model}`);
   const seed = Number(options.get('seed') ?? 1);

@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ClipFeatures } from '../src/core/features';
+import type { SyncModelKind } from '../src/core/models/types';
 import type { TrainingClip } from '../src/core/train/embedded-training';
 import { parseManifest, type WeightsBundle } from '../src/core/convert/weights-bundle';
 
@@ -154,6 +155,15 @@ export function parseArgs(argv: string[], flags: readonly string[] = []): { posi
     } else positional.push(a);
   }
   return { positional, options };
+}
+
+const SYNC_MODEL_KINDS: readonly SyncModelKind[] = ['embedded', 'syncnet-v2', 'syncnet-v4'];
+
+/** The `--model` option of eval / finetune (default the embedded model), checked. */
+export function modelOption(options: Map<string, string>): SyncModelKind {
+  const model = options.get('model') ?? 'embedded';
+  if (!(SYNC_MODEL_KINDS as readonly string[]).includes(model)) throw new Error(`unknown --model ${model} (one of ${SYNC_MODEL_KINDS.join(', ')})`);
+  return model as SyncModelKind;
 }
 
 export const seconds = (startMs: number): string => `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
