@@ -64,14 +64,14 @@ async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: numb
 /** Of the frames given, the one whose candidate video is playing and largest (the top frame on ties or without any). */
 async function framePlayingLargestVideo(tabId: number, frameIds: number[]): Promise<number> {
   if (frameIds.length <= 1) return frameIds[0] ?? 0;
-  const replies = await Promise.all(frameIds.map((frameId) => sendToTab(tabId, 'bg→content:candidate', {}, frameId).then((reply) => ({ frameId, best: reply.best }), () => ({ frameId, best: null }))));
-  const rank = (best: { area: number; playing: boolean } | null) => (best ? (best.playing ? 2 : 1) * 1e9 + best.area : -1);
-  let chosen = { frameId: 0, score: -Infinity };
-  for (const { frameId, best } of replies) {
-    const score = rank(best);
-    if (score > chosen.score || (score === chosen.score && frameId === 0)) chosen = { frameId, score };
-  }
-  return chosen.frameId;
+  const candidates = await Promise.all(
+    frameIds.map((frameId) => sendToTab(tabId, 'bg→content:candidate', {}, frameId).then(({ best }) => (best ? { frameId, ...best } : null), () => null)),
+  );
+  // Playing beats paused, then the larger shown area; the sort is stable and the top frame comes first.
+  const ranked = candidates
+    .filter((c): c is { frameId: number; area: number; playing: boolean } => c !== null)
+    .sort((a, b) => Number(b.playing) - Number(a.playing) || b.area - a.area || Number(b.frameId === 0) - Number(a.frameId === 0));
+  return ranked[0]?.frameId ?? 0;
 }
 
 /** The auto-scan registration: the content script on every picked site whose access is granted. */
