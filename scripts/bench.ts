@@ -4,7 +4,7 @@
 // backend the engine chose by measurement. A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { bundleTestPage } from './lib/bundle';
+import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
 
@@ -29,9 +29,10 @@ async function main() {
       faceLandmarkerUrl: `${server.origin}/models/face_landmarker.task`,
       tfWasmBase: `${server.origin}/node_modules/@tensorflow/tfjs-backend-wasm/dist/`,
       embeddedModelBase: `${server.origin}/models/embedded`,
+      landmarkerWorkerUrl: `${server.origin}${LANDMARKER_WORKER_URL}`,
     };
     const report = await tab.evaluate((args) => window.runBench(args), { clipUrl: `/media/clips/${CLIP}`, assets, frames: FRAMES });
-    console.log(`backend: ${report.backend} (${report.reason}); clip ${CLIP}, ${FRAMES} frames per row; load average ${loadAverage()}`);
+    console.log(`backend: ${report.backend} (${report.reason}); landmarks on ${report.results[0]?.landmarkingOn}; clip ${CLIP}, ${FRAMES} frames per row; load average ${loadAverage()}`);
     console.log('model                        input          landmarks  features    model    TOTAL   (lip win/s, audio win/s)  ms/frame: landmarks features model');
     for (const r of report.results) {
       const f = (v: number) => v.toFixed(1).padStart(8);

@@ -34,11 +34,13 @@ const entries = [
   ['src/options/index.tsx', 'options/options.js'],
   ['src/options/check.tsx', 'options/check.js'],
 ];
-// Classic scripts: an injected content script and an AudioWorklet module must not contain
-// import/export statements, so these are bundled as IIFEs.
+// Classic scripts: an injected content script, an AudioWorklet module and a classic worker
+// must not contain import/export statements, so these are bundled as IIFEs.
 const classicEntries = [
   ['src/content/index.ts', 'content/content.js'],
   ['src/content/capture-worklet.ts', 'content/capture-worklet.js'],
+  // MediaPipe loads its wasm loader with importScripts, which module workers lack.
+  ['src/engine/face/landmarker-worker.ts', 'engine/landmarker-worker.js'],
 ];
 const staticFiles = [
   ['src/offscreen/offscreen.html', 'offscreen/offscreen.html'],

@@ -1,11 +1,13 @@
 // Bundles a browser page's entry (tests, bench) (TypeScript) with esbuild into
-// test/.generated/pages/<name>.{js,html}, so engine code can be tested in real Chromium
-// from a page served by test/helpers/server.ts.
+// test/.generated/pages/<name>.{js,html} (and the landmarker worker beside them), so engine
+// code can be tested in real Chromium from a page served by test/helpers/server.ts.
 import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const PAGES_DIR = resolve('test/.generated/pages');
+/** The face tracker's landmarker worker for test pages (EngineAssets.landmarkerWorkerUrl), served from the repo root. */
+export const LANDMARKER_WORKER_URL = '/test/.generated/pages/landmarker-worker.js';
 
 /** Returns the page's path relative to the repo root (serve it with serveStatic). */
 export async function bundleTestPage(name: string, entry: string): Promise<string> {
@@ -18,6 +20,15 @@ export async function bundleTestPage(name: string, entry: string): Promise<strin
     target: 'chrome120',
     alias: { '#platform': resolve('src/platform/chrome.ts') },
     define: { __BROWSER__: '"chrome"' },
+    logLevel: 'warning',
+  });
+  // A classic script, as scripts/build.mjs makes it for the extension.
+  await build({
+    entryPoints: [resolve('src/engine/face/landmarker-worker.ts')],
+    outfile: join(PAGES_DIR, 'landmarker-worker.js'),
+    bundle: true,
+    format: 'iife',
+    target: 'chrome120',
     logLevel: 'warning',
   });
   writeFileSync(

@@ -12,7 +12,7 @@ import { combineSearches, searchOffset, type CombinedOffset, type OffsetResult }
 import { mfccWindowTensor, embedInBatches } from '../core/score';
 import { DEFAULT_POLICY, decide, chooseSpeaker, type EvidenceSummary, type TrackEvidence, type VerdictPolicy } from '../core/verdict';
 import { REASON_TEXT, verdictOf, type SyncState } from '../core/state';
-import type { FaceObservation } from '../core/features';
+import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
@@ -96,6 +96,8 @@ export class SyncEngine implements Engine {
   private protectedContent = false;
   private lastState: SyncState = { status: 'waiting-for-speech', seconds: 0 };
   private disposed = false;
+  /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
+  private inFlight: Promise<void>[] = [];
 
   constructor(private readonly parts: EngineParts) {
     this.current = this.openSegment();
@@ -144,9 +146,27 @@ export class SyncEngine implements Engine {
     target.sourceTimes.push(frame.mediaTime);
     // Faces only where the grid will look: above 25 fps, frames no slot shows are not observed.
     if (!target.gridFilter.keep(frame.mediaTime)) return;
-    const observation = await this.parts.tracker.observe(frame, target.id);
     const frameIndex = target.frameTimes.length;
     target.frameTimes.push(frame.mediaTime);
+    const observed = this.parts.tracker.observe(frame, target.id).then((observation) => this.absorb(target, frameIndex, frame, observation));
+    if (this.parts.sampler.usesPixels) {
+      // The lip input is cut from the frame's pixels, which the caller releases when this returns.
+      await observed;
+    } else {
+      // Landmark-only lip input: the tracker has read the picture, so the next frame may be
+      // landmarked while this one still is (parallel landmarker workers).
+      observed.catch(() => undefined); // awaited below or by drainObservations(); never unhandled
+      this.inFlight.push(observed);
+      while (this.inFlight.length >= this.parts.tracker.parallelFrames) await this.inFlight.shift();
+    }
+    if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES) {
+      this.framesSinceUpdate = 0;
+      await this.update(false);
+    }
+  }
+
+  /** A frame's faces into its segment: lip input per track, boxes for the face summary. */
+  private absorb(target: Segment, frameIndex: number, frame: EngineFrame, observation: FrameObservation): void {
     if (observation.faces.length > 0) target.framesWithFace++;
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
@@ -161,10 +181,11 @@ export class SyncEngine implements Engine {
       track.widths.push(face.box[2]);
       track.frames++;
     }
-    if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES) {
-      this.framesSinceUpdate = 0;
-      await this.update(false);
-    }
+  }
+
+  /** Waits for every frame still being landmarked (before windows are embedded or the result is read). */
+  private async drainObservations(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
   }
 
   pushAudio(audio: EngineAudio): void {
@@ -209,6 +230,7 @@ export class SyncEngine implements Engine {
 
   /** Embeds every window whose frames and audio are final, then refreshes the state. */
   private async update(final: boolean): Promise<void> {
+    await this.drainObservations();
     for (const segment of this.segments) await this.embedFinishedWindows(segment, final);
     this.publish(this.summarize(final));
   }

@@ -1,7 +1,7 @@
 // The engine's face tracker: MediaPipe FaceLandmarker plus wide-shot acquisition and
 // several stable face tracks. The geometry and every tracking decision live in
-// src/core/face/tracking.ts (see its header for the why); this file draws canvases and
-// runs the two landmarker instances:
+// src/core/face/tracking.ts (see its header for the why); this file draws canvases, hands
+// them to the landmarker instances and maps what they find back to the video:
 //
 // - the *follower* (VIDEO mode) runs once per frame on a mosaic canvas in which each
 //   tracked face has its own slot, cropped from the frame around the face (its ROI).
@@ -11,10 +11,18 @@
 //   number changes, the follower is first shown a blank mosaic so it forgets faces whose
 //   positions now mean something else;
 // - the *finder* (IMAGE mode) looks for new faces on acquisition tiles, a few per frame
-//   and only while faces are missing, and looks again, in the same frame, at the ROI of
+//   and only while faces are missing, and looks again, in the same frame, at the slot of
 //   a track the follower just lost (a turned head it could not re-detect in the mosaic).
 //   IMAGE mode because the tiles are unrelated pictures: VIDEO mode would carry one
 //   tile's face into the next tile as a track.
+//
+// Each frame is *planned* when observe() is called — mosaic and tiles drawn from the
+// frame, from the tracks as the last applied frame left them — and *applied* when its
+// landmarks come back, in call order. The landmarker runs in a pool of workers
+// (./face/landmarker-pool.ts): with two, frame N+1 is landmarked on the second core while
+// frame N is on the first, and its ROIs come from frame N−1 (one frame older than with
+// one instance; the ROI is twice the face and re-centred only on larger moves, so a
+// frame's motion stays well inside it).
 //
 // Faces are reported in video pixels whether the frame came whole or as a crop (`region`).
 import {
@@ -43,22 +51,18 @@ import {
   type View,
 } from '../core/face/tracking';
 import { KEPT_LANDMARKS, type FaceObservation, type FrameObservation } from '../core/features';
-import type { FaceLandmarker } from '@mediapipe/tasks-vision';
-import type { EngineFrame, FaceTracker } from './types';
-import {
-  landmarkedFaces,
-  loadFaceLandmarker,
-  resolveWasm,
-  type LandmarkedFace,
-  type LandmarkerAssets,
-  type LandmarkerDelegate,
-} from './face/landmarker';
+import type { EngineAssets, EngineFrame, FaceTracker } from './types';
+import type { LandmarkedFace, LandmarkerAssets, LandmarkerDelegate } from './face/landmarker';
+import type { LandmarkJob, LandmarkJobResult } from './face/landmark-jobs';
+import { createLandmarkerPool, defaultWorkerCount, type LandmarkerPool } from './face/landmarker-pool';
 
 export interface FaceTrackerOptions {
   /** Most faces tracked at once (default 3). */
   maxFaces?: number;
   /** 'CPU' by default (headless Chromium has only SwiftShader); 'GPU' where WebGL is real. */
   delegate?: LandmarkerDelegate;
+  /** Landmarker workers (default min(2, cores)); 0 landmarks on this thread. Needs assets.landmarkerWorkerUrl. */
+  workers?: number;
 }
 
 /** Side of a mosaic slot: with the ROI at twice the face, the landmark model's 192-px input sees the face about 1:1. */
@@ -70,18 +74,18 @@ const KNOWN_FACE_MASK = 1.2;
 /** suggestedRegion() grows the union of the ROIs by this much, for motion until the next crop. */
 const SUGGESTED_REGION_MARGIN = 1.25;
 
-export async function createFaceTracker(assets: LandmarkerAssets, options: FaceTrackerOptions = {}): Promise<FaceTracker> {
+export async function createFaceTracker(
+  assets: LandmarkerAssets & Pick<EngineAssets, 'landmarkerWorkerUrl'>,
+  options: FaceTrackerOptions = {},
+): Promise<FaceTracker & { readonly landmarkingOn: string }> {
   const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
   if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
-  const delegate = options.delegate ?? 'CPU';
-  const fileset = await resolveWasm(assets);
-  const [follower, finder] = await Promise.all([
-    // At least 2: with numFaces 1, VIDEO mode switches on MediaPipe's one-euro landmark
-    // smoothing, which would delay and flatten exactly the lip motion we measure.
-    loadFaceLandmarker(fileset, assets, { mode: 'VIDEO', numFaces: Math.max(2, maxFaces), delegate }),
-    loadFaceLandmarker(fileset, assets, { mode: 'IMAGE', numFaces: maxFaces, delegate }),
-  ]);
-  return new MediaPipeFaceTracker(follower, finder, maxFaces);
+  const pool = await createLandmarkerPool(
+    assets,
+    { maxFaces, delegate: options.delegate ?? 'CPU' },
+    { url: assets.landmarkerWorkerUrl, count: options.workers ?? defaultWorkerCount() },
+  );
+  return new MediaPipeFaceTracker(pool, maxFaces);
 }
 
 function imageSize(image: EngineFrame['image']): [number, number] {
@@ -106,37 +110,61 @@ function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
   return context;
 }
 
+/** A frame's job and what is needed to read its results: which track each slot showed, where each tile came from. */
+interface FramePlan {
+  t: number;
+  segment: number;
+  layout: MosaicLayout | null;
+  followed: { track: Track; slot: number; view: View }[];
+  tiles: View[];
+}
+
 class MediaPipeFaceTracker implements FaceTracker {
   private readonly tracks: TrackSet;
   private readonly schedule = new AcquisitionSchedule();
-  private readonly clock = new MonotonicClock();
+  /** Per landmarker instance: its VIDEO-mode clock and the mosaic layout it last followed. */
+  private readonly clocks: MonotonicClock[];
+  private readonly followedLayout: (number | null)[];
   private layout: MosaicLayout | null = null;
+  /** Bumped whenever the layout changes or slots are renumbered. */
+  private layoutGeneration = 0;
   private readonly mosaic = new OffscreenCanvas(SLOT_SIZE, SLOT_SIZE);
   private readonly mosaicContext = context2d(this.mosaic);
   private readonly tileCanvas = new OffscreenCanvas(TILE_CANVAS_MAX, TILE_CANVAS_MAX);
   private readonly tileContext = context2d(this.tileCanvas);
   private videoSize = { width: 0, height: 0 };
-  private tiles: Rect[] = [];
+  private acquisitionRects: Rect[] = [];
   private segment: number | null = null;
+  private nextInstance = 0;
+  /** The last frame's apply step: the next frame's is chained after it (results in call order). */
+  private lastApplied: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(
-    private readonly follower: FaceLandmarker,
-    private readonly finder: FaceLandmarker,
+    private readonly pool: LandmarkerPool,
     private readonly maxFaces: number,
   ) {
     this.tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: maxFaces });
+    this.clocks = Array.from({ length: pool.size }, () => new MonotonicClock());
+    this.followedLayout = new Array(pool.size).fill(null);
   }
 
-  /** Reads `frame.image` before it returns (nothing is awaited), so a playing video element is read at the call. */
-  async observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {
-    if (this.closed) throw new Error('face tracker: observe() after close()');
+  get parallelFrames(): number {
+    return this.pool.size;
+  }
+
+  get landmarkingOn(): string {
+    return this.pool.size > 1 ? `${this.pool.size} ${this.pool.where}` : this.pool.where;
+  }
+
+  observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {
+    if (this.closed) return Promise.reject(new Error('face tracker: observe() after close()'));
     if (this.segment !== null && segment !== this.segment) this.newSegment();
     this.segment = segment;
     if (frame.videoWidth !== this.videoSize.width || frame.videoHeight !== this.videoSize.height) {
       // A new source: old places and sizes mean nothing.
       this.videoSize = { width: frame.videoWidth, height: frame.videoHeight };
-      this.tiles = acquisitionTiles(frame.videoWidth, frame.videoHeight);
+      this.acquisitionRects = acquisitionTiles(frame.videoWidth, frame.videoHeight);
       this.tracks.clear();
       this.schedule.restart();
     }
@@ -147,17 +175,13 @@ class MediaPipeFaceTracker implements FaceTracker {
       width,
       height,
     };
-    const faces: FaceObservation[] = [];
-    this.tracks.beginFrame();
-    if (this.tracks.tracks.length > 0) this.follow(source, frame.mediaTime, faces);
-    const dropped = this.tracks.endFrame();
-    if (dropped.length > 0) this.schedule.restart();
-    const droppedIds = new Set(dropped.map((t) => t.id));
-    const kept = faces.filter((f) => !droppedIds.has(f.trackId));
-    for (const index of this.schedule.tilesForFrame(this.tracks.tracks.length, this.maxFaces, this.tiles.length)) {
-      this.acquire(source, this.tiles[index], kept);
-    }
-    return { t: frame.mediaTime, segment, faces: kept };
+    const instance = this.nextInstance;
+    this.nextInstance = (this.nextInstance + 1) % this.pool.size;
+    const { plan, job } = this.plan(source, frame.mediaTime, segment, instance);
+    const landmarked = this.pool.run(instance, job);
+    const applied = this.lastApplied.then(() => landmarked).then((result) => this.apply(plan, result));
+    this.lastApplied = applied.catch(() => undefined);
+    return applied;
   }
 
   newSegment(): void {
@@ -175,68 +199,124 @@ class MediaPipeFaceTracker implements FaceTracker {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.follower.close();
-    this.finder.close();
+    this.pool.close();
   }
 
-  /** Runs the follower on the mosaic of the tracks' ROIs and records who was seen. */
-  private follow(source: FrameSource, mediaTime: number, faces: FaceObservation[]): void {
-    const layout = this.mosaicFor(this.tracks.tracks.length, mediaTime);
-    const { width, height } = layout;
-    this.mosaicContext.fillRect(0, 0, width, height);
-    const views = new Map<Track, View>();
-    for (const track of this.tracks.tracks) {
-      const dest = slotRect(layout, track.slot);
-      if (!this.draw(this.mosaicContext, source, track.roi, dest)) continue;
-      views.set(track, { source: track.roi, dest, canvasWidth: width, canvasHeight: height });
-    }
-    // Nothing of any track is in this picture (a crop elsewhere): keep MediaPipe's state as it was.
-    if (views.size === 0) return;
-    const found = landmarkedFaces(this.follower.detectForVideo(this.mosaic, this.clock.next(mediaTime)));
-    const inSlot = new Map<number, LandmarkedFace[]>();
-    for (const face of found) {
-      const slot = slotAt(layout, ...canvasCentre(face.points, width, height));
-      inSlot.set(slot, [...(inSlot.get(slot) ?? []), face]);
-    }
-    const lost: Track[] = [];
-    for (const [track, view] of views) {
-      // A slot may also show part of a neighbour's face: take the one nearest the track's.
-      let best: { face: LandmarkedFace; mapped: MappedFace } | null = null;
-      for (const face of inSlot.get(track.slot) ?? []) {
-        const mapped = mapLandmarks(face.points, view, KEPT_LANDMARKS);
-        if (!best || centreDistance(mapped.box, track.box) < centreDistance(best.mapped.box, track.box)) best = { face, mapped };
+  /** Draws the frame's mosaic and acquisition tiles from the tracks as they stand now. */
+  private plan(source: FrameSource, t: number, segment: number, instance: number): { plan: FramePlan; job: LandmarkJob } {
+    const plan: FramePlan = { t, segment, layout: null, followed: [], tiles: [] };
+    const job: LandmarkJob = { follow: null, tiles: [] };
+    if (this.tracks.tracks.length > 0) {
+      const layout = this.mosaicFor(this.tracks.tracks.length);
+      const { width, height } = layout;
+      this.mosaicContext.fillRect(0, 0, width, height);
+      for (const track of this.tracks.tracks) {
+        const dest = slotRect(layout, track.slot);
+        if (!this.draw(this.mosaicContext, source, track.roi, dest)) continue;
+        plan.followed.push({ track, slot: track.slot, view: { source: track.roi, dest, canvasWidth: width, canvasHeight: height } });
       }
-      if (!best) {
-        lost.push(track);
-        continue;
+      // Nothing of any track is in this picture (a crop elsewhere): keep MediaPipe's state as it was.
+      if (plan.followed.length > 0) {
+        plan.layout = layout;
+        const clock = this.clocks[instance];
+        const blankTimestampMs = this.followedLayout[instance] !== this.layoutGeneration ? clock.next(t) : undefined;
+        this.followedLayout[instance] = this.layoutGeneration;
+        job.follow = {
+          image: this.mosaic.transferToImageBitmap(),
+          layout,
+          occupied: plan.followed.map((f) => f.slot),
+          timestampMs: clock.next(t),
+          ...(blankTimestampMs !== undefined ? { blankTimestampMs } : {}),
+        };
       }
-      this.tracks.seen(track, best.mapped.box);
-      faces.push(observation(track.id, best.mapped, best.face));
     }
-    for (const track of lost) this.acquire(source, track.roi, faces);
+    for (const index of this.schedule.tilesForFrame(this.tracks.tracks.length, this.maxFaces, this.acquisitionRects.length)) {
+      const tile = this.drawTile(source, this.acquisitionRects[index]);
+      if (!tile) continue;
+      plan.tiles.push(tile.view);
+      job.tiles.push(tile.image);
+    }
+    return { plan, job };
+  }
+
+  /** Reads a frame's landmarks into the tracks, as the frame's plan laid them out. */
+  private apply(plan: FramePlan, result: LandmarkJobResult): FrameObservation {
+    const faces: FaceObservation[] = [];
+    this.tracks.beginFrame();
+    const live = new Set(this.tracks.tracks);
+    if (plan.layout) {
+      const { width, height } = plan.layout;
+      const inSlot = new Map<number, LandmarkedFace[]>();
+      for (const face of result.followed) {
+        const slot = slotAt(plan.layout, ...canvasCentre(face.points, width, height));
+        inSlot.set(slot, [...(inSlot.get(slot) ?? []), face]);
+      }
+      for (const { track, slot, view } of plan.followed) {
+        // Dropped while this frame was being landmarked: its slot means nothing now.
+        if (!live.has(track)) continue;
+        // A slot may also show part of a neighbour's face: take the one nearest the track's.
+        let best: { face: LandmarkedFace; mapped: MappedFace } | null = null;
+        for (const face of inSlot.get(slot) ?? []) {
+          const mapped = mapLandmarks(face.points, view, KEPT_LANDMARKS);
+          if (!best || centreDistance(mapped.box, track.box) < centreDistance(best.mapped.box, track.box)) best = { face, mapped };
+        }
+        if (best) {
+          this.tracks.seen(track, best.mapped.box);
+          faces.push(observation(track.id, best.mapped, best.face));
+          continue;
+        }
+        // Lost in the mosaic: what the finder saw in its slot, mapped from the slot alone.
+        const slotView: View = { source: view.source, dest: { x: 0, y: 0, width: view.dest.width, height: view.dest.height }, canvasWidth: view.dest.width, canvasHeight: view.dest.height };
+        for (const face of result.retried.find((r) => r.slot === slot)?.faces ?? []) this.adopt(face, slotView, faces);
+      }
+    }
+    const dropped = this.tracks.endFrame();
+    if (dropped.length > 0) this.schedule.restart();
+    const droppedIds = new Set(dropped.map((t) => t.id));
+    const kept = faces.filter((f) => !droppedIds.has(f.trackId));
+    plan.tiles.forEach((view, i) => {
+      for (const face of result.tiles[i] ?? []) this.adopt(face, view, kept);
+    });
+    return { t: plan.t, segment: plan.segment, faces: kept };
+  }
+
+  /** A face the finder found: a missing track seen again, or a new track; nothing if already seen this frame. */
+  private adopt(face: LandmarkedFace, view: View, faces: FaceObservation[]): void {
+    const mapped = mapLandmarks(face.points, view, KEPT_LANDMARKS);
+    const owner = this.tracks.claim(mapped.box);
+    if (owner) {
+      // Already seen this frame (another tile, or the mosaic): nothing new.
+      if (owner.missed === 0) return;
+      this.tracks.seen(owner, mapped.box);
+      faces.push(observation(owner.id, mapped, face));
+      return;
+    }
+    const track = this.tracks.add(mapped.box);
+    if (!track) return;
+    this.schedule.found();
+    faces.push(observation(track.id, mapped, face));
   }
 
   /**
    * The mosaic laid out for `slots` tracks. When its size changed or slots were
-   * renumbered, the follower is shown a blank mosaic once: the faces it remembers are
-   * positions in the old layout and would land across the new slots.
+   * renumbered, the layout generation moves on: each landmarker instance is then shown a
+   * blank mosaic once before it follows (see FollowJob.blankTimestampMs).
    */
-  private mosaicFor(slots: number, mediaTime: number): MosaicLayout {
+  private mosaicFor(slots: number): MosaicLayout {
     const layout = mosaicLayout(slots, SLOT_SIZE);
     const renumbered = this.tracks.packSlots();
     if (this.layout && !renumbered && layout.width === this.layout.width && layout.height === this.layout.height) return this.layout;
     this.layout = layout;
-    this.mosaic.width = this.layout.width;
-    this.mosaic.height = this.layout.height;
+    this.layoutGeneration++;
+    this.mosaic.width = layout.width;
+    this.mosaic.height = layout.height;
     this.mosaicContext.fillStyle = '#000'; // resizing resets the context state
-    this.mosaicContext.fillRect(0, 0, this.layout.width, this.layout.height);
-    this.follower.detectForVideo(this.mosaic, this.clock.next(mediaTime));
-    return this.layout;
+    return layout;
   }
 
-  /** Runs the finder on one acquisition tile; new faces become tracks, missing tracks are found again. */
-  private acquire(source: FrameSource, tile: Rect, faces: FaceObservation[]): void {
-    if (!intersect(tile, source.shown)) return;
+  /** One acquisition tile drawn (known faces blacked out) as a picture for the finder, or null if the frame shows none of it. */
+  private drawTile(source: FrameSource, tile: Rect): { image: ImageBitmap; view: View } | null {
+    if (!intersect(tile, source.shown)) return null;
     const scale = Math.min(1, TILE_CANVAS_MAX / Math.max(tile.width, tile.height));
     const canvasWidth = Math.max(1, Math.round(tile.width * scale));
     const canvasHeight = Math.max(1, Math.round(tile.height * scale));
@@ -247,29 +327,15 @@ class MediaPipeFaceTracker implements FaceTracker {
     }
     this.tileContext.fillRect(0, 0, canvasWidth, canvasHeight);
     const dest = { x: 0, y: 0, width: canvasWidth, height: canvasHeight };
-    if (!this.draw(this.tileContext, source, tile, dest)) return;
+    if (!this.draw(this.tileContext, source, tile, dest)) return null;
     const view: View = { source: tile, dest, canvasWidth, canvasHeight };
-    // Faces seen in this frame need no finding: hidden, they cost the finder no landmark run.
+    // Faces seen in the last frame need no finding: hidden, they cost the finder no landmark run.
     for (const track of this.tracks.tracks) {
       if (track.missed > 0) continue;
       const mask = toCanvas(view, scaleRect(rectOfBox(track.box), KNOWN_FACE_MASK));
       this.tileContext.fillRect(mask.x, mask.y, mask.width, mask.height);
     }
-    for (const face of landmarkedFaces(this.finder.detect(this.tileCanvas))) {
-      const mapped = mapLandmarks(face.points, view, KEPT_LANDMARKS);
-      const owner = this.tracks.claim(mapped.box);
-      if (owner) {
-        // Already seen this frame (another tile, or the mosaic): nothing new.
-        if (owner.missed === 0) continue;
-        this.tracks.seen(owner, mapped.box);
-        faces.push(observation(owner.id, mapped, face));
-        continue;
-      }
-      const track = this.tracks.add(mapped.box);
-      if (!track) continue;
-      this.schedule.found();
-      faces.push(observation(track.id, mapped, face));
-    }
+    return { image: this.tileCanvas.transferToImageBitmap(), view };
   }
 
   /** Draws the video rectangle `want` into `dest`; false when the picture shows none of it. */

@@ -18,6 +18,12 @@ export type TrackCapture = (frame: EngineFrame, face: FaceObservation) => LipFra
 
 export interface LipSampler {
   readonly input: LipInputSpec;
+  /**
+   * Whether a capture reads the frame's pixels. Captures that do must run before the
+   * frame is released; landmark-only ones may run later, so the engine can keep several
+   * frames in the face tracker at once.
+   */
+  readonly usesPixels: boolean;
   /** A capture function for a new face track. */
   newTrack(): TrackCapture;
   /** Stacks windows of 5 captured frames into the model's lip input. */
@@ -89,6 +95,7 @@ export function createSyncNetV2Sampler(): LipSampler {
   const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1];
   return {
     input,
+    usesPixels: true,
     newTrack() {
       const boxes: FaceObservation['box'][] = [];
       return (frame, face) => {
@@ -117,6 +124,7 @@ export function createSyncNetV4Sampler(): LipSampler {
   const input: LipInputSpec = { frames: 5, height: MOUTH_CROP_SIZE, width: MOUTH_CROP_SIZE, channels: 1 };
   return {
     input,
+    usesPixels: true,
     newTrack: () => (frame, face) => {
       const lips = LIP_LANDMARKS.map((_, i) => ({ x: face.landmarks[3 * i], y: face.landmarks[3 * i + 1] }));
       return toGray(reader.read(frame, mouthBox(lips, face.box[2]).rect), 'rgba');
@@ -137,6 +145,7 @@ export function createSyncNetSampler(kind: 'syncnet-v2' | 'syncnet-v4'): LipSamp
 export function createFeatureSampler(input: LipInputSpec, newFeaturizer: () => (face: FaceObservation) => Float32Array | null): LipSampler {
   return {
     input,
+    usesPixels: false,
     newTrack() {
       const featurize = newFeaturizer();
       return (_frame, face) => featurize(face);

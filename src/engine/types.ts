@@ -18,6 +18,11 @@ export interface EngineAssets {
   tfWasmBase: string;
   /** Folder with the embedded model (manifest.json + weights.bin). */
   embeddedModelBase: string;
+  /**
+   * The landmarker worker script (classic script built from src/engine/face/landmarker-worker.ts).
+   * Without it the face tracker landmarks on the engine's own thread, one frame at a time.
+   */
+  landmarkerWorkerUrl?: string;
 }
 
 /**
@@ -47,8 +52,14 @@ export interface EngineAudio {
 
 /** Face tracker: MediaPipe FaceLandmarker plus tracking, wide-shot handling and several faces. */
 export interface FaceTracker {
-  /** Observes one frame; frames arrive in increasing media time within a segment. */
+  /**
+   * Observes one frame; frames arrive in increasing media time within a segment. The
+   * frame's picture is read before this returns, so the caller may release it then. Up to
+   * `parallelFrames` calls may be outstanding: their results come in call order.
+   */
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation>;
+  /** Frames worth keeping in flight at once (the landmarker instances running in parallel). */
+  readonly parallelFrames: number;
   /** A seek or source change: forget motion history (tracks may be re-acquired). */
   newSegment(): void;
   /** Where the live capture should crop next frame (video pixels), or null for the whole frame. */

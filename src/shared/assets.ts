@@ -7,5 +7,6 @@ export function extensionAssets(): EngineAssets {
     faceLandmarkerUrl: chrome.runtime.getURL('models/face_landmarker.task'),
     tfWasmBase: chrome.runtime.getURL('vendor/tfjs/'),
     embeddedModelBase: chrome.runtime.getURL('models/embedded'),
+    landmarkerWorkerUrl: chrome.runtime.getURL('engine/landmarker-worker.js'),
   };
 }

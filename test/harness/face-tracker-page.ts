@@ -10,6 +10,8 @@ import type { EngineFrame, FaceTracker } from '../../src/engine/types';
 const ASSETS = {
   mediapipeWasmBase: '/node_modules/@mediapipe/tasks-vision/wasm',
   faceLandmarkerUrl: '/models/face_landmarker.task',
+  // Built beside this page by bundleTestPage (LANDMARKER_WORKER_URL).
+  landmarkerWorkerUrl: '/test/.generated/pages/landmarker-worker.js',
 };
 const JAW_OPEN = BLENDSHAPE_NAMES.indexOf('jawOpen');
 
@@ -292,4 +294,63 @@ async function stillCost(url: string, time: number, width: number, height: numbe
   }
 }
 
-Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, harnessReady: true });
+export interface WorkerComparison {
+  /** Where each tracker landmarked (FaceTracker.landmarkingOn). */
+  where: { inThread: string; workers: string; badWorkerUrl: string };
+  parallelFrames: { inThread: number; workers: number };
+  /** Per frame, the faces each tracker reported (video pixels; all kept landmarks). */
+  inThread: FaceObservation[][];
+  workersOneAtATime: FaceObservation[][];
+  workersPipelined: FaceObservation[][];
+  badWorkerUrl: FaceObservation[][];
+  /** Media times of the pipelined results, in the order they resolved. */
+  pipelinedOrder: number[];
+}
+
+/**
+ * The same decoded frames through trackers that landmark on this thread and in two
+ * workers — one frame at a time, and pipelined as the engine runs it (as many frames in
+ * flight as `parallelFrames`) — and through one whose worker URL does not load.
+ */
+async function compareWorkers(url: string, count: number): Promise<WorkerComparison> {
+  const video = await openVideo(url);
+  const frames: ImageBitmap[] = [];
+  for (let i = 0; i < count; i++) {
+    await seek(video, i / 25);
+    frames.push(await createImageBitmap(video));
+  }
+  const size = { videoWidth: video.videoWidth, videoHeight: video.videoHeight };
+  const inThread = await createFaceTracker({ ...ASSETS, landmarkerWorkerUrl: undefined });
+  const workers = await createFaceTracker(ASSETS, { workers: 2 });
+  const pipelined = await createFaceTracker(ASSETS, { workers: 2 });
+  const broken = await createFaceTracker({ ...ASSETS, landmarkerWorkerUrl: '/no/such/worker.js' }, { workers: 2 });
+  const oneAtATime = async (tracker: FaceTracker) => {
+    const out: FaceObservation[][] = [];
+    for (const [i, image] of frames.entries()) out.push((await tracker.observe({ ...size, mediaTime: i / 25, image }, 0)).faces);
+    return out;
+  };
+  try {
+    const pipelinedOrder: number[] = [];
+    const inFlight: Promise<FaceObservation[]>[] = [];
+    const workersPipelined: FaceObservation[][] = [];
+    for (const [i, image] of frames.entries()) {
+      inFlight.push(pipelined.observe({ ...size, mediaTime: i / 25, image }, 0).then((o) => (pipelinedOrder.push(o.t), o.faces)));
+      if (inFlight.length >= pipelined.parallelFrames) workersPipelined.push(await inFlight.shift()!);
+    }
+    for (const pending of inFlight) workersPipelined.push(await pending);
+    return {
+      where: { inThread: inThread.landmarkingOn, workers: workers.landmarkingOn, badWorkerUrl: broken.landmarkingOn },
+      parallelFrames: { inThread: inThread.parallelFrames, workers: workers.parallelFrames },
+      inThread: await oneAtATime(inThread),
+      workersOneAtATime: await oneAtATime(workers),
+      workersPipelined,
+      badWorkerUrl: await oneAtATime(broken),
+      pipelinedOrder,
+    };
+  } finally {
+    frames.forEach((f) => f.close());
+    [inThread, workers, pipelined, broken].forEach((t) => t.close());
+  }
+}
+
+Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, compareWorkers, harnessReady: true });

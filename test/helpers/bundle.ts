@@ -1,1 +1,1 @@
-export { bundleTestPage, PAGES_DIR } from '../../scripts/lib/bundle';
+export { bundleTestPage, PAGES_DIR, LANDMARKER_WORKER_URL } from '../../scripts/lib/bundle';
