@@ -46,6 +46,11 @@ async function main() {
     }
     console.log('frames/s per stage, per source frame; TOTAL = 1 / (sum of per-frame stage times); @fps = source frame rate (above 25 fps only the frames');
     console.log('the 25-fps grid shows are landmarked); targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s');
+    const file = report.fileCheck;
+    console.log(
+      `file check end to end (as npm run check: shipped embedded model, frames from the playing <video>, landmarks on ${file.landmarking}): ` +
+        `${file.frames} frames of ${CLIP} (${file.durationS.toFixed(1)} s) at ${file.framesPerSec.toFixed(1)} frames/s; whole check ${file.totalSeconds.toFixed(1)} s, verdict ${file.verdict}`,
+    );
   } finally {
     await browser.close();
     await server.close();

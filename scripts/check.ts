@@ -99,7 +99,7 @@ export function humanReport(file: string, result: CheckResult): string {
   }
   const chosen = result.faces.find((f) => f.chosen);
   if (chosen) lines.push(`  face checked: #${chosen.trackId} at [${chosen.box.map((v) => Math.round(v)).join(', ')}], ${chosen.frames} frames${result.faces.length > 1 ? ` (of ${result.faces.length} faces tracked)` : ''}`);
-  lines.push(`  ${result.model} on ${result.backend} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`);
+  lines.push(`  ${result.model} on ${result.backend}, landmarks on ${result.landmarking} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`);
   if (result.timeline.length) lines.push(`  timeline: ${bars(result.timeline, result.threshold)}`);
   return lines.join('\n');
 }
@@ -109,6 +109,7 @@ export function jsonReport(file: string, result: CheckResult) {
     file,
     model: result.model,
     backend: result.backend,
+    landmarking: result.landmarking,
     fps: result.fps,
     durationS: result.durationS,
     offsetFrames: result.offsetFrames,

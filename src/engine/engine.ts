@@ -380,6 +380,7 @@ export class SyncEngine implements Engine {
     return {
       model: this.parts.modelChoice,
       backend: this.parts.backend,
+      landmarking: this.parts.tracker.landmarkingOn,
       fps: estimateFps(this.segments),
       durationS: this.segments.some((s) => s.sourceTimes.length > 0) ? Math.max(...this.segments.map((s) => s.endTime)) - Math.min(...this.segments.map((s) => s.startTime)) : 0,
       state,

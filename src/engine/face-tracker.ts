@@ -77,7 +77,7 @@ const SUGGESTED_REGION_MARGIN = 1.25;
 export async function createFaceTracker(
   assets: LandmarkerAssets & Pick<EngineAssets, 'landmarkerWorkerUrl'>,
   options: FaceTrackerOptions = {},
-): Promise<FaceTracker & { readonly landmarkingOn: string }> {
+): Promise<FaceTracker> {
   const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
   if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
   const pool = await createLandmarkerPool(
@@ -154,7 +154,8 @@ class MediaPipeFaceTracker implements FaceTracker {
   }
 
   get landmarkingOn(): string {
-    return this.pool.size > 1 ? `${this.pool.size} ${this.pool.where}` : this.pool.where;
+    if (this.pool.where !== 'workers') return this.pool.where;
+    return `${this.pool.size} worker${this.pool.size > 1 ? 's' : ''}`;
   }
 
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {

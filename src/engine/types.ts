@@ -60,6 +60,8 @@ export interface FaceTracker {
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation>;
   /** Frames worth keeping in flight at once (the landmarker instances running in parallel). */
   readonly parallelFrames: number;
+  /** Where the landmarker runs, in words ('2 workers', 'this thread (…why)'). */
+  readonly landmarkingOn: string;
   /** A seek or source change: forget motion history (tracks may be re-acquired). */
   newSegment(): void;
   /** Where the live capture should crop next frame (video pixels), or null for the whole frame. */
@@ -85,6 +87,8 @@ export interface FaceSummary {
 export interface CheckResult {
   model: ModelChoice;
   backend: string;
+  /** Where the face landmarker ran, e.g. '2 workers' (FaceTracker.landmarkingOn). */
+  landmarking: string;
   fps: number;
   durationS: number;
   state: SyncState;

@@ -136,7 +136,7 @@ function ResultView({ result }: { result: CheckResult }) {
             <tr><th>Offset</th><td>{result.offsetFrames} frames ({result.offsetMs} ms{result.offsetFrames ? (result.offsetFrames > 0 ? ', audio early' : ', audio late') : ''})</td></tr>
             <tr><th>Confidence</th><td>{result.confidence.toFixed(3)} (threshold {result.threshold})</td></tr>
             <tr><th>Min distance</th><td>{result.minDist!.toFixed(3)}</td></tr>
-            <tr><th>Model</th><td>{result.model} on {result.backend}</td></tr>
+            <tr><th>Model</th><td>{result.model} on {result.backend}, landmarks on {result.landmarking}</td></tr>
             <tr><th>Video</th><td>{result.durationS.toFixed(1)} s at {result.fps} fps, {result.faces.length} face(s) tracked</td></tr>
           </tbody>
         </table>

@@ -114,9 +114,11 @@ describe('npm run check', { skip }, () => {
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     for (const line of lines) {
-      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'faces', 'file', 'fps', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'threshold', 'timeline', 'verdict'].sort());
+      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'faces', 'file', 'fps', 'landmarking', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'threshold', 'timeline', 'verdict'].sort());
       assert.equal(line.dists.length, 31);
       assert.equal(line.model, 'embedded');
+      // The extension page starts its landmarker workers (CSP, worker URL): not the in-thread fallback.
+      assert.match(line.landmarking, /^\d workers?$/);
     }
     const errorLines = json.stderr.split('\n').filter((l) => l.startsWith('check: '));
     assert.equal(errorLines.length, 1, json.stderr);

@@ -21,7 +21,7 @@ export type WorkerReply =
 export interface LandmarkerPool {
   /** Landmarker instances: jobs given to different instances run at the same time. */
   readonly size: number;
-  /** 'workers', or 'this thread' with the reason workers are not used. */
+  /** 'workers', or 'this thread (…)' with the reason workers are not used. */
   readonly where: string;
   /** Runs `job` on instance `instance` (0 ≤ instance < size); jobs on one instance run in order. */
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult>;
