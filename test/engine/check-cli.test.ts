@@ -96,6 +96,23 @@ describe('npm run check', { skip }, () => {
     }
   });
 
+  it('every frame of a 60 fps clip is taken once, at its own time (the file source steps slower there)', async (t) => {
+    const path = makeMedia('testsrc-60fps', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=60', '-i', clip(SPEAKER_A), '-map', '0:v', '-map', '1:a', '-t', '4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
+    const probed = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((line) => line.split(',')[0])
+      .filter((field) => field !== '')
+      .map(Number);
+    const outcome = await checker.extractFeatures(path);
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+    const times = outcome.features.frames.map((f) => f.t);
+    t.diagnostic(`${times.length} frames taken, ffprobe counts ${probed.length}`);
+    assert.equal(probed.length, 240);
+    assert.equal(times.length, probed.length);
+    // mediaTime is whole microseconds, ffprobe prints six decimals.
+    for (const [i, time] of times.entries()) assert.ok(Math.abs(time - probed[i]) < 2e-6, `frame ${i}: ${time} s, ffprobe ${probed[i]} s`);
+  });
+
   it('made no request to any host but this machine', () => {
     assert.deepEqual(checker.remoteRequests, []);
   });
