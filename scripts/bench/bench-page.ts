@@ -217,12 +217,14 @@ declare global {
       clipUrl: string;
       assets: EngineAssets;
       frames: number;
+      /** A clip with a single face, for a 1280×720 row without the bench clip's second (slide) face. */
+      oneFaceClipUrl?: string;
       backend?: 'wasm' | 'webgl' | 'cpu';
     }): Promise<{ backend: string; reason: string; results: StageTimes[]; fileCheck: FileCheckTimes }>;
   }
 }
 
-window.runBench = async ({ clipUrl, assets, frames: count, backend: prefer }) => {
+window.runBench = async ({ clipUrl, assets, frames: count, oneFaceClipUrl, backend: prefer }) => {
   const backend = await chooseBackend(assets.tfWasmBase, prefer);
   const results: StageTimes[] = [];
   for (const [width, height] of [[640, 360], [1280, 720]]) {
@@ -234,6 +236,15 @@ window.runBench = async ({ clipUrl, assets, frames: count, backend: prefer }) =>
     const v2 = createSyncNetV2(randomWeights(syncNetV2WeightShapes(), 2), 'both', 'random SyncNet v2');
     results.push(await benchModel('syncnet-v2 (random weights)', v2, createSyncNetV2Sampler(), assets, frames.slice(0, Math.min(frames.length, 40)), resolution));
     v2.dispose();
+    frames.forEach((f) => f.close());
+  }
+  if (oneFaceClipUrl) {
+    // The bench clip's slide also shows a cartoon face, tracked as a second face (a second
+    // landmark run per frame): the same resolution with one face shows what that costs.
+    const frames = await decodeFrames(oneFaceClipUrl, count, 1280, 720);
+    const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
+    results.push(await benchModel('embedded (one-face clip)', embedded, embeddedSampler(embedded), assets, frames, '1280x720'));
+    embedded.dispose();
     frames.forEach((f) => f.close());
   }
   // Sources above 25 fps: the engine landmarks only the frames the 25-fps grid shows.
