@@ -57,12 +57,7 @@ export type FileCheckProgress =
 export interface FileCheckHooks {
   onProgress?: (progress: FileCheckProgress) => void;
   signal?: AbortSignal;
-  /** 'playback' skips WebCodecs and plays the file (tests compare the two sources). */
-  frameSource?: 'auto' | 'playback';
 }
-
-/** Which source the last file's frames came from, in words (for tests and diagnostics). */
-export let frameSourceUsed = '';
 
 /** Decodes any container Chromium reads into mono float samples at DECODE_RATE, or null when there is no audio. */
 export async function decodeMonoAudio(blob: Blob): Promise<Float32Array | null> {
@@ -270,14 +265,13 @@ async function readFile<T>(
         await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
         onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
       };
-      const decoded = hooks.frameSource === 'playback'
-        ? { decoded: false as const, reason: 'asked for playback' }
-        : await forEachDecodedFrame(input.video, { width: video.videoWidth, height: video.videoHeight }, sink, {
-            signal,
-            cancelled: () => new FileCheckError('cancelled'),
-            failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
-          });
-      frameSourceUsed = decoded.decoded ? 'webcodecs' : `playback (${decoded.reason})`;
+      // WebCodecs declines (with its reason) before delivering any frame, so playing the
+      // file then starts from a clean engine.
+      const decoded = await forEachDecodedFrame(input.video, { width: video.videoWidth, height: video.videoHeight }, sink, {
+        signal,
+        cancelled: () => new FileCheckError('cancelled'),
+        failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
+      });
       if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
     };
     return await run({ video, audio, eachFrame });

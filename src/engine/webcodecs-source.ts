@@ -62,8 +62,9 @@ function chunkedReader(blob: Blob): ByteReader {
 /**
  * Decodes every frame of `blob`'s video track and hands it to `onFrame` in presentation
  * order. `shownSize` is the picture size the <video> element reports (videoWidth ×
- * videoHeight): the decoded frames must match it. Throws `onError(message)`'s error for a
- * decoder failure after frames were delivered (the engine has seen them: no fallback then).
+ * videoHeight): the decoded frames must match it. A decoder failure after frames were
+ * delivered throws `options.failed(message)` (the engine has seen them: no fallback then);
+ * an abort throws `options.cancelled()`.
  */
 export async function forEachDecodedFrame(
   blob: Blob,
