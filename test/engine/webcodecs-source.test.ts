@@ -66,7 +66,8 @@ describe('WebCodecs frame source', { skip }, () => {
     assert.equal(decoded.times.length, played.times.length, `${path}: ${decoded.times.length} decoded frames, ${played.times.length} played`);
     for (const [i, t] of decoded.times.entries()) assert.ok(Math.abs(t - played.times[i]) < 1e-6, `${path} frame ${i}: ${t} s decoded, ${played.times[i]} s played`);
     const n = decoded.times.length;
-    const diffs = [0, n >> 1, n - 1].map((i) => meanAbsDiff(decoded.thumbs[i], played.thumbs[i]));
+    // Thumbnails of frames 0, n/2 and n−1 of each run (the counts are equal).
+    const diffs = decoded.thumbs.map((thumb, i) => meanAbsDiff(thumb, played.thumbs[i]));
     for (const d of diffs) assert.ok(d < 2, `${path}: picture differs by ${d.toFixed(2)} levels`);
     return `${n} frames, picture differences ${diffs.map((d) => d.toFixed(2)).join(' / ')} levels`;
   }
