@@ -1,9 +1,11 @@
 // A local file through the engine, as the options page's "Check a file" and the CLI do
 // it: audio decoded whole (decodeAudioData, mixed to mono, resampled by the core's
-// anti-alias resampler), frames taken from a <video> element with
-// requestVideoFrameCallback, presentation time from metadata.mediaTime.
+// anti-alias resampler); frames decoded with WebCodecs where the file is an MP4/MOV with
+// H.264 (src/engine/webcodecs-source.ts: not paced by playback, so as fast as the engine
+// goes), otherwise taken from a <video> element with requestVideoFrameCallback,
+// presentation time from metadata.mediaTime. Both give the same times for the same frames.
 //
-// The video is paused on every frame while the engine works and resumed after: MediaPipe
+// The <video> loop: the video is paused on every frame while the engine works and resumed after: MediaPipe
 // and TF.js run on this thread, and a video that kept playing would skip frames (measured:
 // playing on at 1× with 20 ms of work per frame lost a third of a 720p clip's frames;
 // pausing per frame lost none). Nothing leaves the page.
@@ -24,6 +26,7 @@
 import type { ClipFeatures, FrameObservation } from '../core/features';
 import { AudioSegment } from './audio-segment';
 import type { CheckResult, Engine, EngineFrame, FaceTracker } from './types';
+import { forEachDecodedFrame, type FrameSink } from './webcodecs-source';
 
 /** Seconds without a new frame before playback counts as stalled. */
 const STALL_SECONDS = 15;
@@ -135,9 +138,9 @@ const SLOWDOWN_PER_SKIP = 0.75;
  * while each frame is processed and checking that none was skipped between two callbacks
  * (a skipped frame is fetched again by stepping back to the last frame and replaying slower).
  */
-async function forEachFrame(
+export async function forEachPlayedFrame(
   video: HTMLVideoElement,
-  onFrame: (mediaTime: number, bitmap: ImageBitmap) => Promise<void>,
+  onFrame: FrameSink,
   signal?: AbortSignal,
 ): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -256,15 +259,21 @@ async function readFile<T>(
     const audio = await decodeMonoAudio(input.audio ?? input.video);
     if (!audio && input.audio) throw new FileCheckError(`${input.audioName ?? 'audio file'}: not an audio format this browser can decode`);
     const duration = Number.isFinite(video.duration) ? video.duration : 0;
-    const eachFrame = (onFrame: (frame: EngineFrame) => Promise<void>) =>
-      forEachFrame(
-        video,
-        async (mediaTime, bitmap) => {
-          await onFrame({ mediaTime, image: bitmap, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
-          onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
-        },
+    const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
+      // One delivery path for both sources: the engine frame and the progress report.
+      const sink: FrameSink = async (mediaTime, image) => {
+        await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
+        onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
+      };
+      // WebCodecs declines (with its reason) before delivering any frame, so playing the
+      // file then starts from a clean engine.
+      const decoded = await forEachDecodedFrame(input.video, { width: video.videoWidth, height: video.videoHeight }, sink, {
         signal,
-      );
+        cancelled: () => new FileCheckError('cancelled'),
+        failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
+      });
+      if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
+    };
     return await run({ video, audio, eachFrame });
   } finally {
     video.pause();
