@@ -55,7 +55,7 @@ async function main() {
     console.log(`the 25-fps grid shows are landmarked); one-face clip: ${ONE_FACE_CLIP}; targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s`);
     const file = report.fileCheck;
     console.log(
-      `file check end to end (as npm run check: shipped embedded model, frames from the playing <video>, landmarks on ${file.landmarking}): ` +
+      `file check end to end (as npm run check: shipped embedded model, the file page's frame source — WebCodecs for MP4/MOV H.264 — landmarks on ${file.landmarking}): ` +
         `${file.frames} frames of ${CLIP} (${file.durationS.toFixed(1)} s) at ${file.framesPerSec.toFixed(1)} frames/s; whole check ${file.totalSeconds.toFixed(1)} s, verdict ${file.verdict}`,
     );
   } finally {

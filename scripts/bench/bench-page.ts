@@ -181,7 +181,8 @@ export interface FileCheckTimes {
 
 /**
  * The whole clip as `npm run check` and the file page check it — the shipped embedded
- * model, frames from the playing <video> (src/engine/file-source.ts) — timed end to end.
+ * model, frames from the file page's source (src/engine/file-source.ts: WebCodecs for MP4/MOV
+ * H.264, else the playing <video>) — timed end to end.
  */
 async function benchFileCheck(clipUrl: string, assets: EngineAssets): Promise<FileCheckTimes> {
   const video = await (await fetch(clipUrl)).blob();
