@@ -154,8 +154,7 @@ class MediaPipeFaceTracker implements FaceTracker {
   }
 
   get landmarkingOn(): string {
-    if (this.pool.where !== 'workers') return this.pool.where;
-    return `${this.pool.size} worker${this.pool.size > 1 ? 's' : ''}`;
+    return this.pool.where;
   }
 
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {

@@ -21,7 +21,7 @@ export type WorkerReply =
 export interface LandmarkerPool {
   /** Landmarker instances: jobs given to different instances run at the same time. */
   readonly size: number;
-  /** 'workers', or 'this thread (…)' with the reason workers are not used. */
+  /** In words: '2 workers', or 'this thread (…)' with the reason workers are not used. */
   readonly where: string;
   /** Runs `job` on instance `instance` (0 ≤ instance < size); jobs on one instance run in order. */
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult>;
@@ -63,8 +63,10 @@ export async function createLandmarkerPool(
 }
 
 class WorkerPool implements LandmarkerPool {
-  readonly where = 'workers';
-  constructor(private readonly workers: LandmarkerWorker[]) {}
+  readonly where: string;
+  constructor(private readonly workers: LandmarkerWorker[]) {
+    this.where = `${workers.length} worker${workers.length > 1 ? 's' : ''}`;
+  }
   get size(): number {
     return this.workers.length;
   }
