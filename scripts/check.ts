@@ -88,7 +88,7 @@ function bars(timeline: CheckResult['timeline'], threshold: number): string {
 }
 
 export function humanReport(file: string, result: CheckResult): string {
-  const verdict = { real: 'REAL — lips and voice in sync', fake: 'FAKE? — lips and voice do not match', 'cannot-judge': "CAN'T JUDGE" }[result.verdict];
+  const verdict = { real: 'REAL — lips and voice in sync', shifted: 'SHIFTED — lips and voice belong together, out of step', fake: 'FAKE? — lips and voice do not match', 'cannot-judge': "CAN'T JUDGE" }[result.verdict];
   const lines = [`${basename(file)}: ${verdict}`];
   if (result.state.status === 'cannot-judge') lines.push(`  reason: ${REASON_TEXT[result.state.reason]}${result.state.detail ? ` (${result.state.detail})` : ''}`);
   if (result.confidence !== null) {

@@ -25,7 +25,7 @@ const STYLE = `
 
 function OverlayView({ state, expanded, onToggle, maxHeight }: { state: SyncState; expanded: boolean; onToggle: () => void; maxHeight: number }) {
   const look = stateLook(state);
-  const evidence = state.status === 'in-sync' || state.status === 'out-of-sync' || state.status === 'checking' ? state.evidence : undefined;
+  const evidence = state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'checking' ? state.evidence : undefined;
   return (
     <div>
       <style>{STYLE}</style>

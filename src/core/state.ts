@@ -1,27 +1,55 @@
 // The one pipeline state every view renders from (badge, overlay, popup, CLI text/JSON).
-// Nothing else decides what the badge says.
+// Nothing else decides what the badge says: src/core/decision/decide.ts makes it.
 
 export type CannotJudgeReason =
   | 'no-face'
+  | 'no-speaking-face'
   | 'several-speakers-unresolved'
   | 'no-audio'
   | 'silent'
   | 'no-speech'
   | 'protected-content'
   | 'too-short'
+  | 'uncertain'
   | 'mouth-too-small'
   | 'model-unavailable';
 
+/** What a stretch of media time showed. */
+export type SpanOutcome = 'in-sync' | 'shifted' | 'mismatch' | 'no-evidence';
+
+/** A stretch of the checked media, in media time (seconds). */
+export interface SyncSpan {
+  start: number;
+  end: number;
+  outcome: SpanOutcome;
+  /** Probability of `outcome` for this stretch (0–1); for no-evidence, 0. */
+  confidence: number;
+}
+
 export interface SyncEvidence {
+  /** Offset of the matching voice, on the 25-fps grid; positive ⇒ the sound is heard early. */
   offsetFrames: number;
   offsetMs: number;
   minDist: number;
+  /** SyncNet's confidence: median − min of the 31 mean distances. */
   confidence: number;
+  /** The model's confidence scale (median − min at which a clean clip typically matches). */
   threshold: number;
-  /** Mean distance per candidate offset, index j ↔ offset vshift − j (31 values). */
+  /** Calibrated probability that voice and lips do not belong together (0–1). */
+  pMismatch: number;
+  /** Seconds of face-plus-speech evidence the decision rests on. */
+  evidenceSeconds: number;
+  /** Mean distance per candidate offset, index j ↔ offset vshift − j (31 values): index 0 is the sound 15 frames early. */
   dists: number[];
   timeline: { t: number; confidence: number }[];
+  /** Where the voice matched the lips, was shifted, did not match, or could not be judged. */
+  segments: SyncSpan[];
+  /** Media time span the evidence covers. */
+  checkedFrom: number;
+  checkedTo: number;
   faceId?: string;
+  /** Live: more evidence may still change this verdict. */
+  provisional?: boolean;
 }
 
 export type SyncState =
@@ -30,17 +58,21 @@ export type SyncState =
   | { status: 'waiting-for-speech'; seconds: number }
   | { status: 'checking'; progress: number; evidence?: SyncEvidence }
   | { status: 'in-sync'; evidence: SyncEvidence }
-  | { status: 'out-of-sync'; evidence: SyncEvidence }
-  | { status: 'cannot-judge'; reason: CannotJudgeReason; detail?: string }
+  | { status: 'shifted'; evidence: SyncEvidence }
+  | { status: 'mismatch'; evidence: SyncEvidence }
+  | { status: 'cannot-judge'; reason: CannotJudgeReason; detail?: string; evidence?: SyncEvidence }
   | { status: 'error'; message: string };
 
-export type Verdict = 'real' | 'fake' | 'cannot-judge';
+/** The four outcomes a check ends in (shifted: the voice belongs to the lips but at an offset viewers notice). */
+export type Verdict = 'real' | 'shifted' | 'fake' | 'cannot-judge';
 
 export function verdictOf(state: SyncState): Verdict | null {
   switch (state.status) {
     case 'in-sync':
       return 'real';
-    case 'out-of-sync':
+    case 'shifted':
+      return 'shifted';
+    case 'mismatch':
       return 'fake';
     case 'cannot-judge':
       return 'cannot-judge';
@@ -49,15 +81,28 @@ export function verdictOf(state: SyncState): Verdict | null {
   }
 }
 
+/** States that carry a judgement with its evidence. */
+export function judgedEvidence(state: SyncState): SyncEvidence | null {
+  return state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' ? state.evidence : null;
+}
+
+/** "sound 200 ms early" / "sound 240 ms late" / "in sync" for an offset on the 25-fps grid. */
+export function offsetWords(offsetMs: number): string {
+  if (offsetMs === 0) return 'sound in sync with the lips';
+  return `sound ${Math.abs(offsetMs)} ms ${offsetMs > 0 ? 'early' : 'late'}`;
+}
+
 /** Plain words for a cannot-judge reason (popup, overlay, CLI). */
 export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'no-face': 'No face was found in the video.',
+  'no-speaking-face': 'Someone is heard, but no face on screen is speaking (a voice-over, or only listeners are shown).',
   'several-speakers-unresolved': 'Several faces and it is unclear which one is speaking.',
   'no-audio': 'The video has no audio track.',
   silent: 'The audio is silent.',
-  'no-speech': 'No speech was heard.',
+  'no-speech': 'No speech was heard (music, noise or silence).',
   'protected-content': 'The video is DRM-protected; its frames cannot be read.',
   'too-short': 'Not enough face-plus-speech evidence yet.',
+  uncertain: 'The evidence is not clear enough to say either way (noisy sound, a small or turned face, or too little speech).',
   'mouth-too-small': 'The mouth is too small in the picture to judge.',
   'model-unavailable': 'The selected sync model is not available.',
 };

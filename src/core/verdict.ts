@@ -69,9 +69,9 @@ function cannotJudge(reason: CannotJudgeReason, detail?: string): SyncState {
   return { status: 'cannot-judge', reason, ...(detail ? { detail } : {}) };
 }
 
-function verdictFor(track: TrackEvidence, policy: VerdictPolicy): 'in-sync' | 'out-of-sync' {
+function verdictFor(track: TrackEvidence, policy: VerdictPolicy): 'in-sync' | 'mismatch' {
   const search = track.search!;
-  return search.confidence >= policy.threshold && Math.abs(search.offsetFrames) <= policy.maxInSyncOffsetFrames ? 'in-sync' : 'out-of-sync';
+  return search.confidence >= policy.threshold && Math.abs(search.offsetFrames) <= policy.maxInSyncOffsetFrames ? 'in-sync' : 'mismatch';
 }
 
 export function evidenceOf(track: TrackEvidence, threshold: number): SyncEvidence {
@@ -85,6 +85,11 @@ export function evidenceOf(track: TrackEvidence, threshold: number): SyncEvidenc
     dists: Array.from(search.meanDists),
     timeline: track.timeline,
     faceId: String(track.trackId),
+    pMismatch: 0,
+    evidenceSeconds: track.evidenceWindows * 0.04,
+    segments: [],
+    checkedFrom: track.timeline[0]?.t ?? 0,
+    checkedTo: track.timeline.at(-1)?.t ?? 0,
   };
 }
 

@@ -11,7 +11,7 @@ import { GridFrameFilter, resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FR
 import { combineSearches, searchOffset, type CombinedOffset, type OffsetResult } from '../core/sync/offset-search';
 import { mfccWindowTensor, embedInBatches } from '../core/score';
 import { DEFAULT_POLICY, decide, chooseSpeaker, type EvidenceSummary, type TrackEvidence, type VerdictPolicy } from '../core/verdict';
-import { REASON_TEXT, verdictOf, type SyncState } from '../core/state';
+import { offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
 import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
@@ -374,7 +374,7 @@ export class SyncEngine implements Engine {
         chosen: chosen?.trackId === track.trackId,
       };
     });
-    const evidence = state.status === 'in-sync' || state.status === 'out-of-sync' ? state.evidence : null;
+    const evidence = state.status === 'in-sync' || state.status === 'mismatch' ? state.evidence : null;
     const search: CombinedOffset | null = chosen?.search ?? null;
     const verdict = verdictOf(state) ?? 'cannot-judge';
     return {
@@ -422,8 +422,10 @@ export function describeState(state: SyncState): string {
   switch (state.status) {
     case 'in-sync':
       return `in sync (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)})`;
-    case 'out-of-sync':
-      return `out of sync (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)})`;
+    case 'shifted':
+      return `shifted: ${offsetWords(state.evidence.offsetMs)} (confidence ${state.evidence.confidence.toFixed(2)})`;
+    case 'mismatch':
+      return `mismatch (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)})`;
     case 'cannot-judge':
       return `cannot judge: ${REASON_TEXT[state.reason]}${state.detail ? ` (${state.detail})` : ''}`;
     case 'checking':

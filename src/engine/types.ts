@@ -3,7 +3,7 @@
 // drives that same page in headless Chromium). Browser-only (MediaPipe, canvases), but no
 // chrome.* here: the hosts pass in URLs and data.
 import type { FrameObservation } from '../core/features';
-import type { SyncState } from '../core/state';
+import type { SyncState, Verdict } from '../core/state';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 
 export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
@@ -97,7 +97,7 @@ export interface CheckResult {
   minDist: number | null;
   confidence: number | null;
   threshold: number;
-  verdict: 'real' | 'fake' | 'cannot-judge';
+  verdict: Verdict;
   reason?: string;
   dists: number[];
   timeline: { t: number; confidence: number }[];

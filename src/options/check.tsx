@@ -120,7 +120,7 @@ function describeProgress(progress: PageProgress | null): string {
   }
 }
 
-const VERDICT_TEXT = { real: 'Real — lips and voice are in sync', fake: 'Fake? — lips and voice do not match', 'cannot-judge': "Can't judge" } as const;
+const VERDICT_TEXT = { real: 'Real — lips and voice are in sync', shifted: 'Shifted — lips and voice belong together, out of step', fake: 'Fake? — lips and voice do not match', 'cannot-judge': "Can't judge" } as const;
 
 function ResultView({ result }: { result: CheckResult }) {
   const badge = result.verdict === 'real' ? 'real' : result.verdict === 'fake' ? 'fake' : 'unsure';

@@ -14,7 +14,7 @@ const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (you
 const CAPTURE_NAMES = { element: 'read from the page', 'tab-capture': 'tab capture (cross-origin video)' } as const;
 
 function Evidence({ state, onSeek }: { state: SyncState; onSeek: (t: number) => void }) {
-  const evidence = state.status === 'in-sync' || state.status === 'out-of-sync' || state.status === 'checking' ? state.evidence : undefined;
+  const evidence = state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'checking' ? state.evidence : undefined;
   if (!evidence) return null;
   const direction = evidence.offsetFrames === 0 ? '' : evidence.offsetFrames > 0 ? ', audio early' : ', audio late';
   return (

@@ -1,6 +1,6 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
 // popup's headline. One mapping, so the badge, overlay and popup can never disagree.
-import { REASON_TEXT, type SyncState } from '../core/state';
+import { offsetWords, REASON_TEXT, type SyncState } from '../core/state';
 
 export type Tone = 'real' | 'fake' | 'unsure' | 'busy' | 'idle' | 'error';
 
@@ -39,7 +39,9 @@ export function stateLook(state: SyncState): StateLook {
       return look('busy', `${Math.min(99, Math.round(state.progress * 100))}%`, `Checking ${Math.round(state.progress * 100)} %`, 'Collecting face-plus-speech evidence…');
     case 'in-sync':
       return look('real', 'REAL', 'Real', `Lips and voice are in sync (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)}).`);
-    case 'out-of-sync':
+    case 'shifted':
+      return look('unsure', 'SHFT', 'Shifted', `Lips and voice belong together, but the ${offsetWords(state.evidence.offsetMs)}.`);
+    case 'mismatch':
       return look('fake', 'FAKE', 'Fake?', `Lips and voice do not match (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)}).`);
     case 'cannot-judge':
       return look('unsure', '?', "Can't judge", `${REASON_TEXT[state.reason]}${state.detail ? ` (${state.detail})` : ''}`);
@@ -50,7 +52,8 @@ export function stateLook(state: SyncState): StateLook {
 
 /** Which of several videos' states the tab's badge shows: a fake beats a real beats work in progress. */
 const PRIORITY: Record<SyncState['status'], number> = {
-  'out-of-sync': 7,
+  mismatch: 8,
+  shifted: 7,
   'in-sync': 6,
   checking: 5,
   'waiting-for-speech': 4,

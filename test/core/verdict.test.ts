@@ -36,10 +36,10 @@ const reasonOf = (s: ReturnType<typeof decide>) => (s.status === 'cannot-judge' 
 
 test('in sync, out of sync by low confidence, out of sync by a large offset', () => {
   assert.equal(decide(summary(), policy).status, 'in-sync');
-  assert.equal(decide(summary({ tracks: [track(1, 1.2)] }), policy).status, 'out-of-sync');
+  assert.equal(decide(summary({ tracks: [track(1, 1.2)] }), policy).status, 'mismatch');
   const shifted = decide(summary({ tracks: [track(1, 6, { search: search(6, 9) })] }), policy);
-  assert.equal(shifted.status, 'out-of-sync');
-  assert.equal(shifted.status === 'out-of-sync' && shifted.evidence.offsetMs, 360);
+  assert.equal(shifted.status, 'mismatch');
+  assert.equal(shifted.status === 'mismatch' && shifted.evidence.offsetMs, 360);
   const slightlyOff = decide(summary({ tracks: [track(1, 6, { search: search(6, -4) })] }), policy);
   assert.equal(slightlyOff.status, 'in-sync', 'a few frames off is within the genuine-file tolerance');
 });

@@ -16,7 +16,7 @@ import {
 import type { Page } from 'playwright-core';
 import type { VideoRecord } from '../../src/background/tab-store';
 
-const VERDICT = new Set(['in-sync', 'out-of-sync']);
+const VERDICT = new Set(['in-sync', 'mismatch']);
 const statusOf = (v: VideoRecord | undefined) => v?.session?.state.status ?? 'none';
 // The machine is small and shared: generous limits.
 const CHECK_MS = 150_000;
@@ -52,7 +52,7 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     const session = video.session!;
     assert.equal(session.capture, 'element');
     assert.equal(session.model, 'embedded');
-    assert.ok(session.state.status === 'in-sync' || session.state.status === 'out-of-sync');
+    assert.ok(session.state.status === 'in-sync' || session.state.status === 'mismatch');
     const evidence = session.state.evidence;
     assert.equal(evidence.dists.length, 31, '31 candidate offsets');
     assert.ok(evidence.timeline.length > 0, 'a per-second timeline');

@@ -27,17 +27,17 @@ test('segment reasons: seek, source change, rate change, resume after pause / hi
   assert.equal(segmentReason(playing, { ...playing, rect: { x: 1, y: 2, width: 3, height: 4, viewportWidth: 5, viewportHeight: 6 } }), null);
 });
 
-const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [] };
+const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [], pMismatch: 0, evidenceSeconds: 3, segments: [], checkedFrom: 0, checkedTo: 3 };
 
 test('badge look per state, and a fake beats a real beats work in progress across a tab\'s videos', () => {
   assert.deepEqual([stateLook({ status: 'in-sync', evidence }).badge, stateLook({ status: 'in-sync', evidence }).tone], ['REAL', 'real']);
-  assert.equal(stateLook({ status: 'out-of-sync', evidence }).badge, 'FAKE');
+  assert.equal(stateLook({ status: 'mismatch', evidence }).badge, 'FAKE');
   assert.equal(stateLook({ status: 'cannot-judge', reason: 'no-face' }).badge, '?');
   assert.match(stateLook({ status: 'cannot-judge', reason: 'no-face' }).sentence, /No face/);
   assert.equal(stateLook({ status: 'checking', progress: 0.42 }).badge, '42%');
   assert.equal(stateLook({ status: 'idle' }).badge, '');
-  const states: SyncState[] = [{ status: 'checking', progress: 0.2 }, { status: 'out-of-sync', evidence }, { status: 'in-sync', evidence }];
-  assert.equal(headlineState(states).status, 'out-of-sync');
+  const states: SyncState[] = [{ status: 'checking', progress: 0.2 }, { status: 'mismatch', evidence }, { status: 'in-sync', evidence }];
+  assert.equal(headlineState(states).status, 'mismatch');
   assert.equal(headlineState([]).status, 'idle');
   assert.equal(headlineState([{ status: 'cannot-judge', reason: 'silent' }, { status: 'loading', what: 'x' }]).status, 'loading');
 });

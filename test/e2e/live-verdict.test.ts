@@ -9,7 +9,7 @@ import type { StaticServer } from '../helpers/server';
 import { Checker } from '../../scripts/lib/checker';
 import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, makeMedia, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
 
-const VERDICT = new Set(['in-sync', 'out-of-sync']);
+const VERDICT = new Set(['in-sync', 'mismatch']);
 const CHECK_MS = 150_000;
 /** Live vs file offset, in 40-ms grid frames: audio chunks are placed to within ~1 frame. */
 const OFFSET_AGREEMENT_FRAMES = 2;
@@ -38,7 +38,7 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
 
   for (const [name, file, expected, badge] of [
     ['a real clip is judged REAL', 'live-real.mp4', 'in-sync', 'REAL'],
-    ["the same clip with another speaker's audio is judged FAKE", 'live-swapped.mp4', 'out-of-sync', 'FAKE'],
+    ["the same clip with another speaker's audio is judged FAKE", 'live-swapped.mp4', 'mismatch', 'FAKE'],
   ] as const) {
     test(name, { timeout: CHECK_MS + 30_000 }, async (t) => {
       const page = await browser.context.newPage();
@@ -49,7 +49,7 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
         await clickToolbarButton(browser, page);
         const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(v[0]?.session?.state.status ?? ''), CHECK_MS, (line) => t.diagnostic(line));
         const state = video.session!.state;
-        if (state.status === 'in-sync' || state.status === 'out-of-sync') {
+        if (state.status === 'in-sync' || state.status === 'mismatch') {
           t.diagnostic(`${state.status}: offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(3)} (threshold ${state.evidence.threshold})`);
         }
         assert.equal(state.status, expected);

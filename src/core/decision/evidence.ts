@@ -1,0 +1,48 @@
+// The evidence the decision is made from: one record per 25-fps window (0.2 s of picture
+// and sound, one every 40 ms), whoever produced it — the live engine, the file page, the
+// CLI, or `npm run eval` from cached features. Pure data.
+
+/** One visible face in one window. */
+export interface FaceWindow {
+  /** Face track id; the tracker never carries an id across a shot change. */
+  trackId: number;
+  /**
+   * syncnet_python calc_pdist's row for this window: the distance between this face's lip
+   * embedding and the audio window i + k − vshift, k = 0…2·vshift (31 values; audio past
+   * the run's ends is zero-padded as in calc_pdist).
+   */
+  dists: Float32Array;
+  /** How much the lips move around this window (lipActivity() of the landmarks; 0 = still). */
+  lipActivity: number;
+  /** Face box width in video pixels. */
+  faceWidth: number;
+}
+
+export interface WindowEvidence {
+  /** Media time of the window's first frame (s). */
+  t: number;
+  /** Shot index (increments at a cut, a seek or a source change). */
+  shot: number;
+  /** Probability that the window's 0.2 s of sound holds speech (0–1). */
+  speech: number;
+  /** Faces visible in all 5 frames of the window (within one shot). */
+  faces: FaceWindow[];
+}
+
+/** What is known about the clip as a whole, beyond the windows. */
+export interface ClipContext {
+  /** null: not known yet (live, before any audio arrived). */
+  hasAudioTrack: boolean | null;
+  /** Largest |sample| seen (int16 scale). */
+  audioPeak: number;
+  framesSeen: number;
+  framesWithFace: number;
+  /** Median width (video px) of the largest face track, 0 without faces. */
+  largestFaceWidth: number;
+  /** Frames were readable but black / protected (EME). */
+  protectedContent: boolean;
+  /** Final (file finished) or provisional (live, more may come). */
+  final: boolean;
+  /** Media seconds observed so far. */
+  secondsSeen: number;
+}
