@@ -5,7 +5,8 @@ import { decodeWeights, parseManifest, WeightsFormatError, type WeightsBundle } 
 import { createSyncNetModel } from '../core/models';
 import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../core/models/embedded';
 import type { StreamMode, SyncModel, SyncNetModel } from '../core/models/types';
-import { DEFAULT_POLICY, type VerdictPolicy } from '../core/verdict';
+import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
+import { defaultCalibration, parseCalibration, type DecisionCalibration } from '../core/decision/calibration';
 import { chooseBackend } from './backend';
 import { SyncEngine } from './engine';
 import { createFaceTracker } from './face-tracker';
@@ -22,15 +23,16 @@ export interface CreateEngineOptions extends EngineOptions {
   backend?: 'wasm' | 'webgl' | 'cpu';
   /** Use this tracker instead of creating one (a host that already has one). */
   tracker?: FaceTracker;
-  /** Verdict policy overrides. */
-  policy?: Partial<VerdictPolicy>;
+  /** Decision policy overrides. */
+  policy?: Partial<DecisionPolicy>;
 }
 
 export interface ModelParts {
   model: SyncModel;
   sampler: LipSampler;
   mfccKind: MfccKind;
-  defaultThreshold: number;
+  /** The model's calibration: its manifest's `decision`, or a default around its threshold. */
+  calibration: DecisionCalibration;
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
@@ -50,15 +52,18 @@ export async function loadModelParts(choice: ModelChoice, assets: EngineAssets, 
   if (choice === 'embedded') {
     const bundle = weights ?? (await loadEmbeddedBundle(assets.embeddedModelBase));
     const model: EmbeddedSyncModel = createEmbeddedModel(decodeWeights(bundle), 'both', bundle.manifest.source);
-    const threshold = (bundle.manifest as { threshold?: number }).threshold ?? EMBEDDED_DEFAULT_THRESHOLD;
+    const stored = bundle.manifest as { threshold?: number; decision?: unknown };
+    const threshold = stored.threshold ?? EMBEDDED_DEFAULT_THRESHOLD;
     const sampler = createFeatureSampler(model.lipInput, () => {
       const featurizer = model.createFeaturizer();
       return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
     });
-    return { model, sampler, mfccKind: 'psf', defaultThreshold: threshold };
+    return { model, sampler, mfccKind: 'psf', calibration: stored.decision ? parseCalibration(stored.decision, bundle.manifest.source) : defaultCalibration(threshold) };
   }
   const model = syncNetFromBundle(choice, weights, 'both');
-  return { model, sampler: createSyncNetSampler(choice), mfccKind: choice === 'syncnet-v2' ? 'psf' : 'speechpy', defaultThreshold: SYNCNET_DEFAULT_THRESHOLD };
+  const stored = (weights?.manifest as { decision?: unknown } | undefined)?.decision;
+  const calibration = stored ? parseCalibration(stored, weights!.manifest.source) : defaultCalibration(SYNCNET_DEFAULT_THRESHOLD);
+  return { model, sampler: createSyncNetSampler(choice), mfccKind: choice === 'syncnet-v2' ? 'psf' : 'speechpy', calibration };
 }
 
 /** Official SyncNet weights, checked to be of the chosen version, as a model with the streams `mode` names. */
@@ -92,7 +97,9 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
     tracker,
     backend: backend.backend,
     mode: options.mode,
-    policy: { ...DEFAULT_POLICY, threshold: options.threshold ?? parts.defaultThreshold, ...options.policy },
+    // A user threshold stands for the confidence at which match and mismatch are equally likely.
+    calibration: options.threshold !== undefined ? defaultCalibration(options.threshold) : parts.calibration,
+    policy: { ...DEFAULT_DECISION_POLICY, ...options.policy },
     onState,
   });
 }

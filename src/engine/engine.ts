@@ -8,10 +8,13 @@
 // stays bounded by the segments kept, not by the pixels seen. Live checking rolls its
 // segment every LIVE_SEGMENT_SECONDS and keeps the last LIVE_HORIZON_SECONDS of evidence.
 import { GridFrameFilter, resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FRAMES, WINDOW_MFCC_ROWS, type SyncWindow } from '../core/sync/windows';
-import { combineSearches, searchOffset, type CombinedOffset, type OffsetResult } from '../core/sync/offset-search';
 import { mfccWindowTensor, embedInBatches } from '../core/score';
-import { DEFAULT_POLICY, decide, chooseSpeaker, type EvidenceSummary, type TrackEvidence, type VerdictPolicy } from '../core/verdict';
-import { offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
+import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
+import type { DecisionCalibration } from '../core/decision/calibration';
+import type { ClipContext, WindowEvidence } from '../core/decision/evidence';
+import { runEvidence, type RunTrack } from '../core/decision/build';
+import { lipActivity, mouthOpening } from '../core/decision/lip-activity';
+import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
 import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
@@ -27,8 +30,6 @@ const LIVE_HORIZON_SECONDS = 60;
 const SPEECH_LEVEL_DB = -45;
 /** Frame gap (s) that splits the 25-fps grid inside a segment (dropped frames, a stall). */
 const MAX_GRID_GAP_SEC = 0.5;
-/** Timeline resolution (s). */
-const TIMELINE_STEP = 1;
 
 export interface EngineParts {
   model: SyncModel;
@@ -37,7 +38,9 @@ export interface EngineParts {
   tracker: FaceTracker;
   mfccKind: MfccKind;
   backend: string;
-  policy: VerdictPolicy;
+  policy: DecisionPolicy;
+  /** The model's calibration (its manifest's `decision`, or a default from its threshold). */
+  calibration: DecisionCalibration;
   /** 'live' rolls segments and bounds memory; 'file' keeps the whole file. */
   mode: 'live' | 'file';
   onState?: (state: SyncState) => void;
@@ -51,13 +54,17 @@ interface TrackInSegment {
   boxes: FaceObservation['box'][];
   widths: number[];
   frames: number;
+  /** Per frame index: mouth opening (lip activity) and face width; absent where the face is not seen. */
+  openings: Map<number, number | null>;
+  widthAt: Map<number, number>;
 }
 
 interface WindowRecord {
   window: SyncWindow;
   gridStart: number;
   audio: Float32Array;
-  speech: boolean;
+  /** Probability that the window's 0.2 s of sound holds speech. */
+  speech: number;
   lip: Map<number, Float32Array | null>;
 }
 
@@ -129,7 +136,7 @@ export class SyncEngine implements Engine {
   /** DRM/EME content: frames are black to us, nothing can be judged. */
   setProtectedContent(isProtected: boolean): void {
     this.protectedContent = isProtected;
-    this.publish(this.summarize(false));
+    this.publish(false);
   }
 
   async pushFrame(frame: EngineFrame): Promise<void> {
@@ -171,7 +178,7 @@ export class SyncEngine implements Engine {
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
       if (!track) {
-        track = { lip: new Map(), capture: this.trackCapture(face.trackId), boxes: [], widths: [], frames: 0 };
+        track = { lip: new Map(), capture: this.trackCapture(face.trackId), boxes: [], widths: [], frames: 0, openings: new Map(), widthAt: new Map() };
         target.tracks.set(face.trackId, track);
       }
       const lip = track.capture(frame, face);
@@ -180,6 +187,8 @@ export class SyncEngine implements Engine {
       if (track.boxes.length > 250) track.boxes.shift();
       track.widths.push(face.box[2]);
       track.frames++;
+      track.openings.set(frameIndex, mouthOpening(face));
+      track.widthAt.set(frameIndex, face.box[2]);
     }
   }
 
@@ -232,7 +241,7 @@ export class SyncEngine implements Engine {
   private async update(final: boolean): Promise<void> {
     await this.drainObservations();
     for (const segment of this.segments) await this.embedFinishedWindows(segment, final);
-    this.publish(this.summarize(final));
+    this.publish(final);
   }
 
   private gridOf(segment: Segment) {
@@ -275,7 +284,7 @@ export class SyncEngine implements Engine {
     }
 
     pending.forEach((p, i) => {
-      const speech = segment.audio.levelDb(p.window.mfccRowStart * 160, WINDOW_MFCC_ROWS * 160) > SPEECH_LEVEL_DB;
+      const speech = segment.audio.levelDb(p.window.mfccRowStart * 160, WINDOW_MFCC_ROWS * 160) > SPEECH_LEVEL_DB ? 1 : 0;
       const lip = new Map<number, Float32Array | null>();
       for (const trackId of segment.tracks.keys()) lip.set(trackId, lipByTrack.get(trackId)?.get(p.key) ?? null);
       segment.windows.set(p.key, { window: p.window, gridStart: p.gridStart, audio: audioRows[i], speech, lip });
@@ -288,95 +297,100 @@ export class SyncEngine implements Engine {
     }
   }
 
-  /** Per face: the offset search over its windows in every kept segment, combined. */
-  private trackEvidence(): TrackEvidence[] {
-    const perTrack = new Map<number, { searches: OffsetResult[]; evidence: number; widths: number[]; timeline: { t: number; c: number }[] }>();
+  /** Per face track of a segment, per frame index: lip activity (lip-activity.ts) over the segment's frames. */
+  private activityOf(segment: Segment, track: TrackInSegment): (number | null)[] {
+    const openings = segment.frameTimes.map((_, i) => (track.openings.has(i) ? track.openings.get(i)! : null));
+    return lipActivity(openings);
+  }
+
+  /** Every embedded window of every kept segment as the decision's evidence (decision/build.ts). */
+  private windowEvidence(): WindowEvidence[] {
+    const out: WindowEvidence[] = [];
     for (const segment of this.segments) {
-      for (const [trackId, track] of segment.tracks) {
-        const entry = perTrack.get(trackId) ?? { searches: [], evidence: 0, widths: [], timeline: [] };
-        entry.widths.push(...track.widths);
-        perTrack.set(trackId, entry);
-      }
-      // Windows grouped by grid run, in time order: index i ↔ audio window i.
       const runs = new Map<number, WindowRecord[]>();
       for (const record of segment.windows.values()) {
         const run = runs.get(record.gridStart) ?? [];
         run.push(record);
         runs.set(record.gridStart, run);
       }
+      const activity = new Map([...segment.tracks].map(([id, track]) => [id, this.activityOf(segment, track)]));
       for (const run of runs.values()) {
         run.sort((a, b) => a.window.startTimeSec - b.window.startTimeSec);
-        for (const [trackId, entry] of perTrack) {
-          const lip = run.map((r) => r.lip.get(trackId) ?? null);
-          if (lip.every((row) => row === null)) continue;
-          const search = searchOffset(lip, run.map((r) => r.audio));
-          entry.searches.push(search);
-          entry.evidence += run.filter((r, i) => r.speech && lip[i] !== null).length;
-          search.timelineWindows!.forEach((w, row) => entry.timeline.push({ t: run[w].window.startTimeSec, c: search.windowConfidence[row] }));
-        }
+        const tracks: RunTrack[] = [...segment.tracks].map(([trackId, track]) => ({
+          trackId,
+          lip: run.map((r) => r.lip.get(trackId) ?? null),
+          activity: run.map((r) => meanOver(r.window.frameIndices, (f) => activity.get(trackId)![f] ?? null)),
+          width: run.map((r) => meanOver(r.window.frameIndices, (f) => track.widthAt.get(f) ?? null)),
+        }));
+        out.push(
+          ...runEvidence({
+            times: run.map((r) => r.window.startTimeSec),
+            shots: run.map(() => segment.id),
+            speech: run.map((r) => r.speech),
+            audio: run.map((r) => r.audio),
+            tracks,
+          }),
+        );
       }
     }
-    return [...perTrack].map(([trackId, entry]) => ({
-      trackId,
-      evidenceWindows: entry.evidence,
-      medianFaceWidth: median(entry.widths),
-      search: entry.searches.length > 0 ? combineSearches(entry.searches) : null,
-      timeline: bucketTimeline(entry.timeline),
-    }));
+    return out;
   }
 
-  private summarize(final: boolean): EvidenceSummary {
-    let speechWindows = 0;
+  private context(final: boolean): ClipContext {
     let framesSeen = 0;
     let framesWithFace = 0;
     let audioPeak = 0;
     let seconds = 0;
+    const widths: number[] = [];
     for (const segment of this.segments) {
-      for (const record of segment.windows.values()) if (record.speech) speechWindows++;
       framesSeen += segment.frameTimes.length;
       framesWithFace += segment.framesWithFace;
       audioPeak = Math.max(audioPeak, segment.audio.peak);
       seconds += Math.max(0, segment.endTime - segment.startTime);
+      for (const track of segment.tracks.values()) widths.push(...track.widths);
     }
     return {
       hasAudioTrack: this.hasAudioTrack ?? (final ? false : null),
       audioPeak,
-      speechWindows,
       framesSeen,
       framesWithFace,
+      largestFaceWidth: median(widths),
       protectedContent: this.protectedContent,
-      tracks: this.trackEvidence(),
       final,
       secondsSeen: seconds,
     };
   }
 
-  private publish(summary: EvidenceSummary): void {
-    const state = decide(summary, this.parts.policy);
+  private decideNow(final: boolean): Decision {
+    return decide(this.windowEvidence(), this.context(final), this.parts.calibration, this.parts.policy);
+  }
+
+  private publish(final: boolean): void {
+    const { state } = this.decideNow(final);
     this.lastState = state;
     this.parts.onState?.(state);
   }
 
   private result(): CheckResult {
-    const summary = this.summarize(true);
-    const state = decide(summary, this.parts.policy);
+    const decision = this.decideNow(true);
+    const { state, search, votesByTrack } = decision;
     this.lastState = state;
-    const { chosen } = chooseSpeaker(summary.tracks, this.parts.policy);
-    const faces: FaceSummary[] = summary.tracks.map((track) => {
-      const boxes = this.segments.flatMap((s) => s.tracks.get(track.trackId)?.boxes ?? []);
-      const frames = this.segments.reduce((n, s) => n + (s.tracks.get(track.trackId)?.frames ?? 0), 0);
+    const trackIds = new Set(this.segments.flatMap((s) => [...s.tracks.keys()]));
+    const speaker = [...votesByTrack].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const faces: FaceSummary[] = [...trackIds].map((trackId) => {
+      const boxes = this.segments.flatMap((s) => s.tracks.get(trackId)?.boxes ?? []);
+      const widths = this.segments.flatMap((s) => s.tracks.get(trackId)?.widths ?? []);
+      const frames = this.segments.reduce((n, s) => n + (s.tracks.get(trackId)?.frames ?? 0), 0);
       return {
-        trackId: track.trackId,
+        trackId,
         frames,
-        medianWidth: track.medianFaceWidth,
+        medianWidth: median(widths),
         box: [0, 1, 2, 3].map((k) => median(boxes.map((b) => b[k]))) as FaceSummary['box'],
-        ...(track.search ? { confidence: track.search.confidence, offsetFrames: track.search.offsetFrames } : {}),
-        chosen: chosen?.trackId === track.trackId,
+        speakingSeconds: (votesByTrack.get(trackId) ?? 0) * 0.04,
+        chosen: trackId === speaker,
       };
     });
-    const evidence = state.status === 'in-sync' || state.status === 'mismatch' ? state.evidence : null;
-    const search: CombinedOffset | null = chosen?.search ?? null;
-    const verdict = verdictOf(state) ?? 'cannot-judge';
+    const evidence = judgedEvidence(state) ?? (state.status === 'cannot-judge' ? state.evidence : undefined) ?? null;
     return {
       model: this.parts.modelChoice,
       backend: this.parts.backend,
@@ -388,26 +402,28 @@ export class SyncEngine implements Engine {
       offsetMs: search ? search.offsetFrames * (1000 / GRID_FPS) : null,
       minDist: search ? search.minDist : null,
       confidence: search ? search.confidence : null,
-      threshold: this.parts.policy.threshold,
-      verdict,
+      threshold: this.parts.calibration.scale,
+      pMismatch: evidence?.pMismatch ?? null,
+      evidenceSeconds: evidence?.evidenceSeconds ?? 0,
+      verdict: verdictOf(state) ?? 'cannot-judge',
       ...(state.status === 'cannot-judge' ? { reason: state.reason } : {}),
       dists: search ? Array.from(search.meanDists) : [],
-      timeline: evidence?.timeline ?? chosen?.timeline ?? [],
+      timeline: evidence?.timeline ?? [],
+      segments: evidence?.segments ?? [],
       faces,
     };
   }
 }
 
-function bucketTimeline(points: { t: number; c: number }[]): { t: number; confidence: number }[] {
-  const buckets = new Map<number, { sum: number; n: number }>();
-  for (const { t, c } of points) {
-    const key = Math.floor(t / TIMELINE_STEP) * TIMELINE_STEP;
-    const bucket = buckets.get(key) ?? { sum: 0, n: 0 };
-    bucket.sum += c;
-    bucket.n++;
-    buckets.set(key, bucket);
+/** Mean of `value` over the frames; null when any frame lacks it. */
+function meanOver(frames: readonly number[], value: (frame: number) => number | null): number | null {
+  let sum = 0;
+  for (const f of frames) {
+    const v = value(f);
+    if (v === null) return null;
+    sum += v;
   }
-  return [...buckets].sort(([a], [b]) => a - b).map(([t, { sum, n }]) => ({ t, confidence: sum / n }));
+  return frames.length ? sum / frames.length : null;
 }
 
 function estimateFps(segments: readonly Segment[]): number {

@@ -3,7 +3,7 @@
 // drives that same page in headless Chromium). Browser-only (MediaPipe, canvases), but no
 // chrome.* here: the hosts pass in URLs and data.
 import type { FrameObservation } from '../core/features';
-import type { SyncState, Verdict } from '../core/state';
+import type { SyncSpan, SyncState, Verdict } from '../core/state';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 
 export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
@@ -77,9 +77,9 @@ export interface FaceSummary {
   medianWidth: number;
   /** Median box over the track [x, y, w, h]. */
   box: [number, number, number, number];
-  /** Its own sync score, when it had enough windows to be scored. */
-  confidence?: number;
-  offsetFrames?: number;
+  /** Seconds in which this face was the one speaking (its lips moved with the voice). */
+  speakingSeconds: number;
+  /** The face that spoke most. */
   chosen: boolean;
 }
 
@@ -96,11 +96,18 @@ export interface CheckResult {
   offsetMs: number | null;
   minDist: number | null;
   confidence: number | null;
+  /** The model's confidence scale (the calibration's). */
   threshold: number;
+  /** Calibrated probability that voice and lips do not belong together; null when nothing was judged. */
+  pMismatch: number | null;
+  /** Seconds of face-plus-speech evidence. */
+  evidenceSeconds: number;
   verdict: Verdict;
   reason?: string;
   dists: number[];
   timeline: { t: number; confidence: number }[];
+  /** Where the voice matched, was shifted, did not match, or could not be judged (media time). */
+  segments: SyncSpan[];
   faces: FaceSummary[];
 }
 
@@ -108,7 +115,7 @@ export interface EngineOptions {
   model: ModelChoice;
   /** Converted official weights when model is syncnet-v2 / syncnet-v4. */
   weights?: WeightsBundle;
-  /** Confidence threshold; the model's default when absent. */
+  /** Confidence at which voice and lips are as likely to match as not; the model's calibration when absent. */
   threshold?: number;
   onState?: (state: SyncState) => void;
 }

@@ -1,0 +1,77 @@
+// Judging evaluation variants with the product's own decision (src/core/decision), and
+// fitting the decision's calibration on speaker-held-out folds.
+import { calibrationFeatures, fitLogistic, type DecisionCalibration } from '../../src/core/decision/calibration';
+import { collectVotes, decide, DEFAULT_DECISION_POLICY, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
+import type { WindowEvidence } from '../../src/core/decision/evidence';
+import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
+import { clipGrid } from '../../src/core/train/clip-score';
+import { verdictOf, type SyncState, type Verdict } from '../../src/core/state';
+import type { ClipScorer, EvalClip } from './eval-folds';
+import type { Variant } from './eval-variants';
+
+/** One variant's evidence, before any calibration. */
+export interface Evidenced {
+  clip: EvalClip;
+  fold: number;
+  variant: Variant;
+  windows: WindowEvidence[];
+  /** The pooled search over the voting windows (calibration-free), null without enough votes. */
+  confidence: number | null;
+  votes: number;
+  /** Per voting window: fconf at the clip's offset in scale units. */
+  scores: number[];
+}
+
+export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant, scorer: ClipScorer, speechOf: WindowSpeech, tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>): Promise<Evidenced> {
+  const windows = await clipWindowEvidence(scorer.model, clip.features, clipGrid(clip.features), tracks, variant.audio, variant.range, speechOf, scorer.mfcc);
+  const votes = collectVotes(windows);
+  if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows) return { clip, fold, variant, windows, confidence: null, votes: votes.length, scores: [] };
+  const search = pooledSearch(votes);
+  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, scores: windowScores(votes, search, scorer.scale) };
+}
+
+/** Variants whose clip-level label is known: lips and voice match (0) or do not (1). */
+function clipLabel(e: Evidenced): 0 | 1 | null {
+  if (e.variant.kind === 'swap') return 1;
+  if (e.variant.kind === 'real' || e.variant.kind === 'shift' || e.variant.kind === 'under-music') return 0;
+  return null;
+}
+
+const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+
+/** Fits the logistic calibration and the per-window match statistics on `samples`. */
+export function fitCalibration(samples: readonly Evidenced[], scale: number, fittedOn: string): DecisionCalibration {
+  const rows: number[][] = [];
+  const labels: number[] = [];
+  const match: number[] = [];
+  const mismatch: number[] = [];
+  for (const e of samples) {
+    const label = clipLabel(e);
+    if (label === null || e.confidence === null) continue;
+    rows.push(calibrationFeatures(e.confidence, e.votes, scale));
+    labels.push(label);
+    if (e.variant.kind === 'real') match.push(...e.scores);
+    if (e.variant.kind === 'swap') mismatch.push(...e.scores);
+  }
+  if (!labels.includes(0) || !labels.includes(1)) throw new Error('calibration needs judged genuine and swapped variants');
+  const matchMean = mean(match);
+  const mismatchMean = mean(mismatch);
+  const variance = (mean(match.map((s) => (s - matchMean) ** 2)) * match.length + mean(mismatch.map((s) => (s - mismatchMean) ** 2)) * mismatch.length) / (match.length + mismatch.length);
+  const coefficients = fitLogistic(rows, labels).map((c) => Math.round(c * 1e6) / 1e6);
+  const round = (v: number) => Math.round(v * 1e6) / 1e6;
+  return { scale, coefficients, window: { matchMean: round(matchMean), mismatchMean: round(mismatchMean), sd: round(Math.sqrt(variance)) }, fittedOn };
+}
+
+export interface Judged extends Evidenced {
+  decision: Decision;
+  verdict: Verdict;
+  pMismatch: number | null;
+}
+
+export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
+  const audio = e.variant.audio.samples;
+  const decision = decide(e.windows, clipContext(e.clip.features, audio), calibration);
+  const state: SyncState = decision.state;
+  const evidence = state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge' ? (state as { evidence?: { pMismatch: number } }).evidence : undefined;
+  return { ...e, decision, verdict: verdictOf(state) ?? 'cannot-judge', pMismatch: evidence?.pMismatch ?? null };
+}

@@ -1,0 +1,120 @@
+// Figures of an evaluation run, per condition, from judged variants: verdict counts,
+// false-FAKE rate, can't-judge rate, shifts reported as such, partial-swap span IoU,
+// ROC-AUC real vs swapped with abstentions counted as misses, and calibration error.
+import { expectedCalibrationError } from '../../src/core/decision/calibration';
+import { rocAuc } from '../../src/core/train/metrics';
+import type { Verdict } from '../../src/core/state';
+import type { Judged } from './eval-decision';
+
+export interface ConditionRow {
+  condition: string;
+  n: number;
+  counts: Record<Verdict, number>;
+  /** Fake on a variant whose lips and voice belong together. */
+  falseFake: number;
+  /** Verdicts the condition accepts. */
+  correct: number;
+}
+
+const VERDICTS: Verdict[] = ['real', 'shifted', 'fake', 'cannot-judge'];
+
+export function conditionName(j: Pick<Judged, 'variant'>): string {
+  const v = j.variant;
+  if (v.kind !== 'shift') return v.kind;
+  return v.expected === 'shifted' ? 'shift past tolerance' : 'shift within tolerance';
+}
+
+export function conditionRows(judged: readonly Judged[]): ConditionRow[] {
+  const rows = new Map<string, ConditionRow>();
+  for (const j of judged) {
+    const name = conditionName(j);
+    const row = rows.get(name) ?? { condition: name, n: 0, counts: { real: 0, shifted: 0, fake: 0, 'cannot-judge': 0 }, falseFake: 0, correct: 0 };
+    row.n++;
+    row.counts[j.verdict]++;
+    if (j.verdict === 'fake' && j.variant.expected !== 'fake' && j.variant.expected !== 'shifted') row.falseFake++;
+    if (j.variant.accept.includes(j.verdict)) row.correct++;
+    rows.set(name, row);
+  }
+  return [...rows.values()];
+}
+
+/** Intersection over union of a ground-truth span and the union of reported mismatch spans. */
+export function spanIou(truth: { start: number; end: number }, reported: readonly { start: number; end: number }[]): number {
+  let inter = 0;
+  let reportedLength = 0;
+  for (const r of reported) {
+    reportedLength += r.end - r.start;
+    inter += Math.max(0, Math.min(truth.end, r.end) - Math.max(truth.start, r.start));
+  }
+  const union = truth.end - truth.start + reportedLength - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+export interface Summary {
+  auc: number | null;
+  /** Genuine variants (lips and voice belong together) called fake, of all genuine ones. */
+  falseFake: { n: number; of: number };
+  shiftsNotReal: { n: number; of: number };
+  shiftsPastToleranceCaught: { n: number; of: number };
+  partial: { fake: number; iouAtLeastHalf: number; meanIou: number; of: number };
+  swapsFake: { n: number; of: number };
+  cannotJudgeLongReal: { n: number; of: number };
+  ece: number | null;
+  eceSamples: number;
+}
+
+export function summarize(judged: readonly Judged[]): Summary {
+  const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
+  const genuine = judged.filter((j) => j.variant.expected === 'real' || j.variant.kind === 'music-only');
+  // AUC on p(mismatch), an abstention counted as a miss (real → 1, swapped → 0).
+  const realP = kind('real').map((j) => (j.verdict === 'cannot-judge' || j.pMismatch === null ? 1 : j.pMismatch));
+  const swapP = kind('swap').map((j) => (j.verdict === 'cannot-judge' || j.pMismatch === null ? 0 : j.pMismatch));
+  const shifts = kind('shift').filter((j) => Math.abs(j.variant.shiftFrames!) >= 3);
+  const past = kind('shift').filter((j) => j.variant.expected === 'shifted');
+  const partial = kind('partial-swap');
+  const ious = partial.map((j) => {
+    const state = j.decision.state;
+    const spans = state.status === 'mismatch' ? state.evidence.segments.filter((s) => s.outcome === 'mismatch') : [];
+    return spanIou(j.variant.span!, spans);
+  });
+  const longReal = kind('real').filter((j) => j.variant.range.toS - j.variant.range.fromS >= 2.5);
+  const calibrated = judged.filter((j) => j.pMismatch !== null && (j.variant.kind === 'swap' || j.variant.kind === 'real' || j.variant.kind === 'under-music' || j.variant.kind === 'shift'));
+  return {
+    auc: realP.length && swapP.length ? rocAuc(realP, swapP) : null,
+    falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
+    shiftsNotReal: { n: shifts.filter((j) => j.verdict !== 'real').length, of: shifts.length },
+    shiftsPastToleranceCaught: { n: past.filter((j) => j.verdict === 'shifted' || j.verdict === 'fake').length, of: past.length },
+    partial: { fake: partial.filter((j) => j.verdict === 'fake').length, iouAtLeastHalf: ious.filter((v) => v >= 0.5).length, meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 0, of: partial.length },
+    swapsFake: { n: kind('swap').filter((j) => j.verdict === 'fake').length, of: kind('swap').length },
+    cannotJudgeLongReal: { n: longReal.filter((j) => j.verdict === 'cannot-judge').length, of: longReal.length },
+    ece: calibrated.length ? expectedCalibrationError(calibrated.map((j) => j.pMismatch!), calibrated.map((j) => (j.variant.kind === 'swap' ? 1 : 0))) : null,
+    eceSamples: calibrated.length,
+  };
+}
+
+const pct = (n: number, d: number): string => (d ? `${((100 * n) / d).toFixed(1)} %` : 'n/a');
+
+export function conditionTable(rows: readonly ConditionRow[]): string[] {
+  const lines = ['| condition | variants | real | shifted | fake | can\'t judge | accepted verdict | false FAKE |', '|---|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    lines.push(`| ${r.condition} | ${r.n} | ${VERDICTS.map((v) => r.counts[v]).join(' | ')} | ${pct(r.correct, r.n)} | ${r.falseFake} |`);
+  }
+  return lines;
+}
+
+export function summaryTable(s: Summary): string[] {
+  const f = (x: { n: number; of: number }) => `${pct(x.n, x.of)} (${x.n}/${x.of})`;
+  return [
+    '| target | measured |',
+    '|---|---|',
+    `| genuine variants called FAKE (target ≤ 1 in 50) | ${f(s.falseFake)} |`,
+    `| full swaps called FAKE (target 100 %) | ${f(s.swapsFake)} |`,
+    `| partial swaps (2–4 s) called FAKE (target ≥ 90 %) | ${f({ n: s.partial.fake, of: s.partial.of })} |`,
+    `| partial swaps with span IoU ≥ 0.5 (target ≥ 80 %) | ${f({ n: s.partial.iouAtLeastHalf, of: s.partial.of })}, mean IoU ${s.partial.meanIou.toFixed(2)} |`,
+    `| ROC-AUC real vs swapped on p(mismatch), abstention = miss (target ≥ 0.99) | ${s.auc === null ? 'n/a' : s.auc.toFixed(3)} |`,
+    `| can't judge on real clips with ≥ 2.5 s of speech (target ≤ 10 %) | ${f(s.cannotJudgeLongReal)} |`,
+    `| shifts of ≥ 3 frames not called real (target ≥ 90 %) | ${f(s.shiftsNotReal)} |`,
+    `| shifts past viewers' tolerance (> 90 ms early, > 185 ms late) called shifted or fake | ${f(s.shiftsPastToleranceCaught)} |`,
+    `| expected calibration error of p(mismatch), held-out folds (target ≤ 0.05) | ${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
+  ];
+}

@@ -1,0 +1,309 @@
+// The one decision. Every door — the live engine, the file page, the `check` CLI and
+// `npm run eval` — hands it the same per-window evidence and gets the same SyncState.
+//
+// 1. Context: protected, no audio track, no face, digital silence.
+// 2. Speech, not loudness: only windows the speech detector hears speech in can vote.
+// 3. Who speaks when: in each speech window the voice belongs to the visible face whose
+//    lips move most; a face whose lips stay still (a listener) is not a candidate, and a
+//    window with no candidate does not vote. Shot ids keep faces of different shots apart
+//    (the tracker never carries a track across a cut).
+// 4. The voting windows' distances are averaged per offset as in syncnet_python evaluate
+//    (mean over windows, offset = vshift − argmin, conf = median − min).
+// 5. How sure: conf and the amount of evidence → calibrated p(mismatch) (calibration.ts).
+// 6. Where: windows that do not match at the clip's offset are found as spans (spans.ts).
+// 7. What: mismatch (p high, or a confident mismatched span amid matching speech), shifted
+//    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
+//    early or 185 ms late), in sync, or can't judge with the reason.
+import { offsetFramesToMs, SYNCNET_VSHIFT } from '../sync/offset-search';
+import { torchMedian } from '../numeric';
+import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
+import { mismatchProbability, type DecisionCalibration } from './calibration';
+import type { ClipContext, FaceWindow, WindowEvidence } from './evidence';
+import { findSpans } from './spans';
+
+export interface DecisionPolicy {
+  /** A window holds speech at or above this speech probability. */
+  speechProbability: number;
+  /** Lip activity (lip-activity.ts) at or above which a face may be the one speaking. */
+  minLipActivity: number;
+  /** Voting windows (0.2 s each, one per 40 ms) needed before judging: 50 = 2 s. */
+  minEvidenceWindows: number;
+  /** Speech windows needed before a no-speech call is replaced by judging. */
+  minSpeechWindows: number;
+  /** Face-box width (video px) below which a mouth is too small to judge. */
+  minFaceWidthPx: number;
+  /** Fraction of frames that must show a face; below it (with enough frames seen) → no-face. */
+  minFaceFraction: number;
+  /** p(mismatch) at or above which the voice is judged not to belong to the lips. */
+  mismatchAt: number;
+  /** p(mismatch) at or below which the voice is judged to belong to the lips. */
+  matchAt: number;
+  /** Sound heard early by more than this is "shifted" (ITU-R BT.1359 acceptability: 90 ms). */
+  acceptEarlyMs: number;
+  /** Sound heard late by more than this is "shifted" (ITU-R BT.1359 acceptability: 185 ms). */
+  acceptLateMs: number;
+  /** Shortest mismatched stretch reported as tampering inside matching speech (s). */
+  minSpanSeconds: number;
+  /** Span probability at or above which a mismatched stretch makes the clip a mismatch. */
+  spanMismatchAt: number;
+  /** Live: seconds without enough faces before no-face is reported. */
+  noFaceAfterSeconds: number;
+}
+
+export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
+  speechProbability: 0.5,
+  minLipActivity: 0.02,
+  minEvidenceWindows: 50,
+  minSpeechWindows: 25,
+  minFaceWidthPx: 40,
+  minFaceFraction: 0.2,
+  mismatchAt: 0.9,
+  matchAt: 0.3,
+  acceptEarlyMs: 90,
+  acceptLateMs: 185,
+  minSpanSeconds: 1.5,
+  spanMismatchAt: 0.95,
+  noFaceAfterSeconds: 10,
+};
+
+/** int16 peak below which the audio counts as digital silence (−60 dBFS). */
+const SILENT_PEAK = 32768 * 1e-3;
+const WINDOW_SECONDS = 0.2;
+const WINDOW_STEP = 0.04;
+/** Timeline resolution (s). */
+const TIMELINE_STEP = 1;
+
+/** A window that votes, with the face its voice is given to. */
+export interface Vote {
+  window: WindowEvidence;
+  face: FaceWindow;
+}
+
+export interface ClipSearch {
+  offsetFrames: number;
+  minDist: number;
+  medianDist: number;
+  confidence: number;
+  meanDists: Float32Array;
+  windowCount: number;
+}
+
+export interface Decision {
+  state: SyncState;
+  /** The pooled search over the voting windows, when there were any. */
+  search: ClipSearch | null;
+  /** Voting windows per face track (who spoke, and how much). */
+  votesByTrack: Map<number, number>;
+}
+
+const cannotJudge = (reason: CannotJudgeReason, detail?: string, evidence?: SyncEvidence): SyncState => ({
+  status: 'cannot-judge',
+  reason,
+  ...(detail ? { detail } : {}),
+  ...(evidence ? { evidence } : {}),
+});
+
+/** The speaking face of a speech window: among big-enough faces, the one whose lips move most, if they move at all. */
+function speakingFace(window: WindowEvidence, policy: DecisionPolicy): FaceWindow | null {
+  let best: FaceWindow | null = null;
+  for (const face of window.faces) {
+    if (face.faceWidth < policy.minFaceWidthPx || face.lipActivity < policy.minLipActivity) continue;
+    if (!best || face.lipActivity > best.lipActivity) best = face;
+  }
+  return best;
+}
+
+/** The speech windows (in time order) that vote, each with its speaking face. */
+export function collectVotes(windows: readonly WindowEvidence[], policy: DecisionPolicy = DEFAULT_DECISION_POLICY): Vote[] {
+  const votes: Vote[] = [];
+  for (const window of windows) {
+    if (window.speech < policy.speechProbability) continue;
+    const face = speakingFace(window, policy);
+    if (face) votes.push({ window, face });
+  }
+  return votes.sort((a, b) => a.window.t - b.window.t);
+}
+
+/** evaluate's mean over windows per offset, then min, lower median and conf. */
+export function pooledSearch(votes: readonly Vote[]): ClipSearch {
+  const shifts = 2 * SYNCNET_VSHIFT + 1;
+  const sums = new Float64Array(shifts);
+  for (const { face } of votes) for (let k = 0; k < shifts; k++) sums[k] += face.dists[k];
+  const meanDists = Float32Array.from(sums, (s) => s / votes.length);
+  let argmin = 0;
+  for (let k = 1; k < shifts; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
+  const medianDist = torchMedian(meanDists);
+  return {
+    offsetFrames: SYNCNET_VSHIFT - argmin,
+    minDist: meanDists[argmin],
+    medianDist,
+    confidence: Math.fround(medianDist - meanDists[argmin]),
+    meanDists,
+    windowCount: votes.length,
+  };
+}
+
+/** The gates that need no sync evidence; null when judging may go on. */
+function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | null {
+  if (context.protectedContent) return cannotJudge('protected-content');
+  if (context.hasAudioTrack === false) return cannotJudge('no-audio');
+  // Live checking may never end (a looping video): after a while without faces, say so.
+  const faceVerdictDue = context.final || context.secondsSeen >= policy.noFaceAfterSeconds;
+  if (faceVerdictDue && context.framesSeen > 0 && context.framesWithFace === 0) return cannotJudge('no-face');
+  if (faceVerdictDue && context.framesWithFace < policy.minFaceFraction * context.framesSeen) {
+    return cannotJudge('no-face', `a face was visible in ${Math.round((100 * context.framesWithFace) / context.framesSeen)} % of frames`);
+  }
+  if (context.hasAudioTrack && context.audioPeak < SILENT_PEAK) {
+    return context.final ? cannotJudge('silent') : { status: 'waiting-for-speech', seconds: context.secondsSeen };
+  }
+  return null;
+}
+
+/** Why there are too few voting windows, in the most useful words. */
+function notEnough(speech: readonly WindowEvidence[], votes: number, context: ClipContext, policy: DecisionPolicy): SyncState {
+  const withFace = speech.filter((w) => w.faces.length > 0);
+  const bigFace = withFace.filter((w) => w.faces.some((f) => f.faceWidth >= policy.minFaceWidthPx));
+  const enoughSpeech = speech.length >= policy.minEvidenceWindows;
+  if (!context.final) return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
+  if (enoughSpeech && withFace.length >= policy.minEvidenceWindows && bigFace.length < policy.minEvidenceWindows) return cannotJudge('mouth-too-small');
+  if (enoughSpeech && bigFace.length >= policy.minEvidenceWindows) {
+    return cannotJudge('no-speaking-face', `a voice was heard for ${(speech.length * WINDOW_STEP).toFixed(1)} s, lips moved with it for ${(votes * WINDOW_STEP).toFixed(1)} s`);
+  }
+  if (context.framesWithFace === 0) return cannotJudge('no-face');
+  return cannotJudge('too-short', `${(votes * WINDOW_STEP).toFixed(1)} s of face-plus-speech evidence, ${(policy.minEvidenceWindows * WINDOW_STEP).toFixed(1)} s needed`);
+}
+
+/** Per window: syncnet's fconf at the clip's offset, in calibration units. */
+export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: number): number[] {
+  const k = SYNCNET_VSHIFT - search.offsetFrames;
+  return votes.map(({ face }) => (search.medianDist - face.dists[k]) / scale);
+}
+
+function timelineOf(votes: readonly Vote[], scores: readonly number[], scale: number): { t: number; confidence: number }[] {
+  const buckets = new Map<number, { sum: number; n: number }>();
+  votes.forEach(({ window }, i) => {
+    const key = Math.floor(window.t / TIMELINE_STEP) * TIMELINE_STEP;
+    const bucket = buckets.get(key) ?? { sum: 0, n: 0 };
+    bucket.sum += scores[i] * scale;
+    bucket.n++;
+    buckets.set(key, bucket);
+  });
+  return [...buckets].sort(([a], [b]) => a - b).map(([t, { sum, n }]) => ({ t, confidence: sum / n }));
+}
+
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+/** Spans over the voting windows; a gap of more than a second without votes becomes no-evidence. */
+function spansOf(votes: readonly Vote[], scores: readonly number[], calibration: DecisionCalibration, matched: SpanOutcome): SyncSpan[] {
+  const found = findSpans(votes.map((v, i) => ({ t: v.window.t, score: scores[i] })), calibration);
+  const out: SyncSpan[] = [];
+  const push = (span: SyncSpan) => {
+    const last = out.at(-1);
+    if (last && last.outcome === span.outcome && span.start - last.end < 1e-6) last.end = span.end;
+    else out.push(span);
+  };
+  for (const span of found) {
+    const outcome: SpanOutcome = span.mismatch ? 'mismatch' : matched;
+    const p = sigmoid(span.mismatch ? span.logOdds : -span.logOdds);
+    let start = votes[span.from].window.t;
+    for (let i = span.from; i < span.to; i++) {
+      const t = votes[i].window.t;
+      const previousEnd = i > span.from ? votes[i - 1].window.t + WINDOW_SECONDS : start;
+      if (t - previousEnd > 1) {
+        push({ start, end: previousEnd, outcome, confidence: p });
+        push({ start: previousEnd, end: t, outcome: 'no-evidence', confidence: 0 });
+        start = t;
+      }
+    }
+    push({ start, end: votes[span.to - 1].window.t + WINDOW_SECONDS, outcome, confidence: p });
+  }
+  return out;
+}
+
+function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
+  const ms = offsetFramesToMs(offsetFrames);
+  return ms > policy.acceptEarlyMs || -ms > policy.acceptLateMs;
+}
+
+/**
+ * The decision: per-window evidence (any order) and what is known of the clip → the state
+ * every view shows. `threshold` is the model's confidence scale, reported with the evidence.
+ */
+export function decide(windows: readonly WindowEvidence[], context: ClipContext, calibration: DecisionCalibration, policy: DecisionPolicy = DEFAULT_DECISION_POLICY): Decision {
+  const votesByTrack = new Map<number, number>();
+  const gate = contextGate(context, policy);
+  if (gate) return { state: gate, search: null, votesByTrack };
+
+  const ordered = [...windows].sort((a, b) => a.t - b.t);
+  const speech = ordered.filter((w) => w.speech >= policy.speechProbability);
+  if (speech.length < policy.minSpeechWindows) {
+    const state: SyncState = context.final ? cannotJudge('no-speech') : { status: 'waiting-for-speech', seconds: context.secondsSeen };
+    return { state, search: null, votesByTrack };
+  }
+  const votes = collectVotes(speech, policy);
+  for (const { face } of votes) votesByTrack.set(face.trackId, (votesByTrack.get(face.trackId) ?? 0) + 1);
+  if (votes.length < policy.minEvidenceWindows) return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
+
+  const search = pooledSearch(votes);
+  const scores = windowScores(votes, search, calibration.scale);
+  const pMismatch = mismatchProbability(calibration, search.confidence, votes.length);
+  const shifted = isShifted(search.offsetFrames, policy);
+  const segments = spansOf(votes, scores, calibration, shifted ? 'shifted' : 'in-sync');
+  const badSpans = segments.filter((s) => s.outcome === 'mismatch' && s.end - s.start >= policy.minSpanSeconds && s.confidence >= policy.spanMismatchAt);
+  const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  const evidence: SyncEvidence = {
+    offsetFrames: search.offsetFrames,
+    offsetMs: offsetFramesToMs(search.offsetFrames),
+    minDist: search.minDist,
+    confidence: search.confidence,
+    threshold: calibration.scale,
+    pMismatch,
+    evidenceSeconds: votes.length * WINDOW_STEP,
+    dists: Array.from(search.meanDists),
+    timeline: timelineOf(votes, scores, calibration.scale),
+    segments,
+    checkedFrom: ordered[0].t,
+    checkedTo: ordered.at(-1)!.t + WINDOW_SECONDS,
+    faceId: faceIds.join(','),
+    ...(context.final ? {} : { provisional: true }),
+  };
+
+  let state: SyncState;
+  if (pMismatch >= policy.mismatchAt) {
+    // The whole clip: no offset matches. Spans then only say where evidence was missing.
+    evidence.segments = mergeSpans(segments.map((s) => (s.outcome === 'no-evidence' ? s : { ...s, outcome: 'mismatch', confidence: pMismatch })));
+    state = { status: 'mismatch', evidence };
+  } else if (badSpans.length > 0 && restMatches(votes, segments, calibration, policy)) {
+    // Matching speech with a confident stretch that does not match: partial tampering.
+    evidence.pMismatch = Math.max(...badSpans.map((s) => s.confidence));
+    state = { status: 'mismatch', evidence };
+  } else if (pMismatch <= policy.matchAt) {
+    const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
+    evidence.segments = mergeSpans(segments.map((s) => (s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s)));
+    state = { status: matched, evidence };
+  } else if (!context.final) {
+    state = { status: 'checking', progress: 0.99, evidence };
+  } else {
+    state = cannotJudge('uncertain', `${Math.round(100 * pMismatch)} % likely not to match`, evidence);
+  }
+  return { state, search, votesByTrack };
+}
+
+/** Outside the mismatched spans, does the voice clearly match the lips (enough evidence, p ≤ matchAt)? */
+function restMatches(votes: readonly Vote[], segments: readonly SyncSpan[], calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
+  const inBadSpan = (t: number) => segments.some((s) => s.outcome === 'mismatch' && t >= s.start - 1e-6 && t + WINDOW_SECONDS <= s.end + 1e-6);
+  const rest = votes.filter((v) => !inBadSpan(v.window.t));
+  if (rest.length < policy.minEvidenceWindows) return false;
+  const search = pooledSearch(rest);
+  return mismatchProbability(calibration, search.confidence, rest.length) <= policy.matchAt;
+}
+
+function mergeSpans(spans: readonly SyncSpan[]): SyncSpan[] {
+  const out: SyncSpan[] = [];
+  for (const span of spans) {
+    const last = out.at(-1);
+    if (last && last.outcome === span.outcome && span.start - last.end < 1e-6) out[out.length - 1] = { ...last, end: span.end, confidence: Math.min(last.confidence, span.confidence) };
+    else out.push({ ...span });
+  }
+  return out;
+}
