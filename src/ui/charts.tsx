@@ -107,7 +107,7 @@ export function Timeline({ timeline, threshold, segments = [], checkedFrom, chec
       ))}
       <line x1={0} x2={width} y1={y(threshold)} y2={y(threshold)} stroke="#888" stroke-dasharray="2 3" />
       {timeline.filter((p) => p.t + step > range.from && p.t < range.to).map((p) => (
-        <rect key={p.t} class="bar" x={mediaToX(p.t, range, width)} width={barWidth} y={Math.min(y(p.confidence), y(0))}
+        <rect key={p.t} class="bar" data-t={p.t} x={mediaToX(p.t, range, width)} width={barWidth} y={Math.min(y(p.confidence), y(0))}
           height={Math.max(1, Math.abs(y(0) - y(p.confidence)))} fill={p.confidence >= threshold ? 'var(--real)' : 'var(--fake)'}>
           <title>{`${clockTime(p.t)}: confidence ${p.confidence.toFixed(2)}`}</title>
         </rect>
