@@ -3,7 +3,7 @@
 // drives that same page in headless Chromium). Browser-only (MediaPipe, canvases), but no
 // chrome.* here: the hosts pass in URLs and data.
 import type { FrameObservation } from '../core/features';
-import type { SyncState, Verdict } from '../core/state';
+import type { SyncSpan, SyncState, Verdict } from '../core/state';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 
 export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
@@ -102,6 +102,13 @@ export interface CheckResult {
   dists: number[];
   timeline: { t: number; confidence: number }[];
   faces: FaceSummary[];
+  /**
+   * Spans of the checked media by outcome, in media time. Optional until the engine fills
+   * it: readers fall back to the state's evidence (src/shared/result-figures.ts).
+   */
+  segments?: SyncSpan[];
+  /** Calibrated probability that voice and lips do not belong together; null when not judged. */
+  pMismatch?: number | null;
 }
 
 export interface EngineOptions {
