@@ -39,7 +39,12 @@ export function timelineRange(
   checked: { from?: number; to?: number },
   step = timelineStep(points),
 ): MediaRange | null {
-  if (checked.from !== undefined && checked.to !== undefined && checked.to > checked.from) return { from: checked.from, to: checked.to };
+  const { from: checkedFrom, to: checkedTo } = checked;
+  if (checkedFrom !== undefined && checkedTo !== undefined && checkedTo > checkedFrom) {
+    // A point starting inside the span is drawn whole (the last bucket may end past checkedTo).
+    const inside = points.filter((p) => p.t >= checkedFrom && p.t <= checkedTo).map((p) => p.t + step);
+    return { from: checkedFrom, to: Math.max(checkedTo, ...inside) };
+  }
   const starts = [...points.map((p) => p.t), ...segments.map((s) => s.start)];
   const ends = [...points.map((p) => p.t + step), ...segments.map((s) => s.end)];
   if (starts.length === 0) return null;

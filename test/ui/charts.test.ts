@@ -51,6 +51,8 @@ test('timeline range: a check from 2:00 covering 10 s fills the width, not a sli
   assert.equal(mediaToX(120, range, 300), 0);
   assert.equal(mediaToX(130, range, 300), 300);
   assert.equal(mediaToX(125, range, 300), 150);
+  // A checked span ending at the last point's start still draws that last second whole.
+  assert.deepEqual(timelineRange(points(120, 10), [], { from: 120, to: 129 }), { from: 120, to: 130 });
   // Without a checked span (evidence from before the field existed): the points' own extent.
   assert.deepEqual(timelineRange(points(120, 10), [], { from: 0, to: 0 }), { from: 120, to: 130 });
   assert.deepEqual(timelineRange([], [{ start: 3, end: 9, outcome: 'in-sync', confidence: 1 }], {}), { from: 3, to: 9 });
