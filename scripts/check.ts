@@ -8,9 +8,9 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { Checker, type CheckRequest } from './lib/checker';
-import type { CheckResult, ModelChoice } from '../src/engine/types';
+import type { ModelChoice } from '../src/engine/types';
 import type { PageProgress } from '../src/options/check';
-import { REASON_TEXT } from '../src/core/state';
+import { humanReport, jsonReport } from './lib/check-report';
 
 const USAGE = 'usage: npm run check -- <video> [more videos…] [--audio <file>] [--model embedded|syncnet-v2|syncnet-v4] [--weights <checkpoint or converted folder>] [--json]';
 const MODELS: ModelChoice[] = ['embedded', 'syncnet-v2', 'syncnet-v4'];
@@ -74,54 +74,6 @@ function progressPrinter(label: string) {
       if (tty && lastLine) process.stderr.write('\r\x1b[K');
       lastLine = '';
     },
-  };
-}
-
-const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
-
-function bars(timeline: CheckResult['timeline'], threshold: number): string {
-  const levels = '▁▂▃▄▅▆▇█';
-  const top = Math.max(threshold * 2, ...timeline.map((p) => p.confidence));
-  return timeline
-    .map((p) => `${p.t.toFixed(0)}s ${levels[Math.max(0, Math.min(7, Math.floor((p.confidence / top) * 8)))]}${p.confidence >= threshold ? '' : '!'}`)
-    .join(' ');
-}
-
-export function humanReport(file: string, result: CheckResult): string {
-  const verdict = { real: 'REAL — lips and voice in sync', shifted: 'SHIFTED — lips and voice belong together, out of step', fake: 'FAKE? — lips and voice do not match', 'cannot-judge': "CAN'T JUDGE" }[result.verdict];
-  const lines = [`${basename(file)}: ${verdict}`];
-  if (result.state.status === 'cannot-judge') lines.push(`  reason: ${REASON_TEXT[result.state.reason]}${result.state.detail ? ` (${result.state.detail})` : ''}`);
-  if (result.confidence !== null) {
-    const direction = result.offsetFrames ? (result.offsetFrames > 0 ? ', audio early' : ', audio late') : '';
-    lines.push(
-      `  offset ${sign(result.offsetFrames!)} frames (${sign(result.offsetMs!)} ms${direction}) · min dist ${result.minDist!.toFixed(3)} · confidence ${result.confidence.toFixed(3)} (threshold ${result.threshold})`,
-    );
-  }
-  const chosen = result.faces.find((f) => f.chosen);
-  if (chosen) lines.push(`  face checked: #${chosen.trackId} at [${chosen.box.map((v) => Math.round(v)).join(', ')}], ${chosen.frames} frames${result.faces.length > 1 ? ` (of ${result.faces.length} faces tracked)` : ''}`);
-  lines.push(`  ${result.model} on ${result.backend}, landmarks on ${result.landmarking} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`);
-  if (result.timeline.length) lines.push(`  timeline: ${bars(result.timeline, result.threshold)}`);
-  return lines.join('\n');
-}
-
-export function jsonReport(file: string, result: CheckResult) {
-  return {
-    file,
-    model: result.model,
-    backend: result.backend,
-    landmarking: result.landmarking,
-    fps: result.fps,
-    durationS: result.durationS,
-    offsetFrames: result.offsetFrames,
-    offsetMs: result.offsetMs,
-    minDist: result.minDist,
-    confidence: result.confidence,
-    threshold: result.threshold,
-    verdict: result.verdict,
-    ...(result.reason ? { reason: result.reason } : {}),
-    dists: result.dists,
-    timeline: result.timeline,
-    faces: result.faces,
   };
 }
 

@@ -1,12 +1,13 @@
 // The on-video badge: a closed shadow root (the page's scripts and styles cannot reach
 // into it) pinned to the picture's top-left corner — the page's controls sit along the
-// bottom — showing the state and confidence; a click expands the distance curve, kept
-// clear of the bottom 56 px of the picture. remove() takes everything away.
+// bottom — showing the state and confidence; a click expands the distance curve and the
+// timeline of the checked span (a click or Enter there seeks this video, in media time),
+// kept clear of the bottom 56 px of the picture. remove() takes everything away.
 import { render } from 'preact';
 import type { SyncState } from '../core/state';
-import { DistanceCurve } from '../ui/charts';
+import { DistanceCurve, Timeline } from '../ui/charts';
 import { pictureRect } from '../shared/capture-geometry';
-import { stateLook } from '../shared/state-look';
+import { shownEvidence, stateLook } from '../shared/state-look';
 
 /** Space kept free at the bottom of the picture for the player's controls. */
 const CONTROLS_CLEARANCE = 56;
@@ -14,18 +15,27 @@ const INSET = 8;
 
 const STYLE = `
 :host { all: initial; }
-.box { position: fixed; z-index: 2147483646; font: 12px/1.35 system-ui, sans-serif; color: #e9edf3; --real: #3ccf91; --fake: #f06e6e; }
+.box { position: fixed; z-index: 2147483646; font: 12px/1.35 system-ui, sans-serif; color: #e9edf3; --real: #3ccf91; --shifted: #b39dfa; --fake: #f06e6e; --muted: #9aa6b8; }
 .pill { display: inline-flex; gap: 6px; align-items: center; background: rgba(24, 31, 44, 0.88); border-radius: 12px; padding: 3px 9px;
   cursor: pointer; user-select: none; border: 0; color: inherit; font: inherit; box-shadow: 0 1px 4px rgba(0,0,0,.4); }
 .dot { width: 8px; height: 8px; border-radius: 50%; }
 .panel { margin-top: 6px; background: rgba(24, 31, 44, 0.94); border-radius: 8px; padding: 8px; overflow: hidden; max-width: 320px; }
 .panel p { margin: 0 0 6px; }
 .muted { color: #9aa6b8; }
+.timeline:focus-visible { outline: 2px solid #50c8a0; outline-offset: 2px; }
 `;
 
-function OverlayView({ state, expanded, onToggle, maxHeight }: { state: SyncState; expanded: boolean; onToggle: () => void; maxHeight: number }) {
+interface OverlayViewProps {
+  state: SyncState;
+  expanded: boolean;
+  onToggle: () => void;
+  maxHeight: number;
+  onSeek: (mediaTime: number) => void;
+}
+
+function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: OverlayViewProps) {
   const look = stateLook(state);
-  const evidence = state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'checking' ? state.evidence : undefined;
+  const evidence = shownEvidence(state);
   return (
     <div>
       <style>{STYLE}</style>
@@ -38,6 +48,10 @@ function OverlayView({ state, expanded, onToggle, maxHeight }: { state: SyncStat
         <div class="panel" style={{ maxHeight: `${maxHeight}px` }}>
           <p>{look.sentence}</p>
           {evidence && <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} width={260} height={80} />}
+          {evidence && maxHeight > 220 && (
+            <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
+              checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} width={260} height={50} onSeek={onSeek} />
+          )}
           <p class="muted">lipsync-lens · checked on this device</p>
         </div>
       )}
@@ -105,7 +119,7 @@ export class Overlay {
     const picture = this.picture();
     render(
       <OverlayView state={this.state} expanded={this.expanded} onToggle={() => ((this.expanded = !this.expanded), this.draw())}
-        maxHeight={picture.height - CONTROLS_CLEARANCE - INSET - 30} />,
+        maxHeight={picture.height - CONTROLS_CLEARANCE - INSET - 30} onSeek={(t) => (this.video.currentTime = Math.max(0, t))} />,
       this.box,
     );
   }

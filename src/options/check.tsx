@@ -7,7 +7,6 @@ import { render } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { convertCheckpoint } from '../core/convert';
 import { encodeWeights, parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
-import { REASON_TEXT } from '../core/state';
 import { chooseBackend } from '../engine/backend';
 import { createEngine, syncNetFromBundle } from '../engine/create';
 import { createSyncNetSampler } from '../engine/lip-samplers';
@@ -20,6 +19,9 @@ import type { ClipFeatures } from '../core/features';
 import type { CheckResult, FaceTracker, ModelChoice } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { DistanceCurve, Timeline } from '../ui/charts';
+import { stateLook } from '../shared/state-look';
+import { certaintyLine, evidenceLine, offsetLine, resultFigures } from '../shared/result-figures';
+import { spanLines } from '../shared/spans';
 
 declare global {
   interface Window {
@@ -122,27 +124,32 @@ function describeProgress(progress: PageProgress | null): string {
 
 const VERDICT_TEXT = { real: 'Real — lips and voice are in sync', shifted: 'Shifted — lips and voice belong together, out of step', fake: 'Fake? — lips and voice do not match', 'cannot-judge': "Can't judge" } as const;
 
+/** The verdict in words (the sentence every view shows), how sure, on how much, and where. */
 function ResultView({ result }: { result: CheckResult }) {
-  const badge = result.verdict === 'real' ? 'real' : result.verdict === 'fake' ? 'fake' : 'unsure';
+  const look = stateLook(result.state);
+  const figures = resultFigures(result);
+  const certainty = certaintyLine(result, figures.pMismatch);
+  const evidence = evidenceLine(figures);
+  const offset = offsetLine(result);
+  const spans = spanLines(figures.segments);
   return (
     <section id="result" data-verdict={result.verdict}>
-      <h2><span class={`badge ${badge}`}>{VERDICT_TEXT[result.verdict]}</span></h2>
-      {result.state.status === 'cannot-judge' && (
-        <p id="reason">{REASON_TEXT[result.state.reason]}{result.state.detail ? ` (${result.state.detail})` : ''}</p>
-      )}
-      {result.confidence !== null && (
-        <table class="figures">
-          <tbody>
-            <tr><th>Offset</th><td>{result.offsetFrames} frames ({result.offsetMs} ms{result.offsetFrames ? (result.offsetFrames > 0 ? ', audio early' : ', audio late') : ''})</td></tr>
-            <tr><th>Confidence</th><td>{result.confidence.toFixed(3)} (threshold {result.threshold})</td></tr>
-            <tr><th>Min distance</th><td>{result.minDist!.toFixed(3)}</td></tr>
-            <tr><th>Model</th><td>{result.model} on {result.backend}, landmarks on {result.landmarking}</td></tr>
-            <tr><th>Video</th><td>{result.durationS.toFixed(1)} s at {result.fps} fps, {result.faces.length} face(s) tracked</td></tr>
-          </tbody>
-        </table>
-      )}
+      <h2><span class={`badge ${look.tone}`}>{VERDICT_TEXT[result.verdict]}</span></h2>
+      {result.state.status === 'cannot-judge' ? <p id="reason">{look.sentence}</p> : <p id="sentence">{look.sentence}</p>}
+      <table class="figures">
+        <tbody>
+          {certainty && <tr><th>Certainty</th><td id="certainty">{certainty}</td></tr>}
+          {evidence && <tr><th>Evidence</th><td id="evidence">{evidence}</td></tr>}
+          {offset && <tr><th>Offset</th><td>{offset}</td></tr>}
+          {result.confidence !== null && <tr><th>Confidence</th><td>{result.confidence.toFixed(3)} (threshold {result.threshold}), min distance {result.minDist!.toFixed(3)}</td></tr>}
+          <tr><th>Model</th><td>{result.model} on {result.backend}, landmarks on {result.landmarking}</td></tr>
+          <tr><th>Video</th><td>{result.durationS.toFixed(1)} s at {result.fps} fps, {result.faces.length} face(s) tracked</td></tr>
+        </tbody>
+      </table>
+      {spans.length > 0 && <ul id="spans">{spans.map((line) => <li key={line}>{line}</li>)}</ul>}
       <DistanceCurve dists={result.dists} offsetFrames={result.offsetFrames} />
-      <Timeline timeline={result.timeline} threshold={result.threshold} />
+      <Timeline timeline={result.timeline} threshold={result.threshold} segments={figures.segments}
+        checkedFrom={figures.checkedFrom ?? undefined} checkedTo={figures.checkedTo ?? undefined} />
     </section>
   );
 }

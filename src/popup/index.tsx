@@ -1,30 +1,32 @@
 // Popup: opening it (the toolbar button) checks the largest playing video of the tab, and
 // shows every video of the tab with its live state from storage.session: verdict, offset,
-// confidence, the 31-point distance curve, the per-second timeline (click to seek), the
+// confidence, the 31-point distance curve, the timeline of the checked span with its
+// coloured spans (click or keys to seek, in media time: the content script sets currentTime), the
 // model in use, and can't-judge reasons in plain words.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { SyncState } from '../core/state';
+import { offsetWords, type SyncState } from '../core/state';
 import { readTab, watchTab, type TabRecord, type VideoRecord } from '../background/tab-store';
 import { send, sendToTab } from '../shared/protocol';
-import { stateLook } from '../shared/state-look';
+import { shownEvidence, stateLook } from '../shared/state-look';
 import { DistanceCurve, Timeline } from '../ui/charts';
 
 const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (your weights)', 'syncnet-v4': 'SyncNet v4 (your weights)' } as const;
 const CAPTURE_NAMES = { element: 'read from the page', 'tab-capture': 'tab capture (cross-origin video)' } as const;
 
-function Evidence({ state, onSeek }: { state: SyncState; onSeek: (t: number) => void }) {
-  const evidence = state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'checking' ? state.evidence : undefined;
+/** The figures, curve and timeline behind a state; the timeline seeks the video (media time). */
+function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: number) => void }) {
+  const evidence = shownEvidence(state);
   if (!evidence) return null;
-  const direction = evidence.offsetFrames === 0 ? '' : evidence.offsetFrames > 0 ? ', audio early' : ', audio late';
   return (
     <div class="evidence">
       <p class="figures">
-        Offset <b class="offset">{evidence.offsetMs} ms</b>{direction} · confidence <b class="confidence">{evidence.confidence.toFixed(2)}</b>
-        <span class="muted"> (threshold {evidence.threshold})</span>
+        <b class="offset">{offsetWords(evidence.offsetMs)}</b> · {evidence.evidenceSeconds.toFixed(1)} s of speech
+        <span class="muted"> · confidence <span class="confidence">{evidence.confidence.toFixed(2)}</span> (threshold {evidence.threshold})</span>
       </p>
       <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} />
-      <Timeline timeline={evidence.timeline} threshold={evidence.threshold} onSeek={onSeek} />
+      <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
+        checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} onSeek={onSeek} />
     </div>
   );
 }
@@ -43,7 +45,7 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
       </header>
       {session && look ? (
         <>
-          <p class="state"><span class={`badge ${look.tone === 'fake' ? 'fake' : look.tone === 'real' ? 'real' : 'unsure'}`}>{look.label}</span> {look.sentence}</p>
+          <p class="state"><span class={`badge ${look.tone}`}>{look.label}</span> {look.sentence}</p>
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
           <p class="muted small">{MODEL_NAMES[session.model]} · {CAPTURE_NAMES[session.capture]}</p>
           <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}

@@ -98,6 +98,7 @@ export interface Messages {
   // popup → content script
   'popup→content:check-video': { request: { videoKey: string }; response: { checking: string | null } };
   'popup→content:stop': { request: { videoKey: string }; response: Record<string, never> };
+  /** `time` is media time (the video's currentTime, seconds), as the evidence's spans and timeline are. */
   'popup→content:seek': { request: { videoKey: string; time: number }; response: Record<string, never> };
   // content script → background
   'content→bg:hello': { request: Record<string, never>; response: { autoScan: boolean } };

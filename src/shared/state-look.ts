@@ -1,14 +1,16 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
-// popup's headline. One mapping, so the badge, overlay and popup can never disagree.
-import { offsetWords, REASON_TEXT, type SyncState } from '../core/state';
+// popup's headline, and the one plain sentence every view (file page and CLI included)
+// shows. One mapping, so the badge, overlay, popup, file page and CLI can never disagree.
+import { offsetWords, REASON_TEXT, type SyncEvidence, type SyncState } from '../core/state';
+import { clockSpan, spansOf, whereWords } from './spans';
 
-export type Tone = 'real' | 'fake' | 'unsure' | 'busy' | 'idle' | 'error';
+export type Tone = 'real' | 'shifted' | 'fake' | 'unsure' | 'busy' | 'idle' | 'error';
 
 export interface StateLook {
   tone: Tone;
   /** Toolbar badge text (4 characters at most). */
   badge: string;
-  /** Badge background. */
+  /** Badge background (white text on it: every colour here is ≥ 4.5:1 against white, WCAG AA). */
   color: string;
   /** A few words (overlay pill, popup headline). */
   label: string;
@@ -16,16 +18,55 @@ export interface StateLook {
   sentence: string;
 }
 
+// Shifted is violet, not the fake red: an out-of-step file is an editing or encoding fault,
+// not evidence of tampering (issue 10, item 4).
 const COLORS: Record<Tone, string> = {
   real: '#188038',
+  shifted: '#8430ce',
   fake: '#d93025',
-  unsure: '#e37400',
+  unsure: '#b05a00',
   busy: '#1a73e8',
   idle: '#5f6368',
-  error: '#80868b',
+  error: '#5f6368',
 };
 
 const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({ tone, badge, color: COLORS[tone], label, sentence });
+
+/**
+ * How sure, in words, that a statement holds with probability p (0–1). The steps follow the
+ * usual verbal-probability scale (IPCC / ICD 203: "very likely" ≥ 90 %, "likely" ≥ 66 %).
+ */
+export function certaintyWords(p: number): string {
+  if (p >= 0.99) return 'almost certainly';
+  if (p >= 0.9) return 'very likely';
+  if (p >= 0.66) return 'likely';
+  return 'possibly';
+}
+
+/** Live verdicts that more evidence may still change read as "so far". */
+function provisionally(evidence: SyncEvidence, sentence: string): string {
+  return evidence.provisional ? `So far, ${sentence[0].toLowerCase()}${sentence.slice(1)}` : sentence;
+}
+
+const labelOf = (evidence: SyncEvidence, label: string) => (evidence.provisional ? `${label} so far` : label);
+
+function inSyncSentence(e: SyncEvidence): string {
+  return `Lips and voice ${certaintyWords(1 - e.pMismatch)} belong together and are in sync (${e.evidenceSeconds.toFixed(0)} s of speech checked).`;
+}
+
+function shiftedSentence(e: SyncEvidence): string {
+  return `Lips and voice ${certaintyWords(1 - e.pMismatch)} belong together, but out of step (${offsetWords(e.offsetMs)}): an editing or encoding delay, not a sign of a fake.`;
+}
+
+/** Names where the voice does not match: "from 0:12 to 0:15", or "throughout" when it is everywhere. */
+function mismatchSentence(e: SyncEvidence): string {
+  const spans = spansOf(e.segments, 'mismatch');
+  const checked = e.checkedTo - e.checkedFrom;
+  const covered = spans.reduce((sum, s) => sum + (s.end - s.start), 0);
+  const where =
+    spans.length === 0 ? '' : checked > 0 && covered >= 0.9 * checked ? ` throughout the part checked (${clockSpan(e.checkedFrom, e.checkedTo)})` : ` ${whereWords(spans)}`;
+  return `The voice ${certaintyWords(e.pMismatch)} does not belong to the lips on screen${where}: swapped, dubbed or a voice-over.`;
+}
 
 export function stateLook(state: SyncState): StateLook {
   switch (state.status) {
@@ -38,11 +79,11 @@ export function stateLook(state: SyncState): StateLook {
     case 'checking':
       return look('busy', `${Math.min(99, Math.round(state.progress * 100))}%`, `Checking ${Math.round(state.progress * 100)} %`, 'Collecting face-plus-speech evidence…');
     case 'in-sync':
-      return look('real', 'REAL', 'Real', `Lips and voice are in sync (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)}).`);
+      return look('real', 'REAL', labelOf(state.evidence, 'Real'), provisionally(state.evidence, inSyncSentence(state.evidence)));
     case 'shifted':
-      return look('unsure', 'SHFT', 'Shifted', `Lips and voice belong together, but the ${offsetWords(state.evidence.offsetMs)}.`);
+      return look('shifted', 'SHFT', labelOf(state.evidence, 'Shifted'), provisionally(state.evidence, shiftedSentence(state.evidence)));
     case 'mismatch':
-      return look('fake', 'FAKE', 'Fake?', `Lips and voice do not match (offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(2)}).`);
+      return look('fake', 'FAKE', labelOf(state.evidence, 'Fake?'), provisionally(state.evidence, mismatchSentence(state.evidence)));
     case 'cannot-judge':
       return look('unsure', '?', "Can't judge", `${REASON_TEXT[state.reason]}${state.detail ? ` (${state.detail})` : ''}`);
     case 'error':
@@ -50,7 +91,24 @@ export function stateLook(state: SyncState): StateLook {
   }
 }
 
-/** Which of several videos' states the tab's badge shows: a fake beats a real beats work in progress. */
+/** The evidence a view can draw for a state (work in progress and can't-judge may carry some). */
+export function shownEvidence(state: SyncState): SyncEvidence | undefined {
+  switch (state.status) {
+    case 'checking':
+    case 'in-sync':
+    case 'shifted':
+    case 'mismatch':
+    case 'cannot-judge':
+      return state.evidence;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Which of several videos' states the tab's badge shows: a mismatch beats a shift beats
+ * in sync beats work in progress — the most serious finding on the page is the one to see.
+ */
 const PRIORITY: Record<SyncState['status'], number> = {
   mismatch: 8,
   shifted: 7,

@@ -131,7 +131,7 @@ describe('npm run check', { skip }, () => {
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     for (const line of lines) {
-      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'faces', 'file', 'fps', 'landmarking', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'threshold', 'timeline', 'verdict'].sort());
+      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'evidenceSeconds', 'faces', 'file', 'fps', 'landmarking', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'pMismatch', 'segments', 'threshold', 'timeline', 'verdict'].sort());
       assert.equal(line.dists.length, 31);
       assert.equal(line.model, 'embedded');
       // The extension page starts its landmarker workers (CSP, worker URL): not the in-thread fallback.

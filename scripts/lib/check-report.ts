@@ -1,0 +1,83 @@
+// What `npm run check` prints for one file: the human report and the --json line. Pure (no
+// browser), so tests pin both on a fabricated CheckResult. The sentences come from the same
+// mapping the extension's views use (src/shared/state-look.ts, result-figures.ts).
+import { basename } from 'node:path';
+import { offsetWords, REASON_TEXT } from '../../src/core/state';
+import type { CheckResult } from '../../src/engine/types';
+import { certaintyLine, evidenceLine, resultFigures } from '../../src/shared/result-figures';
+import { spanLines } from '../../src/shared/spans';
+import { stateLook } from '../../src/shared/state-look';
+
+const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
+
+function bars(timeline: CheckResult['timeline'], threshold: number): string {
+  const levels = '▁▂▃▄▅▆▇█';
+  const top = Math.max(threshold * 2, ...timeline.map((p) => p.confidence));
+  return timeline
+    .map((p) => `${p.t.toFixed(0)}s ${levels[Math.max(0, Math.min(7, Math.floor((p.confidence / top) * 8)))]}${p.confidence >= threshold ? '' : '!'}`)
+    .join(' ');
+}
+
+function verdictLine(result: CheckResult): string {
+  switch (result.verdict) {
+    case 'real':
+      return 'REAL — lips and voice in sync';
+    case 'shifted':
+      return `SHIFTED — lips and voice belong together, ${result.offsetMs === null ? 'out of step' : offsetWords(result.offsetMs)}`;
+    case 'fake':
+      return 'FAKE? — lips and voice do not match';
+    case 'cannot-judge':
+      return "CAN'T JUDGE";
+  }
+}
+
+export function humanReport(file: string, result: CheckResult): string {
+  const figures = resultFigures(result);
+  const lines = [`${basename(file)}: ${verdictLine(result)}`];
+  if (result.state.status === 'cannot-judge') lines.push(`  reason: ${REASON_TEXT[result.state.reason]}${result.state.detail ? ` (${result.state.detail})` : ''}`);
+  if (result.confidence !== null) {
+    const direction = result.offsetFrames ? (result.offsetFrames > 0 ? ', sound early' : ', sound late') : '';
+    lines.push(
+      `  offset ${sign(result.offsetFrames!)} frames (${sign(result.offsetMs!)} ms${direction}) · min dist ${result.minDist!.toFixed(3)} · confidence ${result.confidence.toFixed(3)} (threshold ${result.threshold})`,
+    );
+  }
+  const chosen = result.faces.find((f) => f.chosen);
+  if (chosen) lines.push(`  face checked: #${chosen.trackId} at [${chosen.box.map((v) => Math.round(v)).join(', ')}], ${chosen.frames} frames${result.faces.length > 1 ? ` (of ${result.faces.length} faces tracked)` : ''}`);
+  if (result.state.status !== 'cannot-judge') lines.push(`  ${stateLook(result.state).sentence}`);
+  const certainty = certaintyLine(result, figures.pMismatch);
+  if (certainty) lines.push(`  certainty: ${certainty}`);
+  const evidence = evidenceLine(figures);
+  if (evidence) lines.push(`  evidence: ${evidence}`);
+  const spans = spanLines(figures.segments);
+  if (spans.length) lines.push('  spans:', ...spans.map((line) => `    ${line}`));
+  lines.push(`  ${result.model} on ${result.backend}, landmarks on ${result.landmarking} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`);
+  if (result.timeline.length) lines.push(`  timeline: ${bars(result.timeline, result.threshold)}`);
+  return lines.join('\n');
+}
+
+export function jsonReport(file: string, result: CheckResult) {
+  const figures = resultFigures(result);
+  return {
+    file,
+    model: result.model,
+    backend: result.backend,
+    landmarking: result.landmarking,
+    fps: result.fps,
+    durationS: result.durationS,
+    offsetFrames: result.offsetFrames,
+    offsetMs: result.offsetMs,
+    minDist: result.minDist,
+    confidence: result.confidence,
+    threshold: result.threshold,
+    verdict: result.verdict,
+    ...(result.reason ? { reason: result.reason } : {}),
+    /** Calibrated probability that voice and lips do not belong together (null: not judged). */
+    pMismatch: figures.pMismatch,
+    evidenceSeconds: figures.evidenceSeconds,
+    /** Spans of the checked media by outcome, media time in seconds. */
+    segments: figures.segments.map(({ start, end, outcome, confidence }) => ({ start, end, outcome, confidence })),
+    dists: result.dists,
+    timeline: result.timeline,
+    faces: result.faces,
+  };
+}
