@@ -109,13 +109,6 @@ export interface CheckResult {
   /** Where the voice matched, was shifted, did not match, or could not be judged (media time). */
   segments: SyncSpan[];
   faces: FaceSummary[];
-  /**
-   * Spans of the checked media by outcome, in media time. Optional until the engine fills
-   * it: readers fall back to the state's evidence (src/shared/result-figures.ts).
-   */
-  segments?: SyncSpan[];
-  /** Calibrated probability that voice and lips do not belong together; null when not judged. */
-  pMismatch?: number | null;
 }
 
 export interface EngineOptions {

@@ -1,6 +1,5 @@
 // The judgement figures of a finished check, read the same way by the file page and the
-// CLI report. CheckResult's own fields win; while the engine does not fill them yet they
-// come from the state's evidence, and a check without evidence reports none ([] / null).
+// CLI report: CheckResult's own fields, the checked span from the state's evidence.
 import { offsetWords, type SyncSpan } from '../core/state';
 import type { CheckResult } from '../engine/types';
 import { certaintyWords, shownEvidence } from './state-look';
@@ -17,9 +16,9 @@ export interface ResultFigures {
 export function resultFigures(result: CheckResult): ResultFigures {
   const evidence = shownEvidence(result.state);
   return {
-    segments: result.segments ?? evidence?.segments ?? [],
-    pMismatch: result.pMismatch ?? evidence?.pMismatch ?? null,
-    evidenceSeconds: evidence?.evidenceSeconds ?? null,
+    segments: result.segments,
+    pMismatch: result.pMismatch,
+    evidenceSeconds: evidence ? result.evidenceSeconds : null,
     checkedFrom: evidence?.checkedFrom ?? null,
     checkedTo: evidence?.checkedTo ?? null,
   };

@@ -1,6 +1,6 @@
 // `npm run check`'s report for one file, on fabricated results (no browser): the four
 // outcomes in words, certainty from pMismatch, evidence seconds, the spans, and the JSON
-// line's shape (segments and pMismatch from the result, else from the state's evidence).
+// line's shape (segments, pMismatch and evidenceSeconds as the engine fills them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { humanReport, jsonReport } from '../../scripts/lib/check-report';
@@ -24,8 +24,8 @@ function result(state: SyncState, over: Partial<CheckResult> = {}): CheckResult 
   return {
     model: 'embedded', backend: 'wasm', landmarking: '2 workers', fps: 25, durationS: 30, state,
     offsetFrames: e?.offsetFrames ?? null, offsetMs: e?.offsetMs ?? null, minDist: e?.minDist ?? null, confidence: e?.confidence ?? null,
-    threshold: 3.5, verdict, dists: e?.dists ?? [], timeline: e?.timeline ?? [],
-    faces: [{ trackId: 1, frames: 750, medianWidth: 200, box: [10, 20, 200, 220], chosen: true }], ...over,
+    threshold: 3.5, pMismatch: e?.pMismatch ?? null, evidenceSeconds: e?.evidenceSeconds ?? 0, verdict, dists: e?.dists ?? [], timeline: e?.timeline ?? [], segments: e?.segments ?? [],
+    faces: [{ trackId: 1, frames: 750, medianWidth: 200, box: [10, 20, 200, 220], speakingSeconds: 8, chosen: true }], ...over,
   };
 }
 
