@@ -1,7 +1,7 @@
 // One checked video in the page: decides how its pixels and sound can be read, opens a
 // session in the engine host (through the background), streams frames (JPEG crops around
 // the face the engine tracks, timed by requestVideoFrameCallback's mediaTime) and sound
-// (AudioWorklet chunks placed in media time), reports every playback change, and draws the
+// (AudioWorklet chunks placed in media time by when they leave the element), reports every playback change, and draws the
 // overlay. stop() is the one teardown path.
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
@@ -212,7 +212,7 @@ export class VideoCheck {
     this.audioTap = await tapAudio(context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) => {
       const video = this.video;
       if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || video.muted || document.visibilityState === 'hidden') return;
-      const mediaTime = this.clock.mediaTimeAt(chunk.heardAt);
+      const mediaTime = this.clock.mediaTimeAt(chunk.takenAt);
       if (mediaTime === null) return;
       void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.fail(error));
     });

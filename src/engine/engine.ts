@@ -215,6 +215,16 @@ export class SyncEngine implements Engine {
     }
   }
 
+  resetEvidence(): void {
+    this.assertUsable();
+    this.parts.tracker.newSegment();
+    this.segments = [];
+    this.captures.clear();
+    this.hasAudioTrack = null;
+    this.current = this.openSegment();
+    this.lastState = { status: 'waiting-for-speech', seconds: 0 };
+  }
+
   suggestedRegion(): EngineFrame['region'] | null {
     return this.parts.tracker.suggestedRegion();
   }

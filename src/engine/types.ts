@@ -136,6 +136,11 @@ export interface Engine {
   setProtectedContent(isProtected: boolean): void;
   /** Starts a new segment: windows never straddle a seek, source change or rate change. */
   newSegment(reason: SegmentReason): void;
+  /**
+   * A new source (an ad, the next video): drops all evidence kept so far, live horizon
+   * included, and starts a new segment — nothing seen before belongs to the new source.
+   */
+  resetEvidence(): void;
   /** The region the live capture should send next (around the tracked face), or null for the whole frame. */
   suggestedRegion(): EngineFrame['region'] | null;
   readonly state: SyncState;

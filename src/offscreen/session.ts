@@ -2,9 +2,11 @@
 // sound (the content script's JPEG crops and worklet chunks, or a tab capture here), the
 // playback rules live only here: what starts a new segment (seek, source change, rate
 // change, resume after a pause / hidden tab / mute), what is dropped (frames and sound
-// while paused, seeking, hidden or muted), and what the video's state is.
+// while paused, seeking, hidden or muted), and what the video's state is: the engine's
+// decision through the live stabiliser (provisional, then firm, with hysteresis).
 import type { SyncState } from '../core/state';
-import { createEngine } from '../engine/create';
+import { VerdictStabiliser } from '../core/decision/stabilise';
+import { createEngine, type CreateEngineOptions } from '../engine/create';
 import type { SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
@@ -21,6 +23,8 @@ export interface SessionConfig {
   /** Loads the official weights for model syncnet-v2 / syncnet-v4. */
   loadWeights: (model: ModelChoice) => Promise<WeightsBundle | undefined>;
   onState: (state: SyncState) => void;
+  /** Builds the engine; createEngine unless a test stands in for it. */
+  makeEngine?: (assets: EngineAssets, options: CreateEngineOptions) => Promise<SyncEngine>;
 }
 
 /** Seconds per media second: 1 at normal speed. Within a segment the rate is constant. */
@@ -60,6 +64,8 @@ export class LiveSession {
   private playback: PlaybackInfo | null = null;
   private readonly timebase = new Timebase();
   private engineState: SyncState = { status: 'loading', what: 'the engine' };
+  /** Between the engine's per-update decision and the views: no flip-flop on a steady video. */
+  private readonly stabiliser = new VerdictStabiliser();
   private lastReported = '';
   private finishedForEnd = false;
   private readonly ready: Promise<void>;
@@ -97,13 +103,13 @@ export class LiveSession {
   private async load(): Promise<void> {
     try {
       const weights = await this.config.loadWeights(this.config.model);
-      const engine = await createEngine(this.config.assets, {
+      const engine = await (this.config.makeEngine ?? createEngine)(this.config.assets, {
         model: this.config.model,
         weights,
         mode: 'live',
         ...(this.config.threshold !== null ? { threshold: this.config.threshold } : {}),
         onState: (state) => {
-          this.engineState = state;
+          this.engineState = this.stabilised(state);
           this.report();
         },
       });
@@ -112,7 +118,7 @@ export class LiveSession {
         return;
       }
       this.engine = engine;
-      this.engineState = engine.state;
+      this.engineState = this.stabilised(engine.state);
       if (this.playback?.protected) engine.setProtectedContent(true);
       this.report();
     } catch (error) {
@@ -163,20 +169,32 @@ export class LiveSession {
       if (next.protected !== (previous?.protected ?? false)) engine.setProtectedContent(next.protected);
       if (next.audioTrack === false && previous?.audioTrack !== false) engine.setAudioTrackPresent(false);
       const reason = segmentReason(previous, next);
-      if (reason) {
-        if (reason === 'rate-change' || reason === 'source-change') this.timebase.reset(next.rate);
+      if (reason === 'source-change') {
+        // An ad, the next video: fresh evidence and a fresh verdict, nothing carried over.
+        this.timebase.reset(next.rate);
+        engine.resetEvidence();
+        this.stabiliser.reset();
+        this.engineState = engine.state;
+        this.report();
+      } else if (reason) {
+        if (reason === 'rate-change') this.timebase.reset(next.rate);
         engine.newSegment(reason);
       }
       if (next.ended && !this.finishedForEnd) {
         // The video ended: judge what was seen (a faceless clip becomes "can't judge" here).
         this.finishedForEnd = true;
         const result = await engine.finish();
-        this.engineState = result.state;
+        this.engineState = this.stabilised(result.state, true);
         this.report();
       } else if (!next.ended) {
         this.finishedForEnd = false;
       }
     }, undefined);
+  }
+
+  /** The engine's state as live views show it; `final`: the video ended, no more evidence comes. */
+  private stabilised(state: SyncState, final = false): SyncState {
+    return this.stabiliser.update(state, performance.now() / 1000, { final });
   }
 
   /** Muted players feed zeros: say so instead of waiting for speech that cannot come. */

@@ -75,10 +75,11 @@ export class TabCapture {
     const source = this.context.createMediaStreamSource(stream);
     // Capturing a tab silences it for the user: play it back from here.
     source.connect(this.context.destination);
-    // A sample is processed here about one output latency after it arrived from the tab.
-    const lag = () => ((this.context?.outputLatency || 0) + (this.context?.baseLatency || 0)) * 1000;
+    // Placed by when this graph took it from the captured stream, which is about when the
+    // tab produced it and when its frame arrives here; never by when it is heard (the
+    // output device's latency would enter the offset).
     this.tap = await tapAudio(this.context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) =>
-      this.sink.onAudio((chunk.heardAt - lag()) / 1000, chunk.sampleRate, chunk.samples),
+      this.sink.onAudio(chunk.takenAt / 1000, chunk.sampleRate, chunk.samples),
     );
   }
 

@@ -1,12 +1,13 @@
 // The pure parts of live checking, in node (no browser): which playback changes start a
-// new engine segment, how a state looks on the badge, where frames are cut, and how heard
-// audio is placed in media time.
+// new engine segment, how a state looks on the badge, where frames are cut, and how tapped
+// audio is placed in media time (by when it was taken, whatever the output latency).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { segmentReason } from '../../src/offscreen/session';
 import { headlineState, stateLook } from '../../src/shared/state-look';
 import { clampRegion, cropPlan, pictureRect } from '../../src/shared/capture-geometry';
 import { MediaClock } from '../../src/content/media-clock';
+import { processedAt, type OutputClock } from '../../src/content/audio-tap';
 import { migrateSettings, parseSite, sitePatterns } from '../../src/shared/settings';
 import type { PlaybackInfo } from '../../src/shared/protocol';
 import type { SyncEvidence, SyncState } from '../../src/core/state';
@@ -55,7 +56,7 @@ test('crops: the engine region clamped to the frame and scaled to 320 px, else t
   assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'fill', 1600, 900), { x: 0, y: 0, width: 400, height: 400 });
 });
 
-test('heard audio is placed at the media time on screen then, at the playback rate; no anchor after a seek', () => {
+test('tapped audio is placed at the media time on screen when it was taken, at the playback rate; no anchor after a seek', () => {
   const clock = new MediaClock();
   assert.equal(clock.mediaTimeAt(1000), null);
   clock.onFrame(10, 5000, 1);
@@ -64,6 +65,20 @@ test('heard audio is placed at the media time on screen then, at the playback ra
   assert.equal(clock.mediaTimeAt(5500), 11);
   clock.invalidate();
   assert.equal(clock.mediaTimeAt(5500), null);
+});
+
+test('a chunk is stamped when the graph processed it: output latency (Bluetooth) does not move it', () => {
+  // The device plays context time 10.0 s at performance 50 000 ms, 20 ms after the graph
+  // rendered it (outputLatency 0.015 + baseLatency 0.005).
+  const clock: OutputClock = { stamp: { contextTime: 10, performanceTime: 50_000 }, outputLatency: 0.015, baseLatency: 0.005, currentTime: 10.05, now: 50_030 };
+  const taken = processedAt(clock, 10.1);
+  assert.ok(Math.abs(taken - (50_000 + 100 - 20)) < 1e-6);
+  // Headphones add 200 ms: the device reports it in both the timestamp and outputLatency.
+  const bluetooth: OutputClock = { ...clock, stamp: { contextTime: 10 - 0.2, performanceTime: 50_000 }, outputLatency: 0.215 };
+  assert.ok(Math.abs(processedAt(bluetooth, 10.1) - taken) < 1e-6);
+  // Before the first output (no stamp): currentTime is being rendered now.
+  const early: OutputClock = { ...clock, stamp: { contextTime: 0, performanceTime: 0 } };
+  assert.ok(Math.abs(processedAt(early, 10.1) - (50_030 + 50)) < 1e-6);
 });
 
 test('settings v1 → v2: the old shared 3.5 default becomes "the model\'s default"', () => {

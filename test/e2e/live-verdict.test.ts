@@ -1,11 +1,14 @@
 // The live verdicts with the real built-in model: a real clip is judged REAL, the same
 // pictures with another speaker's voice FAKE, and the live offset of the real clip agrees
 // with what the file check (`npm run check`, exact decoded audio) finds on the same file —
-// so capture timing (rVFC media time, audio placed by when it is heard) adds no lag.
+// so capture timing (rVFC media time, audio placed by when it leaves the element) adds no
+// lag; and when the element's source changes after a firm REAL, the new video (swapped
+// audio) is judged afresh, FAKE, instead of the old evidence and verdict holding on.
 // Skipped, with the reason, without models/embedded or the clips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StaticServer } from '../helpers/server';
+import type { SyncState } from '../../src/core/state';
 import { Checker } from '../../scripts/lib/checker';
 import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, makeMedia, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
 
@@ -65,4 +68,29 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
       }
     });
   }
+
+  test('a source change (the next video) is judged afresh: a firm REAL does not hold back the new FAKE', { timeout: 2 * CHECK_MS + 30_000 }, async (t) => {
+    const page = await browser.context.newPage();
+    try {
+      const url = `${server.origin}/${fixturePage('verdict-source-change', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
+      await page.goto(url);
+      await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
+      await clickToolbarButton(browser, page);
+      const firm = (state: SyncState | undefined) => (state?.status === 'in-sync' || state?.status === 'mismatch') && state.evidence.provisional !== true;
+      const [real] = await waitForVideos(browser, url, (v) => firm(v[0]?.session?.state), CHECK_MS, (line) => t.diagnostic(`real: ${line}`));
+      assert.equal(real.session!.state.status, 'in-sync');
+      // The player moves on to another video in the same element (as an ad or a playlist does).
+      await page.evaluate(() => {
+        const video = document.querySelector('video')!;
+        video.src = '/gen/live-swapped.mp4';
+        void video.play();
+      });
+      const startedAt = Date.now();
+      const [next] = await waitForVideos(browser, url, (v) => v[0]?.session?.state.status === 'mismatch', CHECK_MS, (line) => t.diagnostic(`next: ${line}`));
+      t.diagnostic(`FAKE ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the source change`);
+      assert.equal(next.session!.state.status, 'mismatch');
+    } finally {
+      await page.close();
+    }
+  });
 });

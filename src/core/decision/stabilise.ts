@@ -1,0 +1,152 @@
+// Live only: what the badge shows, between the decision's raw per-update state and the
+// views. The decision judges the evidence of the last minute afresh on every update, so a
+// noisy stretch can swing it (measured: a genuine clip went REAL → FAKE → REAL 13 s in,
+// issue 10). The file page and the CLI show the decision itself; live views show this.
+//
+// The rule:
+// - Provisional first: a verdict the decision gives is shown at once, marked
+//   `evidence.provisional`, and follows the decision until it is firm — except that it
+//   does not swing between a matching voice and a mismatch on weak evidence (the
+//   pMismatch bounds below).
+// - Firm once the decision rests on FIRM_EVIDENCE_SECONDS of face-plus-speech evidence, or
+//   the same outcome has held for FIRM_HELD_SECONDS.
+// - Then hysteresis: a firm outcome changes only when another one has held for
+//   CHANGE_HELD_SECONDS of updates *and* is strong all that time: leaving a matching voice
+//   (in sync / shifted) for a mismatch needs pMismatch ≥ FAKE_AT_LEAST, leaving a mismatch
+//   for a matching voice needs pMismatch ≤ REAL_AT_MOST; in sync ↔ shifted and verdict ↔
+//   can't judge need the persistence only. An update back on the shown outcome clears the
+//   challenger; a weak update of it pauses its clock.
+// - Never more than the decision gave: only outcomes the decision produced on this
+//   source's evidence are shown, each with that outcome's own latest evidence.
+// - Gaps (pause, hidden tab, seek) never count as holding: each step adds at most
+//   MAX_STEP_SECONDS.
+// - Host facts (DRM, no model, no audio track) are not evidence: shown at once, and the
+//   stabiliser starts over after them. reset() starts over on a source change.
+import type { CannotJudgeReason, SyncState } from '../state';
+
+export interface StabiliserRules {
+  firmEvidenceSeconds: number;
+  firmHeldSeconds: number;
+  changeHeldSeconds: number;
+  /** pMismatch a challenger needs to replace a firm matching verdict with a mismatch. */
+  fakeAtLeast: number;
+  /** pMismatch a challenger needs (at most) to replace a firm mismatch with a matching verdict. */
+  realAtMost: number;
+  maxStepSeconds: number;
+}
+
+export const STABILISER_RULES: StabiliserRules = {
+  firmEvidenceSeconds: 6,
+  firmHeldSeconds: 8,
+  changeHeldSeconds: 5,
+  fakeAtLeast: 0.9,
+  realAtMost: 0.2,
+  maxStepSeconds: 2,
+};
+
+type Judged = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' | 'cannot-judge' }>;
+type Outcome = Judged['status'];
+
+/** Reasons that state a fact about the source or the host, not a lack of evidence. */
+const FACTS: ReadonlySet<CannotJudgeReason> = new Set(['protected-content', 'model-unavailable', 'no-audio']);
+
+function isJudged(state: SyncState): state is Judged {
+  return state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge';
+}
+
+const matchingVoice = (outcome: Outcome) => outcome === 'in-sync' || outcome === 'shifted';
+
+/** The state with its evidence marked provisional or firm (firm: the key is absent, as in a file check). */
+function marked(state: Judged, provisional: boolean): Judged {
+  if (!state.evidence) return state;
+  const { provisional: _old, ...evidence } = state.evidence;
+  return { ...state, evidence: provisional ? { ...evidence, provisional: true } : evidence };
+}
+
+export class VerdictStabiliser {
+  /** The outcome shown and its latest raw state; null before the first verdict. */
+  private shown: Judged | null = null;
+  private firm = false;
+  /** Seconds the shown outcome has held (towards firm). */
+  private shownHeld = 0;
+  private challenger: { state: Judged; held: number } | null = null;
+  private lastT: number | null = null;
+
+  constructor(private readonly rules: StabiliserRules = STABILISER_RULES) {}
+
+  /** True once the shown verdict is firm. */
+  get isFirm(): boolean {
+    return this.firm;
+  }
+
+  /** A source change (an ad, the next video): nothing shown so far belongs to the new one. */
+  reset(): void {
+    this.shown = null;
+    this.firm = false;
+    this.shownHeld = 0;
+    this.challenger = null;
+    this.lastT = null;
+  }
+
+  /**
+   * The decision's latest state at time `t` (seconds, any monotonic clock) → what to show.
+   * `final`: no more evidence will come (the video ended), so the verdict is firm now.
+   */
+  update(raw: SyncState, t: number, options: { final?: boolean } = {}): SyncState {
+    const step = this.lastT === null ? 0 : Math.min(Math.max(0, t - this.lastT), this.rules.maxStepSeconds);
+    this.lastT = t;
+    if (raw.status === 'cannot-judge' && FACTS.has(raw.reason)) {
+      this.reset();
+      return raw;
+    }
+    if (!isJudged(raw)) {
+      // Loading, checking, waiting for speech: a verdict already shown stays.
+      if (raw.status === 'error' || !this.shown) return raw;
+      return marked(this.shown, !this.firm);
+    }
+    if (!this.shown || !this.firm) this.updateProvisional(raw, step);
+    else this.updateFirm(raw, step);
+    if (options.final) this.firm = true;
+    return marked(this.shown!, !this.firm);
+  }
+
+  private updateProvisional(raw: Judged, step: number): void {
+    const shown = this.shown;
+    if (shown && raw.status !== shown.status && !this.strongAgainst(shown.status, raw)) return; // no flicker on weak evidence
+    this.shownHeld = shown?.status === raw.status ? this.shownHeld + step : 0;
+    this.shown = raw;
+    const evidenceSeconds = raw.status === 'cannot-judge' ? 0 : raw.evidence.evidenceSeconds;
+    this.firm = evidenceSeconds >= this.rules.firmEvidenceSeconds || this.shownHeld >= this.rules.firmHeldSeconds;
+  }
+
+  private updateFirm(raw: Judged, step: number): void {
+    const shown = this.shown!;
+    if (raw.status === shown.status) {
+      // Same outcome: its newer evidence (offset, spans) is shown; any challenger is gone.
+      this.shown = raw;
+      this.challenger = null;
+      return;
+    }
+    if (this.challenger?.state.status !== raw.status) {
+      // A new challenger's clock starts at its first update, not at the one before.
+      this.challenger = { state: raw, held: 0 };
+      return;
+    }
+    this.challenger.state = raw;
+    if (!this.strongAgainst(shown.status, raw)) return; // a weak update pauses the challenger's clock
+    this.challenger.held += step;
+    if (this.challenger.held >= this.rules.changeHeldSeconds) {
+      this.shown = raw;
+      this.challenger = null;
+    }
+  }
+
+  /** Whether `raw` is strong enough evidence to count against the shown outcome. */
+  private strongAgainst(shown: Outcome, raw: Judged): boolean {
+    if (raw.status === 'cannot-judge' || shown === 'cannot-judge') return true;
+    const p = raw.evidence.pMismatch;
+    if (matchingVoice(shown) && raw.status === 'mismatch') return p >= this.rules.fakeAtLeast;
+    if (shown === 'mismatch' && matchingVoice(raw.status)) return p <= this.rules.realAtMost;
+    return true; // in sync ↔ shifted: the voice matches either way; persistence decides
+  }
+}

@@ -1,0 +1,102 @@
+// The live session's wiring of the stabiliser, with a stand-in engine (node, no browser):
+// live views get provisional-then-firm verdicts that do not follow a noisy decision, and a
+// source change drops the engine's evidence and the shown verdict, while a seek keeps both.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveSession } from '../../src/offscreen/session';
+import type { SyncEngine } from '../../src/engine/engine';
+import type { CreateEngineOptions } from '../../src/engine/create';
+import type { EngineAssets } from '../../src/engine/types';
+import type { PlaybackInfo } from '../../src/shared/protocol';
+import type { SyncEvidence, SyncState } from '../../src/core/state';
+
+const playing: PlaybackInfo = { paused: false, ended: false, seeking: false, silenced: false, rate: 1, src: 'a.mp4', protected: false, hidden: false, audioTrack: true, rect: null };
+
+function judged(status: 'in-sync' | 'mismatch', pMismatch: number, evidenceSeconds: number): SyncState {
+  const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [], pMismatch, evidenceSeconds, segments: [], checkedFrom: 0, checkedTo: evidenceSeconds };
+  return { status, evidence };
+}
+
+/** Just what the session calls; states are pushed by the test through the captured onState. */
+class FakeEngine {
+  calls: string[] = [];
+  state: SyncState = { status: 'waiting-for-speech', seconds: 0 };
+  constructor(private readonly onState: (state: SyncState) => void) {}
+  emit(state: SyncState) {
+    this.state = state;
+    this.onState(state);
+  }
+  newSegment(reason: string) {
+    this.calls.push(`newSegment:${reason}`);
+  }
+  resetEvidence() {
+    this.calls.push('resetEvidence');
+    this.state = { status: 'waiting-for-speech', seconds: 0 };
+  }
+  setProtectedContent() {}
+  setAudioTrackPresent() {}
+  suggestedRegion() {
+    return null;
+  }
+  dispose() {}
+}
+
+/** The session's state, read afresh (not narrowed by earlier assertions on it). */
+const shownNow = (session: LiveSession): SyncState => session.state;
+
+async function openSession() {
+  const shown: SyncState[] = [];
+  let engine: FakeEngine | null = null;
+  const session = new LiveSession(
+    {
+      sessionId: 's1',
+      tabId: 1,
+      frameId: 0,
+      capture: 'element',
+      model: 'embedded',
+      threshold: null,
+      assets: {} as EngineAssets,
+      loadWeights: async () => undefined,
+      onState: (state) => shown.push(state),
+      makeEngine: async (_assets: EngineAssets, options: CreateEngineOptions) => {
+        engine = new FakeEngine(options.onState!);
+        return engine as unknown as SyncEngine;
+      },
+    },
+    playing,
+  );
+  await session.updatePlayback({ ...playing }); // waits for the engine
+  assert.ok(engine);
+  return { session, engine: engine as FakeEngine, shown };
+}
+
+test('live views: a firm REAL stays REAL through a brief weak mismatch from the decision', async () => {
+  const { session, engine } = await openSession();
+  engine.emit(judged('in-sync', 0.1, 3));
+  assert.equal(session.state.status, 'in-sync');
+  assert.equal(session.state.status === 'in-sync' && session.state.evidence.provisional, true);
+  engine.emit(judged('in-sync', 0.1, 7));
+  assert.equal(session.state.status === 'in-sync' && session.state.evidence.provisional, undefined, 'firm');
+  engine.emit(judged('mismatch', 0.6, 8));
+  assert.equal(session.state.status, 'in-sync');
+  await session.close();
+});
+
+test('a source change drops the evidence and the firm verdict; a seek keeps them', async () => {
+  const { session, engine } = await openSession();
+  engine.emit(judged('in-sync', 0.1, 7));
+  await session.updatePlayback({ ...playing, seeking: true });
+  await session.updatePlayback({ ...playing });
+  assert.deepEqual(engine.calls, ['newSegment:seek', 'newSegment:resume']);
+  assert.equal(session.state.status, 'in-sync', 'a seek keeps the verdict');
+
+  await session.updatePlayback({ ...playing, src: 'ad.mp4' });
+  assert.deepEqual(engine.calls.slice(2), ['resetEvidence']);
+  assert.equal(session.state.status, 'waiting-for-speech', 'nothing of the old source is shown');
+  // The ad's own verdict comes at once (provisional), not held back by the old firm REAL.
+  engine.emit(judged('mismatch', 0.95, 3));
+  const ad = shownNow(session);
+  assert.equal(ad.status, 'mismatch');
+  assert.equal(ad.status === 'mismatch' && ad.evidence.provisional, true);
+  await session.close();
+});
