@@ -11,36 +11,20 @@
 // on the other folds' variants (held out), and once on all of them (calibration.json, what
 // `npm run train` writes into the model's manifest). Writes report.md, results.json,
 // p-histogram.svg and roc.svg.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../src/core/decision/calibration';
 import { loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
-import { speakerFolds } from '../src/core/train/folds';
 import { rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitCalibration, judge, type Evidenced, type Judged } from './lib/eval-decision';
-import { foldModels, type EvalClip } from './lib/eval-folds';
+import { heldOutEvidence } from './lib/held-out';
 import { conditionRows, conditionTable, summarize, summaryTable } from './lib/eval-report';
 import { SWAPS_PER_CLIP, variantsOf } from './lib/eval-variants';
-import { cachedClips, findManifest, loadClip, modelOption, parseArgs, readManifest, resolveCache, seconds, setupTf } from './ml-common';
+import { findManifest, modelOption, parseArgs, readManifest, resolveCache, seconds, setupTf } from './ml-common';
 
 const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>]';
-
-/** Music tracks decoded once to 16 kHz mono int16 (cached beside the feature cache). */
-export function loadMusic(dir: string | null, cacheDir: string): { name: string; samples: Int16Array }[] {
-  if (!dir || !existsSync(dir)) return [];
-  const out: { name: string; samples: Int16Array }[] = [];
-  mkdirSync(join(cacheDir, '..', 'music'), { recursive: true });
-  for (const name of readdirSync(dir).filter((f) => /\.(ogg|mp3|wav|flac|m4a|opus)$/i.test(f)).sort()) {
-    const pcm = join(cacheDir, '..', 'music', `${name}.pcm`);
-    if (!existsSync(pcm)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(dir, name), '-ac', '1', '-ar', '16000', '-f', 's16le', pcm]);
-    const bytes = readFileSync(pcm);
-    out.push({ name, samples: new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) });
-  }
-  return out;
-}
 
 /** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
 function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, scale: number, shipped: DecisionCalibration | null): DecisionCalibration[] {
@@ -66,32 +50,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   const speechOf: WindowSpeech = loudnessSpeech;
 
-  const all: EvalClip[] = cachedClips(cacheDir).map((file) => {
-    const row = manifest?.get(file);
-    return { file, row, speaker: row?.speaker ?? file, ...loadClip(cacheDir, file) };
-  });
-  const reals = all.filter((c) => !c.row || c.row.status === 'real-in-sync');
-  const evaluated = reals.filter((c) => c.features.durationS >= minSeconds);
-  const generated = all.filter((c) => c.row?.status.startsWith('generated-'));
-  if (evaluated.length === 0) throw new Error(`${cacheDir}: no real clip of at least ${minSeconds} s to evaluate`);
-  const foldOf = speakerFolds(reals.map((c) => ({ speaker: c.speaker, seconds: c.features.durationS })), folds, seed);
-  const models = await foldModels({
+  const held = await heldOutEvidence({
     modelName, weightsDir: options.get('weights'), folds, seed, steps: Number(options.get('steps') ?? EMBEDDED_RECIPE.steps),
-    keepModels: options.get('keep-models'), cacheDir, foldOf, reals, evaluated,
+    keepModels: options.get('keep-models'), cacheDir, manifest, minSeconds, musicDir, speechOf, log: (line) => console.log(`eval: ${line}`),
   });
-  const music = loadMusic(musicDir, cacheDir);
-
-  const evidenced: Evidenced[] = [];
-  for (const [i, clip] of evaluated.entries()) {
-    const fold = foldOf.get(clip.speaker) ?? 0;
-    const scorer = models.scorers[fold];
-    // Donors from the same held-out fold when there are enough, so no model has heard the swapped-in voice either.
-    const sameFold = reals.filter((d) => (foldOf.get(d.speaker) ?? 0) === fold && d.speaker !== clip.speaker);
-    const donors = sameFold.length > SWAPS_PER_CLIP ? sameFold : reals.filter((d) => d.speaker !== clip.speaker);
-    const tracks = await scorer.lipTracks(clip);
-    for (const variant of variantsOf(clip, { donors, music, seed })) evidenced.push(await evidenceFor(clip, fold, variant, scorer, speechOf, tracks));
-    console.log(`eval: ${i + 1}/${evaluated.length} ${clip.file}  ${seconds(started)}`);
-  }
+  const { all, evaluated, foldOf, models, evidenced } = held;
+  const generated = all.filter((c) => c.row?.status.startsWith('generated-'));
   const scale = models.scorers[0].scale;
   const calibrations = heldOutCalibrations(evidenced, folds, scale, models.shippedCalibration);
   const judged: Judged[] = evidenced.map((e) => judge(e, calibrations[e.fold]));
@@ -124,7 +88,7 @@ async function main(): Promise<void> {
   if (summary.auc !== null && realP.length && swapP.length) writeFileSync(join(outDir, 'roc.svg'), rocSvg(`${modelName}: ROC on p(mismatch), real vs audio-swapped`, rocCurve(realP, swapP), summary.auc));
 
   const lines = [`# Evaluation: ${modelName}`, '', `Command: \`npm run eval -- ${process.argv.slice(2).join(' ')}\` (backend ${backend}, ${seconds(started)}).`, '', `Setup: ${models.setup}.`, ''];
-  lines.push(`Protocol: ${evaluated.length} real clips from ${new Set(evaluated.map((c) => c.speaker)).size} speakers (feature cache ${cacheDir}); per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, music alone${music.length ? ` (${music.length} tracks from ${musicDir})` : ' (no music folder: skipped)'}, a 2–4 s partial swap; judged by the product's decision with the calibration fitted on the other folds.`, '');
+  lines.push(`Protocol: ${evaluated.length} real clips from ${new Set(evaluated.map((c) => c.speaker)).size} speakers (feature cache ${cacheDir}); per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, music alone${held.musicCount ? ` (${held.musicCount} tracks from ${musicDir})` : ' (no music folder: skipped)'}, a 2–4 s partial swap; judged by the product's decision with the calibration fitted on the other folds.`, '');
   lines.push(...summaryTable(summary), '', '## Per condition', '', ...conditionTable(rows), '');
   lines.push('## Real clips', '', '| clip | speaker | fold | voting s | conf | p(mismatch) | verdict |', '|---|---|---|---|---|---|---|');
   for (const j of judged.filter((x) => x.variant.kind === 'real')) {

@@ -1,16 +1,23 @@
-// `npm run train [-- <clips dir>] [--cache <feature cache>] [--out <folder>] [--seed N] [--steps N]`
+// `npm run train [-- <clips dir>] [--cache <feature cache>] [--out <folder>] [--seed N] [--steps N] [--folds N] [--keep-models <dir>]`
 //
 // Reproduces the shipped embedded model (models/embedded/manifest.json + weights.bin) from
 // the feature cache of ../shared/media/clips: every real in-sync clip whose label is not
 // of low confidence (MANIFEST.tsv), SyncNet's contrastive objective on true pairs vs audio
 // shifted by other offsets and audio of other speakers, seeded and single-threaded, so the
-// same cache gives the same bytes. Also rewrites the generated "Training data" section of
+// same cache gives the same bytes. Then fits the decision's calibration (how confidence and
+// the amount of evidence become p(mismatch)) on speaker-held-out folds: each fold judged by
+// a model trained the same way without its speakers (scripts/lib/held-out.ts), written into
+// the manifest as `decision`. Also rewrites the generated "Training data" section of
 // models/embedded/MODEL_CARD.md (between its markers).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { encodeWeights } from '../src/core/convert/weights-bundle';
 import { EMBEDDED_DEFAULT_THRESHOLD, EMBEDDED_FEATURE_NAMES, EMBEDDED_MARGIN, NORMALISER_PRIOR_FRAMES } from '../src/core/models/embedded';
 import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded, type TrainingClip } from '../src/core/train/embedded-training';
+import { defaultCalibration, type DecisionCalibration } from '../src/core/decision/calibration';
+import { loudnessSpeech } from '../src/core/train/clip-evidence';
+import { fitCalibration } from './lib/eval-decision';
+import { heldOutEvidence } from './lib/held-out';
 import { findManifest, isTrainingClip, loadTrainingClips, parseArgs, readManifest, resolveCache, seconds, setupTf, writeBundle, type ManifestRow } from './ml-common';
 
 const DEFAULT_SEED = 1;
@@ -34,6 +41,21 @@ function trainingCardSection(clips: (TrainingClip & { row?: ManifestRow })[], se
     CARD_END,
   ];
   return lines.join('\n');
+}
+
+/** The calibration fitted on speaker-held-out folds, or the default one (saying why) when the clips cannot support a fit. */
+async function heldOutCalibration(clipsDir: string, cacheDir: string, manifest: Map<string, ManifestRow> | null, seed: number, steps: number, folds: number, keepModels?: string): Promise<DecisionCalibration> {
+  const held = await heldOutEvidence({
+    modelName: 'embedded', folds, seed, steps, keepModels, cacheDir, manifest, minSeconds: 0,
+    musicDir: join(dirname(resolve(clipsDir)), 'music'), speechOf: loudnessSpeech,
+  });
+  held.models.dispose();
+  const speakers = new Set(held.evaluated.map((c) => c.speaker)).size;
+  try {
+    return fitCalibration(held.evidenced, EMBEDDED_DEFAULT_THRESHOLD, `${held.evaluated.length} real clips of ${speakers} speakers with their audio variants, ${folds} speaker-held-out folds (seed ${seed})`);
+  } catch (error) {
+    return { ...defaultCalibration(EMBEDDED_DEFAULT_THRESHOLD), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
+  }
 }
 
 async function main(): Promise<void> {
@@ -63,9 +85,12 @@ async function main(): Promise<void> {
   const realigned = result.ownOffsets.filter((o) => o.offset !== 0);
   console.log(`train: own offsets after ${recipeRealign(steps).warmupSteps} warm-up steps (frames, audio leads > 0, relative to the median clip): ${realigned.map((o) => `${o.id} ${o.offset > 0 ? '+' : ''}${o.offset}`).join(', ') || 'all 0'}`);
 
+  const decision = await heldOutCalibration(clipsDir, cacheDir, manifest, seed, steps, Number(options.get('folds') ?? 5), options.get('keep-models'));
+  console.log(`train: decision calibration ${JSON.stringify(decision)}`);
   const bundle = encodeWeights('embedded', 'lipsync-lens embedded model', result.weights);
   writeBundle(outDir, bundle, {
     threshold: EMBEDDED_DEFAULT_THRESHOLD,
+    decision,
     embedded: {
       featureNames: EMBEDDED_FEATURE_NAMES,
       normaliserPriorFrames: NORMALISER_PRIOR_FRAMES,

@@ -409,7 +409,7 @@ export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => b
   }
 }
 
-export const FINAL = new Set(['in-sync', 'mismatch', 'cannot-judge', 'error']);
+export const FINAL = new Set(['in-sync', 'shifted', 'mismatch', 'cannot-judge', 'error']);
 
 /**
  * A proxy every non-loopback request of the whole browser goes through (extension pages,

@@ -103,15 +103,54 @@ const cannotJudge = (reason: CannotJudgeReason, detail?: string, evidence?: Sync
   ...(evidence ? { evidence } : {}),
 });
 
+const isCandidate = (face: FaceWindow, policy: DecisionPolicy): boolean => face.faceWidth >= policy.minFaceWidthPx && face.lipActivity >= policy.minLipActivity;
+
 /** The speaking face of a speech window: among big-enough faces, the one whose lips move most, if they move at all. */
 function speakingFace(window: WindowEvidence, policy: DecisionPolicy): FaceWindow | null {
   let best: FaceWindow | null = null;
   for (const face of window.faces) {
-    if (face.faceWidth < policy.minFaceWidthPx || face.lipActivity < policy.minLipActivity) continue;
+    if (!isCandidate(face, policy)) continue;
     if (!best || face.lipActivity > best.lipActivity) best = face;
   }
   return best;
 }
+
+/**
+ * Two faces on screen together whose lips both move while someone speaks: the voice goes
+ * to the one it matches. If both match, at offsets more than RIVAL_OFFSET_FRAMES apart,
+ * nobody can say which one speaks. Returns the votes with shared windows given to the
+ * better-matching face, or null when that is unresolved.
+ */
+function resolveRivals(votes: Vote[], calibration: DecisionCalibration, policy: DecisionPolicy): Vote[] | null {
+  const shared = votes.filter((v) => v.window.faces.filter((f) => isCandidate(f, policy)).length >= 2);
+  if (shared.length < policy.minEvidenceWindows) return votes;
+  const byTrack = new Map<number, Vote[]>();
+  for (const v of shared) {
+    for (const face of v.window.faces) {
+      if (!isCandidate(face, policy)) continue;
+      const list = byTrack.get(face.trackId) ?? [];
+      list.push({ window: v.window, face });
+      byTrack.set(face.trackId, list);
+    }
+  }
+  const ranked = [...byTrack]
+    .filter(([, list]) => list.length >= policy.minEvidenceWindows)
+    .map(([trackId, list]) => {
+      const search = pooledSearch(list);
+      return { trackId, search, p: mismatchProbability(calibration, search.confidence, list.length) };
+    })
+    .sort((a, b) => a.p - b.p);
+  if (ranked.length < 2) return votes;
+  const [best, second] = ranked;
+  if (second.p <= policy.matchAt && Math.abs(best.search.offsetFrames - second.search.offsetFrames) > RIVAL_OFFSET_FRAMES) return null;
+  return votes.map((v) => {
+    const face = v.window.faces.find((f) => f.trackId === best.trackId && isCandidate(f, policy));
+    return face ? { window: v.window, face } : v;
+  });
+}
+
+/** Offsets (frames) two matching faces may differ by and still be one voice's. */
+const RIVAL_OFFSET_FRAMES = 2;
 
 /** The speech windows (in time order) that vote, each with its speaking face. */
 export function collectVotes(windows: readonly WindowEvidence[], policy: DecisionPolicy = DEFAULT_DECISION_POLICY): Vote[] {
@@ -240,7 +279,12 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
     const state: SyncState = context.final ? cannotJudge('no-speech') : { status: 'waiting-for-speech', seconds: context.secondsSeen };
     return { state, search: null, votesByTrack };
   }
-  const votes = collectVotes(speech, policy);
+  const resolved = resolveRivals(collectVotes(speech, policy), calibration, policy);
+  if (!resolved) {
+    const state: SyncState = context.final ? cannotJudge('several-speakers-unresolved') : { status: 'checking', progress: 0.99 };
+    return { state, search: null, votesByTrack };
+  }
+  const votes = resolved;
   for (const { face } of votes) votesByTrack.set(face.trackId, (votesByTrack.get(face.trackId) ?? 0) + 1);
   if (votes.length < policy.minEvidenceWindows) return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
 
