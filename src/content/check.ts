@@ -5,6 +5,7 @@
 // overlay. stop() is the one teardown path.
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
+import { SignatureReader } from '../shared/frame-signature';
 import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
 import { MediaClock } from './media-clock';
@@ -67,6 +68,8 @@ export class VideoCheck {
   private readonly overlay: Overlay | null;
   private readonly clock = new MediaClock();
   private readonly canvas = document.createElement('canvas');
+  /** The whole frame's signature goes with every frame: the engine's shot detector cannot see cuts in a crop. */
+  private signatures: SignatureReader | null = null;
   private audioTap: AudioTap | null = null;
   private capture: CaptureKind = 'element';
   private region: Region | null = null;
@@ -240,8 +243,10 @@ export class VideoCheck {
     // drawImage's source rectangle is in the video's intrinsic pixels.
     context.drawImage(this.video, plan.source.x, plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
     const jpeg = this.canvas.toDataURL('image/jpeg', JPEG_QUALITY);
+    this.signatures ??= new SignatureReader();
+    const signature = this.signatures.read(this.video);
     this.inFlight++;
-    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region })
+    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region, signature })
       .then((reply) => {
         this.region = reply.region;
         this.accepting = reply.accepting;
