@@ -360,6 +360,8 @@ export interface ShotFrame {
   cut: boolean;
   shot: number;
   ids: number[];
+  /** Time beforeObserve took (signature + detector), ms. */
+  ms: number;
 }
 
 /**
@@ -380,14 +382,16 @@ async function runShots(url: string, count: number, track: boolean): Promise<Sho
     for (let i = 0; i < count; i++) {
       await seek(video, (i + 0.5) / 25);
       const frame: EngineFrame = { mediaTime: i / 25, image: video, videoWidth: video.videoWidth, videoHeight: video.videoHeight };
+      const started = performance.now();
       const cut = shots.beforeObserve(frame);
+      const ms = performance.now() - started;
       if (cut) cuts++;
       if (!tracker) {
-        out.push({ t: frame.mediaTime, cut, shot: cuts, ids: [] });
+        out.push({ t: frame.mediaTime, cut, shot: cuts, ids: [], ms });
         continue;
       }
       const slot = out.length;
-      out.push({ t: frame.mediaTime, cut, shot: -1, ids: [] });
+      out.push({ t: frame.mediaTime, cut, shot: -1, ids: [], ms });
       inFlight.push(tracker.observe(frame, 0).then((o) => void (out[slot] = { ...out[slot], shot: o.shot, ids: o.faces.map((f) => f.trackId) })));
       if (inFlight.length >= tracker.parallelFrames) await inFlight.shift();
     }
