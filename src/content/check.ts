@@ -233,6 +233,16 @@ export class VideoCheck {
     video.requestVideoFrameCallback(onFrame);
   }
 
+  /** The whole frame's signature for cut detection; none if it cannot be read (the check goes on without cuts). */
+  private wholeFrameSignature(): number[] | null {
+    try {
+      this.signatures ??= new SignatureReader();
+      return this.signatures.read(this.video);
+    } catch {
+      return null;
+    }
+  }
+
   private sendFrame(mediaTime: number, videoWidth: number, videoHeight: number): void {
     const plan = cropPlan(this.region, videoWidth, videoHeight);
     if (this.canvas.width !== plan.out.width || this.canvas.height !== plan.out.height) {
@@ -243,10 +253,9 @@ export class VideoCheck {
     // drawImage's source rectangle is in the video's intrinsic pixels.
     context.drawImage(this.video, plan.source.x, plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
     const jpeg = this.canvas.toDataURL('image/jpeg', JPEG_QUALITY);
-    this.signatures ??= new SignatureReader();
-    const signature = this.signatures.read(this.video);
+    const signature = this.wholeFrameSignature();
     this.inFlight++;
-    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region, signature })
+    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region, ...(signature ? { signature } : {}) })
       .then((reply) => {
         this.region = reply.region;
         this.accepting = reply.accepting;

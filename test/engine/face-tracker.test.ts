@@ -109,6 +109,7 @@ test('a seek back (newSegment, media time jumps back): timestamps stay valid, th
   assert.ok(after[0].t < before.at(-1)!.t, 'media time went back');
   assert.ok(fraction(after, (f) => f.faces.length === 1) >= 0.95);
   assert.deepEqual([...ids(run.frames)], [1], 'the face keeps its id across the seek');
+  assert.ok(before.every((f) => f.shot === 0) && after.every((f) => f.shot === 1), 'a new segment is a new shot (FrameObservation.shot)');
 });
 
 async function assertWideShotFound(t: TestContext, clip: string, seconds: number, near: [number, number]) {

@@ -50,6 +50,8 @@ export interface FaceResult {
 export interface FrameSummary {
   t: number;
   segment: number;
+  /** FrameObservation.shot (runTracker only). */
+  shot?: number;
   ms: number;
   faces: FaceResult[];
   plainFaces?: number;
@@ -171,6 +173,7 @@ async function runTracker(url: string, options: RunOptions = {}): Promise<RunSum
             const frame: FrameSummary = {
               t: observation.t,
               segment: observation.segment,
+              shot: observation.shot,
               ms,
               faces: observation.faces.map(summarise),
               region: tracker.suggestedRegion(),
