@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import type { ClipFeatures } from '../src/core/features';
+import { withShots, type ClipFeatures } from '../src/core/features';
 import type { SyncModelKind } from '../src/core/models/types';
 import type { TrainingClip } from '../src/core/train/embedded-training';
 import { parseManifest, type WeightsBundle } from '../src/core/convert/weights-bundle';
@@ -95,8 +95,10 @@ export interface LoadedClip {
 
 export function loadClip(cacheDir: string, file: string): LoadedClip {
   const jsonPath = join(cacheDir, `${file}.features.json`);
-  const features = JSON.parse(readFileSync(jsonPath, 'utf8')) as ClipFeatures;
-  if (!Array.isArray(features.frames)) throw new Error(`${jsonPath}: not a ClipFeatures file (no frames)`);
+  const parsed = JSON.parse(readFileSync(jsonPath, 'utf8')) as ClipFeatures;
+  if (!Array.isArray(parsed.frames)) throw new Error(`${jsonPath}: not a ClipFeatures file (no frames)`);
+  // Caches made before shot detection have no `shot` per frame: shot 0 throughout.
+  const features = withShots(parsed);
   let samples = new Int16Array(0);
   if (features.audio) {
     const pcmPath = join(cacheDir, `${file}.pcm`);

@@ -163,7 +163,7 @@ async function benchModel(
 function embeddedSampler(embedded: ReturnType<typeof createEmbeddedModel>): LipSampler {
   return createFeatureSampler(embedded.lipInput, () => {
     const featurizer = embedded.createFeaturizer();
-    return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
+    return (face) => featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
   });
 }
 

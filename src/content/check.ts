@@ -5,6 +5,7 @@
 // overlay. stop() is the one teardown path.
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
+import { SignatureReader } from '../shared/frame-signature';
 import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
 import { MediaClock } from './media-clock';
@@ -67,6 +68,8 @@ export class VideoCheck {
   private readonly overlay: Overlay | null;
   private readonly clock = new MediaClock();
   private readonly canvas = document.createElement('canvas');
+  /** The whole frame's signature goes with every frame: the engine's shot detector cannot see cuts in a crop. */
+  private signatures: SignatureReader | null = null;
   private audioTap: AudioTap | null = null;
   private capture: CaptureKind = 'element';
   private region: Region | null = null;
@@ -230,6 +233,16 @@ export class VideoCheck {
     video.requestVideoFrameCallback(onFrame);
   }
 
+  /** The whole frame's signature for cut detection; none if it cannot be read (the check goes on without cuts). */
+  private wholeFrameSignature(): number[] | null {
+    try {
+      this.signatures ??= new SignatureReader();
+      return this.signatures.read(this.video);
+    } catch {
+      return null;
+    }
+  }
+
   private sendFrame(mediaTime: number, videoWidth: number, videoHeight: number): void {
     const plan = cropPlan(this.region, videoWidth, videoHeight);
     if (this.canvas.width !== plan.out.width || this.canvas.height !== plan.out.height) {
@@ -240,8 +253,9 @@ export class VideoCheck {
     // drawImage's source rectangle is in the video's intrinsic pixels.
     context.drawImage(this.video, plan.source.x, plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
     const jpeg = this.canvas.toDataURL('image/jpeg', JPEG_QUALITY);
+    const signature = this.wholeFrameSignature();
     this.inFlight++;
-    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region })
+    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region, ...(signature ? { signature } : {}) })
       .then((reply) => {
         this.region = reply.region;
         this.accepting = reply.accepting;

@@ -61,7 +61,24 @@ export interface FrameObservation {
   t: number;
   /** Segment number: increments at a seek or a source change; windows never cross it. */
   segment: number;
+  /**
+   * Shot number (0-based): increments at each cut the shot detector finds
+   * (src/core/video/shots.ts) and at each new segment. Face track ids never continue
+   * across a cut; across a new segment (a seek) a track may be re-acquired with its id. Feature caches written before shots existed have none: read them with
+   * withShots(), which treats every frame as shot 0.
+   */
+  shot: number;
   faces: FaceObservation[];
+}
+
+/**
+ * A feature cache as read from disk: caches written before FrameObservation.shot existed
+ * lack it, and each of their frames is taken as shot 0 (they were made without cut
+ * detection, so their tracks may span cuts, as the engine's did then).
+ */
+export function withShots(clip: ClipFeatures): ClipFeatures {
+  if (clip.frames.every((f) => typeof f.shot === 'number')) return clip;
+  return { ...clip, frames: clip.frames.map((f) => (typeof f.shot === 'number' ? f : { ...f, shot: 0 })) };
 }
 
 /** A clip's cached features (`npm run features`): the input to training and evaluation. */

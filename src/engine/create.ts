@@ -56,7 +56,7 @@ export async function loadModelParts(choice: ModelChoice, assets: EngineAssets, 
     const threshold = stored.threshold ?? EMBEDDED_DEFAULT_THRESHOLD;
     const sampler = createFeatureSampler(model.lipInput, () => {
       const featurizer = model.createFeaturizer();
-      return (face) => featurizer.observe({ t: 0, segment: 0, faces: [face] }).get(face.trackId) ?? null;
+      return (face) => featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
     });
     return { model, sampler, mfccKind: 'psf', calibration: stored.decision ? parseCalibration(stored.decision, bundle.manifest.source) : defaultCalibration(threshold) };
   }

@@ -18,6 +18,7 @@ import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } f
 import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
+import { FrameShots } from './frame-shots';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTracker, ModelChoice, SegmentReason } from './types';
 
@@ -105,9 +106,12 @@ export class SyncEngine implements Engine {
   private disposed = false;
   /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
   private inFlight: Promise<void>[] = [];
+  /** Cut detection: a cut makes the tracker start new tracks (never one face across two shots). */
+  private readonly shots: FrameShots;
 
   constructor(private readonly parts: EngineParts) {
     this.current = this.openSegment();
+    this.shots = new FrameShots(parts.tracker);
   }
 
   get state(): SyncState {
@@ -155,6 +159,8 @@ export class SyncEngine implements Engine {
     if (!target.gridFilter.keep(frame.mediaTime)) return;
     const frameIndex = target.frameTimes.length;
     target.frameTimes.push(frame.mediaTime);
+    // Before observe(): the cut then applies to this frame even with earlier ones still in flight.
+    this.shots.beforeObserve(frame);
     const observed = this.parts.tracker.observe(frame, target.id).then((observation) => this.absorb(target, frameIndex, frame, observation));
     if (this.parts.sampler.usesPixels) {
       // The lip input is cut from the frame's pixels, which the caller releases when this returns.
@@ -208,6 +214,7 @@ export class SyncEngine implements Engine {
     if (this.current.sourceTimes.length === 0 && this.current.audio.sampleCount === 0) return;
     this.current.audio.flush();
     this.parts.tracker.newSegment();
+    this.shots.reset();
     this.current = this.openSegment();
     if (this.parts.mode === 'live') {
       // Keep only segments that still hold recent evidence (bounded memory).

@@ -25,6 +25,12 @@
 // frame's motion stays well inside it).
 //
 // Faces are reported in video pixels whether the frame came whole or as a crop (`region`).
+//
+// Shots: newShot() marks the next observed frame as the first of a new shot. Its tracks
+// end when that frame is *applied* (frames before it, still in flight, keep theirs), and
+// from its planning until then nothing is followed: the tracks' places belong to the old
+// shot. That frame and the ones planned behind it are scanned from the whole frame instead,
+// so the new shot's faces are found at once, with fresh ids.
 import {
   AcquisitionSchedule,
   DEFAULT_TRACK_POLICY,
@@ -114,6 +120,7 @@ function context2d(canvas: OffscreenCanvas): OffscreenCanvasRenderingContext2D {
 interface FramePlan {
   t: number;
   segment: number;
+  shot: number;
   layout: MosaicLayout | null;
   followed: { track: Track; slot: number; view: View }[];
   tiles: View[];
@@ -135,6 +142,10 @@ class MediaPipeFaceTracker implements FaceTracker {
   private videoSize = { width: 0, height: 0 };
   private acquisitionRects: Rect[] = [];
   private segment: number | null = null;
+  /** Shot of the last planned frame; a cut was announced for the next frame; cuts planned but not yet applied. */
+  private shot = 0;
+  private cutNext = false;
+  private cutsInFlight = 0;
   private nextInstance = 0;
   /** The last frame's apply step: the next frame's is chained after it (results in call order). */
   private lastApplied: Promise<unknown> = Promise.resolve();
@@ -159,8 +170,16 @@ class MediaPipeFaceTracker implements FaceTracker {
 
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {
     if (this.closed) return Promise.reject(new Error('face tracker: observe() after close()'));
-    if (this.segment !== null && segment !== this.segment) this.newSegment();
+    const newSegment = this.segment !== null && segment !== this.segment;
+    if (newSegment) this.newSegment();
     this.segment = segment;
+    const cut = this.cutNext;
+    this.cutNext = false;
+    if (cut || newSegment) this.shot++;
+    if (cut) {
+      this.cutsInFlight++;
+      this.schedule.restart();
+    }
     if (frame.videoWidth !== this.videoSize.width || frame.videoHeight !== this.videoSize.height) {
       // A new source: old places and sizes mean nothing.
       this.videoSize = { width: frame.videoWidth, height: frame.videoHeight };
@@ -179,7 +198,11 @@ class MediaPipeFaceTracker implements FaceTracker {
     this.nextInstance = (this.nextInstance + 1) % this.pool.size;
     const { plan, job } = this.plan(source, frame.mediaTime, segment, instance);
     const landmarked = this.pool.run(instance, job);
-    const applied = this.lastApplied.then(() => landmarked).then((result) => this.apply(plan, result));
+    // A cut takes effect once every frame before it is applied, whether or not this frame's landmarking succeeds.
+    const applied = this.lastApplied
+      .then(() => (cut ? this.endShot() : undefined))
+      .then(() => landmarked)
+      .then((result) => this.apply(plan, result));
     this.lastApplied = applied.catch(() => undefined);
     return applied;
   }
@@ -189,8 +212,26 @@ class MediaPipeFaceTracker implements FaceTracker {
     this.schedule.restart();
   }
 
+  newShot(): void {
+    this.cutNext = true;
+  }
+
+  /** The cut before a frame, in apply order: the old shot's tracks end, the next mosaic is a new layout. */
+  private endShot(): void {
+    this.tracks.newShot();
+    this.cutsInFlight--;
+    // A new layout shows each landmarker instance a blank mosaic first, so MediaPipe does
+    // not follow the old shot's faces into the new tracks' slots.
+    this.layout = null;
+  }
+
+  /** The tracks the next frame may follow: none while a cut is planned but not applied (their places are the old shot's). */
+  private get followable(): readonly Track[] {
+    return this.cutsInFlight > 0 ? [] : this.tracks.tracks;
+  }
+
   suggestedRegion(): EngineFrame['region'] | null {
-    const live = this.tracks.tracks;
+    const live = this.followable;
     if (live.length === 0 || this.schedule.scansNextFrame(live.length, this.maxFaces)) return null;
     const union = unionRect(live.map((t) => t.roi));
     return union && pixelRectInFrame(scaleRect(union, SUGGESTED_REGION_MARGIN), this.videoSize.width, this.videoSize.height);
@@ -204,13 +245,14 @@ class MediaPipeFaceTracker implements FaceTracker {
 
   /** Draws the frame's mosaic and acquisition tiles from the tracks as they stand now. */
   private plan(source: FrameSource, t: number, segment: number, instance: number): { plan: FramePlan; job: LandmarkJob } {
-    const plan: FramePlan = { t, segment, layout: null, followed: [], tiles: [] };
+    const plan: FramePlan = { t, segment, shot: this.shot, layout: null, followed: [], tiles: [] };
     const job: LandmarkJob = { follow: null, tiles: [] };
-    if (this.tracks.tracks.length > 0) {
-      const layout = this.mosaicFor(this.tracks.tracks.length);
+    const followable = this.followable;
+    if (followable.length > 0) {
+      const layout = this.mosaicFor(followable.length);
       const { width, height } = layout;
       this.mosaicContext.fillRect(0, 0, width, height);
-      for (const track of this.tracks.tracks) {
+      for (const track of followable) {
         const dest = slotRect(layout, track.slot);
         if (!this.draw(this.mosaicContext, source, track.roi, dest)) continue;
         plan.followed.push({ track, slot: track.slot, view: { source: track.roi, dest, canvasWidth: width, canvasHeight: height } });
@@ -230,7 +272,7 @@ class MediaPipeFaceTracker implements FaceTracker {
         };
       }
     }
-    for (const index of this.schedule.tilesForFrame(this.tracks.tracks.length, this.maxFaces, this.acquisitionRects.length)) {
+    for (const index of this.schedule.tilesForFrame(followable.length, this.maxFaces, this.acquisitionRects.length)) {
       const tile = this.drawTile(source, this.acquisitionRects[index]);
       if (!tile) continue;
       plan.tiles.push(tile.view);
@@ -277,7 +319,7 @@ class MediaPipeFaceTracker implements FaceTracker {
     plan.tiles.forEach((view, i) => {
       for (const face of result.tiles[i] ?? []) this.adopt(face, view, kept);
     });
-    return { t: plan.t, segment: plan.segment, faces: kept };
+    return { t: plan.t, segment: plan.segment, shot: plan.shot, faces: kept };
   }
 
   /** A face the finder found: a missing track seen again, or a new track; nothing if already seen this frame. */
@@ -330,7 +372,7 @@ class MediaPipeFaceTracker implements FaceTracker {
     if (!this.draw(this.tileContext, source, tile, dest)) return null;
     const view: View = { source: tile, dest, canvasWidth, canvasHeight };
     // Faces seen in the last frame need no finding: hidden, they cost the finder no landmark run.
-    for (const track of this.tracks.tracks) {
+    for (const track of this.followable) {
       if (track.missed > 0) continue;
       const mask = toCanvas(view, scaleRect(rectOfBox(track.box), KNOWN_FACE_MASK));
       this.tileContext.fillRect(mask.x, mask.y, mask.width, mask.height);

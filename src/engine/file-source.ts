@@ -25,6 +25,7 @@
 // rare skip, not a way to step every frame.
 import type { ClipFeatures, FrameObservation } from '../core/features';
 import { AudioSegment } from './audio-segment';
+import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineFrame, FaceTracker } from './types';
 import { forEachDecodedFrame, type FrameSink } from './webcodecs-source';
 
@@ -324,7 +325,9 @@ export function extractFeatures(
       segment.flush();
     }
     const frames: FrameObservation[] = [];
+    const shots = new FrameShots(tracker);
     await eachFrame(async (frame) => {
+      shots.beforeObserve(frame);
       const observation = await tracker.observe(frame, 0);
       frames.push(observation);
       await onObservation?.(frame, observation);

@@ -40,6 +40,13 @@ export interface EngineFrame {
   videoHeight: number;
   /** Rectangle of the video frame `image` shows; absent = the whole frame. */
   region?: { x: number; y: number; width: number; height: number };
+  /**
+   * The whole frame's picture signature (src/core/video/shots.ts frameSignature), for the
+   * shot detector. A host that sends crops (`region`) supplies it from the whole video;
+   * without it the engine computes it from `image` when that is the whole frame, and skips
+   * shot detection for a crop.
+   */
+  signature?: number[];
 }
 
 /** Mono audio in media time. */
@@ -62,8 +69,15 @@ export interface FaceTracker {
   readonly parallelFrames: number;
   /** Where the landmarker runs, in words ('2 workers', 'this thread (…why)'). */
   readonly landmarkingOn: string;
-  /** A seek or source change: forget motion history (tracks may be re-acquired). */
+  /** A seek or source change: forget motion history (tracks may be re-acquired); the next frame starts a new shot. */
   newSegment(): void;
+  /**
+   * A cut lies just before the next frame observe() is given: every track ends there and
+   * faces found from that frame on get fresh ids (never one from before the cut), and that
+   * frame's observation has the next shot number. Frames already being observed are not
+   * affected.
+   */
+  newShot(): void;
   /** Where the live capture should crop next frame (video pixels), or null for the whole frame. */
   suggestedRegion(): EngineFrame['region'] | null;
   close(): void;

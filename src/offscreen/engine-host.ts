@@ -109,7 +109,14 @@ export function startEngineHost(): void {
             region: () => region,
             rect: () => session.playbackRect,
             onFrame: async (frame) => {
-              region = await session.frame({ mediaTime: frame.time, image: frame.image, videoWidth: frame.videoWidth, videoHeight: frame.videoHeight, ...(frame.region ? { region: frame.region } : {}) });
+              region = await session.frame({
+                mediaTime: frame.time,
+                image: frame.image,
+                videoWidth: frame.videoWidth,
+                videoHeight: frame.videoHeight,
+                ...(frame.region ? { region: frame.region } : {}),
+                ...(frame.signature ? { signature: frame.signature } : {}),
+              });
             },
             onAudio: (time, sampleRate, samples) => void session.audio(time, sampleRate, samples),
           });
@@ -139,6 +146,7 @@ export function startEngineHost(): void {
           videoWidth: request.videoWidth,
           videoHeight: request.videoHeight,
           ...(request.region ? { region: request.region } : {}),
+          ...(request.signature ? { signature: request.signature } : {}),
         });
         return { region, accepting: session.accepting };
       } finally {

@@ -5,6 +5,7 @@
 // Both are stamped on this document's performance.now() clock, in seconds.
 import { tapAudio, WORKLET_PATH, type AudioTap } from '../content/audio-tap';
 import { clampRegion, cropPlan } from '../shared/capture-geometry';
+import { SignatureReader } from '../shared/frame-signature';
 import type { Region, ViewportRect } from '../shared/protocol';
 
 export interface CapturedFrame {
@@ -13,6 +14,8 @@ export interface CapturedFrame {
   videoWidth: number;
   videoHeight: number;
   region: Region | null;
+  /** The whole video rectangle's signature (cut detection) when `image` is a crop of it. */
+  signature?: number[];
 }
 
 export interface TabCaptureSink {
@@ -42,6 +45,7 @@ export class TabCapture {
   private reader: ReadableStreamDefaultReader<VideoFrame> | null = null;
   private readonly canvas = new OffscreenCanvas(2, 2);
   private readonly context2d = this.canvas.getContext('2d', { alpha: false })!;
+  private readonly signatures = new SignatureReader();
   private busy = false;
   private stopped = false;
 
@@ -131,7 +135,9 @@ export class TabCapture {
       this.canvas.height = plan.out.height;
     }
     this.context2d.drawImage(source, picture.x + plan.source.x, picture.y + plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
-    return { time, image: this.canvas, videoWidth: picture.width, videoHeight: picture.height, region: plan.region };
+    // A crop cannot show a cut elsewhere in the picture: the engine gets the whole picture's signature.
+    const signature = plan.region ? { signature: this.signatures.read(source, picture) } : {};
+    return { time, image: this.canvas, videoWidth: picture.width, videoHeight: picture.height, region: plan.region, ...signature };
   }
 
   stop(): void {

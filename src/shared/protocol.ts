@@ -110,7 +110,8 @@ export interface Messages {
   'content→bg:close-session': { request: { sessionId: string }; response: Record<string, never> };
   // content script → engine host (offscreen document / Firefox background page)
   'content→engine:frame': {
-    request: { sessionId: string; mediaTime: number; jpeg: string; videoWidth: number; videoHeight: number; region: Region | null };
+    /** signature: the whole frame's picture signature (src/core/video/shots.ts) for cut detection, since `jpeg` is often a crop. */
+    request: { sessionId: string; mediaTime: number; jpeg: string; videoWidth: number; videoHeight: number; region: Region | null; signature?: number[] };
     /** Where to crop next; accepting false = the engine takes no frames (model unavailable, closed). */
     response: { region: Region | null; accepting: boolean };
   };

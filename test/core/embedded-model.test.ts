@@ -105,7 +105,7 @@ describe('running normaliser', () => {
     for (let t = 0; t < 60; t++) assert.deepEqual(a[t], b[t], `frame ${t}`);
     assert.notDeepEqual(a[70], b[70]);
     const featurizer = new EmbeddedFeaturizer(unitPrior.mean, unitPrior.std);
-    const two = { t: 0, segment: 0, faces: [clip.features.frames[0].faces[0], { ...clip.features.frames[0].faces[0], trackId: 9 }] };
+    const two = { t: 0, segment: 0, shot: 0, faces: [clip.features.frames[0].faces[0], { ...clip.features.frames[0].faces[0], trackId: 9 }] };
     const out = featurizer.observe(two);
     assert.deepEqual(out.get(1), out.get(9), 'a new track starts from the prior like the first');
     assert.deepEqual(out.get(1), a[0], 'the streaming featurizer equals the batch path');

@@ -262,3 +262,25 @@ test('TrackSet: ids stay with faces, a short miss is survived, duplicates merge,
   tracks.beginFrame();
   assert.equal(tracks.add([104, 100, 80, 100])!.id, 4, 'after clear(): no re-identification, ids keep counting');
 });
+
+test('TrackSet.newShot: every track ends and no id comes back, even for a face at the same place', () => {
+  const tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: 2, maxMissedFrames: 2, reidentifyFrames: 10 });
+  tracks.beginFrame();
+  const a = tracks.add([100, 100, 80, 80])!;
+  const b = tracks.add([300, 100, 80, 80])!;
+  tracks.endFrame();
+  // b is lost before the cut: a lost id would normally come back at its place.
+  for (let i = 0; i < 3; i++) {
+    tracks.beginFrame();
+    tracks.seen(a, [100, 100, 80, 80]);
+    tracks.endFrame();
+  }
+  assert.deepEqual(tracks.tracks.map((t) => t.id), [a.id]);
+  assert.deepEqual(tracks.newShot().map((t) => t.id), [a.id]);
+  assert.equal(tracks.tracks.length, 0);
+  tracks.beginFrame();
+  const next = [tracks.add([100, 100, 80, 80])!, tracks.add([300, 100, 80, 80])!];
+  tracks.endFrame();
+  const ids = next.map((t) => t.id);
+  assert.ok(ids.every((id) => id !== a.id && id !== b.id), `fresh ids after the cut, got ${ids}`);
+});

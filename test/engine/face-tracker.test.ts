@@ -12,7 +12,8 @@ import type { FaceObservation } from '../../src/core/features';
 import { launchBrowser } from '../helpers/browser';
 import { bundleTestPage } from '../helpers/bundle';
 import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
-import type { CropComparison, FrameSummary, RunOptions, RunSummary, StillCost, WorkerComparison } from '../harness/face-tracker-page';
+import type { CropComparison, FrameSummary, RunOptions, RunSummary, ShotFrame, StillCost, WorkerComparison } from '../harness/face-tracker-page';
+import { makeMedia } from '../helpers/media';
 
 // Clips (rows of ../shared/media/MANIFEST.tsv).
 const CLOSE_UP = 'AniPortrait_configs_inference_head_pose_temp_pose_ref_video.mp4'; // 512×512, woman addressing the camera
@@ -108,6 +109,7 @@ test('a seek back (newSegment, media time jumps back): timestamps stay valid, th
   assert.ok(after[0].t < before.at(-1)!.t, 'media time went back');
   assert.ok(fraction(after, (f) => f.faces.length === 1) >= 0.95);
   assert.deepEqual([...ids(run.frames)], [1], 'the face keeps its id across the seek');
+  assert.ok(before.every((f) => f.shot === 0) && after.every((f) => f.shot === 1), 'a new segment is a new shot (FrameObservation.shot)');
 });
 
 async function assertWideShotFound(t: TestContext, clip: string, seconds: number, near: [number, number]) {
@@ -259,4 +261,48 @@ test('landmarker workers: the same faces as on one thread, frames in parallel, r
   const firstFrames = maxDifference(run.inThread.slice(0, 2), run.workersPipelined.slice(0, 2));
   assert.ok(pipelined < 2, `pipelined landmarks moved by up to ${pipelined.toFixed(2)} px`);
   assert.ok(firstFrames < 30, `pipelined landmarks of the first two frames moved by up to ${firstFrames.toFixed(2)} px`);
+});
+
+// Shots (issue 10): two speakers in turn, each in their own shot, must never be one track.
+const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // 224×224 close-up, man
+const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // 1278×720, woman
+
+function runShots(url: string, count: number, track: boolean): Promise<ShotFrame[]> {
+  return page.evaluate(
+    ([u, n, tr]) => (window as unknown as { runShots: (u: string, n: number, t: boolean) => Promise<ShotFrame[]> }).runShots(u, n, tr),
+    [url, count, track] as const,
+  );
+}
+
+test('a cut between two speakers (3 s of one, 3 s of another, 640×360 at 25 fps): found at 3.0 s ± 1 frame, new track ids after it', { skip }, async (t) => {
+  const scale = 'scale=640:360,setsar=1,fps=25';
+  const made = makeMedia('two-speakers-cut', [
+    '-i', join(CLIPS_DIR, SPEAKER_A), '-i', join(CLIPS_DIR, SPEAKER_B),
+    '-filter_complex', `[0:v]trim=0:3,setpts=PTS-STARTPTS,${scale}[a];[1:v]trim=0:3,setpts=PTS-STARTPTS,${scale}[b];[a][b]concat=n=2:v=1[v]`,
+    '-map', '[v]', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p',
+  ]);
+  const frames = await runShots(`/test/.generated/media/${made.split('/').pop()}`, 150, true);
+  const cuts = frames.filter((f) => f.cut);
+  t.diagnostic(`cuts at ${cuts.map((f) => f.t.toFixed(2)).join(', ')} s; shots ${[...new Set(frames.map((f) => f.shot))]}`);
+  assert.equal(cuts.length, 1, 'one cut');
+  assert.ok(Math.abs(cuts[0].t - 3) <= 0.041, `cut at ${cuts[0].t} s`);
+  const before = frames.filter((f) => f.t < cuts[0].t);
+  const after = frames.filter((f) => f.t >= cuts[0].t);
+  assert.ok(before.every((f) => f.shot === 0) && after.every((f) => f.shot === 1), 'FrameObservation.shot: 0 before the cut, 1 from it');
+  const idsBefore = new Set(before.flatMap((f) => f.ids));
+  const idsAfter = new Set(after.flatMap((f) => f.ids));
+  t.diagnostic(`ids before ${[...idsBefore]}, after ${[...idsAfter]}; after the cut the face is found from frame ${after.findIndex((f) => f.ids.length > 0)}`);
+  const oneFace = (run: ShotFrame[]) => run.filter((f) => f.ids.length === 1).length / run.length;
+  assert.ok(oneFace(before) >= 0.9 && oneFace(after) >= 0.9, `one face each side: ${oneFace(before)}, ${oneFace(after)}`);
+  assert.deepEqual([...idsBefore].filter((id) => idsAfter.has(id)), [], 'no track id on both sides of the cut');
+  assert.ok(after.findIndex((f) => f.ids.length > 0) <= 3, 'the new speaker is found within 3 frames of the cut');
+});
+
+test('unedited real clips (the two speakers, 4 s each, as the browser decodes them): no cut', { skip }, async (t) => {
+  for (const clip of [SPEAKER_A, SPEAKER_B]) {
+    const frames = await runShots(clipUrl(clip), 100, false);
+    t.diagnostic(`${clip}: ${frames.length} frames, cuts at [${frames.filter((f) => f.cut).map((f) => f.t)}], signature + detector ${median(frames.slice(1).map((f) => f.ms)).toFixed(2)} ms a frame (median; the frame's first read, which pays its conversion: the tracker's draws of the same frame then reuse it)`);
+    assert.equal(frames.length, 100);
+    assert.deepEqual(frames.filter((f) => f.cut).map((f) => f.t), [], clip);
+  }
 });

@@ -6,6 +6,7 @@ import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
 import { createFaceTracker } from '../../src/engine/face-tracker';
 import { BLENDSHAPE_NAMES, LIP_LANDMARKS, type FaceObservation } from '../../src/core/features';
 import type { EngineFrame, FaceTracker } from '../../src/engine/types';
+import { FrameShots } from '../../src/engine/frame-shots';
 
 const ASSETS = {
   mediapipeWasmBase: '/node_modules/@mediapipe/tasks-vision/wasm',
@@ -49,6 +50,8 @@ export interface FaceResult {
 export interface FrameSummary {
   t: number;
   segment: number;
+  /** FrameObservation.shot (runTracker only). */
+  shot?: number;
   ms: number;
   faces: FaceResult[];
   plainFaces?: number;
@@ -170,6 +173,7 @@ async function runTracker(url: string, options: RunOptions = {}): Promise<RunSum
             const frame: FrameSummary = {
               t: observation.t,
               segment: observation.segment,
+              shot: observation.shot,
               ms,
               faces: observation.faces.map(summarise),
               region: tracker.suggestedRegion(),
@@ -353,4 +357,52 @@ async function compareWorkers(url: string, count: number): Promise<WorkerCompari
   }
 }
 
-Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, compareWorkers, harnessReady: true });
+export interface ShotFrame {
+  t: number;
+  /** The detector found a cut just before this frame. */
+  cut: boolean;
+  shot: number;
+  ids: number[];
+  /** Time beforeObserve took (signature + detector), ms. */
+  ms: number;
+}
+
+/**
+ * The first `count` frames of a 25-fps clip, each seeked to exactly, through the shot
+ * detection the engine uses (FrameShots: the frame's signature, then FaceTracker.newShot on
+ * a cut) and, with `track`, a face tracker pipelined as the engine runs it (parallelFrames
+ * in flight), so a cut must reach the right frame while earlier ones are still landmarked.
+ * Without `track` only the detector runs (shot numbers then count its cuts).
+ */
+async function runShots(url: string, count: number, track: boolean): Promise<ShotFrame[]> {
+  const video = await openVideo(url);
+  const tracker = track ? await createFaceTracker(ASSETS) : null;
+  let cuts = 0;
+  const shots = new FrameShots({ newShot: () => tracker?.newShot() });
+  const out: ShotFrame[] = [];
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      await seek(video, (i + 0.5) / 25);
+      const frame: EngineFrame = { mediaTime: i / 25, image: video, videoWidth: video.videoWidth, videoHeight: video.videoHeight };
+      const started = performance.now();
+      const cut = shots.beforeObserve(frame);
+      const ms = performance.now() - started;
+      if (cut) cuts++;
+      if (!tracker) {
+        out.push({ t: frame.mediaTime, cut, shot: cuts, ids: [], ms });
+        continue;
+      }
+      const slot = out.length;
+      out.push({ t: frame.mediaTime, cut, shot: -1, ids: [], ms });
+      inFlight.push(tracker.observe(frame, 0).then((o) => void (out[slot] = { ...out[slot], shot: o.shot, ids: o.faces.map((f) => f.trackId) })));
+      if (inFlight.length >= tracker.parallelFrames) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    return out;
+  } finally {
+    tracker?.close();
+  }
+}
+
+Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, compareWorkers, runShots, harnessReady: true });

@@ -188,7 +188,7 @@ export function syntheticClip(options: SyntheticClipOptions): SyntheticClip {
       const box: [number, number, number, number] = [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
       faces.push({ trackId: 1, box, landmarks, blendshapes, pose: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -50, 1] });
     }
-    frames.push({ t, segment: 0, faces });
+    frames.push({ t, segment: 0, shot: 0, faces });
   }
   if (KEPT_LANDMARKS.length * 3 !== (frames.find((f) => f.faces.length)?.faces[0].landmarks.length ?? KEPT_LANDMARKS.length * 3)) {
     throw new Error('synthetic landmarks do not follow KEPT_LANDMARKS');

@@ -607,6 +607,18 @@ export class TrackSet {
     for (const track of this.live) track.missed = Math.max(track.missed, this.policy.maxMissedFrames);
   }
 
+  /**
+   * A cut: every live track ends, and the lost ones are forgotten too, so faces found
+   * after it get fresh ids. Re-identification by place would be wrong here: the next
+   * shot's person often sits where the last one did. Returns the tracks that ended.
+   */
+  newShot(): Track[] {
+    const ended = this.live;
+    this.live = [];
+    this.lost = [];
+    return ended;
+  }
+
   /** Forgets every track and every lost one (a new source: old places mean nothing); ids keep counting up. */
   clear(): void {
     this.live = [];
