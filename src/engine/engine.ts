@@ -74,6 +74,8 @@ class Segment {
   readonly sourceTimes: number[] = [];
   /** Times of the frames the 25-fps grid uses, the ones observed: frame indices count these. */
   readonly frameTimes: number[] = [];
+  /** Shot number of each observed frame (FrameObservation.shot). */
+  readonly frameShots: number[] = [];
   readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
   readonly tracks = new Map<number, TrackInSegment>();
   readonly audio = new AudioSegment();
@@ -180,6 +182,7 @@ export class SyncEngine implements Engine {
 
   /** A frame's faces into its segment: lip input per track, boxes for the face summary. */
   private absorb(target: Segment, frameIndex: number, frame: EngineFrame, observation: FrameObservation): void {
+    target.frameShots[frameIndex] = observation.shot;
     if (observation.faces.length > 0) target.framesWithFace++;
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
@@ -342,7 +345,7 @@ export class SyncEngine implements Engine {
         out.push(
           ...runEvidence({
             times: run.map((r) => r.window.startTimeSec),
-            shots: run.map(() => segment.id),
+            shots: run.map((r) => segment.frameShots[r.window.frameIndices[0]] ?? segment.id),
             speech: run.map((r) => r.speech),
             audio: run.map((r) => r.audio),
             tracks,

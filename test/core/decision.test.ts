@@ -85,6 +85,13 @@ test('who speaks: a listener with still lips does not vote; only listeners → n
   assert.equal(twoShot.status, 'in-sync');
 });
 
+test('two moving-lip faces that both match the voice at different offsets: several speakers, unresolved', () => {
+  const d = status(clip(9, () => [{ offset: 0, trackId: 1 }, { offset: -10, trackId: 2 }]));
+  assert.deepEqual(d, { status: 'cannot-judge', reason: 'several-speakers-unresolved' });
+  const live = status(clip(9, () => [{ offset: 0, trackId: 1 }, { offset: -10, trackId: 2 }]), { final: false });
+  assert.equal(live.status, 'checking');
+});
+
 test('two people in turn, each with their own voice: in sync, and both counted as speakers', () => {
   const d = decide(clip(10, (t) => ({ offset: 0, trackId: t < 5 ? 1 : 2 })), CONTEXT, CAL);
   assert.equal(d.state.status, 'in-sync');

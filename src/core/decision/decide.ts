@@ -52,7 +52,7 @@ export interface DecisionPolicy {
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   speechProbability: 0.5,
-  minLipActivity: 0.02,
+  minLipActivity: 0.008,
   minEvidenceWindows: 50,
   minSpeechWindows: 25,
   minFaceWidthPx: 40,
