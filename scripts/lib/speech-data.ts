@@ -112,8 +112,8 @@ export function buildItems(mediaDir: string, seed: number): Item[] {
       const labels = speechRows(frameLevelsDb(s.samples));
       items.push({ split, condition: 'clean speech', name: s.name, samples: s.samples, labels });
       const speechDb = activeLevelDb(s.samples, labels);
-      // Train: two beds at −3…−20 dB; test: one at TEST_MUSIC_REL_DB, tracks in turn.
-      const mixes = split === 'test' ? [{ track: tracks[i % tracks.length], rel: TEST_MUSIC_REL_DB }] : [0, 1].map(() => ({ track: tracks[rng.int(tracks.length)], rel: -3 - 17 * rng.next() }));
+      // Train: three beds at −3…−20 dB; test: one at TEST_MUSIC_REL_DB, tracks in turn.
+      const mixes = split === 'test' ? [{ track: tracks[i % tracks.length], rel: TEST_MUSIC_REL_DB }] : [0, 1, 2].map(() => ({ track: tracks[rng.int(tracks.length)], rel: -3 - 17 * rng.next() }));
       for (const { track, rel } of mixes) {
         const offset = rng.int(Math.max(1, track.samples.length - s.samples.length));
         const bed = track.samples.subarray(offset);

@@ -37,8 +37,8 @@ export const FEATURE_NAMES = [
   'ctxMeanDb', // mean level over the context
   'ctxStdDb', // level spread: speech alternates syllables and pauses
   'lowEnergyFrac', // Scheirer–Slaney: share of rows 10 dB under the context's mean power
-  'mod4Hz', // share of the speech-band envelope's 1–20 Hz modulation power in 2.5–7 Hz
-  'mod4HzDb', // absolute 2.5–7 Hz modulation power of that envelope (dB² scale, log)
+  'mod4Hz', // share of the 300–3400 Hz envelope's modulation power at 3–6 Hz
+  'mod4HzDb', // that 3–6 Hz modulation power itself (log10 of dB² per row)
   'fluxMean', // mean frame-to-frame change of the log band energies (dB)
   'fluxStd', // its spread: speech changes in bursts, music steadily
   'ltsv', // mean over bands of the std of log band energy over the context (dB)
@@ -47,6 +47,10 @@ export const FEATURE_NAMES = [
   'speechBand', // mean share of power in 300–3400 Hz
   'zcrMean',
   'zcrStd', // voiced/unvoiced alternation
+  'bandModMean', // 4-Hz modulation share per band pair (8 bands), mean: speech under a music bed
+  'bandModMax', //   still modulates the bands where it dominates
+  'specCorr', // mean correlation of the fine log spectrum 40 ms apart: sustained notes ≈ 1,
+  'specCorrStd', //   gliding formants and harmonics lower
 ] as const;
 export const NUM_FEATURES = FEATURE_NAMES.length;
 
@@ -62,6 +66,8 @@ interface FrameFeatures {
   readonly flux: Float64Array;
   readonly bands: Float64Array; // rows × NUM_BANDS log energies (dB)
   readonly speechEnv: Float64Array; // log power in 300–3400 Hz (dB), the modulation envelope
+  /** Correlation of row k's fine log spectrum with row k + CORR_LAG's (0 where that row is not computed). */
+  readonly corrAhead: Float64Array;
 }
 
 /** Rows python_speech_features.sigproc.framesig makes of n samples (the last zero-padded). */
@@ -85,6 +91,12 @@ const FLAT_HI = hzBin(4000);
 const SPEECH_LO = hzBin(300);
 const SPEECH_HI = hzBin(3400);
 const EPS = 1e-12;
+/** Fine spectrum for the correlation: bins 3 .. 127 (94–3970 Hz), where voice harmonics are. */
+const FINE_LO = 3;
+const FINE_HI = 128;
+const FINE_BINS = FINE_HI - FINE_LO;
+/** 40 ms: a sustained note outlasts it, a syllable's formants move within it. */
+const CORR_LAG = 4;
 
 const toDb = (meanSquare: number) => (meanSquare > 0 ? Math.max(SILENT_DB, 10 * Math.log10(meanSquare)) : SILENT_DB);
 
@@ -102,7 +114,9 @@ function frameFeatures(samples: Int16Array, first: number, end: number): FrameFe
     flux: new Float64Array(rows),
     bands: new Float64Array(rows * NUM_BANDS),
     speechEnv: new Float64Array(rows),
+    corrAhead: new Float64Array(rows),
   };
+  const fine = new Float64Array(rows * FINE_BINS);
   const spectrum = new PowerSpectrum(NFFT);
   const frame = new Float64Array(FRAME_LEN);
   const power = new Float64Array(spectrum.numBins);
@@ -157,14 +171,29 @@ function frameFeatures(samples: Int16Array, first: number, end: number): FrameFe
     f.flatness[k] = total > 0 ? Math.exp(logSum / flatBins) / (linSum / flatBins) : 1;
     f.speechBand[k] = total > 0 ? speech / total : 0;
     f.speechEnv[k] = 10 * Math.log10(speech / FULL_SCALE_SQ + EPS);
+    normalisedLogSpectrum(power, fine, k * FINE_BINS);
+  }
+  for (let k = 0; k + CORR_LAG < rows; k++) {
+    let dot = 0;
+    for (let i = 0; i < FINE_BINS; i++) dot += fine[k * FINE_BINS + i] * fine[(k + CORR_LAG) * FINE_BINS + i];
+    f.corrAhead[k] = dot;
   }
   return f;
 }
 
-// Modulation analysis of the speech-band envelope over the 101-row context: DFT at 1..20 Hz
-// (1 Hz apart; the context is 1.01 s) with a Hann taper.
-const MOD_FREQS = Array.from({ length: 20 }, (_, i) => i + 1);
-const MOD_SPEECH = (hz: number) => hz >= 3 && hz <= 6;
+/** log power of bins FINE_LO..FINE_HI, mean removed and scaled to unit norm, into out[at..]. */
+function normalisedLogSpectrum(power: Float64Array, out: Float64Array, at: number): void {
+  let mean = 0;
+  for (let i = 0; i < FINE_BINS; i++) mean += (out[at + i] = Math.log(power[FINE_LO + i] / FULL_SCALE_SQ + EPS)) / FINE_BINS;
+  let norm = 0;
+  for (let i = 0; i < FINE_BINS; i++) norm += (out[at + i] -= mean) ** 2;
+  const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+  for (let i = 0; i < FINE_BINS; i++) out[at + i] *= scale;
+}
+
+// Modulation analysis of log-energy envelopes over the 101-row context (1.01 s, so DFT bins
+// fall about 1 Hz apart), Hann-tapered: the share of power at the 3–6 Hz syllable rate.
+const MOD_FREQS = [3, 4, 5, 6];
 const CONTEXT_LEN = 2 * CONTEXT_ROWS + 1;
 const MOD_TAPER = Float64Array.from({ length: CONTEXT_LEN }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 1)) / (CONTEXT_LEN + 1)));
 const MOD_COS = MOD_FREQS.map((hz) => Float64Array.from({ length: CONTEXT_LEN }, (_, i) => Math.cos((2 * Math.PI * hz * i) / 100)));
@@ -179,27 +208,44 @@ function meanStd(values: Float64Array, lo: number, hi: number): [number, number]
   return [mean, Math.sqrt(sq / (hi - lo))];
 }
 
-/** 4-Hz modulation share and power of the envelope over rows [lo, hi) (hi − lo ≤ CONTEXT_LEN). */
-function modulation(env: Float64Array, lo: number, hi: number): [number, number] {
-  const [mean] = meanStd(env, lo, hi);
+const BAND_PAIRS = NUM_BANDS / 2;
+const envelope = new Float64Array(CONTEXT_LEN);
+
+/**
+ * Share of the tapered, mean-removed envelope[0..n)'s power in the 3–6 Hz DFT bins, and that
+ * power (log10, per row). Overwrites `envelope`. Parseval gives the total without the other
+ * bins: Σ over all n bins of |X|² = n · Σ x².
+ */
+function speechRateModulation(env: Float64Array, n: number): [number, number] {
+  const shift = Math.floor((CONTEXT_LEN - n) / 2);
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += env[i] / n;
+  let total = 0;
+  for (let i = 0; i < n; i++) total += ((env[i] = (env[i] - mean) * MOD_TAPER[i + shift]) ** 2);
   let speech = 0;
-  let all = 0;
   for (let m = 0; m < MOD_FREQS.length; m++) {
     let re = 0;
     let im = 0;
-    for (let i = lo; i < hi; i++) {
-      // The taper is centred on the row whatever the cut: index by distance from the centre.
-      const t = i - lo + (CONTEXT_LEN - (hi - lo)) / 2;
-      const ti = Math.floor(t);
-      const x = (env[i] - mean) * MOD_TAPER[ti];
-      re += x * MOD_COS[m][i - lo];
-      im += x * MOD_SIN[m][i - lo];
+    for (let i = 0; i < n; i++) {
+      re += env[i] * MOD_COS[m][i];
+      im += env[i] * MOD_SIN[m][i];
     }
-    const p = re * re + im * im;
-    all += p;
-    if (MOD_SPEECH(MOD_FREQS[m])) speech += p;
+    speech += re * re + im * im;
   }
-  return [all > 0 ? speech / all : 0, Math.log10(speech / (hi - lo) + 1)];
+  return [total > 0 ? speech / (n * total) : 0, Math.log10(speech / n + 1)];
+}
+
+/** Mean and max over 8 band pairs of the envelope's 3–6 Hz share of its tapered power. */
+function bandModulation(f: FrameFeatures, lo: number, hi: number): [number, number] {
+  let sum = 0;
+  let max = 0;
+  for (let p = 0; p < BAND_PAIRS; p++) {
+    for (let i = lo; i < hi; i++) envelope[i - lo] = 0.5 * (f.bands[i * NUM_BANDS + 2 * p] + f.bands[i * NUM_BANDS + 2 * p + 1]);
+    const [share] = speechRateModulation(envelope, hi - lo);
+    sum += share;
+    max = Math.max(max, share);
+  }
+  return [sum / BAND_PAIRS, max];
 }
 
 /** Context features of row r (absolute row index) into out[0 .. NUM_FEATURES). */
@@ -211,7 +257,8 @@ function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: 
   const [meanPower] = meanStd(f.power, lo, hi);
   let low = 0;
   for (let i = lo; i < hi; i++) if (f.power[i] < 0.1 * meanPower) low++;
-  const [mod, modDb] = modulation(f.speechEnv, lo, hi);
+  for (let i = lo; i < hi; i++) envelope[i - lo] = f.speechEnv[i];
+  const [mod, modDb] = speechRateModulation(envelope, hi - lo);
   const [fluxMean, fluxStd] = meanStd(f.flux, lo, hi);
   let ltsv = 0;
   for (let b = 0; b < NUM_BANDS; b++) {
@@ -225,7 +272,11 @@ function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: 
   const [flatness, flatnessStd] = meanStd(f.flatness, lo, hi);
   const [speechBand] = meanStd(f.speechBand, lo, hi);
   const [zcrMean, zcrStd] = meanStd(f.zcr, lo, hi);
-  const values = [f.db[k], meanDb, stdDb, low / (hi - lo), mod, modDb, fluxMean, fluxStd, ltsv / NUM_BANDS, flatness, flatnessStd, speechBand, zcrMean, zcrStd];
+  const [bandModMean, bandModMax] = bandModulation(f, lo, hi);
+  // Pairs (j, j + CORR_LAG) inside the context; a context too short for one pair reads 0.
+  const pairs = Math.max(0, hi - lo - CORR_LAG);
+  const [specCorr, specCorrStd] = pairs > 0 ? meanStd(f.corrAhead, lo, lo + pairs) : [0, 0];
+  const values = [f.db[k], meanDb, stdDb, low / (hi - lo), mod, modDb, fluxMean, fluxStd, ltsv / NUM_BANDS, flatness, flatnessStd, speechBand, zcrMean, zcrStd, bandModMean, bandModMax, specCorr, specCorrStd];
   for (let c = 0; c < NUM_FEATURES; c++) out[at + c] = values[c];
 }
 
