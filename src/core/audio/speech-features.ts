@@ -33,8 +33,9 @@ const FULL_SCALE_SQ = 32768 * 32768;
 
 /** Names of the model's input columns, in order (speech-model.json lists them too). */
 export const FEATURE_NAMES = [
-  'rowDb', // level of the row itself (dBFS)
-  'ctxMeanDb', // mean level over the context
+  // No absolute level: music at −30 dBFS must not look like speech because speech in the
+  // training clips sits there (only the silence gate in speech.ts reads dBFS).
+  'rowRelDb', // the row's level under the loudest row of its context (dB)
   'ctxStdDb', // level spread: speech alternates syllables and pauses
   'lowEnergyFrac', // Scheirer–Slaney: share of rows 10 dB under the context's mean power
   'mod4Hz', // share of the 300–3400 Hz envelope's modulation power at 3–6 Hz
@@ -253,7 +254,9 @@ function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: 
   const lo = Math.max(0, row - CONTEXT_ROWS) - f.first;
   const hi = Math.min(totalRows, row + CONTEXT_ROWS + 1) - f.first;
   const k = row - f.first;
-  const [meanDb, stdDb] = meanStd(f.db, lo, hi);
+  const [, stdDb] = meanStd(f.db, lo, hi);
+  let maxDb = SILENT_DB;
+  for (let i = lo; i < hi; i++) maxDb = Math.max(maxDb, f.db[i]);
   const [meanPower] = meanStd(f.power, lo, hi);
   let low = 0;
   for (let i = lo; i < hi; i++) if (f.power[i] < 0.1 * meanPower) low++;
@@ -276,7 +279,7 @@ function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: 
   // Pairs (j, j + CORR_LAG) inside the context; a context too short for one pair reads 0.
   const pairs = Math.max(0, hi - lo - CORR_LAG);
   const [specCorr, specCorrStd] = pairs > 0 ? meanStd(f.corrAhead, lo, lo + pairs) : [0, 0];
-  const values = [f.db[k], meanDb, stdDb, low / (hi - lo), mod, modDb, fluxMean, fluxStd, ltsv / NUM_BANDS, flatness, flatnessStd, speechBand, zcrMean, zcrStd, bandModMean, bandModMax, specCorr, specCorrStd];
+  const values = [f.db[k] - maxDb, stdDb, low / (hi - lo), mod, modDb, fluxMean, fluxStd, ltsv / NUM_BANDS, flatness, flatnessStd, speechBand, zcrMean, zcrStd, bandModMean, bandModMax, specCorr, specCorrStd];
   for (let c = 0; c < NUM_FEATURES; c++) out[at + c] = values[c];
 }
 

@@ -115,5 +115,5 @@ export function windowSpeech(probs: Float32Array, mfccRowStart: number): number 
   return sum / (hi - lo);
 }
 
-/** Samples after a row's frame that its probability still reads (for callers that stream). */
+/** Rows after row r whose frames row r's probability still reads: r is final once row r + 50 is complete. */
 export const SPEECH_LOOKAHEAD_ROWS = CONTEXT_ROWS;
