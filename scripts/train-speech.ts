@@ -6,8 +6,8 @@
 // MLP) to src/core/audio/speech-model.json. Seeded: the same media give the same file.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NUM_FEATURES, speechFeatureRows, type SpeechFeatureRows } from '../src/core/audio/speech-features';
-import { applySpeechModel, speechProbabilities, SYNCNET_WINDOW_ROWS, windowSpeech, type SpeechModel } from '../src/core/audio/speech';
+import { NUM_FEATURES, rowCount, speechFeatureRows, type SpeechFeatureRows } from '../src/core/audio/speech-features';
+import { applySpeechModel, speechProbabilities, speechProbabilitiesRange, SYNCNET_WINDOW_ROWS, windowSpeech, type SpeechModel } from '../src/core/audio/speech';
 import { buildItems, type Condition, type Item } from './lib/speech-data';
 import { fitNetwork, fitRule, GATE_DB, ruleSays, type SpectralRule, type TrainingRows } from './lib/speech-fit';
 import { levelDb } from './lib/sounds';
@@ -98,14 +98,16 @@ function report(items: Featured[], detectors: (Detector | 'old')[]): void {
   }
 }
 
-function speedPerRow(model: SpeechModel): number {
+/** CPU µs per row (not wall time: the machine this runs on may be shared), whole signal or in chunks of `chunkRows`. */
+function speedPerRow(model: SpeechModel, chunkRows = 0): number {
   const samples = Int16Array.from({ length: 60 * 16000 }, (_, i) => Math.round(8000 * Math.sin(i * 0.05) * Math.sin(i * 0.0017)));
   speechProbabilities(samples.subarray(0, 16000), model);
-  // CPU time, not wall time: the machine this runs on may be shared.
+  const rows = rowCount(samples.length);
   const start = process.cpuUsage();
-  const probs = speechProbabilities(samples, model);
+  if (chunkRows === 0) speechProbabilities(samples, model);
+  else for (let from = 0; from < rows; from += chunkRows) speechProbabilitiesRange(samples, from, from + chunkRows, model);
   const used = process.cpuUsage(start);
-  return (used.user + used.system) / probs.length;
+  return (used.user + used.system) / rows;
 }
 
 function main(): void {
@@ -138,7 +140,8 @@ function main(): void {
     for (let start = 0; start + SYNCNET_WINDOW_ROWS <= probs.length; start += WINDOW_STRIDE, windows++) if (windowSpeech(probs, start) >= 0.5) called++;
     console.log(`  ${item.name}: ${pct(called, windows)}`);
   }
-  console.log(`\ncost: ${speedPerRow(mlp).toFixed(1)} µs of CPU per 10-ms row (features + MLP, 60 s of audio, one thread)`);
+  console.log(`\ncost: ${speedPerRow(mlp).toFixed(1)} µs of CPU per 10-ms row (features + MLP, 60 s of audio at once, one thread)`);
+  for (const chunk of [20, 100]) console.log(`cost in ${chunk}-row range calls: ${speedPerRow(mlp, chunk).toFixed(1)} µs of CPU per row`);
   if (args.includes('--write')) {
     writeFileSync('src/core/audio/speech-model.json', `${JSON.stringify(mlp, null, 1)}\n`);
     console.log('wrote src/core/audio/speech-model.json');
