@@ -132,6 +132,26 @@ function main(): void {
   ];
   console.log('\nHeld-out speakers and music (per row: p ≥ 0.5 vs the clean clip\'s energy label; per 0.2-s window every 40 ms: mean p ≥ 0.5):\n');
   report(test, detectors);
+  console.log('\nMLP operating points (windowSpeech ≥ threshold), held out:');
+  console.log('| threshold | clean speech windows called speech | speech under music (−10 dB) | music-only windows called speech |');
+  console.log('|---|---|---|---|');
+  for (const threshold of [0.3, 0.5, 0.7, 0.8, 0.9]) {
+    const called = (condition: Condition, speech: boolean) => {
+      let hits = 0;
+      let total = 0;
+      for (const item of test.filter((i) => i.condition === condition)) {
+        const probs = applySpeechModel(item.features, mlp);
+        for (let start = 0; start + SYNCNET_WINDOW_ROWS <= probs.length; start += WINDOW_STRIDE) {
+          const labelled = item.labels.subarray(start, start + SYNCNET_WINDOW_ROWS).reduce((a, b) => a + b, 0) * 2 >= SYNCNET_WINDOW_ROWS;
+          if (labelled !== speech) continue;
+          total++;
+          if (windowSpeech(probs, start) >= threshold) hits++;
+        }
+      }
+      return pct(hits, total);
+    };
+    console.log(`| ${threshold} | ${called('clean speech', true)} | ${called('speech under music', true)} | ${called('music only', false)} |`);
+  }
   console.log('\nMusic-only windows called speech by the MLP, per held-out item:');
   for (const item of test.filter((i) => i.condition === 'music only' || i.condition === 'chords (synthetic)')) {
     const probs = applySpeechModel(item.features, mlp);
