@@ -10,6 +10,10 @@ export {
   floatToInt16Pcm,
   resample,
   StreamingResampler,
+  speechProbabilities,
+  speechProbabilitiesRange,
+  windowSpeech,
+  SPEECH_LOOKAHEAD_ROWS,
   type FeatureMatrix,
   type Int16ScaleSamples,
 } from './audio';

@@ -1,5 +1,5 @@
 // Audio front end: resampling to 16 kHz, float → int16 PCM scale, and the two SyncNet MFCC
-// variants (v2: python_speech_features, v4: speechpy). Pure functions; no DOM, no node:.
+// variants (v4: speechpy), and the speech detector (speech.ts). Pure functions; no DOM, no node:.
 export type { FeatureMatrix, Int16ScaleSamples } from './dsp';
 export {
   floatToInt16Pcm,
@@ -15,3 +15,10 @@ export {
   type SpeechpyMfccOptions,
 } from './mfcc-speechpy';
 export { resample, StreamingResampler, type FloatSamples } from './resample';
+export {
+  speechProbabilities,
+  speechProbabilitiesRange,
+  windowSpeech,
+  SPEECH_LOOKAHEAD_ROWS,
+  type SpeechModel,
+} from './speech';
