@@ -1,6 +1,6 @@
 // `npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>]
 //     [--cache <feature cache>] [--weights <bundle dir>] [--folds 5] [--seed 1]
-//     [--min-seconds 0] [--steps N] [--keep-models <dir>] [--music <dir>]`
+//     [--min-seconds 0] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]`
 //
 // The product's own decision (src/core/decision) on every real clip of a folder (the
 // feature cache of `npm run features`), speakers held out, under the conditions that can be
@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../src/core/decision/calibration';
-import { loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
+import { detectorSpeech, loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
 import { rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
@@ -24,7 +24,7 @@ import { conditionRows, conditionTable, summarize, summaryTable } from './lib/ev
 import { SWAPS_PER_CLIP, variantsOf } from './lib/eval-variants';
 import { findManifest, modelOption, parseArgs, readManifest, resolveCache, seconds, setupTf } from './ml-common';
 
-const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>]';
+const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]';
 
 /** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
 function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, scale: number, shipped: DecisionCalibration | null): DecisionCalibration[] {
@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const manifest = manifestPath ? readManifest(manifestPath) : null;
   const backend = await setupTf();
   const started = Date.now();
-  const speechOf: WindowSpeech = loudnessSpeech;
+  // --speech loudness: the old rule (a window is speech when it is loud), for comparison.
+  const speechOf: WindowSpeech = options.get('speech') === 'loudness' ? loudnessSpeech : detectorSpeech;
 
   const held = await heldOutEvidence({
     modelName, weightsDir: options.get('weights'), folds, seed, steps: Number(options.get('steps') ?? EMBEDDED_RECIPE.steps),

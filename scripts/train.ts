@@ -15,7 +15,7 @@ import { encodeWeights } from '../src/core/convert/weights-bundle';
 import { EMBEDDED_DEFAULT_THRESHOLD, EMBEDDED_FEATURE_NAMES, EMBEDDED_MARGIN, NORMALISER_PRIOR_FRAMES } from '../src/core/models/embedded';
 import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded, type TrainingClip } from '../src/core/train/embedded-training';
 import { defaultCalibration, type DecisionCalibration } from '../src/core/decision/calibration';
-import { loudnessSpeech } from '../src/core/train/clip-evidence';
+import { detectorSpeech } from '../src/core/train/clip-evidence';
 import { fitCalibration } from './lib/eval-decision';
 import { heldOutEvidence } from './lib/held-out';
 import { findManifest, isTrainingClip, loadTrainingClips, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle, type ManifestRow } from './ml-common';
@@ -47,7 +47,7 @@ function trainingCardSection(clips: (TrainingClip & { row?: ManifestRow })[], se
 async function heldOutCalibration(clipsDir: string, cacheDir: string, manifest: Map<string, ManifestRow> | null, seed: number, steps: number, folds: number, keepModels?: string): Promise<DecisionCalibration> {
   const held = await heldOutEvidence({
     modelName: 'embedded', folds, seed, steps, keepModels, cacheDir, manifest, minSeconds: 0,
-    musicDir: join(dirname(resolve(clipsDir)), 'music'), speechOf: loudnessSpeech,
+    musicDir: join(dirname(resolve(clipsDir)), 'music'), speechOf: detectorSpeech,
   });
   held.models.dispose();
   const speakers = new Set(held.evaluated.map((c) => c.speaker)).size;

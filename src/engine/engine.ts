@@ -9,6 +9,7 @@
 // segment every LIVE_SEGMENT_SECONDS and keeps the last LIVE_HORIZON_SECONDS of evidence.
 import { GridFrameFilter, resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FRAMES, WINDOW_MFCC_ROWS, type SyncWindow } from '../core/sync/windows';
 import { mfccWindowTensor, embedInBatches } from '../core/score';
+import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '../core/audio/speech';
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
 import type { DecisionCalibration } from '../core/decision/calibration';
 import type { ClipContext, WindowEvidence } from '../core/decision/evidence';
@@ -27,8 +28,6 @@ const UPDATE_EVERY_FRAMES = 25;
 /** Live: a segment is rolled over after this long, and evidence older than the horizon is dropped. */
 const LIVE_SEGMENT_SECONDS = 20;
 const LIVE_HORIZON_SECONDS = 60;
-/** A window holds speech when its 0.2 s of audio is louder than this (dBFS). */
-const SPEECH_LEVEL_DB = -45;
 /** Frame gap (s) that splits the 25-fps grid inside a segment (dropped frames, a stall). */
 const MAX_GRID_GAP_SEC = 0.5;
 
@@ -64,8 +63,8 @@ interface WindowRecord {
   window: SyncWindow;
   gridStart: number;
   audio: Float32Array;
-  /** Probability that the window's 0.2 s of sound holds speech. */
-  speech: number;
+  /** Probability that the window's 0.2 s of sound holds speech; null until the audio reaches SPEECH_LOOKAHEAD_ROWS past it. */
+  speech: number | null;
   lip: Map<number, Float32Array | null>;
 }
 
@@ -260,7 +259,10 @@ export class SyncEngine implements Engine {
   /** Embeds every window whose frames and audio are final, then refreshes the state. */
   private async update(final: boolean): Promise<void> {
     await this.drainObservations();
-    for (const segment of this.segments) await this.embedFinishedWindows(segment, final);
+    for (const segment of this.segments) {
+      await this.embedFinishedWindows(segment, final);
+      fillSpeech(segment, final);
+    }
     this.publish(final);
   }
 
@@ -304,10 +306,9 @@ export class SyncEngine implements Engine {
     }
 
     pending.forEach((p, i) => {
-      const speech = segment.audio.levelDb(p.window.mfccRowStart * 160, WINDOW_MFCC_ROWS * 160) > SPEECH_LEVEL_DB ? 1 : 0;
       const lip = new Map<number, Float32Array | null>();
       for (const trackId of segment.tracks.keys()) lip.set(trackId, lipByTrack.get(trackId)?.get(p.key) ?? null);
-      segment.windows.set(p.key, { window: p.window, gridStart: p.gridStart, audio: audioRows[i], speech, lip });
+      segment.windows.set(p.key, { window: p.window, gridStart: p.gridStart, audio: audioRows[i], speech: null, lip });
     });
 
     // Lip frames no unembedded window can use any more are released.
@@ -346,7 +347,7 @@ export class SyncEngine implements Engine {
           ...runEvidence({
             times: run.map((r) => r.window.startTimeSec),
             shots: run.map((r) => segment.frameShots[r.window.frameIndices[0]] ?? segment.id),
-            speech: run.map((r) => r.speech),
+            speech: run.map((r) => r.speech ?? 0),
             audio: run.map((r) => r.audio),
             tracks,
           }),
@@ -433,6 +434,22 @@ export class SyncEngine implements Engine {
       faces,
     };
   }
+}
+
+/**
+ * The speech detector's probability for windows that lack one, once the audio reaches
+ * SPEECH_LOOKAHEAD_ROWS past them (then it equals the whole-signal value); at the end, with
+ * whatever audio there is. One detector call covers all of them (its ±0.5 s context is
+ * computed once per call).
+ */
+function fillSpeech(segment: Segment, final: boolean): void {
+  const rows = segment.audio.completeRows();
+  const due = [...segment.windows.values()].filter((r) => r.speech === null && (final || r.window.mfccRowStart + WINDOW_MFCC_ROWS + SPEECH_LOOKAHEAD_ROWS <= rows));
+  if (due.length === 0 || rows === 0) return;
+  const from = Math.min(...due.map((r) => r.window.mfccRowStart));
+  const to = Math.min(rows, Math.max(...due.map((r) => r.window.mfccRowStart)) + WINDOW_MFCC_ROWS);
+  const probs = speechProbabilitiesRange(segment.audio.pcm(), from, to);
+  for (const record of due) record.speech = windowSpeech(probs, record.window.mfccRowStart - from);
 }
 
 /** Mean of `value` over the frames; null when any frame lacks it. */

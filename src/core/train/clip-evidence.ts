@@ -4,6 +4,7 @@
 // (decision/build.ts), the same speech probability per window and lip activity per face.
 import type { FeatureMatrix } from '../audio';
 import { mfccSyncnetV2 } from '../audio';
+import { speechProbabilities, windowSpeech } from '../audio/speech';
 import type { ClipContext, WindowEvidence } from '../decision/evidence';
 import { runEvidence, type RunTrack } from '../decision/build';
 import { lipActivity, mouthOpening } from '../decision/lip-activity';
@@ -122,4 +123,10 @@ export const loudnessSpeech: WindowSpeech = (samples, rowStarts) => {
     for (let r = start; r < start + WINDOW_MFCC_ROWS; r++) n += rows[r] ?? 0;
     return n / WINDOW_MFCC_ROWS;
   });
+};
+
+/** The product's speech detector (src/core/audio/speech.ts), as the engine applies it: the mean of a window's 20 rows. */
+export const detectorSpeech: WindowSpeech = (samples, rowStarts) => {
+  const probs = speechProbabilities(samples);
+  return rowStarts.map((start) => windowSpeech(probs, start));
 };
