@@ -154,6 +154,13 @@ export function outputName(source: string, label: string): string {
   return `${source.replace(/\.[^.]+$/, '')}.${label}.mp4`;
 }
 
+/**
+ * The output's length as ffmpeg makes it: at 25 fps the picture is whole frames (a clip
+ * of 4.624 s has 116 frames, 4.64 s) and the sound the clip's length; two speakers are
+ * two such parts in a row. The 15-fps re-encode's file ends with its sound (measured).
+ */
 export function outputDuration(clip: SourceClip, recipe: Recipe): number {
-  return ms(recipe.kind === 'two-speakers' ? clip.durationS + recipe.donorDurationS : clip.durationS);
+  const part = (d: number) => Math.max(d, Math.ceil(d * 25 - 1e-6) / 25);
+  if (recipe.kind === 'reencode') return ms(clip.durationS);
+  return ms(recipe.kind === 'two-speakers' ? part(clip.durationS) + part(recipe.donorDurationS) : part(clip.durationS));
 }

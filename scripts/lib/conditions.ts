@@ -13,6 +13,8 @@ import { planClip, type ConditionJob, type MusicTrack, type SourceClip } from '.
 import { ffmpeg, measureAudio, probe } from './conditions-probe';
 import type { ConditionEntry } from './conditions-types';
 
+import { conditionReport, conditionSummary, type ConditionOutcome } from './conditions-report';
+
 export type { ConditionEntry } from './conditions-types';
 export { conditionReport, conditionSummary, type ConditionOutcome } from './conditions-report';
 
@@ -143,4 +145,14 @@ export function buildConditions(opts: BuildOptions): ConditionEntry[] {
     writeConditions(outDir, file);
   }
   return entries;
+}
+
+/** Writes conditions-report.md (the table) and conditions-report.json (summary and one row per file) into `dir`; returns the table. */
+export function writeConditionReport(dir: string, rows: readonly ConditionOutcome[]): string {
+  mkdirSync(dir, { recursive: true });
+  const table = conditionReport(rows);
+  writeFileSync(join(dir, 'conditions-report.md'), table);
+  const perFile = rows.map((r) => ({ file: r.entry.file, condition: r.entry.condition, expected: r.entry.expected, verdict: r.verdict, reason: r.reason, pMismatch: r.pMismatch ?? null, spans: r.spans ?? [] }));
+  writeFileSync(join(dir, 'conditions-report.json'), JSON.stringify({ summary: conditionSummary(rows), files: perFile }, null, 1) + '\n');
+  return table;
 }

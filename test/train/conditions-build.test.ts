@@ -110,7 +110,7 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       assert.equal(video.r_frame_rate, e.condition === 'reencode' ? '15/1' : '25/1');
       assert.ok(info.streams.some((s) => s.codec_name === 'aac'), e.file);
       const seconds = Number(info.format.duration);
-      assert.ok(Math.abs(seconds - e.durationS) < 0.1, `${e.file}: ${seconds} s, planned ${e.durationS}`);
+      assert.ok(Math.abs(seconds - e.durationS) < 0.05, `${e.file}: ${seconds} s, planned ${e.durationS}`);
       if (e.donorSpeaker) assert.notEqual(e.donorSpeaker, e.speaker);
     }
   });

@@ -4,6 +4,10 @@
 // not move when a clip is added) and silencedetect parsing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeConditionReport } from '../../scripts/lib/conditions';
 import { conditionReport, conditionSummary, expectedCalibrationError, mergeSpans, spanIoU, type ConditionOutcome } from '../../scripts/lib/conditions-report';
 import { expectedForShift, planClip, rendezvous, type MusicTrack, type SourceClip } from '../../scripts/lib/conditions-plan';
 import { speechSpan } from '../../scripts/lib/conditions-probe';
@@ -90,6 +94,20 @@ describe('conditionReport', () => {
     assert.equal(lines.filter((l) => l.startsWith('| ')).length, 1 + 5 + 1);
     assert.ok(lines.some((l) => l.startsWith('| partial-swap | 2 | 1 | 0 | 1 | 0 | — | 0.0 % | 50.0 % | 0.60 | 50.0 % | — |')), md);
     assert.match(md, /Expected calibration error of pMismatch \(10 bins, label = truth fake\): \d\.\d{3} over 4 files\./);
+  });
+
+  it('writes the table and a JSON summary with one row per file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conditions-report-'));
+    try {
+      assert.equal(writeConditionReport(dir, rows), conditionReport(rows));
+      assert.equal(readFileSync(join(dir, 'conditions-report.md'), 'utf8'), conditionReport(rows));
+      const json = JSON.parse(readFileSync(join(dir, 'conditions-report.json'), 'utf8'));
+      assert.deepEqual(json.summary, JSON.parse(JSON.stringify(summary)));
+      assert.equal(json.files.length, rows.length);
+      assert.deepEqual(json.files[3].spans[1], { start: 2, end: 5, outcome: 'mismatch' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
