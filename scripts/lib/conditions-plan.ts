@@ -138,9 +138,12 @@ export function planClip(clip: SourceClip, pool: readonly SourceClip[], music: r
   }));
 }
 
+/** Own speech a partial swap leaves around its span: otherwise it is a full swap in all but name. */
+const OWN_SPEECH_KEPT_S = 1;
+
 /** 2–4 s of another speaker's speech inside this clip's speech (shortened to fit, never under 2 s). */
 function planPartialSwap(clip: SourceClip, r: Rng, pickDonor: (length: number) => SourceClip | null): Draft | null {
-  const room = clip.speech.end - clip.speech.start - 0.5;
+  const room = clip.speech.end - clip.speech.start - 0.5 - OWN_SPEECH_KEPT_S;
   const length = Math.min(2 + 2 * r.next(), room);
   if (length < 2) return null;
   const span = placeSpan(r, length, clip.speech.start + 0.25, clip.speech.end - 0.25, ms);
