@@ -68,9 +68,9 @@ export function expectedForShift(frames: number): Verdict {
   return frames * 40 > 90 || -frames * 40 > 185 ? 'shifted' : 'real';
 }
 
-/** Rounds to the 25-fps frame grid (cuts land on frame boundaries). */
-const onGrid = (s: number): number => Math.round(s / FRAME_S) * FRAME_S;
 const ms = (s: number): number => Math.round(s * 1000) / 1000;
+/** Rounds to the 25-fps frame grid (cuts land on frame boundaries), written to the millisecond. */
+const onGrid = (s: number): number => ms(Math.round(s / FRAME_S) * FRAME_S);
 
 /** The candidate with the lowest seeded hash for (clip, purpose); null when there is none. */
 export function rendezvous<T extends { file: string }>(seed: number, clip: string, purpose: string, candidates: readonly T[]): T | null {

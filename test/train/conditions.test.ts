@@ -149,7 +149,7 @@ describe('planClip', () => {
   it('places spans inside the clip: cutaway 2–3 s on the frame grid, listener a third, partial swap 2–4 s inside the speech', () => {
     const cut = byCondition.get('cutaway')!.entry.span!;
     assert.ok(cut.start >= 0.5 && cut.end <= 7.5 && cut.end - cut.start >= 2 - 1e-9 && cut.end - cut.start <= 3 + 1e-9);
-    close((cut.start / 0.04) % 1 < 0.5 ? (cut.start / 0.04) % 1 : 1 - ((cut.start / 0.04) % 1), 0, 1e-6);
+    for (const t of [cut.start, cut.end]) assert.equal(t, Math.round(t * 25) / 25, `${t} is on the 25-fps grid, to the ms`);
     const listen = byCondition.get('listener')!.entry.span!;
     close(listen.end - listen.start, 8 / 3, 0.05);
     const swap = byCondition.get('partial-swap')!.entry.span!;
