@@ -7,7 +7,7 @@
 // that clip's winner.
 import { Rng } from '../../src/core/train/rng';
 import type { Verdict } from '../../src/core/state';
-import { conditionLabel, type ConditionEntry, type ConditionName, type TimeSpan } from './conditions-types';
+import { conditionLabel, type ConditionEntry, type TimeSpan } from './conditions-types';
 
 /** One real clip with what the planner needs to know about it (measured by the builder). */
 export interface SourceClip {
@@ -92,49 +92,76 @@ function placeSpan(rng: Rng, length: number, from: number, to: number, snap: (s:
 
 type Draft = Pick<ConditionJob, 'recipe'> & Partial<Omit<ConditionEntry, 'key' | 'file' | 'source' | 'speaker' | 'fold' | 'seed' | 'condition'>> & { expected: Verdict };
 
-/** Plans every condition of one clip; `pool` is every real clip (donors come from other speakers). */
-export function planClip(clip: SourceClip, pool: readonly SourceClip[], music: readonly MusicTrack[], opts: PlanOptions): ConditionJob[] {
-  const rng = (condition: string) => new Rng(opts.seed).fork(clip.file).fork(condition);
-  const others = pool.filter((c) => c.speaker !== clip.speaker);
-  const donor = (purpose: string, fits: (c: SourceClip) => boolean = () => true) => rendezvous(opts.seed, clip.file, purpose, others.filter(fits));
+/** What each condition's planner draws from: seeded generators and donors for this clip. */
+interface PlanContext {
+  clip: SourceClip;
+  rng: (condition: string) => Rng;
+  /** The rendezvous winner among other speakers' clips that fit. */
+  donor: (purpose: string, fits?: (c: SourceClip) => boolean) => SourceClip | null;
+}
+
+/** Music alone at the speech's own level (the loud-music-no-speech case), and music 10 dB under the speech. */
+function musicDrafts({ clip, rng }: PlanContext, track: MusicTrack | null): Draft[] {
+  if (!track) return [];
+  const musicStart = ms(rng('music').next() * Math.max(0, track.durationS - 1));
+  const level = clip.meanDb - track.meanDb;
+  return [
+    { expected: 'cannot-judge', music: track.file, recipe: { kind: 'music-only', music: track, musicStart, musicGainDb: level } },
+    { expected: 'real', music: track.file, recipe: { kind: 'speech-under-music', music: track, musicStart, musicGainDb: level + MUSIC_UNDER_SPEECH_DB } },
+  ];
+}
+
+/** Genuine sound over other pictures: a faceless cutaway, a listener's still face, a second speaker's own shot. */
+function pictureDrafts({ clip, rng, donor }: PlanContext): Draft[] {
   const D = clip.durationS;
-  const drafts: Draft[] = [];
-  const add = (draft: Draft | null) => draft && drafts.push(draft);
-
-  const track = rendezvous(opts.seed, clip.file, 'music', music);
-  if (track) {
-    const r = rng('music');
-    const musicStart = ms(r.next() * Math.max(0, track.durationS - 1));
-    // Music alone at the speech's own level: the loud-music-no-speech case.
-    add({ expected: 'cannot-judge', music: track.file, recipe: { kind: 'music-only', music: track, musicStart, musicGainDb: clip.meanDb - track.meanDb } });
-    add({ expected: 'real', music: track.file, recipe: { kind: 'speech-under-music', music: track, musicStart, musicGainDb: clip.meanDb - track.meanDb + MUSIC_UNDER_SPEECH_DB } });
-  }
-
+  const out: Draft[] = [];
   const cut = placeSpan(rng('cutaway'), onGrid(2 + rng('cutaway-length').next()), 0.5, D - 0.5, onGrid);
-  if (cut) add({ expected: 'real', span: cut, recipe: { kind: 'cutaway', span: cut } });
-
+  if (cut) out.push({ expected: 'real', span: cut, recipe: { kind: 'cutaway', span: cut } });
   const face = donor('listener');
   const listenSpan = D >= 3 ? placeSpan(rng('listener'), onGrid(D / 3), 0.2, D - 0.2, onGrid) : null;
-  if (face && listenSpan) add({ expected: 'real', span: listenSpan, donor: face.file, donorSpeaker: face.speaker, recipe: { kind: 'listener', span: listenSpan, donor: face } });
-
+  if (face && listenSpan) out.push({ expected: 'real', span: listenSpan, donor: face.file, donorSpeaker: face.speaker, recipe: { kind: 'listener', span: listenSpan, donor: face } });
   const second = donor('two-speakers', (c) => c.durationS >= 2);
-  if (second) add({ expected: 'real', donor: second.file, donorSpeaker: second.speaker, recipe: { kind: 'two-speakers', donor: second, donorDurationS: ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S)) } });
+  if (second) out.push({ expected: 'real', donor: second.file, donorSpeaker: second.speaker, recipe: { kind: 'two-speakers', donor: second, donorDurationS: ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S)) } });
+  return out;
+}
 
-  add(planPartialSwap(clip, rng('partial-swap'), (length) => donor('partial-swap', (c) => c.speech.end - c.speech.start >= length)));
-
-  add({ expected: 'real', recipe: { kind: 'reencode' } });
-
+/** Another voice for part or all of the clip, the social re-encode, and the seeded shifts. */
+function soundDrafts(ctx: PlanContext, opts: PlanOptions): Draft[] {
+  const { clip, rng, donor } = ctx;
+  const out: Draft[] = [];
+  const partial = planPartialSwap(clip, rng('partial-swap'), (length) => donor('partial-swap', (c) => c.speech.end - c.speech.start >= length));
+  if (partial) out.push(partial);
+  out.push({ expected: 'real', recipe: { kind: 'reencode' } });
   const voice = donor('swap', (c) => c.speech.end - c.speech.start >= 1);
-  if (voice) add({ expected: 'fake', donor: voice.file, donorSpeaker: voice.speaker, recipe: { kind: 'swap', donor: voice, donorStart: ms(voice.speech.start), donorGainDb: clip.meanDb - voice.meanDb } });
-
+  if (voice) out.push({ expected: 'fake', donor: voice.file, donorSpeaker: voice.speaker, recipe: { kind: 'swap', donor: voice, donorStart: ms(voice.speech.start), donorGainDb: clip.meanDb - voice.meanDb } });
   for (const k of rng('shifts').shuffle(opts.shifts).slice(0, opts.shiftsPerClip)) {
-    add({ expected: expectedForShift(k), shiftFrames: k, recipe: { kind: 'shift', frames: k } });
+    out.push({ expected: expectedForShift(k), shiftFrames: k, recipe: { kind: 'shift', frames: k } });
   }
+  return out;
+}
 
+/** Plans every condition of one clip; `pool` is every real clip (donors come from other speakers). */
+export function planClip(clip: SourceClip, pool: readonly SourceClip[], music: readonly MusicTrack[], opts: PlanOptions): ConditionJob[] {
+  const others = pool.filter((c) => c.speaker !== clip.speaker);
+  const ctx: PlanContext = {
+    clip,
+    rng: (condition) => new Rng(opts.seed).fork(clip.file).fork(condition),
+    donor: (purpose, fits = () => true) => rendezvous(opts.seed, clip.file, purpose, others.filter(fits)),
+  };
+  const drafts = [...musicDrafts(ctx, rendezvous(opts.seed, clip.file, 'music', music)), ...pictureDrafts(ctx), ...soundDrafts(ctx, opts)];
   return drafts.map(({ recipe, ...rest }) => ({
     clip,
     recipe,
-    entry: { file: outputName(clip.file, conditionLabel({ condition: recipe.kind, shiftFrames: rest.shiftFrames })), source: clip.file, condition: recipe.kind as ConditionName, speaker: clip.speaker, fold: clip.speaker, seed: opts.seed, durationS: outputDuration(clip, recipe), ...rest },
+    entry: {
+      file: outputName(clip.file, conditionLabel({ condition: recipe.kind, shiftFrames: rest.shiftFrames })),
+      source: clip.file,
+      condition: recipe.kind,
+      speaker: clip.speaker,
+      fold: clip.speaker,
+      seed: opts.seed,
+      durationS: outputDuration(clip, recipe),
+      ...rest,
+    },
   }));
 }
 
