@@ -1,6 +1,7 @@
 // `npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>]
 //     [--cache <feature cache>] [--weights <bundle dir>] [--folds 5] [--seed 1]
-//     [--min-seconds 0] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]`
+//     [--min-seconds 0] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]
+//     [--conditions [--conditions-out out/conditions] [--conditions-limit N]]`
 //
 // The product's own decision (src/core/decision) on every real clip of a folder (the
 // feature cache of `npm run features`), speakers held out, under the conditions that can be
@@ -20,11 +21,12 @@ import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitCalibration, judge, type Evidenced, type Judged } from './lib/eval-decision';
 import { heldOutEvidence } from './lib/held-out';
+import { runConditions } from './lib/eval-conditions';
 import { conditionRows, conditionTable, summarize, summaryTable } from './lib/eval-report';
 import { SWAPS_PER_CLIP, variantsOf } from './lib/eval-variants';
 import { findManifest, modelOption, parseArgs, readManifest, resolveCache, seconds, setupTf } from './ml-common';
 
-const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]';
+const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness] [--conditions [--conditions-out <dir>] [--conditions-limit N]]';
 
 /** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
 function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, scale: number, shipped: DecisionCalibration | null): DecisionCalibration[] {
@@ -34,7 +36,7 @@ function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, sca
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
 
 async function main(): Promise<void> {
-  const { positional, options } = parseArgs(process.argv.slice(2));
+  const { positional, options } = parseArgs(process.argv.slice(2), ['conditions']);
   if (positional.length !== 1) throw new Error(USAGE);
   const clipsDir = resolve(positional[0]);
   const modelName = modelOption(options);
@@ -68,6 +70,14 @@ async function main(): Promise<void> {
     const [own] = variantsOf(clip, { donors: [], music: [], seed });
     if (own) generatedRows.push(judge(await evidenceFor(clip, fold, own, models.scorers[fold], speechOf, await models.scorers[fold].lipTracks(clip)), overall));
   }
+  // --conditions: the ffmpeg-built conditions set through the engine, judged with each fold's model and held-out calibration.
+  const conditions = options.has('conditions')
+    ? await runConditions({
+        clipsDir, outDir: resolve(options.get('conditions-out') ?? 'out/conditions'), seed, musicDir,
+        limit: options.has('conditions-limit') ? Number(options.get('conditions-limit')) : undefined,
+        foldOf, models, calibrations, speechOf,
+      })
+    : null;
   models.dispose();
 
   const summary = summarize(judged);
@@ -90,7 +100,8 @@ async function main(): Promise<void> {
 
   const lines = [`# Evaluation: ${modelName}`, '', `Command: \`npm run eval -- ${process.argv.slice(2).join(' ')}\` (backend ${backend}, ${seconds(started)}).`, '', `Setup: ${models.setup}.`, ''];
   lines.push(`Protocol: ${evaluated.length} real clips from ${new Set(evaluated.map((c) => c.speaker)).size} speakers (feature cache ${cacheDir}); per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, music alone${held.musicCount ? ` (${held.musicCount} tracks from ${musicDir})` : ' (no music folder: skipped)'}, a 2–4 s partial swap; judged by the product's decision with the calibration fitted on the other folds.`, '');
-  lines.push(...summaryTable(summary), '', '## Per condition', '', ...conditionTable(rows), '');
+  lines.push(...summaryTable(summary), '', '## Per condition (audio variants made in node)', '', ...conditionTable(rows), '');
+  if (conditions) lines.push('## The conditions set (ffmpeg-built files through the engine)', '', conditions.table, '');
   lines.push('## Real clips', '', '| clip | speaker | fold | voting s | conf | p(mismatch) | verdict |', '|---|---|---|---|---|---|---|');
   for (const j of judged.filter((x) => x.variant.kind === 'real')) {
     const reason = j.decision.state.status === 'cannot-judge' ? ` (${j.decision.state.reason})` : '';
@@ -103,6 +114,7 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'report.md'), lines.join('\n') + '\n');
   console.log(summaryTable(summary).join('\n'));
   console.log(conditionTable(rows).join('\n'));
+  if (conditions) console.log(conditions.table);
   console.log(`eval: wrote ${outDir} in ${seconds(started)}`);
 }
 
