@@ -13,16 +13,42 @@
 //               `<clip>.<model>.pre-fc.{json,bin}` (`npm run features -- <dir> --model
 //               <model> --weights <weights> --stage pre-fc`); the audio activations are
 //               computed here.
-// Writes a complete weights bundle (manifest.json + weights.bin) to --out.
+// Writes a complete weights bundle (manifest.json + weights.bin) to --out; for the embedded
+// model with its decision calibration refitted on speaker-held-out folds of the same clips.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { defaultCalibration, type DecisionCalibration } from '../src/core/decision/calibration';
+import { EMBEDDED_DEFAULT_THRESHOLD } from '../src/core/models/embedded';
+import type { WeightMap } from '../src/core/models/types';
+import { detectorSpeech } from '../src/core/train/clip-evidence';
+import { fitCalibration } from './lib/eval-decision';
+import { heldOutEvidence } from './lib/held-out';
 import { decodeWeights, encodeWeights } from '../src/core/convert/weights-bundle';
 import { clipGrid, tracksBySize } from '../src/core/train/clip-score';
-import { trainEmbedded } from '../src/core/train/embedded-training';
+import { trainEmbedded, type TrainingClip } from '../src/core/train/embedded-training';
 import { finetuneSyncNetHead, syncNetActivationTables, type SyncNetFinetuneClip } from '../src/core/train/syncnet-head';
 import type { TrainProgress } from '../src/core/train/trainer';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../src/core/train/window-cache';
 import { findManifest, isTrainingClip, loadTrainingClips, modelOption, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle } from './ml-common';
+
+/**
+ * The decision's calibration for the fine-tuned model, fitted held out: per fold, the base
+ * weights fine-tuned the same way on the other folds' clips judge the fold's clips and their
+ * audio variants (scripts/lib/held-out.ts). The default one, saying why, when the clips
+ * cannot support a fit (too few speakers or judged variants).
+ */
+async function finetuneCalibration(clipsDir: string, cacheDir: string, manifest: ReturnType<typeof readManifest> | null, seed: number, steps: number, tune: (clips: TrainingClip[]) => WeightMap, scale: number): Promise<DecisionCalibration> {
+  try {
+    const held = await heldOutEvidence({
+      modelName: 'embedded', folds: 5, seed, steps, cacheDir, manifest, minSeconds: 0, musicDir: join(dirname(clipsDir), 'music'), speechOf: detectorSpeech,
+      trainer: { name: `finetune ${steps} steps`, train: tune },
+    });
+    held.models.dispose();
+    return fitCalibration(held.evidenced, scale, `fine-tuned model: ${held.evaluated.length} clips, 5 speaker-held-out folds (seed ${seed})`);
+  } catch (error) {
+    return { ...defaultCalibration(scale), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
+  }
+}
 
 const meanOf = (values: Float32Array): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
@@ -56,7 +82,8 @@ async function main(): Promise<void> {
     const result = trainEmbedded(clips, { seed, steps, learningRate: Number(options.get('lr') ?? 5e-4), onProgress: progress, progressEvery: 250 }, 'head', weights);
     losses = result.losses;
     out = result.weights;
-    extra = { threshold: bundle.json.threshold, embedded: { ...(bundle.json.embedded as object), finetunedOn: clips.map((c) => c.id), finetuneSteps: steps } };
+    const decision = await finetuneCalibration(clipsDir, cacheDir, manifest, seed, steps, (train) => trainEmbedded(train, { seed, steps, learningRate: Number(options.get('lr') ?? 5e-4) }, 'head', weights).weights, Number(bundle.json.threshold ?? EMBEDDED_DEFAULT_THRESHOLD));
+    extra = { threshold: bundle.json.threshold, decision, embedded: { ...(bundle.json.embedded as object), finetunedOn: clips.map((c) => c.id), finetuneSteps: steps } };
   } else {
     const kind = model;
     const steps = Number(options.get('steps') ?? 1000);
@@ -80,7 +107,8 @@ async function main(): Promise<void> {
     const result = finetuneSyncNetHead(kind, weights, tables, { seed, steps, margin, learningRate: options.has('lr') ? Number(options.get('lr')) : undefined, onProgress: progress, progressEvery: 100 });
     losses = result.losses;
     out = result.weights;
-    extra = { finetune: { margin: result.margin, clips: ftClips.map((c) => c.id), steps } };
+    // The SyncNet heads are not re-fitted per fold here: the base weights' calibration (or the default) is kept; `npm run eval --model ${kind} --weights <out>` measures how it holds.
+    extra = { ...(bundle.json.decision ? { decision: bundle.json.decision } : {}), finetune: { margin: result.margin, clips: ftClips.map((c) => c.id), steps } };
   }
   const window = Math.min(100, Math.max(1, Math.floor(losses.length / 5)));
   console.log(`finetune: loss ${meanOf(losses.slice(0, window)).toFixed(4)} (first ${window} steps) → ${meanOf(losses.slice(-window)).toFixed(4)} (last ${window}) in ${seconds(started)}`);

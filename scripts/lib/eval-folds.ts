@@ -13,7 +13,8 @@ import { createSyncModel } from '../../src/core/models';
 import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../../src/core/models/embedded';
 import type { SyncModel } from '../../src/core/models/types';
 import { clipGrid, embeddedLipInputs, embedLipTrack, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
-import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded } from '../../src/core/train/embedded-training';
+import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded, type TrainingClip } from '../../src/core/train/embedded-training';
+import type { WeightMap } from '../../src/core/models/types';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../../src/core/train/window-cache';
 import { isTrainingClip, readBundle, seconds, writeBundle, type LoadedClip, type ManifestRow } from '../ml-common';
 
@@ -86,8 +87,16 @@ export interface FoldModels {
   dispose(): void;
 }
 
+/** How a fold model is made from the other folds' clips (default: `npm run train`'s recipe from scratch). */
+export interface FoldTrainer {
+  /** Part of the --keep-models key: what the trainer starts from and how. */
+  name: string;
+  train(clips: TrainingClip[]): WeightMap;
+}
+
 export interface FoldOptions {
   modelName: ModelName;
+  trainer?: FoldTrainer;
   weightsDir?: string;
   folds: number;
   seed: number;
@@ -107,7 +116,7 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
     const train = o.reals.filter((c) => o.foldOf.get(c.speaker) !== f && isTrainingClip(c.row) && c.samples.length > 0);
     const t0 = Date.now();
     const key = createHash('sha256')
-      .update(JSON.stringify({ steps: o.steps, seed: o.seed, folds: o.folds, f, recipe: EMBEDDED_RECIPE, train: train.map((c) => c.file) }))
+      .update(JSON.stringify({ steps: o.steps, seed: o.seed, folds: o.folds, f, recipe: EMBEDDED_RECIPE, train: train.map((c) => c.file), ...(o.trainer ? { trainer: o.trainer.name } : {}) }))
       // The decision threshold does not change training: leave its line out of the key.
       .update(TRAINING_SOURCES.map((path) => readFileSync(path, 'utf8').replace(/^.*EMBEDDED_DEFAULT_THRESHOLD = .*$/m, '')).join('\0'))
       .digest('hex')
@@ -118,11 +127,8 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
       weights = decodeWeights(readBundle(kept), kept);
       console.log(`eval: fold ${f + 1}/${o.folds}: reusing ${kept}`);
     } else {
-      const result = trainEmbedded(
-        train.map((c) => ({ id: c.file, group: c.speaker, features: c.features, samples: c.samples })),
-        { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps) },
-      );
-      weights = result.weights;
+      const clips = train.map((c) => ({ id: c.file, group: c.speaker, features: c.features, samples: c.samples }));
+      weights = o.trainer ? o.trainer.train(clips) : trainEmbedded(clips, { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps) }).weights;
       if (kept) writeBundle(kept, encodeWeights('embedded', `fold ${f + 1}`, weights));
       console.log(`eval: fold ${f + 1}/${o.folds}: trained on ${train.length} clips (${new Set(train.map((c) => c.speaker)).size} speakers) in ${seconds(t0)}`);
     }

@@ -1,5 +1,5 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
-// with ffmpeg (swapped audio, shifted audio, no face, no audio, silence, noise, too short,
+// with ffmpeg (swapped audio, shifted audio, a partial swap, music alone, no face, no audio, silence, noise, too short,
 // a tiny face, two faces at different offsets, a broken file) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
@@ -66,6 +66,26 @@ describe('npm run check', { skip }, () => {
     t.diagnostic(`own offset ${own.offsetFrames}, shifted ${shifted.offsetFrames} (audio ${SHIFT_FRAMES} frames late → offset −${SHIFT_FRAMES})`);
     assert.ok(Math.abs(shifted.offsetFrames! - (own.offsetFrames! - SHIFT_FRAMES)) <= 1);
     assert.equal(shifted.verdict, 'shifted', 'lips and voice still belong together, 320 ms apart');
+  });
+
+  it('partial swap: 3 s of another speaker inside the clip is fake, with that span marked; music alone is no-speech', async (t) => {
+    const mono = 'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono';
+    const partial = makeMedia('partial-swap', [
+      '-i', clip(SPEAKER_A), '-i', clip(SPEAKER_B), '-filter_complex',
+      `[0:a]${mono},volume=enable='between(t,4,7)':volume=0[own];[1:a]${mono},atrim=1:4,asetpts=PTS-STARTPTS,adelay=4000:all=1,apad[other];[own][other]amix=inputs=2:duration=first:normalize=0[a]`,
+      '-map', '0:v', '-map', '[a]', '-c:v', 'copy', '-c:a', 'aac',
+    ]);
+    const result = await check('partial-swap', partial);
+    const spans = result.segments.filter((s) => s.outcome === 'mismatch');
+    t.diagnostic(`partial swap: ${result.verdict}, p ${result.pMismatch?.toFixed(3)}, spans ${JSON.stringify(result.segments.map((s) => [s.start.toFixed(2), s.end.toFixed(2), s.outcome]))}`);
+    assert.equal(result.verdict, 'fake');
+    const inter = spans.reduce((n, s) => n + Math.max(0, Math.min(7, s.end) - Math.max(4, s.start)), 0);
+    const union = 3 + spans.reduce((n, s) => n + s.end - s.start, 0) - inter;
+    assert.ok(inter / union >= 0.5, `span IoU ${(inter / union).toFixed(2)} with the replaced 4–7 s`);
+    const music = makeMedia('music-only', ['-i', clip(SPEAKER_A), '-i', join(CLIPS_DIR, '..', 'music', 'wesnoth_northerners.ogg'), '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']);
+    const musical = await check('music-only', music);
+    assert.equal(musical.verdict, 'cannot-judge');
+    assert.equal(musical.reason, 'no-speech');
   });
 
   it('--audio replaces the sound: the clip with its own audio given separately is real again', async () => {
