@@ -7,7 +7,8 @@ import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/co
 import { clipGrid } from '../../src/core/train/clip-score';
 import { verdictOf, type SyncState, type Verdict } from '../../src/core/state';
 import type { ClipScorer, EvalClip } from './eval-folds';
-import type { Variant } from './eval-variants';
+import { SHIFTS, type Variant } from './eval-variants';
+import { blocksOf, MIN_BLOCK_WINDOWS, type ScoredWindow } from '../../src/core/decision/spans';
 
 /** One variant's evidence, before any calibration. */
 export interface Evidenced {
@@ -18,8 +19,8 @@ export interface Evidenced {
   /** The pooled search over the voting windows (calibration-free), null without enough votes. */
   confidence: number | null;
   votes: number;
-  /** Per voting window: fconf at the clip's offset in scale units. */
-  scores: number[];
+  /** Per voting window: its time and fconf at the clip's offset in scale units. */
+  scores: ScoredWindow[];
 }
 
 export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant, scorer: ClipScorer, speechOf: WindowSpeech, tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>): Promise<Evidenced> {
@@ -27,13 +28,20 @@ export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant
   const votes = collectVotes(windows);
   if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows) return { clip, fold, variant, windows, confidence: null, votes: votes.length, scores: [] };
   const search = pooledSearch(votes);
-  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, scores: windowScores(votes, search, scorer.scale) };
+  const scores = windowScores(votes, search, scorer.scale).map((score, i) => ({ t: votes[i].window.t, score }));
+  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, scores };
 }
 
-/** Variants whose clip-level label is known: lips and voice match (0) or do not (1). */
-function clipLabel(e: Evidenced): 0 | 1 | null {
-  if (e.variant.kind === 'swap') return 1;
-  if (e.variant.kind === 'real' || e.variant.kind === 'shift' || e.variant.kind === 'under-music') return 0;
+/**
+ * Variants whose clip-level label is known — lips and voice match (0) or do not (1) — and
+ * their weight in the fit: per clip, its own audio and its speech under music count once
+ * each, its 24 shifts once together, its 3 swaps three times together, so no clip and no
+ * kind of variant outweighs the others and the two labels weigh the same.
+ */
+function clipLabel(e: Evidenced): { label: 0 | 1; weight: number } | null {
+  if (e.variant.kind === 'swap') return { label: 1, weight: 1 };
+  if (e.variant.kind === 'real' || e.variant.kind === 'under-music') return { label: 0, weight: 1 };
+  if (e.variant.kind === 'shift') return { label: 0, weight: 1 / SHIFTS.length };
   return null;
 }
 
@@ -43,21 +51,24 @@ const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / Ma
 export function fitCalibration(samples: readonly Evidenced[], scale: number, fittedOn: string): DecisionCalibration {
   const rows: number[][] = [];
   const labels: number[] = [];
+  const weights: number[] = [];
   const match: number[] = [];
   const mismatch: number[] = [];
+  const blockMeans = (e: Evidenced) => blocksOf(e.scores).filter((b) => b.to - b.from >= MIN_BLOCK_WINDOWS).map((b) => b.mean);
   for (const e of samples) {
-    const label = clipLabel(e);
-    if (label === null || e.confidence === null) continue;
+    const known = clipLabel(e);
+    if (known === null || e.confidence === null) continue;
     rows.push(calibrationFeatures(e.confidence, e.votes, scale));
-    labels.push(label);
-    if (e.variant.kind === 'real') match.push(...e.scores);
-    if (e.variant.kind === 'swap') mismatch.push(...e.scores);
+    labels.push(known.label);
+    weights.push(known.weight);
+    if (e.variant.kind === 'real') match.push(...blockMeans(e));
+    if (e.variant.kind === 'swap') mismatch.push(...blockMeans(e));
   }
   if (!labels.includes(0) || !labels.includes(1)) throw new Error('calibration needs judged genuine and swapped variants');
   const matchMean = mean(match);
   const mismatchMean = mean(mismatch);
   const variance = (mean(match.map((s) => (s - matchMean) ** 2)) * match.length + mean(mismatch.map((s) => (s - mismatchMean) ** 2)) * mismatch.length) / (match.length + mismatch.length);
-  const coefficients = fitLogistic(rows, labels).map((c) => Math.round(c * 1e6) / 1e6);
+  const coefficients = fitLogistic(rows, labels, weights).map((c) => Math.round(c * 1e6) / 1e6);
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
   return { scale, coefficients, window: { matchMean: round(matchMean), mismatchMean: round(mismatchMean), sd: round(Math.sqrt(variance)) }, fittedOn };
 }

@@ -9,7 +9,7 @@ import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
 import { Rng } from '../../src/core/train/rng';
 
-const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -8, 0, -2], window: { matchMean: 1, mismatchMean: 0, sd: 0.8 }, fittedOn: 'test' };
+const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -8, 0, -2], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
 const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10 };
 
 interface Plan {
@@ -18,13 +18,15 @@ interface Plan {
   trackId?: number;
   activity?: number;
   width?: number;
+  /** Depth of the dip at the matching offset (default 1). */
+  dip?: number;
 }
 
 /** calc_pdist-like row: 2 ± noise everywhere, 1 ± noise at the matching offset's index. */
 function face(rng: Rng, plan: Plan): FaceWindow {
   const dists = new Float32Array(31);
   for (let k = 0; k < 31; k++) dists[k] = 2 + 0.3 * rng.normal();
-  if (plan.offset !== null) dists[15 - plan.offset] = 1 + 0.3 * rng.normal();
+  if (plan.offset !== null) dists[15 - plan.offset] = 2 - (plan.dip ?? 1) + 0.3 * rng.normal();
   return { trackId: plan.trackId ?? 1, dists, lipActivity: plan.activity ?? 0.05, faceWidth: plan.width ?? 120 };
 }
 
@@ -106,6 +108,13 @@ test('what: shifted past viewers\' tolerance (90 ms early, 185 ms late), within 
   assert.equal(at(-5).status, 'shifted'); // 200 ms late
   const s = at(-8);
   assert.ok(s.status === 'shifted' && s.evidence.offsetMs === -320 && s.evidence.segments.every((x) => x.outcome === 'shifted'));
+});
+
+test('a weak dip: in sync when at the in-sync offsets, uncertain (not "shifted") away from them', () => {
+  assert.equal(status(clip(10, () => ({ offset: 0, dip: 0.45 }))).status, 'in-sync');
+  const away = status(clip(10, () => ({ offset: 8, dip: 0.45 })));
+  assert.equal(away.status, 'cannot-judge');
+  assert.equal((away as { reason: string }).reason, 'uncertain');
 });
 
 test('a swapped voice is a mismatch over the whole clip, with a high p(mismatch)', () => {

@@ -10,7 +10,7 @@ export interface DecisionCalibration {
   scale: number;
   /** Logistic coefficients over calibrationFeatures(): p(mismatch) = σ(w · x). */
   coefficients: number[];
-  /** Per-window fconf (median − distance at the clip's offset, in scale units): mean when matching / not, and spread. */
+  /** One-second block means of fconf (median − distance at the clip's offset, in scale units): mean when matching / not, and their spread (spans.ts). */
   window: { matchMean: number; mismatchMean: number; sd: number };
   /** Where the fit came from (e.g. "5 speaker-held-out folds, 52 real clips, …"), or "default". */
   fittedOn: string;
@@ -52,16 +52,17 @@ export function defaultCalibration(threshold: number): DecisionCalibration {
   return {
     scale: threshold,
     coefficients: [5, -5, 0, 0],
-    window: { matchMean: 1, mismatchMean: 0, sd: 1.5 },
+    window: { matchMean: 1, mismatchMean: 0, sd: 0.5 },
     fittedOn: 'default (not fitted for these weights)',
   };
 }
 
 /**
- * Logistic regression by Newton's method (IRLS) with a small ridge penalty, deterministic.
- * `samples`: feature rows (calibrationFeatures) and labels (1 = mismatch).
+ * Weighted logistic regression by Newton's method (IRLS) with a small ridge penalty,
+ * deterministic. `rows`: feature rows (calibrationFeatures), labels (1 = mismatch), and a
+ * weight per row (default 1).
  */
-export function fitLogistic(rows: readonly number[][], labels: readonly number[], ridge = 1e-3, iterations = 50): number[] {
+export function fitLogistic(rows: readonly number[][], labels: readonly number[], weights: readonly number[] = [], ridge = 1e-3, iterations = 50): number[] {
   const d = rows[0]?.length ?? 0;
   let w = new Array<number>(d).fill(0);
   for (let it = 0; it < iterations; it++) {
@@ -69,9 +70,10 @@ export function fitLogistic(rows: readonly number[][], labels: readonly number[]
     const hess = Array.from({ length: d }, () => new Array<number>(d).fill(0));
     rows.forEach((x, n) => {
       const p = sigmoid(x.reduce((z, v, i) => z + v * w[i], 0));
-      const r = p * (1 - p);
+      const weight = weights[n] ?? 1;
+      const r = weight * p * (1 - p);
       for (let i = 0; i < d; i++) {
-        grad[i] += (p - labels[n]) * x[i];
+        grad[i] += weight * (p - labels[n]) * x[i];
         for (let j = 0; j < d; j++) hess[i][j] += r * x[i] * x[j];
       }
     });

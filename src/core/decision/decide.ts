@@ -36,8 +36,14 @@ export interface DecisionPolicy {
   minFaceFraction: number;
   /** p(mismatch) at or above which the voice is judged not to belong to the lips. */
   mismatchAt: number;
-  /** p(mismatch) at or below which the voice is judged to belong to the lips. */
+  /** p(mismatch) at or below which the voice is judged to belong to the lips (in sync). */
   matchAt: number;
+  /**
+   * p(mismatch) at or below which a match away from the in-sync offsets is believed (shifted).
+   * Stricter than matchAt: when nothing matches, the smallest of 31 noisy distances lands
+   * outside the tolerated offsets 24 times in 31, so a weak dip there is most likely noise.
+   */
+  shiftedAt: number;
   /** Sound heard early by more than this is "shifted" (ITU-R BT.1359 acceptability: 90 ms). */
   acceptEarlyMs: number;
   /** Sound heard late by more than this is "shifted" (ITU-R BT.1359 acceptability: 185 ms). */
@@ -59,6 +65,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minFaceFraction: 0.2,
   mismatchAt: 0.9,
   matchAt: 0.3,
+  shiftedAt: 0.05,
   acceptEarlyMs: 90,
   acceptLateMs: 185,
   minSpanSeconds: 1.5,
@@ -321,7 +328,7 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
     // Matching speech with a confident stretch that does not match: partial tampering.
     evidence.pMismatch = Math.max(...badSpans.map((s) => s.confidence));
     state = { status: 'mismatch', evidence };
-  } else if (pMismatch <= policy.matchAt) {
+  } else if (pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
     const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
     evidence.segments = mergeSpans(segments.map((s) => (s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s)));
     state = { status: matched, evidence };
