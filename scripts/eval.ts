@@ -15,6 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../src/core/decision/calibration';
+import { judgedEvidence } from '../src/core/state';
 import { detectorSpeech, loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
 import { rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
@@ -86,10 +87,10 @@ async function main(): Promise<void> {
   writeFileSync(join(outDir, 'calibration.json'), JSON.stringify(overall, null, 2) + '\n');
   const perVariant = judged.map((j) => ({
     file: j.clip.file, fold: j.fold, kind: j.variant.kind, ...(j.variant.shiftFrames !== undefined ? { shiftFrames: j.variant.shiftFrames } : {}),
-    expected: j.variant.expected, verdict: j.verdict, pMismatch: j.pMismatch, confidence: j.confidence, votes: j.votes,
+    expected: j.variant.expected, verdict: j.verdict, pMismatch: j.pMismatch, clipP: j.clipP, offsetFrames: j.decision.search?.offsetFrames ?? null, spans: judgedEvidence(j.decision.state)?.segments.filter((s) => s.outcome === 'mismatch').map((s) => [s.start, s.end, s.confidence]) ?? [], confidence: j.confidence, votes: j.votes,
     ...(j.decision.state.status === 'cannot-judge' ? { reason: j.decision.state.reason } : {}),
   }));
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ model: modelName, clips: evaluated.length, summary, conditions: rows, calibration: overall, perVariant }, null, 2) + '\n');
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ model: modelName, clips: evaluated.length, summary, conditions: rows, calibration: overall, foldCalibrations: calibrations, perVariant }, null, 2) + '\n');
   const realP = judged.filter((j) => j.variant.kind === 'real' && j.pMismatch !== null).map((j) => j.pMismatch!);
   const swapP = judged.filter((j) => j.variant.kind === 'swap' && j.pMismatch !== null).map((j) => j.pMismatch!);
   writeFileSync(join(outDir, 'p-histogram.svg'), histogramSvg(`${modelName}: p(mismatch), real vs audio-swapped (speakers held out)`, [

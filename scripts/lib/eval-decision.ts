@@ -1,6 +1,6 @@
 // Judging evaluation variants with the product's own decision (src/core/decision), and
 // fitting the decision's calibration on speaker-held-out folds.
-import { calibrationFeatures, fitLogistic, type DecisionCalibration } from '../../src/core/decision/calibration';
+import { calibrationFeatures, fitLogistic, mismatchProbability, type DecisionCalibration } from '../../src/core/decision/calibration';
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
@@ -38,7 +38,7 @@ export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant
  * each, its 24 shifts once together, its 3 swaps three times together, so no clip and no
  * kind of variant outweighs the others and the two labels weigh the same.
  */
-function clipLabel(e: Evidenced): { label: 0 | 1; weight: number } | null {
+export function clipLabel(e: Pick<Evidenced, 'variant'>): { label: 0 | 1; weight: number } | null {
   if (e.variant.kind === 'swap') return { label: 1, weight: 1 };
   if (e.variant.kind === 'real' || e.variant.kind === 'under-music') return { label: 0, weight: 1 };
   if (e.variant.kind === 'shift') return { label: 0, weight: 1 / SHIFTS.length };
@@ -77,6 +77,8 @@ export interface Judged extends Evidenced {
   decision: Decision;
   verdict: Verdict;
   pMismatch: number | null;
+  /** The clip-level p(mismatch) from the pooled search alone (before spans). */
+  clipP: number | null;
 }
 
 export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
@@ -84,5 +86,6 @@ export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
   const decision = decide(e.windows, clipContext(e.clip.features, audio), calibration);
   const state: SyncState = decision.state;
   const evidence = state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge' ? (state as { evidence?: { pMismatch: number } }).evidence : undefined;
-  return { ...e, decision, verdict: verdictOf(state) ?? 'cannot-judge', pMismatch: evidence?.pMismatch ?? null };
+  const clipP = e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes);
+  return { ...e, decision, verdict: verdictOf(state) ?? 'cannot-judge', pMismatch: evidence?.pMismatch ?? null, clipP };
 }

@@ -4,7 +4,7 @@
 import { expectedCalibrationError } from '../../src/core/decision/calibration';
 import { rocAuc } from '../../src/core/train/metrics';
 import type { Verdict } from '../../src/core/state';
-import type { Judged } from './eval-decision';
+import { clipLabel, type Judged } from './eval-decision';
 
 export interface ConditionRow {
   condition: string;
@@ -78,7 +78,8 @@ export function summarize(judged: readonly Judged[]): Summary {
     return spanIou(j.variant.span!, spans);
   });
   const longReal = kind('real').filter((j) => j.variant.range.toS - j.variant.range.fromS >= 2.5);
-  const calibrated = judged.filter((j) => j.pMismatch !== null && (j.variant.kind === 'swap' || j.variant.kind === 'real' || j.variant.kind === 'under-music' || j.variant.kind === 'shift'));
+  // Weighted as in the fit (clipLabel): per clip its own audio, its speech under music, its shifts together, and its swaps (×3).
+  const calibrated = judged.filter((j) => j.pMismatch !== null && clipLabel(j) !== null);
   return {
     auc: realP.length && swapP.length ? rocAuc(realP, swapP) : null,
     falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
@@ -87,7 +88,7 @@ export function summarize(judged: readonly Judged[]): Summary {
     partial: { fake: partial.filter((j) => j.verdict === 'fake').length, iouAtLeastHalf: ious.filter((v) => v >= 0.5).length, meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 0, of: partial.length },
     swapsFake: { n: kind('swap').filter((j) => j.verdict === 'fake').length, of: kind('swap').length },
     cannotJudgeLongReal: { n: longReal.filter((j) => j.verdict === 'cannot-judge').length, of: longReal.length },
-    ece: calibrated.length ? expectedCalibrationError(calibrated.map((j) => j.pMismatch!), calibrated.map((j) => (j.variant.kind === 'swap' ? 1 : 0))) : null,
+    ece: calibrated.length ? expectedCalibrationError(calibrated.map((j) => j.pMismatch!), calibrated.map((j) => clipLabel(j)!.label), 10, calibrated.map((j) => clipLabel(j)!.weight)) : null,
     eceSamples: calibrated.length,
   };
 }
@@ -115,6 +116,6 @@ export function summaryTable(s: Summary): string[] {
     `| can't judge on real clips with ≥ 2.5 s of speech (target ≤ 10 %) | ${f(s.cannotJudgeLongReal)} |`,
     `| shifts of ≥ 3 frames not called real (target ≥ 90 %) | ${f(s.shiftsNotReal)} |`,
     `| shifts past viewers' tolerance (> 90 ms early, > 185 ms late) called shifted or fake | ${f(s.shiftsPastToleranceCaught)} |`,
-    `| expected calibration error of p(mismatch), held-out folds (target ≤ 0.05) | ${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
+    `| expected calibration error of p(mismatch), held-out folds, weighted as fitted (target ≤ 0.05) | ${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
   ];
 }

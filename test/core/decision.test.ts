@@ -9,7 +9,7 @@ import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
 import { Rng } from '../../src/core/train/rng';
 
-const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -8, 0, -2], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
+const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -4, -4], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
 const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10 };
 
 interface Plan {
@@ -156,7 +156,7 @@ test('live verdicts are provisional', () => {
 
 test('calibration: logistic fit recovers a known model; probability falls as the dip deepens and rises with evidence for a shallow dip', () => {
   const rng = new Rng(3);
-  const truth = [2, -4, 0.5, -1];
+  const truth = [2, -1.5, -1];
   const rows: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < 4000; i++) {

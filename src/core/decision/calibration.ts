@@ -19,11 +19,16 @@ export interface DecisionCalibration {
 /** Windows (0.2 s each, one per 40 ms) a clip-level figure is referred to. */
 const REFERENCE_WINDOWS = 50;
 
-/** [1, conf/scale, ln(windows/50), their product]: the dip's depth, the evidence, and how depth matters more with more evidence. */
+/**
+ * [1, depth, depth·√(windows/50)] with depth = conf/scale. A voice that belongs to the lips
+ * keeps its dip however long the clip; for a voice that does not, the deepest of 31 noisy
+ * means shrinks like 1/√windows — so depth·√windows is the dip measured in its own noise,
+ * and the fit weighs it against the plain depth. Both coefficients come out negative: more
+ * dip never means more mismatch.
+ */
 export function calibrationFeatures(confidence: number, windows: number, scale: number): number[] {
   const depth = confidence / scale;
-  const amount = Math.log(Math.max(1, windows) / REFERENCE_WINDOWS);
-  return [1, depth, amount, depth * amount];
+  return [1, depth, depth * Math.sqrt(Math.max(1, windows) / REFERENCE_WINDOWS)];
 }
 
 /** A manifest's `decision` field, checked; errors name where it came from. */
@@ -51,7 +56,7 @@ export function mismatchProbability(calibration: DecisionCalibration, confidence
 export function defaultCalibration(threshold: number): DecisionCalibration {
   return {
     scale: threshold,
-    coefficients: [5, -5, 0, 0],
+    coefficients: [5, -5, 0],
     window: { matchMean: 1, mismatchMean: 0, sd: 0.5 },
     fittedOn: 'default (not fitted for these weights)',
   };
@@ -106,17 +111,18 @@ function solve(a: number[][], b: number[]): number[] {
   return m.map((row, i) => (Math.abs(row[i]) < 1e-12 ? 0 : row[n] / row[i]));
 }
 
-/** Expected calibration error over `bins` equal-width probability bins. */
-export function expectedCalibrationError(probabilities: readonly number[], labels: readonly number[], bins = 10): number {
+/** Expected calibration error over `bins` equal-width probability bins (each sample weighted, default 1). */
+export function expectedCalibrationError(probabilities: readonly number[], labels: readonly number[], bins = 10, weights: readonly number[] = []): number {
   const count = new Array<number>(bins).fill(0);
   const sumP = new Array<number>(bins).fill(0);
   const sumY = new Array<number>(bins).fill(0);
   probabilities.forEach((p, i) => {
     const b = Math.min(bins - 1, Math.floor(p * bins));
-    count[b]++;
-    sumP[b] += p;
-    sumY[b] += labels[i];
+    const w = weights[i] ?? 1;
+    count[b] += w;
+    sumP[b] += w * p;
+    sumY[b] += w * labels[i];
   });
-  const total = probabilities.length;
+  const total = count.reduce((a, b) => a + b, 0);
   return total === 0 ? 0 : count.reduce((e, c, b) => (c ? e + (c / total) * Math.abs(sumP[b] / c - sumY[b] / c) : e), 0);
 }

@@ -48,7 +48,7 @@ export interface DecisionPolicy {
   acceptEarlyMs: number;
   /** Sound heard late by more than this is "shifted" (ITU-R BT.1359 acceptability: 185 ms). */
   acceptLateMs: number;
-  /** Shortest mismatched stretch reported as tampering inside matching speech (s). */
+  /** Shortest mismatched stretch reported as tampering inside matching speech (s); the partial swaps are 2 s or more. */
   minSpanSeconds: number;
   /** Span probability at or above which a mismatched stretch makes the clip a mismatch. */
   spanMismatchAt: number;
@@ -57,19 +57,19 @@ export interface DecisionPolicy {
 }
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
-  speechProbability: 0.5,
+  speechProbability: 0.6,
   minLipActivity: 0.008,
   minEvidenceWindows: 50,
   minSpeechWindows: 25,
   minFaceWidthPx: 40,
   minFaceFraction: 0.2,
-  mismatchAt: 0.9,
+  mismatchAt: 0.95,
   matchAt: 0.3,
   shiftedAt: 0.05,
   acceptEarlyMs: 90,
   acceptLateMs: 185,
-  minSpanSeconds: 1.5,
-  spanMismatchAt: 0.95,
+  minSpanSeconds: 2,
+  spanMismatchAt: 0.99,
   noFaceAfterSeconds: 10,
 };
 

@@ -11,7 +11,7 @@ import type { DecisionCalibration } from './calibration';
 /** Seconds of media per block. */
 export const BLOCK_SECONDS = 1;
 /** Log-odds a state change must earn (nats). */
-export const SWITCH_COST = 3;
+export const SWITCH_COST = 4;
 /** Blocks with fewer voting windows than this are left out (their mean is not a block mean). */
 export const MIN_BLOCK_WINDOWS = 10;
 
