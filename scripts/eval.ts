@@ -20,7 +20,7 @@ import { detectorSpeech, loudnessSpeech, type WindowSpeech } from '../src/core/t
 import { rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
-import { evidenceFor, fitCalibration, judge, type Evidenced, type Judged } from './lib/eval-decision';
+import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
 import { heldOutEvidence } from './lib/held-out';
 import { runConditions } from './lib/eval-conditions';
 import { conditionRows, conditionTable, summarize, summaryTable } from './lib/eval-report';
@@ -31,7 +31,7 @@ const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|s
 
 /** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
 function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, scale: number, shipped: DecisionCalibration | null): DecisionCalibration[] {
-  return Array.from({ length: folds }, (_, f) => shipped ?? fitCalibration(evidenced.filter((e) => e.fold !== f), scale, `folds other than ${f + 1}`));
+  return Array.from({ length: folds }, (_, f) => shipped ?? fitOrDefault(evidenced.filter((e) => e.fold !== f), scale, `folds other than ${f + 1}`));
 }
 
 const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const scale = models.scorers[0].scale;
   const calibrations = heldOutCalibrations(evidenced, folds, scale, models.shippedCalibration);
   const judged: Judged[] = evidenced.map((e) => judge(e, calibrations[e.fold]));
-  const overall = models.shippedCalibration ?? fitCalibration(evidenced, scale, `${evaluated.length} real clips of ${new Set(evaluated.map((c) => c.speaker)).size} speakers, ${folds} speaker-held-out folds (seed ${seed}), ${basename(clipsDir)}`);
+  const overall = models.shippedCalibration ?? fitOrDefault(evidenced, scale, `${evaluated.length} real clips of ${new Set(evaluated.map((c) => c.speaker)).size} speakers, ${folds} speaker-held-out folds (seed ${seed}), ${basename(clipsDir)}`);
 
   const generatedRows: Judged[] = [];
   for (const clip of generated) {

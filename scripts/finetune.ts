@@ -21,7 +21,7 @@ import { defaultCalibration, type DecisionCalibration } from '../src/core/decisi
 import { EMBEDDED_DEFAULT_THRESHOLD } from '../src/core/models/embedded';
 import type { WeightMap } from '../src/core/models/types';
 import { detectorSpeech } from '../src/core/train/clip-evidence';
-import { fitCalibration } from './lib/eval-decision';
+import { fitOrDefault } from './lib/eval-decision';
 import { heldOutEvidence } from './lib/held-out';
 import { decodeWeights, encodeWeights } from '../src/core/convert/weights-bundle';
 import { clipGrid, tracksBySize } from '../src/core/train/clip-score';
@@ -44,7 +44,7 @@ async function finetuneCalibration(clipsDir: string, cacheDir: string, manifest:
       trainer: { name: `finetune ${steps} steps`, train: tune },
     });
     held.models.dispose();
-    return fitCalibration(held.evidenced, scale, `fine-tuned model: ${held.evaluated.length} clips, 5 speaker-held-out folds (seed ${seed})`);
+    return fitOrDefault(held.evidenced, scale, `fine-tuned model: ${held.evaluated.length} clips, 5 speaker-held-out folds (seed ${seed})`);
   } catch (error) {
     return { ...defaultCalibration(scale), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
   }

@@ -14,9 +14,9 @@ import { dirname, join, resolve } from 'node:path';
 import { encodeWeights } from '../src/core/convert/weights-bundle';
 import { EMBEDDED_DEFAULT_THRESHOLD, EMBEDDED_FEATURE_NAMES, EMBEDDED_MARGIN, NORMALISER_PRIOR_FRAMES } from '../src/core/models/embedded';
 import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded, type TrainingClip } from '../src/core/train/embedded-training';
-import { defaultCalibration, type DecisionCalibration } from '../src/core/decision/calibration';
+import type { DecisionCalibration } from '../src/core/decision/calibration';
 import { detectorSpeech } from '../src/core/train/clip-evidence';
-import { fitCalibration } from './lib/eval-decision';
+import { fitOrDefault } from './lib/eval-decision';
 import { heldOutEvidence } from './lib/held-out';
 import { findManifest, isTrainingClip, loadTrainingClips, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle, type ManifestRow } from './ml-common';
 
@@ -51,11 +51,7 @@ async function heldOutCalibration(clipsDir: string, cacheDir: string, manifest: 
   });
   held.models.dispose();
   const speakers = new Set(held.evaluated.map((c) => c.speaker)).size;
-  try {
-    return fitCalibration(held.evidenced, EMBEDDED_DEFAULT_THRESHOLD, `${held.evaluated.length} real clips of ${speakers} speakers with their audio variants, ${folds} speaker-held-out folds (seed ${seed})`);
-  } catch (error) {
-    return { ...defaultCalibration(EMBEDDED_DEFAULT_THRESHOLD), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
-  }
+  return fitOrDefault(held.evidenced, EMBEDDED_DEFAULT_THRESHOLD, `${held.evaluated.length} real clips of ${speakers} speakers with their audio variants, ${folds} speaker-held-out folds (seed ${seed})`);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 // Judging evaluation variants with the product's own decision (src/core/decision), and
 // fitting the decision's calibration on speaker-held-out folds.
-import { calibrationFeatures, fitLogistic, mismatchProbability, type DecisionCalibration } from '../../src/core/decision/calibration';
+import { calibrationFeatures, defaultCalibration, fitLogistic, mismatchProbability, type DecisionCalibration } from '../../src/core/decision/calibration';
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
@@ -71,6 +71,15 @@ export function fitCalibration(samples: readonly Evidenced[], scale: number, fit
   const coefficients = fitLogistic(rows, labels, weights).map((c) => Math.round(c * 1e6) / 1e6);
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
   return { scale, coefficients, window: { matchMean: round(matchMean), mismatchMean: round(mismatchMean), sd: round(Math.sqrt(variance)) }, fittedOn };
+}
+
+/** fitCalibration, or the default calibration (saying why) when the samples cannot support a fit. */
+export function fitOrDefault(samples: readonly Evidenced[], scale: number, fittedOn: string): DecisionCalibration {
+  try {
+    return fitCalibration(samples, scale, fittedOn);
+  } catch (error) {
+    return { ...defaultCalibration(scale), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
+  }
 }
 
 export interface Judged extends Evidenced {

@@ -1,8 +1,9 @@
 // The three commands end to end on a synthetic feature cache (clips + MANIFEST.tsv):
-// `npm run train` writes a ≤ 1 MB bundle with its threshold and the model card's training
-// table, byte-identical when run twice; `npm run eval` writes results.json with exactly
-// the published fields, the report and both figures; `npm run finetune` writes a bundle
-// whose head differs from the model it started from and whose trunk does not.
+// `npm run train` writes a ≤ 1 MB bundle with its threshold, its held-out decision
+// calibration and the model card's training table, byte-identical when run twice; `npm run
+// eval` judges every variant with the product's decision and writes results.json, the
+// report and both figures; `npm run finetune` writes a bundle whose head differs from the
+// model it started from and whose trunk does not, with its own calibration.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { syntheticClip, writeSyntheticCache } from '../helpers/synthetic-clip';
 import { decodeWeights, parseManifest } from '../../src/core';
 import { EMBEDDED_DEFAULT_THRESHOLD, embeddedWeightRole } from '../../src/core/models/embedded';
+import { parseCalibration } from '../../src/core/decision/calibration';
 
 const root = mkdtempSync(join(tmpdir(), 'lipsync-ml-'));
 const cache = join(root, 'clips');
@@ -38,47 +40,50 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('train / eval / finetune commands', () => {
   it('train: deterministic bundle ≤ 1 MB from real, not-low-confidence clips', () => {
-    const out = run('scripts/train.ts', [cache, '--out', join(root, 'model'), '--steps', '60']);
+    const out = run('scripts/train.ts', [cache, '--out', join(root, 'model'), '--steps', '60', '--folds', '2']);
     assert.match(out, /train: 4 clips, 4 speakers/);
     assert.match(out, /step 60\/60/);
     const first = bundleAt(join(root, 'model'));
     assert.ok(first.data.byteLength <= 1024 * 1024);
     assert.equal(first.json.model, 'embedded');
     assert.equal(first.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
+    const decision = parseCalibration(first.json.decision, 'train');
+    assert.equal(decision.scale, EMBEDDED_DEFAULT_THRESHOLD);
+    assert.equal(decision.coefficients.length, 3);
+    assert.match(decision.fittedOn, /2 speaker-held-out folds|default: /);
     assert.deepEqual(first.json.embedded.trainingClips, ['real0.mp4', 'real1.mp4', 'real2.mp4', 'real3.mp4']);
     const card = readFileSync(join(root, 'model', 'MODEL_CARD.md'), 'utf8');
     assert.match(card, /\| real2.mp4 \| synth-2 \| 7.0 \| [+-]?\d+ \| MIT \|/);
     assert.doesNotMatch(card, /mimed|dubbed/);
-    run('scripts/train.ts', [cache, '--out', join(root, 'model2'), '--steps', '60']);
+    run('scripts/train.ts', [cache, '--out', join(root, 'model2'), '--steps', '60', '--folds', '2']);
     assert.deepEqual(bundleAt(join(root, 'model2')).data, first.data, 'same cache and seed → same bytes');
   });
 
-  it('eval: results.json with exactly the published fields, report and figures', () => {
+  it('eval: every variant judged by the decision; summary, conditions, calibration, report and figures', () => {
     const outDir = join(root, 'eval');
     run('scripts/eval.ts', [cache, '--out', outDir, '--folds', '2', '--steps', '60']);
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
-    assert.deepEqual(Object.keys(results).sort(), ['auc', 'cannotJudgeRate', 'clips', 'f1', 'model', 'offsetExact', 'offsetWithin1', 'perClip', 'precision', 'recall', 'threshold'].sort());
+    assert.deepEqual(Object.keys(results).sort(), ['calibration', 'clips', 'conditions', 'foldCalibrations', 'model', 'perVariant', 'summary'].sort());
     assert.equal(results.model, 'embedded');
     assert.equal(results.clips, 5, 'every real clip is evaluated, the low-confidence one too');
-    assert.equal(results.perClip.length, 5 * (1 + 3 + 24));
-    for (const entry of results.perClip) {
-      const keys = Object.keys(entry).sort();
-      if (entry.kind === 'shift') {
-        assert.deepEqual(keys, ['confidence', 'file', 'kind', 'offsetFrames', 'shiftFrames', 'verdict']);
-        assert.ok(Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12);
-      } else {
-        assert.deepEqual(keys, ['confidence', 'file', 'kind', 'offsetFrames', 'verdict']);
-      }
-      assert.ok(['real', 'fake', 'cannot-judge'].includes(entry.verdict));
+    assert.equal(results.foldCalibrations.length, 2);
+    const kinds = (k: string) => results.perVariant.filter((e: { kind: string }) => e.kind === k).length;
+    assert.equal(kinds('real'), 5);
+    assert.equal(kinds('swap'), 15);
+    assert.equal(kinds('shift'), 5 * 24);
+    for (const entry of results.perVariant) {
+      assert.ok(['real', 'shifted', 'fake', 'cannot-judge'].includes(entry.verdict), entry.verdict);
+      assert.ok(entry.pMismatch === null || (entry.pMismatch >= 0 && entry.pMismatch <= 1));
+      if (entry.kind === 'shift') assert.ok(Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12);
     }
-    assert.equal(results.perClip.filter((e: { kind: string }) => e.kind === 'swap').length, 15);
-    assert.ok(results.auc >= 0 && results.auc <= 1);
+    assert.ok(results.summary.falseFake.of > 0);
+    assert.deepEqual(results.conditions.map((c: { condition: string }) => c.condition).sort().slice(0, 2), ['real', 'shift past tolerance']);
     const report = readFileSync(join(outDir, 'report.md'), 'utf8');
-    assert.match(report, /ROC-AUC, real vs audio-swapped/);
+    assert.match(report, /genuine variants called FAKE/);
     assert.match(report, /dubbed.mp4 \| generated-lipsync/);
     assert.match(report, /speaker-disjoint folds/);
-    assert.match(readFileSync(join(outDir, 'confidence-histogram.svg'), 'utf8'), /<svg/);
-    assert.ok(existsSync(join(outDir, 'roc.svg')));
+    assert.match(readFileSync(join(outDir, 'p-histogram.svg'), 'utf8'), /<svg/);
+    parseCalibration(JSON.parse(readFileSync(join(outDir, 'calibration.json'), 'utf8')), 'calibration.json');
   });
 
   it('finetune: a new bundle whose head moved and whose trunk did not', () => {
@@ -88,6 +93,7 @@ describe('train / eval / finetune commands', () => {
     const before = bundleAt(join(root, 'model')).weights;
     const after = bundleAt(outDir);
     assert.equal(after.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
+    assert.match(parseCalibration(after.json.decision, 'finetune').fittedOn, /fine-tuned model|default: /);
     for (const name of Object.keys(before)) {
       const same = before[name].data.every((v, i) => v === after.weights[name].data[i]);
       assert.equal(same, embeddedWeightRole(name) !== 'head', name);
