@@ -14,8 +14,7 @@
 // 7. What: mismatch (p high, or a confident mismatched span amid matching speech), shifted
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
 //    early or 185 ms late), in sync, or can't judge with the reason.
-import { offsetFramesToMs, SYNCNET_VSHIFT } from '../sync/offset-search';
-import { torchMedian } from '../numeric';
+import { combineSearches, offsetFramesToMs, SYNCNET_VSHIFT, type CombinedOffset } from '../sync/offset-search';
 import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
 import { mismatchProbability, type DecisionCalibration } from './calibration';
 import type { ClipContext, FaceWindow, WindowEvidence } from './evidence';
@@ -86,14 +85,8 @@ export interface Vote {
   face: FaceWindow;
 }
 
-export interface ClipSearch {
-  offsetFrames: number;
-  minDist: number;
-  medianDist: number;
-  confidence: number;
-  meanDists: Float32Array;
-  windowCount: number;
-}
+/** The pooled search: evaluate's figures over the voting windows. */
+export type ClipSearch = CombinedOffset;
 
 export interface Decision {
   state: SyncState;
@@ -170,23 +163,13 @@ export function collectVotes(windows: readonly WindowEvidence[], policy: Decisio
   return votes.sort((a, b) => a.window.t - b.window.t);
 }
 
-/** evaluate's mean over windows per offset, then min, lower median and conf. */
+/** evaluate's mean over windows per offset, then min (first on ties), lower median and conf (combineSearches). */
 export function pooledSearch(votes: readonly Vote[]): ClipSearch {
   const shifts = 2 * SYNCNET_VSHIFT + 1;
   const sums = new Float64Array(shifts);
   for (const { face } of votes) for (let k = 0; k < shifts; k++) sums[k] += face.dists[k];
   const meanDists = Float32Array.from(sums, (s) => s / votes.length);
-  let argmin = 0;
-  for (let k = 1; k < shifts; k++) if (meanDists[k] < meanDists[argmin]) argmin = k;
-  const medianDist = torchMedian(meanDists);
-  return {
-    offsetFrames: SYNCNET_VSHIFT - argmin,
-    minDist: meanDists[argmin],
-    medianDist,
-    confidence: Math.fround(medianDist - meanDists[argmin]),
-    meanDists,
-    windowCount: votes.length,
-  };
+  return combineSearches([{ meanDists, windowCount: votes.length, vshift: SYNCNET_VSHIFT }]);
 }
 
 /** The gates that need no sync evidence; null when judging may go on. */
