@@ -135,6 +135,11 @@ test('where: 3 s of another voice inside a genuine clip is a mismatch with that 
   assert.ok(state.evidence.segments.some((s) => s.outcome === 'in-sync'));
 });
 
+test('a stretch that matches at an offset of its own (a second speaker recorded with another offset) is not a partial swap', () => {
+  const state = status(clip(12, (t) => (t < 7 ? { offset: 0, trackId: 1 } : { offset: -8, trackId: 2 })));
+  assert.notEqual(state.status, 'mismatch');
+});
+
 test('how much: under 2 s of evidence is too short (checking while live); a faint dip is uncertain', () => {
   const short = clip(1.8, () => ({ offset: 0 }));
   assert.equal((status(short) as { reason: string }).reason, 'too-short');

@@ -77,7 +77,8 @@ describe('train / eval / finetune commands', () => {
       if (entry.kind === 'shift') assert.ok(Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12);
     }
     assert.ok(results.summary.falseFake.of > 0);
-    assert.deepEqual(results.conditions.map((c: { condition: string }) => c.condition).sort().slice(0, 2), ['real', 'shift past tolerance']);
+    const conditions = results.conditions.map((c: { condition: string }) => c.condition);
+    for (const name of ['real', 'swap', 'shift past tolerance', 'shift within tolerance']) assert.ok(conditions.includes(name), name);
     const report = readFileSync(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /genuine variants called FAKE/);
     assert.match(report, /dubbed.mp4 \| generated-lipsync/);

@@ -283,7 +283,7 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
   const pMismatch = mismatchProbability(calibration, search.confidence, votes.length);
   const shifted = isShifted(search.offsetFrames, policy);
   const segments = spansOf(votes, scores, calibration, shifted ? 'shifted' : 'in-sync');
-  const badSpans = segments.filter((s) => s.outcome === 'mismatch' && s.end - s.start >= policy.minSpanSeconds && s.confidence >= policy.spanMismatchAt);
+  const badSpans = segments.filter((s) => s.outcome === 'mismatch' && s.end - s.start >= policy.minSpanSeconds && s.confidence >= policy.spanMismatchAt && !matchesElsewhere(votes, s, calibration, policy));
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const evidence: SyncEvidence = {
     offsetFrames: search.offsetFrames,
@@ -321,6 +321,18 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
     state = cannotJudge('uncertain', `${Math.round(100 * pMismatch)} % likely not to match`, evidence);
   }
   return { state, search, votesByTrack };
+}
+
+/**
+ * Does a stretch that does not match at the clip's offset match at an offset of its own
+ * (another speaker whose recording is offset differently, a stretch re-timed in editing)?
+ * Then it is not another voice, and not a partial swap.
+ */
+function matchesElsewhere(votes: readonly Vote[], span: SyncSpan, calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
+  const inside = votes.filter((v) => v.window.t >= span.start - 1e-6 && v.window.t + WINDOW_SECONDS <= span.end + 1e-6);
+  if (inside.length === 0) return false;
+  const search = pooledSearch(inside);
+  return mismatchProbability(calibration, search.confidence, inside.length) <= policy.matchAt;
 }
 
 /** Outside the mismatched spans, does the voice clearly match the lips (enough evidence, p ≤ matchAt)? */
