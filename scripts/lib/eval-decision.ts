@@ -1,7 +1,7 @@
 // Judging evaluation variants with the product's own decision (src/core/decision), and
 // fitting the decision's calibration on speaker-held-out folds.
 import { calibrationFeatures, defaultCalibration, fitLogistic, mismatchProbability, type DecisionCalibration } from '../../src/core/decision/calibration';
-import { collectVotes, decide, DEFAULT_DECISION_POLICY, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
+import { collectVotes, decide, DEFAULT_DECISION_POLICY, meanSpeech, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
@@ -19,6 +19,8 @@ export interface Evidenced {
   /** The pooled search over the voting windows (calibration-free), null without enough votes. */
   confidence: number | null;
   votes: number;
+  /** Mean speech probability of the voting windows. */
+  speech: number;
   /** Per voting window: its time and fconf at the clip's offset in scale units. */
   scores: ScoredWindow[];
 }
@@ -26,10 +28,10 @@ export interface Evidenced {
 export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant, scorer: ClipScorer, speechOf: WindowSpeech, tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>): Promise<Evidenced> {
   const windows = await clipWindowEvidence(scorer.model, clip.features, clipGrid(clip.features), tracks, variant.audio, variant.range, speechOf, scorer.mfcc);
   const votes = collectVotes(windows);
-  if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows) return { clip, fold, variant, windows, confidence: null, votes: votes.length, scores: [] };
+  if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows) return { clip, fold, variant, windows, confidence: null, votes: votes.length, speech: meanSpeech(votes), scores: [] };
   const search = pooledSearch(votes);
   const scores = windowScores(votes, search, scorer.scale).map((score, i) => ({ t: votes[i].window.t, score }));
-  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, scores };
+  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, speech: meanSpeech(votes), scores };
 }
 
 /**
@@ -58,7 +60,7 @@ export function fitCalibration(samples: readonly Evidenced[], scale: number, fit
   for (const e of samples) {
     const known = clipLabel(e);
     if (known === null || e.confidence === null) continue;
-    rows.push(calibrationFeatures(e.confidence, e.votes, scale));
+    rows.push(calibrationFeatures(e.confidence, e.votes, scale, e.speech));
     labels.push(known.label);
     weights.push(known.weight);
     if (e.variant.kind === 'real') match.push(...blockMeans(e));
@@ -95,6 +97,6 @@ export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
   const decision = decide(e.windows, clipContext(e.clip.features, audio), calibration);
   const state: SyncState = decision.state;
   const evidence = state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge' ? (state as { evidence?: { pMismatch: number } }).evidence : undefined;
-  const clipP = e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes);
+  const clipP = e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes, e.speech);
   return { ...e, decision, verdict: verdictOf(state) ?? 'cannot-judge', pMismatch: evidence?.pMismatch ?? null, clipP };
 }

@@ -9,7 +9,7 @@ import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
 import { Rng } from '../../src/core/train/rng';
 
-const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -4, -4], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
+const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -4, -4, 0], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
 const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10 };
 
 interface Plan {
@@ -161,11 +161,11 @@ test('live verdicts are provisional', () => {
 
 test('calibration: logistic fit recovers a known model; probability falls as the dip deepens and rises with evidence for a shallow dip', () => {
   const rng = new Rng(3);
-  const truth = [2, -1.5, -1];
+  const truth = [2, -1.5, -1, -3];
   const rows: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < 4000; i++) {
-    const x = calibrationFeatures(rng.next() * 2, 20 + rng.int(400), 1);
+    const x = calibrationFeatures(rng.next() * 2, 20 + rng.int(400), 1, 0.5 + 0.5 * rng.next());
     rows.push(x);
     labels.push(rng.next() < 1 / (1 + Math.exp(-x.reduce((z, v, j) => z + v * truth[j], 0))) ? 1 : 0);
   }

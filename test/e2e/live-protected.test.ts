@@ -59,7 +59,8 @@ describe('DRM-protected (EME) video in Chromium', { skip: NO_CLIPS }, () => {
     const look = stateLook(session.state);
     const badge = await badgeOf(browser, url);
     assert.equal(badge.text, '?');
-    assert.deepEqual(badge.color, [0xe3, 0x74, 0x00, 255], `the can't-judge colour ${look.color}`);
+    assert.equal(look.color, '#b05a00', 'the can\'t-judge colour (white on it ≥ 4.5:1)');
+    assert.deepEqual(badge.color, [0xb0, 0x5a, 0x00, 255], `the can't-judge colour ${look.color}`);
     assert.deepEqual(await videosWithOverlay(page), ['video0'], 'the overlay sits on the video');
     assert.deepEqual(await overlayPills(page), [{ label: "Can't judge", title: SENTENCE, tone: 'unsure' }]);
     const popup = await openPopupFor(browser, url);

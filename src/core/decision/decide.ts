@@ -137,7 +137,7 @@ function resolveRivals(votes: Vote[], calibration: DecisionCalibration, policy: 
     .filter(([, list]) => list.length >= policy.minEvidenceWindows)
     .map(([trackId, list]) => {
       const search = pooledSearch(list);
-      return { trackId, search, p: mismatchProbability(calibration, search.confidence, list.length) };
+      return { trackId, search, p: probabilityOf(list, search, calibration) };
     })
     .sort((a, b) => a.p - b.p);
   if (ranked.length < 2) return votes;
@@ -170,6 +170,16 @@ export function pooledSearch(votes: readonly Vote[]): ClipSearch {
   for (const { face } of votes) for (let k = 0; k < shifts; k++) sums[k] += face.dists[k];
   const meanDists = Float32Array.from(sums, (s) => s / votes.length);
   return combineSearches([{ meanDists, windowCount: votes.length, vshift: SYNCNET_VSHIFT }]);
+}
+
+/** Mean speech probability of the voting windows. */
+export function meanSpeech(votes: readonly Vote[]): number {
+  return votes.reduce((sum, v) => sum + v.window.speech, 0) / Math.max(1, votes.length);
+}
+
+/** The calibrated p(mismatch) of a set of votes and its pooled search. */
+function probabilityOf(votes: readonly Vote[], search: ClipSearch, calibration: DecisionCalibration): number {
+  return mismatchProbability(calibration, search.confidence, votes.length, meanSpeech(votes));
 }
 
 /** The gates that need no sync evidence; null when judging may go on. */
@@ -280,7 +290,7 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
 
   const search = pooledSearch(votes);
   const scores = windowScores(votes, search, calibration.scale);
-  const pMismatch = mismatchProbability(calibration, search.confidence, votes.length);
+  const pMismatch = probabilityOf(votes, search, calibration);
   const shifted = isShifted(search.offsetFrames, policy);
   const segments = spansOf(votes, scores, calibration, shifted ? 'shifted' : 'in-sync');
   const badSpans = segments.filter((s) => s.outcome === 'mismatch' && s.end - s.start >= policy.minSpanSeconds && s.confidence >= policy.spanMismatchAt && !matchesElsewhere(votes, s, calibration, policy));
@@ -332,7 +342,7 @@ function matchesElsewhere(votes: readonly Vote[], span: SyncSpan, calibration: D
   const inside = votes.filter((v) => v.window.t >= span.start - 1e-6 && v.window.t + WINDOW_SECONDS <= span.end + 1e-6);
   if (inside.length === 0) return false;
   const search = pooledSearch(inside);
-  return mismatchProbability(calibration, search.confidence, inside.length) <= policy.matchAt;
+  return probabilityOf(inside, search, calibration) <= policy.matchAt;
 }
 
 /** Outside the mismatched spans, does the voice clearly match the lips (enough evidence, p ≤ matchAt)? */
@@ -341,7 +351,7 @@ function restMatches(votes: readonly Vote[], segments: readonly SyncSpan[], cali
   const rest = votes.filter((v) => !inBadSpan(v.window.t));
   if (rest.length < policy.minEvidenceWindows) return false;
   const search = pooledSearch(rest);
-  return mismatchProbability(calibration, search.confidence, rest.length) <= policy.matchAt;
+  return probabilityOf(rest, search, calibration) <= policy.matchAt;
 }
 
 function mergeSpans(spans: readonly SyncSpan[]): SyncSpan[] {
