@@ -30,12 +30,11 @@ import { decodeWeights, parseManifest } from '../../src/core/convert/weights-bun
 import type { ClipFeatures } from '../../src/core/features';
 import { createSyncNetModel } from '../../src/core/models';
 import type { WeightMap } from '../../src/core/models/types';
-import { mfccWindowTensor } from '../../src/core/score';
-import { searchOffset } from '../../src/core/sync/offset-search';
-import { windowsForSegment } from '../../src/core/sync/windows';
+import { collectVotes, pooledSearch } from '../../src/core/decision/decide';
+import { clipWindowEvidence, detectorSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
 import { SyncNetHead } from '../../src/core/train/syncnet-head';
-import { parseWindowCache, windowCacheName, type WindowCacheStage } from '../../src/core/train/window-cache';
+import { lipTracksFromCache, parseWindowCache, windowCacheName, type WindowCacheStage } from '../../src/core/train/window-cache';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
 const H264_AAC = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '128k'];
@@ -160,27 +159,25 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
       await checker.close();
     }
     assert.equal(dists.length, 31);
+    // The same windows through the same decision in node: cached lip embeddings, audio
+    // embedded here, the speech detector and lip activity as the engine applies them.
     const features = readFeatures(cache, SPEAKER);
     const grid = clipGrid(features);
     assert.equal(grid.length, 1, 'one grid segment (the engine splits at 0.5 s gaps, clipGrid at 0.12 s: equal here)');
-    const { rows, manifest } = readCache(cache, SPEAKER, 'syncnet-v2', 'embedding');
-    const lipAt = new Map(manifest.windows.map((w, i) => [w.gridStart, rows.subarray(i * 1024, (i + 1) * 1024)]));
+    const base = join(cache, windowCacheName(SPEAKER, 'syncnet-v2', 'embedding'));
+    const windowCache = parseWindowCache(JSON.parse(readFileSync(`${base}.json`, 'utf8')), new Uint8Array(readFileSync(`${base}.bin`)), base);
+    const tracks = lipTracksFromCache(windowCache, grid, base);
     const pcm = readFileSync(join(cache, `${SPEAKER}.pcm`));
     const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + pcm.byteLength));
-    const mfcc = mfccSyncnetV2(samples);
-    const windows = windowsForSegment(grid[0], features.audio!.startS, mfcc.rows);
     const weights: WeightMap = convertCheckpoint(new Uint8Array(readFileSync(v2Checkpoint)), 'v2').weights;
     const model = createSyncNetModel('syncnet-v2', weights, 'audio');
-    const audioInput = mfccWindowTensor(mfcc, windows.map((w) => w.mfccRowStart));
-    const audioOut = model.embedAudio(audioInput);
-    const audioFlat = audioOut.dataSync() as Float32Array;
-    tf.dispose([audioInput, audioOut]);
+    const startS = features.audio!.startS;
+    const evidence = await clipWindowEvidence(model, features, grid, tracks, { startS, samples }, { fromS: startS, toS: startS + samples.length / 16000 }, detectorSpeech, mfccSyncnetV2);
     model.dispose();
-    const audio = windows.map((_, i) => audioFlat.subarray(i * 1024, (i + 1) * 1024));
-    const search = searchOffset(windows.map((w) => lipAt.get(w.gridStart) ?? null), audio);
+    const search = pooledSearch(collectVotes(evidence));
     const worst = maxAbsDiff(search.meanDists, dists);
     t.diagnostic(`engine vs cache: max |Δ distance| ${worst.toExponential(2)} (distances up to ${maxAbs(dists).toFixed(1)}), offsets ${search.offsetFrames}`);
-    // Bit-identical here (same TF.js wasm kernels on both sides); one frame of misalignment moves them by ~5e-4 of the scale.
+    // Equal here (same TF.js wasm kernels, same windows and votes on both sides); one frame of misalignment moves them by ~5e-4 of the scale.
     assert.ok(worst <= 1e-5 * maxAbs(dists), `max abs difference ${worst}`);
   });
 
@@ -189,17 +186,17 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
     const r = run('scripts/eval.ts', [clips, '--cache', cache, '--model', 'syncnet-v2', '--weights', v2Bundle, '--out', out]);
     assert.equal(r.status, 0, r.out);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-    assert.deepEqual(Object.keys(results).sort(), ['auc', 'cannotJudgeRate', 'clips', 'f1', 'model', 'offsetExact', 'offsetWithin1', 'perClip', 'precision', 'recall', 'threshold'].sort());
+    assert.deepEqual(Object.keys(results).sort(), ['calibration', 'clips', 'conditions', 'foldCalibrations', 'model', 'perVariant', 'summary'].sort());
     assert.equal(results.model, 'syncnet-v2');
     assert.equal(results.clips, 2);
+    assert.match(results.calibration.fittedOn, /default/, 'no calibration in the converted bundle: the default one, saying so');
     type Entry = { file: string; kind: string; confidence: number | null; verdict: string };
-    const perClip: Entry[] = results.perClip;
-    assert.equal(perClip.length, 2 * (1 + 1 + 24), 'each clip: own audio, one swap (the only other speaker), 24 shifts');
-    const real = perClip.find((e) => e.file === SPEAKER && e.kind === 'real')!;
+    const perVariant: Entry[] = results.perVariant;
+    assert.equal(perVariant.filter((e) => e.kind === 'real' || e.kind === 'swap' || e.kind === 'shift').length, 2 * (1 + 1 + 24), 'each clip: own audio, one swap (the only other speaker), 24 shifts');
+    const real = perVariant.find((e) => e.file === SPEAKER && e.kind === 'real')!;
     assert.equal(typeof real.confidence, 'number', 'the speaking clip is scored');
-    assert.notEqual(real.verdict, 'cannot-judge');
-    assert.ok(perClip.filter((e) => e.file === SPEAKER && e.kind === 'shift').some((e) => e.confidence !== null));
-    assert.ok(perClip.filter((e) => e.file === FACELESS).every((e) => e.verdict === 'cannot-judge' && e.confidence === null));
+    assert.ok(perVariant.filter((e) => e.file === SPEAKER && e.kind === 'shift').some((e) => e.confidence !== null));
+    assert.ok(perVariant.filter((e) => e.file === FACELESS).every((e) => e.verdict === 'cannot-judge' && e.confidence === null));
     assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /\| faceless\.mp4 \|.*cannot-judge \(no-face\) \|/);
   });
 
