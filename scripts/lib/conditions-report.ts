@@ -1,6 +1,7 @@
 // The conditions evaluation's report (issue 10 item 7): per condition, what the decision
 // said on each file of the conditions set, against the ground truth in conditions.json.
 // Pure: the caller runs the decision and passes one row per file.
+import { expectedCalibrationError as coreEce } from '../../src/core/decision/calibration';
 import type { SpanOutcome, Verdict } from '../../src/core/state';
 import { CONDITIONS, conditionLabel, type ConditionEntry, type TimeSpan } from './conditions-types';
 
@@ -38,19 +39,10 @@ export function spanIoU(truth: TimeSpan, reported: readonly TimeSpan[]): number 
   return whole > 0 ? inter / whole : 0;
 }
 
-/** Expected calibration error: Σ_bins (n_b / N)·|mean p − fraction positive|, equal-width bins over [0, 1]. */
+/** Expected calibration error of labelled probabilities (the core's, src/core/decision/calibration.ts); null without points. */
 export function expectedCalibrationError(points: readonly { p: number; label: boolean }[], bins = 10): number | null {
   if (points.length === 0) return null;
-  const sumP = new Array<number>(bins).fill(0);
-  const sumY = new Array<number>(bins).fill(0);
-  const count = new Array<number>(bins).fill(0);
-  for (const { p, label } of points) {
-    const b = Math.min(bins - 1, Math.max(0, Math.floor(p * bins)));
-    sumP[b] += p;
-    sumY[b] += label ? 1 : 0;
-    count[b]++;
-  }
-  return count.reduce((e, n, b) => (n ? e + Math.abs(sumP[b] - sumY[b]) / points.length : e), 0);
+  return coreEce(points.map((x) => x.p), points.map((x) => (x.label ? 1 : 0)), bins);
 }
 
 /** A genuine file: picture and voice belong together (within what viewers accept), so FAKE is wrong. */

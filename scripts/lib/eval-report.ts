@@ -5,6 +5,7 @@ import { expectedCalibrationError } from '../../src/core/decision/calibration';
 import { rocAuc } from '../../src/core/train/metrics';
 import type { Verdict } from '../../src/core/state';
 import { clipLabel, type Judged } from './eval-decision';
+import { spanIoU } from './conditions-report';
 
 export interface ConditionRow {
   condition: string;
@@ -38,18 +39,6 @@ export function conditionRows(judged: readonly Judged[]): ConditionRow[] {
   return [...rows.values()];
 }
 
-/** Intersection over union of a ground-truth span and the union of reported mismatch spans. */
-export function spanIou(truth: { start: number; end: number }, reported: readonly { start: number; end: number }[]): number {
-  let inter = 0;
-  let reportedLength = 0;
-  for (const r of reported) {
-    reportedLength += r.end - r.start;
-    inter += Math.max(0, Math.min(truth.end, r.end) - Math.max(truth.start, r.start));
-  }
-  const union = truth.end - truth.start + reportedLength - inter;
-  return union > 0 ? inter / union : 0;
-}
-
 export interface Summary {
   auc: number | null;
   /** Genuine variants (lips and voice belong together) called fake, of all genuine ones. */
@@ -75,7 +64,7 @@ export function summarize(judged: readonly Judged[]): Summary {
   const ious = partial.map((j) => {
     const state = j.decision.state;
     const spans = state.status === 'mismatch' ? state.evidence.segments.filter((s) => s.outcome === 'mismatch') : [];
-    return spanIou(j.variant.span!, spans);
+    return spanIoU(j.variant.span!, spans);
   });
   const longReal = kind('real').filter((j) => j.variant.range.toS - j.variant.range.fromS >= 2.5);
   // Weighted as in the fit (clipLabel): per clip its own audio, its speech under music, its shifts together, and its swaps (×3).
