@@ -78,7 +78,7 @@ export async function clipWindowEvidence(
   if (cropped.samples.length < WINDOW_MFCC_ROWS * 160) return [];
   const rows = mfcc(cropped.samples);
   const series = new Map(tracks.map((t) => [t.trackId, faceSeries(features, t.trackId)]));
-  const shotOf = (frame: number) => (features.frames[frame] as { shot?: number }).shot ?? 0;
+  const shotOf = (frame: number) => features.frames[frame].shot;
   const out: WindowEvidence[] = [];
   for (const [s, segment] of segments.entries()) {
     const windows = windowsForSegment(segment, cropped.startS, rows.rows).filter(
