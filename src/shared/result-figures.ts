@@ -1,8 +1,9 @@
 // The judgement figures of a finished check, read the same way by the file page and the
 // CLI report: CheckResult's own fields, the checked span from the state's evidence.
-import { offsetWords, type SyncSpan } from '../core/state';
+import type { SyncSpan } from '../core/state';
 import type { CheckResult } from '../engine/types';
-import { certaintyWords, shownEvidence } from './state-look';
+import { t } from './i18n';
+import { certaintyWords, offsetText, shownEvidence } from './state-look';
 import { clockSpan } from './spans';
 
 export interface ResultFigures {
@@ -28,18 +29,20 @@ export function resultFigures(result: CheckResult): ResultFigures {
 export function certaintyLine(result: CheckResult, pMismatch: number | null): string | null {
   if (pMismatch === null || result.verdict === 'cannot-judge') return null;
   const fake = result.verdict === 'fake';
-  return `voice and lips ${certaintyWords(fake ? pMismatch : 1 - pMismatch)} ${fake ? 'do not belong' : 'belong'} together (probability of a mismatch ${pMismatch.toFixed(2)})`;
+  return t(fake ? 'certainty_not_belong' : 'certainty_belong', certaintyWords(fake ? pMismatch : 1 - pMismatch), pMismatch.toFixed(2));
 }
 
 /** "8.0 s of face-plus-speech in 0:00–0:30 checked". */
 export function evidenceLine(figures: ResultFigures): string | null {
   if (figures.evidenceSeconds === null) return null;
-  const span = figures.checkedFrom !== null && figures.checkedTo !== null && figures.checkedTo > figures.checkedFrom ? ` in ${clockSpan(figures.checkedFrom, figures.checkedTo)} checked` : '';
-  return `${figures.evidenceSeconds.toFixed(1)} s of face-plus-speech${span}`;
+  const seconds = figures.evidenceSeconds.toFixed(1);
+  return figures.checkedFrom !== null && figures.checkedTo !== null && figures.checkedTo > figures.checkedFrom
+    ? t('evidence_seconds_span', seconds, clockSpan(figures.checkedFrom, figures.checkedTo))
+    : t('evidence_seconds', seconds);
 }
 
 /** The offset in words, with frames: "sound 200 ms early (+5 frames)". */
 export function offsetLine(result: CheckResult): string | null {
   if (result.offsetFrames === null || result.offsetMs === null) return null;
-  return `${offsetWords(result.offsetMs)} (${result.offsetFrames > 0 ? '+' : ''}${result.offsetFrames} frames)`;
+  return t('offset_frames', offsetText(result.offsetMs), `${result.offsetFrames > 0 ? '+' : ''}${result.offsetFrames}`);
 }

@@ -2,6 +2,7 @@
 // (state sentences, the file page's span list, the CLI report). Media time is the time
 // the player shows, so "0:12" here is what a viewer finds on the video's own scrubber.
 import type { SpanOutcome, SyncSpan } from '../core/state';
+import { t, type MessageKey } from './i18n';
 
 /** "0:07", "2:05", "1:02:03" — the player's own clock format (whole seconds, rounded down). */
 export function clockTime(seconds: number): string {
@@ -35,11 +36,11 @@ export function spansOf(segments: readonly SyncSpan[], outcome: SpanOutcome): Sy
   return joined;
 }
 
-const SPAN_WORDS: Record<SpanOutcome, string> = {
-  'in-sync': 'voice matches the lips',
-  shifted: 'voice matches the lips, out of step',
-  mismatch: 'voice does not match the lips',
-  'no-evidence': 'nothing to judge (no speaking face or no speech)',
+const SPAN_WORDS: Record<SpanOutcome, MessageKey> = {
+  'in-sync': 'span_in_sync',
+  shifted: 'span_shifted',
+  mismatch: 'span_mismatch',
+  'no-evidence': 'span_no_evidence',
 };
 
 /** One line per span in time order, e.g. "0:12–0:15 voice does not match the lips". */
@@ -48,16 +49,17 @@ export function spanLines(segments: readonly SyncSpan[]): string[] {
   return outcomes
     .flatMap((outcome) => spansOf(segments, outcome))
     .sort((a, b) => a.start - b.start)
-    .map((span) => `${clockSpan(span.start, span.end)} ${SPAN_WORDS[span.outcome]}`);
+    .map((span) => `${clockSpan(span.start, span.end)} ${t(SPAN_WORDS[span.outcome])}`);
 }
 
 /** "from 0:12 to 0:15", "from 0:12 to 0:15 and from 0:40 to 0:44", "in 4 places, first from 0:12 to 0:15". */
 export function whereWords(spans: readonly SyncSpan[]): string {
   const one = (s: SyncSpan) => {
     const [from, to] = clockSpan(s.start, s.end).split('–');
-    return `from ${from} to ${to}`;
+    return t('where_from_to', from, to);
   };
   if (spans.length === 0) return '';
-  if (spans.length <= 2) return spans.map(one).join(' and ');
-  return `in ${spans.length} places, first ${one(spans[0])}`;
+  if (spans.length === 1) return one(spans[0]);
+  if (spans.length === 2) return t('where_two', one(spans[0]), one(spans[1]));
+  return t('where_many', spans.length, one(spans[0]));
 }

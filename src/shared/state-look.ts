@@ -1,7 +1,9 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
 // popup's headline, and the one plain sentence every view (file page and CLI included)
 // shows. One mapping, so the badge, overlay, popup, file page and CLI can never disagree.
-import { offsetWords, REASON_TEXT, type SyncEvidence, type SyncState } from '../core/state';
+import type { CannotJudgeReason, SyncEvidence, SyncState } from '../core/state';
+import { plainError } from './errors';
+import { lowerFirst, t, type MessageKey } from './i18n';
 import { clockSpan, spansOf, whereWords } from './spans';
 
 export type Tone = 'real' | 'shifted' | 'fake' | 'unsure' | 'busy' | 'idle' | 'error';
@@ -16,6 +18,8 @@ export interface StateLook {
   label: string;
   /** One plain sentence. */
   sentence: string;
+  /** For an error: the technical message behind the plain sentence (a view's "Details" toggle). */
+  detail?: string;
 }
 
 // Shifted is violet, not the fake red: an out-of-step file is an editing or encoding fault,
@@ -30,6 +34,9 @@ const COLORS: Record<Tone, string> = {
   error: '#5f6368',
 };
 
+/** Badge background per tone, for tests and views (white badge text on each, ≥ 4.5:1). */
+export const BADGE_COLORS: Readonly<Record<Tone, string>> = COLORS;
+
 const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({ tone, badge, color: COLORS[tone], label, sentence });
 
 /**
@@ -37,25 +44,36 @@ const look = (tone: Tone, badge: string, label: string, sentence: string): State
  * usual verbal-probability scale (IPCC / ICD 203: "very likely" ≥ 90 %, "likely" ≥ 66 %).
  */
 export function certaintyWords(p: number): string {
-  if (p >= 0.99) return 'almost certainly';
-  if (p >= 0.9) return 'very likely';
-  if (p >= 0.66) return 'likely';
-  return 'possibly';
+  if (p >= 0.99) return t('certainty_almost_certainly');
+  if (p >= 0.9) return t('certainty_very_likely');
+  if (p >= 0.66) return t('certainty_likely');
+  return t('certainty_possibly');
+}
+
+/** "sound 200 ms early" / "sound 240 ms late" / "sound in sync with the lips" (core's offsetWords, translated). */
+export function offsetText(offsetMs: number): string {
+  if (offsetMs === 0) return t('offset_in_sync');
+  return t(offsetMs > 0 ? 'offset_early' : 'offset_late', Math.abs(offsetMs));
+}
+
+/** Plain words for a cannot-judge reason (core's REASON_TEXT, translated). */
+export function reasonText(reason: CannotJudgeReason): string {
+  return t(`reason_${reason.replaceAll('-', '_')}` as MessageKey);
 }
 
 /** Live verdicts that more evidence may still change read as "so far". */
 function provisionally(evidence: SyncEvidence, sentence: string): string {
-  return evidence.provisional ? `So far, ${sentence[0].toLowerCase()}${sentence.slice(1)}` : sentence;
+  return evidence.provisional ? t('so_far', lowerFirst(sentence)) : sentence;
 }
 
-const labelOf = (evidence: SyncEvidence, label: string) => (evidence.provisional ? `${label} so far` : label);
+const labelOf = (evidence: SyncEvidence, label: string) => (evidence.provisional ? t('label_so_far', label) : label);
 
 function inSyncSentence(e: SyncEvidence): string {
-  return `Lips and voice ${certaintyWords(1 - e.pMismatch)} belong together and are in sync (${e.evidenceSeconds.toFixed(0)} s of speech checked).`;
+  return t('sentence_in_sync', certaintyWords(1 - e.pMismatch), e.evidenceSeconds.toFixed(0));
 }
 
 function shiftedSentence(e: SyncEvidence): string {
-  return `Lips and voice ${certaintyWords(1 - e.pMismatch)} belong together, but out of step (${offsetWords(e.offsetMs)}): an editing or encoding delay, not a sign of a fake.`;
+  return t('sentence_shifted', certaintyWords(1 - e.pMismatch), offsetText(e.offsetMs));
 }
 
 /** Names where the voice does not match: "from 0:12 to 0:15", or "throughout" when it is everywhere. */
@@ -63,31 +81,74 @@ function mismatchSentence(e: SyncEvidence): string {
   const spans = spansOf(e.segments, 'mismatch');
   const checked = e.checkedTo - e.checkedFrom;
   const covered = spans.reduce((sum, s) => sum + (s.end - s.start), 0);
-  const where =
-    spans.length === 0 ? '' : checked > 0 && covered >= 0.9 * checked ? ` throughout the part checked (${clockSpan(e.checkedFrom, e.checkedTo)})` : ` ${whereWords(spans)}`;
-  return `The voice ${certaintyWords(e.pMismatch)} does not belong to the lips on screen${where}: swapped, dubbed or a voice-over.`;
+  const certainty = certaintyWords(e.pMismatch);
+  if (spans.length === 0) return t('sentence_mismatch', certainty);
+  const where = checked > 0 && covered >= 0.9 * checked ? t('where_throughout', clockSpan(e.checkedFrom, e.checkedTo)) : whereWords(spans);
+  return t('sentence_mismatch_where', certainty, where);
+}
+
+/** What the engine is loading, in words ("the engine", "TensorFlow.js", … are the engine's own names). */
+const LOADING: Record<string, MessageKey> = {
+  'the engine': 'loading_engine',
+  'TensorFlow.js': 'loading_tfjs',
+  'the sync model': 'loading_sync_model',
+  'face tracking': 'loading_face_tracking',
+};
+
+export function loadingText(what: string): string {
+  return what in LOADING ? t(LOADING[what]) : t('loading_what', what);
 }
 
 export function stateLook(state: SyncState): StateLook {
   switch (state.status) {
     case 'idle':
-      return look('idle', '', 'Not checked', 'Not checked yet.');
+      return look('idle', '', t('label_not_checked'), t('sentence_idle'));
     case 'loading':
-      return look('busy', '…', 'Loading', `Loading ${state.what}…`);
+      return look('busy', '…', t('label_loading'), loadingText(state.what));
     case 'waiting-for-speech':
-      return look('busy', '…', 'Listening', 'Waiting for someone to speak on screen…');
+      return look('busy', '…', t('label_listening'), t('sentence_waiting'));
     case 'checking':
-      return look('busy', `${Math.min(99, Math.round(state.progress * 100))}%`, `Checking ${Math.round(state.progress * 100)} %`, 'Collecting face-plus-speech evidence…');
+      return look('busy', `${Math.min(99, Math.round(state.progress * 100))}%`, t('label_checking', Math.round(state.progress * 100)), t('sentence_checking'));
     case 'in-sync':
-      return look('real', 'REAL', labelOf(state.evidence, 'Real'), provisionally(state.evidence, inSyncSentence(state.evidence)));
+      return look('real', t('badge_real'), labelOf(state.evidence, t('label_real')), provisionally(state.evidence, inSyncSentence(state.evidence)));
     case 'shifted':
-      return look('shifted', 'SHFT', labelOf(state.evidence, 'Shifted'), provisionally(state.evidence, shiftedSentence(state.evidence)));
+      return look('shifted', t('badge_shifted'), labelOf(state.evidence, t('label_shifted')), provisionally(state.evidence, shiftedSentence(state.evidence)));
     case 'mismatch':
-      return look('fake', 'FAKE', labelOf(state.evidence, 'Fake?'), provisionally(state.evidence, mismatchSentence(state.evidence)));
+      return look('fake', t('badge_fake'), labelOf(state.evidence, t('label_fake')), provisionally(state.evidence, mismatchSentence(state.evidence)));
     case 'cannot-judge':
-      return look('unsure', '?', "Can't judge", `${REASON_TEXT[state.reason]}${state.detail ? ` (${state.detail})` : ''}`);
-    case 'error':
-      return look('error', '!', 'Error', state.message);
+      return look('unsure', '?', t('label_cannot_judge'), state.detail ? t('with_detail', reasonText(state.reason), state.detail) : reasonText(state.reason));
+    case 'error': {
+      const plain = plainError(state.message);
+      return { ...look('error', '!', t('label_error'), plain.text), detail: plain.detail };
+    }
+  }
+}
+
+/**
+ * What a polite live region says for a state: a change of state, never each progress step
+ * ("Checking started.", "Verdict so far: Real.", the final verdict with its sentence, can't
+ * judge with the reason, the error in plain words). The same text twice is not re-announced.
+ */
+export function announcement(state: SyncState): string {
+  switch (state.status) {
+    case 'idle':
+      return '';
+    case 'loading':
+    case 'checking':
+      return t('announce_checking');
+    case 'waiting-for-speech':
+      return t('sentence_waiting');
+    case 'in-sync':
+    case 'shifted':
+    case 'mismatch': {
+      const base = t(state.status === 'in-sync' ? 'label_real' : state.status === 'shifted' ? 'label_shifted' : 'label_fake');
+      return state.evidence.provisional ? t('announce_so_far', base) : t('announce_final', base, stateLook(state).sentence);
+    }
+    case 'cannot-judge':
+    case 'error': {
+      const look = stateLook(state);
+      return t('label_colon_text', look.label, look.sentence);
+    }
   }
 }
 

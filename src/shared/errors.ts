@@ -1,0 +1,40 @@
+// Internal errors in plain words (issue 14, item 5). What fails deep inside — Chrome's
+// scripting refusal, a session the restarted engine host no longer knows, a file the
+// browser cannot demux — used to reach the user verbatim. Each view now shows the plain,
+// translated sentence and keeps the technical text behind a "Details" toggle.
+import { t, type MessageKey } from './i18n';
+
+export interface PlainError {
+  /** The catalogue key of the plain sentence (stable: tests and views may branch on it). */
+  key: MessageKey;
+  /** The plain sentence, in the browser's language. */
+  text: string;
+  /** The original, technical message (shown behind "Details"). */
+  detail: string;
+}
+
+/** Causes, most specific first: the first pattern that matches the message decides. */
+const CAUSES: [RegExp, MessageKey][] = [
+  // A user's Stop or Cancel, not a failure.
+  [/^(stopped|cancelled)$|\bAbortError\b/i, 'error_cancelled'],
+  // The engine host (offscreen document / Firefox background) was closed or restarted under a live session.
+  [/unknown session|engine host restarted|Receiving end does not exist|Could not establish connection|message port closed|Extension context invalidated|no context handled/i, 'error_restarted'],
+  // chrome.scripting / activeTab refusals: chrome:// pages, the Web Store, other extensions, file:// without access.
+  [/Cannot access (contents of|a chrome|a chrome-extension)|cannot be scripted|must request permission to access|Missing host permission|The extensions gallery|Cannot access contents/i, 'error_page_blocked'],
+  // A cross-origin picture the page cannot read and tab capture could not help with.
+  [/cross-origin|tainted|SecurityError/i, 'error_cross_origin'],
+  [/no SyncNet v[24] weights imported/i, 'error_no_weights'],
+  [/is gone from the page/i, 'error_video_gone'],
+  [/playback stalled/i, 'error_stalled'],
+  // The file page: the browser could neither demux nor play the file.
+  [/not a video format|could not be decoded|not an audio format|has no video track|video decoding failed|unreadable|truncated|Mp4Unsupported|not an ISO BMFF/i, 'error_file_format'],
+  // A bundled file that did not load (the landmarker, wasm, the model).
+  [/cannot load|HTTP \d{3}|Failed to fetch|backend failed to initialise/i, 'error_load_failed'],
+];
+
+/** The plain sentence for an internal error message, and the message itself as the detail. */
+export function plainError(error: unknown): PlainError {
+  const detail = error instanceof Error ? error.message : String(error);
+  const key = CAUSES.find(([pattern]) => pattern.test(detail))?.[1] ?? 'error_unknown';
+  return { key, text: t(key), detail };
+}
