@@ -48,6 +48,8 @@ const staticFiles = [
   ['src/options/options.html', 'options/options.html'],
   ['src/options/check.html', 'options/check.html'],
   ['src/ui/theme.css', 'ui/theme.css'],
+  // chrome.i18n's catalogues (manifest.json's default_locale and __MSG_…__ need them in every build).
+  ['_locales', '_locales'],
 ];
 // Runtime files the engine loads with runtime.getURL — never from a CDN.
 const vendorFiles = [

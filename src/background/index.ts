@@ -7,6 +7,7 @@ import { closeEngineHost, ensureEngineHost, tabCaptureStreamId } from '#platform
 import { listen, send, sendToTab, RemoteError, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
 import { loadSettings, sitePatterns } from '../shared/settings';
 import { headlineState, stateLook } from '../shared/state-look';
+import { t } from '../shared/i18n';
 import type { SyncState } from '../core/state';
 import { forgetTab, readTab, updateTab, videoRecordKey, type TabRecord } from './tab-store';
 
@@ -20,7 +21,7 @@ async function updateBadge(record: TabRecord): Promise<void> {
   try {
     await chrome.action.setBadgeText({ tabId: record.tabId, text: look.badge });
     await chrome.action.setBadgeBackgroundColor({ tabId: record.tabId, color: look.color });
-    await chrome.action.setTitle({ tabId: record.tabId, title: states.length ? `lipsync-lens: ${look.sentence}` : "lipsync-lens: check this video's lip sync" });
+    await chrome.action.setTitle({ tabId: record.tabId, title: states.length ? t('action_title_state', look.sentence) : t('action_title') });
   } catch {
     // The tab closed meanwhile.
   }
@@ -55,7 +56,7 @@ async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: numb
     frameIds = [...new Set(injected.map((result) => result.frameId))];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { videos: 0, checking: null, message: `This page cannot be checked (${reason}).` };
+    return { videos: 0, checking: null, message: t('page_cannot_be_checked', reason) };
   }
   const frameId = target.frameId ?? (await framePlayingLargestVideo(tabId, frameIds));
   return sendToTab(tabId, 'bg→content:check', target.srcUrl ? { srcUrl: target.srcUrl } : {}, frameId);
@@ -177,7 +178,7 @@ listen({
 });
 
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.contextMenus.create({ id: MENU_ID, title: "Check this video's lip sync", contexts: ['video'] }, () => void chrome.runtime.lastError);
+  chrome.contextMenus.create({ id: MENU_ID, title: t('menu_check_video'), contexts: ['video'] }, () => void chrome.runtime.lastError);
   void syncAutoScan();
 });
 chrome.runtime.onStartup.addListener(() => void syncAutoScan());

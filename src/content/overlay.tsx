@@ -7,7 +7,9 @@ import { render } from 'preact';
 import type { SyncState } from '../core/state';
 import { DistanceCurve, Timeline } from '../ui/charts';
 import { pictureRect } from '../shared/capture-geometry';
-import { shownEvidence, stateLook } from '../shared/state-look';
+import { t } from '../shared/i18n';
+import { announcement, shownEvidence, stateLook } from '../shared/state-look';
+import { ErrorMessage, LiveRegion } from '../ui/messages';
 
 /** Space kept free at the bottom of the picture for the player's controls. */
 const CONTROLS_CLEARANCE = 56;
@@ -22,10 +24,12 @@ const STYLE = `
 .panel { margin-top: 6px; background: rgba(24, 31, 44, 0.94); border-radius: 8px; padding: 8px; overflow: hidden; max-width: 320px; }
 .panel p { margin: 0 0 6px; }
 .muted { color: #9aa6b8; }
-.timeline:focus-visible { outline: 2px solid #50c8a0; outline-offset: 2px; }
+.timeline:focus-visible, .pill:focus-visible, summary:focus-visible { outline: 2px solid #50c8a0; outline-offset: 2px; }
+.sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+.error-detail summary { cursor: pointer; color: #9aa6b8; } .error-detail code { display: block; white-space: pre-wrap; word-break: break-word; color: #9aa6b8; }
 `;
 
-interface OverlayViewProps {
+export interface OverlayViewProps {
   state: SyncState;
   expanded: boolean;
   onToggle: () => void;
@@ -33,13 +37,15 @@ interface OverlayViewProps {
   onSeek: (mediaTime: number) => void;
 }
 
-function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: OverlayViewProps) {
+/** The badge and its panel (exported for the accessibility harness: the shadow root is closed to axe). */
+export function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: OverlayViewProps) {
   const look = stateLook(state);
   const evidence = shownEvidence(state);
   return (
     <div>
       <style>{STYLE}</style>
-      <button class="pill" data-tone={look.tone} title={look.sentence} onClick={onToggle}>
+      <LiveRegion text={announcement(state)} />
+      <button class="pill" data-tone={look.tone} title={look.sentence} aria-expanded={expanded} onClick={onToggle}>
         <span class="dot" style={{ background: look.color }} />
         <span class="label">{look.label}</span>
         {evidence && <span class="muted">{evidence.confidence.toFixed(2)}</span>}
@@ -47,12 +53,13 @@ function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: OverlayVi
       {expanded && maxHeight > 40 && (
         <div class="panel" style={{ maxHeight: `${maxHeight}px` }}>
           <p>{look.sentence}</p>
+          {look.detail && <ErrorMessage error={{ text: '', detail: look.detail }} />}
           {evidence && <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} width={260} height={80} />}
           {evidence && maxHeight > 220 && (
             <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
               checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} width={260} height={50} onSeek={onSeek} />
           )}
-          <p class="muted">lipsync-lens · checked on this device</p>
+          <p class="muted">{t('overlay_footer')}</p>
         </div>
       )}
     </div>

@@ -19,9 +19,12 @@ import type { ClipFeatures } from '../core/features';
 import type { CheckResult, FaceTracker, ModelChoice } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { DistanceCurve, Timeline } from '../ui/charts';
-import { stateLook } from '../shared/state-look';
+import { announcement, loadingText, stateLook } from '../shared/state-look';
 import { certaintyLine, evidenceLine, offsetLine, resultFigures } from '../shared/result-figures';
 import { spanLines } from '../shared/spans';
+import { plainError, UserFacingError, type PlainError } from '../shared/errors';
+import { localizePage, t } from '../shared/i18n';
+import { ErrorMessage, LiveRegion } from '../ui/messages';
 
 declare global {
   interface Window {
@@ -99,7 +102,7 @@ async function readWeights(files: File[]): Promise<WeightsBundle> {
   if (manifestFile && dataFile) {
     return { manifest: parseManifest(JSON.parse(await manifestFile.text()), manifestFile.name), data: new Uint8Array(await dataFile.arrayBuffer()) };
   }
-  if (files.length !== 1) throw new Error('choose one checkpoint file, or a converted manifest.json together with its weights.bin');
+  if (files.length !== 1) throw new UserFacingError(t('error_choose_weights'));
   const [file] = files;
   const { model, weights } = convertCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
   return encodeWeights(model, file.name, weights);
@@ -108,21 +111,21 @@ async function readWeights(files: File[]): Promise<WeightsBundle> {
 function describeProgress(progress: PageProgress | null): string {
   switch (progress?.phase) {
     case 'loading':
-      return `Loading ${progress.what}…`;
+      return loadingText(progress.what);
     case 'opening':
-      return 'Opening the file…';
+      return t('progress_opening');
     case 'audio':
-      return 'Decoding the audio…';
+      return t('progress_audio');
     case 'frames':
-      return `Tracking the face… ${progress.mediaTime.toFixed(1)} / ${progress.duration.toFixed(1)} s`;
+      return t('progress_frames', progress.mediaTime.toFixed(1), progress.duration.toFixed(1));
     case 'scoring':
-      return 'Scoring…';
+      return t('progress_scoring');
     default:
       return '';
   }
 }
 
-const VERDICT_TEXT = { real: 'Real — lips and voice are in sync', shifted: 'Shifted — lips and voice belong together, out of step', fake: 'Fake? — lips and voice do not match', 'cannot-judge': "Can't judge" } as const;
+const VERDICT_TEXT = { real: 'verdict_real', shifted: 'verdict_shifted', fake: 'verdict_fake', 'cannot-judge': 'label_cannot_judge' } as const;
 
 /** The verdict in words (the sentence every view shows), how sure, on how much, and where. */
 function ResultView({ result }: { result: CheckResult }) {
@@ -134,16 +137,16 @@ function ResultView({ result }: { result: CheckResult }) {
   const spans = spanLines(figures.segments);
   return (
     <section id="result" data-verdict={result.verdict}>
-      <h2><span class={`badge ${look.tone}`}>{VERDICT_TEXT[result.verdict]}</span></h2>
+      <h2><span class={`badge ${look.tone}`}>{t(VERDICT_TEXT[result.verdict])}</span></h2>
       {result.state.status === 'cannot-judge' ? <p id="reason">{look.sentence}</p> : <p id="sentence">{look.sentence}</p>}
       <table class="figures">
         <tbody>
-          {certainty && <tr><th>Certainty</th><td id="certainty">{certainty}</td></tr>}
-          {evidence && <tr><th>Evidence</th><td id="evidence">{evidence}</td></tr>}
-          {offset && <tr><th>Offset</th><td>{offset}</td></tr>}
-          {result.confidence !== null && <tr><th>Confidence</th><td>{result.confidence.toFixed(3)} (threshold {result.threshold}), min distance {result.minDist!.toFixed(3)}</td></tr>}
-          <tr><th>Model</th><td>{result.model} on {result.backend}, landmarks on {result.landmarking}</td></tr>
-          <tr><th>Video</th><td>{result.durationS.toFixed(1)} s at {result.fps} fps, {result.faces.length} face(s) tracked</td></tr>
+          {certainty && <tr><th scope="row">{t('th_certainty')}</th><td id="certainty">{certainty}</td></tr>}
+          {evidence && <tr><th scope="row">{t('th_evidence')}</th><td id="evidence">{evidence}</td></tr>}
+          {offset && <tr><th scope="row">{t('th_offset')}</th><td>{offset}</td></tr>}
+          {result.confidence !== null && <tr><th scope="row">{t('th_confidence')}</th><td>{t('row_confidence', result.confidence.toFixed(3), result.threshold, result.minDist!.toFixed(3))}</td></tr>}
+          <tr><th scope="row">{t('th_model')}</th><td>{t('row_model', result.model, result.backend, result.landmarking)}</td></tr>
+          <tr><th scope="row">{t('th_video')}</th><td>{t('row_video', result.durationS.toFixed(1), result.fps, result.faces.length)}</td></tr>
         </tbody>
       </table>
       {spans.length > 0 && <ul id="spans">{spans.map((line) => <li key={line}>{line}</li>)}</ul>}
@@ -163,7 +166,7 @@ function CheckPage() {
   const [progress, setProgress] = useState<PageProgress | null>(null);
   const [fraction, setFraction] = useState(0);
   const [result, setResult] = useState<CheckResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<PlainError | null>(null);
   const abort = useRef<AbortController | null>(null);
 
   const report = (p: PageProgress) => {
@@ -194,7 +197,7 @@ function CheckPage() {
       window.lipsyncResult = checked;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      setError(message);
+      setError(plainError(e));
       window.lipsyncResult = { error: message };
     } finally {
       engine?.dispose();
@@ -214,36 +217,38 @@ function CheckPage() {
 
   return (
     <main>
-      <h1>Check a file</h1>
-      <p class="muted">The file is checked on this computer. Nothing is uploaded.</p>
+      <h1>{t('link_check_file')}</h1>
+      <LiveRegion text={error ? t('label_colon_text', t('label_error'), error.text) : result ? announcement(result.state) : running ? t('announce_checking') : ''} />
+      <p class="muted">{t('file_intro')}</p>
       <div class="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-        <label>Video: <input id="video-file" type="file" accept="video/*,.mp4,.webm,.mov,.mkv,.m4v" onChange={(e) => setVideo((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
-        <label>Other audio (optional): <input id="audio-file" type="file" accept="audio/*,video/*" onChange={(e) => setAudio((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
-        <p class="muted">…or drop a video (and an audio file) here.</p>
+        <label>{t('file_video_label')} <input id="video-file" type="file" accept="video/*,.mp4,.webm,.mov,.mkv,.m4v" onChange={(e) => setVideo((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
+        <label>{t('file_audio_label')} <input id="audio-file" type="file" accept="audio/*,video/*" onChange={(e) => setAudio((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
+        <p class="muted">{t('file_drop_hint')}</p>
       </div>
-      <label>Model:{' '}
+      <label>{t('file_model_label')}{' '}
         <select id="model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value as ModelChoice)}>
-          <option value="embedded">Built-in model</option>
-          <option value="syncnet-v2">SyncNet v2 (your weights)</option>
-          <option value="syncnet-v4">SyncNet v4 (your weights)</option>
+          <option value="embedded">{t('model_embedded')}</option>
+          <option value="syncnet-v2">{t('model_v2_yours')}</option>
+          <option value="syncnet-v4">{t('model_v4_yours')}</option>
         </select>
       </label>
       {model !== 'embedded' && (
-        <label> Weights: <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <label> {t('file_weights_label')} <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
       )}
       <p>
-        <button id="check" disabled={!video || running} onClick={run}>Check</button>{' '}
-        {running && <button onClick={() => abort.current?.abort()}>Cancel</button>}
+        <button id="check" disabled={!video || running} onClick={run}>{t('button_check')}</button>{' '}
+        {running && <button onClick={() => abort.current?.abort()}>{t('button_cancel')}</button>}
       </p>
       {running && (
         <div id="progress">
-          <progress max={1} value={fraction} /> <span>{describeProgress(progress)}</span>
+          <progress max={1} value={fraction} aria-label={describeProgress(progress) || t('announce_checking')} /> <span>{describeProgress(progress)}</span>
         </div>
       )}
-      {error && <p id="error" class="error">Could not check: {error}</p>}
+      {error && <ErrorMessage id="error" error={{ text: t('file_could_not_check', error.text), detail: error.detail }} />}
       {result && <ResultView result={result} />}
     </main>
   );
 }
 
+localizePage('file_title');
 render(<CheckPage />, document.getElementById('root')!);

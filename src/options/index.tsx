@@ -9,14 +9,17 @@ import { encodeWeights } from '../core/convert/weights-bundle';
 import type { ModelChoice } from '../engine/types';
 import { AUTO_SCAN_SITES, DEFAULT_SETTINGS, loadSettings, parseSite, saveSettings, sitePatterns, type Settings } from '../shared/settings';
 import { deleteWeights, listWeights, putWeights, type OfficialModel, type StoredWeights } from '../shared/weights-store';
+import { plainError } from '../shared/errors';
+import { localizePage, t, tParts, type MessageKey } from '../shared/i18n';
+import { ErrorMessage } from '../ui/messages';
 
 /** syncnet_python's download_model.sh: the official SyncNet v2 checkpoint. */
 const OFFICIAL_V2_URL = 'https://www.robots.ox.ac.uk/~vgg/software/lipsync/data/syncnet_v2.model';
 
-const MODEL_LABELS: Record<ModelChoice, string> = {
-  embedded: 'Built-in model (ships with the extension)',
-  'syncnet-v2': 'SyncNet v2 (official weights you import)',
-  'syncnet-v4': 'SyncNet v4 (official weights you import, MATLAB v7.3 .mat)',
+const MODEL_LABELS: Record<ModelChoice, MessageKey> = {
+  embedded: 'model_embedded_long',
+  'syncnet-v2': 'model_v2_long',
+  'syncnet-v4': 'model_v4_long',
 };
 
 type Imported = Omit<StoredWeights, 'bundle'>;
@@ -24,11 +27,16 @@ type Imported = Omit<StoredWeights, 'bundle'>;
 function Options() {
   const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
   const [weights, setWeights] = useState<Imported[]>([]);
-  const [message, setMessage] = useState<{ text: string; error?: boolean } | null>(null);
+  const [message, setMessage] = useState<{ text: string; error?: boolean; detail?: string } | null>(null);
+  /** An internal error in plain words, its own text behind "Details". */
+  const failed = (error: unknown, text?: string) => {
+    const plain = plainError(error);
+    setMessage({ text: text ?? plain.text, error: true, detail: plain.detail });
+  };
   const [busy, setBusy] = useState(false);
   const [newSite, setNewSite] = useState('');
 
-  const refreshWeights = () => listWeights().then(setWeights, (e: Error) => setMessage({ text: e.message, error: true }));
+  const refreshWeights = () => listWeights().then(setWeights, (e: unknown) => failed(e));
   useEffect(() => {
     void loadSettings().then(setSettings);
     void refreshWeights();
@@ -46,7 +54,7 @@ function Options() {
       if (on) {
         // Must run in the click's user gesture: the browser asks the user now.
         if (!(await chrome.permissions.request({ origins }))) {
-          setMessage({ text: `Auto-scan on ${site} needs access to ${site}; it was not granted.`, error: true });
+          setMessage({ text: t('options_site_not_granted', site), error: true });
           return;
         }
         await update({ autoScanSites: [...new Set([...settings.autoScanSites, site])] });
@@ -58,7 +66,7 @@ function Options() {
       }
       setMessage(null);
     } catch (error) {
-      setMessage({ text: (error as Error).message, error: true });
+      failed(error);
     }
   };
 
@@ -66,7 +74,7 @@ function Options() {
     event.preventDefault();
     const site = parseSite(newSite);
     if (!site) {
-      setMessage({ text: `"${newSite.trim()}" is not a site: enter a host name such as example.com.`, error: true });
+      setMessage({ text: t('options_not_a_site', newSite.trim()), error: true });
       return;
     }
     setNewSite('');
@@ -79,14 +87,14 @@ function Options() {
 
   const importFile = async (file: File) => {
     setBusy(true);
-    setMessage({ text: `Converting ${file.name}…` });
+    setMessage({ text: t('options_converting', file.name) });
     try {
       const { model, weights: converted } = convertCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
       const stored = await putWeights(encodeWeights(model, file.name, converted), file.name);
       await refreshWeights();
-      setMessage({ text: `Imported ${file.name} as ${stored.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4'}; it is stored on this computer only.` });
+      setMessage({ text: t('options_imported', file.name, stored.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4') });
     } catch (error) {
-      setMessage({ text: (error as Error).message, error: true });
+      failed(error, t('error_weights_file'));
     } finally {
       setBusy(false);
     }
@@ -102,11 +110,11 @@ function Options() {
 
   return (
     <main>
-      <h1>lipsync-lens</h1>
-      <p class="muted">Everything is checked on this computer; nothing is uploaded.</p>
+      <h1>{t('ext_name')}</h1>
+      <p class="muted">{t('options_intro')}</p>
 
-      <h2>Auto-scan</h2>
-      <p class="muted">Check videos automatically as they play on these sites. Off until you pick one; the browser asks for access to each site you pick.</p>
+      <h2>{t('options_autoscan_heading')}</h2>
+      <p class="muted">{t('options_autoscan_intro')}</p>
       <div id="sites">
         {sites.map((site) => (
           <label key={site} class="site">
@@ -116,40 +124,39 @@ function Options() {
         ))}
       </div>
       <form id="add-site" class="row" onSubmit={addSite}>
-        <label>Add a site: <input id="new-site" type="text" placeholder="example.com" value={newSite}
+        <label>{t('options_add_site')} <input id="new-site" type="text" placeholder="example.com" value={newSite}
           onInput={(e) => setNewSite((e.target as HTMLInputElement).value)} /></label>{' '}
-        <button type="submit">Add</button>
+        <button type="submit">{t('button_add')}</button>
       </form>
 
-      <h2>Model</h2>
+      <h2>{t('options_model_heading')}</h2>
       {(Object.keys(MODEL_LABELS) as ModelChoice[]).map((model) => (
         <label key={model} class="row">
           <input type="radio" name="model" value={model} checked={settings.model === model} disabled={!available(model)}
-            onChange={() => void update({ model, threshold: null })} /> {MODEL_LABELS[model]}
-          {!available(model) && <span class="muted"> — import weights first</span>}
+            onChange={() => void update({ model, threshold: null })} /> {t(MODEL_LABELS[model])}
+          {!available(model) && <span class="muted"> — {t('options_import_first')}</span>}
         </label>
       ))}
 
-      <h2>Sensitivity</h2>
+      <h2>{t('options_sensitivity_heading')}</h2>
       <label class="row">
-        Confidence threshold:{' '}
-        <input id="threshold" type="number" step="0.05" min="0" value={settings.threshold ?? ''} placeholder="model default"
+        {t('options_threshold_label')}{' '}
+        <input id="threshold" type="number" step="0.05" min="0" value={settings.threshold ?? ''} placeholder={t('options_threshold_placeholder')}
           onChange={(e) => {
             const value = (e.target as HTMLInputElement).value;
             void update({ threshold: value === '' ? null : Number(value) });
           }} />{' '}
-        <button disabled={settings.threshold === null} onClick={() => void update({ threshold: null })}>Use the model's default</button>
+        <button disabled={settings.threshold === null} onClick={() => void update({ threshold: null })}>{t('button_use_default')}</button>
       </label>
-      <p class="muted">Empty: the model's own default (its model card gives it; SyncNet's is 3.5, from the VidTIMIT study). Higher asks for stronger evidence before calling a video real; lower calls more videos real.</p>
+      <p class="muted">{t('options_threshold_help')}</p>
 
-      <h2>Official SyncNet weights</h2>
+      <h2>{t('options_weights_heading')}</h2>
       <p>
-        <a id="get-official" href={OFFICIAL_V2_URL} target="_blank" rel="noreferrer">Get official SyncNet weights</a> — your browser downloads{' '}
-        <code>syncnet_v2.model</code> from the authors' site (Oxford VGG) into your downloads folder; then import it below.
-        The extension itself never connects anywhere.
+        <a id="get-official" href={OFFICIAL_V2_URL} target="_blank" rel="noreferrer">{t('options_get_weights')}</a>{' '}
+        {tParts('options_get_weights_help', <code>syncnet_v2.model</code>)}
       </p>
       <label class="row">
-        Import weights file (<code>syncnet_v2.model</code> or <code>lipsync_v4_73.mat</code>):{' '}
+        {tParts('options_import_label', <code>syncnet_v2.model</code>, <code>lipsync_v4_73.mat</code>)}{' '}
         <input id="weights-file" type="file" disabled={busy} onChange={(e) => {
           const file = (e.target as HTMLInputElement).files?.[0];
           if (file) void importFile(file);
@@ -157,22 +164,26 @@ function Options() {
       </label>
       <ul id="imported">
         {weights.map((w) => (
-          <li key={w.model}>{w.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4'}: {w.fileName}, imported {new Date(w.importedAt).toLocaleString()}{' '}
-            <button onClick={() => void removeWeights(w.model)}>Remove</button></li>
+          <li key={w.model}>{t('options_imported_item', w.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4', w.fileName, new Date(w.importedAt).toLocaleString())}{' '}
+            <button onClick={() => void removeWeights(w.model)}>{t('button_remove')}</button></li>
         ))}
       </ul>
 
-      <h2>Display</h2>
+      <h2>{t('options_display_heading')}</h2>
       <label class="row">
-        <input type="checkbox" checked={settings.showOverlay} onChange={(e) => void update({ showOverlay: (e.target as HTMLInputElement).checked })} /> Show the badge on checked videos
+        <input type="checkbox" checked={settings.showOverlay} onChange={(e) => void update({ showOverlay: (e.target as HTMLInputElement).checked })} /> {t('options_show_overlay')}
       </label>
 
-      <h2>Files</h2>
-      <p><a href="check.html">Check a file</a> — a video (and optionally another audio track) from your computer.</p>
+      <h2>{t('options_files_heading')}</h2>
+      <p><a href="check.html">{t('link_check_file')}</a> {t('options_files_help')}</p>
 
-      {message && <p id="message" class={message.error ? 'error' : 'ok'}>{message.text}</p>}
+      <div role="status" aria-live="polite">
+        {message && <p id="message" class={message.error ? 'error' : 'ok'}>{message.text}</p>}
+        {message?.detail && <ErrorMessage error={{ text: '', detail: message.detail }} />}
+      </div>
     </main>
   );
 }
 
+localizePage('options_title');
 render(<Options />, document.getElementById('root')!);

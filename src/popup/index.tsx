@@ -5,14 +5,17 @@
 // model in use, and can't-judge reasons in plain words.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { offsetWords, type SyncState } from '../core/state';
+import type { SyncState } from '../core/state';
 import { readTab, watchTab, type TabRecord, type VideoRecord } from '../background/tab-store';
+import { plainError, type PlainError } from '../shared/errors';
+import { localizePage, t, type MessageKey } from '../shared/i18n';
 import { send, sendToTab } from '../shared/protocol';
-import { shownEvidence, stateLook } from '../shared/state-look';
+import { announcement, headlineState, offsetText, shownEvidence, stateLook } from '../shared/state-look';
 import { DistanceCurve, Timeline } from '../ui/charts';
+import { ErrorMessage, LiveRegion } from '../ui/messages';
 
-const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (your weights)', 'syncnet-v4': 'SyncNet v4 (your weights)' } as const;
-const CAPTURE_NAMES = { element: 'read from the page', 'tab-capture': 'tab capture (cross-origin video)' } as const;
+const MODEL_NAMES: Record<string, MessageKey> = { embedded: 'model_embedded_short', 'syncnet-v2': 'model_v2_yours', 'syncnet-v4': 'model_v4_yours' };
+const CAPTURE_NAMES: Record<string, MessageKey> = { element: 'capture_element', 'tab-capture': 'capture_tab' };
 
 /** The figures, curve and timeline behind a state; the timeline seeks the video (media time). */
 function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: number) => void }) {
@@ -21,8 +24,8 @@ function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: num
   return (
     <div class="evidence">
       <p class="figures">
-        <b class="offset">{offsetWords(evidence.offsetMs)}</b> · {evidence.evidenceSeconds.toFixed(1)} s of speech
-        <span class="muted"> · confidence <span class="confidence">{evidence.confidence.toFixed(2)}</span> (threshold {evidence.threshold})</span>
+        <b class="offset">{offsetText(evidence.offsetMs)}</b> · {t('popup_speech_seconds', evidence.evidenceSeconds.toFixed(1))}
+        <span class="muted"> · {t('popup_confidence')} <span class="confidence">{evidence.confidence.toFixed(2)}</span> {t('popup_threshold', evidence.threshold)}</span>
       </p>
       <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} />
       <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
@@ -32,8 +35,8 @@ function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: num
 }
 
 function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
-  const [error, setError] = useState<string | null>(null);
-  const act = (run: () => Promise<unknown>) => run().then(() => setError(null), (e: Error) => setError(e.message));
+  const [error, setError] = useState<PlainError | null>(null);
+  const act = (run: () => Promise<unknown>) => run().then(() => setError(null), (e: unknown) => setError(plainError(e)));
   const session = video.session;
   const look = session ? stateLook(session.state) : null;
   const checkVideo = () => act(() => sendToTab(tabId, 'popup→content:check-video', { videoKey: video.videoKey }, video.frameId));
@@ -41,20 +44,21 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
     <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'}>
       <header>
         <span class="name" title={video.label}>{video.label}</span>
-        <span class="muted"> {video.width}×{video.height}{video.playing ? ' · playing' : ''}</span>
+        <span class="muted"> {video.width}×{video.height}{video.playing ? ` · ${t('popup_playing')}` : ''}</span>
       </header>
       {session && look ? (
         <>
           <p class="state"><span class={`badge ${look.tone}`}>{look.label}</span> {look.sentence}</p>
+          {look.detail && <ErrorMessage error={{ text: '', detail: look.detail }} />}
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
-          <p class="muted small">{MODEL_NAMES[session.model]} · {CAPTURE_NAMES[session.capture]}</p>
-          <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}
-          <button class="recheck" onClick={checkVideo}>Check again</button>
+          <p class="muted small">{t(MODEL_NAMES[session.model])} · {t(CAPTURE_NAMES[session.capture])}</p>
+          <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>{t('button_stop')}</button>{' '}
+          <button class="recheck" onClick={checkVideo}>{t('button_check_again')}</button>
         </>
       ) : (
-        <button class="check" onClick={checkVideo}>Check this video</button>
+        <button class="check" onClick={checkVideo}>{t('button_check_video')}</button>
       )}
-      {error && <p class="error">{error}</p>}
+      {error && <ErrorMessage error={error} />}
     </section>
   );
 }
@@ -63,6 +67,7 @@ function Popup() {
   const [tabId, setTabId] = useState<number | null>(null);
   const [record, setRecord] = useState<TabRecord | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [failure, setFailure] = useState<PlainError | null>(null);
   useEffect(() => {
     let unwatch = () => {};
     // popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
@@ -75,24 +80,27 @@ function Popup() {
       if (shownTab) return;
       // Opening the popup is the "check this tab" click.
       const reply = await send('popup→bg:check-tab', { tabId: tab.id });
-      if (reply.message) setNote(reply.message);
-      else if (reply.videos === 0) setNote('No video found in this tab.');
-    }).catch((error: Error) => setNote(error.message));
+      // The background's message is why the page could not be checked (Chrome's words).
+      if (reply.message) setFailure(plainError(reply.message));
+      else if (reply.videos === 0) setNote(t('popup_no_video_found'));
+    }).catch((error: unknown) => setFailure(plainError(error)));
     return () => unwatch();
   }, []);
   const videos = record ? Object.values(record.videos).sort((a, b) => Number(!!b.session) - Number(!!a.session) || b.width * b.height - a.width * a.height) : [];
+  const headline = headlineState(videos.flatMap((v) => (v.session ? [v.session.state] : [])));
   return (
     <main>
-      <h3>lipsync-lens</h3>
-      {videos.length === 0 && <p class="muted">No video checked in this tab yet.</p>}
+      <h1>{t('ext_name')}</h1>
+      <LiveRegion text={failure ? t('label_colon_text', t('label_error'), failure.text) : announcement(headline)} />
+      {videos.length === 0 && <p class="muted">{t('popup_none_checked')}</p>}
       {note && <p class="muted note">{note}</p>}
+      {failure && <div class="note"><ErrorMessage error={failure} /></div>}
       {tabId !== null && videos.map((video) => <VideoCard key={`${video.frameId}/${video.videoKey}`} tabId={tabId} video={video} />)}
-      <p class="muted small blind-spots">
-        A sync check cannot catch everything: face swaps that keep the original audio, and generated lip-sync, can pass it.
-      </p>
-      <p class="small"><a href="../options/options.html" target="_blank">Options</a> · <a href="../options/check.html" target="_blank">Check a file</a></p>
+      <p class="muted small blind-spots">{t('popup_blind_spots')}</p>
+      <p class="small"><a href="../options/options.html" target="_blank">{t('link_options')}</a> · <a href="../options/check.html" target="_blank">{t('link_check_file')}</a></p>
     </main>
   );
 }
 
+localizePage('ext_name');
 render(<Popup />, document.getElementById('root')!);

@@ -5,8 +5,8 @@
 import { t, type MessageKey } from './i18n';
 
 export interface PlainError {
-  /** The catalogue key of the plain sentence (stable: tests and views may branch on it). */
-  key: MessageKey;
+  /** The catalogue key of the plain sentence (stable: tests and views may branch on it); null for a UserFacingError. */
+  key: MessageKey | null;
   /** The plain sentence, in the browser's language. */
   text: string;
   /** The original, technical message (shown behind "Details"). */
@@ -32,8 +32,14 @@ const CAUSES: [RegExp, MessageKey][] = [
   [/cannot load|HTTP \d{3}|Failed to fetch|backend failed to initialise/i, 'error_load_failed'],
 ];
 
+/** An error whose message is already a plain, translated sentence (made with t()): shown as it is. */
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+}
+
 /** The plain sentence for an internal error message, and the message itself as the detail. */
 export function plainError(error: unknown): PlainError {
+  if (error instanceof UserFacingError) return { key: null, text: error.message, detail: '' };
   const detail = error instanceof Error ? error.message : String(error);
   const key = CAUSES.find(([pattern]) => pattern.test(detail))?.[1] ?? 'error_unknown';
   return { key, text: t(key), detail };

@@ -2,6 +2,7 @@
 // it: which offset each point of the distance curve is, and where media time falls on the
 // timeline.
 import type { SpanOutcome, SyncSpan } from '../core/state';
+import { t } from '../shared/i18n';
 
 /**
  * Offset in frames of distance index `index` of `count` (31): syncnet_python's
@@ -18,8 +19,8 @@ export function indexOfOffset(offsetFrames: number, count: number): number {
 
 /** "+15 sound early", "0 in sync", "−15 sound late". */
 export function offsetLabel(offsetFrames: number): string {
-  if (offsetFrames === 0) return '0 in sync';
-  return offsetFrames > 0 ? `+${offsetFrames} sound early` : `−${-offsetFrames} sound late`;
+  if (offsetFrames === 0) return t('chart_offset_zero');
+  return offsetFrames > 0 ? t('chart_offset_early', offsetFrames) : t('chart_offset_late', -offsetFrames);
 }
 
 /** A stretch of media time, seconds. */

@@ -5,6 +5,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { SpanOutcome, SyncSpan } from '../core/state';
+import { t } from '../shared/i18n';
 import { clockTime } from '../shared/spans';
 import { indexOfOffset, mediaToX, offsetLabel, offsetOfIndex, spanRects, timelineRange, timelineStep, xToMedia } from './chart-scale';
 
@@ -27,9 +28,10 @@ export function DistanceCurve({ dists, offsetFrames, width = 300, height = 90 }:
   const points = dists.map((d, k) => `${x(k).toFixed(1)},${y(d).toFixed(1)}`).join(' ');
   const best = offsetFrames === null ? null : indexOfOffset(offsetFrames, n);
   const zero = indexOfOffset(0, n);
+  const described = t('chart_curve_label', offsetOfIndex(0, n));
   return (
     <svg class="distance-curve" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img"
-      aria-label={`Mean distance per offset, from the sound ${offsetOfIndex(0, n)} frames early (left) to ${offsetOfIndex(0, n)} frames late (right)${offsetFrames === null ? '' : `; best ${offsetLabel(offsetFrames)}`}`}>
+      aria-label={offsetFrames === null ? described : t('chart_curve_best', described, offsetLabel(offsetFrames))}>
       <polyline points={points} fill="none" stroke="currentColor" stroke-width="1.5" />
       <line x1={x(zero)} x2={x(zero)} y1={4} y2={height - 18} stroke="#888" stroke-dasharray="2 3" />
       {best !== null && best >= 0 && best < n && <circle cx={x(best)} cy={y(dists[best])} r="3.5" fill="#f0b040" />}
@@ -91,12 +93,12 @@ export function Timeline({ timeline, threshold, segments = [], checkedFrom, chec
     setCursor(t);
     onSeek?.(t);
   };
-  const span = `${clockTime(range.from)} to ${clockTime(range.to)}`;
+  const span = t('timeline_span', clockTime(range.from), clockTime(range.to));
   const seekable: JSX.SVGAttributes<SVGSVGElement> = onSeek
     ? { role: 'slider', tabIndex: 0, 'aria-valuemin': range.from, 'aria-valuemax': range.to, 'aria-valuenow': at, 'aria-valuetext': clockTime(at),
-        'aria-label': `Timeline of the checked part, ${span}: arrow keys choose a moment, Enter plays from there`, onKeyDown, onClick,
+        'aria-label': t('timeline_label_seek', span), onKeyDown, onClick,
         onFocus: () => setCursor(at), style: { cursor: 'pointer' } }
-    : { role: 'img', 'aria-label': `Timeline of the checked part, ${span}` };
+    : { role: 'img', 'aria-label': t('timeline_label', span) };
   return (
     <svg class="timeline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} {...seekable}>
       {spanRects(segments, range, width).map((r) => (
@@ -109,7 +111,7 @@ export function Timeline({ timeline, threshold, segments = [], checkedFrom, chec
       {timeline.filter((p) => p.t + step > range.from && p.t < range.to).map((p) => (
         <rect key={p.t} class="bar" data-t={p.t} x={mediaToX(p.t, range, width)} width={barWidth} y={Math.min(y(p.confidence), y(0))}
           height={Math.max(1, Math.abs(y(0) - y(p.confidence)))} fill={p.confidence >= threshold ? 'var(--real)' : 'var(--fake)'}>
-          <title>{`${clockTime(p.t)}: confidence ${p.confidence.toFixed(2)}`}</title>
+          <title>{t('timeline_bar', clockTime(p.t), p.confidence.toFixed(2))}</title>
         </rect>
       ))}
       {cursor !== null && <line class="cursor" x1={mediaToX(cursor, range, width)} x2={mediaToX(cursor, range, width)} y1={0} y2={plot} stroke="currentColor" />}
