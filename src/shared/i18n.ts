@@ -38,7 +38,9 @@ export function t(key: MessageKey, ...substitutions: Substitution[]): string {
     const message = i18n.getMessage(key, strings);
     if (message) return message;
   }
-  return formatMessage((en as Record<string, CatalogueEntry>)[key], strings);
+  const entry = (en as Record<string, CatalogueEntry | undefined>)[key];
+  // A key missing everywhere shows itself (test/ui/i18n.test.ts keeps that from shipping).
+  return entry ? formatMessage(entry, strings) : key;
 }
 
 /**
