@@ -21,6 +21,8 @@ async function updateBadge(record: TabRecord): Promise<void> {
   try {
     await chrome.action.setBadgeText({ tabId: record.tabId, text: look.badge });
     await chrome.action.setBadgeBackgroundColor({ tabId: record.tabId, color: look.color });
+    // White on every tone's colour is ≥ 4.5:1 (test/ui/state-look.test.ts); Chrome would otherwise pick the text colour itself.
+    await chrome.action.setBadgeTextColor?.({ tabId: record.tabId, color: '#ffffff' });
     await chrome.action.setTitle({ tabId: record.tabId, title: states.length ? t('action_title_state', look.sentence) : t('action_title') });
   } catch {
     // The tab closed meanwhile.

@@ -2,7 +2,8 @@
 // "so far" while provisional, where a mismatch is), and which state a tab's badge shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { certaintyWords, headlineState, shownEvidence, stateLook } from '../../src/shared/state-look';
+import { readFileSync } from 'node:fs';
+import { announcement, BADGE_COLORS, certaintyWords, headlineState, shownEvidence, stateLook } from '../../src/shared/state-look';
 import { clockSpan, clockTime, spanLines, spansOf, whereWords } from '../../src/shared/spans';
 import type { SyncEvidence, SyncSpan, SyncState } from '../../src/core/state';
 
@@ -104,4 +105,53 @@ test('media times and spans in words', () => {
     '0:30–0:31 nothing to judge (no speaking face or no speech)',
   ]);
   assert.equal(whereWords([]), '');
+});
+
+/** WCAG 2.1 contrast ratio of two colours (#rrggbb / #rgb), composited over `under` when `alpha` < 1. */
+function contrast(fg: string, bg: string, alpha = 1, under = '#000000'): number {
+  const rgb = (hex: string) => (hex.length === 4 ? [1, 2, 3].map((i) => parseInt(hex[i] + hex[i], 16)) : [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+  const base = rgb(bg).map((v, i) => v * alpha + rgb(under)[i] * (1 - alpha));
+  const luminance = (c: number[]) => {
+    const [r, g, b] = c.map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [luminance(rgb(fg)), luminance(base)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test('WCAG AA contrast (≥ 4.5:1) for every badge, pill and text colour: toolbar badges, the views\' verdict pills, text on the page and on the overlay', () => {
+  // Toolbar badges: white text (the background sets it) on each tone's colour.
+  for (const [tone, color] of Object.entries(BADGE_COLORS)) assert.ok(contrast('#ffffff', color) >= 4.5, `badge ${tone} ${color}: ${contrast('#ffffff', color).toFixed(2)}`);
+  // The views' pills (theme.css): `.badge.<tone> { background: var(--x); color: #y }`.
+  const css = readFileSync('src/ui/theme.css', 'utf8');
+  const vars = Object.fromEntries([...css.matchAll(/--([a-z]+): (#[0-9a-f]{3,6})/g)].map((m) => [m[1], m[2]]));
+  const pills = [...css.matchAll(/((?:\.badge\.[a-z]+,? ?)+) \{ background: var\(--([a-z]+)\); color: (#[0-9a-f]{3,6}); \}/g)];
+  const tones = pills.flatMap((m) => [...m[1].matchAll(/\.badge\.([a-z]+)/g)].map((c) => c[1]));
+  assert.deepEqual([...tones].sort(), Object.keys(BADGE_COLORS).sort(), 'every tone has a pill style');
+  for (const [, classes, bg, fg] of pills) assert.ok(contrast(fg, vars[bg]) >= 4.5, `${classes}: ${fg} on ${vars[bg]} ${contrast(fg, vars[bg]).toFixed(2)}`);
+  // Text on the views' background (and on the buttons), chart labels drawn at 75 % opacity.
+  for (const name of ['fg', 'muted', 'real', 'shifted', 'fake', 'unsure', 'accent']) assert.ok(contrast(vars[name], vars.bg) >= 4.5, `--${name} on --bg`);
+  for (const name of ['fg', 'muted']) assert.ok(contrast(vars[name], '#2c3648') >= 4.5, `--${name} on a button`);
+  const chartLabel = '#' + [1, 3, 5].map((i) => Math.round(parseInt(vars.fg.slice(i, i + 2), 16) * 0.75 + parseInt(vars.bg.slice(i, i + 2), 16) * 0.25).toString(16).padStart(2, '0')).join('');
+  assert.ok(contrast(chartLabel, vars.bg) >= 4.5, 'chart labels');
+  // The overlay's pill: rgba(24, 31, 44, 0.88) over the video, worst case a white picture.
+  for (const text of ['#e9edf3', '#9aa6b8']) assert.ok(contrast(text, '#181f2c', 0.88, '#ffffff') >= 4.5, `overlay ${text}`);
+});
+
+test('chart labels are at least 11 px', () => {
+  const charts = readFileSync('src/ui/charts.tsx', 'utf8');
+  const size = Number(/const LABEL_SIZE = (\d+)/.exec(charts)?.[1]);
+  assert.ok(size >= 11, `${size}`);
+  assert.doesNotMatch(charts, /font-size=\{?["']?([0-9]|10)["'}]/, 'no smaller literal font size');
+});
+
+test('the live region announces changes of state, not progress: checking, so far, final with its sentence, can\'t judge with the reason', () => {
+  assert.equal(announcement({ status: 'checking', progress: 0.1 }), announcement({ status: 'checking', progress: 0.7 }));
+  assert.equal(announcement({ status: 'loading', what: 'the engine' }), 'Checking started.');
+  assert.equal(announcement({ status: 'in-sync', evidence: evidence({ provisional: true, evidenceSeconds: 3 }) }), 'Verdict so far: Real.');
+  assert.equal(announcement({ status: 'in-sync', evidence: evidence({ provisional: true, evidenceSeconds: 9 }) }), 'Verdict so far: Real.', 'more evidence, same announcement');
+  assert.match(announcement({ status: 'mismatch', evidence: evidence() }), /^Verdict: Fake\? — The voice possibly does not belong/);
+  assert.equal(announcement({ status: 'cannot-judge', reason: 'no-face' }), "Can't judge: No face was found in the video.");
+  assert.equal(announcement({ status: 'error', message: 'unknown session 1 (closed, or the engine host restarted)' }), 'Error: The checker restarted; start the check again.');
+  assert.equal(announcement({ status: 'idle' }), '');
 });
