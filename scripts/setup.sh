@@ -5,10 +5,11 @@
 #   chromium            — headless engine for the check CLI and the real-browser tests
 #   ffmpeg              — test media (shifted/silent clips) and golden audio decoding
 #   python3-torch/numpy/scipy/h5py — make random-init SyncNet checkpoints and goldens in tests
+#   fonts-wqy-microhei  — a CJK font, so the Chinese popup renders (test/e2e/languages.test.ts screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium firefox-esr ffmpeg python3-torch python3-numpy python3-scipy python3-h5py)
+APT_PACKAGES=(chromium firefox-esr ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
