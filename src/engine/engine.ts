@@ -20,6 +20,7 @@ import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
+import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTracker, ModelChoice, SegmentReason } from './types';
 
@@ -82,6 +83,8 @@ class Segment {
   /** Shot number of each observed frame (FrameObservation.shot). */
   readonly frameShots: number[] = [];
   readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
+  /** Frames lost before they reached the engine (a live source the machine cannot keep up with). */
+  readonly drops = new FrameDropCounter();
   readonly tracks = new Map<number, TrackInSegment>();
   readonly audio = new AudioSegment();
   /** Embedded windows per grid run, keyed by the run's start time (stable while frames keep arriving). */
@@ -162,6 +165,7 @@ export class SyncEngine implements Engine {
     }
     const target = this.current;
     target.sourceTimes.push(frame.mediaTime);
+    target.drops.push(frame.mediaTime);
     // Faces only where the grid will look: above 25 fps, frames no slot shows are not observed.
     if (!target.gridFilter.keep(frame.mediaTime)) return;
     const frameIndex = target.frameTimes.length;
@@ -301,9 +305,18 @@ export class SyncEngine implements Engine {
     const audioRows = await embedInBatches(audioInput, (batch) => model.embedAudio(batch), 32);
     audioInput.dispose();
 
+    // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
+    const typicalInterval = segment.drops.typicalInterval();
+    const frozen = (w: SyncWindow) =>
+      isFrozenWindow(
+        w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
+        w.frameIndices.map((f) => segment.frameTimes[f]),
+        typicalInterval,
+      );
+    const lipPending = pending.filter((p) => !frozen(p.window));
     const lipByTrack = new Map<number, Map<number, Float32Array>>();
     for (const [trackId, track] of segment.tracks) {
-      const complete = pending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
+      const complete = lipPending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
       if (complete.length === 0) continue;
       const lipInput = sampler.windowTensor(complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)));
       const rows = await embedInBatches(lipInput, (batch) => model.embedLip(batch), 16);
@@ -367,6 +380,7 @@ export class SyncEngine implements Engine {
       protectedContent: this.protectedContent,
       final,
       secondsSeen: seconds,
+      droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
 
