@@ -1,12 +1,15 @@
 // npm run bench — throughput of the engine's stages in headless Chromium on this machine:
 // frames/s for 640×360 and 1280×720 input, per stage (landmarks, features, model) and in
 // total, for the embedded model and for SyncNet v2 with random weights, naming the TF.js
-// backend the engine chose by measurement. A benchmark, not a test: it asserts nothing.
+// backend the engine chose by measurement. `--scaling[=1,10,60]` instead checks one clip looped
+// to those lengths and prints seconds per video second and peak memory (scripts/lib/bench-scaling.ts).
+// A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
+import { runScaling } from './lib/bench-scaling';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
 const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
@@ -17,7 +20,21 @@ function loadAverage(): string {
   return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown';
 }
 
+/** `--scaling` or `--scaling=1,10,60`: minutes of looped clip to check end to end (the scaling block only). */
+function scalingMinutes(argv: string[]): number[] | null {
+  const arg = argv.find((a) => a === '--scaling' || a.startsWith('--scaling='));
+  if (!arg) return null;
+  const list = arg.includes('=') ? arg.split('=')[1].split(',').map(Number) : [1, 10, 60];
+  if (list.some((m) => !(m > 0))) throw new Error(`--scaling wants minutes, e.g. --scaling=1,10,60 (got ${arg})`);
+  return list;
+}
+
 async function main() {
+  const scaling = scalingMinutes(process.argv.slice(2));
+  if (scaling) {
+    await runScaling(resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'), scaling);
+    return;
+  }
   if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
   if (!existsSync('models/face_landmarker.task')) throw new Error('models/face_landmarker.task missing — run npm run models');
   const page = await bundleTestPage('bench', 'scripts/bench/bench-page.ts');

@@ -12,6 +12,7 @@ export type CannotJudgeReason =
   | 'too-short'
   | 'uncertain'
   | 'mouth-too-small'
+  | 'frame-rate-too-low'
   | 'model-unavailable';
 
 /** What a stretch of media time showed. */
@@ -104,5 +105,6 @@ export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'too-short': 'Not enough face-plus-speech evidence yet.',
   uncertain: 'The evidence is not clear enough to say either way (noisy sound, a small or turned face, or too little speech).',
   'mouth-too-small': 'The mouth is too small in the picture to judge.',
+  'frame-rate-too-low': 'Too many video frames were lost (the computer could not keep up), so the lips cannot be followed.',
   'model-unavailable': 'The selected sync model is not available.',
 };

@@ -13,13 +13,14 @@ import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '.
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
 import type { DecisionCalibration } from '../core/decision/calibration';
 import type { ClipContext, WindowEvidence } from '../core/decision/evidence';
-import { runEvidence, type RunTrack } from '../core/decision/build';
-import { lipActivity, mouthOpening } from '../core/decision/lip-activity';
+import { RunEvidenceCache, type RunWindow, type TrackFrames } from '../core/decision/run-cache';
+import { mouthOpening } from '../core/decision/lip-activity';
 import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
 import type { FaceObservation, FrameObservation } from '../core/features';
 import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
+import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTracker, ModelChoice, SegmentReason } from './types';
 
@@ -59,13 +60,19 @@ interface TrackInSegment {
   widthAt: Map<number, number>;
 }
 
-interface WindowRecord {
-  window: SyncWindow;
-  gridStart: number;
-  audio: Float32Array;
-  /** Probability that the window's 0.2 s of sound holds speech; null until the audio reaches SPEECH_LOOKAHEAD_ROWS past it. */
-  speech: number | null;
-  lip: Map<number, Float32Array | null>;
+/** An embedded window; `speech` stays null until the audio reaches SPEECH_LOOKAHEAD_ROWS past it. */
+interface WindowRecord extends RunWindow {
+  mfccRowStart: number;
+}
+
+/** The embedded windows of one run of the 25-fps grid (resampleToGrid's GridSegment), in order. */
+interface Run {
+  records: WindowRecord[];
+  /** Grid slot of the next window to embed: windows are embedded in order, once each. */
+  nextSlot: number;
+  /** Records before this index have their speech probability. */
+  speechUpTo: number;
+  evidence: RunEvidenceCache;
 }
 
 class Segment {
@@ -76,10 +83,12 @@ class Segment {
   /** Shot number of each observed frame (FrameObservation.shot). */
   readonly frameShots: number[] = [];
   readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
+  /** Frames lost before they reached the engine (a live source the machine cannot keep up with). */
+  readonly drops = new FrameDropCounter();
   readonly tracks = new Map<number, TrackInSegment>();
   readonly audio = new AudioSegment();
-  /** Embedded windows keyed by start time (ms): stable while frames keep arriving. */
-  readonly windows = new Map<number, WindowRecord>();
+  /** Embedded windows per grid run, keyed by the run's start time (stable while frames keep arriving). */
+  readonly runs = new Map<number, Run>();
   framesWithFace = 0;
   constructor(readonly id: number) {}
   get startTime(): number {
@@ -156,6 +165,7 @@ export class SyncEngine implements Engine {
     }
     const target = this.current;
     target.sourceTimes.push(frame.mediaTime);
+    target.drops.push(frame.mediaTime);
     // Faces only where the grid will look: above 25 fps, frames no slot shows are not observed.
     if (!target.gridFilter.keep(frame.mediaTime)) return;
     const frameIndex = target.frameTimes.length;
@@ -273,16 +283,16 @@ export class SyncEngine implements Engine {
   private async embedFinishedWindows(segment: Segment, final: boolean): Promise<void> {
     if (segment.frameTimes.length < WINDOW_FRAMES || segment.audio.startTime === null) return;
     const lastFrameTime = segment.frameTimes.at(-1)!;
-    const pending: { window: SyncWindow; gridStart: number; key: number }[] = [];
+    const pending: { window: SyncWindow; run: Run; key: number }[] = [];
     for (const grid of this.gridOf(segment)) {
-      const windows = windowsForSegment(grid, segment.audio.startTime, segment.audio.completeRows());
-      for (const window of windows) {
-        const key = Math.round(window.startTimeSec * 1000);
-        if (segment.windows.has(key)) continue;
+      let run = segment.runs.get(grid.startTimeSec);
+      if (!run) segment.runs.set(grid.startTimeSec, (run = { records: [], nextSlot: 0, speechUpTo: 0, evidence: new RunEvidenceCache() }));
+      for (const window of windowsForSegment(grid, segment.audio.startTime, segment.audio.completeRows(), run.nextSlot)) {
         // The last slot's nearest frame is final once a frame half a grid period later exists.
         const lastSlotTime = window.startTimeSec + (WINDOW_FRAMES - 1) / GRID_FPS;
-        if (!final && lastSlotTime + 0.5 / GRID_FPS > lastFrameTime) continue;
-        pending.push({ window, gridStart: grid.startTimeSec, key });
+        if (!final && lastSlotTime + 0.5 / GRID_FPS > lastFrameTime) break;
+        pending.push({ window, run, key: pending.length });
+        run.nextSlot = window.gridStart + 1;
       }
     }
     if (pending.length === 0) return;
@@ -295,9 +305,18 @@ export class SyncEngine implements Engine {
     const audioRows = await embedInBatches(audioInput, (batch) => model.embedAudio(batch), 32);
     audioInput.dispose();
 
+    // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
+    const typicalInterval = segment.drops.typicalInterval();
+    const frozen = (w: SyncWindow) =>
+      isFrozenWindow(
+        w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
+        w.frameIndices.map((f) => segment.frameTimes[f]),
+        typicalInterval,
+      );
+    const lipPending = pending.filter((p) => !frozen(p.window));
     const lipByTrack = new Map<number, Map<number, Float32Array>>();
     for (const [trackId, track] of segment.tracks) {
-      const complete = pending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
+      const complete = lipPending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
       if (complete.length === 0) continue;
       const lipInput = sampler.windowTensor(complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)));
       const rows = await embedInBatches(lipInput, (batch) => model.embedLip(batch), 16);
@@ -305,10 +324,12 @@ export class SyncEngine implements Engine {
       lipByTrack.set(trackId, new Map(complete.map((p, i) => [p.key, rows[i]])));
     }
 
-    pending.forEach((p, i) => {
+    pending.forEach(({ window, run, key }, i) => {
       const lip = new Map<number, Float32Array | null>();
-      for (const trackId of segment.tracks.keys()) lip.set(trackId, lipByTrack.get(trackId)?.get(p.key) ?? null);
-      segment.windows.set(p.key, { window: p.window, gridStart: p.gridStart, audio: audioRows[i], speech: null, lip });
+      for (const trackId of segment.tracks.keys()) lip.set(trackId, lipByTrack.get(trackId)?.get(key) ?? null);
+      const frames = window.frameIndices;
+      const shot = segment.frameShots[frames[0]] ?? segment.id;
+      run.records.push({ t: window.startTimeSec, shot, speech: null, audio: audioRows[i], lip, frames, mfccRowStart: window.mfccRowStart });
     });
 
     // Lip frames no unembedded window can use any more are released.
@@ -318,40 +339,20 @@ export class SyncEngine implements Engine {
     }
   }
 
-  /** Per face track of a segment, per frame index: lip activity (lip-activity.ts) over the segment's frames. */
-  private activityOf(segment: Segment, track: TrackInSegment): (number | null)[] {
-    const openings = segment.frameTimes.map((_, i) => (track.openings.has(i) ? track.openings.get(i)! : null));
-    return lipActivity(openings);
-  }
-
-  /** Every embedded window of every kept segment as the decision's evidence (decision/build.ts). */
-  private windowEvidence(): WindowEvidence[] {
+  /**
+   * Every embedded window of every kept segment as the decision's evidence
+   * (decision/build.ts through run-cache.ts: each window's calc_pdist row is computed once it is final).
+   */
+  private windowEvidence(final: boolean): WindowEvidence[] {
     const out: WindowEvidence[] = [];
     for (const segment of this.segments) {
-      const runs = new Map<number, WindowRecord[]>();
-      for (const record of segment.windows.values()) {
-        const run = runs.get(record.gridStart) ?? [];
-        run.push(record);
-        runs.set(record.gridStart, run);
-      }
-      const activity = new Map([...segment.tracks].map(([id, track]) => [id, this.activityOf(segment, track)]));
-      for (const run of runs.values()) {
-        run.sort((a, b) => a.window.startTimeSec - b.window.startTimeSec);
-        const tracks: RunTrack[] = [...segment.tracks].map(([trackId, track]) => ({
-          trackId,
-          lip: run.map((r) => r.lip.get(trackId) ?? null),
-          activity: run.map((r) => meanOver(r.window.frameIndices, (f) => activity.get(trackId)![f] ?? null)),
-          width: run.map((r) => meanOver(r.window.frameIndices, (f) => track.widthAt.get(f) ?? null)),
-        }));
-        out.push(
-          ...runEvidence({
-            times: run.map((r) => r.window.startTimeSec),
-            shots: run.map((r) => segment.frameShots[r.window.frameIndices[0]] ?? segment.id),
-            speech: run.map((r) => r.speech ?? 0),
-            audio: run.map((r) => r.audio),
-            tracks,
-          }),
-        );
+      const tracks: TrackFrames[] = [...segment.tracks].map(([trackId, track]) => ({
+        trackId,
+        opening: (f) => track.openings.get(f) ?? null,
+        width: (f) => track.widthAt.get(f) ?? null,
+      }));
+      for (const run of segment.runs.values()) {
+        if (run.records.length > 0) out.push(...run.evidence.evidence(run.records, tracks, segment.frameTimes.length, final));
       }
     }
     return out;
@@ -379,11 +380,12 @@ export class SyncEngine implements Engine {
       protectedContent: this.protectedContent,
       final,
       secondsSeen: seconds,
+      droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
 
   private decideNow(final: boolean): Decision {
-    return decide(this.windowEvidence(), this.context(final), this.parts.calibration, this.parts.policy);
+    return decide(this.windowEvidence(final), this.context(final), this.parts.calibration, this.parts.policy);
   }
 
   private publish(final: boolean): void {
@@ -440,27 +442,26 @@ export class SyncEngine implements Engine {
  * The speech detector's probability for windows that lack one, once the audio reaches
  * SPEECH_LOOKAHEAD_ROWS past them (then it equals the whole-signal value); at the end, with
  * whatever audio there is. One detector call covers all of them (its ±0.5 s context is
- * computed once per call).
+ * computed once per call). Windows get theirs in order, so each run keeps where it is.
  */
 function fillSpeech(segment: Segment, final: boolean): void {
   const rows = segment.audio.completeRows();
-  const due = [...segment.windows.values()].filter((r) => r.speech === null && (final || r.window.mfccRowStart + WINDOW_MFCC_ROWS + SPEECH_LOOKAHEAD_ROWS <= rows));
-  if (due.length === 0 || rows === 0) return;
-  const from = Math.min(...due.map((r) => r.window.mfccRowStart));
-  const to = Math.min(rows, Math.max(...due.map((r) => r.window.mfccRowStart)) + WINDOW_MFCC_ROWS);
-  const probs = speechProbabilitiesRange(segment.audio.pcm(), from, to);
-  for (const record of due) record.speech = windowSpeech(probs, record.window.mfccRowStart - from);
-}
-
-/** Mean of `value` over the frames; null when any frame lacks it. */
-function meanOver(frames: readonly number[], value: (frame: number) => number | null): number | null {
-  let sum = 0;
-  for (const f of frames) {
-    const v = value(f);
-    if (v === null) return null;
-    sum += v;
+  if (rows === 0) return;
+  const due: { run: Run; from: number; to: number }[] = [];
+  for (const run of segment.runs.values()) {
+    let to = run.speechUpTo;
+    const ready = (r: WindowRecord) => final || r.mfccRowStart + WINDOW_MFCC_ROWS + SPEECH_LOOKAHEAD_ROWS <= rows;
+    while (to < run.records.length && ready(run.records[to])) to++;
+    if (to > run.speechUpTo) due.push({ run, from: run.speechUpTo, to });
   }
-  return frames.length ? sum / frames.length : null;
+  if (due.length === 0) return;
+  const first = Math.min(...due.map((d) => d.run.records[d.from].mfccRowStart));
+  const last = Math.min(rows, Math.max(...due.map((d) => d.run.records[d.to - 1].mfccRowStart)) + WINDOW_MFCC_ROWS);
+  const probs = speechProbabilitiesRange(segment.audio.pcm(), first, last);
+  for (const { run, from, to } of due) {
+    for (let i = from; i < to; i++) run.records[i].speech = windowSpeech(probs, run.records[i].mfccRowStart - first);
+    run.speechUpTo = to;
+  }
 }
 
 function estimateFps(segments: readonly Segment[]): number {

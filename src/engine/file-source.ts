@@ -1,6 +1,7 @@
 // A local file through the engine, as the options page's "Check a file" and the CLI do
-// it: audio decoded whole (decodeAudioData, mixed to mono, resampled by the core's
-// anti-alias resampler); frames decoded with WebCodecs where the file is an MP4/MOV with
+// it: audio decoded a slice at a time with WebCodecs where the file is an MP4/MOV with AAC
+// (src/engine/webcodecs-audio.ts), otherwise whole (decodeAudioData), mixed to mono and
+// resampled by the core's anti-alias resampler; frames decoded with WebCodecs where the file is an MP4/MOV with
 // H.264 (src/engine/webcodecs-source.ts: not paced by playback, so as fast as the engine
 // goes), otherwise taken from a <video> element with requestVideoFrameCallback,
 // presentation time from metadata.mediaTime. Both give the same times for the same frames.
@@ -26,7 +27,8 @@
 import type { ClipFeatures, FrameObservation } from '../core/features';
 import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
-import type { CheckResult, Engine, EngineFrame, FaceTracker } from './types';
+import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
+import { forEachDecodedAudio } from './webcodecs-audio';
 import { forEachDecodedFrame, type FrameSink } from './webcodecs-source';
 
 /** Seconds without a new frame before playback counts as stalled. */
@@ -60,7 +62,7 @@ export interface FileCheckHooks {
   signal?: AbortSignal;
 }
 
-/** Decodes any container Chromium reads into mono float samples at DECODE_RATE, or null when there is no audio. */
+/** Decodes any container Chromium reads, whole, into mono float samples at DECODE_RATE, or null when there is no audio. */
 export async function decodeMonoAudio(blob: Blob): Promise<Float32Array | null> {
   const context = new OfflineAudioContext(1, 1, DECODE_RATE);
   let buffer: AudioBuffer;
@@ -240,15 +242,37 @@ export async function forEachPlayedFrame(
 }
 
 /**
- * Opens the video, decodes the audio (the replacement audio when given), hands every frame
- * to `onFrame` with progress reported, and releases the element whatever happens.
+ * Hands the file's sound to `onAudio` in media order: sliced through AudioDecoder where it
+ * can, else decoded whole and handed on in AUDIO_CHUNK_SECONDS chunks. False: no sound.
+ */
+async function streamAudio(blob: Blob, name: string, onAudio: (chunk: EngineAudio) => void, signal?: AbortSignal): Promise<boolean> {
+  const decoded = await forEachDecodedAudio(blob, onAudio, {
+    signal,
+    cancelled: () => new FileCheckError('cancelled'),
+    failed: (message) => new FileCheckError(`${name}: ${message}`),
+  });
+  if (decoded.decoded) return true;
+  if (decoded.noAudioTrack) return false;
+  const audio = await decodeMonoAudio(blob);
+  if (!audio) return false;
+  const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
+  for (let start = 0; start < audio.length; start += chunk) {
+    onAudio({ mediaTime: start / DECODE_RATE, sampleRate: DECODE_RATE, samples: audio.subarray(start, start + chunk) });
+  }
+  return true;
+}
+
+/**
+ * Opens the video, streams the audio (the replacement audio when given) to `onAudio`, hands
+ * every frame to `onFrame` with progress reported, and releases the element whatever happens.
  */
 async function readFile<T>(
   input: FileCheckInput,
   hooks: FileCheckHooks,
+  onAudio: (chunk: EngineAudio) => void,
   run: (file: {
     video: HTMLVideoElement;
-    audio: Float32Array | null;
+    hasAudio: boolean;
     eachFrame: (onFrame: (frame: EngineFrame) => Promise<void>) => Promise<void>;
   }) => Promise<T>,
 ): Promise<T> {
@@ -257,8 +281,9 @@ async function readFile<T>(
   const video = await openVideo(input.video, input.videoName, signal);
   try {
     onProgress?.({ phase: 'audio' });
-    const audio = await decodeMonoAudio(input.audio ?? input.video);
-    if (!audio && input.audio) throw new FileCheckError(`${input.audioName ?? 'audio file'}: not an audio format this browser can decode`);
+    const audioName = input.audio ? (input.audioName ?? 'audio file') : input.videoName;
+    const hasAudio = await streamAudio(input.audio ?? input.video, audioName, onAudio, signal);
+    if (!hasAudio && input.audio) throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
     const duration = Number.isFinite(video.duration) ? video.duration : 0;
     const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
       // One delivery path for both sources: the engine frame and the progress report.
@@ -275,7 +300,7 @@ async function readFile<T>(
       });
       if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
     };
-    return await run({ video, audio, eachFrame });
+    return await run({ video, hasAudio, eachFrame });
   } finally {
     video.pause();
     URL.revokeObjectURL(video.src);
@@ -286,14 +311,8 @@ async function readFile<T>(
 
 /** Runs one file (and optional replacement audio) through `engine` and returns the verdict. */
 export function checkFile(engine: Engine, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<CheckResult> {
-  return readFile(input, hooks, async ({ audio, eachFrame }) => {
-    if (audio) {
-      const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
-      for (let start = 0; start < audio.length; start += chunk) {
-        engine.pushAudio({ mediaTime: start / DECODE_RATE, sampleRate: DECODE_RATE, samples: audio.subarray(start, start + chunk) });
-      }
-    }
-    engine.setAudioTrackPresent(audio !== null);
+  return readFile(input, hooks, (chunk) => engine.pushAudio(chunk), async ({ hasAudio, eachFrame }) => {
+    engine.setAudioTrackPresent(hasAudio);
     await eachFrame((frame) => engine.pushFrame(frame));
     hooks.onProgress?.({ phase: 'scoring' });
     return engine.finish();
@@ -318,12 +337,9 @@ export function extractFeatures(
   hooks: FileCheckHooks = {},
   onObservation?: (frame: EngineFrame, observation: FrameObservation) => Promise<void>,
 ): Promise<ExtractedFeatures> {
-  return readFile(input, hooks, async ({ video, audio, eachFrame }) => {
-    const segment = new AudioSegment();
-    if (audio) {
-      segment.push({ mediaTime: 0, sampleRate: DECODE_RATE, samples: audio });
-      segment.flush();
-    }
+  const segment = new AudioSegment();
+  return readFile(input, hooks, (chunk) => segment.push(chunk), async ({ video, hasAudio, eachFrame }) => {
+    segment.flush();
     const frames: FrameObservation[] = [];
     const shots = new FrameShots(tracker);
     await eachFrame(async (frame) => {
@@ -335,7 +351,7 @@ export function extractFeatures(
     const times = frames.map((f) => f.t);
     const intervals = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
     const typical = intervals[intervals.length >> 1] ?? 0;
-    const pcm = audio ? segment.pcm().slice() : null;
+    const pcm = hasAudio ? segment.pcm().slice() : null;
     return {
       features: {
         file: input.videoName,

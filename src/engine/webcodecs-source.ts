@@ -43,11 +43,11 @@ function colourSpaceFor(track: Mp4VideoTrack): VideoColorSpaceInit | undefined |
 }
 
 /** Exact reads for the demuxer's box headers and 'moov'. */
-const blobReader = (blob: Blob): ByteReader => async (offset, length) =>
+export const blobReader = (blob: Blob): ByteReader => async (offset, length) =>
   new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
 
 /** Sample reads through one cached slice of READ_CHUNK_BYTES: one Blob read per few dozen samples. */
-function chunkedReader(blob: Blob): ByteReader {
+export function chunkedReader(blob: Blob): ByteReader {
   let start = 0;
   let bytes = new Uint8Array(0);
   return async (offset, length) => {

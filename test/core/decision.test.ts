@@ -10,7 +10,7 @@ import { findSpans } from '../../src/core/decision/spans';
 import { Rng } from '../../src/core/train/rng';
 
 const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -4, -4, 0], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
-const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10 };
+const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10, droppedFrameRatio: 0 };
 
 interface Plan {
   /** Offset of the matching voice in frames (positive: sound early), or null for no match. */
@@ -53,6 +53,10 @@ test('context gates: protected, no audio track, no face, digital silence', () =>
   assert.equal((status(w, { framesWithFace: 10 }) as { reason: string }).reason, 'no-face');
   assert.deepEqual(status(w, { audioPeak: 5 }), { status: 'cannot-judge', reason: 'silent' });
   assert.equal(status(w, { audioPeak: 5, final: false }).status, 'waiting-for-speech');
+  // Frames lost on the way (a machine that cannot keep up): over a quarter → frame rate too low.
+  assert.deepEqual(status(w, { droppedFrameRatio: 0.3 }), { status: 'cannot-judge', reason: 'frame-rate-too-low', detail: '30 % of frames were lost' });
+  assert.equal(status(w, { droppedFrameRatio: 0.1 }).status, 'in-sync');
+  assert.notEqual(status(w, { droppedFrameRatio: 0.3, final: false, secondsSeen: 3 }).status, 'cannot-judge', 'live: not before noFaceAfterSeconds');
 });
 
 test('a genuine clip is in sync, with its offset, p(mismatch) and one in-sync span', () => {

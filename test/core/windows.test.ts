@@ -167,6 +167,8 @@ test('windows: slots [i, i+5) with MFCC rows [r0+4i, r0+4i+20), limited by video
   assert.deepEqual(windows[35].frameIndices, [135, 136, 137, 138, 139]);
   assert.equal(windows[35].mfccRowStart, 50 + 4 * 35);
   assert.equal(windows[35].startTimeSec, gridSlotTime(seg, 35));
+  // fromSlot: the same windows from that slot on (the engine asks only for new ones).
+  assert.deepEqual(windowsForSegment(seg, 7.0, 10_000, 30), windows.slice(30));
 
   // Audio started 130 ms after the video: slot 0 ↔ row −13, so windows 0–3 have no audio;
   // window 4 (slot time +160 ms) starts at row 3.

@@ -53,6 +53,8 @@ export interface DecisionPolicy {
   spanMismatchAt: number;
   /** Live: seconds without enough faces before no-face is reported. */
   noFaceAfterSeconds: number;
+  /** Share of lost frames (frame-drops.ts) above which lips cannot be followed: frame rate too low. */
+  maxDroppedFrameRatio: number;
 }
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
@@ -70,6 +72,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minSpanSeconds: 2,
   spanMismatchAt: 0.99,
   noFaceAfterSeconds: 10,
+  maxDroppedFrameRatio: 0.25,
 };
 
 /** int16 peak below which the audio counts as digital silence (−60 dBFS). */
@@ -189,6 +192,10 @@ function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | 
   // Live checking may never end (a looping video): after a while without faces, say so.
   const faceVerdictDue = context.final || context.secondsSeen >= policy.noFaceAfterSeconds;
   if (faceVerdictDue && context.framesSeen > 0 && context.framesWithFace === 0) return cannotJudge('no-face');
+  // Windows over lost frames never vote (frozen mouths); with this many lost, few are left and those are suspect.
+  if (faceVerdictDue && context.droppedFrameRatio > policy.maxDroppedFrameRatio) {
+    return cannotJudge('frame-rate-too-low', `${Math.round(100 * context.droppedFrameRatio)} % of frames were lost`);
+  }
   if (faceVerdictDue && context.framesWithFace < policy.minFaceFraction * context.framesSeen) {
     return cannotJudge('no-face', `a face was visible in ${Math.round((100 * context.framesWithFace) / context.framesSeen)} % of frames`);
   }

@@ -45,4 +45,6 @@ export interface ClipContext {
   final: boolean;
   /** Media seconds observed so far. */
   secondsSeen: number;
+  /** Share of the source's frames that never reached the engine (frame-drops.ts), 0–1. */
+  droppedFrameRatio: number;
 }

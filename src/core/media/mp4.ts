@@ -9,27 +9,27 @@
 // with 'avcC', one sample description, no edit list or a single edit, no rotation.
 // Anything else throws Mp4Unsupported and the caller plays the file instead.
 
-/** Reads `length` bytes at `offset` (fewer only at the end of the file). */
-export type ByteReader = (offset: number, length: number) => Promise<Uint8Array>;
+import {
+  child,
+  children,
+  editWindow,
+  handlerType,
+  mediaTimescale,
+  movieTimescale,
+  need,
+  perSample,
+  readMoov,
+  runs,
+  sampleOffsets,
+  sampleSizes,
+  toMicros,
+  Mp4Unsupported,
+  type Box,
+  type ByteReader,
+  type Mp4Sample,
+} from './mp4-boxes';
 
-/** The file is valid or not, but outside what this parser handles: play it instead. */
-export class Mp4Unsupported extends Error {
-  override name = 'Mp4Unsupported';
-}
-
-export interface Mp4Sample {
-  /** Byte range of the sample in the file. */
-  offset: number;
-  size: number;
-  /** Presentation time in whole microseconds (after the edit list's shift). */
-  timeUs: number;
-  /** Duration in whole microseconds (the decode-time step to the next sample). */
-  durationUs: number;
-  /** A sync sample ('stss'): decoding may start here. */
-  key: boolean;
-  /** Inside the edit (presented); a sample outside is decoded as a reference only. */
-  shown: boolean;
-}
+export { Mp4Unsupported, type ByteReader, type Mp4Sample } from './mp4-boxes';
 
 export interface Mp4VideoTrack {
   /** WebCodecs codec string, e.g. 'avc1.64001f'. */
@@ -46,147 +46,12 @@ export interface Mp4VideoTrack {
   samples: Mp4Sample[];
 }
 
-/** Largest 'moov' read whole; bigger ones (hours of samples) go to playback. */
-const MAX_MOOV_BYTES = 64 << 20;
-
-interface Box {
-  type: string;
-  /** Payload start and end (after the header), relative to the buffer it was found in. */
-  start: number;
-  end: number;
-}
-
-const fourcc = (view: DataView, at: number) =>
-  String.fromCharCode(view.getUint8(at), view.getUint8(at + 1), view.getUint8(at + 2), view.getUint8(at + 3));
-
-const u64 = (view: DataView, at: number) => {
-  const value = view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
-  if (!Number.isSafeInteger(value)) throw new Mp4Unsupported('a 64-bit field beyond 2^53');
-  return value;
-};
-const i64 = (view: DataView, at: number) => {
-  const value = view.getInt32(at) * 2 ** 32 + view.getUint32(at + 4);
-  if (!Number.isSafeInteger(value)) throw new Mp4Unsupported('a 64-bit field beyond 2^53');
-  return value;
-};
-
-/** The boxes laid end to end in view[start, end) (ISO BMFF 4.2: size, type, optional 64-bit size). */
-function children(view: DataView, start: number, end: number): Box[] {
-  const boxes: Box[] = [];
-  let at = start;
-  while (at + 8 <= end) {
-    let size = view.getUint32(at);
-    const type = fourcc(view, at + 4);
-    let header = 8;
-    if (size === 1) {
-      size = u64(view, at + 8);
-      header = 16;
-    } else if (size === 0) {
-      size = end - at; // to the end of the enclosing box
-    }
-    if (size < header || at + size > end) throw new Mp4Unsupported(`box '${type}' overruns its parent`);
-    boxes.push({ type, start: at + header, end: at + size });
-    at += size;
-  }
-  return boxes;
-}
-
-const child = (view: DataView, parent: Box, type: string) => children(view, parent.start, parent.end).find((b) => b.type === type);
-
-function need(view: DataView, parent: Box, type: string): Box {
-  const box = child(view, parent, type);
-  if (!box) throw new Mp4Unsupported(`no '${type}' in '${parent.type}'`);
-  return box;
-}
-
-/** Finds the top-level 'moov' by reading box headers only, and reads it whole. */
-async function readMoov(read: ByteReader, fileSize: number): Promise<DataView> {
-  let at = 0;
-  let moov: DataView | null = null;
-  while (at + 8 <= fileSize) {
-    const header = await read(at, 16);
-    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
-    let size = view.getUint32(0);
-    const type = fourcc(view, 4);
-    let headerSize = 8;
-    if (size === 1) {
-      if (header.byteLength < 16) break;
-      size = u64(view, 8);
-      headerSize = 16;
-    } else if (size === 0) {
-      size = fileSize - at;
-    }
-    if (at === 0 && type !== 'ftyp' && type !== 'moov' && type !== 'wide' && type !== 'mdat' && type !== 'free' && type !== 'skip') {
-      throw new Mp4Unsupported('not an ISO BMFF file');
-    }
-    if (size < headerSize) throw new Mp4Unsupported(`top-level box '${type}' has size ${size}`);
-    // 'moof': movie fragments (ISO BMFF 8.8.4), whose samples are not in 'moov'.
-    if (type === 'moof') throw new Mp4Unsupported('fragmented MP4');
-    if (type === 'moov') {
-      if (size > MAX_MOOV_BYTES) throw new Mp4Unsupported(`'moov' of ${size} bytes`);
-      const bytes = await read(at + headerSize, size - headerSize);
-      if (bytes.byteLength < size - headerSize) throw new Mp4Unsupported("truncated 'moov'");
-      moov = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      // A fragmented file announces itself with 'mvex' in 'moov' (8.8.1); stop looking otherwise.
-      if (children(moov, 0, moov.byteLength).some((b) => b.type === 'mvex')) throw new Mp4Unsupported('fragmented MP4');
-      return moov;
-    }
-    at += size;
-  }
-  throw new Mp4Unsupported("no 'moov' box");
-}
-
 /** 'tkhd' (8.3.2): refuse a track with a rotation or flip in its matrix; <video> would apply it. */
 function checkMatrix(view: DataView, tkhd: Box) {
   const version = view.getUint8(tkhd.start);
   const matrixAt = tkhd.start + (version === 1 ? 52 : 40);
   const [a, b, , c, d] = [0, 4, 8, 12, 16].map((o) => view.getInt32(matrixAt + o));
   if (a !== 0x10000 || b !== 0 || c !== 0 || d !== 0x10000) throw new Mp4Unsupported('a rotated or scaled track (tkhd matrix)');
-}
-
-/** 'hdlr' (8.4.3) handler_type after version/flags and pre_defined. */
-const handlerType = (view: DataView, mdia: Box) => fourcc(view, need(view, mdia, 'hdlr').start + 8);
-
-/** 'mdhd' (8.4.2): the track's timescale. */
-function mediaTimescale(view: DataView, mdia: Box): number {
-  const mdhd = need(view, mdia, 'mdhd');
-  const version = view.getUint8(mdhd.start);
-  const timescale = view.getUint32(mdhd.start + (version === 1 ? 20 : 12));
-  if (timescale === 0) throw new Mp4Unsupported('mdhd timescale 0');
-  return timescale;
-}
-
-/**
- * 'edts'/'elst' (8.6.6): which composition times are presented, in media ticks. Like
- * Chromium's demuxer (FFmpeg's mov reader), the single edit's media_time becomes time zero
- * and frames after media_time + segment_duration are decoded (they may be references) but
- * not shown. An empty edit (media_time −1, a delayed start), several edits
- * or a rate other than 1 change the timeline in ways left to playback.
- */
-function editWindow(view: DataView, moovTimescale: number, trak: Box, timescale: number): { shift: number; end: number } {
-  const edts = child(view, trak, 'edts');
-  const elst = edts && child(view, edts, 'elst');
-  if (!elst) return { shift: 0, end: Infinity };
-  const version = view.getUint8(elst.start);
-  const count = view.getUint32(elst.start + 4);
-  if (count === 0) return { shift: 0, end: Infinity };
-  if (count > 1) throw new Mp4Unsupported(`an edit list of ${count} edits`);
-  const entry = elst.start + 8;
-  // segment_duration is in the movie's timescale ('mvhd'), media_time in the track's.
-  const duration = version === 1 ? u64(view, entry) : view.getUint32(entry);
-  const mediaTime = version === 1 ? i64(view, entry + 8) : view.getInt32(entry + 4);
-  const rate = view.getInt16(entry + (version === 1 ? 16 : 8));
-  if (mediaTime < 0) throw new Mp4Unsupported('an empty edit (delayed start)');
-  if (rate !== 1) throw new Mp4Unsupported(`an edit at rate ${rate}`);
-  return { shift: mediaTime, end: duration === 0 ? Infinity : (duration * timescale) / moovTimescale };
-}
-
-/** 'mvhd' (8.2.2): the movie timescale, in which edit durations are given. */
-function movieTimescale(view: DataView): number {
-  const mvhd = children(view, 0, view.byteLength).find((b) => b.type === 'mvhd');
-  if (!mvhd) throw new Mp4Unsupported("no 'mvhd'");
-  const version = view.getUint8(mvhd.start);
-  return view.getUint32(mvhd.start + (version === 1 ? 20 : 12)) || 1;
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
@@ -215,84 +80,6 @@ function avcSampleEntry(view: DataView, stbl: Box): Pick<Mp4VideoTrack, 'codec' 
   const description = new Uint8Array(view.buffer, view.byteOffset + avcC.start, avcC.end - avcC.start).slice();
   return { codec, description, codedWidth, codedHeight, containerColour: boxes.some((b) => b.type === 'colr') };
 }
-
-/** Runs of (count, value) pairs after version/flags and entry_count: 'stts' (8.6.1.2), 'ctts' (8.6.1.3). */
-function runs(view: DataView, box: Box, signed: boolean): [number, number][] {
-  const count = view.getUint32(box.start + 4);
-  if (box.start + 8 + count * 8 > box.end) throw new Mp4Unsupported(`'${box.type}' overruns its box`);
-  const out: [number, number][] = [];
-  for (let i = 0, at = box.start + 8; i < count; i++, at += 8) {
-    out.push([view.getUint32(at), signed ? view.getInt32(at + 4) : view.getUint32(at + 4)]);
-  }
-  return out;
-}
-
-/** Expands run-length pairs to one value per sample. */
-function perSample(pairs: [number, number][], samples: number, what: string): Float64Array {
-  const out = new Float64Array(samples);
-  let i = 0;
-  for (const [count, value] of pairs) for (let k = 0; k < count && i < samples; k++) out[i++] = value;
-  if (i < samples) throw new Mp4Unsupported(`'${what}' covers ${i} of ${samples} samples`);
-  return out;
-}
-
-/** 'stsz' (8.7.3.2): sample sizes (one for all, or one each). 'stz2' is not handled. */
-function sampleSizes(view: DataView, stbl: Box): Uint32Array {
-  const stsz = child(view, stbl, 'stsz');
-  if (!stsz) throw new Mp4Unsupported(child(view, stbl, 'stz2') ? "compact sample sizes ('stz2')" : "no 'stsz'");
-  const fixed = view.getUint32(stsz.start + 4);
-  const count = view.getUint32(stsz.start + 8);
-  const sizes = new Uint32Array(count);
-  if (fixed !== 0) sizes.fill(fixed);
-  else {
-    if (stsz.start + 12 + count * 4 > stsz.end) throw new Mp4Unsupported("'stsz' overruns its box");
-    for (let i = 0; i < count; i++) sizes[i] = view.getUint32(stsz.start + 12 + i * 4);
-  }
-  return sizes;
-}
-
-/** 'stco' / 'co64' (8.7.5): file offset of each chunk. */
-function chunkOffsets(view: DataView, stbl: Box): number[] {
-  const stco = child(view, stbl, 'stco');
-  const co64 = child(view, stbl, 'co64');
-  const box = stco ?? co64;
-  if (!box) throw new Mp4Unsupported("no 'stco' or 'co64'");
-  const count = view.getUint32(box.start + 4);
-  const width = stco ? 4 : 8;
-  if (box.start + 8 + count * width > box.end) throw new Mp4Unsupported(`'${box.type}' overruns its box`);
-  return Array.from({ length: count }, (_, i) => (stco ? view.getUint32(box.start + 8 + i * 4) : u64(view, box.start + 8 + i * 8)));
-}
-
-/**
- * 'stsc' (8.7.4) + chunk offsets + sizes: each sample's byte offset. Samples of a chunk
- * lie back to back from the chunk's offset; stsc says how many samples each run of chunks holds.
- */
-function sampleOffsets(view: DataView, stbl: Box, sizes: Uint32Array): Float64Array {
-  const stsc = need(view, stbl, 'stsc');
-  const chunks = chunkOffsets(view, stbl);
-  const entries = view.getUint32(stsc.start + 4);
-  const offsets = new Float64Array(sizes.length);
-  let sample = 0;
-  for (let e = 0; e < entries; e++) {
-    const at = stsc.start + 8 + e * 12;
-    const firstChunk = view.getUint32(at) - 1;
-    const perChunk = view.getUint32(at + 4);
-    if (view.getUint32(at + 8) !== 1) throw new Mp4Unsupported('samples of a second sample description');
-    const lastChunk = e + 1 < entries ? view.getUint32(at + 12) - 1 : chunks.length;
-    for (let c = firstChunk; c < lastChunk && sample < sizes.length; c++) {
-      let offset = chunks[c];
-      for (let k = 0; k < perChunk && sample < sizes.length; k++) {
-        offsets[sample] = offset;
-        offset += sizes[sample++];
-      }
-    }
-  }
-  if (sample < sizes.length) throw new Mp4Unsupported(`'stsc' places ${sample} of ${sizes.length} samples`);
-  return offsets;
-}
-
-/** The number of microseconds in ticks/timescale, rounded to nearest as FFmpeg's av_rescale_q does for Chromium. */
-const toMicros = (ticks: number, timescale: number) => Math.round((ticks * 1e6) / timescale);
 
 /**
  * The first video track of an MP4/MOV file: decoder configuration and every sample in

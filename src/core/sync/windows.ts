@@ -247,11 +247,13 @@ export function windowsForSegment(
   segment: GridSegment,
   audioStartSec: number,
   mfccRowCount: number,
+  /** Windows before this grid slot are left out (a caller that already has them). */
+  fromSlot = 0,
 ): SyncWindow[] {
   const rowOfSlot0 = nearestTimeIndex((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC);
   const slotCount = segment.frameIndices.length;
   // First window whose rows start at or after row 0; last one whose frames and rows fit.
-  const first = Math.max(0, Math.ceil(-rowOfSlot0 / MFCC_ROWS_PER_FRAME));
+  const first = Math.max(0, fromSlot, Math.ceil(-rowOfSlot0 / MFCC_ROWS_PER_FRAME));
   const lastByVideo = slotCount - WINDOW_FRAMES;
   const lastByAudio = Math.floor((mfccRowCount - WINDOW_MFCC_ROWS - rowOfSlot0) / MFCC_ROWS_PER_FRAME);
   const last = Math.min(lastByVideo, lastByAudio);

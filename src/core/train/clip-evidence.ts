@@ -56,6 +56,8 @@ export function clipContext(features: ClipFeatures, audio: Int16Array | null): C
     protectedContent: false,
     final: true,
     secondsSeen: last - first,
+    // Every frame of a cached file was decoded.
+    droppedFrameRatio: 0,
   };
 }
 

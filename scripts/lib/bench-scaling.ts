@@ -1,0 +1,101 @@
+// The bench's scaling block (npm run bench -- --scaling[=1,10,60]): one shared clip looped
+// with ffmpeg (stream copy, made once into .cache/bench/) to files of several lengths, each
+// checked by the real CLI (`npm run check -- --json`) in a child process while this process
+// samples the proportional set size (PSS) of that process and every descendant — node plus
+// Chromium, as a user running the check would see it — twice a second. Asserts nothing.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export interface ScalingRow {
+  minutes: number;
+  videoSeconds: number;
+  wallSeconds: number;
+  peakMiB: number;
+  verdict: string;
+}
+
+/** The clip looped to `minutes` (stream copy: no re-encode, the same codecs as the clip). */
+function loopedFile(clip: string, minutes: number): string {
+  const dir = resolve('.cache/bench');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, `looped-${minutes}min.mp4`);
+  if (!existsSync(out)) {
+    const partial = `${out}.part.mp4`;
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', clip, '-t', String(minutes * 60), '-c', 'copy', partial]);
+    renameSync(partial, out);
+  }
+  return out;
+}
+
+/** PSS (KiB) of `root` and all its descendants, from /proc. */
+function treePssKiB(root: number): number {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Field 4 of /proc/PID/stat, after the parenthesised command name.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
+    return false;
+  };
+  let total = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (match) total += Number(match[1]);
+    } catch {
+      // ended, or not ours to read
+    }
+  }
+  return total;
+}
+
+async function checkWithPeak(file: string): Promise<{ wallSeconds: number; peakMiB: number; verdict: string }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, treePssKiB(child.pid!))), 500);
+  const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
+  clearInterval(timer);
+  const line = out.trim().split('\n').at(-1) ?? '';
+  let verdict = `exit ${code}`;
+  try {
+    verdict = JSON.parse(line).verdict ?? verdict;
+  } catch {
+    // no JSON line: the exit code says what happened
+  }
+  return { wallSeconds: (performance.now() - started) / 1000, peakMiB: peak / 1024, verdict };
+}
+
+export async function runScaling(clip: string, minutesList: number[]): Promise<ScalingRow[]> {
+  const rows: ScalingRow[] = [];
+  console.log(`scaling: ${clip} looped (stream copy), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`);
+  console.log('minutes   video s    wall s   s per video s   peak MiB   verdict');
+  for (const minutes of minutesList) {
+    const file = loopedFile(clip, minutes);
+    const videoSeconds = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+    const run = await checkWithPeak(file);
+    const row = { minutes, videoSeconds, ...run };
+    rows.push(row);
+    console.log(
+      `${String(minutes).padStart(7)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+    );
+  }
+  if (rows.length > 1) {
+    const [first, last] = [rows[0], rows.at(-1)!];
+    console.log(
+      `ratios ${last.minutes} min / ${first.minutes} min: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×`,
+    );
+  }
+  return rows;
+}

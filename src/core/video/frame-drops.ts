@@ -1,0 +1,78 @@
+// Dropped frames: when the machine cannot keep up with a live video, frames never reach the
+// engine, and the 25-fps grid (windows.ts) fills their slots with the nearest frame it has
+// — a frozen mouth, which looks like lips that do not move with the voice. Such windows
+// must not vote, and when many frames are lost the honest answer is "can't judge".
+//
+// A source's own rate is not a drop: 15-fps video repeats frames on the 25-fps grid exactly
+// as syncnet_python's `ffmpeg -r 25` does. So both rules are relative to the source's frame
+// interval: a low quantile of the recent intervals between frames that arrived (the median
+// would take the lost frames' longer gaps for the rate once a third or more are lost). A
+// source that loses every other frame or more, evenly, looks like a slower source here.
+
+import { GRID_FPS } from '../sync/windows';
+
+/** Recent intervals the typical one is taken from, and the quantile taken. */
+const RECENT_INTERVALS = 50;
+const TYPICAL_QUANTILE = 0.2;
+/** A gap longer than this many typical intervals lost frames. */
+const GAP_FACTOR = 1.5;
+/**
+ * A grid slot whose nearest frame is farther than this many typical intervals is frozen:
+ * on a steady source the nearest frame is at most half an interval away.
+ */
+const FROZEN_SLOT_FACTOR = 0.75;
+/** Timing jitter tolerated on top (s). */
+const JITTER_SEC = 0.002;
+
+/** Counts frames lost between arrivals, against the source's typical interval; feed every frame in order. */
+export class FrameDropCounter {
+  private readonly intervals: number[] = [];
+  private last: number | null = null;
+  /** Frames that arrived. */
+  received = 0;
+  /** Frames that should have arrived between them and did not. */
+  dropped = 0;
+
+  /** `time` (s) of the next frame; a frame whose time does not move forward starts over (a seek). */
+  push(time: number): void {
+    this.received++;
+    const last = this.last;
+    this.last = time;
+    if (last === null || time <= last) return;
+    const gap = time - last;
+    const typical = this.typicalInterval();
+    if (typical > 0 && gap > GAP_FACTOR * typical) this.dropped += Math.round(gap / typical) - 1;
+    this.intervals.push(gap);
+    if (this.intervals.length > RECENT_INTERVALS) this.intervals.shift();
+  }
+
+  /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals; 0 before two frames. */
+  typicalInterval(): number {
+    if (this.intervals.length === 0) return 0;
+    const sorted = [...this.intervals].sort((a, b) => a - b);
+    return sorted[Math.floor(TYPICAL_QUANTILE * (sorted.length - 1))];
+  }
+
+  /** Say a new run starts (a seek): the next frame has no predecessor. */
+  restart(): void {
+    this.last = null;
+  }
+}
+
+/**
+ * Whether a window shows a frozen mouth: some grid slot's frame is farther from the slot's
+ * time than a frame of a steady source at `typicalInterval` could be.
+ */
+export function isFrozenWindow(slotTimes: readonly number[], frameTimes: readonly number[], typicalInterval: number): boolean {
+  if (!(typicalInterval > 0)) return false;
+  // The grid's last slot may lie up to half a grid period past the run's last frame (windows.ts).
+  const limit = Math.max(FROZEN_SLOT_FACTOR * typicalInterval, 0.5 / GRID_FPS) + JITTER_SEC;
+  return slotTimes.some((t, k) => Math.abs(frameTimes[k] - t) > limit);
+}
+
+/** Share of frames lost, 0–1. */
+export function droppedFrameRatio(counters: readonly Pick<FrameDropCounter, 'received' | 'dropped'>[]): number {
+  const received = counters.reduce((n, c) => n + c.received, 0);
+  const dropped = counters.reduce((n, c) => n + c.dropped, 0);
+  return received + dropped > 0 ? dropped / (received + dropped) : 0;
+}

@@ -1,0 +1,113 @@
+// The sound of an MP4/MOV (AAC) file decoded with WebCodecs' AudioDecoder a slice at a time,
+// mixed to mono and handed on in chunks: a file of any length costs the engine's own 16 kHz
+// copy, not the whole file plus every channel at 48 kHz in memory (decodeAudioData, the
+// fallback in file-source.ts, must have both at once).
+//
+// Times: the demuxer's (src/core/media/mp4-audio.ts), relative to the edit list's start;
+// the encoder's priming samples before it are decoded and dropped, and samples past the
+// edit's end likewise, as FFmpeg's mov reader does for decodeAudioData and <video>.
+import { Mp4NoAudio, readMp4AudioTrack, type Mp4AudioTrack } from '../core/media/mp4-audio';
+import { Mp4Unsupported } from '../core/media/mp4-boxes';
+import type { EngineAudio } from './types';
+import { blobReader, chunkedReader } from './webcodecs-source';
+
+export type AudioDecodeOutcome = { decoded: true; chunks: number } | { decoded: false; noAudioTrack: boolean; reason: string };
+
+/** Chunks waiting in the decoder before we wait for it: keeps it busy, memory bounded. */
+const MAX_DECODE_QUEUE = 32;
+
+class Cancelled extends Error {}
+
+/** One decoded AudioData as mono float samples inside [0, endUs) of media time, or null when none are. */
+function monoInside(data: AudioData, endUs: number): EngineAudio | null {
+  const rate = data.sampleRate;
+  const skip = data.timestamp < 0 ? Math.min(data.numberOfFrames, Math.round((-data.timestamp * rate) / 1e6)) : 0;
+  const end = Number.isFinite(endUs) ? Math.min(data.numberOfFrames, Math.round(((endUs - data.timestamp) * rate) / 1e6)) : data.numberOfFrames;
+  if (end <= skip) return null;
+  // ffmpeg -ac 1: the mean of the channels.
+  const mono = new Float32Array(end - skip);
+  const plane = new Float32Array(data.numberOfFrames);
+  for (let c = 0; c < data.numberOfChannels; c++) {
+    data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
+    for (let i = skip; i < end; i++) mono[i - skip] += plane[i] / data.numberOfChannels;
+  }
+  return { mediaTime: Math.max(0, data.timestamp / 1e6 + skip / rate), sampleRate: rate, samples: mono };
+}
+
+/**
+ * Decodes `blob`'s audio track and hands it to `onAudio` in order. Declines (with its reason)
+ * before delivering anything when it cannot: no AudioDecoder, not an MP4 with AAC, an
+ * unsupported configuration, or a decoder error on the first samples. A failure after
+ * audio was delivered throws `options.failed(message)`; an abort throws `options.cancelled()`.
+ */
+export async function forEachDecodedAudio(
+  blob: Blob,
+  onAudio: (chunk: EngineAudio) => void,
+  options: { signal?: AbortSignal; cancelled: () => Error; failed: (message: string) => Error },
+): Promise<AudioDecodeOutcome> {
+  if (typeof AudioDecoder === 'undefined') return { decoded: false, noAudioTrack: false, reason: 'no AudioDecoder' };
+  let track: Mp4AudioTrack;
+  try {
+    track = await readMp4AudioTrack(blobReader(blob), blob.size);
+  } catch (error) {
+    if (error instanceof Mp4Unsupported || error instanceof RangeError) {
+      return { decoded: false, noAudioTrack: error instanceof Mp4NoAudio, reason: error.message };
+    }
+    throw error;
+  }
+  const config: AudioDecoderConfig = { codec: track.codec, sampleRate: track.sampleRate, numberOfChannels: track.channels, description: track.description };
+  const support = await AudioDecoder.isConfigSupported(config).catch(() => null);
+  if (!support?.supported) return { decoded: false, noAudioTrack: false, reason: `AudioDecoder does not support ${track.codec}` };
+
+  let delivered = 0;
+  let failure: DOMException | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    const resume = wake;
+    wake = null;
+    resume?.();
+  };
+  const decoder = new AudioDecoder({
+    output: (data) => {
+      try {
+        const chunk = monoInside(data, track.endUs);
+        if (chunk) {
+          onAudio(chunk);
+          delivered++;
+        }
+      } finally {
+        data.close();
+      }
+    },
+    error: (error) => {
+      failure = error;
+      notify();
+    },
+  });
+  decoder.addEventListener('dequeue', notify);
+  const afterFailure = (): AudioDecodeOutcome => {
+    if (delivered === 0) return { decoded: false, noAudioTrack: false, reason: `decoder error: ${failure?.message}` };
+    throw options.failed(`audio decoding failed (${failure?.message})`);
+  };
+  try {
+    decoder.configure(config);
+    const read = chunkedReader(blob);
+    for (const sample of track.samples) {
+      if (options.signal?.aborted) throw new Cancelled();
+      if (failure) return afterFailure();
+      const data = await read(sample.offset, sample.size);
+      if (data.byteLength < sample.size) throw options.failed('truncated: an audio sample lies past the end of the file');
+      decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: sample.timeUs, duration: sample.durationUs, data }));
+      while (decoder.decodeQueueSize > MAX_DECODE_QUEUE && !failure) await new Promise<void>((resolve) => (wake = resolve));
+    }
+    await decoder.flush().catch(() => undefined); // the error callback has the reason
+    if (failure) return afterFailure();
+    if (delivered === 0) return { decoded: false, noAudioTrack: false, reason: 'the decoder gave no audio' };
+    return { decoded: true, chunks: delivered };
+  } catch (error) {
+    if (error instanceof Cancelled) throw options.cancelled();
+    throw error;
+  } finally {
+    if (decoder.state !== 'closed') decoder.close();
+  }
+}

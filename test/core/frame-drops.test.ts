@@ -1,0 +1,52 @@
+// Dropped frames vs a source's own rate (src/core/video/frame-drops.ts): steady 15, 25,
+// 29.97 and 60 fps lose nothing and freeze no window; 25 fps with frames lost is counted
+// and its windows across the loss are frozen, as the grid would show them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FrameDropCounter, droppedFrameRatio, isFrozenWindow } from '../../src/core/video/frame-drops';
+import { resampleToGrid, windowsForSegment, GRID_FPS } from '../../src/core/sync/windows';
+
+/** Pushes the times; returns the counter and the share of windows frozen on the 25-fps grid. */
+function run(times: number[]) {
+  const counter = new FrameDropCounter();
+  for (const t of times) counter.push(t);
+  const [grid] = resampleToGrid(times, { maxGapSec: 0.5 });
+  const windows = windowsForSegment(grid, 0, 1e6);
+  const frozen = windows.filter((w) =>
+    isFrozenWindow(
+      w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
+      w.frameIndices.map((f) => times[f]),
+      counter.typicalInterval(),
+    ),
+  );
+  return { counter, frozenShare: frozen.length / windows.length };
+}
+
+const steady = (fps: number, seconds: number) => Array.from({ length: Math.round(fps * seconds) }, (_, i) => i / fps);
+
+test('steady sources lose nothing and freeze nothing, whatever their rate', () => {
+  for (const fps of [15, 25, 30000 / 1001, 60]) {
+    const { counter, frozenShare } = run(steady(fps, 10));
+    assert.equal(counter.dropped, 0, `${fps} fps`);
+    assert.equal(frozenShare, 0, `${fps} fps`);
+  }
+});
+
+test('25 fps with one frame in three lost: a third dropped, windows across the losses frozen', () => {
+  const times = steady(25, 10).filter((_, i) => i % 3 !== 2);
+  const { counter, frozenShare } = run(times);
+  assert.equal(counter.dropped, 83);
+  assert.ok(Math.abs(droppedFrameRatio([counter]) - 1 / 3) < 0.01, `${droppedFrameRatio([counter])}`);
+  // One lost frame moves its slot's nearest frame a whole interval (40 ms): frozen.
+  assert.ok(frozenShare > 0.9, `${frozenShare}`);
+});
+
+test('a single lost frame freezes only the windows over it; a seek is not a loss', () => {
+  const times = steady(25, 4).filter((_, i) => i !== 50);
+  const { counter, frozenShare } = run(times);
+  assert.equal(counter.dropped, 1);
+  assert.ok(frozenShare > 0 && frozenShare < 0.1, `${frozenShare}`);
+  const seek = new FrameDropCounter();
+  for (const t of [...steady(25, 2), ...steady(25, 2).map((t) => t + 0.5)]) seek.push(t);
+  assert.equal(seek.dropped, 0, 'time going back starts over');
+});

@@ -1,0 +1,41 @@
+// The dropped-frame rule end to end (src/core/video/frame-drops.ts in the engine): a real
+// clip with one frame in three missing — the timestamps of the rest kept, as a live source
+// that loses frames delivers them — is "can't judge (frame rate too low)" through the
+// engine the CLI and the file page use, never a verdict over frozen mouths; the same clip
+// re-timed to an honest 16.7 fps source is judged.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { Checker } from '../../scripts/lib/checker';
+import { clip, makeMedia } from '../helpers/media';
+import { CLIPS_DIR } from '../helpers/server';
+
+const CLIP = 'PCAVS_misc_Audio_Source_00104.mp4'; // 25 fps, 12 s, one speaker
+const skip = existsSync(clip(CLIP)) ? false : `no ${CLIP} in ${CLIPS_DIR}`;
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy'];
+
+describe('dropped frames', { skip }, () => {
+  let checker: Checker;
+  before(async () => {
+    checker = await Checker.open();
+  });
+  after(async () => {
+    await checker?.close();
+  });
+
+  it('one frame in three lost → cannot judge, frame rate too low', async () => {
+    // select keeps the survivors' timestamps; -fps_mode vfr writes them as they are (gaps of 80 ms).
+    const lossy = makeMedia('lost-every-third', ['-i', clip(CLIP), '-vf', "select='not(eq(mod(n\\,3)\\,2))'", '-fps_mode', 'vfr', ...H264]);
+    const outcome = await checker.check({ video: lossy });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+    assert.equal(outcome.result.verdict, 'cannot-judge');
+    assert.equal(outcome.result.reason, 'frame-rate-too-low');
+  });
+
+  it('an honest lower frame rate is no loss: the clip at 16.7 fps is judged in sync', async () => {
+    const slower = makeMedia('fps-16.7', ['-i', clip(CLIP), '-vf', 'fps=50/3', ...H264]);
+    const outcome = await checker.check({ video: slower });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+    assert.equal(outcome.result.verdict, 'real', JSON.stringify({ reason: outcome.result.reason, pMismatch: outcome.result.pMismatch }));
+  });
+});
