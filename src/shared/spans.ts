@@ -35,7 +35,7 @@ export function spansOf(segments: readonly SyncSpan[], outcome: SpanOutcome): Sy
   return joined;
 }
 
-const SPAN_WORDS: Record<SpanOutcome, string> = {
+export const SPAN_WORDS: Record<SpanOutcome, string> = {
   'in-sync': 'voice matches the lips',
   shifted: 'voice matches the lips, out of step',
   mismatch: 'voice does not match the lips',
