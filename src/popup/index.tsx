@@ -10,8 +10,14 @@ import { readTab, watchTab, type TabRecord, type VideoRecord } from '../backgrou
 import { send, sendToTab } from '../shared/protocol';
 import { shownEvidence, stateLook } from '../shared/state-look';
 import { DistanceCurve, Timeline } from '../ui/charts';
+import { extensionAssets } from '../shared/assets';
+import { loadSettings } from '../shared/settings';
+import { getWeights } from '../shared/weights-store';
+import { reportFromState } from '../ui/report';
+import { describeModel, downloadReport } from '../ui/report-export';
 
 const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (your weights)', 'syncnet-v4': 'SyncNet v4 (your weights)' } as const;
+const EXPORT_LABEL = 'Export report';
 const CAPTURE_NAMES = { element: 'read from the page', 'tab-capture': 'tab capture (cross-origin video)' } as const;
 
 /** The figures, curve and timeline behind a state; the timeline seeks the video (media time). */
@@ -28,6 +34,26 @@ function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: num
       <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
         checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} onSeek={onSeek} />
     </div>
+  );
+}
+
+/** The report of this video's check as the popup shows it: its state, the page's address (tabs API) and the time of that state. */
+async function exportReport(tabId: number, video: VideoRecord): Promise<void> {
+  const session = video.session!;
+  const [tab, settings, stored] = await Promise.all([
+    chrome.tabs.get(tabId).catch(() => null),
+    loadSettings(),
+    session.model === 'embedded' ? null : getWeights(session.model).catch(() => null),
+  ]);
+  downloadReport(
+    reportFromState(session.state, {
+      checkedAt: new Date(session.updatedAt),
+      extensionVersion: chrome.runtime.getManifest().version,
+      // The address needs the activeTab grant of the toolbar click (or a host permission); without it, none.
+      source: { kind: 'page', url: tab?.url ?? null, video: video.label },
+      model: await describeModel(session.model, extensionAssets().embeddedModelBase, stored?.bundle),
+      userThreshold: settings.threshold !== null,
+    }),
   );
 }
 
@@ -49,7 +75,8 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
           <p class="muted small">{MODEL_NAMES[session.model]} · {CAPTURE_NAMES[session.capture]}</p>
           <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}
-          <button class="recheck" onClick={checkVideo}>Check again</button>
+          <button class="recheck" onClick={checkVideo}>Check again</button>{' '}
+          {(shownEvidence(session.state) || session.state.status === 'cannot-judge') && <button class="export-report" onClick={() => act(() => exportReport(tabId, video))}>{EXPORT_LABEL}</button>}
         </>
       ) : (
         <button class="check" onClick={checkVideo}>Check this video</button>
