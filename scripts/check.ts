@@ -1,18 +1,27 @@
-// npm run check -- <video> [more videos…] [--audio <file>] [--model embedded|syncnet-v2|syncnet-v4]
-//                  [--weights <checkpoint or converted folder>] [--json]
-// Checks local files with the extension's own engine in headless Chromium (one browser for
-// all files). Progress goes to stderr; the verdict to stdout. Exit status: 0 when every
-// file got a verdict (cannot-judge included), 1 when a file could not be checked, 2 on
-// bad usage.
-import { basename } from 'node:path';
-import { existsSync } from 'node:fs';
+// npm run check -- <video or folder> [more…] [--audio <file>] [--model embedded|syncnet-v2|syncnet-v4]
+//                  [--weights <checkpoint or converted folder>] [--json] [--jobs N] [--report <file.html or folder>]
+// Checks local files with the extension's own engine in headless Chromium. Progress goes to
+// stderr; verdicts to stdout. A folder is searched recursively for media files (by extension,
+// or by a sniff of the first bytes; other files are counted and skipped) and reported as a
+// summary table and a totals line (--json: one line per media file, with its `path`).
+// --jobs N checks N files at once, each in its own browser (see docs/reports-and-batches.md).
+// --report writes the HTML report and its JSON: for one file to the path given (out.html +
+// out.json), with a folder or several files one pair per file under the folder given.
+// Exit status: 0 when every media file got a verdict (FAKE and can't judge included: the
+// check worked), 1 when any could not be checked (or a folder held no media file), 2 on bad
+// usage.
+import { basename, join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Checker, type CheckRequest } from './lib/checker';
+import { Checker, type CheckOutcome, type CheckRequest } from './lib/checker';
 import type { ModelChoice } from '../src/engine/types';
 import type { PageProgress } from '../src/options/check';
-import { humanReport, jsonReport } from './lib/check-report';
+import { cliModel, cliReportData, extensionVersion, humanReport, jsonReport, writeReport } from './lib/check-report';
+import { relativePath, scanFolder, summaryTable, totalsLine, type BatchRow } from './lib/check-batch';
+import type { ReportModel } from '../src/ui/report';
 
-const USAGE = 'usage: npm run check -- <video> [more videos…] [--audio <file>] [--model embedded|syncnet-v2|syncnet-v4] [--weights <checkpoint or converted folder>] [--json]';
+const USAGE =
+  'usage: npm run check -- <video or folder> [more…] [--audio <file>] [--model embedded|syncnet-v2|syncnet-v4] [--weights <checkpoint or converted folder>] [--json] [--jobs N] [--report <file.html or folder>]';
 const MODELS: ModelChoice[] = ['embedded', 'syncnet-v2', 'syncnet-v4'];
 
 interface Options {
@@ -21,12 +30,16 @@ interface Options {
   model: ModelChoice;
   weights?: string;
   json: boolean;
+  jobs: number;
+  report?: string;
 }
 
 class UsageError extends Error {}
 
+const isFolder = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
 export function parseArgs(argv: string[]): Options {
-  const options: Options = { videos: [], model: 'embedded', json: false };
+  const options: Options = { videos: [], model: 'embedded', json: false, jobs: 1 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -37,6 +50,12 @@ export function parseArgs(argv: string[]): Options {
     if (arg === '--json') options.json = true;
     else if (arg === '--audio') options.audio = value();
     else if (arg === '--weights') options.weights = value();
+    else if (arg === '--report') options.report = value();
+    else if (arg === '--jobs') {
+      const jobs = Number(value());
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError('--jobs must be a whole number from 1 to 16');
+      options.jobs = jobs;
+    }
     else if (arg === '--model') {
       const model = value() as ModelChoice;
       if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}`);
@@ -46,7 +65,7 @@ export function parseArgs(argv: string[]): Options {
     else options.videos.push(arg);
   }
   if (options.videos.length === 0) throw new UsageError('no video given');
-  if (options.audio && options.videos.length > 1) throw new UsageError('--audio applies to one video at a time');
+  if (options.audio && (options.videos.length > 1 || isFolder(options.videos[0]))) throw new UsageError('--audio applies to one video at a time');
   if (options.model !== 'embedded' && !options.weights) throw new UsageError(`--model ${options.model} needs --weights`);
   return options;
 }
@@ -77,6 +96,62 @@ function progressPrinter(label: string) {
   };
 }
 
+/** One media file to check: its path, and how the table, the JSON and the report folder name it. */
+interface Item {
+  video: string;
+  shown: string;
+}
+
+/** Checks `items` on `jobs` browsers at once; `emit` gets each row in the items' order, as soon as its turn comes. */
+async function runAll(items: Item[], options: Options, emit: (item: Item, row: BatchRow) => void): Promise<void> {
+  const rows: (BatchRow | undefined)[] = new Array(items.length);
+  let next = 0;
+  let flushed = 0;
+  const jobs = Math.min(options.jobs, items.length);
+  const worker = async () => {
+    // One progress bar on a single job; several jobs print a line per finished file instead.
+    let printer = progressPrinter('');
+    let checker: Checker | null = null;
+    try {
+      while (next < items.length) {
+        const index = next++;
+        const item = items[index];
+        printer = progressPrinter(item.shown);
+        let outcome: CheckOutcome;
+        // A file's time is its check; starting the browser (once per job) is not counted in it.
+        let started = performance.now();
+        try {
+          if (!checker) {
+            checker = await Checker.open(jobs === 1 ? (p) => printer.update(p) : undefined);
+            started = performance.now();
+          }
+          const request: CheckRequest = { video: item.video, audio: options.audio, model: options.model, weights: options.weights };
+          outcome = await checker.check(request);
+        } catch (error) {
+          // The browser itself failed (crashed, closed): this file failed; the next gets a fresh one.
+          outcome = { ok: false, error: `${item.shown}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+          await checker?.close().catch(() => undefined);
+          checker = null;
+        }
+        printer.done();
+        // The page names the file by its base name; a folder's table names it by its path there.
+        if (!outcome.ok && outcome.error.startsWith(`${basename(item.video)}: `)) outcome = { ok: false, error: `${item.shown}${outcome.error.slice(basename(item.video).length)}` };
+        const row: BatchRow = { path: item.shown, seconds: (performance.now() - started) / 1000, outcome };
+        if (jobs > 1) process.stderr.write(`check: [${index + 1}/${items.length}] ${item.shown}: ${outcome.ok ? outcome.result.verdict : 'failed'} (${row.seconds.toFixed(1)} s)\n`);
+        if (outcome.ok && outcome.transcoded) process.stderr.write(`check: ${basename(item.video)} was transcoded with ffmpeg first (Chromium cannot play its format)\n`);
+        rows[index] = row;
+        while (flushed < items.length && rows[flushed]) {
+          emit(items[flushed], rows[flushed]!);
+          flushed++;
+        }
+      }
+    } finally {
+      await checker?.close();
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+}
+
 async function main(argv: string[]): Promise<number> {
   let options: Options;
   try {
@@ -88,31 +163,59 @@ async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+  // Folders become their media files; a named file is checked whatever its extension.
+  const folderMode = options.videos.some(isFolder);
+  const items: Item[] = [];
+  let skipped = 0;
+  for (const path of options.videos) {
+    if (isFolder(path)) {
+      const scan = scanFolder(path);
+      skipped += scan.skipped.length;
+      if (scan.media.length === 0) process.stderr.write(`check: ${path}: no media files (${scan.skipped.length} other files)\n`);
+      items.push(...scan.media.map((video) => ({ video, shown: relativePath(path, video) })));
+    } else items.push({ video: path, shown: folderMode ? path : basename(path) });
+  }
+  if (items.length === 0) return 1;
+  // --report: a file for one video, a folder otherwise.
+  const reportFolder = options.report && (folderMode || items.length > 1) ? options.report : null;
+  if (options.report && reportFolder && /\.html?$/i.test(reportFolder)) {
+    process.stderr.write(`check: --report names a folder when checking a folder or several files (got ${reportFolder})\n${USAGE}\n`);
+    return 2;
+  }
+
   if (!existsSync('dist/chrome/manifest.json')) {
     process.stderr.write('check: building the extension first…\n');
     if (spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'inherit' }).status !== 0) return 1;
   }
-  let printer = progressPrinter('');
-  const checker = await Checker.open((p) => printer.update(p));
-  let failures = 0;
-  try {
-    for (const video of options.videos) {
-      printer = progressPrinter(basename(video));
-      const request: CheckRequest = { video, audio: options.audio, model: options.model, weights: options.weights };
-      const outcome = await checker.check(request);
-      printer.done();
-      if (!outcome.ok) {
-        failures++;
-        process.stderr.write(`check: ${outcome.error}\n`);
-        continue;
-      }
-      if (outcome.transcoded) process.stderr.write(`check: ${basename(video)} was transcoded with ffmpeg first (Chromium cannot play its format)\n`);
-      process.stdout.write(options.json ? `${JSON.stringify(jsonReport(video, outcome.result))}\n` : `${humanReport(video, outcome.result)}\n`);
+  let reportModel: ReportModel | null = null;
+  const version = extensionVersion();
+  const started = performance.now();
+  const rows: BatchRow[] = [];
+  const failures: string[] = [];
+  await runAll(items, options, (item, row) => {
+    rows.push(row);
+    const outcome = row.outcome;
+    if (!outcome.ok) {
+      failures.push(outcome.error);
+      process.stderr.write(`check: ${outcome.error}\n`);
+      if (folderMode && options.json) process.stdout.write(`${JSON.stringify({ file: item.video, path: item.shown, error: outcome.error })}\n`);
+      return;
     }
-  } finally {
-    await checker.close();
+    if (options.report) {
+      reportModel ??= cliModel(options.model, options.weights);
+      const data = cliReportData(item.video, outcome.result, { audio: options.audio, model: reportModel, version, checkedAt: new Date() });
+      const written = writeReport(reportFolder ? join(reportFolder, `${item.shown.replace(/^(\.\.\/)+/, '')}.html`) : options.report, data);
+      process.stderr.write(`check: report ${written.html} (+ ${basename(written.json)})\n`);
+    }
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify({ ...jsonReport(item.video, outcome.result), ...(folderMode ? { path: item.shown } : {}) })}\n`);
+    } else if (!folderMode) process.stdout.write(`${humanReport(item.video, outcome.result)}\n`);
+  });
+  if (folderMode && !options.json) {
+    process.stdout.write(`${summaryTable(rows)}\n${totalsLine(rows, skipped, (performance.now() - started) / 1000)}\n`);
+    if (failures.length) process.stdout.write(`${failures.map((f) => `failed: ${f}`).join('\n')}\n`);
   }
-  return failures > 0 ? 1 : 0;
+  return failures.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,12 +1,15 @@
 // What `npm run check` prints for one file: the human report and the --json line. Pure (no
 // browser), so tests pin both on a fabricated CheckResult. The sentences come from the same
 // mapping the extension's views use (src/shared/state-look.ts, result-figures.ts).
-import { basename } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { offsetWords, REASON_TEXT } from '../../src/core/state';
-import type { CheckResult } from '../../src/engine/types';
+import type { CheckResult, ModelChoice } from '../../src/engine/types';
 import { certaintyLine, evidenceLine, resultFigures } from '../../src/shared/result-figures';
 import { spanLines } from '../../src/shared/spans';
 import { stateLook } from '../../src/shared/state-look';
+import { modelFromManifest, reportFromCheck, reportHtml, type ReportData, type ReportModel } from '../../src/ui/report';
 
 const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
@@ -80,4 +83,69 @@ export function jsonReport(file: string, result: CheckResult) {
     timeline: result.timeline,
     faces: result.faces,
   };
+}
+
+// ---- The HTML report and its JSON (src/ui/report.ts), as the CLI writes them ----
+
+/** SHA-256 of a file, read in 4 MB slices. */
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4 << 20);
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** The extension's version as built (dist/chrome/manifest.json), else the source manifest's. */
+export function extensionVersion(distDir = 'dist/chrome'): string {
+  for (const path of [join(distDir, 'manifest.json'), 'manifest.json']) {
+    if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/**
+ * The model a CLI check ran with: the embedded model's manifest and weights.bin as built into
+ * the extension, or the --weights given (a converted folder's manifest, or a checkpoint file).
+ */
+export function cliModel(choice: ModelChoice, weights?: string, distDir = 'dist/chrome'): ReportModel {
+  const folder = choice === 'embedded' ? join(distDir, 'models/embedded') : weights && existsSync(join(weights, 'manifest.json')) ? weights : null;
+  if (folder) {
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    const bin = join(folder, 'weights.bin');
+    return modelFromManifest(choice, manifest, existsSync(bin) ? sha256File(bin) : null);
+  }
+  if (!weights) return modelFromManifest(choice, null);
+  return { ...modelFromManifest(choice, null, null, basename(weights)), version: `checkpoint sha256 ${sha256File(weights).slice(0, 12)}` };
+}
+
+export interface CliReportContext {
+  audio?: string;
+  model: ReportModel;
+  version: string;
+  checkedAt: Date;
+}
+
+/** The report of one checked file: the file's hash, the model, the version and the time. */
+export function cliReportData(file: string, result: CheckResult, context: CliReportContext): ReportData {
+  return reportFromCheck(result, {
+    checkedAt: context.checkedAt,
+    extensionVersion: context.version,
+    source: { kind: 'file', file, sha256: sha256File(file), ...(context.audio ? { audio: context.audio } : {}) },
+    model: context.model,
+  });
+}
+
+/** Writes `<stem>.html` and `<stem>.json` (htmlPath's extension replaced); returns both paths. */
+export function writeReport(htmlPath: string, data: ReportData): { html: string; json: string } {
+  const html = /\.html?$/i.test(htmlPath) ? htmlPath : `${htmlPath}.html`;
+  const json = html.replace(/\.html?$/i, '.json');
+  mkdirSync(dirname(html), { recursive: true });
+  writeFileSync(html, reportHtml(data));
+  writeFileSync(json, `${JSON.stringify(data, null, 1)}\n`);
+  return { html, json };
 }

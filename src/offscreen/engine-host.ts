@@ -5,11 +5,10 @@
 // and frame they come from.
 import * as tf from '@tensorflow/tfjs';
 import type { SyncState } from '../core/state';
-import type { ModelChoice } from '../engine/types';
 import { base64ToFloats } from '../content/audio-tap';
 import { extensionAssets } from '../shared/assets';
 import { listen, send, type EngineStats, type Region } from '../shared/protocol';
-import { getWeights } from '../shared/weights-store';
+import { storedWeightsFor as loadWeights } from '../shared/weights-store';
 import { LiveSession } from './session';
 import { TabCapture } from './tab-capture';
 
@@ -19,13 +18,6 @@ const IDLE_CLOSE_MS = 60_000;
 interface HostedSession {
   session: LiveSession;
   capture: TabCapture | null;
-}
-
-async function loadWeights(model: ModelChoice) {
-  if (model === 'embedded') return undefined;
-  const stored = await getWeights(model);
-  if (!stored) throw new Error(`no ${model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4'} weights imported yet (options → Import weights file)`);
-  return stored.bundle;
 }
 
 /** JPEG data URL → ImageBitmap (fetch of a data: URL is blocked by connect-src 'self'). */

@@ -3,8 +3,11 @@
 // The `check` CLI drives this same page in headless Chromium (it sets the file inputs,
 // clicks Check, and reads progress through window.lipsyncProgress and the result from
 // window.lipsyncResult), so the CLI and the page can never disagree.
+// The model and threshold are the user's settings and imported weights, picked the way the
+// live engine host picks them (storedWeightsFor); a weights file chosen here overrides the
+// imported ones for this page only. "Export report" saves the HTML report (src/ui/report.ts).
 import { render } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { convertCheckpoint } from '../core/convert';
 import { encodeWeights, parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
 import { chooseBackend } from '../engine/backend';
@@ -25,6 +28,10 @@ import { spanLines } from '../shared/spans';
 import { plainError, UserFacingError, type PlainError } from '../shared/errors';
 import { localizePage, t } from '../shared/i18n';
 import { ErrorMessage, LiveRegion } from '../ui/messages';
+import { DEFAULT_SETTINGS, loadSettings, type Settings } from '../shared/settings';
+import { listWeights, OFFICIAL_MODEL_NAMES, storedWeightsFor, type StoredWeights } from '../shared/weights-store';
+import { reportFromCheck } from '../ui/report';
+import { describeModel, downloadReport, sha256Hex } from '../ui/report-export';
 
 declare global {
   interface Window {
@@ -125,6 +132,20 @@ function describeProgress(progress: PageProgress | null): string {
   }
 }
 
+/** The words this page adds for the model in use and the export (message catalogue keys). */
+const MODEL_TEXT = {
+  embedded: () => t('model_embedded'),
+  imported: (name: string, file: string, at: number) => t('file_model_imported', name, file, new Date(at).toLocaleDateString()),
+  override: (name: string) => t('file_model_override', name),
+  missing: (name: string) => t('file_model_missing', name),
+  threshold: (value: number) => t('file_model_threshold', String(value)),
+  inUse: () => t('file_model_in_use'),
+  weightsOverride: () => t('file_weights_override_label'),
+  weights: () => t('file_weights_label'),
+  exportReport: () => t('button_export_report'),
+  exported: (name: string) => t('report_saved', name),
+} as const;
+
 const VERDICT_TEXT = { real: 'verdict_real', shifted: 'verdict_shifted', fake: 'verdict_fake', 'cannot-judge': 'label_cannot_judge' } as const;
 
 /** The verdict in words (the sentence every view shows), how sure, on how much, and where. */
@@ -157,7 +178,33 @@ function ResultView({ result }: { result: CheckResult }) {
   );
 }
 
+type Imported = Omit<StoredWeights, 'bundle'>;
+
+/** What the page knows about a finished check, for the report. */
+interface Checked {
+  result: CheckResult;
+  video: File;
+  audio: File | null;
+  bundle: Awaited<ReturnType<typeof storedWeightsFor>>;
+  checkedAt: Date;
+  userThreshold: boolean;
+}
+
+/** "Model in use: …" from the choice, the imported weights and a file chosen here. */
+function modelInUse(model: ModelChoice, imported: Imported[], override: File[], threshold: number | null): string {
+  let text: string;
+  if (model === 'embedded') text = MODEL_TEXT.embedded();
+  else {
+    const name = OFFICIAL_MODEL_NAMES[model];
+    const stored = imported.find((w) => w.model === model);
+    text = override.length ? MODEL_TEXT.override(name) : stored ? MODEL_TEXT.imported(name, stored.fileName, stored.importedAt) : MODEL_TEXT.missing(name);
+  }
+  return threshold === null ? text : `${text}; ${MODEL_TEXT.threshold(threshold)}`;
+}
+
 function CheckPage() {
+  const [settings, setSettings] = useState<Settings | null>(null);
+  const [imported, setImported] = useState<Imported[]>([]);
   const [video, setVideo] = useState<File | null>(null);
   const [audio, setAudio] = useState<File | null>(null);
   const [model, setModel] = useState<ModelChoice>('embedded');
@@ -167,7 +214,21 @@ function CheckPage() {
   const [fraction, setFraction] = useState(0);
   const [result, setResult] = useState<CheckResult | null>(null);
   const [error, setError] = useState<PlainError | null>(null);
+  const [exported, setExported] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
+  const checkedRef = useRef<Checked | null>(null);
+
+  // The form appears once the settings are read, so nothing (the CLI included) picks a model
+  // that the stored setting would then overwrite.
+  useEffect(() => {
+    void Promise.all([loadSettings(), listWeights().catch((): Imported[] => [])])
+      .catch((): [Settings, Imported[]] => [DEFAULT_SETTINGS, []])
+      .then(([loaded, stored]) => {
+        setImported(stored);
+        setModel(loaded.model);
+        setSettings(loaded);
+      });
+  }, []);
 
   const report = (p: PageProgress) => {
     setProgress(p);
@@ -180,19 +241,24 @@ function CheckPage() {
     setRunning(true);
     setResult(null);
     setError(null);
+    setExported(null);
+    checkedRef.current = null;
     setFraction(0);
     window.lipsyncResult = undefined;
     abort.current = new AbortController();
     let engine: Awaited<ReturnType<typeof createEngine>> | null = null;
     try {
-      const bundle = model === 'embedded' ? undefined : await readWeights(weights);
+      const bundle = model !== 'embedded' && weights.length ? await readWeights(weights) : await storedWeightsFor(model);
+      const threshold = settings?.threshold ?? null;
       engine = await createEngine(extensionAssets(), {
         model,
         weights: bundle,
+        ...(threshold !== null ? { threshold } : {}),
         mode: 'file',
         onState: (state) => state.status === 'loading' && report({ phase: 'loading', what: state.what }),
       });
       const checked = await checkFile(engine, { video, videoName: video.name, audio: audio ?? undefined, audioName: audio?.name }, { onProgress: report, signal: abort.current.signal });
+      checkedRef.current = { result: checked, video, audio, bundle, checkedAt: new Date(), userThreshold: threshold !== null };
       setResult(checked);
       window.lipsyncResult = checked;
     } catch (e) {
@@ -206,6 +272,23 @@ function CheckPage() {
     }
   };
 
+  const exportReport = async () => {
+    const done = checkedRef.current;
+    if (!done) return;
+    try {
+      const data = reportFromCheck(done.result, {
+        checkedAt: done.checkedAt,
+        extensionVersion: chrome.runtime.getManifest().version,
+        source: { kind: 'file', file: done.video.name, sha256: await sha256Hex(done.video), ...(done.audio ? { audio: done.audio.name } : {}) },
+        model: await describeModel(done.result.model, extensionAssets().embeddedModelBase, done.bundle),
+        userThreshold: done.userThreshold,
+      });
+      setExported(MODEL_TEXT.exported(downloadReport(data)));
+    } catch (e) {
+      setError(plainError(e));
+    }
+  };
+
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     const files = [...(event.dataTransfer?.files ?? [])];
@@ -215,6 +298,7 @@ function CheckPage() {
     if (audioFile) setAudio(audioFile);
   };
 
+  if (!settings) return <main><h1>{t('link_check_file')}</h1></main>;
   return (
     <main>
       <h1>{t('link_check_file')}</h1>
@@ -233,8 +317,10 @@ function CheckPage() {
         </select>
       </label>
       {model !== 'embedded' && (
-        <label> {t('file_weights_label')} <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <label> {imported.some((w) => w.model === model) ? MODEL_TEXT.weightsOverride() : MODEL_TEXT.weights()}{' '}
+          <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
       )}
+      <p id="model-in-use" data-model={model}>{MODEL_TEXT.inUse()} {modelInUse(model, imported, weights, settings.threshold)}</p>
       <p>
         <button id="check" disabled={!video || running} onClick={run}>{t('button_check')}</button>{' '}
         {running && <button onClick={() => abort.current?.abort()}>{t('button_cancel')}</button>}
@@ -246,6 +332,12 @@ function CheckPage() {
       )}
       {error && <ErrorMessage id="error" error={{ text: t('file_could_not_check', error.text), detail: error.detail }} />}
       {result && <ResultView result={result} />}
+      {result && (
+        <p>
+          <button id="export-report" onClick={() => void exportReport()}>{MODEL_TEXT.exportReport()}</button>{' '}
+          {exported && <span id="exported" class="muted">{exported}</span>}
+        </p>
+      )}
     </main>
   );
 }

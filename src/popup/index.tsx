@@ -13,6 +13,11 @@ import { send, sendToTab } from '../shared/protocol';
 import { announcement, headlineState, offsetText, shownEvidence, stateLook } from '../shared/state-look';
 import { DistanceCurve, Timeline } from '../ui/charts';
 import { ErrorMessage, LiveRegion } from '../ui/messages';
+import { extensionAssets } from '../shared/assets';
+import { loadSettings } from '../shared/settings';
+import { getWeights } from '../shared/weights-store';
+import { reportFromState } from '../ui/report';
+import { describeModel, downloadReport } from '../ui/report-export';
 
 const MODEL_NAMES: Record<string, MessageKey> = { embedded: 'model_embedded_short', 'syncnet-v2': 'model_v2_yours', 'syncnet-v4': 'model_v4_yours' };
 const CAPTURE_NAMES: Record<string, MessageKey> = { element: 'capture_element', 'tab-capture': 'capture_tab' };
@@ -31,6 +36,26 @@ function Evidence({ state, onSeek }: { state: SyncState; onSeek: (mediaTime: num
       <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
         checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} onSeek={onSeek} />
     </div>
+  );
+}
+
+/** The report of this video's check as the popup shows it: its state, the page's address (tabs API) and the time of that state. */
+async function exportReport(tabId: number, video: VideoRecord): Promise<void> {
+  const session = video.session!;
+  const [tab, settings, stored] = await Promise.all([
+    chrome.tabs.get(tabId).catch(() => null),
+    loadSettings(),
+    session.model === 'embedded' ? null : getWeights(session.model).catch(() => null),
+  ]);
+  downloadReport(
+    reportFromState(session.state, {
+      checkedAt: new Date(session.updatedAt),
+      extensionVersion: chrome.runtime.getManifest().version,
+      // The address needs the activeTab grant of the toolbar click (or a host permission); without it, none.
+      source: { kind: 'page', url: tab?.url ?? null, video: video.label },
+      model: await describeModel(session.model, extensionAssets().embeddedModelBase, stored?.bundle),
+      userThreshold: settings.threshold !== null,
+    }),
   );
 }
 
@@ -53,7 +78,10 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
           <p class="muted small">{t(MODEL_NAMES[session.model])} · {t(CAPTURE_NAMES[session.capture])}</p>
           <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>{t('button_stop')}</button>{' '}
-          <button class="recheck" onClick={checkVideo}>{t('button_check_again')}</button>
+          <button class="recheck" onClick={checkVideo}>{t('button_check_again')}</button>{' '}
+          {(shownEvidence(session.state) || session.state.status === 'cannot-judge') && (
+            <button class="export-report" onClick={() => act(() => exportReport(tabId, video))}>{t('button_export_report')}</button>
+          )}
         </>
       ) : (
         <button class="check" onClick={checkVideo}>{t('button_check_video')}</button>

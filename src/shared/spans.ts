@@ -36,7 +36,7 @@ export function spansOf(segments: readonly SyncSpan[], outcome: SpanOutcome): Sy
   return joined;
 }
 
-const SPAN_WORDS: Record<SpanOutcome, MessageKey> = {
+export const SPAN_WORDS: Record<SpanOutcome, MessageKey> = {
   'in-sync': 'span_in_sync',
   shifted: 'span_shifted',
   mismatch: 'span_mismatch',

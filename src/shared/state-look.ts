@@ -24,7 +24,7 @@ export interface StateLook {
 
 // Shifted is violet, not the fake red: an out-of-step file is an editing or encoding fault,
 // not evidence of tampering (issue 10, item 4).
-const COLORS: Record<Tone, string> = {
+export const TONE_COLORS: Record<Tone, string> = {
   real: '#188038',
   shifted: '#8430ce',
   fake: '#d93025',
@@ -35,9 +35,9 @@ const COLORS: Record<Tone, string> = {
 };
 
 /** Badge background per tone, for tests and views (white badge text on each, ≥ 4.5:1). */
-export const BADGE_COLORS: Readonly<Record<Tone, string>> = COLORS;
+export const BADGE_COLORS: Readonly<Record<Tone, string>> = TONE_COLORS;
 
-const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({ tone, badge, color: COLORS[tone], label, sentence });
+const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({ tone, badge, color: TONE_COLORS[tone], label, sentence });
 
 /**
  * How sure, in words, that a statement holds with probability p (0–1). The steps follow the

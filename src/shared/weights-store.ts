@@ -2,6 +2,7 @@
 // (shared by every extension page: options writes, the engine host reads). One bundle per
 // model; importing again replaces it. The user's checkpoint never leaves the device.
 import { parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
+import type { ModelChoice } from '../engine/types';
 
 export type OfficialModel = 'syncnet-v2' | 'syncnet-v4';
 
@@ -64,4 +65,18 @@ export async function listWeights(): Promise<Omit<StoredWeights, 'bundle'>[]> {
 
 export async function deleteWeights(model: OfficialModel): Promise<void> {
   await run('readwrite', (store) => store.delete(model));
+}
+
+export const OFFICIAL_MODEL_NAMES: Record<OfficialModel, string> = { 'syncnet-v2': 'SyncNet v2', 'syncnet-v4': 'SyncNet v4' };
+
+/**
+ * The weights a check with `model` runs on, as every door picks them: none for the embedded
+ * model (it ships with the extension), the imported bundle for SyncNet — an error that says
+ * where to import it when there is none. The live engine host and the file page both use it.
+ */
+export async function storedWeightsFor(model: ModelChoice): Promise<WeightsBundle | undefined> {
+  if (model === 'embedded') return undefined;
+  const stored = await getWeights(model);
+  if (!stored) throw new Error(`no ${OFFICIAL_MODEL_NAMES[model]} weights imported yet (options → Import weights file)`);
+  return stored.bundle;
 }

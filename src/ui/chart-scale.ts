@@ -86,3 +86,89 @@ export function spanRects(segments: readonly SyncSpan[], range: MediaRange, widt
       return { x, width: Math.max(1, right - x), outcome: s.outcome };
     });
 }
+
+/** The distance curve drawn in a `width` × `height` box: what charts.tsx and the HTML report both draw. */
+export interface CurveGeometry {
+  /** SVG polyline points, "x,y x,y …". */
+  points: string;
+  /** x of each index. */
+  xs: number[];
+  /** x of offset 0. */
+  zeroX: number;
+  /** The chosen offset's point, when it is on the curve. */
+  best: { x: number; y: number } | null;
+  /** The end labels: index 0 (left) and the last index (right). */
+  leftLabel: string;
+  rightLabel: string;
+}
+
+export function curveGeometry(dists: readonly number[], offsetFrames: number | null, width: number, height: number): CurveGeometry | null {
+  const n = dists.length;
+  if (n === 0) return null;
+  const min = Math.min(...dists);
+  const max = Math.max(...dists);
+  const x = (k: number) => 6 + (k / Math.max(1, n - 1)) * (width - 12);
+  const y = (d: number) => 6 + (1 - (d - min) / (max - min || 1)) * (height - 26);
+  const bestIndex = offsetFrames === null ? null : indexOfOffset(offsetFrames, n);
+  return {
+    points: dists.map((d, k) => `${x(k).toFixed(1)},${y(d).toFixed(1)}`).join(' '),
+    xs: dists.map((_, k) => x(k)),
+    zeroX: x(indexOfOffset(0, n)),
+    best: bestIndex !== null && bestIndex >= 0 && bestIndex < n ? { x: x(bestIndex), y: y(dists[bestIndex]) } : null,
+    leftLabel: offsetLabel(offsetOfIndex(0, n)),
+    rightLabel: offsetLabel(offsetOfIndex(n - 1, n)),
+  };
+}
+
+/** One per-second confidence bar of the timeline. */
+export interface TimelineBar {
+  t: number;
+  confidence: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** At or above the threshold (drawn in the "real" colour). */
+  above: boolean;
+}
+
+export interface TimelineGeometry {
+  range: MediaRange;
+  /** Height of the plot above the time axis. */
+  plot: number;
+  thresholdY: number;
+  bars: TimelineBar[];
+  spans: SpanRect[];
+}
+
+/** The timeline's bars and spans in a `width` × `height` box (`axis` px kept for the time labels). */
+export function timelineGeometry(
+  timeline: readonly { t: number; confidence: number }[],
+  threshold: number,
+  segments: readonly SyncSpan[],
+  checked: { from?: number; to?: number },
+  width: number,
+  height: number,
+  axis = 14,
+): TimelineGeometry | null {
+  const step = timelineStep(timeline);
+  const range = timelineRange(timeline, segments, checked, step);
+  if (!range) return null;
+  const plot = height - axis;
+  const top = Math.max(threshold * 2, ...timeline.map((p) => p.confidence));
+  const bottom = Math.min(0, ...timeline.map((p) => p.confidence));
+  const y = (c: number) => 4 + (1 - (c - bottom) / (top - bottom || 1)) * (plot - 8);
+  const barWidth = Math.max(1.5, mediaToX(range.from + step, range, width) * 0.9);
+  const bars = timeline
+    .filter((p) => p.t + step > range.from && p.t < range.to)
+    .map((p) => ({
+      t: p.t,
+      confidence: p.confidence,
+      x: mediaToX(p.t, range, width),
+      y: Math.min(y(p.confidence), y(0)),
+      width: barWidth,
+      height: Math.max(1, Math.abs(y(0) - y(p.confidence))),
+      above: p.confidence >= threshold,
+    }));
+  return { range, plot, thresholdY: y(threshold), bars, spans: spanRects(segments, range, width) };
+}
