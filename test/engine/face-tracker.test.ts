@@ -252,6 +252,8 @@ test('landmarker workers: the same faces as on one thread, frames in parallel, r
   // Same pictures, same landmarker: the workers reproduce the one-thread tracker exactly.
   const oneAtATime = maxDifference(run.inThread, run.workersOneAtATime);
   const broken = maxDifference(run.inThread, run.badWorkerUrl);
+  assert.equal(oneAtATime, 0, `workers, one frame at a time: landmarks moved by up to ${oneAtATime.toFixed(2)} px`);
+  assert.equal(broken, 0, `fallback after a worker failed to start: landmarks moved by up to ${broken.toFixed(2)} px`);
   // Pipelined, a frame is planned before the previous one's landmarks are in: the frame
   // after the one that found the face is searched on tiles again (finder landmarks, a
   // little off), and later ROIs may be one frame older. The ROI moves only on larger

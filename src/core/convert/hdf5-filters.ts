@@ -11,7 +11,12 @@ export interface Hdf5Filter {
 
 /** zlib-wrapped deflate → exactly `outSize` bytes; overflow, bad codes and a wrong Adler-32 are corruption. */
 export function zlibInflate(input: Uint8Array, outSize: number, fail: (m: string) => never): Uint8Array {
-  if (input.length < 6 || (input[0] & 0x0f) !== 8 || ((input[0] << 8) | input[1]) % 31 !== 0 || input[1] & 0x20) {
+  if (
+    input.length < 6 ||
+    (input[0] & 0x0f) !== 8 ||
+    ((input[0] << 8) | input[1]) % 31 !== 0 ||
+    input[1] & 0x20
+  ) {
     fail('corrupt deflate data: bad zlib header');
   }
   if (input.length === 6) fail('corrupt deflate data: stream ends early');
@@ -29,7 +34,8 @@ export function zlibInflate(input: Uint8Array, outSize: number, fail: (m: string
     throw error;
   }
   if (out.length > outSize) fail('corrupt deflate data: more output than the chunk holds');
-  if (out.length !== outSize) fail(`corrupt deflate data: chunk inflates to ${out.length} bytes, expected ${outSize}`);
+  if (out.length !== outSize)
+    fail(`corrupt deflate data: chunk inflates to ${out.length} bytes, expected ${outSize}`);
   // fflate's unzlibSync does not check the Adler-32 trailer (big-endian, the last 4 bytes).
   const t = input.subarray(input.length - 4);
   const stored = ((t[0] << 24) | (t[1] << 16) | (t[2] << 8) | t[3]) >>> 0;
@@ -41,7 +47,7 @@ export function zlibInflate(input: Uint8Array, outSize: number, fail: (m: string
 function adler32(data: Uint8Array): number {
   let a = 1;
   let b = 0;
-  for (let i = 0; i < data.length; ) {
+  for (let i = 0; i < data.length;) {
     const end = Math.min(data.length, i + 5552); // largest run without 32-bit overflow
     for (; i < end; i++) {
       a += data[i];
@@ -58,7 +64,7 @@ function fletcher32(data: Uint8Array): number {
   let sum1 = 0;
   let sum2 = 0;
   const words = data.length >> 1;
-  for (let i = 0; i < words; ) {
+  for (let i = 0; i < words;) {
     const end = Math.min(words, i + 360); // folding every 360 words keeps sums in 32 bits
     for (; i < end; i++) {
       sum1 += (data[2 * i] << 8) | data[2 * i + 1];

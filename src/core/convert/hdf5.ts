@@ -25,7 +25,10 @@ const UNDEFINED_ADDRESS = Number.MAX_SAFE_INTEGER; // all-ones addresses are map
 /** Bounds-checked little-endian reads; any read past the end means a truncated file. */
 class Bytes {
   readonly view: DataView;
-  constructor(readonly data: Uint8Array, private readonly fail: (msg: string) => never) {
+  constructor(
+    readonly data: Uint8Array,
+    private readonly fail: (msg: string) => never,
+  ) {
     this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   }
   get length(): number {
@@ -33,7 +36,9 @@ class Bytes {
   }
   check(offset: number, size: number, what: string): void {
     if (!(offset >= 0) || offset + size > this.data.length) {
-      this.fail(`truncated or corrupt file: ${what} at byte ${offset} (+${size}) lies past the end of the file (${this.data.length} bytes)`);
+      this.fail(
+        `truncated or corrupt file: ${what} at byte ${offset} (+${size}) lies past the end of the file (${this.data.length} bytes)`,
+      );
     }
   }
   u8(o: number): number {
@@ -60,11 +65,16 @@ class Bytes {
   /** Unsigned integer of 1, 2, 4 or 8 bytes. */
   uint(o: number, size: number): number {
     switch (size) {
-      case 1: return this.u8(o);
-      case 2: return this.u16(o);
-      case 4: return this.u32(o);
-      case 8: return this.u64(o);
-      default: return this.fail(`corrupt file: ${size}-byte integer field at byte ${o}`);
+      case 1:
+        return this.u8(o);
+      case 2:
+        return this.u16(o);
+      case 4:
+        return this.u32(o);
+      case 8:
+        return this.u64(o);
+      default:
+        return this.fail(`corrupt file: ${size}-byte integer field at byte ${o}`);
     }
   }
   slice(o: number, size: number, what: string): Uint8Array {
@@ -151,25 +161,30 @@ export class Hdf5File {
     const version = b.u8(sb + 8);
     let eof: number;
     if (version === 0 || version === 1) {
-      if (b.u8(sb + 13) !== 8 || b.u8(sb + 14) !== 8) fail('HDF5 file uses offsets/lengths other than 8 bytes, which this reader does not support');
+      if (b.u8(sb + 13) !== 8 || b.u8(sb + 14) !== 8)
+        fail('HDF5 file uses offsets/lengths other than 8 bytes, which this reader does not support');
       let o = sb + 24 + (version === 1 ? 4 : 0);
       this.base = b.u64(o);
       eof = b.u64(o + 16);
       o += 32; // base, free-space, end-of-file, driver-info addresses
       this.rootAddress = b.u64(o + 8); // root group symbol-table entry: object header address
     } else if (version === 2 || version === 3) {
-      if (b.u8(sb + 9) !== 8 || b.u8(sb + 10) !== 8) fail('HDF5 file uses offsets/lengths other than 8 bytes, which this reader does not support');
+      if (b.u8(sb + 9) !== 8 || b.u8(sb + 10) !== 8)
+        fail('HDF5 file uses offsets/lengths other than 8 bytes, which this reader does not support');
       this.base = b.u64(sb + 12);
       eof = b.u64(sb + 28);
       this.rootAddress = b.u64(sb + 36);
     } else {
       throw makeError(`${where}: unsupported HDF5 superblock version ${version}`);
     }
-    if (this.base !== sb) fail(`corrupt HDF5 superblock: base address ${this.base} but the superblock is at byte ${sb}`);
+    if (this.base !== sb)
+      fail(`corrupt HDF5 superblock: base address ${this.base} but the superblock is at byte ${sb}`);
     // The HDF5 library stores the end-of-file address including the user block (h5py and
     // MATLAB files both measure it from byte 0), so compare it with the whole length.
     if (eof > data.length) {
-      fail(`file is truncated: the HDF5 superblock says it has ${eof} bytes but only ${data.length} are present`);
+      fail(
+        `file is truncated: the HDF5 superblock says it has ${eof} bytes but only ${data.length} are present`,
+      );
     }
   }
 
@@ -183,7 +198,8 @@ export class Hdf5File {
 
   private static describeNonHdf5(data: Uint8Array): string {
     if (data.length === 0) return 'not an HDF5 file: file is empty';
-    if (data.length < 520) return `not an HDF5 file: no HDF5 signature (file is only ${data.length} bytes — truncated?)`;
+    if (data.length < 520)
+      return `not an HDF5 file: no HDF5 signature (file is only ${data.length} bytes — truncated?)`;
     return 'not an HDF5 file: no HDF5 signature at byte 0, 512, 1024, …';
   }
 
@@ -224,7 +240,8 @@ export class Hdf5File {
       return this.readMessagesV2(blocks, (flags & 0x04) !== 0, messages);
     }
     const version = b.u8(start);
-    if (version !== 1) this.fail(`corrupt file: no object header at address ${address} (version byte ${version})`);
+    if (version !== 1)
+      this.fail(`corrupt file: no object header at address ${address} (version byte ${version})`);
     const count = b.u16(start + 2);
     const size = b.u32(start + 8);
     blocks.push([start + 16, size]);
@@ -236,16 +253,22 @@ export class Hdf5File {
         const type = b.u16(o);
         const msgSize = b.u16(o + 2);
         const body = o + 8;
-        if (body + msgSize > blockStart + blockSize) this.fail(`corrupt object header at address ${address}: message overruns its block`);
+        if (body + msgSize > blockStart + blockSize)
+          this.fail(`corrupt object header at address ${address}: message overruns its block`);
         messages.push({ type, offset: body, size: msgSize });
-        if (type === MSG.continuation) blocks.push([this.abs(b.u64(body), 'a header continuation'), b.u64(body + 8)]);
+        if (type === MSG.continuation)
+          blocks.push([this.abs(b.u64(body), 'a header continuation'), b.u64(body + 8)]);
         o = body + msgSize;
       }
     }
     return messages.filter((m) => m.type !== 0);
   }
 
-  private readMessagesV2(blocks: Array<[number, number]>, creationOrder: boolean, messages: Message[]): Message[] {
+  private readMessagesV2(
+    blocks: Array<[number, number]>,
+    creationOrder: boolean,
+    messages: Message[],
+  ): Message[] {
     const b = this.bytes;
     const headerSize = 4 + (creationOrder ? 2 : 0);
     for (let bi = 0; bi < blocks.length; bi++) {
@@ -263,7 +286,8 @@ export class Hdf5File {
         const body = o + headerSize;
         if (body + msgSize > end) this.fail(`corrupt object header: message overruns its block at byte ${o}`);
         if (type !== 0) messages.push({ type, offset: body, size: msgSize });
-        if (type === MSG.continuation) blocks.push([this.abs(b.u64(body), 'a header continuation'), b.u64(body + 8)]);
+        if (type === MSG.continuation)
+          blocks.push([this.abs(b.u64(body), 'a header continuation'), b.u64(body + 8)]);
         o = body + msgSize;
       }
     }
@@ -275,7 +299,9 @@ export class Hdf5File {
   }
 
   isDataset(address: number): boolean {
-    return this.message(address, MSG.dataspace) !== undefined && this.message(address, MSG.layout) !== undefined;
+    return (
+      this.message(address, MSG.dataspace) !== undefined && this.message(address, MSG.layout) !== undefined
+    );
   }
 
   // ---- groups
@@ -294,7 +320,8 @@ export class Hdf5File {
       if (m.type === MSG.linkInfo) {
         const flags = b.u8(m.offset + 1);
         const heapAddress = b.u64(m.offset + 2 + (flags & 1 ? 8 : 0));
-        if (heapAddress !== UNDEFINED_ADDRESS) this.fail('group uses dense link storage (fractal heap), which this reader does not support');
+        if (heapAddress !== UNDEFINED_ADDRESS)
+          this.fail('group uses dense link storage (fractal heap), which this reader does not support');
       }
     }
     return links;
@@ -313,11 +340,17 @@ export class Hdf5File {
     };
   }
 
-  private walkGroupBtree(address: number, name: (offset: number) => string, links: Map<string, number>, depth: number): void {
+  private walkGroupBtree(
+    address: number,
+    name: (offset: number) => string,
+    links: Map<string, number>,
+    depth: number,
+  ): void {
     const b = this.bytes;
     if (depth > 32) this.fail('corrupt file: group B-tree is too deep');
     const o = this.abs(address, 'a group B-tree node');
-    if (b.signature(o) !== 'TREE' || b.u8(o + 4) !== 0) this.fail(`corrupt file: no group B-tree node at address ${address}`);
+    if (b.signature(o) !== 'TREE' || b.u8(o + 4) !== 0)
+      this.fail(`corrupt file: no group B-tree node at address ${address}`);
     const level = b.u8(o + 5);
     const entries = b.u16(o + 6);
     for (let i = 0; i < entries; i++) {
@@ -327,7 +360,11 @@ export class Hdf5File {
     }
   }
 
-  private readSymbolNode(address: number, name: (offset: number) => string, links: Map<string, number>): void {
+  private readSymbolNode(
+    address: number,
+    name: (offset: number) => string,
+    links: Map<string, number>,
+  ): void {
     const b = this.bytes;
     const o = this.abs(address, 'a symbol table node');
     if (b.signature(o) !== 'SNOD') this.fail(`corrupt file: no symbol table node at address ${address}`);
@@ -513,7 +550,8 @@ export class Hdf5File {
     const size = count * type.size;
     const layout = this.layout(address);
     if (layout.kind === 'compact') {
-      if (layout.data.length < size) this.fail(`${what}: compact data holds ${layout.data.length} bytes, expected ${size}`);
+      if (layout.data.length < size)
+        this.fail(`${what}: compact data holds ${layout.data.length} bytes, expected ${size}`);
       return layout.data.subarray(0, size);
     }
     if (layout.kind === 'contiguous') {
@@ -536,7 +574,8 @@ export class Hdf5File {
         const checksums = filters.slice(0, i).filter((f, j) => f.id === 3 && !(filterMask & (1 << j))).length;
         chunk = applyFilter(filters[i], chunk, chunkBytes + 4 * checksums, type.size, fail);
       }
-      if (chunk.length !== chunkBytes) this.fail(`${what}: chunk decodes to ${chunk.length} bytes, expected ${chunkBytes}`);
+      if (chunk.length !== chunkBytes)
+        this.fail(`${what}: chunk decodes to ${chunk.length} bytes, expected ${chunkBytes}`);
       copyChunk(chunk, offsets, chunkDims, out, dims, type.size);
     });
     return out;
@@ -551,7 +590,8 @@ export class Hdf5File {
     const b = this.bytes;
     if (depth > 32) this.fail('corrupt file: chunk B-tree is too deep');
     const o = this.abs(address, 'a chunk B-tree node');
-    if (b.signature(o) !== 'TREE' || b.u8(o + 4) !== 1) this.fail(`corrupt file: no chunk B-tree node at address ${address}`);
+    if (b.signature(o) !== 'TREE' || b.u8(o + 4) !== 1)
+      this.fail(`corrupt file: no chunk B-tree node at address ${address}`);
     const level = b.u8(o + 5);
     const entries = b.u16(o + 6);
     const keySize = 8 + 8 * (rank + 1);
@@ -568,4 +608,3 @@ export class Hdf5File {
     }
   }
 }
-

@@ -25,16 +25,38 @@ const MATLAB_V73_HEADER = 'MATLAB 7.3 MAT-file';
 export interface MatArray {
   matlabClass: string;
   dims: number[];
-  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+  data:
+    | Float32Array
+    | Float64Array
+    | Int8Array
+    | Uint8Array
+    | Int16Array
+    | Uint16Array
+    | Int32Array
+    | Uint32Array;
 }
 
 const NUMERIC_CLASSES = new Set([
-  'double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64', 'logical',
+  'double',
+  'single',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'logical',
 ]);
 
 /** One MATLAB value in the file (a variable, a struct field, a cell element). */
 export class MatNode {
-  constructor(readonly file: MatFile, readonly address: number, readonly path: string) {}
+  constructor(
+    readonly file: MatFile,
+    readonly address: number,
+    readonly path: string,
+  ) {}
 
   private get h5(): Hdf5File {
     return this.file.hdf5;
@@ -69,7 +91,9 @@ export class MatNode {
     const address = links?.get(name);
     if (address === undefined) {
       const have = this.fieldNames();
-      this.file.fail(`${this.path} has no field '${name}'${have.length ? ` (fields: ${have.join(', ')})` : ''}`);
+      this.file.fail(
+        `${this.path} has no field '${name}'${have.length ? ` (fields: ${have.join(', ')})` : ''}`,
+      );
     }
     return new MatNode(this.file, address, `${this.path}.${name}`);
   }
@@ -97,7 +121,8 @@ export class MatNode {
 
   /** Followed object references of a cell or struct-array field, in MATLAB linear order. */
   references(): MatNode[] {
-    if (!this.isReferenceArray) this.file.fail(`${this.path} is not a cell or struct-array field (no object references)`);
+    if (!this.isReferenceArray)
+      this.file.fail(`${this.path} is not a cell or struct-array field (no object references)`);
     const raw = this.h5.readRaw(this.address, this.path);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const nodes: MatNode[] = [];
@@ -106,7 +131,8 @@ export class MatNode {
       const hi = view.getUint32(i + 4, true);
       const address = hi * 0x100000000 + lo;
       const name = `${this.path}(${nodes.length + 1})`;
-      if (address === 0 || (lo === 0xffffffff && hi === 0xffffffff)) this.file.fail(`${name} is a null object reference`);
+      if (address === 0 || (lo === 0xffffffff && hi === 0xffffffff))
+        this.file.fail(`${name} is a null object reference`);
       nodes.push(new MatNode(this.file, address, name));
     }
     return nodes;
@@ -119,7 +145,8 @@ export class MatNode {
 
   /** A char array as a string (MATLAB stores UTF-16 code units in uint16). */
   readString(): string {
-    if (this.isGroup || this.matlabClass !== 'char') this.file.fail(`${this.path} is not a char array (class '${this.matlabClass || 'none'}')`);
+    if (this.isGroup || this.matlabClass !== 'char')
+      this.file.fail(`${this.path} is not a char array (class '${this.matlabClass || 'none'}')`);
     if (this.isEmpty) return '';
     const codes = this.readTyped();
     return String.fromCharCode(...codes);
@@ -134,7 +161,8 @@ export class MatNode {
   /** A numeric array with MATLAB dims and column-major data. */
   readArray(): MatArray {
     const cls = this.matlabClass;
-    if (this.isGroup || !NUMERIC_CLASSES.has(cls)) this.file.fail(`${this.path} is not a numeric array (class '${cls || 'none'}')`);
+    if (this.isGroup || !NUMERIC_CLASSES.has(cls))
+      this.file.fail(`${this.path} is not a numeric array (class '${cls || 'none'}')`);
     if (this.isEmpty) return { matlabClass: cls, dims: this.dims, data: new Float64Array(0) };
     return { matlabClass: cls, dims: this.dims, data: this.readTyped() };
   }
@@ -159,7 +187,10 @@ export class MatNode {
 export class MatFile {
   readonly hdf5: Hdf5File;
 
-  constructor(bytes: Uint8Array, readonly fileName: string) {
+  constructor(
+    bytes: Uint8Array,
+    readonly fileName: string,
+  ) {
     if (Hdf5File.findSuperblock(bytes) < 0) {
       // An older MAT-file (v5–v7) is no HDF5 file; say which version it is and what to do.
       const head = new TextDecoder('latin1').decode(bytes.subarray(0, 20));
@@ -173,7 +204,9 @@ export class MatFile {
     this.hdf5 = new Hdf5File(bytes, fileName, (message) => new MatFileError(message));
     const header = new TextDecoder('latin1').decode(bytes.subarray(0, MATLAB_V73_HEADER.length));
     if (this.hdf5.superblockOffset !== 512 || header !== MATLAB_V73_HEADER) {
-      this.fail(`is an HDF5 file but not a MATLAB v7.3 MAT-file (no '${MATLAB_V73_HEADER}' header in a 512-byte user block)`);
+      this.fail(
+        `is an HDF5 file but not a MATLAB v7.3 MAT-file (no '${MATLAB_V73_HEADER}' header in a 512-byte user block)`,
+      );
     }
   }
 
@@ -190,7 +223,9 @@ export class MatFile {
     const address = this.hdf5.links(this.hdf5.rootAddress).get(name);
     if (address === undefined) {
       const have = this.variableNames();
-      this.fail(`missing variable '${name}' (the file holds ${have.length ? have.map((v) => `'${v}'`).join(', ') : 'no variables'})`);
+      this.fail(
+        `missing variable '${name}' (the file holds ${have.length ? have.map((v) => `'${v}'`).join(', ') : 'no variables'})`,
+      );
     }
     return new MatNode(this, address, name);
   }

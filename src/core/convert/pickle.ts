@@ -75,7 +75,6 @@ export const BASE_GLOBALS: ReadonlyMap<string, PyGlobal> = new Map<string, PyGlo
   ].map((g) => [g.qualifiedName, g]),
 );
 
-const MARK = Symbol('mark');
 const latin1 = (bytes: Uint8Array): string => {
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
