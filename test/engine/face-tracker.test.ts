@@ -303,7 +303,12 @@ test('a cut between two speakers (3 s of one, 3 s of another, 640×360 at 25 fps
 test('unedited real clips (the two speakers, 4 s each, as the browser decodes them): no cut', { skip }, async (t) => {
   for (const clip of [SPEAKER_A, SPEAKER_B]) {
     const frames = await runShots(clipUrl(clip), 100, false);
-    t.diagnostic(`${clip}: ${frames.length} frames, cuts at [${frames.filter((f) => f.cut).map((f) => f.t)}], signature + detector ${median(frames.slice(1).map((f) => f.ms)).toFixed(2)} ms a frame (median; the frame's first read, which pays its conversion: the tracker's draws of the same frame then reuse it)`);
+    const cuts = frames.filter((f) => f.cut).map((f) => f.t);
+    const ms = median(frames.slice(1).map((f) => f.ms)).toFixed(2);
+    t.diagnostic(
+      `${clip}: ${frames.length} frames, cuts at [${cuts}], signature + detector ${ms} ms a frame ` +
+        "(median; the frame's first read, which pays its conversion: the tracker's draws of the same frame then reuse it)",
+    );
     assert.equal(frames.length, 100);
     assert.deepEqual(frames.filter((f) => f.cut).map((f) => f.t), [], clip);
   }
