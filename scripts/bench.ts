@@ -56,14 +56,22 @@ async function main() {
       frames: FRAMES,
       ...(existsSync(resolve(CLIPS_DIR, ONE_FACE_CLIP)) ? { oneFaceClipUrl: `/media/clips/${ONE_FACE_CLIP}` } : {}),
     });
-    console.log(`backend: ${report.backend} (${report.reason}); landmarks on ${report.results[0]?.landmarkingOn}; clip ${CLIP}, ${FRAMES} frames per row; load average ${loadAverage()}`);
-    console.log('model                        input          landmarks  features    model    TOTAL   (lip win/s, audio win/s)  ms/frame: landmarks features model');
+    console.log(
+      `backend: ${report.backend} (${report.reason}); landmarks on ${report.results[0]?.landmarkingOn}; ` +
+        `clip ${CLIP}, ${FRAMES} frames per row; load average ${loadAverage()}`,
+    );
+    console.log(
+      'model                        input          landmarks  features    model    TOTAL   (lip win/s, audio win/s)  ' +
+        'ms/frame: landmarks features model',
+    );
     for (const r of report.results) {
       const f = (v: number) => v.toFixed(1).padStart(8);
       const ms = (fps: number) => (1000 / fps).toFixed(2).padStart(7);
       const input = `${r.resolution}@${r.sourceFps}`;
+      const rates = `${f(r.landmarksFps)} ${f(r.featuresFps)} ${f(r.modelFps)} ${f(r.totalFps)}`;
+      const windows = `(${r.lipWindowsPerSec.toFixed(1)}, ${r.audioWindowsPerSec.toFixed(1)})`;
       console.log(
-        `${r.model.padEnd(28)} ${input.padEnd(14)} ${f(r.landmarksFps)} ${f(r.featuresFps)} ${f(r.modelFps)} ${f(r.totalFps)}   (${r.lipWindowsPerSec.toFixed(1)}, ${r.audioWindowsPerSec.toFixed(1)})`.padEnd(110) +
+        `${r.model.padEnd(28)} ${input.padEnd(14)} ${rates}   ${windows}`.padEnd(110) +
           `${ms(r.landmarksFps)} ${ms(r.featuresFps)} ${ms(r.modelFps)}` +
           (r.observedFrames < r.frames ? `   (${r.observedFrames}/${r.frames} frames landmarked)` : ''),
       );
@@ -72,8 +80,10 @@ async function main() {
     console.log(`the 25-fps grid shows are landmarked); one-face clip: ${ONE_FACE_CLIP}; targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s`);
     const file = report.fileCheck;
     console.log(
-      `file check end to end (as npm run check: shipped embedded model, the file page's frame source — WebCodecs for MP4/MOV H.264 — landmarks on ${file.landmarking}): ` +
-        `${file.frames} frames of ${CLIP} (${file.durationS.toFixed(1)} s) at ${file.framesPerSec.toFixed(1)} frames/s; whole check ${file.totalSeconds.toFixed(1)} s, verdict ${file.verdict}`,
+      "file check end to end (as npm run check: shipped embedded model, the file page's frame source — " +
+        `WebCodecs for MP4/MOV H.264 — landmarks on ${file.landmarking}): ` +
+        `${file.frames} frames of ${CLIP} (${file.durationS.toFixed(1)} s) at ${file.framesPerSec.toFixed(1)} frames/s; ` +
+        `whole check ${file.totalSeconds.toFixed(1)} s, verdict ${file.verdict}`,
     );
   } finally {
     await browser.close();

@@ -51,11 +51,14 @@ const staticFiles = [
   // chrome.i18n's catalogues (manifest.json's default_locale and __MSG_…__ need them in every build).
   ['_locales', '_locales'],
 ];
-// Runtime files the engine loads with runtime.getURL — never from a CDN.
+// Runtime files the engine loads with runtime.getURL — never from a CDN. Of MediaPipe's
+// three wasm builds only the SIMD one the engine names (src/engine/face/mediapipe-wasm.ts;
+// test/core/build-output.test.ts checks the two lists agree).
+const MEDIAPIPE_WASM = ['vision_wasm_internal.js', 'vision_wasm_internal.wasm'];
 const vendorFiles = [
   ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', 'vendor/tfjs/tfjs-backend-wasm.wasm'],
   ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'vendor/tfjs/tfjs-backend-wasm-simd.wasm'],
-  ['node_modules/@mediapipe/tasks-vision/wasm', 'vendor/mediapipe'],
+  ...MEDIAPIPE_WASM.map((file) => [`node_modules/@mediapipe/tasks-vision/wasm/${file}`, `vendor/mediapipe/${file}`]),
 ];
 
 // The core as a plain ESM module for node scripts (`import … from './dist/core/index.js'`),

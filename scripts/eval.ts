@@ -15,108 +15,330 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../src/core/decision/calibration';
+import type { SyncModelKind } from '../src/core/models/types';
 import { judgedEvidence } from '../src/core/state';
 import { detectorSpeech, loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
 import { rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
-import { heldOutEvidence } from './lib/held-out';
+import { heldOutEvidence, type HeldOut } from './lib/held-out';
 import { runConditions } from './lib/eval-conditions';
-import { conditionRows, conditionTable, summarize, summaryTable } from './lib/eval-report';
+import {
+  conditionRows,
+  conditionTable,
+  summarize,
+  summaryTable,
+  type ConditionRow,
+  type Summary,
+} from './lib/eval-report';
 import { SWAPS_PER_CLIP, variantsOf } from './lib/eval-variants';
-import { findManifest, modelOption, parseArgs, readManifest, resolveCache, seconds, setupTf } from './ml-common';
+import {
+  findManifest,
+  modelOption,
+  parseArgs,
+  readManifest,
+  resolveCache,
+  type ManifestRow,
+  seconds,
+  setupTf,
+} from './ml-common';
 
-const USAGE = 'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] [--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness] [--conditions [--conditions-out <dir>] [--conditions-limit N]]';
+const USAGE =
+  'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] ' +
+  '[--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] ' +
+  '[--speech detector|loudness] [--conditions [--conditions-out <dir>] [--conditions-limit N]]';
 
-/** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
-function heldOutCalibrations(evidenced: readonly Evidenced[], folds: number, scale: number, shipped: DecisionCalibration | null): DecisionCalibration[] {
-  return Array.from({ length: folds }, (_, f) => shipped ?? fitOrDefault(evidenced.filter((e) => e.fold !== f), scale, `folds other than ${f + 1}`));
+/** The command line, resolved. */
+interface EvalArgs {
+  clipsDir: string;
+  modelName: SyncModelKind;
+  cacheDir: string;
+  manifest: Map<string, ManifestRow> | null;
+  outDir: string;
+  seed: number;
+  folds: number;
+  minSeconds: number;
+  musicDir: string;
+  steps: number;
+  weightsDir: string | undefined;
+  keepModels: string | undefined;
+  speechOf: WindowSpeech;
+  /** --conditions: where the ffmpeg-built set goes and how many clips it takes. */
+  conditions: { outDir: string; limit: number | undefined } | null;
 }
 
-const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined ? '—' : v.toFixed(digits));
-
-async function main(): Promise<void> {
-  const { positional, options } = parseArgs(process.argv.slice(2), ['conditions']);
+function parseEvalArgs(argv: string[]): EvalArgs {
+  const { positional, options } = parseArgs(argv, ['conditions']);
   if (positional.length !== 1) throw new Error(USAGE);
   const clipsDir = resolve(positional[0]);
   const modelName = modelOption(options);
-  const cacheDir = resolveCache(clipsDir, options.get('cache'));
-  const outDir = resolve(options.get('out') ?? `out/eval-${modelName}`);
-  const seed = Number(options.get('seed') ?? 1);
-  const folds = Number(options.get('folds') ?? 5);
-  const minSeconds = Number(options.get('min-seconds') ?? 0);
-  const musicDir = options.get('music') ?? join(dirname(clipsDir), 'music');
   const manifestPath = findManifest(clipsDir);
-  const manifest = manifestPath ? readManifest(manifestPath) : null;
-  const backend = await setupTf();
-  const started = Date.now();
-  // --speech loudness: the old rule (a window is speech when it is loud), for comparison.
-  const speechOf: WindowSpeech = options.get('speech') === 'loudness' ? loudnessSpeech : detectorSpeech;
+  return {
+    clipsDir,
+    modelName,
+    cacheDir: resolveCache(clipsDir, options.get('cache')),
+    manifest: manifestPath ? readManifest(manifestPath) : null,
+    outDir: resolve(options.get('out') ?? `out/eval-${modelName}`),
+    seed: Number(options.get('seed') ?? 1),
+    folds: Number(options.get('folds') ?? 5),
+    minSeconds: Number(options.get('min-seconds') ?? 0),
+    musicDir: options.get('music') ?? join(dirname(clipsDir), 'music'),
+    steps: Number(options.get('steps') ?? EMBEDDED_RECIPE.steps),
+    weightsDir: options.get('weights'),
+    keepModels: options.get('keep-models'),
+    // --speech loudness: the old rule (a window is speech when it is loud), for comparison.
+    speechOf: options.get('speech') === 'loudness' ? loudnessSpeech : detectorSpeech,
+    conditions: options.has('conditions')
+      ? {
+          outDir: resolve(options.get('conditions-out') ?? 'out/conditions'),
+          limit: options.has('conditions-limit') ? Number(options.get('conditions-limit')) : undefined,
+        }
+      : null,
+  };
+}
 
-  const held = await heldOutEvidence({
-    modelName, weightsDir: options.get('weights'), folds, seed, steps: Number(options.get('steps') ?? EMBEDDED_RECIPE.steps),
-    keepModels: options.get('keep-models'), cacheDir, manifest, minSeconds, musicDir, speechOf, log: (line) => console.log(`eval: ${line}`),
+/** Fold models and every clip's audio variants with their evidence (scripts/lib/held-out.ts). */
+function foldEvidence(args: EvalArgs): Promise<HeldOut> {
+  return heldOutEvidence({
+    modelName: args.modelName,
+    weightsDir: args.weightsDir,
+    folds: args.folds,
+    seed: args.seed,
+    steps: args.steps,
+    keepModels: args.keepModels,
+    cacheDir: args.cacheDir,
+    manifest: args.manifest,
+    minSeconds: args.minSeconds,
+    musicDir: args.musicDir,
+    speechOf: args.speechOf,
+    log: (line) => console.log(`eval: ${line}`),
   });
-  const { all, evaluated, foldOf, models, evidenced } = held;
-  const generated = all.filter((c) => c.row?.status.startsWith('generated-'));
+}
+
+/** Per fold, the calibration fitted on the other folds' variants (or the shipped one for --weights). */
+function heldOutCalibrations(
+  evidenced: readonly Evidenced[],
+  folds: number,
+  scale: number,
+  shipped: DecisionCalibration | null,
+): DecisionCalibration[] {
+  return Array.from(
+    { length: folds },
+    (_, f) =>
+      shipped ??
+      fitOrDefault(
+        evidenced.filter((e) => e.fold !== f),
+        scale,
+        `folds other than ${f + 1}`,
+      ),
+  );
+}
+
+interface Decided {
+  calibrations: DecisionCalibration[];
+  judged: Judged[];
+  /** Fitted on every fold's variants: what `npm run train` ships. */
+  overall: DecisionCalibration;
+}
+
+/** The decision on every variant, each with its fold's held-out calibration. */
+function decide(held: HeldOut, args: EvalArgs): Decided {
+  const { evaluated, models, evidenced } = held;
   const scale = models.scorers[0].scale;
-  const calibrations = heldOutCalibrations(evidenced, folds, scale, models.shippedCalibration);
-  const judged: Judged[] = evidenced.map((e) => judge(e, calibrations[e.fold]));
-  const overall = models.shippedCalibration ?? fitOrDefault(evidenced, scale, `${evaluated.length} real clips of ${new Set(evaluated.map((c) => c.speaker)).size} speakers, ${folds} speaker-held-out folds (seed ${seed}), ${basename(clipsDir)}`);
+  const calibrations = heldOutCalibrations(evidenced, args.folds, scale, models.shippedCalibration);
+  const judged = evidenced.map((e) => judge(e, calibrations[e.fold]));
+  const speakers = new Set(evaluated.map((c) => c.speaker)).size;
+  const fittedOn =
+    `${evaluated.length} real clips of ${speakers} speakers, ` +
+    `${args.folds} speaker-held-out folds (seed ${args.seed}), ${basename(args.clipsDir)}`;
+  const overall = models.shippedCalibration ?? fitOrDefault(evidenced, scale, fittedOn);
+  return { calibrations, judged, overall };
+}
 
-  const generatedRows: Judged[] = [];
-  for (const clip of generated) {
-    const fold = foldOf.get(clip.speaker) ?? 0;
-    const [own] = variantsOf(clip, { donors: [], music: [], seed });
-    if (own) generatedRows.push(judge(await evidenceFor(clip, fold, own, models.scorers[fold], speechOf, await models.scorers[fold].lipTracks(clip)), overall));
+/** Generated clips with their own audio, judged with the overall calibration. */
+async function judgeGenerated(
+  held: HeldOut,
+  args: EvalArgs,
+  overall: DecisionCalibration,
+): Promise<Judged[]> {
+  const rows: Judged[] = [];
+  for (const clip of held.all.filter((c) => c.row?.status.startsWith('generated-'))) {
+    const fold = held.foldOf.get(clip.speaker) ?? 0;
+    const scorer = held.models.scorers[fold];
+    const [own] = variantsOf(clip, { donors: [], music: [], seed: args.seed });
+    if (own)
+      rows.push(
+        judge(
+          await evidenceFor(clip, fold, own, scorer, args.speechOf, await scorer.lipTracks(clip)),
+          overall,
+        ),
+      );
   }
-  // --conditions: the ffmpeg-built conditions set through the engine, judged with each fold's model and held-out calibration.
-  const conditions = options.has('conditions')
-    ? await runConditions({
-        clipsDir, outDir: resolve(options.get('conditions-out') ?? 'out/conditions'), seed, musicDir,
-        limit: options.has('conditions-limit') ? Number(options.get('conditions-limit')) : undefined,
-        foldOf, models, calibrations, speechOf,
-      })
-    : null;
-  models.dispose();
+  return rows;
+}
 
-  const summary = summarize(judged);
-  const rows = conditionRows(judged);
+/** --conditions: the ffmpeg-built conditions set through the engine, judged with each fold's model and held-out calibration. */
+function judgeConditions(held: HeldOut, args: EvalArgs, decided: Decided): Promise<{ table: string }> | null {
+  if (!args.conditions) return null;
+  return runConditions({
+    clipsDir: args.clipsDir,
+    outDir: args.conditions.outDir,
+    seed: args.seed,
+    musicDir: args.musicDir,
+    limit: args.conditions.limit,
+    foldOf: held.foldOf,
+    models: held.models,
+    calibrations: decided.calibrations,
+    speechOf: args.speechOf,
+  });
+}
+
+const num = (v: number | null | undefined, digits = 3): string =>
+  v === null || v === undefined ? '—' : v.toFixed(digits);
+
+/** One row of results.json's perVariant. */
+function variantRecord(j: Judged): Record<string, unknown> {
+  const spans = judgedEvidence(j.decision.state)
+    ?.segments.filter((s) => s.outcome === 'mismatch')
+    .map((s) => [s.start, s.end, s.confidence]);
+  return {
+    file: j.clip.file,
+    fold: j.fold,
+    kind: j.variant.kind,
+    ...(j.variant.shiftFrames !== undefined ? { shiftFrames: j.variant.shiftFrames } : {}),
+    expected: j.variant.expected,
+    verdict: j.verdict,
+    pMismatch: j.pMismatch,
+    clipP: j.clipP,
+    offsetFrames: j.decision.search?.offsetFrames ?? null,
+    spans: spans ?? [],
+    confidence: j.confidence,
+    votes: j.votes,
+    ...(j.decision.state.status === 'cannot-judge' ? { reason: j.decision.state.reason } : {}),
+  };
+}
+
+/** calibration.json, results.json, p-histogram.svg and roc.svg. */
+function writeResults(
+  args: EvalArgs,
+  held: HeldOut,
+  decided: Decided,
+  summary: Summary,
+  rows: ConditionRow[],
+): void {
+  const { judged, overall, calibrations } = decided;
+  const { modelName, outDir } = args;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'calibration.json'), JSON.stringify(overall, null, 2) + '\n');
-  const perVariant = judged.map((j) => ({
-    file: j.clip.file, fold: j.fold, kind: j.variant.kind, ...(j.variant.shiftFrames !== undefined ? { shiftFrames: j.variant.shiftFrames } : {}),
-    expected: j.variant.expected, verdict: j.verdict, pMismatch: j.pMismatch, clipP: j.clipP, offsetFrames: j.decision.search?.offsetFrames ?? null, spans: judgedEvidence(j.decision.state)?.segments.filter((s) => s.outcome === 'mismatch').map((s) => [s.start, s.end, s.confidence]) ?? [], confidence: j.confidence, votes: j.votes,
-    ...(j.decision.state.status === 'cannot-judge' ? { reason: j.decision.state.reason } : {}),
-  }));
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ model: modelName, clips: evaluated.length, summary, conditions: rows, calibration: overall, foldCalibrations: calibrations, perVariant }, null, 2) + '\n');
-  const realP = judged.filter((j) => j.variant.kind === 'real' && j.pMismatch !== null).map((j) => j.pMismatch!);
-  const swapP = judged.filter((j) => j.variant.kind === 'swap' && j.pMismatch !== null).map((j) => j.pMismatch!);
-  writeFileSync(join(outDir, 'p-histogram.svg'), histogramSvg(`${modelName}: p(mismatch), real vs audio-swapped (speakers held out)`, [
-    { label: 'real (own audio)', values: realP, colour: '#2ca02c' },
-    { label: 'fake (audio swapped)', values: swapP, colour: '#d62728' },
-  ], {}));
-  if (summary.auc !== null && realP.length && swapP.length) writeFileSync(join(outDir, 'roc.svg'), rocSvg(`${modelName}: ROC on p(mismatch), real vs audio-swapped`, rocCurve(realP, swapP), summary.auc));
+  const results = {
+    model: modelName,
+    clips: held.evaluated.length,
+    summary,
+    conditions: rows,
+    calibration: overall,
+    foldCalibrations: calibrations,
+    perVariant: judged.map(variantRecord),
+  };
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const pOf = (kind: string) =>
+    judged.filter((j) => j.variant.kind === kind && j.pMismatch !== null).map((j) => j.pMismatch!);
+  const realP = pOf('real');
+  const swapP = pOf('swap');
+  const histogram = histogramSvg(
+    `${modelName}: p(mismatch), real vs audio-swapped (speakers held out)`,
+    [
+      { label: 'real (own audio)', values: realP, colour: '#2ca02c' },
+      { label: 'fake (audio swapped)', values: swapP, colour: '#d62728' },
+    ],
+    {},
+  );
+  writeFileSync(join(outDir, 'p-histogram.svg'), histogram);
+  if (summary.auc !== null && realP.length && swapP.length) {
+    const title = `${modelName}: ROC on p(mismatch), real vs audio-swapped`;
+    writeFileSync(join(outDir, 'roc.svg'), rocSvg(title, rocCurve(realP, swapP), summary.auc));
+  }
+}
 
-  const lines = [`# Evaluation: ${modelName}`, '', `Command: \`npm run eval -- ${process.argv.slice(2).join(' ')}\` (backend ${backend}, ${seconds(started)}).`, '', `Setup: ${models.setup}.`, ''];
-  lines.push(`Protocol: ${evaluated.length} real clips from ${new Set(evaluated.map((c) => c.speaker)).size} speakers (feature cache ${cacheDir}); per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, music alone${held.musicCount ? ` (${held.musicCount} tracks from ${musicDir})` : ' (no music folder: skipped)'}, a 2–4 s partial swap; judged by the product's decision with the calibration fitted on the other folds.`, '');
-  lines.push(...summaryTable(summary), '', '## Per condition (audio variants made in node)', '', ...conditionTable(rows), '');
-  if (conditions) lines.push('## The conditions set (ffmpeg-built files through the engine)', '', conditions.table, '');
-  lines.push('## Real clips', '', '| clip | speaker | fold | voting s | conf | p(mismatch) | verdict |', '|---|---|---|---|---|---|---|');
+interface ReportParts {
+  backend: string;
+  started: number;
+  summary: Summary;
+  rows: ConditionRow[];
+  conditions: { table: string } | null;
+  generated: Judged[];
+}
+
+/** report.md's lines. */
+function reportLines(args: EvalArgs, held: HeldOut, judged: readonly Judged[], parts: ReportParts): string[] {
+  const { evaluated, models } = held;
+  const speakers = new Set(evaluated.map((c) => c.speaker)).size;
+  const command = `npm run eval -- ${process.argv.slice(2).join(' ')}`;
+  const music = held.musicCount
+    ? ` (${held.musicCount} tracks from ${args.musicDir})`
+    : ' (no music folder: skipped)';
+  const lines = [`# Evaluation: ${args.modelName}`, ''];
+  lines.push(`Command: \`${command}\` (backend ${parts.backend}, ${seconds(parts.started)}).`, '');
+  lines.push(`Setup: ${models.setup}.`, '');
+  lines.push(
+    `Protocol: ${evaluated.length} real clips from ${speakers} speakers (feature cache ${args.cacheDir}); ` +
+      `per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, ` +
+      `music alone${music}, a 2–4 s partial swap; ` +
+      "judged by the product's decision with the calibration fitted on the other folds.",
+    '',
+  );
+  lines.push(...summaryTable(parts.summary), '', '## Per condition (audio variants made in node)', '');
+  lines.push(...conditionTable(parts.rows), '');
+  if (parts.conditions) {
+    lines.push(
+      '## The conditions set (ffmpeg-built files through the engine)',
+      '',
+      parts.conditions.table,
+      '',
+    );
+  }
+  lines.push('## Real clips', '', '| clip | speaker | fold | voting s | conf | p(mismatch) | verdict |');
+  lines.push('|---|---|---|---|---|---|---|');
   for (const j of judged.filter((x) => x.variant.kind === 'real')) {
     const reason = j.decision.state.status === 'cannot-judge' ? ` (${j.decision.state.reason})` : '';
-    lines.push(`| ${j.clip.file} | ${j.clip.speaker} | ${j.fold + 1} | ${(j.votes * 0.04).toFixed(1)} | ${num(j.confidence)} | ${num(j.pMismatch)} | ${j.verdict}${reason} |`);
+    const votingS = (j.votes * 0.04).toFixed(1);
+    lines.push(
+      `| ${j.clip.file} | ${j.clip.speaker} | ${j.fold + 1} | ${votingS} | ${num(j.confidence)} | ` +
+        `${num(j.pMismatch)} | ${j.verdict}${reason} |`,
+    );
   }
-  if (generatedRows.length) {
-    lines.push('', '## Generated clips with their own audio (what a sync check cannot catch)', '', '| clip | status | p(mismatch) | verdict |', '|---|---|---|---|');
-    for (const j of generatedRows) lines.push(`| ${j.clip.file} | ${j.clip.row?.status} | ${num(j.pMismatch)} | ${j.verdict} |`);
+  if (parts.generated.length) {
+    lines.push('', '## Generated clips with their own audio (what a sync check cannot catch)', '');
+    lines.push('| clip | status | p(mismatch) | verdict |', '|---|---|---|---|');
+    for (const j of parts.generated) {
+      lines.push(`| ${j.clip.file} | ${j.clip.row?.status} | ${num(j.pMismatch)} | ${j.verdict} |`);
+    }
   }
-  writeFileSync(join(outDir, 'report.md'), lines.join('\n') + '\n');
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const args = parseEvalArgs(process.argv.slice(2));
+  const backend = await setupTf();
+  const started = Date.now();
+  const held = await foldEvidence(args);
+  const decided = decide(held, args);
+  const generated = await judgeGenerated(held, args, decided.overall);
+  const conditions = await judgeConditions(held, args, decided);
+  held.models.dispose();
+
+  const summary = summarize(decided.judged);
+  const rows = conditionRows(decided.judged);
+  writeResults(args, held, decided, summary, rows);
+  const parts: ReportParts = { backend, started, summary, rows, conditions, generated };
+  writeFileSync(
+    join(args.outDir, 'report.md'),
+    reportLines(args, held, decided.judged, parts).join('\n') + '\n',
+  );
   console.log(summaryTable(summary).join('\n'));
   console.log(conditionTable(rows).join('\n'));
   if (conditions) console.log(conditions.table);
-  console.log(`eval: wrote ${outDir} in ${seconds(started)}`);
+  console.log(`eval: wrote ${args.outDir} in ${seconds(started)}`);
 }
 
 main().catch((error) => {

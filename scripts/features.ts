@@ -26,7 +26,9 @@ import type { PageProgress } from '../src/options/check';
 import { Checker, videosIn } from './lib/checker';
 import { parseArgs, readBundle, writeBundle } from './ml-common';
 
-const USAGE = 'usage: npm run features -- <dir> [--out <cache>] [--force] [--model syncnet-v2|syncnet-v4 --weights <checkpoint or converted folder> [--stage embedding|pre-fc|both]]';
+const USAGE =
+  'usage: npm run features -- <dir> [--out <cache>] [--force] ' +
+  '[--model syncnet-v2|syncnet-v4 --weights <checkpoint or converted folder> [--stage embedding|pre-fc|both]]';
 type SyncNetKind = WindowCacheManifest['model'];
 
 interface WindowOptions {
@@ -139,8 +141,10 @@ async function main() {
       const withFace = result.features.frames.filter((f) => f.faces.length > 0).length;
       const cached = result.windowCaches.map((c) => `${c.manifest.stage} ${c.manifest.windows.length} windows × ${c.manifest.dim}`);
       const tracks = new Set(result.windowCaches[0]?.manifest.windows.map((w) => w.trackId) ?? []).size;
+      const audio = result.pcm ? (result.pcm.length / 16000).toFixed(1) + ' s' : 'none';
       process.stderr.write(
-        `[${i + 1}/${videos.length}] ${name}: ${result.features.frames.length} frames, face in ${withFace}, audio ${result.pcm ? (result.pcm.length / 16000).toFixed(1) + ' s' : 'none'}${result.transcoded ? ' (transcoded)' : ''}` +
+        `[${i + 1}/${videos.length}] ${name}: ${result.features.frames.length} frames, face in ${withFace}, ` +
+          `audio ${audio}${result.transcoded ? ' (transcoded)' : ''}` +
           (windows ? `; ${windows.model} ${cached.join(', ')} (${tracks} face track${tracks === 1 ? '' : 's'})` : '') +
           ` — ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );

@@ -101,17 +101,25 @@ async function main(): Promise<void> {
       if (!lip) continue;
       ftClips.push({ id: clip.id, group: clip.group, segments, lip, audio: { startS: clip.features.audio!.startS, samples: clip.samples } });
     }
-    if (ftClips.length === 0) throw new Error(`${cacheDir}: no cached ${kind} pre-fc lip activations — write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights> --stage pre-fc\``);
+    if (ftClips.length === 0) {
+      throw new Error(
+        `${cacheDir}: no cached ${kind} pre-fc lip activations — ` +
+          `write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights> --stage pre-fc\``,
+      );
+    }
     const tables = syncNetActivationTables(kind, weights, ftClips);
     const margin = options.has('margin') ? Number(options.get('margin')) : undefined;
     const result = finetuneSyncNetHead(kind, weights, tables, { seed, steps, margin, learningRate: options.has('lr') ? Number(options.get('lr')) : undefined, onProgress: progress, progressEvery: 100 });
     losses = result.losses;
     out = result.weights;
-    // The SyncNet heads are not re-fitted per fold here: the base weights' calibration (or the default) is kept; `npm run eval --model ${kind} --weights <out>` measures how it holds.
+    // The SyncNet heads are not re-fitted per fold here: the base weights' calibration (or
+    // the default) is kept; `npm run eval --model ${kind} --weights <out>` measures how it holds.
     extra = { ...(bundle.json.decision ? { decision: bundle.json.decision } : {}), finetune: { margin: result.margin, clips: ftClips.map((c) => c.id), steps } };
   }
   const window = Math.min(100, Math.max(1, Math.floor(losses.length / 5)));
-  console.log(`finetune: loss ${meanOf(losses.slice(0, window)).toFixed(4)} (first ${window} steps) → ${meanOf(losses.slice(-window)).toFixed(4)} (last ${window}) in ${seconds(started)}`);
+  const first = meanOf(losses.slice(0, window)).toFixed(4);
+  const last = meanOf(losses.slice(-window)).toFixed(4);
+  console.log(`finetune: loss ${first} (first ${window} steps) → ${last} (last ${window}) in ${seconds(started)}`);
   writeBundle(outDir, encodeWeights(model, `${bundle.manifest.source} (fine-tuned)`, out), extra);
   console.log(`finetune: wrote ${outDir}/manifest.json and weights.bin`);
 }

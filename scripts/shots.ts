@@ -69,7 +69,10 @@ async function main(): Promise<void> {
       continue;
     }
     const cuts = report.cuts.map((c) => `${c.t.toFixed(2)} s (d ${c.distance.toFixed(3)})`).join(', ');
-    console.log(`${report.cuts.length} cut(s)\t${report.frames} frames\tmax other d ${report.maxOther.distance.toFixed(3)} at ${report.maxOther.t.toFixed(2)} s\t${file.split('/').pop()}${cuts ? `\t${cuts}` : ''}`);
+    const maxOther = `max other d ${report.maxOther.distance.toFixed(3)} at ${report.maxOther.t.toFixed(2)} s`;
+    console.log(
+      `${report.cuts.length} cut(s)\t${report.frames} frames\t${maxOther}\t${file.split('/').pop()}${cuts ? `\t${cuts}` : ''}`,
+    );
   }
   if (!json) console.log(`${withCuts} of ${files.length} files with cuts`);
 }

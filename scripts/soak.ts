@@ -36,8 +36,11 @@ async function main() {
       const state = Object.values(record?.videos ?? {})[0]?.session?.state.status ?? '-';
       const frames = session?.framesAnalysed ?? 0;
       const audio = session?.audioSeconds ?? 0;
+      const heapMb = ((stats.jsHeapBytes ?? 0) / 2 ** 20).toFixed(1);
+      const tfMb = (stats.tfBytes / 2 ** 20).toFixed(2);
       console.log(
-        `${String(minute).padStart(6)}  ${((stats.jsHeapBytes ?? 0) / 2 ** 20).toFixed(1).padStart(10)}  ${String(stats.tfTensors).padStart(7)}  ${(stats.tfBytes / 2 ** 20).toFixed(2).padStart(9)}  ${String(frames - lastFrames).padStart(10)}  ${(audio - lastAudio).toFixed(1).padStart(11)}  ${state}`,
+        `${String(minute).padStart(6)}  ${heapMb.padStart(10)}  ${String(stats.tfTensors).padStart(7)}  ${tfMb.padStart(9)}  ` +
+          `${String(frames - lastFrames).padStart(10)}  ${(audio - lastAudio).toFixed(1).padStart(11)}  ${state}`,
       );
       lastFrames = frames;
       lastAudio = audio;

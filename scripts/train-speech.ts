@@ -93,7 +93,9 @@ function report(items: Featured[], detectors: (Detector | 'old')[]): void {
   for (const condition of conditions) {
     for (const { name, tallies } of results) {
       const t = tallies.get(condition)!;
-      console.log(`| ${condition} | ${name} | ${pct(t.rowsRight, t.rows)} | ${pct(t.speechCalled, t.speechWindows)} (of ${t.speechWindows}) | ${pct(t.otherCalled, t.otherWindows)} (of ${t.otherWindows}) |`);
+      const speech = `${pct(t.speechCalled, t.speechWindows)} (of ${t.speechWindows})`;
+      const other = `${pct(t.otherCalled, t.otherWindows)} (of ${t.otherWindows})`;
+      console.log(`| ${condition} | ${name} | ${pct(t.rowsRight, t.rows)} | ${speech} | ${other} |`);
     }
   }
 }

@@ -29,14 +29,21 @@ function trainingCardSection(clips: (TrainingClip & { row?: ManifestRow })[], se
   const speakers = new Set(clips.map((c) => c.group));
   const lines = [
     CARD_BEGIN,
-    `Trained by \`npm run train\` (seed ${seed}, ${steps} steps of ${EMBEDDED_RECIPE.batchSize} pairs, Adam ${EMBEDDED_RECIPE.learningRate} with cosine decay, L2 ${EMBEDDED_RECIPE.l2}, margin ${EMBEDDED_MARGIN}, Gaussian noise of ${EMBEDDED_RECIPE.lipNoise} std on the normalised lip features; after ${recipeRealign(steps).warmupSteps} steps each clip's own offset is estimated and its true pairs are moved by it when within ±${EMBEDDED_RECIPE.realign.maxOffset} frames of the median clip) on ${clips.length} clips, ${speakers.size} speakers, ${totalS.toFixed(0)} s:`,
+    `Trained by \`npm run train\` (seed ${seed}, ${steps} steps of ${EMBEDDED_RECIPE.batchSize} pairs, ` +
+      `Adam ${EMBEDDED_RECIPE.learningRate} with cosine decay, L2 ${EMBEDDED_RECIPE.l2}, margin ${EMBEDDED_MARGIN}, ` +
+      `Gaussian noise of ${EMBEDDED_RECIPE.lipNoise} std on the normalised lip features; ` +
+      `after ${recipeRealign(steps).warmupSteps} steps each clip's own offset is estimated and its true pairs are moved by it ` +
+      `when within ±${EMBEDDED_RECIPE.realign.maxOffset} frames of the median clip) ` +
+      `on ${clips.length} clips, ${speakers.size} speakers, ${totalS.toFixed(0)} s:`,
     '',
     '| clip | speaker | s | own offset (frames) | licence (repository) | source | origin |',
     '|---|---|---|---|---|---|---|',
     ...clips.map((c) => {
       const r = c.row;
       const own = ownOffsets.get(c.id) ?? 0;
-      return `| ${c.id} | ${c.group} | ${c.features.durationS.toFixed(1)} | ${own > 0 ? '+' : ''}${own} | ${r?.licence || '?'} | ${r ? `${r.sourceRepo} \`${r.path}\` @ ${r.commit.slice(0, 10)}` : '?'} | ${r?.origin || '?'} |`;
+      const source = r ? `${r.sourceRepo} \`${r.path}\` @ ${r.commit.slice(0, 10)}` : '?';
+      const offset = `${own > 0 ? '+' : ''}${own}`;
+      return `| ${c.id} | ${c.group} | ${c.features.durationS.toFixed(1)} | ${offset} | ${r?.licence || '?'} | ${source} | ${r?.origin || '?'} |`;
     }),
     CARD_END,
   ];
@@ -88,7 +95,11 @@ async function main(): Promise<void> {
   });
   console.log(`train: ${result.tables.lipWindows} lip windows, ${result.tables.audioWindows} audio windows, done in ${seconds(started)}`);
   const realigned = result.ownOffsets.filter((o) => o.offset !== 0);
-  console.log(`train: own offsets after ${recipeRealign(steps).warmupSteps} warm-up steps (frames, audio leads > 0, relative to the median clip): ${realigned.map((o) => `${o.id} ${o.offset > 0 ? '+' : ''}${o.offset}`).join(', ') || 'all 0'}`);
+  const offsets = realigned.map((o) => `${o.id} ${o.offset > 0 ? '+' : ''}${o.offset}`).join(', ') || 'all 0';
+  console.log(
+    `train: own offsets after ${recipeRealign(steps).warmupSteps} warm-up steps ` +
+      `(frames, audio leads > 0, relative to the median clip): ${offsets}`,
+  );
 
   const decision = await heldOutCalibration(clipsDir, cacheDir, manifest, seed, steps, folds, options.get('keep-models'));
   console.log(`train: decision calibration ${JSON.stringify(decision)}`);

@@ -72,13 +72,19 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
         filters: [`${base}[v]`, `[0:a]${audioChain(d)}[s]`, `[1:a]${audioChain(d, [gain(recipe.musicGainDb)])}[m]`, '[s][m]amix=inputs=2:duration=first:normalize=0[a]'],
       };
     case 'cutaway': {
-      const scene = `gradients=s=${size.w}x${size.h}:r=25:d=${sec(recipe.span.end - recipe.span.start)}:speed=0.03:n=4:seed=${Math.round(recipe.span.start * 1000)},format=yuv420p`;
+      const seconds = sec(recipe.span.end - recipe.span.start);
+      const scene =
+        `gradients=s=${size.w}x${size.h}:r=25:d=${seconds}:speed=0.03:n=4:` +
+        `seed=${Math.round(recipe.span.start * 1000)},format=yuv420p`;
       return { inputs: own, filters: [`${base}[base]`, ...overlayShot(scene, recipe.span), `[0:a]${audioChain(d)}[a]`] };
     }
     case 'listener': {
       const frames = Math.round((recipe.span.end - recipe.span.start) / FRAME_S);
       // The donor's first frame held still with a slow zoom (so it is not a frozen picture).
-      const still = `[1:v]trim=end_frame=1,scale=${size.w}:${size.h}:force_original_aspect_ratio=increase,crop=${size.w}:${size.h},setsar=1,zoompan=z='1+0.0015*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=${frames}:s=${size.w}x${size.h}:fps=25,format=yuv420p`;
+      const still =
+        `[1:v]trim=end_frame=1,scale=${size.w}:${size.h}:force_original_aspect_ratio=increase,` +
+        `crop=${size.w}:${size.h},setsar=1,` +
+        `zoompan=z='1+0.0015*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=${frames}:s=${size.w}x${size.h}:fps=25,format=yuv420p`;
       return { inputs: [...own, '-t', '1', '-i', recipe.donor.path], filters: [`${base}[base]`, ...overlayShot(still, recipe.span), `[0:a]${audioChain(d)}[a]`] };
     }
     case 'two-speakers': {

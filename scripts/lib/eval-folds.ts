@@ -139,7 +139,10 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
   return {
     scorers,
     shippedCalibration: null,
-    setup: `embedded model, ${o.folds} speaker-disjoint folds (seed ${o.seed}); each fold scored by a model trained with \`npm run train\`'s recipe (${o.steps} steps) on the other folds' real in-sync clips whose label confidence is not low`,
+    setup:
+      `embedded model, ${o.folds} speaker-disjoint folds (seed ${o.seed}); ` +
+      `each fold scored by a model trained with \`npm run train\`'s recipe (${o.steps} steps) ` +
+      "on the other folds' real in-sync clips whose label confidence is not low",
     dispose: () => models.forEach((m) => m.dispose()),
   };
 }

@@ -105,6 +105,7 @@ export function summaryTable(s: Summary): string[] {
     `| can't judge on real clips with ≥ 2.5 s of speech (target ≤ 10 %) | ${f(s.cannotJudgeLongReal)} |`,
     `| shifts of ≥ 3 frames not called real (target ≥ 90 %) | ${f(s.shiftsNotReal)} |`,
     `| shifts past viewers' tolerance (> 90 ms early, > 185 ms late) called shifted or fake | ${f(s.shiftsPastToleranceCaught)} |`,
-    `| expected calibration error of p(mismatch), held-out folds, weighted as fitted (target ≤ 0.05) | ${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
+    '| expected calibration error of p(mismatch), held-out folds, weighted as fitted (target ≤ 0.05) | ' +
+      `${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
   ];
 }

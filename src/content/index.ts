@@ -11,7 +11,6 @@ import { chooseVideo, describeVideo, findVideos, isPlaying, videoKey, visibleAre
 const RESCAN_MS = 2000;
 
 declare global {
-  // eslint-disable-next-line no-var
   var __lipsyncLensContent: boolean | undefined;
 }
 

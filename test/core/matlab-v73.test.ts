@@ -1,13 +1,14 @@
 // MATLAB v7.3 reader: navigation of a DagNN struct written the way `save -v7.3` lays it
 // out (scripts/golden/make_syncnet_v4_checkpoint.py), values checked against h5py, the
-// deflate decoder against node's zlib, and reader-level errors.
+// deflate wrapper (fflate, hdf5-filters.ts) against node's zlib, and reader-level errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, constants as zlibConstants } from 'node:zlib';
 import { ensureGenerated } from '../helpers/generated';
-import { MatFileError, readMatV73, zlibInflate } from '../../src/core/convert/matlab-v73';
+import { MatFileError, readMatV73 } from '../../src/core/convert/matlab-v73';
+import { zlibInflate } from '../../src/core/convert/hdf5-filters';
 import { readDagNN } from '../../src/core/convert/matconvnet';
 import { WeightsFormatError } from '../../src/core/convert/weights-bundle';
 

@@ -48,7 +48,8 @@ function checkParity(t: { diagnostic(msg: string): void }, tf: typeof TF, model:
   const want = goldenTensor(stream === 'lip' ? 'lip_embedding' : 'audio_embedding');
   const got = embed(tf, model, stream);
   const { maxAbs, relative } = parity(got, want.data);
-  const line = `${label} ${stream}: relative ${relative.toExponential(2)}, max abs ${maxAbs.toExponential(2)} (torch max |x| ${Math.max(...want.data.map(Math.abs)).toPrecision(4)})`;
+  const torchMax = Math.max(...want.data.map(Math.abs)).toPrecision(4);
+  const line = `${label} ${stream}: relative ${relative.toExponential(2)}, max abs ${maxAbs.toExponential(2)} (torch max |x| ${torchMax})`;
   t.diagnostic(line);
   assert.ok(relative <= RELATIVE_TOLERANCE, line);
 }

@@ -252,6 +252,8 @@ test('landmarker workers: the same faces as on one thread, frames in parallel, r
   // Same pictures, same landmarker: the workers reproduce the one-thread tracker exactly.
   const oneAtATime = maxDifference(run.inThread, run.workersOneAtATime);
   const broken = maxDifference(run.inThread, run.badWorkerUrl);
+  assert.equal(oneAtATime, 0, `workers, one frame at a time: landmarks moved by up to ${oneAtATime.toFixed(2)} px`);
+  assert.equal(broken, 0, `fallback after a worker failed to start: landmarks moved by up to ${broken.toFixed(2)} px`);
   // Pipelined, a frame is planned before the previous one's landmarks are in: the frame
   // after the one that found the face is searched on tiles again (finder landmarks, a
   // little off), and later ROIs may be one frame older. The ROI moves only on larger
@@ -301,7 +303,12 @@ test('a cut between two speakers (3 s of one, 3 s of another, 640×360 at 25 fps
 test('unedited real clips (the two speakers, 4 s each, as the browser decodes them): no cut', { skip }, async (t) => {
   for (const clip of [SPEAKER_A, SPEAKER_B]) {
     const frames = await runShots(clipUrl(clip), 100, false);
-    t.diagnostic(`${clip}: ${frames.length} frames, cuts at [${frames.filter((f) => f.cut).map((f) => f.t)}], signature + detector ${median(frames.slice(1).map((f) => f.ms)).toFixed(2)} ms a frame (median; the frame's first read, which pays its conversion: the tracker's draws of the same frame then reuse it)`);
+    const cuts = frames.filter((f) => f.cut).map((f) => f.t);
+    const ms = median(frames.slice(1).map((f) => f.ms)).toFixed(2);
+    t.diagnostic(
+      `${clip}: ${frames.length} frames, cuts at [${cuts}], signature + detector ${ms} ms a frame ` +
+        "(median; the frame's first read, which pays its conversion: the tracker's draws of the same frame then reuse it)",
+    );
     assert.equal(frames.length, 100);
     assert.deepEqual(frames.filter((f) => f.cut).map((f) => f.t), [], clip);
   }

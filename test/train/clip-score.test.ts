@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import type * as TF from '@tensorflow/tfjs';
 import { useBackend } from '../helpers/tf';
 import { syntheticClip } from '../helpers/synthetic-clip';
-import { mfccSyncnetV2, mfccWindowTensor, searchOffset, type SyncModel } from '../../src/core';
+import { mfccSyncnetV2, mfccWindowTensor, type SyncModel } from '../../src/core';
 import { windowsForSegment } from '../../src/core/sync/windows';
 import { clipGrid, scoreAudioVariant, shiftAudio, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
 import { encodeWindowCache, lipTracksFromCache, parseWindowCache, type WindowCacheManifest } from '../../src/core/train/window-cache';
-import { Rng } from '../../src/core/train/rng';
 
 let tf: typeof TF;
 before(async () => {

@@ -1,7 +1,7 @@
 // Shared numeric pieces of the two MFCC front ends (mfcc.ts: python_speech_features,
 // mfcc-speechpy.ts: speechpy). Everything runs in float64.
 //
-// Why not meyda (a project dependency): none of its exported pieces reproduces the
+// Why not meyda (once a dependency, removed as unused): none of its exported pieces reproduces the
 // references exactly, so nothing here delegates to it —
 //  - utilities.createMelFilterBank keeps mel points in a Float32Array, uses the 1125·ln mel
 //    scale (python_speech_features: 2595·log10, speechpy: 1127·ln), is fixed to 0..sr/2 and

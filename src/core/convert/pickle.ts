@@ -75,7 +75,6 @@ export const BASE_GLOBALS: ReadonlyMap<string, PyGlobal> = new Map<string, PyGlo
   ].map((g) => [g.qualifiedName, g]),
 );
 
-const MARK = Symbol('mark');
 const latin1 = (bytes: Uint8Array): string => {
   let s = '';
   for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode(...bytes.subarray(i, i + 8192));
@@ -183,7 +182,12 @@ class PickleReader {
     const qualified = `${module}.${name}`;
     const found = this.globals.get(qualified);
     if (!found) {
-      this.fail(`unsupported pickle global ${qualified}: only tensor and storage data can be loaded (allowed: ${[...this.globals.keys()].filter((k) => !k.includes('Storage')).join(', ')}, torch.*Storage); a checkpoint that pickles a whole model object instead of its state_dict cannot be read`);
+      const allowed = [...this.globals.keys()].filter((k) => !k.includes('Storage')).join(', ');
+      this.fail(
+        `unsupported pickle global ${qualified}: only tensor and storage data can be loaded ` +
+          `(allowed: ${allowed}, torch.*Storage); ` +
+          'a checkpoint that pickles a whole model object instead of its state_dict cannot be read',
+      );
     }
     return found;
   }

@@ -132,7 +132,11 @@ export function readTorchCheckpoint(bytes: Uint8Array, fileName: string): TorchS
 function storageLoader(storages: Map<string, StorageRef>, fileName: string): (pid: unknown) => StorageSlice {
   return (pid) => {
     if (!Array.isArray(pid) || pid[0] !== 'storage') {
-      throw new TorchCheckpointError(`${fileName}: not a state_dict checkpoint (persistent id ${JSON.stringify(Array.isArray(pid) ? pid[0] : pid)} is not a storage; whole pickled models are not supported)`);
+      const id = JSON.stringify(Array.isArray(pid) ? pid[0] : pid);
+      throw new TorchCheckpointError(
+        `${fileName}: not a state_dict checkpoint (persistent id ${id} is not a storage; ` +
+          'whole pickled models are not supported)',
+      );
     }
     const [, type, key, , numel, view] = pid as [string, StorageType, unknown, unknown, unknown, unknown];
     if (!type || typeof type !== 'object' || !('dtype' in type)) throw new TypeError('storage persistent id without a storage type');

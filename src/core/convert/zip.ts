@@ -151,7 +151,10 @@ export class ZipArchive {
     const entry = this.entries.get(name);
     if (!entry) return this.fail(`zip entry ${name} is missing`);
     if (entry.method !== 0) {
-      this.fail(`zip entry ${name} is compressed (method ${entry.method}); torch.save writes uncompressed entries, so this file was re-packed — unzip it and zip it again with "zip -0"`);
+      this.fail(
+        `zip entry ${name} is compressed (method ${entry.method}); torch.save writes uncompressed entries, ` +
+          'so this file was re-packed — unzip it and zip it again with "zip -0"',
+      );
     }
     const local = entry.localHeaderOffset;
     if (local + 30 > this.bytes.length || this.u32(local) !== LOCAL_HEADER_SIG) this.fail(`corrupt zip archive (bad local header for ${name} at byte ${local})`);

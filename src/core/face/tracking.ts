@@ -156,8 +156,9 @@ export interface TilePolicy {
 /**
  * From this project's clips: the short-range detector finds faces down to about a tenth
  * of the picture's longer side (the TED wide shot's 27-px face is found in a 256-px tile,
- * never in the whole 454×256 frame), and it needs the whole face inside the picture. Halving the side per level keeps the detectable size ranges of neighbouring
- * levels overlapping; a stride of 2/3 of the side puts every face up to a third of the
+ * never in the whole 454×256 frame), and it needs the whole face inside the picture.
+ * Halving the side per level keeps the detectable size ranges of neighbouring levels
+ * overlapping; a stride of 2/3 of the side puts every face up to a third of the
  * side wholly inside some tile.
  */
 export const DEFAULT_TILE_POLICY: TilePolicy = { minTileSide: 192, minTileFraction: 1 / 3, maxStride: 2 / 3, maxTiles: 24 };

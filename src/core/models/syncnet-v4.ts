@@ -246,7 +246,10 @@ function planParams(mat: MatFile, net: DagNN): PlannedLayer[] {
             { label: `${label} biases`, dims: [c, 1] },
           ];
     if (next + roles.length > net.params.length) {
-      mat.fail(`not a ${MODEL_NAME} network: net.params has ${net.params.length} entries, but layer ${layer.index} '${layer.name}' needs params ${next + 1}–${next + roles.length}`);
+      mat.fail(
+        `not a ${MODEL_NAME} network: net.params has ${net.params.length} entries, ` +
+          `but layer ${layer.index} '${layer.name}' needs params ${next + 1}–${next + roles.length}`,
+      );
     }
     const params = net.params.slice(next, next + roles.length);
     next += roles.length;
@@ -254,7 +257,11 @@ function planParams(mat: MatFile, net: DagNN): PlannedLayer[] {
     const pairs = params.map((param, i) => ({ param, role: roles[i] }));
     for (const { param, role } of pairs) {
       if (!sameMatlabShape(param.dims, role.dims)) {
-        mat.fail(`not a ${MODEL_NAME} network: param ${param.index}${param.name ? ` '${param.name}'` : ''} (${role.label}) has shape ${shapeText(param.dims)}, expected ${shapeText(role.dims)}`);
+        const name = param.name ? ` '${param.name}'` : '';
+        mat.fail(
+          `not a ${MODEL_NAME} network: param ${param.index}${name} (${role.label}) ` +
+            `has shape ${shapeText(param.dims)}, expected ${shapeText(role.dims)}`,
+        );
       }
     }
     if (kind === 'bn') {

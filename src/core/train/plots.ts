@@ -61,7 +61,8 @@ export function histogramSvg(title: string, series: readonly HistogramSeries[], 
   series.forEach((s, k) => {
     counts[k].forEach((c, b) => {
       if (c === 0) return;
-      body.push(`<rect x="${x(lo + b * width)}" y="${y(c)}" width="${(PW / bins).toFixed(2)}" height="${(M.top + PH - y(c)).toFixed(2)}" fill="${s.colour}" fill-opacity="0.35" stroke="${s.colour}"/>`);
+      const box = `x="${x(lo + b * width)}" y="${y(c)}" width="${(PW / bins).toFixed(2)}" height="${(M.top + PH - y(c)).toFixed(2)}"`;
+      body.push(`<rect ${box} fill="${s.colour}" fill-opacity="0.35" stroke="${s.colour}"/>`);
     });
     body.push(`<rect x="${M.left + 10}" y="${M.top + 10 + 18 * k}" width="12" height="12" fill="${s.colour}" fill-opacity="0.5" stroke="${s.colour}"/>`);
     body.push(`<text x="${M.left + 28}" y="${M.top + 21 + 18 * k}">${esc(`${s.label} (n = ${s.values.length})`)}</text>`);

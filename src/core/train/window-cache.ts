@@ -80,7 +80,9 @@ export function lipTracksFromCache(cache: { manifest: WindowCacheManifest; rows:
   }
   manifest.segments.forEach((s, i) => {
     if (Math.abs(s.startTimeSec - segments[i].startTimeSec) > 1e-3 || s.slots !== segments[i].frameIndices.length) {
-      throw new Error(`${where}: grid segment ${i} differs (cached start ${s.startTimeSec} s, ${s.slots} slots; feature cache ${segments[i].startTimeSec} s, ${segments[i].frameIndices.length} slots)`);
+      const cached = `cached start ${s.startTimeSec} s, ${s.slots} slots`;
+      const fresh = `feature cache ${segments[i].startTimeSec} s, ${segments[i].frameIndices.length} slots`;
+      throw new Error(`${where}: grid segment ${i} differs (${cached}; ${fresh})`);
     }
   });
   const tracks = new Map<number, LipTrack>();

@@ -1,16 +1,19 @@
 // MediaPipe FaceLandmarker, loaded from the extension's own files only, and its results
 // as plain arrays. @mediapipe/tasks-vision stays pinned at 0.10.34: later releases
 // (≥ 1.0.1) send usage logs to Google.
-import { FaceLandmarker, FilesetResolver, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
+import { FaceLandmarker, type FaceLandmarkerResult, type NormalizedLandmark } from '@mediapipe/tasks-vision';
 import { BLENDSHAPE_NAMES } from '../../core/features';
 import type { EngineAssets } from '../types';
+import { MEDIAPIPE_WASM_BINARY, MEDIAPIPE_WASM_LOADER } from './mediapipe-wasm';
 
 export type LandmarkerDelegate = 'CPU' | 'GPU';
 export type LandmarkerAssets = Pick<EngineAssets, 'mediapipeWasmBase' | 'faceLandmarkerUrl'>;
-type Fileset = Awaited<ReturnType<typeof FilesetResolver.forVisionTasks>>;
+type Fileset = Parameters<typeof FaceLandmarker.createFromOptions>[0];
 
-export function resolveWasm(assets: LandmarkerAssets): Promise<Fileset> {
-  return FilesetResolver.forVisionTasks(assets.mediapipeWasmBase.replace(/\/+$/, ''));
+/** The SIMD build, always (./mediapipe-wasm.ts): FilesetResolver would choose at run time. */
+export async function resolveWasm(assets: LandmarkerAssets): Promise<Fileset> {
+  const base = assets.mediapipeWasmBase.replace(/\/+$/, '');
+  return { wasmLoaderPath: `${base}/${MEDIAPIPE_WASM_LOADER}`, wasmBinaryPath: `${base}/${MEDIAPIPE_WASM_BINARY}` };
 }
 
 export async function loadFaceLandmarker(
