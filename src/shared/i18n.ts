@@ -43,14 +43,17 @@ export function t(key: MessageKey, ...substitutions: Substitution[]): string {
   return entry ? formatMessage(entry, strings) : key;
 }
 
+/** Marks a node's place in a message: a control character cannot occur in a translation. */
+const MARK = String.fromCharCode(1);
+
 /**
  * A message with elements in it (a link, <code>): each node stands in for one
  * substitution, and the result is the text around them with the nodes in place.
  */
 export function tParts<T>(key: MessageKey, ...nodes: T[]): (string | T)[] {
-  const marks = nodes.map((_, i) => `\u0001${i}\u0001`);
+  const marks = nodes.map((_, i) => `${MARK}${i}${MARK}`);
   return t(key, ...marks)
-    .split(/\u0001(\d+)\u0001/)
+    .split(new RegExp(`${MARK}(\\d+)${MARK}`))
     .map((part, i) => (i % 2 === 1 ? nodes[Number(part)] : part))
     .filter((part) => part !== '');
 }
