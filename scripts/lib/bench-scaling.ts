@@ -1,11 +1,14 @@
 // The bench's scaling block (npm run bench -- --scaling[=1,10,60]): one shared clip looped
-// with ffmpeg (stream copy, made once into .cache/bench/) to files of several lengths, each
+// with ffmpeg (made once into .cache/bench/, in sync throughout) to files of several lengths, each
 // checked by the real CLI (`npm run check -- --json`) in a child process while this process
 // samples the proportional set size (PSS) of that process and every descendant — node plus
 // Chromium, as a user running the check would see it — twice a second. Asserts nothing.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
+
+/** Seconds of the clip each loop repeats (see loopedFile). */
+const BASE_SECONDS = 11.84;
 
 export interface ScalingRow {
   minutes: number;
@@ -15,16 +18,26 @@ export interface ScalingRow {
   verdict: string;
 }
 
-/** The clip looped to `minutes` (stream copy: no re-encode, the same codecs as the clip). */
-function loopedFile(clip: string, minutes: number): string {
+/**
+ * The clip looped to `minutes`. Looping the file as it is drifts: its sound is a few AAC
+ * frames shorter than its pictures, so each loop would start the voice earlier. So a base
+ * piece is cut first to a length both streams fill exactly — 11.84 s is 296 frames at
+ * 25 fps and 185 AAC frames of 1024 samples at 16 kHz — with the sound kept as PCM (no
+ * encoder priming per loop), then looped with the pictures copied and the sound encoded once.
+ */
+export function loopedFile(clip: string, minutes: number): string {
   const dir = resolve('.cache/bench');
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, `looped-${minutes}min.mp4`);
-  if (!existsSync(out)) {
-    const partial = `${out}.part.mp4`;
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', clip, '-t', String(minutes * 60), '-c', 'copy', partial]);
+  const base = join(dir, 'loop-base.mkv');
+  const ffmpeg = (args: string[], out: string) => {
+    if (existsSync(out)) return;
+    const partial = `${out}.part${extname(out)}`;
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial]);
     renameSync(partial, out);
-  }
+  };
+  ffmpeg(['-i', clip, '-t', String(BASE_SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le'], base);
+  const out = join(dir, `looped-${minutes}min.mp4`);
+  ffmpeg(['-stream_loop', '-1', '-i', base, '-t', String(minutes * 60), '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k'], out);
   return out;
 }
 
@@ -79,7 +92,7 @@ async function checkWithPeak(file: string): Promise<{ wallSeconds: number; peakM
 
 export async function runScaling(clip: string, minutesList: number[]): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
-  console.log(`scaling: ${clip} looped (stream copy), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`);
+  console.log(`scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`);
   console.log('minutes   video s    wall s   s per video s   peak MiB   verdict');
   for (const minutes of minutesList) {
     const file = loopedFile(clip, minutes);
