@@ -7,13 +7,17 @@
 // as syncnet_python's `ffmpeg -r 25` does. So both rules are relative to the source's frame
 // interval: a low quantile of the recent intervals between frames that arrived (the median
 // would take the lost frames' longer gaps for the rate once a third or more are lost). A
-// source that loses every other frame or more, evenly, looks like a slower source here.
+// source that loses every other frame or more, evenly, looks like a slower source here —
+// down to 12 fps: below that lips cannot be followed anyway (a call that reaches the engine
+// at 2–5 frames/s on a busy machine is such a case), so the interval is never taken longer.
 
 import { GRID_FPS } from '../sync/windows';
 
 /** Recent intervals the typical one is taken from, and the quantile taken. */
 const RECENT_INTERVALS = 50;
 const TYPICAL_QUANTILE = 0.2;
+/** The longest interval taken as a source's own (s): 12 fps. */
+const MAX_TYPICAL_INTERVAL = 1 / 12;
 /** A gap longer than this many typical intervals lost frames. */
 const GAP_FACTOR = 1.5;
 /**
@@ -46,11 +50,11 @@ export class FrameDropCounter {
     if (this.intervals.length > RECENT_INTERVALS) this.intervals.shift();
   }
 
-  /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals; 0 before two frames. */
+  /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals, at most 1/12 s; 0 before two frames. */
   typicalInterval(): number {
     if (this.intervals.length === 0) return 0;
     const sorted = [...this.intervals].sort((a, b) => a - b);
-    return sorted[Math.floor(TYPICAL_QUANTILE * (sorted.length - 1))];
+    return Math.min(MAX_TYPICAL_INTERVAL, sorted[Math.floor(TYPICAL_QUANTILE * (sorted.length - 1))]);
   }
 
   /** Say a new run starts (a seek): the next frame has no predecessor. */
