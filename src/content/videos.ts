@@ -10,6 +10,15 @@ export function findVideos(root: Document | ShadowRoot = document): HTMLVideoEle
   return videos;
 }
 
+/** Every <audio> and <video> of the document and its open shadow roots (a call's voices play in <audio>). */
+export function findMediaElements(root: Document | ShadowRoot = document): HTMLMediaElement[] {
+  const elements: HTMLMediaElement[] = [...root.querySelectorAll<HTMLMediaElement>('audio, video')];
+  for (const element of root.querySelectorAll('*')) {
+    if (element.shadowRoot) elements.push(...findMediaElements(element.shadowRoot));
+  }
+  return elements;
+}
+
 const keys = new WeakMap<HTMLVideoElement, string>();
 let nextKey = 1;
 
