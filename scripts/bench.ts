@@ -1,12 +1,16 @@
 // npm run bench — throughput of the engine's stages in headless Chromium on this machine:
 // frames/s for 640×360 and 1280×720 input, per stage (landmarks, features, model) and in
 // total, for the embedded model and for SyncNet v2 with random weights, naming the TF.js
-// backend the engine chose by measurement. A benchmark, not a test: it asserts nothing.
+// backend the engine chose by measurement; then live time to verdict on the fixture pages
+// (scripts/bench/time-to-verdict.ts: file, hls.js, dash.js, shaka-player, a call, tab
+// capture; LIPSYNC_BENCH_LIVE=0 leaves it out, LIPSYNC_BENCH_ONLY=live runs only it).
+// A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
+import { benchTimeToVerdict, printTimeToVerdict } from './bench/time-to-verdict';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
 const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
@@ -18,6 +22,12 @@ function loadAverage(): string {
 }
 
 async function main() {
+  const only = process.env.LIPSYNC_BENCH_ONLY;
+  if (only !== 'live') await benchStages();
+  if (process.env.LIPSYNC_BENCH_LIVE !== '0') printTimeToVerdict(await benchTimeToVerdict());
+}
+
+async function benchStages() {
   if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
   if (!existsSync('models/face_landmarker.task')) throw new Error('models/face_landmarker.task missing — run npm run models');
   const page = await bundleTestPage('bench', 'scripts/bench/bench-page.ts');
