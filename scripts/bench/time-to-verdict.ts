@@ -6,6 +6,7 @@
 // Targets: provisional ≤ 3 s of face-plus-speech, firm ≤ 6 s. A benchmark: it asserts
 // nothing. Reuses the e2e fixtures (test/e2e/*-fixtures.ts, live-helpers.ts).
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from '../lib/server';
 import type { SyncState } from '../../src/core/state';
@@ -18,6 +19,9 @@ import { CALL_FLAGS, callClip, callPage } from '../../test/e2e/call-fixtures';
 export interface VerdictTiming {
   page: string;
   capture: string;
+  /** Seconds from the click until the engine was loaded (first state past 'loading') and until evidence began ('checking'). */
+  readyS: number | null;
+  checkingS: number | null;
   /** Seconds from the click; null when it did not come within the limit. */
   provisionalS: number | null;
   provisionalEvidenceS: number | null;
@@ -34,7 +38,7 @@ type Judged = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' }>
 const judged = (s: SyncState | undefined): s is Judged => s !== undefined && VERDICTS.has(s.status);
 
 async function timeOne(browser: LiveBrowser, name: string, url: string, page: Page): Promise<VerdictTiming> {
-  const timing: VerdictTiming = { page: name, capture: '-', provisionalS: null, provisionalEvidenceS: null, provisionalStatus: null, firmS: null, firmEvidenceS: null, firmStatus: null };
+  const timing: VerdictTiming = { page: name, capture: '-', readyS: null, checkingS: null, provisionalS: null, provisionalEvidenceS: null, provisionalStatus: null, firmS: null, firmEvidenceS: null, firmStatus: null };
   const clicked = Date.now();
   await clickToolbarButton(browser, page);
   while (Date.now() - clicked < LIMIT_MS) {
@@ -45,6 +49,8 @@ async function timeOne(browser: LiveBrowser, name: string, url: string, page: Pa
     if (session) {
       timing.capture = session.capture;
       const state = session.state;
+      if (timing.readyS === null && state.status !== 'loading' && state.status !== 'idle') timing.readyS = seconds;
+      if (timing.checkingS === null && (state.status === 'checking' || judged(state))) timing.checkingS = seconds;
       if (judged(state)) {
         if (timing.provisionalS === null) {
           timing.provisionalS = seconds;
@@ -123,11 +129,12 @@ export async function benchTimeToVerdict(): Promise<VerdictTiming[]> {
 
 export function printTimeToVerdict(results: VerdictTiming[]): void {
   const s = (v: number | null) => (v === null ? '—' : v.toFixed(1)).padStart(6);
-  console.log('live time to verdict (click → first verdict → firm; evidence = seconds of face-plus-speech it rested on; targets: provisional ≤ 3 s, firm ≤ 6 s of evidence)');
-  console.log('page                 capture        provisional s  (evidence s)  status          firm s  (evidence s)  status');
+  const load = existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown';
+  console.log(`live time to verdict (click → first verdict → firm; evidence = seconds of face-plus-speech it rested on; targets: provisional ≤ 3 s, firm ≤ 6 s of evidence); load average now ${load}`);
+  console.log('page                 capture        loaded s  evidence from s  provisional s  (evidence s)  status          firm s  (evidence s)  status');
   for (const r of results) {
     console.log(
-      `${r.page.padEnd(20)} ${r.capture.padEnd(14)} ${s(r.provisionalS)}         ${s(r.provisionalEvidenceS)}       ${(r.provisionalStatus ?? '—').padEnd(14)} ${s(r.firmS)}  ${s(r.firmEvidenceS)}        ${r.firmStatus ?? '—'}`,
+      `${r.page.padEnd(20)} ${r.capture.padEnd(14)} ${s(r.readyS)}    ${s(r.checkingS)}          ${s(r.provisionalS)}         ${s(r.provisionalEvidenceS)}       ${(r.provisionalStatus ?? '—').padEnd(14)} ${s(r.firmS)}  ${s(r.firmEvidenceS)}        ${r.firmStatus ?? '—'}`,
     );
   }
 }

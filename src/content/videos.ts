@@ -39,6 +39,11 @@ export function visibleArea(video: HTMLVideoElement): number {
 }
 
 function label(video: HTMLVideoElement): string {
+  // A call's tiles (MediaStream srcObject) are told apart by their order on the page.
+  if (typeof MediaStream !== 'undefined' && video.srcObject instanceof MediaStream) {
+    const tiles = findVideos().filter((v) => v.srcObject instanceof MediaStream);
+    return `call tile ${tiles.indexOf(video) + 1}`;
+  }
   const src = video.currentSrc || video.src;
   if (!src || src.startsWith('blob:') || src.startsWith('mediastream:')) return 'stream';
   try {

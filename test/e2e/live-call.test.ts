@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { StaticServer } from '../helpers/server';
 import type { VideoRecord } from '../../src/background/tab-store';
-import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, engineStats, launchLive, makeMedia, overlayPills, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, engineStats, launchLive, makeMedia, openPopupFor, overlayPills, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
 import { CALL_FLAGS, callClip, callPage, type Participant } from './call-fixtures';
 
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
@@ -104,6 +104,14 @@ describe('live checks of a video call (MediaStream tiles, voices in <audio>)', {
       const pills = await overlayPills(page);
       t.diagnostic(`overlays: ${JSON.stringify(pills)}`);
       assert.deepEqual(pills.map((p) => p.tone).sort(), ['fake', 'real']);
+      // The popup lists each participant's tile with its own verdict.
+      const popup = await openPopupFor(browser, url);
+      for (const [key, name, tone] of [['v1', 'call tile 1', 'real'], ['v2', 'call tile 2', 'fake']]) {
+        const section = popup.locator(`section[data-video="${key}"]`);
+        await section.locator(`p.state .badge.${tone}`).waitFor({ timeout: 10_000 });
+        assert.equal(await section.locator('.name').innerText(), name);
+      }
+      await popup.close();
     } finally {
       await page.close();
     }
