@@ -89,6 +89,11 @@ export class CallSound {
     this.timer = setInterval(() => this.refresh(), RESCAN_MS);
   }
 
+  /** Which tracks feed the tap and how they were found: a change is a new source (the evidence so far heard other voices). */
+  get key(): string {
+    return `${this.how}:${this.sources.map((s) => s.track.id).sort().join(',')}`;
+  }
+
   /** True while some live track feeds the tap. */
   get hasAudio(): boolean {
     return this.sources.some((s) => s.track.readyState === 'live' && s.track.enabled);
@@ -133,7 +138,8 @@ export class CallSound {
 /**
  * What differs in a call tile's playback report: the element is muted but the voice is
  * tapped elsewhere (so not silenced while a track plays), it has no decoded-audio count
- * of its own, a stream is identified by its id, and there is no rate or seeking.
+ * of its own, a stream is identified by its id and the voice's tracks, and there is no
+ * rate or seeking.
  */
 export function streamPlayback(video: HTMLVideoElement, sound: CallSound | null, playingSeconds: number, noAudioAfter: number): Partial<PlaybackInfo> {
   const stream = mediaStreamOf(video);
@@ -142,7 +148,9 @@ export function streamPlayback(video: HTMLVideoElement, sound: CallSound | null,
     silenced: false,
     seeking: false,
     rate: 1,
-    src: stream ? `mediastream:${stream.id}` : '',
+    // The voice's tracks are part of the source: when they change (the tile's own track
+    // arrives, a participant joins the mix) the engine starts afresh on the new sound.
+    src: stream ? `mediastream:${stream.id}${sound ? `#${sound.key}` : ''}` : '',
     audioTrack: hasAudio ? true : playingSeconds >= noAudioAfter ? false : null,
   };
 }
