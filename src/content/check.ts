@@ -2,7 +2,9 @@
 // session in the engine host (through the background), streams frames (JPEG crops around
 // the face the engine tracks, timed by requestVideoFrameCallback's mediaTime) and sound
 // (AudioWorklet chunks placed in media time by when they leave the element), reports every playback change, and draws the
-// overlay. stop() is the one teardown path.
+// overlay. stop() is the one teardown path. Where the sound comes from is chosen in
+// element-capture.ts (captureStream, else createMediaElementSource); a call tile
+// (srcObject MediaStream) takes its voice from the call's tracks (stream-capture.ts).
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';

@@ -37,7 +37,7 @@ export function isStreamVideo(video: HTMLVideoElement): boolean {
   return stream !== null && stream.getVideoTracks().some((t) => t.readyState === 'live');
 }
 
-/** The other tiles of the call `video` belongs to: stream videos on the page, shown and not already chosen. */
+/** A call's tiles among `videos`: the shown ones whose srcObject is a MediaStream with live video. */
 export function callTiles(videos: readonly HTMLVideoElement[]): HTMLVideoElement[] {
   return videos.filter((v) => isStreamVideo(v) && v.getBoundingClientRect().width > 0);
 }
