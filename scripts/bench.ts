@@ -1,8 +1,11 @@
 // npm run bench — throughput of the engine's stages in headless Chromium on this machine:
 // frames/s for 640×360 and 1280×720 input, per stage (landmarks, features, model) and in
 // total, for the embedded model and for SyncNet v2 with random weights, naming the TF.js
-// backend the engine chose by measurement. `--scaling[=1,10,60]` instead checks one clip looped
-// to those lengths and prints seconds per video second and peak memory (scripts/lib/bench-scaling.ts).
+// backend the engine chose by measurement; then live time to verdict on the fixture pages
+// (scripts/bench/time-to-verdict.ts: file, hls.js, dash.js, shaka-player, a call, tab
+// capture; LIPSYNC_BENCH_LIVE=0 leaves it out, LIPSYNC_BENCH_ONLY=live runs only it).
+// `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
+// per video second and peak memory (scripts/lib/bench-scaling.ts).
 // A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,6 +13,7 @@ import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
 import { runScaling } from './lib/bench-scaling';
+import { benchTimeToVerdict, printTimeToVerdict } from './bench/time-to-verdict';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
 const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
@@ -35,6 +39,12 @@ async function main() {
     await runScaling(resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'), scaling);
     return;
   }
+  const only = process.env.LIPSYNC_BENCH_ONLY;
+  if (only !== 'live') await benchStages();
+  if (process.env.LIPSYNC_BENCH_LIVE !== '0') printTimeToVerdict(await benchTimeToVerdict());
+}
+
+async function benchStages() {
   if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
   if (!existsSync('models/face_landmarker.task')) throw new Error('models/face_landmarker.task missing — run npm run models');
   const page = await bundleTestPage('bench', 'scripts/bench/bench-page.ts');

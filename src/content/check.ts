@@ -2,13 +2,17 @@
 // session in the engine host (through the background), streams frames (JPEG crops around
 // the face the engine tracks, timed by requestVideoFrameCallback's mediaTime) and sound
 // (AudioWorklet chunks placed in media time by when they leave the element), reports every playback change, and draws the
-// overlay. stop() is the one teardown path.
+// overlay. stop() is the one teardown path. Where the sound comes from is chosen in
+// element-capture.ts (captureStream, else createMediaElementSource); a call tile
+// (srcObject MediaStream) takes its voice from the call's tracks (stream-capture.ts).
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
 import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
-import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
+import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
+import { elementSound, type ElementSound } from './element-capture';
 import { MediaClock } from './media-clock';
+import { CallSound, isStreamVideo, StreamClock, streamPlayback } from './stream-capture';
 import { Overlay } from './overlay';
 import { videoKey } from './videos';
 
@@ -20,8 +24,6 @@ const NO_AUDIO_AFTER_SECONDS = 4;
 
 /** One AudioContext for the page's checks; null when autoplay policy keeps it suspended. */
 let sharedContext: Promise<AudioContext | null> | null = null;
-/** createMediaElementSource works once per element, ever. */
-const elementSources = new WeakMap<HTMLVideoElement, MediaElementAudioSourceNode>();
 
 function runningAudioContext(): Promise<AudioContext | null> {
   sharedContext ??= (async () => {
@@ -67,6 +69,10 @@ export class VideoCheck {
   private readonly abort = new AbortController();
   private readonly overlay: Overlay | null;
   private readonly clock = new MediaClock();
+  /** A call tile (srcObject MediaStream): timed on the performance clock, its voice from the call's audio tracks. */
+  private readonly streamClock: StreamClock | null;
+  private callSound: CallSound | null = null;
+  private elementSound: ElementSound | null = null;
   private readonly canvas = document.createElement('canvas');
   /** The whole frame's signature goes with every frame: the engine's shot detector cannot see cuts in a crop. */
   private signatures: SignatureReader | null = null;
@@ -84,6 +90,7 @@ export class VideoCheck {
     private readonly options: { showOverlay: boolean; onEnd: (check: VideoCheck, why: CheckEnd) => void },
   ) {
     this.videoKey = videoKey(video);
+    this.streamClock = isStreamVideo(video) ? new StreamClock() : null;
     this.overlay = options.showOverlay ? new Overlay(video) : null;
   }
 
@@ -129,7 +136,7 @@ export class VideoCheck {
   stop(why: CheckEnd = 'stopped'): void {
     if (this.signal.aborted) return;
     this.abort.abort();
-    this.audioTap?.stop();
+    this.stopSound();
     this.overlay?.remove();
     if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId }).catch(() => undefined);
     this.options.onEnd(this, why);
@@ -140,8 +147,14 @@ export class VideoCheck {
     this.overlay?.update({ status: 'error', message });
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
-    this.audioTap?.stop();
+    this.stopSound();
     this.options.onEnd(this, 'failed');
+  }
+
+  private stopSound(): void {
+    this.audioTap?.stop();
+    this.callSound?.stop();
+    this.elementSound?.release();
   }
 
   private playback(): PlaybackInfo {
@@ -161,6 +174,7 @@ export class VideoCheck {
       // Chrome counts decoded audio bytes; a video that played a while without any has no sound track.
       audioTrack: decoded === undefined ? null : decoded > 0 ? true : this.playingSeconds >= NO_AUDIO_AFTER_SECONDS ? false : null,
       rect: { x: picture.x, y: picture.y, width: picture.width, height: picture.height, viewportWidth: innerWidth, viewportHeight: innerHeight },
+      ...(this.streamClock ? streamPlayback(video, this.callSound, this.playingSeconds, NO_AUDIO_AFTER_SECONDS) : {}),
     };
   }
 
@@ -204,21 +218,23 @@ export class VideoCheck {
   }
 
   private async tapSound(context: AudioContext): Promise<void> {
-    let source = elementSources.get(this.video);
-    if (!source) {
-      // Throws when the page already routed this element through its own AudioContext.
-      source = context.createMediaElementSource(this.video);
-      elementSources.set(this.video, source);
-      // Keep the video audible: the element now plays only through this graph.
-      source.connect(context.destination);
-    }
-    this.audioTap = await tapAudio(context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) => {
+    const onChunk = (chunk: TappedChunk) => {
       const video = this.video;
-      if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || video.muted || document.visibilityState === 'hidden') return;
-      const mediaTime = this.clock.mediaTimeAt(chunk.takenAt);
+      // A call tile is muted by design: its voice is tapped from the call's tracks.
+      const silenced = this.streamClock ? false : video.muted;
+      if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || silenced || document.visibilityState === 'hidden') return;
+      const mediaTime = (this.streamClock ?? this.clock).mediaTimeAt(chunk.takenAt);
       if (mediaTime === null) return;
       void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.fail(error));
-    });
+    };
+    const workletUrl = chrome.runtime.getURL(WORKLET_PATH);
+    if (this.streamClock) {
+      this.callSound = new CallSound(this.video, context);
+      await this.callSound.start(workletUrl, onChunk);
+      return;
+    }
+    this.elementSound = elementSound(this.video, context);
+    this.audioTap = await tapAudio(context, this.elementSound.node, workletUrl, onChunk);
   }
 
   private captureFrames(): void {
@@ -228,7 +244,7 @@ export class VideoCheck {
       video.requestVideoFrameCallback(onFrame);
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
       if (!this.accepting || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
-      this.sendFrame(metadata.mediaTime, video.videoWidth, video.videoHeight);
+      this.sendFrame(this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime, video.videoWidth, video.videoHeight);
     };
     video.requestVideoFrameCallback(onFrame);
   }

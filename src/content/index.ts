@@ -5,6 +5,7 @@
 import { listen, send } from '../shared/protocol';
 import { loadSettings } from '../shared/settings';
 import { VideoCheck, type CheckEnd } from './check';
+import { callTiles, isStreamVideo } from './stream-capture';
 import { chooseVideo, describeVideo, findVideos, isPlaying, videoKey, visibleArea } from './videos';
 
 /** Seconds between rescans: shadow roots hide additions from the MutationObserver. */
@@ -25,6 +26,9 @@ function main(): void {
   let videos: HTMLVideoElement[] = [];
   let lastReported = '';
   let autoScan = false;
+  /** A call tile was checked: every tile of the call is checked, ones joining later too (one verdict per participant). */
+  let callMode = false;
+  const starting = new WeakSet<HTMLVideoElement>();
   /**
    * The video under the last right-click. Chrome's menu click says only the video's source
    * (srcUrl), so on a page where this script already runs (an auto-scan site, a second
@@ -43,6 +47,7 @@ function main(): void {
       lastReported = key;
       void send('content→bg:videos', { videos: list }).catch(() => undefined);
     }
+    if (callMode) for (const tile of callTiles(videos)) if (!failed.has(tile)) void check(tile);
     if (autoScan && checks.size === 0) {
       const playing = chooseVideo(videos.filter((v) => isPlaying(v) && !failed.has(v)));
       if (playing) void check(playing);
@@ -57,11 +62,20 @@ function main(): void {
 
   const check = async (video: HTMLVideoElement): Promise<string> => {
     const key = videoKey(video);
-    if (checks.has(key)) return key;
-    const { showOverlay } = await loadSettings();
-    const started = new VideoCheck(video, { showOverlay, onEnd });
-    checks.set(key, started);
-    void started.start();
+    if (checks.has(key) || starting.has(video)) return key;
+    starting.add(video);
+    try {
+      const { showOverlay } = await loadSettings();
+      const started = new VideoCheck(video, { showOverlay, onEnd });
+      checks.set(key, started);
+      void started.start();
+    } finally {
+      starting.delete(video);
+    }
+    if (isStreamVideo(video)) {
+      callMode = true;
+      for (const tile of callTiles(videos)) if (tile !== video && !failed.has(tile)) void check(tile);
+    }
     return key;
   };
 

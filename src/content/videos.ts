@@ -10,6 +10,15 @@ export function findVideos(root: Document | ShadowRoot = document): HTMLVideoEle
   return videos;
 }
 
+/** Every <audio> and <video> of the document and its open shadow roots (a call's voices play in <audio>). */
+export function findMediaElements(root: Document | ShadowRoot = document): HTMLMediaElement[] {
+  const elements: HTMLMediaElement[] = [...root.querySelectorAll<HTMLMediaElement>('audio, video')];
+  for (const element of root.querySelectorAll('*')) {
+    if (element.shadowRoot) elements.push(...findMediaElements(element.shadowRoot));
+  }
+  return elements;
+}
+
 const keys = new WeakMap<HTMLVideoElement, string>();
 let nextKey = 1;
 
@@ -30,6 +39,11 @@ export function visibleArea(video: HTMLVideoElement): number {
 }
 
 function label(video: HTMLVideoElement): string {
+  // A call's tiles (MediaStream srcObject) are told apart by their order on the page.
+  if (typeof MediaStream !== 'undefined' && video.srcObject instanceof MediaStream) {
+    const tiles = findVideos().filter((v) => v.srcObject instanceof MediaStream);
+    return `call tile ${tiles.indexOf(video) + 1}`;
+  }
   const src = video.currentSrc || video.src;
   if (!src || src.startsWith('blob:') || src.startsWith('mediastream:')) return 'stream';
   try {

@@ -26,6 +26,13 @@ import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTr
 
 /** Frames between incremental updates (embedding finished windows, refreshing the state). */
 const UPDATE_EVERY_FRAMES = 25;
+/**
+ * Live: also update once this much media time has passed since the last update. A live
+ * capture that skips frames (a busy machine, tab capture at its own rate) would otherwise
+ * wait 25 frames = several seconds between verdicts, and a 25-fps video a whole second:
+ * measured (npm run bench), the firm verdict came at 6.4–7.9 s of evidence for a 6-s rule.
+ */
+const LIVE_UPDATE_EVERY_SECONDS = 0.5;
 /** Live: a segment is rolled over after this long, and evidence older than the horizon is dropped. */
 const LIVE_SEGMENT_SECONDS = 20;
 const LIVE_HORIZON_SECONDS = 60;
@@ -110,6 +117,7 @@ export class SyncEngine implements Engine {
   private current: Segment;
   private nextSegmentId = 0;
   private framesSinceUpdate = 0;
+  private lastUpdateAt: number | null = null;
   private hasAudioTrack: boolean | null = null;
   private protectedContent = false;
   private lastState: SyncState = { status: 'waiting-for-speech', seconds: 0 };
@@ -183,8 +191,11 @@ export class SyncEngine implements Engine {
       this.inFlight.push(observed);
       while (this.inFlight.length >= this.parts.tracker.parallelFrames) await this.inFlight.shift();
     }
-    if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES) {
+    this.lastUpdateAt ??= frame.mediaTime;
+    const dueByTime = this.parts.mode === 'live' && Math.abs(frame.mediaTime - this.lastUpdateAt) >= LIVE_UPDATE_EVERY_SECONDS;
+    if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES || dueByTime) {
       this.framesSinceUpdate = 0;
+      this.lastUpdateAt = frame.mediaTime;
       await this.update(false);
     }
   }

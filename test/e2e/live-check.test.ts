@@ -61,7 +61,10 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     const stats = await engineStats(browser);
     const mine = stats.sessions.find((s) => s.sessionId === session.sessionId)!;
     t.diagnostic(`frames analysed ${mine.framesAnalysed}, audio ${mine.audioSeconds.toFixed(1)} s, tensors ${stats.tfTensors}, backend ${stats.backend}`);
-    assert.ok(mine.framesAnalysed > 50 && mine.audioSeconds > 2, 'frames and sound arrived');
+    // The first verdict needs 2 s of evidence; since the live engine re-decides every 0.5 s
+    // (not only every 25 frames) it can come with about 50 frames analysed, fewer where a
+    // busy machine skips frames (measured: exactly 50 at load ≈ 14), so > 25 shows frames arrive.
+    assert.ok(mine.framesAnalysed > 25 && mine.audioSeconds > 2, `frames and sound arrived (${mine.framesAnalysed} frames, ${mine.audioSeconds.toFixed(1)} s)`);
     // Playback stayed audible: the element was not muted by the capture.
     assert.equal((await videoState(page)).muted, false);
 

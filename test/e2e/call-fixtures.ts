@@ -1,0 +1,94 @@
+// A video-call page for the live tests (issue 11 item 3), no network needed: each remote
+// participant is a clip played in a hidden <video>, its pictures taken with
+// captureStream() and its sound through Web Audio (a MediaStreamAudioDestinationNode),
+// sent through an RTCPeerConnection loopback (two peer connections in the page, ICE on
+// this machine), and shown the way call sites do: the remote video in a muted <video>
+// tile (srcObject), the remote voice in its own <audio> element (srcObject).
+//
+// `sameStream`: the tile and its <audio> get the remote MediaStream the track event
+// names (event.streams[0], both tracks: a page that plays one stream twice); otherwise
+// each gets a MediaStream of its own track only (nothing ties the voice to the tile).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturePage, MEDIA_DIR } from './live-helpers';
+
+/** Chromium hides host candidates behind mDNS names by default; the loopback needs plain addresses. */
+export const CALL_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
+
+/** A 640×360 copy of a makeMedia clip (less to encode and decode twice on a small machine), served under /gen/. */
+export function callClip(source: string, name: string): string {
+  const out = join(MEDIA_DIR, name);
+  const args = ['-i', source, '-vf', 'scale=640:360', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
+  const stamp = `${out}.args`;
+  const key = JSON.stringify([args, readFileSync(source).length]);
+  if (!(existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key)) {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, `${out}.tmp.mp4`]);
+    execFileSync('mv', [`${out}.tmp.mp4`, out]);
+    writeFileSync(stamp, key);
+  }
+  return `/gen/${name}`;
+}
+
+export interface Participant {
+  /** The clip the participant "sends" (a URL on the page's server). */
+  src: string;
+}
+
+/** Writes the call page; tiles are #video0, #video1, …; voices #audio0, #audio1, …; window.callError on a failure. */
+export function callPage(name: string, participants: Participant[], options: { sameStream?: boolean; tileWidth?: number } = {}): string {
+  const script = `<style>.source { position: fixed; left: -2000px; top: 0; width: 320px; } .tiles { display: flex; gap: 8px; } .tiles video { margin: 0; }</style>
+<script type="module">
+const participants = ${JSON.stringify(participants)};
+const sameStream = ${options.sameStream === true};
+const fail = (error) => { window.callError = document.title = String(error); };
+window.callState = participants.map(() => 'starting');
+async function connect(i, { src }) {
+  const source = document.createElement('video');
+  source.className = 'source';
+  source.src = src;
+  source.loop = true;
+  source.playsInline = true;
+  document.body.append(source);
+  await source.play();
+  // Pictures from the element, sound through Web Audio (the element stays unheard).
+  const context = new AudioContext();
+  const voice = context.createMediaStreamDestination();
+  context.createMediaElementSource(source).connect(voice);
+  const [videoTrack] = source.captureStream().getVideoTracks();
+  const [audioTrack] = voice.stream.getAudioTracks();
+  const sent = new MediaStream([videoTrack, audioTrack]);
+  const sender = new RTCPeerConnection();
+  const receiver = new RTCPeerConnection();
+  sender.onicecandidate = (e) => e.candidate && receiver.addIceCandidate(e.candidate).catch(fail);
+  receiver.onicecandidate = (e) => e.candidate && sender.addIceCandidate(e.candidate).catch(fail);
+  const tile = document.querySelector('#video' + i);
+  const audio = document.querySelector('#audio' + i);
+  receiver.ontrack = (event) => {
+    const stream = sameStream ? event.streams[0] : new MediaStream([event.track]);
+    if (event.track.kind === 'video') tile.srcObject = stream;
+    else audio.srcObject = stream;
+  };
+  for (const track of sent.getTracks()) sender.addTrack(track, sent);
+  // Keep the picture sharp on a busy machine: no downscaling, a high ceiling on the bitrate.
+  for (const s of sender.getSenders()) {
+    if (s.track.kind !== 'video') continue;
+    const parameters = s.getParameters();
+    parameters.degradationPreference = 'maintain-resolution';
+    parameters.encodings = (parameters.encodings.length ? parameters.encodings : [{}]).map((e) => ({ ...e, maxBitrate: 2_500_000 }));
+    await s.setParameters(parameters).catch(() => undefined);
+  }
+  await sender.setLocalDescription();
+  await receiver.setRemoteDescription(sender.localDescription);
+  await receiver.setLocalDescription();
+  await sender.setRemoteDescription(receiver.localDescription);
+  window.callState[i] = 'connected';
+  window.calls = [...(window.calls ?? []), { sender, receiver, context }];
+}
+participants.forEach((p, i) => connect(i, p).catch(fail));
+</script>`;
+  const width = options.tileWidth ?? 480;
+  const tiles = participants.map((_, i) => `<video id="video${i}" autoplay playsinline muted width="${width}"></video><audio id="audio${i}" autoplay></audio>`).join('\n');
+  // fixturePage writes the file; the tiles go in `extra` so they sit side by side.
+  return fixturePage(name, [], `<div class="tiles">${tiles}</div>\n${script}`);
+}
