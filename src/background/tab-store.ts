@@ -1,16 +1,17 @@
 // Per-tab records in storage.session: MV3 workers stop and restart, so nothing about a tab
 // lives in the worker's memory. Updates to one tab are serialised (read–modify–write).
-import type { SessionInfo, VideoInfo } from '../shared/protocol';
+import type { VideoInfo } from '../shared/protocol';
+import type { SessionRecord } from './session-machine';
 
 export interface VideoRecord extends VideoInfo {
   frameId: number;
   /** The check of this video (the latest one), if any. */
-  session?: SessionInfo;
+  session?: SessionRecord;
 }
 
 export interface TabRecord {
   tabId: number;
-  /** Keyed by `${frameId}/${videoKey}`. */
+  /** Keyed by `${frameId}/${videoKey}` (video keys are unique per document). */
   videos: Record<string, VideoRecord>;
 }
 
@@ -52,4 +53,10 @@ export function watchTab(tabId: number, onRecord: (record: TabRecord) => void): 
   chrome.storage.onChanged.addListener(listener);
   void readTab(tabId).then(onRecord);
   return () => chrome.storage.onChanged.removeListener(listener);
+}
+
+/** Every stored tab record (reconciling with the engine host after it restarted). */
+export async function readAllTabs(): Promise<TabRecord[]> {
+  const stored = await chrome.storage.session.get(null);
+  return Object.entries(stored).filter(([key]) => key.startsWith('tab:')).map(([, value]) => value as TabRecord);
 }

@@ -6,7 +6,8 @@
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
-import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
+import { send, type CaptureKind, type CheckEndReason, type PlaybackInfo, type Region } from '../shared/protocol';
+import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
 import { MediaClock } from './media-clock';
 import { Overlay } from './overlay';
@@ -59,7 +60,7 @@ function waitForData(video: HTMLVideoElement, signal: AbortSignal): Promise<void
   });
 }
 
-export type CheckEnd = 'stopped' | 'removed' | 'failed';
+export type CheckEnd = CheckEndReason;
 
 export class VideoCheck {
   readonly videoKey: string;
@@ -78,6 +79,8 @@ export class VideoCheck {
   private lastPlayback = '';
   private playingSeconds = 0;
   private lastTimeUpdate = 0;
+  /** A send failed and the background is asked whether the engine restarted (nothing is sent meanwhile). */
+  private recovering = false;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -104,6 +107,7 @@ export class VideoCheck {
       // Encrypted media reads black by any path: the engine is told and says so.
       this.capture = readable || isProtected ? 'element' : 'tab-capture';
       const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback() });
+      if (this.signal.aborted) void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
       if (this.signal.aborted) return;
       this.sessionId = sessionId;
       this.watchPlayback();
@@ -131,17 +135,55 @@ export class VideoCheck {
     this.abort.abort();
     this.audioTap?.stop();
     this.overlay?.remove();
-    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId }).catch(() => undefined);
+    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why }).catch(() => undefined);
     this.options.onEnd(this, why);
   }
 
+  /** Ends the check with a message the popup, badge and overlay show. */
   private fail(error: unknown): void {
+    if (this.signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
     this.overlay?.update({ status: 'error', message });
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
     this.audioTap?.stop();
+    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why: 'failed', message }).catch(() => undefined);
     this.options.onEnd(this, 'failed');
+  }
+
+  /**
+   * A frame, chunk or playback report failed. The background knows whether the engine host
+   * still holds the session: if it does, the check fails with the error; if the host died
+   * (Chrome closed the offscreen document), the check re-attaches to a new session.
+   */
+  private onSendError(error: unknown): void {
+    if (this.recovering || this.signal.aborted || !this.sessionId) return;
+    this.recovering = true;
+    const lost = this.sessionId;
+    const message = error instanceof Error ? error.message : String(error);
+    void send('content→bg:session-error', { sessionId: lost, message })
+      .then(async ({ resume }) => {
+        if (!resume) {
+          this.sessionId = null; // the background ended it already
+          this.fail(error);
+          return;
+        }
+        const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback(), reattach: lost });
+        if (this.signal.aborted) {
+          void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
+          return;
+        }
+        this.sessionId = sessionId;
+        this.region = null;
+        this.accepting = true;
+        this.lastPlayback = '';
+        this.recovering = false;
+        this.reportPlayback();
+      })
+      .catch((reason: unknown) => {
+        this.sessionId = null;
+        this.fail(reason);
+      });
   }
 
   private playback(): PlaybackInfo {
@@ -174,7 +216,8 @@ export class VideoCheck {
     this.lastPlayback = key;
     // Stale media-time anchors: a seek, pause or change of rate or source.
     if (playback.seeking || playback.paused || playback.ended) this.clock.invalidate();
-    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.fail(error));
+    if (this.recovering) return;
+    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.onSendError(error));
   }
 
   private watchPlayback(): void {
@@ -196,7 +239,7 @@ export class VideoCheck {
     addEventListener('scroll', report, { ...options, passive: true, capture: true });
     addEventListener('resize', report, options);
     const watchRemoval = setInterval(() => {
-      if (!this.video.isConnected) this.stop('removed');
+      if (!this.video.isConnected) this.stop('video-removed');
     }, 1000);
     this.signal.addEventListener('abort', () => clearInterval(watchRemoval));
     this.lastPlayback = '';
@@ -214,10 +257,10 @@ export class VideoCheck {
     }
     this.audioTap = await tapAudio(context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) => {
       const video = this.video;
-      if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || video.muted || document.visibilityState === 'hidden') return;
+      if (!this.sessionId || this.recovering || this.signal.aborted || video.paused || video.seeking || video.muted || document.visibilityState === 'hidden') return;
       const mediaTime = this.clock.mediaTimeAt(chunk.takenAt);
       if (mediaTime === null) return;
-      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.fail(error));
+      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.onSendError(error));
     });
   }
 
@@ -227,8 +270,15 @@ export class VideoCheck {
       if (this.signal.aborted) return;
       video.requestVideoFrameCallback(onFrame);
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
-      if (!this.accepting || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
-      this.sendFrame(metadata.mediaTime, video.videoWidth, video.videoHeight);
+      if (!this.accepting || this.recovering || !this.sessionId || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
+      try {
+        this.sendFrame(metadata.mediaTime, video.videoWidth, video.videoHeight);
+      } catch (error) {
+        // A mid-check switch to a source of another site without CORS taints the canvas:
+        // every read throws from here on. End with a state the user can read (the element's
+        // sound is routed through this page's graph for good, see docs/live-lifecycle.md).
+        this.fail(error instanceof DOMException && error.name === 'SecurityError' ? new Error(LIFECYCLE_TEXT.unreadableSource) : error);
+      }
     };
     video.requestVideoFrameCallback(onFrame);
   }
@@ -260,7 +310,7 @@ export class VideoCheck {
         this.region = reply.region;
         this.accepting = reply.accepting;
       })
-      .catch((error) => this.fail(error))
+      .catch((error) => this.onSendError(error))
       .finally(() => this.inFlight--);
   }
 }

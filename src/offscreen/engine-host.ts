@@ -40,6 +40,8 @@ async function decodeJpeg(dataUrl: string): Promise<ImageBitmap> {
 
 let started = false;
 
+export const engineHostStarted = () => started;
+
 export function startEngineHost(): void {
   if (started) return;
   started = true;
@@ -76,12 +78,13 @@ export function startEngineHost(): void {
     'bg→engine:open-session': async (request) => {
       await close(request.sessionId);
       clearTimeout(idleTimer);
-      const reportState = (state: SyncState) =>
+      const reportState = (state: SyncState, final: boolean) =>
         void send('engine→bg:state', {
           sessionId: request.sessionId,
           tabId: request.tabId,
           frameId: request.frameId,
           state,
+          final,
           model: request.model,
           capture: request.capture,
         }).catch(() => undefined);
@@ -131,6 +134,7 @@ export function startEngineHost(): void {
       await close(sessionId);
       return {};
     },
+    'bg→engine:sessions': () => ({ sessionIds: [...sessions.keys()] }),
     'bg→engine:close-tab': async ({ tabId }) => {
       await Promise.all([...sessions.values()].filter((h) => h.session.tabId === tabId).map((h) => close(h.session.sessionId)));
       return {};
@@ -183,4 +187,6 @@ export function startEngineHost(): void {
     },
   });
   armIdle();
+  // A (re)started host holds no sessions: the background ends checks that lost theirs.
+  void send('engine→bg:hello', { sessionIds: [...sessions.keys()] }).catch(() => undefined);
 }

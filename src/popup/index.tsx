@@ -8,7 +8,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { offsetWords, type SyncState } from '../core/state';
 import { readTab, watchTab, type TabRecord, type VideoRecord } from '../background/tab-store';
 import { send, sendToTab } from '../shared/protocol';
-import { shownEvidence, stateLook } from '../shared/state-look';
+import { sessionLook, shownEvidence } from '../shared/state-look';
+import { isLive } from '../background/session-machine';
 import { DistanceCurve, Timeline } from '../ui/charts';
 
 const MODEL_NAMES = { embedded: 'built-in model', 'syncnet-v2': 'SyncNet v2 (your weights)', 'syncnet-v4': 'SyncNet v4 (your weights)' } as const;
@@ -35,10 +36,10 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
   const [error, setError] = useState<string | null>(null);
   const act = (run: () => Promise<unknown>) => run().then(() => setError(null), (e: Error) => setError(e.message));
   const session = video.session;
-  const look = session ? stateLook(session.state) : null;
+  const look = session ? sessionLook(session) : null;
   const checkVideo = () => act(() => sendToTab(tabId, 'popup→content:check-video', { videoKey: video.videoKey }, video.frameId));
   return (
-    <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'}>
+    <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'} data-phase={session?.phase ?? 'none'}>
       <header>
         <span class="name" title={video.label}>{video.label}</span>
         <span class="muted"> {video.width}×{video.height}{video.playing ? ' · playing' : ''}</span>
@@ -48,7 +49,7 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
           <p class="state"><span class={`badge ${look.tone}`}>{look.label}</span> {look.sentence}</p>
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
           <p class="muted small">{MODEL_NAMES[session.model]} · {CAPTURE_NAMES[session.capture]}</p>
-          <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}
+          {isLive(session) && <><button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>Stop</button>{' '}</>}
           <button class="recheck" onClick={checkVideo}>Check again</button>
         </>
       ) : (

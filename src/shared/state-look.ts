@@ -1,7 +1,8 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
 // popup's headline, and the one plain sentence every view (file page and CLI included)
 // shows. One mapping, so the badge, overlay, popup, file page and CLI can never disagree.
-import { offsetWords, REASON_TEXT, type SyncEvidence, type SyncState } from '../core/state';
+import { offsetWords, REASON_TEXT, verdictOf, type SyncEvidence, type SyncState } from '../core/state';
+import type { PageGoneWhy, SessionRecord } from '../background/session-machine';
 import { clockSpan, spansOf, whereWords } from './spans';
 
 export type Tone = 'real' | 'shifted' | 'fake' | 'unsure' | 'busy' | 'idle' | 'error';
@@ -123,4 +124,63 @@ const PRIORITY: Record<SyncState['status'], number> = {
 
 export function headlineState(states: readonly SyncState[]): SyncState {
   return states.reduce<SyncState>((best, s) => (PRIORITY[s.status] > PRIORITY[best.status] ? s : best), { status: 'idle' });
+}
+
+/**
+ * The user-facing words for how a live check ended (issue 11, item 1), gathered here so a
+ * translation finds them in one place. Each ended phase without a verdict reads as one of
+ * these; with a verdict the verdict stays and the label says how the check ended.
+ */
+export const LIFECYCLE_TEXT = {
+  stopped: { label: 'Stopped', sentence: 'You stopped the check before a verdict.' },
+  failed: { label: 'Failed' },
+  pageGone: {
+    left: 'The page or frame holding this video went away (navigated, reloaded or removed) before a verdict.',
+    bfcache: 'You left the page before a verdict; check again after coming back.',
+    'tab-closed': 'The tab was closed before a verdict.',
+    'video-removed': 'The video was removed from the page before a verdict.',
+  } satisfies Record<PageGoneWhy, string>,
+  pageGoneLabel: 'Gone',
+  engineRestarted: {
+    label: 'Engine stopped',
+    sentence: 'The browser closed the checking engine before a verdict, and the check could not resume; check again.',
+  },
+  endedSuffix: { stopped: 'stopped', 'page-gone': 'video gone', 'engine-restarted': 'engine stopped', failed: 'failed' },
+  /** A video whose source switched to another site mid-check (content script). */
+  unreadableSource:
+    "Can't read this video any more: its new source comes from another site that does not allow reading it. Click the toolbar button to check it through tab capture.",
+} as const;
+
+/** How a live check's record looks: its engine state while live, how it ended otherwise. */
+export function sessionLook(session: SessionRecord): StateLook {
+  const shown = stateLook(session.state);
+  if (session.phase === 'opening' || session.phase === 'running' || session.phase === 'done') return shown;
+  // A verdict reached before the end stays readable; the label says the check is over.
+  if (session.phase !== 'failed' && verdictOf(session.state) !== null) {
+    return { ...shown, label: `${shown.label} (${LIFECYCLE_TEXT.endedSuffix[session.phase]})` };
+  }
+  switch (session.phase) {
+    case 'stopped':
+      return look('idle', '', LIFECYCLE_TEXT.stopped.label, LIFECYCLE_TEXT.stopped.sentence);
+    case 'failed':
+      return look('error', '!', LIFECYCLE_TEXT.failed.label, session.message);
+    case 'page-gone':
+      return look('idle', '', LIFECYCLE_TEXT.pageGoneLabel, LIFECYCLE_TEXT.pageGone[session.why]);
+    case 'engine-restarted':
+      return look('error', '!', LIFECYCLE_TEXT.engineRestarted.label, LIFECYCLE_TEXT.engineRestarted.sentence);
+  }
+}
+
+/**
+ * Which check the tab's badge shows: verdicts first (as headlineState ranks them, whatever
+ * the phase), then live checks' progress, then how ended checks ended.
+ */
+export function headlineSession(sessions: readonly SessionRecord[]): SessionRecord | null {
+  const rank = (s: SessionRecord) => {
+    const live = s.phase === 'opening' || s.phase === 'running' || s.phase === 'done';
+    if (verdictOf(s.state) !== null && s.state.status !== 'cannot-judge') return PRIORITY[s.state.status];
+    if (live) return PRIORITY[s.state.status];
+    return 0.5 + (s.phase === 'failed' || s.phase === 'engine-restarted' ? 0.25 : 0);
+  };
+  return sessions.reduce<SessionRecord | null>((best, s) => (best === null || rank(s) > rank(best) || (rank(s) === rank(best) && s.updatedAt > best.updatedAt) ? s : best), null);
 }
