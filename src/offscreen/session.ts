@@ -184,8 +184,11 @@ export class LiveSession {
 
   /** A state from the engine (stabilised): shown, unless it is work in progress after a final state. */
   private fromEngine(state: SyncState): void {
-    if (this.final && !judged(state)) return;
-    if (judged(state) && this.final && !this.finishedForEnd) this.final = false;
+    if (this.final) {
+      // The final state stands until the evidence gives another outcome (the video went on).
+      if (!judged(state) || state.status === this.engineState.status) return;
+      this.final = false;
+    }
     this.engineState = state;
     this.report();
   }
