@@ -167,25 +167,30 @@ export function startEngineHost(): void {
       await session.updatePlayback(request.playback);
       return {};
     },
-    'debug→engine:stats': (): EngineStats => {
-      // With --js-flags=--expose-gc (the soak), the heap is read after a full collection.
-      (globalThis as { gc?: () => void }).gc?.();
-      const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
-      const tfMemory = tf.memory();
-      return {
-        jsHeapBytes: memory?.usedJSHeapSize ?? null,
-        tfTensors: tfMemory.numTensors,
-        tfBytes: tfMemory.numBytes,
-        backend: tf.getBackend() ?? null,
-        sessions: [...sessions.values()].map(({ session }) => ({
-          sessionId: session.sessionId,
-          framesAnalysed: session.framesAnalysed,
-          audioSeconds: session.audioSeconds,
-          status: session.state.status,
-        })),
-      };
-    },
   });
+  // Figures for the soak and the e2e tests: the test build only (issue 11, item 6).
+  if (typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__) {
+    listen({
+      'debug→engine:stats': (): EngineStats => {
+        // With --js-flags=--expose-gc (the soak), the heap is read after a full collection.
+        (globalThis as { gc?: () => void }).gc?.();
+        const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+        const tfMemory = tf.memory();
+        return {
+          jsHeapBytes: memory?.usedJSHeapSize ?? null,
+          tfTensors: tfMemory.numTensors,
+          tfBytes: tfMemory.numBytes,
+          backend: tf.getBackend() ?? null,
+          sessions: [...sessions.values()].map(({ session }) => ({
+            sessionId: session.sessionId,
+            framesAnalysed: session.framesAnalysed,
+            audioSeconds: session.audioSeconds,
+            status: session.state.status,
+          })),
+        };
+      },
+    });
+  }
   armIdle();
   // A (re)started host holds no sessions: the background ends checks that lost theirs.
   void send('engine→bg:hello', { sessionIds: [...sessions.keys()] }).catch(() => undefined);

@@ -66,8 +66,8 @@ function Popup() {
   const [note, setNote] = useState<string | null>(null);
   useEffect(() => {
     let unwatch = () => {};
-    // popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
-    const shownTab = Number(new URLSearchParams(location.search).get('tabId')) || null;
+    // Test build only: popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
+    const shownTab = typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? Number(new URLSearchParams(location.search).get('tabId')) || null : null;
     void (shownTab ? Promise.resolve([{ id: shownTab }]) : chrome.tabs.query({ active: true, currentWindow: true })).then(async ([tab]) => {
       if (tab?.id === undefined) return;
       setTabId(tab.id);

@@ -1,0 +1,143 @@
+// The live check's lifecycle in real Chromium (issue 11, item 1): every way a check can end
+// leaves a state the user can read — never "Checking 40 %" for good — and every session the
+// engine host held for it is closed. Stop, the offscreen document killed mid-check,
+// navigation, the back/forward cache and a removed iframe. One browser for the file, short
+// clips; the assertions read the background's records (storage.session), the badge and the
+// engine host's open sessions (debug→engine:stats, a test-build message).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import type { StaticServer } from '../helpers/server';
+import {
+  NO_CLIPS, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, openPlaying, openPopupFor, pollUntil, serveLiveMedia, tabRecord, waitForVideos, worker,
+  type LiveBrowser,
+} from './live-helpers';
+import type { VideoRecord } from '../../src/background/tab-store';
+
+const STARTED_MS = 90_000;
+const LOOP = { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' };
+const live = (v: VideoRecord | undefined) => v?.session?.phase === 'opening' || v?.session?.phase === 'running';
+/** The engine is loaded and the check is reading the video. */
+const running = (v: VideoRecord | undefined) => v?.session?.phase === 'running';
+const checked = (videos: VideoRecord[]) => videos.find((v) => v.session);
+const line = (videos: VideoRecord[]) => videos.map((v) => `${v.videoKey}:${v.session?.phase ?? '-'}/${v.session?.state.status ?? '-'}`).join(' ');
+
+describe('live check lifecycle in Chromium', { skip: NO_CLIPS }, () => {
+  let browser: LiveBrowser;
+  let server: StaticServer;
+
+  before(async () => {
+    server = await serveLiveMedia();
+    browser = await launchLive();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const engineHolds = async (sessionId: string) => (await engineStats(browser).catch(() => ({ sessions: [] as { sessionId: string }[] }))).sessions.some((s) => s.sessionId === sessionId);
+
+  /** The toolbar click on a fixture page with the looping real clip; resolves once the check runs. */
+  async function startCheck(name: string, t: { diagnostic(message: string): void }): Promise<{ page: Page; url: string; video: VideoRecord }> {
+    const { page, url } = await openPlaying(browser, server.origin, name, [LOOP]);
+    await clickToolbarButton(browser, page);
+    const videos = await waitForVideos(browser, url, (v) => running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
+    return { page, url, video: checked(videos)! };
+  }
+
+  test('Stop while checking: popup and badge say stopped, not "Checking", and the engine session closes', { timeout: STARTED_MS + 30_000 }, async (t) => {
+    const { page, url, video } = await startCheck('lifecycle-stop', t);
+    const popup = await openPopupFor(browser, url);
+    const card = popup.locator(`section[data-video="${video.videoKey}"]`);
+    await card.locator('button.stop').click();
+    const [stopped] = await waitForVideos(browser, url, (v) => v[0]?.session?.phase === 'stopped', 10_000);
+    t.diagnostic(`stopped with state ${stopped.session!.state.status}`);
+    await pollUntil(() => card.getAttribute('data-phase'), (phase) => phase === 'stopped', 5000, 'the popup to show the stopped phase');
+    const shown = await card.locator('.state').innerText();
+    assert.doesNotMatch(shown, /Checking|Collecting/, 'the popup does not say checking');
+    assert.equal(await card.locator('button.stop').count(), 0, 'no Stop button on a stopped check');
+    const badge = await badgeOf(browser, url);
+    assert.doesNotMatch(badge.text, /%|…/, `badge ${badge.text}`);
+    assert.equal(await engineHolds(video.session!.sessionId), false, 'the engine session closed');
+    await popup.close();
+    await page.close();
+  });
+
+  test('the offscreen document killed mid-check: the check re-attaches to a new engine (or ends readable), never stuck', { timeout: STARTED_MS * 2 }, async (t) => {
+    const { page, url, video } = await startCheck('lifecycle-engine-killed', t);
+    const first = video.session!.sessionId;
+    await (await worker(browser)).evaluate(() => chrome.offscreen.closeDocument());
+    const [after] = await waitForVideos(
+      browser, url,
+      (v) => v[0]?.session !== undefined && v[0].session.sessionId !== first ? running(v[0]) : v[0]?.session?.phase === 'engine-restarted',
+      STARTED_MS, (l) => t.diagnostic(l),
+    );
+    const session = after.session!;
+    t.diagnostic(`after the kill: ${session.phase}, restarts ${session.restarts}`);
+    if (session.phase === 'running') {
+      assert.equal(session.restarts, 1, 're-attached once');
+      assert.equal(session.startedAt, video.session!.startedAt, 'the same check goes on');
+      assert.equal(await engineHolds(session.sessionId), true, 'the new engine host holds the re-attached session');
+    } else {
+      assert.doesNotMatch((await badgeOf(browser, url)).text, /%|…/);
+    }
+    await page.close();
+  });
+
+  test('navigating away mid-check closes the session in the engine host; the next page\'s video starts clean', { timeout: STARTED_MS * 2 }, async (t) => {
+    const { page, url, video } = await startCheck('lifecycle-nav-a', t);
+    const old = video.session!.sessionId;
+    const next = `${server.origin}/${fixturePage('lifecycle-nav-b', [LOOP])}`;
+    await page.goto(next);
+    await pollUntil(() => engineHolds(old), (held) => !held, 15_000, 'the old session to close in the engine host');
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30_000 });
+    // Nothing of the first page is shown for the second one before it is checked.
+    const before = Object.values((await tabRecord(browser, next))?.videos ?? {});
+    assert.equal(before.some((v) => v.session), false, `no inherited check: ${line(before)}`);
+    await clickToolbarButton(browser, page);
+    const videos = await waitForVideos(browser, next, (v) => live(checked(v)) || running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
+    const fresh = checked(videos)!;
+    assert.notEqual(fresh.videoKey, video.videoKey, 'video keys are unique per document');
+    assert.notEqual(fresh.session!.sessionId, old);
+    assert.notEqual(fresh.session!.state.status, 'in-sync', 'no verdict inherited from the previous page');
+    await page.close();
+  });
+
+  test('back/forward: leaving a checked page (bfcache or not) ends its check; coming back shows no stale "checking"', { timeout: STARTED_MS * 2 }, async (t) => {
+    const { page, url, video } = await startCheck('lifecycle-bfcache-a', t);
+    const old = video.session!.sessionId;
+    await page.goto(`${server.origin}/${fixturePage('lifecycle-bfcache-b', [])}`);
+    await pollUntil(() => engineHolds(old), (held) => !held, 15_000, 'the session to close when the page is left');
+    await page.goBack();
+    const restored = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type ?? '');
+    t.diagnostic(`back: navigation type ${restored}`);
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 2000));
+    const videos = Object.values((await tabRecord(browser, url))?.videos ?? {});
+    assert.equal(videos.some((v) => live(v)), false, `no check claims to run: ${line(videos)}`);
+    assert.doesNotMatch((await badgeOf(browser, url)).text, /%|…/);
+    assert.equal(await engineHolds(old), false);
+    // The restored page can be checked again.
+    await clickToolbarButton(browser, page);
+    await waitForVideos(browser, url, (v) => running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
+    await page.close();
+  });
+
+  test('removing the iframe that holds the checked video: its check ends as page-gone, its engine session closes', { timeout: STARTED_MS * 2 }, async (t) => {
+    const inner = fixturePage('lifecycle-iframe-inner', [LOOP]);
+    const { page, url } = await openPlaying(browser, server.origin, 'lifecycle-iframe-outer', [], `<iframe src="/${inner}" width="520" height="320"></iframe>`);
+    const frame = page.frames().find((f) => f.url().endsWith(inner))!;
+    await frame.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30_000 });
+    await clickToolbarButton(browser, page);
+    const videos = await waitForVideos(browser, url, (v) => running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
+    const video = checked(videos)!;
+    assert.notEqual(video.frameId, 0);
+    await page.evaluate(() => document.querySelector('iframe')!.remove());
+    const [gone] = await waitForVideos(browser, url, (v) => v.find((x) => x.videoKey === video.videoKey)?.session?.phase === 'page-gone', 15_000, (l) => t.diagnostic(l));
+    t.diagnostic(`ended: ${gone.session!.phase}`);
+    await pollUntil(() => engineHolds(video.session!.sessionId), (held) => !held, 10_000, 'the session to close in the engine host');
+    assert.doesNotMatch((await badgeOf(browser, url)).text, /%|…/);
+    await page.close();
+  });
+});
