@@ -100,7 +100,9 @@ export function transition(record: SessionRecord | undefined, event: SessionEven
       if (event.sessionId !== record.sessionId) return record;
       const next = { ...base(record, event.now), state: event.state };
       if (event.state.status === 'error') return { ...next, phase: 'failed', message: event.state.message };
-      return { ...next, phase: event.final ? 'done' : 'running' };
+      if (event.final) return { ...next, phase: 'done' };
+      // Loading the engine's parts is still opening; running starts with the first evidence state.
+      return { ...next, phase: record.phase === 'opening' && event.state.status === 'loading' ? 'opening' : 'running' };
     }
     case 'stop':
       return { ...base(record, event.now), phase: 'stopped' };

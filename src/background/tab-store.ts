@@ -30,18 +30,21 @@ const pending = new Map<number, Promise<unknown>>();
 export function updateTab(tabId: number, mutate: (record: TabRecord) => void): Promise<TabRecord> {
   const run = (pending.get(tabId) ?? Promise.resolve()).then(async () => {
     const record = await readTab(tabId);
+    const before = JSON.stringify(record);
     mutate(record);
-    await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
+    // Unchanged (a late event of a forgotten tab, an ignored transition): nothing written.
+    if (JSON.stringify(record) !== before) await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
     return record;
   });
   pending.set(tabId, run.catch(() => undefined));
   return run;
 }
 
-export async function forgetTab(tabId: number): Promise<void> {
-  await (pending.get(tabId) ?? Promise.resolve());
-  pending.delete(tabId);
-  await chrome.storage.session.remove(tabStorageKey(tabId));
+/** Removes the tab's record after the updates queued before it (a late update then starts from nothing). */
+export function forgetTab(tabId: number): Promise<void> {
+  const run = (pending.get(tabId) ?? Promise.resolve()).then(() => chrome.storage.session.remove(tabStorageKey(tabId)));
+  pending.set(tabId, run.catch(() => undefined));
+  return run;
 }
 
 /** The popup follows a tab's record as it changes. */

@@ -23,6 +23,7 @@ test('open → opening (loading the engine); engine states → running; a final 
   assert.equal(opening.phase, 'opening');
   assert.equal(opening.state.status, 'loading');
   assert.equal(opening.restarts, 0);
+  assert.equal(transition(opening, engineState({ status: 'loading', what: 'face tracking' }))!.phase, 'opening', 'loading its parts is still opening');
   const running = transition(opening, engineState(checking))!;
   assert.equal(running.phase, 'running');
   assert.deepEqual(running.state, checking);
