@@ -229,6 +229,11 @@ export class VideoCheck {
         report();
       }, options);
     }
+    // A new source of another site without CORS cannot be read (canvas tainted, Web Audio
+    // fed zeros): end now with a readable state rather than at the next frame.
+    this.video.addEventListener('loadeddata', () => {
+      if (this.capture === 'element' && this.video.mediaKeys === null && !pixelsReadable(this.video)) this.fail(new Error(LIFECYCLE_TEXT.unreadableSource));
+    }, options);
     this.video.addEventListener('timeupdate', () => {
       const now = performance.now();
       if (this.lastTimeUpdate && !this.video.paused) this.playingSeconds += Math.min(1, (now - this.lastTimeUpdate) / 1000);

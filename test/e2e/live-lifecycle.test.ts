@@ -7,9 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import type { StaticServer } from '../helpers/server';
+import { serveStatic, type StaticServer } from '../helpers/server';
 import {
-  NO_CLIPS, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, openPlaying, openPopupFor, pollUntil, serveLiveMedia, tabRecord, waitForVideos, worker,
+  MEDIA_DIR, NO_CLIPS, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, openPlaying, openPopupFor, pollUntil, serveLiveMedia, tabRecord, waitForVideos, worker,
   type LiveBrowser,
 } from './live-helpers';
 import type { VideoRecord } from '../../src/background/tab-store';
@@ -25,29 +25,36 @@ const line = (videos: VideoRecord[]) => videos.map((v) => `${v.videoKey}:${v.ses
 describe('live check lifecycle in Chromium', { skip: NO_CLIPS }, () => {
   let browser: LiveBrowser;
   let server: StaticServer;
+  let otherOrigin: StaticServer;
 
   before(async () => {
     server = await serveLiveMedia();
+    otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
     browser = await launchLive();
   });
 
   after(async () => {
     await browser?.close();
     await server?.close();
+    await otherOrigin?.close();
   });
 
   const engineHolds = async (sessionId: string) => (await engineStats(browser).catch(() => ({ sessions: [] as { sessionId: string }[] }))).sessions.some((s) => s.sessionId === sessionId);
 
   /** The toolbar click on a fixture page with the looping real clip; resolves once the check runs. */
-  async function startCheck(name: string, t: { diagnostic(message: string): void }): Promise<{ page: Page; url: string; video: VideoRecord }> {
+  async function startCheck(name: string, t: { diagnostic(message: string): void }, clicks = 1): Promise<{ page: Page; url: string; video: VideoRecord }> {
     const { page, url } = await openPlaying(browser, server.origin, name, [LOOP]);
-    await clickToolbarButton(browser, page);
+    await Promise.all(Array.from({ length: clicks }, () => clickToolbarButton(browser, page)));
     const videos = await waitForVideos(browser, url, (v) => running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
     return { page, url, video: checked(videos)! };
   }
 
   test('Stop while checking: popup and badge say stopped, not "Checking", and the engine session closes', { timeout: STARTED_MS + 30_000 }, async (t) => {
-    const { page, url, video } = await startCheck('lifecycle-stop', t);
+    // Two clicks at once (like a rescan racing a click): one check, one engine session.
+    const { page, url, video } = await startCheck('lifecycle-stop', t, 2);
+    const tabId = video.session!.sessionId.split(':')[0];
+    const ofTab = (await engineStats(browser)).sessions.filter((s) => s.sessionId.startsWith(`${tabId}:`));
+    assert.deepEqual(ofTab.map((s) => s.sessionId), [video.session!.sessionId], 'one engine session for the video');
     const popup = await openPopupFor(browser, url);
     const card = popup.locator(`section[data-video="${video.videoKey}"]`);
     await card.locator('button.stop').click();
@@ -121,6 +128,21 @@ describe('live check lifecycle in Chromium', { skip: NO_CLIPS }, () => {
     // The restored page can be checked again.
     await clickToolbarButton(browser, page);
     await waitForVideos(browser, url, (v) => running(checked(v)), STARTED_MS, (l) => t.diagnostic(l));
+    await page.close();
+  });
+
+  test('a mid-check switch to a source of another site without CORS ends as failed with a plain message (no error per frame forever)', { timeout: STARTED_MS + 30_000 }, async (t) => {
+    const { page, url, video } = await startCheck('lifecycle-cross-origin-switch', t);
+    await page.evaluate((src) => {
+      const element = document.querySelector('video')!;
+      element.src = src;
+      void element.play();
+    }, `${otherOrigin.origin}/gen/live-real.mp4`);
+    const [failed] = await waitForVideos(browser, url, (v) => v[0]?.session?.phase === 'failed', 30_000, (l) => t.diagnostic(l));
+    const session = failed.session!;
+    assert.ok(session.phase === 'failed' && /another site/.test(session.message), session.phase === 'failed' ? session.message : session.phase);
+    assert.equal(await engineHolds(video.session!.sessionId), false, 'the engine session closed');
+    assert.equal((await badgeOf(browser, url)).text, '!');
     await page.close();
   });
 
