@@ -55,9 +55,11 @@ function main(): void {
   };
 
   /**
-   * While checks run: the document's port (the background ends them when it disconnects:
-   * navigation, a removed iframe, bfcache), and the watchers that rescan. Both go with the
-   * last check, unless auto-scan keeps watching for a video to check.
+   * The document's port, opened with its first check: the background ends the document's
+   * checks when it disconnects (navigation, a removed iframe, bfcache). It is never closed
+   * from here — a close racing the last check's close-session would end that check as
+   * page-gone instead of stopped — and reopened after a worker restart only while checks run.
+   * The watchers that rescan go with the last check, unless auto-scan keeps watching.
    */
   let port: chrome.runtime.Port | null = null;
   const connect = () => {
@@ -73,11 +75,6 @@ function main(): void {
   const onEnd = (check: VideoCheck, why: CheckEnd) => {
     if (checks.get(check.videoKey) === check) checks.delete(check.videoKey);
     if (why !== 'video-removed' && why !== 'page-gone' && why !== 'bfcache') failed.add(check.video);
-    if (checks.size === 0 && port) {
-      const last = port;
-      port = null;
-      last.disconnect();
-    }
     syncWatching();
     if (why !== 'page-gone' && why !== 'bfcache') rescan();
   };
