@@ -314,6 +314,15 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   void checkTab(tab.id, { ...(info.srcUrl ? { srcUrl: info.srcUrl } : {}), frameId: info.frameId ?? 0 });
 });
 
+/** The keyboard shortcut (manifest `commands`, Alt+Shift+L): the toolbar click's check, on the current tab (activeTab). */
+const SHORTCUT_ID = 'check-video';
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== SHORTCUT_ID) return;
+  void (tab?.id !== undefined ? Promise.resolve(tab) : chrome.tabs.query({ active: true, currentWindow: true }).then(([active]) => active)).then((target) => {
+    if (target?.id !== undefined) return checkTab(target.id);
+  });
+});
+
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settings' in changes) void syncAutoScan();
 });
