@@ -14,8 +14,8 @@
 //                                                      a new `open`, which may re-attach
 //                                                      after an engine restart)
 //
-// Every ended phase keeps the engine's last state, so a verdict reached before the end
-// stays readable; src/shared/state-look.ts (sessionLook) says what the user sees.
+// Every ended phase but failed keeps the engine's last state, so a verdict reached before
+// the end stays readable (failed carries the error as its state); src/shared/state-look.ts (sessionLook) says what the user sees.
 import type { SyncState } from '../core/state';
 import type { ModelChoice } from '../engine/types';
 import type { CaptureKind } from '../shared/protocol';
@@ -107,7 +107,8 @@ export function transition(record: SessionRecord | undefined, event: SessionEven
     case 'stop':
       return { ...base(record, event.now), phase: 'stopped' };
     case 'fail':
-      return { ...base(record, event.now), phase: 'failed', message: event.message };
+      // The state says it too: views and tests that read only the state see the error.
+      return { ...base(record, event.now), phase: 'failed', message: event.message, state: { status: 'error', message: event.message } };
     case 'page-gone':
       return { ...base(record, event.now), phase: 'page-gone', why: event.why };
     case 'engine-lost':

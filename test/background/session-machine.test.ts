@@ -54,6 +54,7 @@ test('a failure (frame send error, engine error state) → failed with the plain
   const failed = run(open(), engineState(checking), { type: 'fail', message: 'frame is not an image data URL', now: 3 })!;
   assert.deepEqual([failed.phase, failed.phase === 'failed' && failed.message], ['failed', 'frame is not an image data URL']);
   assert.equal(sessionLook(failed).sentence, 'frame is not an image data URL');
+  assert.deepEqual(failed.state, { status: 'error', message: 'frame is not an image data URL' });
   assert.equal(sessionLook(failed).badge, '!');
   const viaEngine = run(open(), engineState({ status: 'error', message: 'boom' }))!;
   assert.equal(viaEngine.phase, 'failed');
