@@ -189,13 +189,23 @@ async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void
   }
 }
 
-/** A page or frame went away: its pending checks end as page-gone, their engine sessions close. */
+/**
+ * A page or frame went away: its live checks end as page-gone and their engine sessions
+ * close. A removed iframe's videos stay listed with how their check ended; the top frame's
+ * go with it — the tab shows another page now (tabs.onUpdated reports the new URL only with
+ * a host grant for it, so it cannot be relied on to forget them).
+ */
 async function endDocument(tabId: number, frameId: number, documentId: string, why: PageGoneWhy): Promise<void> {
+  const ofDocument = (video: VideoRecord) => video.frameId === frameId && video.videoKey.startsWith(`${documentId}-`);
   const record = await readTab(tabId);
   for (const video of Object.values(record.videos)) {
-    if (video.frameId !== frameId || !video.videoKey.startsWith(`${documentId}-`) || !isLive(video.session)) continue;
-    await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
+    if (ofDocument(video) && isLive(video.session)) await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
   }
+  if (frameId !== 0) return;
+  const left = await updateTab(tabId, (r) => {
+    for (const [key, video] of Object.entries(r.videos)) if (ofDocument(video)) delete r.videos[key];
+  });
+  await updateBadge(left);
 }
 
 listen({
