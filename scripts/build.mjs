@@ -1,7 +1,9 @@
 // Builds the extension with esbuild into dist/chrome and dist/firefox, each loadable
 // unpacked. One source tree; the per-browser manifest patch (scripts/browser/*.json)
 // and the per-browser platform module (src/platform/<browser>.ts, equal exports) are
-// the only differences.
+// the only differences. dist/chrome-test is the Chrome build with the test hooks
+// (__TEST_HOOKS__: debug messages, the popup's ?tabId=N) that the e2e tests load; the
+// product builds contain none of them (test/build/test-hooks.test.ts).
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,7 +13,9 @@ import { drawIcon } from './icon.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const browsers = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const coreOnly = process.argv.includes('--core-only');
-const targets = coreOnly ? [] : browsers.length ? browsers : ['chrome', 'firefox'];
+const targets = coreOnly ? [] : browsers.length ? browsers : ['chrome', 'chrome-test', 'firefox'];
+/** A target's browser (platform module, manifest patch) and whether it carries the test hooks. */
+const variantOf = (target) => (target === 'chrome-test' ? { browser: 'chrome', testHooks: true } : { browser: target, testHooks: false });
 const watchFree = !process.argv.includes('--dev');
 
 /** Deep merge for manifest patches: objects merge, arrays and scalars replace. */
@@ -77,8 +81,9 @@ console.log('built dist/core');
 
 const baseManifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8'));
 
-for (const browser of targets) {
-  const out = join(root, 'dist', browser);
+for (const target of targets) {
+  const { browser, testHooks } = variantOf(target);
+  const out = join(root, 'dist', target);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
@@ -91,11 +96,14 @@ for (const browser of targets) {
       target: ['chrome120', 'firefox128'],
       sourcemap: watchFree ? false : 'inline',
       minify: false,
+      // Dead-code elimination only (names and layout stay readable): drops the test hooks'
+      // branches from the product builds, where __TEST_HOOKS__ is false.
+      minifySyntax: true,
       legalComments: 'none',
       jsx: 'automatic',
       jsxImportSource: 'preact',
       alias: { '#platform': join(root, 'src/platform', `${browser}.ts`) },
-      define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser) },
+      define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser), __TEST_HOOKS__: JSON.stringify(testHooks) },
       logLevel: 'warning',
     });
   }
@@ -130,5 +138,5 @@ for (const browser of targets) {
   const manifest = merge(baseManifest, patch);
   manifest.version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2));
-  console.log(`built dist/${browser}`);
+  console.log(`built dist/${target}`);
 }

@@ -13,7 +13,7 @@ const MINUTES = Number(process.env.LIPSYNC_SOAK_MINUTES ?? 10);
 async function main() {
   if (NO_CLIPS) throw new Error(`soak: ${NO_CLIPS}`);
   if (NO_EMBEDDED_MODEL) throw new Error(`soak: ${NO_EMBEDDED_MODEL}`);
-  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
   makeMedia();
   const server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
   // --expose-gc: the engine host collects garbage before reporting its heap, so the figure is the live heap, not GC timing.

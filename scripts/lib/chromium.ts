@@ -8,9 +8,15 @@ import { join, resolve } from 'node:path';
 
 export const CHROMIUM = process.env.LIPSYNC_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * Chromium's sandbox stays on unless we run as root, where Chromium refuses to start with it
+ * (containers, CI). Checked media is untrusted input: the sandbox is the defence (issue 11).
+ */
+export const SANDBOX_FLAGS: string[] = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+
 export const CHROMIUM_FLAGS = [
   '--headless=new',
-  '--no-sandbox',
+  ...SANDBOX_FLAGS,
   '--disable-quic',
   '--no-first-run',
   '--disable-background-networking',

@@ -3,27 +3,27 @@
 // checks (toolbar popup, context menu), opens sessions in the engine host (creating it on
 // demand, closing it when idle), keeps the tab's records and its action badge, and keeps
 // the auto-scan registration in line with the settings and the granted permissions.
-import { closeEngineHost, ensureEngineHost, tabCaptureStreamId } from '#platform';
-import { listen, send, sendToTab, RemoteError, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
+import { closeEngineHost, engineHostRunning, ensureEngineHost, tabCaptureStreamId } from '#platform';
+import { listen, send, sendToTab, RemoteError, type CheckEndReason, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
 import { loadSettings, sitePatterns } from '../shared/settings';
-import { headlineState, stateLook } from '../shared/state-look';
+import { headlineSession, sessionLook, stateLook } from '../shared/state-look';
 import { t } from '../shared/i18n';
-import type { SyncState } from '../core/state';
-import { forgetTab, readTab, updateTab, videoRecordKey, type TabRecord } from './tab-store';
+import { forgetTab, readAllTabs, readTab, updateTab, videoRecordKey, type TabRecord, type VideoRecord } from './tab-store';
+import { canReattach, isLive, isPending, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
 
 const CONTENT_SCRIPT = 'content/content.js';
 const MENU_ID = 'check-video';
 const AUTO_SCAN_ID = 'auto-scan';
 
 async function updateBadge(record: TabRecord): Promise<void> {
-  const states = Object.values(record.videos).flatMap((v) => (v.session ? [v.session.state] : []));
-  const look = stateLook(headlineState(states));
+  const headline = headlineSession(Object.values(record.videos).flatMap((v) => (v.session ? [v.session] : [])));
+  const look = headline ? sessionLook(headline) : stateLook({ status: 'idle' });
   try {
     await chrome.action.setBadgeText({ tabId: record.tabId, text: look.badge });
     await chrome.action.setBadgeBackgroundColor({ tabId: record.tabId, color: look.color });
     // White on every tone's colour is ≥ 4.5:1 (test/ui/state-look.test.ts); Chrome would otherwise pick the text colour itself.
     await chrome.action.setBadgeTextColor?.({ tabId: record.tabId, color: '#ffffff' });
-    await chrome.action.setTitle({ tabId: record.tabId, title: states.length ? t('action_title_state', look.sentence) : t('action_title') });
+    await chrome.action.setTitle({ tabId: record.tabId, title: headline ? t('action_title_state', look.sentence) : t('action_title') });
   } catch {
     // The tab closed meanwhile.
   }
@@ -111,8 +111,112 @@ function hostMatches(url: string | undefined, sites: readonly string[]): boolean
   }
 }
 
+/** Sessions whose open-session is in flight in this worker (the idle close and reconciling leave them alone). */
+const opening = new Set<string>();
+
+/** Applies one event to the record of the session `sessionId` in tab `tabId`; updates the badge when it changed. */
+async function applyToSession(tabId: number, sessionId: string, event: SessionEvent): Promise<TabRecord> {
+  let changed = false;
+  const record = await updateTab(tabId, (r) => {
+    const video = Object.values(r.videos).find((v) => v.session?.sessionId === sessionId);
+    if (!video) return;
+    const next = transition(video.session, event);
+    changed = next !== video.session;
+    video.session = next;
+  });
+  if (changed) await updateBadge(record);
+  return record;
+}
+
+function endEvent(why: CheckEndReason, message?: string): SessionEvent {
+  const now = Date.now();
+  switch (why) {
+    case 'stopped':
+      return { type: 'stop', now };
+    case 'failed':
+      return { type: 'fail', message: message ?? 'the check failed', now };
+    case 'video-removed':
+      return { type: 'page-gone', why: 'video-removed', now };
+    case 'page-gone':
+      return { type: 'page-gone', why: 'left', now };
+    case 'bfcache':
+      return { type: 'page-gone', why: 'bfcache', now };
+  }
+}
+
+/** Ends a check: its record's phase, then its session in the engine host (models and workers freed). */
+async function endSession(tabId: number, video: VideoRecord, event: SessionEvent): Promise<void> {
+  const sessionId = video.session!.sessionId;
+  const wasLive = isLive(video.session);
+  await applyToSession(tabId, sessionId, event);
+  if (wasLive) await send('bg→engine:close-session', { sessionId }).catch(() => undefined);
+}
+
+/** The video record of `sessionId` if it belongs to the sender's tab and frame; throws otherwise. */
+async function ownedVideo(sender: chrome.runtime.MessageSender, sessionId: string): Promise<VideoRecord> {
+  const record = await readTab(sender.tab!.id!);
+  const video = Object.values(record.videos).find((v) => v.session?.sessionId === sessionId);
+  if (!video || video.frameId !== (sender.frameId ?? 0)) {
+    const error = new Error(`session ${sessionId} is not one of this frame's checks`);
+    error.name = 'SenderRejected';
+    throw error;
+  }
+  return video;
+}
+
+/** The session ids the engine host holds; [] when it is not running, null when it could not be asked. */
+async function engineSessions(): Promise<string[] | null> {
+  if (!(await engineHostRunning())) return [];
+  try {
+    return (await send('bg→engine:sessions', {})).sessionIds;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After the engine host (re)started, or when the popup opens: pending checks whose session
+ * the host does not hold lost their engine (Chrome closed the offscreen document). They end
+ * as engine-restarted — readable, never "Checking 40 %" for good — and their content script
+ * re-attaches at its next frame if it can (content→bg:session-error).
+ */
+async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void> {
+  if (held === null) return;
+  const records = tabIds ? await Promise.all(tabIds.map(readTab)) : await readAllTabs();
+  for (const record of records) {
+    for (const video of Object.values(record.videos)) {
+      const session = video.session;
+      if (!session || !isPending(session) || held.includes(session.sessionId) || opening.has(session.sessionId)) continue;
+      await applyToSession(record.tabId, session.sessionId, { type: 'engine-lost', now: Date.now() });
+    }
+  }
+}
+
+/**
+ * A page or frame went away: its live checks end as page-gone and their engine sessions
+ * close. A removed iframe's videos stay listed with how their check ended; the top frame's
+ * go with it — the tab shows another page now (tabs.onUpdated reports the new URL only with
+ * a host grant for it, so it cannot be relied on to forget them).
+ */
+async function endDocument(tabId: number, frameId: number, documentId: string, why: PageGoneWhy): Promise<void> {
+  const ofDocument = (video: VideoRecord) => video.frameId === frameId && video.videoKey.startsWith(`${documentId}-`);
+  const record = await readTab(tabId);
+  for (const video of Object.values(record.videos)) {
+    if (ofDocument(video) && isLive(video.session)) await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
+  }
+  if (frameId !== 0) return;
+  const left = await updateTab(tabId, (r) => {
+    for (const [key, video] of Object.entries(r.videos)) if (ofDocument(video)) delete r.videos[key];
+  });
+  await updateBadge(left);
+}
+
 listen({
-  'popup→bg:check-tab': ({ tabId }) => checkTab(tabId),
+  'popup→bg:check-tab': async ({ tabId }) => {
+    // Opening the popup is also how a user looks at a check: catch up with a dead engine first.
+    await reconcile(await engineSessions(), [tabId]);
+    return checkTab(tabId);
+  },
   'content→bg:hello': async (_request, sender) => {
     const { autoScanSites } = await loadSettings();
     return { autoScan: hostMatches(sender.tab?.url, autoScanSites) };
@@ -131,49 +235,82 @@ listen({
     });
     return {};
   },
-  'content→bg:open-session': async ({ videoKey, capture, playback }, sender) => {
+  'content→bg:open-session': async ({ videoKey, capture, playback, reattach }, sender) => {
     const tabId = sender.tab!.id!;
     const frameId = sender.frameId ?? 0;
     const settings = await loadSettings();
     const sessionId = `${tabId}:${frameId}:${videoKey}:${Date.now().toString(36)}`;
     const key = videoRecordKey(frameId, videoKey);
-    const now = Date.now();
-    const setState = (state: SyncState) =>
-      updateTab(tabId, (r) => {
+    opening.add(sessionId);
+    try {
+      let replaced: string | null = null;
+      let refused = false;
+      const record = await updateTab(tabId, (r) => {
         const previous = r.videos[key];
+        // A re-attach continues the check whose engine died; beyond MAX_RESTARTS it stays ended.
+        if (reattach !== undefined && (previous?.session?.sessionId !== reattach || !canReattach(previous.session))) {
+          refused = true;
+          return;
+        }
+        if (reattach === undefined && isLive(previous?.session)) replaced = previous!.session!.sessionId;
         r.videos[key] = {
           ...(previous ?? { videoKey, label: videoKey, width: 0, height: 0, playing: !playback.paused }),
           frameId,
-          session: { sessionId, state, model: settings.model, capture, startedAt: now, updatedAt: Date.now() },
+          session: transition(previous?.session, { type: 'open', sessionId, model: settings.model, capture, now: Date.now(), reattach: reattach !== undefined }),
         };
-      }).then(updateBadge);
-    await setState({ status: 'loading', what: 'the engine' });
-    try {
-      const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
-      await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
-    } catch (error) {
-      // The popup and badge say why; the content script gets the error too.
-      await setState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
-      throw error;
+      });
+      if (refused) throw new Error('the checking engine stopped again; check this video again to restart');
+      await updateBadge(record);
+      // A second check of one video (a rescan racing a click): the first one's engine session goes.
+      if (replaced) await send('bg→engine:close-session', { sessionId: replaced }).catch(() => undefined);
+      try {
+        const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
+        await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
+      } catch (error) {
+        // The popup and badge say why; the content script gets the error too.
+        await applyToSession(tabId, sessionId, { type: 'fail', message: error instanceof Error ? error.message : String(error), now: Date.now() });
+        throw error;
+      }
+    } finally {
+      opening.delete(sessionId);
     }
     return { sessionId };
   },
-  'content→bg:close-session': async ({ sessionId }) => {
-    await send('bg→engine:close-session', { sessionId }).catch(() => undefined);
+  'content→bg:close-session': async ({ sessionId, why, message }, sender) => {
+    // Only the sender's own sessions: a content script of another tab or frame cannot end them.
+    const video = await ownedVideo(sender, sessionId);
+    await endSession(sender.tab!.id!, video, endEvent(why, message));
     return {};
   },
-  'engine→bg:state': async ({ sessionId, tabId, frameId, state, model, capture }) => {
-    const record = await updateTab(tabId, (r) => {
-      const video = Object.values(r.videos).find((v) => v.session?.sessionId === sessionId);
-      if (!video) return;
-      video.session = { ...video.session!, state, model, capture, updatedAt: Date.now() };
-    });
-    await updateBadge(record);
+  'content→bg:session-error': async ({ sessionId, message }, sender) => {
+    const video = await ownedVideo(sender, sessionId);
+    const tabId = sender.tab!.id!;
+    const held = await engineSessions();
+    if (held !== null && held.includes(sessionId)) {
+      // The engine still holds it: a real error of this check.
+      await endSession(tabId, video, { type: 'fail', message, now: Date.now() });
+      return { resume: false };
+    }
+    const record = await applyToSession(tabId, sessionId, { type: 'engine-lost', now: Date.now() });
+    const session = Object.values(record.videos).find((v) => v.session?.sessionId === sessionId)?.session;
+    return { resume: canReattach(session) };
+  },
+  'engine→bg:state': async ({ sessionId, tabId, frameId, state, final }) => {
+    await applyToSession(tabId, sessionId, { type: 'engine-state', sessionId, state, final, now: Date.now() });
     // The overlay follows the state too; the tab may have navigated away meanwhile.
     await sendToTab(tabId, 'bg→content:state', { sessionId, state }, frameId).catch(() => undefined);
     return {};
   },
+  'engine→bg:hello': async ({ sessionIds }) => {
+    await reconcile(sessionIds);
+    return {};
+  },
   'engine→bg:idle': async () => {
+    // The host asked a minute after its last session closed; a check may have opened since
+    // (its open-session still in flight, or already held): then the host stays.
+    if (opening.size > 0) return {};
+    const held = await engineSessions();
+    if (opening.size > 0 || (held !== null && held.length > 0)) return {};
     await closeEngineHost();
     return {};
   },
@@ -190,6 +327,15 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   void checkTab(tab.id, { ...(info.srcUrl ? { srcUrl: info.srcUrl } : {}), frameId: info.frameId ?? 0 });
 });
 
+/** The keyboard shortcut (manifest `commands`, Alt+Shift+L): the toolbar click's check, on the current tab (activeTab). */
+const SHORTCUT_ID = 'check-video';
+chrome.commands.onCommand.addListener((command, tab) => {
+  if (command !== SHORTCUT_ID) return;
+  void (tab?.id !== undefined ? Promise.resolve(tab) : chrome.tabs.query({ active: true, currentWindow: true }).then(([active]) => active)).then((target) => {
+    if (target?.id !== undefined) return checkTab(target.id);
+  });
+});
+
 chrome.storage.onChanged.addListener((changes, area) => {
   if (area === 'local' && 'settings' in changes) void syncAutoScan();
 });
@@ -203,8 +349,28 @@ async function endTab(tabId: number): Promise<void> {
 
 chrome.tabs.onRemoved.addListener((tabId) => void endTab(tabId));
 chrome.tabs.onUpdated.addListener((tabId, change) => {
-  // A new document: its videos and checks are gone (same-document navigations keep them).
-  if (change.status === 'loading' && change.url !== undefined) {
+  // A new document (or a discarded tab): its videos and checks are gone (same-document
+  // navigations keep them). Frames are followed by their port (below).
+  if ((change.status === 'loading' && change.url !== undefined) || change.discarded === true) {
     void endTab(tabId).then(() => readTab(tabId)).then(updateBadge);
   }
 });
+
+/**
+ * Each document with a check holds a port named for its document id while its checks run.
+ * Chrome disconnects it when the document goes: navigation, reload, a removed iframe, the
+ * back/forward cache, a discarded or closed tab — the one signal that covers them all, the
+ * iframe's included (tabs.onUpdated sees only the top frame). The document's pending checks
+ * then end as page-gone and their engine sessions (two MediaPipe workers and a model each)
+ * close. A port the worker's own restart broke is reconnected by the content script.
+ */
+chrome.runtime.onConnect.addListener((port) => {
+  const match = /^lipsync-lens:document:([\w-]+)$/.exec(port.name);
+  const tabId = port.sender?.tab?.id;
+  if (!match || tabId === undefined || port.sender?.id !== chrome.runtime.id) return;
+  const frameId = port.sender?.frameId ?? 0;
+  port.onDisconnect.addListener(() => void endDocument(tabId, frameId, match[1], 'left'));
+});
+
+// A worker start: catch up with an engine host that died while the worker slept.
+void engineSessions().then((held) => reconcile(held));

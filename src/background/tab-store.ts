@@ -1,16 +1,17 @@
 // Per-tab records in storage.session: MV3 workers stop and restart, so nothing about a tab
 // lives in the worker's memory. Updates to one tab are serialised (read–modify–write).
-import type { SessionInfo, VideoInfo } from '../shared/protocol';
+import type { VideoInfo } from '../shared/protocol';
+import type { SessionRecord } from './session-machine';
 
 export interface VideoRecord extends VideoInfo {
   frameId: number;
   /** The check of this video (the latest one), if any. */
-  session?: SessionInfo;
+  session?: SessionRecord;
 }
 
 export interface TabRecord {
   tabId: number;
-  /** Keyed by `${frameId}/${videoKey}`. */
+  /** Keyed by `${frameId}/${videoKey}` (video keys are unique per document). */
   videos: Record<string, VideoRecord>;
 }
 
@@ -29,18 +30,21 @@ const pending = new Map<number, Promise<unknown>>();
 export function updateTab(tabId: number, mutate: (record: TabRecord) => void): Promise<TabRecord> {
   const run = (pending.get(tabId) ?? Promise.resolve()).then(async () => {
     const record = await readTab(tabId);
+    const before = JSON.stringify(record);
     mutate(record);
-    await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
+    // Unchanged (a late event of a forgotten tab, an ignored transition): nothing written.
+    if (JSON.stringify(record) !== before) await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
     return record;
   });
   pending.set(tabId, run.catch(() => undefined));
   return run;
 }
 
-export async function forgetTab(tabId: number): Promise<void> {
-  await (pending.get(tabId) ?? Promise.resolve());
-  pending.delete(tabId);
-  await chrome.storage.session.remove(tabStorageKey(tabId));
+/** Removes the tab's record after the updates queued before it (a late update then starts from nothing). */
+export function forgetTab(tabId: number): Promise<void> {
+  const run = (pending.get(tabId) ?? Promise.resolve()).then(() => chrome.storage.session.remove(tabStorageKey(tabId)));
+  pending.set(tabId, run.catch(() => undefined));
+  return run;
 }
 
 /** The popup follows a tab's record as it changes. */
@@ -52,4 +56,10 @@ export function watchTab(tabId: number, onRecord: (record: TabRecord) => void): 
   chrome.storage.onChanged.addListener(listener);
   void readTab(tabId).then(onRecord);
   return () => chrome.storage.onChanged.removeListener(listener);
+}
+
+/** Every stored tab record (reconciling with the engine host after it restarted). */
+export async function readAllTabs(): Promise<TabRecord[]> {
+  const stored = await chrome.storage.session.get(null);
+  return Object.entries(stored).filter(([key]) => key.startsWith('tab:')).map(([, value]) => value as TabRecord);
 }

@@ -8,7 +8,8 @@
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
-import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
+import { send, type CaptureKind, type CheckEndReason, type PlaybackInfo, type Region } from '../shared/protocol';
+import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
 import { elementSound, type ElementSound } from './element-capture';
 import { MediaClock } from './media-clock';
@@ -61,7 +62,7 @@ function waitForData(video: HTMLVideoElement, signal: AbortSignal): Promise<void
   });
 }
 
-export type CheckEnd = 'stopped' | 'removed' | 'failed';
+export type CheckEnd = CheckEndReason;
 
 export class VideoCheck {
   readonly videoKey: string;
@@ -84,6 +85,8 @@ export class VideoCheck {
   private lastPlayback = '';
   private playingSeconds = 0;
   private lastTimeUpdate = 0;
+  /** A send failed and the background is asked whether the engine restarted (nothing is sent meanwhile). */
+  private recovering = false;
 
   constructor(
     readonly video: HTMLVideoElement,
@@ -111,6 +114,7 @@ export class VideoCheck {
       // Encrypted media reads black by any path: the engine is told and says so.
       this.capture = readable || isProtected ? 'element' : 'tab-capture';
       const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback() });
+      if (this.signal.aborted) void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
       if (this.signal.aborted) return;
       this.sessionId = sessionId;
       this.watchPlayback();
@@ -138,16 +142,19 @@ export class VideoCheck {
     this.abort.abort();
     this.stopSound();
     this.overlay?.remove();
-    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId }).catch(() => undefined);
+    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why }).catch(() => undefined);
     this.options.onEnd(this, why);
   }
 
+  /** Ends the check with a message the popup, badge and overlay show. */
   private fail(error: unknown): void {
+    if (this.signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
     this.overlay?.update({ status: 'error', message });
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
     this.stopSound();
+    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why: 'failed', message }).catch(() => undefined);
     this.options.onEnd(this, 'failed');
   }
 
@@ -155,6 +162,41 @@ export class VideoCheck {
     this.audioTap?.stop();
     this.callSound?.stop();
     this.elementSound?.release();
+  }
+
+  /**
+   * A frame, chunk or playback report failed. The background knows whether the engine host
+   * still holds the session: if it does, the check fails with the error; if the host died
+   * (Chrome closed the offscreen document), the check re-attaches to a new session.
+   */
+  private onSendError(error: unknown): void {
+    if (this.recovering || this.signal.aborted || !this.sessionId) return;
+    this.recovering = true;
+    const lost = this.sessionId;
+    const message = error instanceof Error ? error.message : String(error);
+    void send('content→bg:session-error', { sessionId: lost, message })
+      .then(async ({ resume }) => {
+        if (!resume) {
+          this.sessionId = null; // the background ended it already
+          this.fail(error);
+          return;
+        }
+        const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback(), reattach: lost });
+        if (this.signal.aborted) {
+          void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
+          return;
+        }
+        this.sessionId = sessionId;
+        this.region = null;
+        this.accepting = true;
+        this.lastPlayback = '';
+        this.recovering = false;
+        this.reportPlayback();
+      })
+      .catch((reason: unknown) => {
+        this.sessionId = null;
+        this.fail(reason);
+      });
   }
 
   private playback(): PlaybackInfo {
@@ -188,7 +230,8 @@ export class VideoCheck {
     this.lastPlayback = key;
     // Stale media-time anchors: a seek, pause or change of rate or source.
     if (playback.seeking || playback.paused || playback.ended) this.clock.invalidate();
-    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.fail(error));
+    if (this.recovering) return;
+    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.onSendError(error));
   }
 
   private watchPlayback(): void {
@@ -200,6 +243,11 @@ export class VideoCheck {
         report();
       }, options);
     }
+    // A new source of another site without CORS cannot be read (canvas tainted, Web Audio
+    // fed zeros): end now with a readable state rather than at the next frame.
+    this.video.addEventListener('loadeddata', () => {
+      if (this.capture === 'element' && this.video.mediaKeys === null && !pixelsReadable(this.video)) this.fail(new Error(LIFECYCLE_TEXT.unreadableSource()));
+    }, options);
     this.video.addEventListener('timeupdate', () => {
       const now = performance.now();
       if (this.lastTimeUpdate && !this.video.paused) this.playingSeconds += Math.min(1, (now - this.lastTimeUpdate) / 1000);
@@ -210,7 +258,7 @@ export class VideoCheck {
     addEventListener('scroll', report, { ...options, passive: true, capture: true });
     addEventListener('resize', report, options);
     const watchRemoval = setInterval(() => {
-      if (!this.video.isConnected) this.stop('removed');
+      if (!this.video.isConnected) this.stop('video-removed');
     }, 1000);
     this.signal.addEventListener('abort', () => clearInterval(watchRemoval));
     this.lastPlayback = '';
@@ -222,10 +270,10 @@ export class VideoCheck {
       const video = this.video;
       // A call tile is muted by design: its voice is tapped from the call's tracks.
       const silenced = this.streamClock ? false : video.muted;
-      if (!this.sessionId || this.signal.aborted || video.paused || video.seeking || silenced || document.visibilityState === 'hidden') return;
+      if (!this.sessionId || this.recovering || this.signal.aborted || video.paused || video.seeking || silenced || document.visibilityState === 'hidden') return;
       const mediaTime = (this.streamClock ?? this.clock).mediaTimeAt(chunk.takenAt);
       if (mediaTime === null) return;
-      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.fail(error));
+      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.onSendError(error));
     };
     const workletUrl = chrome.runtime.getURL(WORKLET_PATH);
     if (this.streamClock) {
@@ -243,8 +291,15 @@ export class VideoCheck {
       if (this.signal.aborted) return;
       video.requestVideoFrameCallback(onFrame);
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
-      if (!this.accepting || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
-      this.sendFrame(this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime, video.videoWidth, video.videoHeight);
+      if (!this.accepting || this.recovering || !this.sessionId || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
+      try {
+        this.sendFrame(this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime, video.videoWidth, video.videoHeight);
+      } catch (error) {
+        // A mid-check switch to a source of another site without CORS taints the canvas:
+        // every read throws from here on. End with a state the user can read (the element's
+        // sound is routed through this page's graph for good, see docs/live-lifecycle.md).
+        this.fail(error instanceof DOMException && error.name === 'SecurityError' ? new Error(LIFECYCLE_TEXT.unreadableSource()) : error);
+      }
     };
     video.requestVideoFrameCallback(onFrame);
   }
@@ -276,7 +331,7 @@ export class VideoCheck {
         this.region = reply.region;
         this.accepting = reply.accepting;
       })
-      .catch((error) => this.fail(error))
+      .catch((error) => this.onSendError(error))
       .finally(() => this.inFlight--);
   }
 }

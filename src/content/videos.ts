@@ -1,5 +1,7 @@
 // Finding the page's videos: the document, every open shadow root (closed ones cannot be
-// reached), and ones added later (the caller rescans). Keys are stable per page load.
+// reached), and ones added later (the caller rescans). Keys are unique per document: a
+// random document id before the discovery order, so the next page's first video (also
+// "v1") never inherits this page's record or verdict.
 import type { VideoInfo } from '../shared/protocol';
 
 export function findVideos(root: Document | ShadowRoot = document): HTMLVideoElement[] {
@@ -22,9 +24,12 @@ export function findMediaElements(root: Document | ShadowRoot = document): HTMLM
 const keys = new WeakMap<HTMLVideoElement, string>();
 let nextKey = 1;
 
+/** This document's id (random, letters and digits): the prefix of its video keys and the name of its port. */
+export const documentId = Math.random().toString(36).slice(2, 10);
+
 export function videoKey(video: HTMLVideoElement): string {
   let key = keys.get(video);
-  if (!key) keys.set(video, (key = `v${nextKey++}`));
+  if (!key) keys.set(video, (key = `${documentId}-v${nextKey++}`));
   return key;
 }
 

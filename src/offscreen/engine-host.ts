@@ -32,6 +32,8 @@ async function decodeJpeg(dataUrl: string): Promise<ImageBitmap> {
 
 let started = false;
 
+export const engineHostStarted = () => started;
+
 export function startEngineHost(): void {
   if (started) return;
   started = true;
@@ -68,12 +70,13 @@ export function startEngineHost(): void {
     'bg→engine:open-session': async (request) => {
       await close(request.sessionId);
       clearTimeout(idleTimer);
-      const reportState = (state: SyncState) =>
+      const reportState = (state: SyncState, final: boolean) =>
         void send('engine→bg:state', {
           sessionId: request.sessionId,
           tabId: request.tabId,
           frameId: request.frameId,
           state,
+          final,
           model: request.model,
           capture: request.capture,
         }).catch(() => undefined);
@@ -123,6 +126,7 @@ export function startEngineHost(): void {
       await close(sessionId);
       return {};
     },
+    'bg→engine:sessions': () => ({ sessionIds: [...sessions.keys()] }),
     'bg→engine:close-tab': async ({ tabId }) => {
       await Promise.all([...sessions.values()].filter((h) => h.session.tabId === tabId).map((h) => close(h.session.sessionId)));
       return {};
@@ -155,24 +159,31 @@ export function startEngineHost(): void {
       await session.updatePlayback(request.playback);
       return {};
     },
-    'debug→engine:stats': (): EngineStats => {
-      // With --js-flags=--expose-gc (the soak), the heap is read after a full collection.
-      (globalThis as { gc?: () => void }).gc?.();
-      const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
-      const tfMemory = tf.memory();
-      return {
-        jsHeapBytes: memory?.usedJSHeapSize ?? null,
-        tfTensors: tfMemory.numTensors,
-        tfBytes: tfMemory.numBytes,
-        backend: tf.getBackend() ?? null,
-        sessions: [...sessions.values()].map(({ session }) => ({
-          sessionId: session.sessionId,
-          framesAnalysed: session.framesAnalysed,
-          audioSeconds: session.audioSeconds,
-          status: session.state.status,
-        })),
-      };
-    },
   });
+  // Figures for the soak and the e2e tests: the test build only (issue 11, item 6).
+  if (typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__) {
+    listen({
+      'debug→engine:stats': (): EngineStats => {
+        // With --js-flags=--expose-gc (the soak), the heap is read after a full collection.
+        (globalThis as { gc?: () => void }).gc?.();
+        const memory = (performance as Performance & { memory?: { usedJSHeapSize: number } }).memory;
+        const tfMemory = tf.memory();
+        return {
+          jsHeapBytes: memory?.usedJSHeapSize ?? null,
+          tfTensors: tfMemory.numTensors,
+          tfBytes: tfMemory.numBytes,
+          backend: tf.getBackend() ?? null,
+          sessions: [...sessions.values()].map(({ session }) => ({
+            sessionId: session.sessionId,
+            framesAnalysed: session.framesAnalysed,
+            audioSeconds: session.audioSeconds,
+            status: session.state.status,
+          })),
+        };
+      },
+    });
+  }
   armIdle();
+  // A (re)started host holds no sessions: the background ends checks that lost theirs.
+  void send('engine→bg:hello', { sessionIds: [...sessions.keys()] }).catch(() => undefined);
 }

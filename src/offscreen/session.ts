@@ -22,7 +22,12 @@ export interface SessionConfig {
   assets: EngineAssets;
   /** Loads the official weights for model syncnet-v2 / syncnet-v4. */
   loadWeights: (model: ModelChoice) => Promise<WeightsBundle | undefined>;
-  onState: (state: SyncState) => void;
+  /** final: no more evidence will change the state (see `settle`). */
+  onState: (state: SyncState, final: boolean) => void;
+  /** Seconds of playback (sound analysed) after which a check still without a verdict settles; default SETTLE_AFTER_SECONDS. */
+  settleAfterSeconds?: number;
+  /** Milliseconds of pause after which a check without a verdict settles; default SETTLE_AFTER_PAUSE_MS. */
+  settleAfterPauseMs?: number;
   /** Builds the engine; createEngine unless a test stands in for it. */
   makeEngine?: (assets: EngineAssets, options: CreateEngineOptions) => Promise<SyncEngine>;
 }
@@ -47,7 +52,19 @@ class Timebase {
   }
 }
 
-const stateKey = (state: SyncState) => JSON.stringify(state);
+const stateKey = (state: SyncState, final: boolean) => JSON.stringify([state, final]);
+
+/**
+ * A live video may never end (a loop, a stream): a check that still has no verdict after
+ * this much analysed sound — the engine's evidence window, LIVE_HORIZON_SECONDS — settles:
+ * the decision is made final on what was seen ("several speakers", "too short", "no
+ * speech", "uncertain" with its reason) instead of "Checking 99 %" for good (issue 11).
+ */
+export const SETTLE_AFTER_SECONDS = 60;
+/** A pause this long settles a check without a verdict the same way (the user may have stopped watching). */
+export const SETTLE_AFTER_PAUSE_MS = 15_000;
+
+const judged = (state: SyncState) => state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge';
 
 export class LiveSession {
   readonly sessionId: string;
@@ -68,6 +85,11 @@ export class LiveSession {
   private readonly stabiliser = new VerdictStabiliser();
   private lastReported = '';
   private finishedForEnd = false;
+  /** The state was made final (video ended or settled); work-in-progress states from the engine do not replace it. */
+  private final = false;
+  /** Sound analysed since the last verdict or source change, seconds. */
+  private secondsWithoutVerdict = 0;
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ready: Promise<void>;
 
   constructor(private readonly config: SessionConfig, playback: PlaybackInfo) {
@@ -108,17 +130,14 @@ export class LiveSession {
         weights,
         mode: 'live',
         ...(this.config.threshold !== null ? { threshold: this.config.threshold } : {}),
-        onState: (state) => {
-          this.engineState = this.stabilised(state);
-          this.report();
-        },
+        onState: (state) => this.fromEngine(this.stabilised(state)),
       });
       if (this.closed) {
         engine.dispose();
         return;
       }
       this.engine = engine;
-      this.engineState = this.stabilised(engine.state);
+      this.fromEngine(this.stabilised(engine.state));
       if (this.playback?.protected) engine.setProtectedContent(true);
       this.report();
     } catch (error) {
@@ -153,11 +172,45 @@ export class LiveSession {
   }
 
   audio(mediaTime: number, sampleRate: number, samples: Float32Array): Promise<void> {
-    return this.enqueue((engine) => {
+    return this.enqueue(async (engine) => {
       if (this.blocked) return;
       engine.pushAudio({ mediaTime: this.timebase.map(mediaTime), sampleRate, samples });
       this.audioSeconds += samples.length / sampleRate;
+      if (judged(this.engineState)) this.secondsWithoutVerdict = 0;
+      else this.secondsWithoutVerdict += samples.length / sampleRate;
+      if (!this.final && this.secondsWithoutVerdict >= (this.config.settleAfterSeconds ?? SETTLE_AFTER_SECONDS)) await this.settle(engine);
     }, undefined);
+  }
+
+  /** A state from the engine (stabilised): shown, unless it is work in progress after a final state. */
+  private fromEngine(state: SyncState): void {
+    if (this.final) {
+      // The final state stands until the evidence gives another outcome (the video went on).
+      if (!judged(state) || state.status === this.engineState.status) return;
+      this.final = false;
+    }
+    this.engineState = state;
+    this.report();
+  }
+
+  /** The decision made final on what was seen: the last provisional state ends with its reason. */
+  private async settle(engine: SyncEngine): Promise<void> {
+    const result = await engine.finish();
+    this.engineState = this.stabilised(result.state, true);
+    this.final = true;
+    this.report();
+  }
+
+  /** After a long pause, settle a check that has no verdict yet. */
+  private armPauseSettle(): void {
+    clearTimeout(this.pauseTimer);
+    const p = this.playback;
+    if (!p?.paused || p.ended || this.closed) return;
+    this.pauseTimer = setTimeout(() => {
+      void this.enqueue(async (engine) => {
+        if (this.playback?.paused && !this.final && !judged(this.engineState)) await this.settle(engine);
+      }, undefined);
+    }, this.config.settleAfterPauseMs ?? SETTLE_AFTER_PAUSE_MS);
   }
 
   /** The element's state changed: decide segments and what is dropped. */
@@ -165,6 +218,7 @@ export class LiveSession {
     const previous = this.playback;
     this.playback = next;
     this.report();
+    this.armPauseSettle();
     return this.enqueue(async (engine) => {
       if (next.protected !== (previous?.protected ?? false)) engine.setProtectedContent(next.protected);
       if (next.audioTrack === false && previous?.audioTrack !== false) engine.setAudioTrackPresent(false);
@@ -174,6 +228,8 @@ export class LiveSession {
         this.timebase.reset(next.rate);
         engine.resetEvidence();
         this.stabiliser.reset();
+        this.final = false;
+        this.secondsWithoutVerdict = 0;
         this.engineState = engine.state;
         this.report();
       } else if (reason) {
@@ -183,11 +239,11 @@ export class LiveSession {
       if (next.ended && !this.finishedForEnd) {
         // The video ended: judge what was seen (a faceless clip becomes "can't judge" here).
         this.finishedForEnd = true;
-        const result = await engine.finish();
-        this.engineState = this.stabilised(result.state, true);
-        this.report();
-      } else if (!next.ended) {
+        await this.settle(engine);
+      } else if (!next.ended && this.finishedForEnd) {
+        // Played again (a loop, a replay): the check goes on, its states no longer final.
         this.finishedForEnd = false;
+        this.final = false;
       }
     }, undefined);
   }
@@ -207,14 +263,16 @@ export class LiveSession {
 
   private report(): void {
     const state = this.effectiveState();
-    const key = stateKey(state);
+    const final = this.final && state === this.engineState;
+    const key = stateKey(state, final);
     if (key === this.lastReported) return;
     this.lastReported = key;
-    this.config.onState(state);
+    this.config.onState(state, final);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearTimeout(this.pauseTimer);
     await this.enqueue(() => undefined, undefined).catch(() => undefined);
     this.closed = true;
     this.engine?.dispose();

@@ -82,7 +82,10 @@ export class TabCapture {
     // Placed by when this graph took it from the captured stream, which is about when the
     // tab produced it and when its frame arrives here; never by when it is heard (the
     // output device's latency would enter the offset).
-    this.tap = await tapAudio(this.context, source, chrome.runtime.getURL(WORKLET_PATH), (chunk) =>
+    // The page's own (static) origin, not runtime.getURL: with use_dynamic_url on the
+    // worklet's web_accessible_resources entry, runtime.getURL returns the dynamic URL, which
+    // an extension page's audioWorklet.addModule refuses (measured in Chromium 156).
+    this.tap = await tapAudio(this.context, source, new URL(WORKLET_PATH, `${location.origin}/`).href, (chunk) =>
       this.sink.onAudio(chunk.takenAt / 1000, chunk.sampleRate, chunk.samples),
     );
   }

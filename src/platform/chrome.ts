@@ -26,6 +26,12 @@ export async function ensureEngineHost(): Promise<void> {
   await creating;
 }
 
+/** Whether the engine host runs now (without starting it). */
+export async function engineHostRunning(): Promise<boolean> {
+  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  return existing.length > 0;
+}
+
 export async function closeEngineHost(): Promise<void> {
   const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
   if (existing.length > 0) await chrome.offscreen.closeDocument();

@@ -1,12 +1,17 @@
 // Firefox: MV3 background scripts run in an event page that has a DOM, so the engine host
 // runs right there (the same module the Chrome offscreen document runs) and no offscreen
 // document is needed. Same exports as chrome.ts.
-import { startEngineHost } from '../offscreen/engine-host';
+import { engineHostStarted, startEngineHost } from '../offscreen/engine-host';
 
 export const browserName = 'firefox' as const;
 
 export async function ensureEngineHost(): Promise<void> {
   startEngineHost();
+}
+
+/** Whether the engine host runs now (without starting it). */
+export async function engineHostRunning(): Promise<boolean> {
+  return engineHostStarted();
 }
 
 export async function closeEngineHost(): Promise<void> {

@@ -10,7 +10,8 @@ import { readTab, watchTab, type TabRecord, type VideoRecord } from '../backgrou
 import { plainError, type PlainError } from '../shared/errors';
 import { localizePage, t, type MessageKey } from '../shared/i18n';
 import { send, sendToTab } from '../shared/protocol';
-import { announcement, headlineState, offsetText, shownEvidence, stateLook } from '../shared/state-look';
+import { announcement, headlineState, offsetText, sessionLook, shownEvidence } from '../shared/state-look';
+import { isLive } from '../background/session-machine';
 import { DistanceCurve, Timeline } from '../ui/charts';
 import { ErrorMessage, LiveRegion } from '../ui/messages';
 import { extensionAssets } from '../shared/assets';
@@ -63,10 +64,10 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
   const [error, setError] = useState<PlainError | null>(null);
   const act = (run: () => Promise<unknown>) => run().then(() => setError(null), (e: unknown) => setError(plainError(e)));
   const session = video.session;
-  const look = session ? stateLook(session.state) : null;
+  const look = session ? sessionLook(session) : null;
   const checkVideo = () => act(() => sendToTab(tabId, 'popup→content:check-video', { videoKey: video.videoKey }, video.frameId));
   return (
-    <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'}>
+    <section class="video" data-video={video.videoKey} data-status={session?.state.status ?? 'idle'} data-phase={session?.phase ?? 'none'}>
       <header>
         <span class="name" title={video.label}>{video.label}</span>
         <span class="muted"> {video.width}×{video.height}{video.playing ? ` · ${t('popup_playing')}` : ''}</span>
@@ -77,7 +78,11 @@ function VideoCard({ tabId, video }: { tabId: number; video: VideoRecord }) {
           {look.detail && <ErrorMessage error={{ text: '', detail: look.detail }} />}
           <Evidence state={session.state} onSeek={(time) => act(() => sendToTab(tabId, 'popup→content:seek', { videoKey: video.videoKey, time }, video.frameId))} />
           <p class="muted small">{t(MODEL_NAMES[session.model])} · {t(CAPTURE_NAMES[session.capture])}</p>
-          <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>{t('button_stop')}</button>{' '}
+          {isLive(session) && (
+            <>
+              <button class="stop" onClick={() => act(() => sendToTab(tabId, 'popup→content:stop', { videoKey: video.videoKey }, video.frameId))}>{t('button_stop')}</button>{' '}
+            </>
+          )}
           <button class="recheck" onClick={checkVideo}>{t('button_check_again')}</button>{' '}
           {(shownEvidence(session.state) || session.state.status === 'cannot-judge') && (
             <button class="export-report" onClick={() => act(() => exportReport(tabId, video))}>{t('button_export_report')}</button>
@@ -98,8 +103,8 @@ function Popup() {
   const [failure, setFailure] = useState<PlainError | null>(null);
   useEffect(() => {
     let unwatch = () => {};
-    // popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
-    const shownTab = Number(new URLSearchParams(location.search).get('tabId')) || null;
+    // Test build only: popup.html?tabId=N shows tab N without checking it (the popup opened in a tab, as the tests do).
+    const shownTab = typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? Number(new URLSearchParams(location.search).get('tabId')) || null : null;
     void (shownTab ? Promise.resolve([{ id: shownTab }]) : chrome.tabs.query({ active: true, currentWindow: true })).then(async ([tab]) => {
       if (tab?.id === undefined) return;
       setTabId(tab.id);

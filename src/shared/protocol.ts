@@ -28,7 +28,7 @@ export type CaptureKind = 'element' | 'tab-capture';
 
 /** A video the content script found, for the popup's list. */
 export interface VideoInfo {
-  /** Stable per page load (`v1`, `v2`, … in discovery order). */
+  /** Unique per document: a random document id and the discovery order (`k3f9a-v1`, `k3f9a-v2`, …). */
   videoKey: string;
   /** Short description: the file name of its source, or "stream". */
   label: string;
@@ -69,15 +69,8 @@ export interface PlaybackInfo {
   rect: ViewportRect | null;
 }
 
-/** One checked video's record (background → storage.session → popup). */
-export interface SessionInfo {
-  sessionId: string;
-  state: SyncState;
-  model: ModelChoice;
-  capture: CaptureKind;
-  startedAt: number;
-  updatedAt: number;
-}
+/** How a check ended, as the content script saw it (the background's session machine decides the phase). */
+export type CheckEndReason = 'stopped' | 'failed' | 'video-removed' | 'page-gone' | 'bfcache';
 
 export interface EngineStats {
   jsHeapBytes: number | null;
@@ -104,10 +97,17 @@ export interface Messages {
   'content→bg:hello': { request: Record<string, never>; response: { autoScan: boolean } };
   'content→bg:videos': { request: { videos: VideoInfo[] }; response: Record<string, never> };
   'content→bg:open-session': {
-    request: { videoKey: string; capture: CaptureKind; playback: PlaybackInfo };
+    /** reattach: the session this one continues after the engine host restarted under it. */
+    request: { videoKey: string; capture: CaptureKind; playback: PlaybackInfo; reattach?: string };
     response: { sessionId: string };
   };
-  'content→bg:close-session': { request: { sessionId: string }; response: Record<string, never> };
+  /** Accepted only for a session of the sender's own tab and frame. */
+  'content→bg:close-session': { request: { sessionId: string; why: CheckEndReason; message?: string }; response: Record<string, never> };
+  /**
+   * A frame, chunk or playback report failed: the background asks the engine host whether
+   * the session still exists. resume: the host restarted, open the check again (reattach).
+   */
+  'content→bg:session-error': { request: { sessionId: string; message: string }; response: { resume: boolean } };
   // content script → engine host (offscreen document / Firefox background page)
   'content→engine:frame': {
     /** signature: the whole frame's picture signature (src/core/video/shots.ts) for cut detection, since `jpeg` is often a crop. */
@@ -139,12 +139,17 @@ export interface Messages {
   };
   'bg→engine:close-session': { request: { sessionId: string }; response: Record<string, never> };
   'bg→engine:close-tab': { request: { tabId: number }; response: Record<string, never> };
+  /** The sessions the host holds (the background reconciles its records with them). */
+  'bg→engine:sessions': { request: Record<string, never>; response: { sessionIds: string[] } };
   // engine host → background
   'engine→bg:state': {
-    request: { sessionId: string; tabId: number; frameId: number; state: SyncState; model: ModelChoice; capture: CaptureKind };
+    /** final: no more evidence will change it (the video ended, or a long pause or the evidence window settled it). */
+    request: { sessionId: string; tabId: number; frameId: number; state: SyncState; final: boolean; model: ModelChoice; capture: CaptureKind };
     response: Record<string, never>;
   };
   'engine→bg:idle': { request: Record<string, never>; response: Record<string, never> };
+  /** The host started (again): the sessions it holds, none after a restart. */
+  'engine→bg:hello': { request: { sessionIds: string[] }; response: Record<string, never> };
   // debug (soak, tests): figures from the engine host
   'debug→engine:stats': { request: Record<string, never>; response: EngineStats };
 }

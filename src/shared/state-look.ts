@@ -1,7 +1,8 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
 // popup's headline, and the one plain sentence every view (file page and CLI included)
 // shows. One mapping, so the badge, overlay, popup, file page and CLI can never disagree.
-import type { CannotJudgeReason, SyncEvidence, SyncState } from '../core/state';
+import { verdictOf, type CannotJudgeReason, type SyncEvidence, type SyncState } from '../core/state';
+import type { PageGoneWhy, SessionRecord } from '../background/session-machine';
 import { plainError } from './errors';
 import { lowerFirst, t, type MessageKey } from './i18n';
 import { clockSpan, spansOf, whereWords } from './spans';
@@ -184,4 +185,70 @@ const PRIORITY: Record<SyncState['status'], number> = {
 
 export function headlineState(states: readonly SyncState[]): SyncState {
   return states.reduce<SyncState>((best, s) => (PRIORITY[s.status] > PRIORITY[best.status] ? s : best), { status: 'idle' });
+}
+
+/**
+ * The user-facing words for how a live check ended (issue 11, item 1), gathered here so a
+ * translation finds them in one place. Each ended phase without a verdict reads as one of
+ * these; with a verdict the verdict stays and the label says how the check ended.
+ */
+export const LIFECYCLE_TEXT = {
+  stopped: { label: () => t('ended_stopped_label'), sentence: () => t('ended_stopped_sentence') },
+  failed: { label: () => t('ended_failed_label') },
+  pageGone: {
+    left: 'ended_gone_left',
+    bfcache: 'ended_gone_bfcache',
+    'tab-closed': 'ended_gone_tab_closed',
+    'video-removed': 'ended_gone_video_removed',
+  } satisfies Record<PageGoneWhy, MessageKey>,
+  pageGoneLabel: () => t('ended_gone_label'),
+  engineRestarted: {
+    label: () => t('ended_engine_label'),
+    sentence: () => t('ended_engine_sentence'),
+  },
+  endedSuffix: {
+    stopped: 'ended_suffix_stopped',
+    'page-gone': 'ended_suffix_gone',
+    'engine-restarted': 'ended_suffix_engine',
+    failed: 'ended_suffix_failed',
+  } satisfies Record<string, MessageKey>,
+  /** A video whose source switched to another site mid-check (content script). */
+  unreadableSource: () => t('ended_unreadable_source'),
+} as const;
+
+/** How a live check's record looks: its engine state while live, how it ended otherwise. */
+export function sessionLook(session: SessionRecord): StateLook {
+  const shown = stateLook(session.state);
+  if (session.phase === 'opening' || session.phase === 'running' || session.phase === 'done') return shown;
+  // A verdict reached before the end stays readable; the label says the check is over.
+  if (session.phase !== 'failed' && verdictOf(session.state) !== null) {
+    return { ...shown, label: t('label_ended', shown.label, t(LIFECYCLE_TEXT.endedSuffix[session.phase])) };
+  }
+  switch (session.phase) {
+    case 'stopped':
+      return look('idle', '', LIFECYCLE_TEXT.stopped.label(), LIFECYCLE_TEXT.stopped.sentence());
+    case 'failed':
+    {
+      const plain = plainError(session.message);
+      return { ...look('error', '!', LIFECYCLE_TEXT.failed.label(), plain.text), detail: plain.detail };
+    }
+    case 'page-gone':
+      return look('idle', '', LIFECYCLE_TEXT.pageGoneLabel(), t(LIFECYCLE_TEXT.pageGone[session.why]));
+    case 'engine-restarted':
+      return look('error', '!', LIFECYCLE_TEXT.engineRestarted.label(), LIFECYCLE_TEXT.engineRestarted.sentence());
+  }
+}
+
+/**
+ * Which check the tab's badge shows: verdicts first (as headlineState ranks them, whatever
+ * the phase), then live checks' progress, then how ended checks ended.
+ */
+export function headlineSession(sessions: readonly SessionRecord[]): SessionRecord | null {
+  const rank = (s: SessionRecord) => {
+    const live = s.phase === 'opening' || s.phase === 'running' || s.phase === 'done';
+    if (verdictOf(s.state) !== null && s.state.status !== 'cannot-judge') return PRIORITY[s.state.status];
+    if (live) return PRIORITY[s.state.status];
+    return 0.5 + (s.phase === 'failed' || s.phase === 'engine-restarted' ? 0.25 : 0);
+  };
+  return sessions.reduce<SessionRecord | null>((best, s) => (best === null || rank(s) > rank(best) || (rank(s) === rank(best) && s.updatedAt > best.updatedAt) ? s : best), null);
 }

@@ -14,7 +14,7 @@ import type { SyncEvidence, SyncState } from '../../src/core/state';
  * --lang plus LANGUAGE, which Chromium on Linux reads (its UI language needs the locale's
  * .pak, Debian's chromium-l10n). chrome.i18n in extension pages follows that language.
  */
-export async function launchInLanguage(lang: string, distDir = resolve('dist/chrome')): Promise<ExtensionBrowser> {
+export async function launchInLanguage(lang: string, distDir = resolve('dist/chrome-test')): Promise<ExtensionBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-lang-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -59,7 +59,7 @@ export async function storeVerdict(browser: ExtensionBrowser, tabId: number, sta
     videos: {
       '0/v1': {
         videoKey: 'v1', label, width: 640, height: 360, playing: true, frameId: 0,
-        session: { sessionId: `${tabId}:0:v1:test`, state, model: 'embedded', capture: 'element', startedAt: Date.now() - 14000, updatedAt: Date.now() },
+        session: { sessionId: `${tabId}:0:v1:test`, phase: 'running', restarts: 0, state, model: 'embedded', capture: 'element', startedAt: Date.now() - 14000, updatedAt: Date.now() },
       },
     },
   };

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchBrowser, launchWithExtension, type ExtensionBrowser } from '../helpers/browser';
 import { bundleTestPage } from '../helpers/bundle';
@@ -34,7 +34,8 @@ describe('extension pages', () => {
   let browser: ExtensionBrowser;
   before(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
-    browser = await launchWithExtension();
+    // The test build: its popup takes ?tabId=N (the popup opened in a tab of its own).
+    browser = await launchWithExtension(resolve('dist/chrome-test'));
   });
   after(() => browser?.close());
 

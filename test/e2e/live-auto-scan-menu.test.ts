@@ -14,11 +14,10 @@
 // click either: the granted access lets the listener inject the content script.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { StaticServer } from '../helpers/server';
 import {
-  NO_CLIPS, allTabs, badgeOf, chooseMenuItemOnVideo, engineStats, grantedOrigins, launchWithGrantedHosts, openPlaying, pollUntil, serveLiveMedia,
+  NO_CLIPS, allTabs, badgeOf, chooseMenuItemOnVideo, engineStats, grantedOrigins, launchWithGrantedHosts, openPlaying, pollUntil, serveLiveMedia, TEST_DIST,
   registeredScripts, tabRecord, videosWithOverlay, worker, type FixtureVideo, type LiveBrowser,
 } from './live-helpers';
 import { migrateSettings, sitePatterns } from '../../src/shared/settings';
@@ -38,7 +37,7 @@ describe('auto-scan and the context menu in Chromium', { skip: NO_CLIPS }, () =>
 
   before(async () => {
     server = await serveLiveMedia();
-    browser = await launchWithGrantedHosts(resolve('dist/chrome'), sitePatterns(SITE));
+    browser = await launchWithGrantedHosts(TEST_DIST, sitePatterns(SITE));
   });
 
   after(async () => {

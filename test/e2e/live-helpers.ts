@@ -120,9 +120,12 @@ try {
 </script>`;
 }
 
-/** The live tests' setup: dist/chrome built, the test media made, and a server for them (under /gen/). */
+/** The Chrome build with the test hooks (debug→engine:stats, popup.html?tabId=N) the live tests use. */
+export const TEST_DIST = resolve('dist/chrome-test');
+
+/** The live tests' setup: dist/chrome-test built, the test media made, and a server for them (under /gen/). */
 export async function serveLiveMedia(): Promise<StaticServer> {
-  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
   makeMedia();
   return serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
 }
@@ -177,7 +180,7 @@ function launchPersistent(userDataDir: string, distDir: string, extraArgs: strin
  * persistent context does not expose, so a second CDP connection sends it. The profile
  * (`userDataDir`, a fresh one by default) is deleted on close.
  */
-export async function launchLive(distDir = resolve('dist/chrome'), extraArgs: string[] = [], userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'))): Promise<LiveBrowser> {
+export async function launchLive(distDir = TEST_DIST, extraArgs: string[] = [], userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'))): Promise<LiveBrowser> {
   const context = await launchPersistent(userDataDir, distDir, [...extraArgs, '--remote-debugging-port=0']);
   try {
     const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));

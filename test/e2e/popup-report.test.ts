@@ -23,7 +23,8 @@ describe('popup: Export report', () => {
   let browser: LiveBrowser;
   before(async () => {
     server = await serveStatic();
-    browser = await launchWithGrantedHosts(resolve('dist/chrome'), sitePatterns('127.0.0.1'));
+    // The test build: its popup takes ?tabId=N (the popup opened in a tab of its own).
+    browser = await launchWithGrantedHosts(resolve('dist/chrome-test'), sitePatterns('127.0.0.1'));
   });
   after(async () => {
     await browser?.close();
@@ -41,7 +42,7 @@ describe('popup: Export report', () => {
       const record: TabRecord = {
         tabId: tab.id!,
         videos: { '0/v1': { videoKey: 'v1', label: 'talk.mp4', width: 640, height: 360, playing: true, frameId: 0,
-          session: { sessionId: 's1', state: { status: 'mismatch', evidence }, model: 'embedded', capture: 'element', startedAt: updatedAt - 10_000, updatedAt } } },
+          session: { sessionId: 's1', phase: 'running', restarts: 0, state: { status: 'mismatch', evidence }, model: 'embedded', capture: 'element', startedAt: updatedAt - 10_000, updatedAt } } },
       };
       await chrome.storage.session.set({ [`tab:${tab.id}`]: record });
       return tab.id!;

@@ -33,6 +33,14 @@ class FakeEngine {
     this.calls.push('resetEvidence');
     this.state = { status: 'waiting-for-speech', seconds: 0 };
   }
+  /** What finish() decides (the decision with context.final). */
+  finalState: SyncState = { status: 'cannot-judge', reason: 'several-speakers-unresolved' };
+  async finish() {
+    this.calls.push('finish');
+    this.emit(this.finalState);
+    return { state: this.finalState };
+  }
+  pushAudio() {}
   setProtectedContent() {}
   setAudioTrackPresent() {}
   suggestedRegion() {
@@ -44,8 +52,9 @@ class FakeEngine {
 /** The session's state, read afresh (not narrowed by earlier assertions on it). */
 const shownNow = (session: LiveSession): SyncState => session.state;
 
-async function openSession() {
+async function openSession(settle: { settleAfterSeconds?: number; settleAfterPauseMs?: number } = {}) {
   const shown: SyncState[] = [];
+  const finals: boolean[] = [];
   let engine: FakeEngine | null = null;
   const session = new LiveSession(
     {
@@ -57,7 +66,11 @@ async function openSession() {
       threshold: null,
       assets: {} as EngineAssets,
       loadWeights: async () => undefined,
-      onState: (state) => shown.push(state),
+      onState: (state, final) => {
+        shown.push(state);
+        finals.push(final);
+      },
+      ...settle,
       makeEngine: async (_assets: EngineAssets, options: CreateEngineOptions) => {
         engine = new FakeEngine(options.onState!);
         return engine as unknown as SyncEngine;
@@ -67,7 +80,7 @@ async function openSession() {
   );
   await session.updatePlayback({ ...playing }); // waits for the engine
   assert.ok(engine);
-  return { session, engine: engine as FakeEngine, shown };
+  return { session, engine: engine as FakeEngine, shown, finals };
 }
 
 test('live views: a firm REAL stays REAL through a brief weak mismatch from the decision', async () => {
@@ -99,4 +112,41 @@ test('a source change drops the evidence and the firm verdict; a seek keeps them
   assert.equal(ad.status, 'mismatch');
   assert.equal(ad.status === 'mismatch' && ad.evidence.provisional, true);
   await session.close();
+});
+
+test('a check stuck at "checking 99 %" (several speakers) settles after the evidence window: final, with its reason', async () => {
+  const { session, engine, finals } = await openSession({ settleAfterSeconds: 2 });
+  engine.emit({ status: 'checking', progress: 0.99 });
+  const second = new Float32Array(16000);
+  await session.audio(0, 16000, second);
+  assert.equal(session.state.status, 'checking');
+  await session.audio(1, 16000, second);
+  assert.deepEqual(engine.calls, ['finish']);
+  assert.deepEqual(session.state, { status: 'cannot-judge', reason: 'several-speakers-unresolved' });
+  assert.equal(finals.at(-1), true, 'reported as final');
+  // Work in progress from the engine (the video plays on) does not replace the final state.
+  engine.emit({ status: 'checking', progress: 0.99 });
+  engine.emit({ status: 'cannot-judge', reason: 'several-speakers-unresolved' });
+  assert.equal(session.state.status, 'cannot-judge');
+  assert.equal(finals.at(-1), true, 'still final');
+  await session.close();
+});
+
+test('a long pause settles a check without a verdict ("too short"); a check with a verdict is left alone', async () => {
+  const { session, engine, finals } = await openSession({ settleAfterPauseMs: 30 });
+  engine.finalState = { status: 'cannot-judge', reason: 'too-short' };
+  engine.emit({ status: 'checking', progress: 0.4 });
+  await session.updatePlayback({ ...playing, paused: true });
+  await new Promise((r) => setTimeout(r, 80));
+  await session.updatePlayback({ ...playing, paused: true, seeking: false });
+  assert.deepEqual(session.state, { status: 'cannot-judge', reason: 'too-short' });
+  assert.equal(finals.at(-1), true);
+  await session.close();
+
+  const other = await openSession({ settleAfterPauseMs: 30 });
+  other.engine.emit(judged('in-sync', 0.1, 7));
+  await other.session.updatePlayback({ ...playing, paused: true });
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual(other.engine.calls.filter((c) => c === 'finish'), []);
+  await other.session.close();
 });
