@@ -8,6 +8,7 @@ import { listen, send, sendToTab, RemoteError, type MessageName, type RequestOf,
 import { loadSettings, sitePatterns } from '../shared/settings';
 import { headlineState, stateLook } from '../shared/state-look';
 import type { SyncState } from '../core/state';
+import { isVideoUnreadable } from '../shared/errors';
 import { forgetTab, readTab, updateTab, videoRecordKey, type TabRecord } from './tab-store';
 
 const CONTENT_SCRIPT = 'content/content.js';
@@ -149,8 +150,10 @@ listen({
       const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
       await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
     } catch (error) {
-      // The popup and badge say why; the content script gets the error too.
-      await setState({ status: 'error', message: error instanceof Error ? error.message : String(error) });
+      // The popup and badge say why; the content script gets the error too. A video this
+      // browser does not let the extension read is "can't judge", not a failure.
+      const message = error instanceof Error ? error.message : String(error);
+      await setState(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable', detail: message } : { status: 'error', message });
       throw error;
     }
     return { sessionId };

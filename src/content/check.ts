@@ -6,6 +6,7 @@
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
+import { isVideoUnreadable } from '../shared/errors';
 import { send, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap } from './audio-tap';
 import { MediaClock } from './media-clock';
@@ -46,6 +47,23 @@ function pixelsReadable(video: HTMLVideoElement): boolean {
     context.drawImage(video, 0, 0, 1, 1);
     context.getImageData(0, 0, 1, 1);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True unless the source is another origin fetched without CORS. The page's Web Audio gets
+ * only zeros from such an element, whatever this script may read: Firefox lets a content
+ * script read pixels of origins the extension has host access to, while the page's
+ * AudioContext still hears silence (and the element, routed through it, goes quiet).
+ * blob:, data: and mediastream: sources belong to the page.
+ */
+function sourceOriginReadable(video: HTMLVideoElement): boolean {
+  try {
+    const source = new URL(video.currentSrc, location.href);
+    if (source.protocol !== 'http:' && source.protocol !== 'https:') return true;
+    return source.origin === location.origin || video.crossOrigin !== null;
   } catch {
     return false;
   }
@@ -95,7 +113,7 @@ export class VideoCheck {
     try {
       await waitForData(this.video, this.signal);
       const isProtected = this.video.mediaKeys !== null;
-      let readable = !isProtected && pixelsReadable(this.video);
+      let readable = !isProtected && sourceOriginReadable(this.video) && pixelsReadable(this.video);
       let context: AudioContext | null = null;
       if (readable) {
         context = await runningAudioContext();
@@ -137,7 +155,8 @@ export class VideoCheck {
 
   private fail(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
-    this.overlay?.update({ status: 'error', message });
+    // A video this browser does not let extensions read is "can't judge", not a failure.
+    this.overlay?.update(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable' } : { status: 'error', message });
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
     this.audioTap?.stop();

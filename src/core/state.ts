@@ -12,7 +12,9 @@ export type CannotJudgeReason =
   | 'too-short'
   | 'uncertain'
   | 'mouth-too-small'
-  | 'model-unavailable';
+  | 'model-unavailable'
+  /** The browser does not let the extension read this video (Firefox: another site's video without CORS; no tab capture there). */
+  | 'unreadable';
 
 /** What a stretch of media time showed. */
 export type SpanOutcome = 'in-sync' | 'shifted' | 'mismatch' | 'no-evidence';
@@ -105,4 +107,5 @@ export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   uncertain: 'The evidence is not clear enough to say either way (noisy sound, a small or turned face, or too little speech).',
   'mouth-too-small': 'The mouth is too small in the picture to judge.',
   'model-unavailable': 'The selected sync model is not available.',
+  unreadable: 'This browser does not let extensions read this video (it comes from another site that does not allow it).',
 };
