@@ -6,7 +6,7 @@
 // client's frames masked) is written out here on node:http's upgrade: about 80 lines.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -196,6 +196,29 @@ export function fromRemote(value: { type: string; value?: unknown }): unknown {
   }
 }
 
+const PULSEAUDIO = '/usr/bin/pulseaudio';
+
+/**
+ * A sound output for Firefox. Without a sound server its default (PulseAudio) backend finds
+ * no output and an AudioContext never leaves "suspended" — measured here, and ALSA's null
+ * device is no way out (it is not paced: Firefox's audio thread spins and the worklet
+ * floods the page). So a private PulseAudio with a null sink (paced by its own clock) is
+ * started for each Firefox: `apt-get install pulseaudio` (scripts/setup.sh).
+ */
+async function startSoundServer(dir: string): Promise<{ env: Record<string, string>; stop(): void }> {
+  if (!existsSync(PULSEAUDIO)) return { env: {}, stop: () => undefined };
+  const runtime = join(dir, 'pulse-runtime');
+  mkdirSync(runtime, { recursive: true });
+  const socket = join(runtime, 'native');
+  const server = spawn(PULSEAUDIO, [
+    '-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=false', '--disable-shm=true',
+    '--load=module-null-sink sink_name=null', `--load=module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
+  ], { stdio: 'ignore', env: { ...process.env, HOME: runtime, XDG_RUNTIME_DIR: runtime } });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket) && Date.now() < deadline && server.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  return { env: { PULSE_SERVER: `unix:${socket}` }, stop: () => void server.kill('SIGTERM') };
+}
+
 export interface Firefox {
   bidi: BidiSession;
   profile: string;
@@ -224,17 +247,13 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     'xpinstall.signatures.required': false,
     'devtools.console.stdout.chrome': true,
     'devtools.console.stdout.content': true,
-    // Sound through ALSA into a null device (see HOME below): with no sound server Firefox's
-    // default PulseAudio backend finds no output, and an AudioContext never starts running.
-    'media.cubeb.backend': 'alsa',
     ...prefs,
   };
-  // HOME is the profile folder for Firefox, so ALSA reads this .asoundrc: every sound goes to a null device.
-  writeFileSync(join(profile, '.asoundrc'), 'pcm.!default {\n  type null\n}\n');
   writeFileSync(join(profile, 'user.js'), Object.entries(allPrefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n') + '\n');
+  const sound = await startSoundServer(profile);
   const child: ChildProcess = spawn(FIREFOX, ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port=0', '--remote-allow-system-access', 'about:blank'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOME: process.env.FXHOME ?? profile, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+    env: { ...process.env, ...sound.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -265,6 +284,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
         setTimeout(() => child.kill('SIGKILL'), 5000);
         await exited;
       }
+      sound.stop();
       rmSync(profile, { recursive: true, force: true });
     },
   };
