@@ -153,7 +153,7 @@ listen({
       // The popup and badge say why; the content script gets the error too. A video this
       // browser does not let the extension read is "can't judge", not a failure.
       const message = error instanceof Error ? error.message : String(error);
-      await setState(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable', detail: message } : { status: 'error', message });
+      await setState(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable' } : { status: 'error', message });
       throw error;
     }
     return { sessionId };

@@ -123,7 +123,9 @@ describe('live checking in Firefox ESR', { skip: NO_FIREFOX || NO_EMBEDDED_MODEL
 
   const videosOf = (tabId: number) => extensionCall<TabRecord | null>(`chrome.storage.session.get('tab:${tabId}').then((s) => s['tab:${tabId}'] ?? null)`).then((r) => Object.values(r?.videos ?? {}) as VideoRecord[]);
   const badgeOf = (tabId: number) => extensionCall<string>(`chrome.action.getBadgeText({ tabId: ${tabId} })`);
-  const engineStats = () => extensionCall<{ ok: boolean; value: EngineStats }>(`chrome.runtime.sendMessage({ name: 'debug→engine:stats', payload: {} })`).then((r) => r.value);
+  /** The engine host's sessions; none when no engine host runs (a restarted event page has not started one). */
+  const engineStats = () =>
+    extensionCall<{ ok: boolean; value: EngineStats } | null>(`chrome.runtime.sendMessage({ name: 'debug→engine:stats', payload: {} }).then((r) => r ?? null)`).then((r) => r?.value ?? { sessions: [] as EngineStats['sessions'] });
 
   async function waitForState(tabId: number, done: (video: VideoRecord | undefined) => boolean, log: (line: string) => void, timeoutMs = CHECK_MS): Promise<VideoRecord> {
     const deadline = Date.now() + timeoutMs;
@@ -212,11 +214,19 @@ describe('live checking in Firefox ESR', { skip: NO_FIREFOX || NO_EMBEDDED_MODEL
 
   test(`paused longer than the event page's idle timeout (${IDLE_TIMEOUT_MS / 1000} s here), then seeked and resumed: the same check goes on`, { timeout: CHECK_MS + 90_000 }, async (t) => {
     const { context, tabId } = await openPlaying('pause', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' }]);
+    if (noEngine) {
+      // Paused before the check: a frame the engine cannot analyse would stay unanswered,
+      // and Firefox keeps the page alive while a message listener has a reply pending —
+      // which would hide a missing keep-alive. So no frame is sent at all here.
+      await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
+    }
     await startCheck(tabId);
     const opened = await waitForState(tabId, (v) => !!v?.session && v.session.state.status !== 'loading', (line) => t.diagnostic(`before: ${line}`), 60_000);
     const sessionId = opened.session!.sessionId;
     if (!noEngine) await waitForState(tabId, (v) => v?.session?.state.status === 'checking' || VERDICT.has(v?.session?.state.status ?? ''), (line) => t.diagnostic(`before: ${line}`));
     await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
+    // Nothing in flight when the wait starts.
+    await new Promise((r) => setTimeout(r, 1_000));
     const framesAtPause = (await engineStats()).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? 0;
     const pauseMs = IDLE_TIMEOUT_MS + 6_000;
     t.diagnostic(`paused at ${framesAtPause} frames analysed; waiting ${pauseMs / 1000} s`);
@@ -289,17 +299,19 @@ hls.attachMedia(video);
     await startCheck(tabId);
     await waitForState(tabId, firm, (line) => t.diagnostic(line));
     mkdirSync(SCREENSHOTS, { recursive: true });
-    const shoot = async (url: string, file: string, width: number, height: number) => {
+    const shoot = async (url: string, file: string, width: number, height: number, ready = 'true') => {
       const { context: tab } = await firefox.bidi.send<{ context: string }>('browsingContext.create', { type: 'tab', background: true });
       await firefox.bidi.send('browsingContext.setViewport', { context: tab, viewport: { width, height } });
       await firefox.bidi.send('browsingContext.navigate', { context: tab, url, wait: 'complete' });
-      await new Promise((r) => setTimeout(r, 1500));
+      const deadline = Date.now() + 15_000;
+      while (!(await evaluate<boolean>(tab, ready)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 500));
       const { data } = await firefox.bidi.send<{ data: string }>('browsingContext.captureScreenshot', { context: tab, origin: 'document' });
       writeFileSync(join(SCREENSHOTS, file), Buffer.from(data, 'base64'));
       await firefox.bidi.send('browsingContext.close', { context: tab });
       t.diagnostic(`${url} → docs/screenshots/${file}`);
     };
-    await shoot(`moz-extension://${UUID}/popup/popup.html?tabId=${tabId}`, 'firefox-popup.png', 380, 720);
+    await shoot(`moz-extension://${UUID}/popup/popup.html?tabId=${tabId}`, 'firefox-popup.png', 380, 720, `!document.body.textContent.includes('No video checked')`);
     await shoot(`moz-extension://${UUID}/options/check.html`, 'firefox-file-page.png', 1000, 800);
     await firefox.bidi.send('browsingContext.close', { context });
   });
