@@ -11,9 +11,11 @@
 // for http://127.0.0.1/* added to a copy of the build's manifest (Firefox grants an MV3
 // add-on's host_permissions at install). The fixture page gets a user activation (the
 // user clicking play): without one Firefox keeps a page's AudioContext suspended. Sound
-// goes to an ALSA null device (no sound server here). Firefox's event-page idle timeout is
-// shortened from 30 s to 10 s (pref extensions.background.idle.timeout) so the pause test
-// is short: a 16 s pause outlasts it.
+// goes to a private PulseAudio null sink (launchFirefox). Firefox's event-page idle timeout
+// is shortened from 30 s to 10 s (pref extensions.background.idle.timeout) so the pause
+// test is short: a 16 s pause outlasts it. Where Firefox creates no WebGL context
+// (headless without a GPU, as on the project's machine) MediaPipe's face landmarker cannot
+// run: the scenarios that need frames analysed are skipped with that reason (docs/firefox.md).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
