@@ -27,7 +27,9 @@ const elementSources = new WeakMap<HTMLVideoElement, MediaElementAudioSourceNode
 function runningAudioContext(): Promise<AudioContext | null> {
   sharedContext ??= (async () => {
     const context = new AudioContext();
-    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 300))]);
+    // Up to 1 s for the output to open: Firefox (PulseAudio) took longer than 300 ms on a
+    // loaded machine, and the check then fell back from the element for no reason.
+    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 1000))]);
     if (context.state === 'running') return context;
     // Without a user gesture the context stays suspended, and routing the element through
     // it would silence the video for the user: leave the element alone.

@@ -258,14 +258,7 @@ describe('live checking in Firefox ESR', { skip: NO_FIREFOX || NO_EMBEDDED_MODEL
     await firefox.bidi.send('browsingContext.close', { context });
   });
 
-  // TODO (issue 12, open): measured here, the content script did not take the hls.js video
-  // from the element (capture 'tab-capture', so "can't judge — unreadable") although the
-  // page itself reads its pixels; whether the pixel read from the content script's realm or
-  // the page AudioContext's start (300 ms, on a loaded machine) failed is not known yet.
-  test('an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL', {
-    timeout: CHECK_MS + 90_000,
-    todo: "Firefox: the hls.js (Media Source) video falls back from element capture here — not understood yet",
-  }, async (t) => {
+  test('an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL', { timeout: CHECK_MS + 90_000 }, async (t) => {
     hlsRenditions(join(MEDIA_DIR, 'live-real.mp4'));
     const player = `<script src="/node_modules/hls.js/dist/hls.min.js"></script>
 <script>
