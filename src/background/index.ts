@@ -10,6 +10,7 @@ import { headlineSession, sessionLook, stateLook } from '../shared/state-look';
 import { t } from '../shared/i18n';
 import { forgetTab, readAllTabs, readTab, updateTab, videoRecordKey, type TabRecord, type VideoRecord } from './tab-store';
 import { canReattach, isLive, isPending, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
+import { isVideoUnreadable } from '../shared/errors';
 
 const CONTENT_SCRIPT = 'content/content.js';
 const MENU_ID = 'check-video';
@@ -267,8 +268,16 @@ listen({
         const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
         await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
       } catch (error) {
-        // The popup and badge say why; the content script gets the error too.
-        await applyToSession(tabId, sessionId, { type: 'fail', message: error instanceof Error ? error.message : String(error), now: Date.now() });
+        // The popup and badge say why; the content script gets the error too. A video this
+        // browser does not let the extension read is "can't judge", not a failure.
+        const now = Date.now();
+        await applyToSession(
+          tabId,
+          sessionId,
+          isVideoUnreadable(error)
+            ? { type: 'engine-state', sessionId, state: { status: 'cannot-judge', reason: 'unreadable' }, final: true, now }
+            : { type: 'fail', message: error instanceof Error ? error.message : String(error), now },
+        );
         throw error;
       }
     } finally {

@@ -77,7 +77,11 @@ export async function tapAudio(context: AudioContext, source: AudioNode, worklet
   const node = new AudioWorkletNode(context, PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
   node.port.onmessage = (event: MessageEvent<WorkletChunk>) => {
     const { startFrame, sampleRate, samples } = event.data;
-    onChunk({ takenAt: processedAt(outputClock(context), startFrame / sampleRate), sampleRate, samples });
+    // A copy made in this script's own realm: in a Firefox content script the chunk belongs
+    // to the page's realm (the page's AudioContext), and typed-array methods on it (the
+    // species lookup of subarray) are refused through the Xray ("Permission denied to
+    // access property constructor").
+    onChunk({ takenAt: processedAt(outputClock(context), startFrame / sampleRate), sampleRate, samples: new Float32Array(samples) });
   };
   source.connect(node);
   node.connect(context.destination);

@@ -8,6 +8,7 @@
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
+import { isVideoUnreadable } from '../shared/errors';
 import { send, type CaptureKind, type CheckEndReason, type PlaybackInfo, type Region } from '../shared/protocol';
 import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
@@ -29,7 +30,9 @@ let sharedContext: Promise<AudioContext | null> | null = null;
 function runningAudioContext(): Promise<AudioContext | null> {
   sharedContext ??= (async () => {
     const context = new AudioContext();
-    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 300))]);
+    // Up to 1 s for the output to open: Firefox (PulseAudio) took longer than 300 ms on a
+    // loaded machine, and the check then fell back from the element for no reason.
+    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 1000))]);
     if (context.state === 'running') return context;
     // Without a user gesture the context stays suspended, and routing the element through
     // it would silence the video for the user: leave the element alone.
@@ -49,6 +52,23 @@ function pixelsReadable(video: HTMLVideoElement): boolean {
     context.drawImage(video, 0, 0, 1, 1);
     context.getImageData(0, 0, 1, 1);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True unless the source is another origin fetched without CORS. The page's Web Audio gets
+ * only zeros from such an element, whatever this script may read: Firefox lets a content
+ * script read pixels of origins the extension has host access to, while the page's
+ * AudioContext still hears silence (and the element, routed through it, goes quiet).
+ * blob:, data: and mediastream: sources belong to the page.
+ */
+function sourceOriginReadable(video: HTMLVideoElement): boolean {
+  try {
+    const source = new URL(video.currentSrc, location.href);
+    if (source.protocol !== 'http:' && source.protocol !== 'https:') return true;
+    return source.origin === location.origin || video.crossOrigin !== null;
   } catch {
     return false;
   }
@@ -105,7 +125,7 @@ export class VideoCheck {
     try {
       await waitForData(this.video, this.signal);
       const isProtected = this.video.mediaKeys !== null;
-      let readable = !isProtected && pixelsReadable(this.video);
+      let readable = !isProtected && sourceOriginReadable(this.video) && pixelsReadable(this.video);
       let context: AudioContext | null = null;
       if (readable) {
         context = await runningAudioContext();
@@ -150,7 +170,8 @@ export class VideoCheck {
   private fail(error: unknown): void {
     if (this.signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
-    this.overlay?.update({ status: 'error', message });
+    // A video this browser does not let extensions read is "can't judge", not a failure.
+    this.overlay?.update(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable' } : { status: 'error', message });
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
     this.stopSound();

@@ -13,7 +13,9 @@ export type CannotJudgeReason =
   | 'uncertain'
   | 'mouth-too-small'
   | 'frame-rate-too-low'
-  | 'model-unavailable';
+  | 'model-unavailable'
+  /** The browser does not let the extension read this video (Firefox: another site's video without CORS; no tab capture there). */
+  | 'unreadable';
 
 /** What a stretch of media time showed. */
 export type SpanOutcome = 'in-sync' | 'shifted' | 'mismatch' | 'no-evidence';
@@ -107,4 +109,5 @@ export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'mouth-too-small': 'The mouth is too small in the picture to judge.',
   'frame-rate-too-low': 'Too many video frames were lost (the computer could not keep up), so the lips cannot be followed.',
   'model-unavailable': 'The selected sync model is not available.',
+  unreadable: 'This browser does not let extensions read this video (it comes from another site that does not allow it).',
 };

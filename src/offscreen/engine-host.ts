@@ -30,19 +30,32 @@ async function decodeJpeg(dataUrl: string): Promise<ImageBitmap> {
   return createImageBitmap(new Blob([bytes], { type: dataUrl.slice(5, dataUrl.indexOf(';')) }));
 }
 
+export interface EngineHostOptions {
+  /**
+   * Keeps the page hosting the engine alive from the first open session until the last one
+   * closes; returns the release. Firefox hosts the engine in its background event page,
+   * which it unloads after 30 s without extension activity — a paused video sends nothing
+   * (src/platform/firefox.ts). Chrome's offscreen document needs none.
+   */
+  holdAlive?: () => () => void;
+}
+
 let started = false;
 
 export const engineHostStarted = () => started;
 
-export function startEngineHost(): void {
+export function startEngineHost(options: EngineHostOptions = {}): void {
   if (started) return;
   started = true;
   const sessions = new Map<string, HostedSession>();
   let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  let releaseHold: (() => void) | null = null;
 
   const armIdle = () => {
     clearTimeout(idleTimer);
     if (sessions.size > 0) return;
+    releaseHold?.();
+    releaseHold = null;
     idleTimer = setTimeout(() => {
       if (sessions.size === 0) void send('engine→bg:idle', {}).catch(() => undefined);
     }, IDLE_CLOSE_MS);
@@ -96,6 +109,7 @@ export function startEngineHost(): void {
       );
       const hosted: HostedSession = { session, capture: null };
       sessions.set(request.sessionId, hosted);
+      releaseHold ??= options.holdAlive?.() ?? null;
       if (request.capture === 'tab-capture') {
         if (!request.streamId) throw new Error('tab capture needs a stream id');
         let region: Region | null = null;
