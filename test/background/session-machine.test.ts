@@ -53,7 +53,9 @@ test('a verdict reached before the end stays readable, labelled with how the che
 test('a failure (frame send error, engine error state) → failed with the plain message', () => {
   const failed = run(open(), engineState(checking), { type: 'fail', message: 'frame is not an image data URL', now: 3 })!;
   assert.deepEqual([failed.phase, failed.phase === 'failed' && failed.message], ['failed', 'frame is not an image data URL']);
-  assert.equal(sessionLook(failed).sentence, 'frame is not an image data URL');
+  // Said in plain words, the technical message behind Details (src/shared/errors.ts).
+  assert.equal(sessionLook(failed).sentence, 'Something went wrong during the check.');
+  assert.equal(sessionLook(failed).detail, 'frame is not an image data URL');
   assert.deepEqual(failed.state, { status: 'error', message: 'frame is not an image data URL' });
   assert.equal(sessionLook(failed).badge, '!');
   const viaEngine = run(open(), engineState({ status: 'error', message: 'boom' }))!;
