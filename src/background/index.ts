@@ -135,6 +135,7 @@ function endEvent(why: CheckEndReason, message?: string): SessionEvent {
     case 'stopped':
       return { type: 'stop', now };
     case 'failed':
+      // The detail behind plainError's translated "Something went wrong during the check."
       return { type: 'fail', message: message ?? 'the check failed', now };
     case 'video-removed':
       return { type: 'page-gone', why: 'video-removed', now };
@@ -260,6 +261,7 @@ listen({
           session: transition(previous?.session, { type: 'open', sessionId, model: settings.model, capture, now: Date.now(), reattach: reattach !== undefined }),
         };
       });
+      // Technical English (the overlay's Details): plainError shows error_restarted_again for it.
       if (refused) throw new Error('the checking engine stopped again; check this video again to restart');
       await updateBadge(record);
       // A second check of one video (a rescan racing a click): the first one's engine session goes.

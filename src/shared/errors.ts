@@ -18,6 +18,8 @@ const CAUSES: [RegExp, MessageKey][] = [
   // A user's Stop or Cancel, not a failure.
   [/^(stopped|cancelled)$|\bAbortError\b/i, 'error_cancelled'],
   // The engine host (offscreen document / Firefox background) was closed or restarted under a live session.
+  // The engine host died under one check more often than the background re-attaches it (MAX_RESTARTS).
+  [/checking engine stopped again/i, 'error_restarted_again'],
   [/unknown session|engine host restarted|Receiving end does not exist|Could not establish connection|message port closed|Extension context invalidated|no context handled/i, 'error_restarted'],
   // chrome.scripting / activeTab refusals: chrome:// pages, the Web Store, other extensions, file:// without access.
   [/Cannot access (contents of|a chrome|a chrome-extension)|cannot be scripted|must request permission to access|Missing host permission|The extensions gallery|Cannot access contents/i, 'error_page_blocked'],

@@ -3,6 +3,7 @@
 // <a download>). The report is src/ui/report.ts, the same function the CLI calls.
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { ModelChoice } from '../engine/types';
+import { uiLanguage } from '../shared/i18n';
 import { modelFromManifest, reportFileName, reportHtml, type ReportData, type ReportModel } from './report';
 
 export async function sha256Hex(data: BufferSource | Blob): Promise<string> {
@@ -23,7 +24,7 @@ export async function describeModel(choice: ModelChoice, embeddedModelBase: stri
 }
 
 /** Saves the report as an HTML file through the browser's download (nothing leaves the computer). */
-export function downloadReport(data: ReportData, lang = document.documentElement.lang || 'en'): string {
+export function downloadReport(data: ReportData, lang = uiLanguage()): string {
   const name = reportFileName(data);
   const url = URL.createObjectURL(new Blob([reportHtml(data, lang)], { type: 'text/html;charset=utf-8' }));
   const link = document.createElement('a');

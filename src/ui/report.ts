@@ -1,58 +1,28 @@
 // The self-contained HTML report of one check (issue 14, item 4): the verdict in plain words,
 // the spans, the distance curve and the timeline as inline SVG, the model and the decision
 // policy, what was checked (a file's SHA-256, or the page's address) and when, and the
-// report's data as JSON inside it. One pure function of the data — no DOM, no chrome.* — so
-// the CLI (node), the file page and the popup write the same document. The words come from
-// the views' own mappings (src/shared/state-look.ts, spans.ts, result-figures.ts) and the
-// geometry from src/ui/chart-scale.ts, so the report cannot say other than the views do.
+// report's data as JSON inside it. One pure function of the data — no DOM — so the CLI
+// (node), the file page and the popup write the same document. Every word is t() from the
+// catalogue (the browser's UI language in the extension, English in node), much of it the
+// views' own mappings (src/shared/state-look.ts, spans.ts, result-figures.ts), and the
+// geometry comes from src/ui/chart-scale.ts, so the report cannot say other than the views do.
 import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
-import { offsetWords, verdictOf, type SpanOutcome, type SyncEvidence, type SyncSpan, type SyncState, type Verdict } from '../core/state';
+import { verdictOf, type SpanOutcome, type SyncEvidence, type SyncSpan, type SyncState, type Verdict } from '../core/state';
 import type { CheckResult, FaceSummary, ModelChoice } from '../engine/types';
 import { certaintyLine, evidenceLine, resultFigures } from '../shared/result-figures';
 import { clockSpan, clockTime, SPAN_WORDS, spansOf } from '../shared/spans';
-import { t } from '../shared/i18n';
-import { shownEvidence, stateLook, TONE_COLORS, type Tone } from '../shared/state-look';
+import { t, uiLanguage, type MessageKey } from '../shared/i18n';
+import { offsetText, shownEvidence, stateLook, TONE_COLORS, type Tone } from '../shared/state-look';
 import { curveGeometry, timelineGeometry } from './chart-scale';
 
-/** Every user-facing string the report adds, in one place (for the message catalogue). */
-export const REPORT_TEXT = {
-  title: 'Lip-sync report',
-  verdict: {
-    real: 'Real — lips and voice are in sync',
-    shifted: 'Shifted — lips and voice belong together, out of step',
-    fake: 'Fake? — lips and voice do not match',
-    'cannot-judge': "Can't judge",
-    unfinished: 'Not finished',
-  },
-  checked: 'Checked',
-  file: 'File',
-  sha256: 'SHA-256',
-  audio: 'Other audio',
-  page: 'Page',
-  video: 'Video on the page',
-  noUrl: 'address not available',
-  checkedAt: 'Checked at',
-  certainty: 'Certainty',
-  evidence: 'Evidence',
-  offset: 'Offset',
-  confidence: 'Confidence',
-  media: 'Media',
-  spans: 'Spans (media time)',
-  noSpans: 'No spans: nothing was judged.',
-  spanHead: ['From–to', 'Seconds', 'Outcome', 'Probability'],
-  curve: 'Mean distance per offset (the dip is the offset)',
-  timeline: 'Timeline of the checked part (bars: confidence per second; dashed line: threshold)',
-  model: 'Model and decision policy',
-  modelName: 'Model',
-  modelVersion: 'Version',
-  threshold: 'Confidence scale (threshold)',
-  userThreshold: 'set in the options',
-  calibration: 'Calibration',
-  policy: 'Decision policy',
-  faces: 'faces tracked:',
-  footer: 'Made by lipsync-lens on this computer; nothing was uploaded. The data of this report is inside it as JSON (script "report-data").',
-  limits: 'A sync check cannot catch everything: face swaps that keep the original audio, and generated lip-sync, can pass it.',
-} as const;
+/** The verdict in the report's badge and title ("unfinished": a live check without a final verdict). */
+const VERDICT_TEXT: Record<Verdict | 'unfinished', MessageKey> = {
+  real: 'verdict_real',
+  shifted: 'verdict_shifted',
+  fake: 'verdict_fake',
+  'cannot-judge': 'label_cannot_judge',
+  unfinished: 'report_unfinished',
+};
 
 /** What was checked. */
 export type ReportSource =
@@ -169,14 +139,17 @@ export function reportFromState(state: SyncState, meta: ReportMeta): ReportData 
   };
 }
 
-/** "lipsync-lens embedded model" + "weights format 1 · sha256 3f2a…" from a weights manifest (and the hash of its weights.bin). */
+/** "lipsync-lens embedded model" + "weights format 1 · weights.bin sha256 3f2a…" (in the UI language) from a weights manifest (and the hash of its weights.bin). */
 export function modelFromManifest(
   choice: ModelChoice,
   manifest: { source?: string; formatVersion?: number; decision?: { fittedOn?: unknown } } | null,
   weightsSha256?: string | null,
   fallbackName?: string,
 ): ReportModel {
-  const parts = [manifest?.formatVersion !== undefined ? `weights format ${manifest.formatVersion}` : null, weightsSha256 ? `weights.bin sha256 ${weightsSha256.slice(0, 12)}` : null].filter(Boolean);
+  const parts = [
+    manifest?.formatVersion !== undefined ? t('report_weights_format', manifest.formatVersion) : null,
+    weightsSha256 ? t('report_weights_sha256', weightsSha256.slice(0, 12)) : null,
+  ].filter(Boolean);
   const fittedOn = manifest?.decision?.fittedOn;
   return {
     choice,
@@ -211,7 +184,7 @@ function curveSvg(dists: number[], offsetFrames: number | null): string {
   if (!g) return '';
   const { width, height } = CURVE;
   return [
-    `<svg class="distance-curve" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(REPORT_TEXT.curve)}">`,
+    `<svg class="distance-curve" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(t('report_curve'))}">`,
     `<polyline points="${g.points}" fill="none" stroke="currentColor" stroke-width="1.5"/>`,
     `<line x1="${px(g.zeroX)}" x2="${px(g.zeroX)}" y1="4" y2="${height - 18}" stroke="#888" stroke-dasharray="2 3"/>`,
     g.best ? `<circle cx="${px(g.best.x)}" cy="${px(g.best.y)}" r="3.5" fill="#f0b040"/>` : '',
@@ -229,7 +202,7 @@ function timelineSvg(data: ReportData): string {
   const g = timelineGeometry(f.timeline, threshold, f.segments, checked, TIMELINE.width, TIMELINE.height);
   if (!g) return '';
   const { width, height } = TIMELINE;
-  const label = `${REPORT_TEXT.timeline}, ${clockTime(g.range.from)}–${clockTime(g.range.to)}`;
+  const label = t('timeline_label', t('timeline_span', clockTime(g.range.from), clockTime(g.range.to)));
   return [
     `<svg class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(label)}">`,
     ...g.spans.map((r) => {
@@ -239,7 +212,7 @@ function timelineSvg(data: ReportData): string {
     `<line x1="0" x2="${width}" y1="${px(g.thresholdY)}" y2="${px(g.thresholdY)}" stroke="#888" stroke-dasharray="2 3"/>`,
     ...g.bars.map(
       (b) =>
-        `<rect class="bar" x="${px(b.x)}" width="${px(b.width)}" y="${px(b.y)}" height="${px(b.height)}" fill="${TONE_COLORS[b.above ? 'real' : 'fake']}"><title>${clockTime(b.t)}: ${b.confidence.toFixed(2)}</title></rect>`,
+        `<rect class="bar" x="${px(b.x)}" width="${px(b.width)}" y="${px(b.y)}" height="${px(b.height)}" fill="${TONE_COLORS[b.above ? 'real' : 'fake']}"><title>${escapeHtml(t('timeline_bar', clockTime(b.t), b.confidence.toFixed(2)))}</title></rect>`,
     ),
     `<text x="0" y="${height - 2}" ${LABEL}>${clockTime(g.range.from)}</text>`,
     `<text x="${width}" y="${height - 2}" ${LABEL} text-anchor="end">${clockTime(g.range.to)}</text>`,
@@ -261,11 +234,11 @@ function judgement(data: ReportData): { certainty: string | null; evidence: stri
 
 function spansTable(segments: SyncSpan[]): string {
   const spans = (Object.keys(SPAN_WORDS) as SpanOutcome[]).flatMap((o) => spansOf(segments, o)).sort((a, b) => a.start - b.start);
-  if (spans.length === 0) return `<p>${escapeHtml(REPORT_TEXT.noSpans)}</p>`;
-  const head = REPORT_TEXT.spanHead.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('');
+  if (spans.length === 0) return `<p>${escapeHtml(t('report_no_spans'))}</p>`;
+  const head = (['report_th_span', 'report_th_seconds', 'report_th_outcome', 'report_th_probability'] as const).map((h) => `<th scope="col">${escapeHtml(t(h))}</th>`).join('');
   const rows = spans.map(
     (s) =>
-      `<tr class="span ${s.outcome}"><td>${clockSpan(s.start, s.end)}</td><td>${s.start.toFixed(2)}–${s.end.toFixed(2)} s</td><td><span class="dot" style="background:${TONE_COLORS[SPAN_TONE[s.outcome]]}"></span>${escapeHtml(t(SPAN_WORDS[s.outcome]))}</td><td>${s.outcome === 'no-evidence' ? '—' : s.confidence.toFixed(2)}</td></tr>`,
+      `<tr class="span ${s.outcome}"><td>${clockSpan(s.start, s.end)}</td><td>${escapeHtml(t('report_span_seconds', s.start.toFixed(2), s.end.toFixed(2)))}</td><td><span class="dot" style="background:${TONE_COLORS[SPAN_TONE[s.outcome]]}"></span>${escapeHtml(t(SPAN_WORDS[s.outcome]))}</td><td>${s.outcome === 'no-evidence' ? '—' : s.confidence.toFixed(2)}</td></tr>`,
   );
   return `<table id="spans" class="grid"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -281,36 +254,8 @@ function embeddedJson(data: ReportData): string {
   return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** The report as one self-contained HTML document (no scripts to run, no remote resources; prints on white). */
-export function reportHtml(data: ReportData, lang = 'en'): string {
-  const look = stateLook(data.state);
-  const verdictText = REPORT_TEXT.verdict[data.verdict ?? 'unfinished'];
-  const tone: Tone = data.verdict ? VERDICT_TONE[data.verdict] : look.tone;
-  const f = data.figures;
-  const { certainty, evidence } = judgement(data);
-  const what = data.source.kind === 'file' ? data.source.file.split(/[\\/]/).pop()! : data.source.video;
-  const checkedAt = data.checkedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
-  const source =
-    data.source.kind === 'file'
-      ? row(REPORT_TEXT.file, data.source.file, 'file') + row(REPORT_TEXT.sha256, data.source.sha256, 'sha256') + row(REPORT_TEXT.audio, data.source.audio)
-      : row(REPORT_TEXT.page, data.source.url ?? REPORT_TEXT.noUrl, 'page-url') + row(REPORT_TEXT.video, data.source.video);
-  const media = data.media
-    ? `${data.media.durationS.toFixed(1)} s at ${data.media.fps} fps, ${REPORT_TEXT.faces} ${data.media.faces.length}; ${data.media.backend}, landmarks on ${data.media.landmarking}`
-    : null;
-  const offset = f.offsetMs !== null && f.offsetFrames !== null ? `${offsetWords(f.offsetMs)} (${f.offsetFrames > 0 ? '+' : ''}${f.offsetFrames} frames)` : null;
-  const confidence = f.confidence !== null ? `${f.confidence.toFixed(3)} (threshold ${data.decision.threshold}), min distance ${f.minDist?.toFixed(3) ?? '—'}` : null;
-  const threshold = data.decision.threshold === null ? null : `${data.decision.threshold}${data.decision.userThreshold ? ` (${REPORT_TEXT.userThreshold})` : ''}`;
-  const curve = curveSvg(f.dists, f.offsetFrames);
-  const timeline = timelineSvg(data);
-  return `<!doctype html>
-<html lang="${escapeHtml(lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="lipsync-lens ${escapeHtml(data.extensionVersion)}">
-<title>${escapeHtml(`${REPORT_TEXT.title}: ${what} — ${verdictText}`)}</title>
-<style>
-body { font: 14px/1.45 system-ui, sans-serif; color: #202124; background: #fff; max-width: 680px; margin: 24px auto; padding: 0 16px; }
+/** The report's stylesheet (prints on white). */
+const STYLE = `body { font: 14px/1.45 system-ui, sans-serif; color: #202124; background: #fff; max-width: 680px; margin: 24px auto; padding: 0 16px; }
 h1 { font-size: 20px; margin: 0 0 8px; } h2 { font-size: 15px; margin: 20px 0 6px; }
 .verdict { display: inline-block; padding: 4px 12px; border-radius: 12px; color: #fff; font-weight: 600; font-size: 16px; }
 table { border-collapse: collapse; } th, td { text-align: left; vertical-align: top; padding: 2px 12px 2px 0; }
@@ -318,30 +263,62 @@ th[scope=row] { color: #5f6368; font-weight: normal; white-space: nowrap; } td {
 .grid th, .grid td { border-bottom: 1px solid #dadce0; padding: 3px 10px 3px 0; }
 .dot { display: inline-block; width: 10px; height: 10px; border-radius: 5px; margin-right: 6px; }
 svg { max-width: 100%; height: auto; display: block; } .muted, footer { color: #5f6368; font-size: 12px; }
-@media print { body { margin: 0; max-width: none; } .verdict, .dot, svg { print-color-adjust: exact; -webkit-print-color-adjust: exact; } section { break-inside: avoid; } }
+@media print { body { margin: 0; max-width: none; } .verdict, .dot, svg { print-color-adjust: exact; -webkit-print-color-adjust: exact; } section { break-inside: avoid; } }`;
+
+/**
+ * The report as one self-contained HTML document (no scripts to run, no remote resources;
+ * prints on white), in the UI language: the browser's in the extension, English in node (the CLI).
+ */
+export function reportHtml(data: ReportData, lang = uiLanguage()): string {
+  const look = stateLook(data.state);
+  const verdictText = t(VERDICT_TEXT[data.verdict ?? 'unfinished']);
+  const tone: Tone = data.verdict ? VERDICT_TONE[data.verdict] : look.tone;
+  const f = data.figures;
+  const { certainty, evidence } = judgement(data);
+  const what = data.source.kind === 'file' ? data.source.file.split(/[\\/]/).pop()! : data.source.video;
+  const heading = t('label_colon_text', t('report_title'), what);
+  const checkedAt = data.checkedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+  const source =
+    data.source.kind === 'file'
+      ? row(t('report_file'), data.source.file, 'file') + row('SHA-256', data.source.sha256, 'sha256') + row(t('report_audio'), data.source.audio)
+      : row(t('report_page'), data.source.url ?? t('report_no_url'), 'page-url') + row(t('report_video_on_page'), data.source.video);
+  const media = data.media
+    ? t('report_media', t('row_video', data.media.durationS.toFixed(1), data.media.fps, data.media.faces.length), data.media.backend, data.media.landmarking)
+    : null;
+  const offset = f.offsetMs !== null && f.offsetFrames !== null ? t('offset_frames', offsetText(f.offsetMs), `${f.offsetFrames > 0 ? '+' : ''}${f.offsetFrames}`) : null;
+  const confidence = f.confidence !== null ? t('row_confidence', f.confidence.toFixed(3), String(data.decision.threshold), f.minDist?.toFixed(3) ?? '—') : null;
+  const threshold = data.decision.threshold === null ? null : data.decision.userThreshold ? t('report_threshold_user', data.decision.threshold) : String(data.decision.threshold);
+  const curve = curveSvg(f.dists, f.offsetFrames);
+  const timeline = timelineSvg(data);
+  const section = (title: string, body: string) => `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+  return `<!doctype html>
+<html lang="${escapeHtml(lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="lipsync-lens ${escapeHtml(data.extensionVersion)}">
+<title>${escapeHtml(`${heading} — ${verdictText}`)}</title>
+<style>
+${STYLE}
 </style>
 </head>
 <body>
 <main>
-<h1>${escapeHtml(REPORT_TEXT.title)}: ${escapeHtml(what)}</h1>
+<h1>${escapeHtml(heading)}</h1>
 <p><span class="verdict" id="verdict" data-verdict="${data.verdict ?? 'unfinished'}" style="background:${TONE_COLORS[tone]}">${escapeHtml(verdictText)}</span></p>
 <p id="sentence">${escapeHtml(look.sentence)}</p>
 <section>
 <table class="figures"><tbody>
-${source}${row(REPORT_TEXT.checkedAt, checkedAt, 'checked-at')}${row(REPORT_TEXT.certainty, certainty)}${row(REPORT_TEXT.evidence, evidence)}${row(REPORT_TEXT.offset, offset)}${row(REPORT_TEXT.confidence, confidence)}${row(REPORT_TEXT.media, media)}
+${source}${row(t('report_checked_at'), checkedAt, 'checked-at')}${row(t('th_certainty'), certainty)}${row(t('th_evidence'), evidence)}${row(t('th_offset'), offset)}${row(t('th_confidence'), confidence)}${row(t('th_video'), media)}
 </tbody></table>
 </section>
-<section><h2>${escapeHtml(REPORT_TEXT.spans)}</h2>
-${spansTable(f.segments)}
-</section>
-${curve ? `<section><h2>${escapeHtml(REPORT_TEXT.curve)}</h2>\n${curve}\n</section>` : ''}
-${timeline ? `<section><h2>${escapeHtml(REPORT_TEXT.timeline)}</h2>\n${timeline}\n</section>` : ''}
-<section><h2>${escapeHtml(REPORT_TEXT.model)}</h2>
-<table class="figures"><tbody>
-${row(REPORT_TEXT.modelName, `${data.model.name} (${data.model.choice})`, 'model')}${row(REPORT_TEXT.modelVersion, data.model.version)}${row(REPORT_TEXT.threshold, threshold)}${row(REPORT_TEXT.calibration, data.model.calibration)}${row(REPORT_TEXT.policy, policyText(data.decision.policy))}
-</tbody></table>
-</section>
-<footer><p>${escapeHtml(REPORT_TEXT.limits)}</p><p>lipsync-lens <span id="version">${escapeHtml(data.extensionVersion)}</span> · ${escapeHtml(checkedAt)} · ${escapeHtml(REPORT_TEXT.footer)}</p></footer>
+${section(t('report_spans'), spansTable(f.segments))}
+${curve ? section(t('report_curve'), curve) : ''}
+${timeline ? section(t('report_timeline'), timeline) : ''}
+${section(t('report_model_heading'), `<table class="figures"><tbody>
+${row(t('th_model'), `${data.model.name} (${data.model.choice})`, 'model')}${row(t('report_version'), data.model.version)}${row(t('report_threshold'), threshold)}${row(t('report_calibration'), data.model.calibration)}${row(t('report_policy'), policyText(data.decision.policy))}
+</tbody></table>`)}
+<footer><p>${escapeHtml(t('popup_blind_spots'))}</p><p>${escapeHtml(t('ext_name'))} <span id="version">${escapeHtml(data.extensionVersion)}</span> · ${escapeHtml(checkedAt)} · ${escapeHtml(t('report_footer'))}</p></footer>
 </main>
 <script type="application/json" id="report-data">${embeddedJson(data)}</script>
 </body>

@@ -10,6 +10,7 @@ const CASES: [string, string][] = [
   ['unknown session 12:0:v1:abc (closed, or the engine host restarted) (in handler for content→engine:frame)', 'error_restarted'],
   ['Could not establish connection. Receiving end does not exist.', 'error_restarted'],
   ['Extension context invalidated.', 'error_restarted'],
+  ['the checking engine stopped again; check this video again to restart (in handler for content→bg:open-session)', 'error_restarted_again'],
   ['This page cannot be checked (Cannot access contents of the page. Extension manifest must request permission to access the respective host.).', 'error_page_blocked'],
   ['Cannot access a chrome:// URL', 'error_page_blocked'],
   ['Cannot access contents of url "chrome-extension://abc/popup/popup.html". Extension manifest must request permission to access this host.', 'error_page_blocked'],
