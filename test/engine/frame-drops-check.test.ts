@@ -1,6 +1,6 @@
 // The dropped-frame rule end to end (src/core/video/frame-drops.ts in the engine): a real
-// clip with one frame in three missing — the timestamps of the rest kept, as a live source
-// that loses frames delivers them — is "can't judge (frame rate too low)" through the
+// clip with three frames in a row missing of every five — the timestamps of the rest kept,
+// as a live source that loses frames delivers them — is "can't judge (frame rate too low)" through the
 // engine the CLI and the file page use, never a verdict over frozen mouths; the same clip
 // re-timed to an honest 16.7 fps source is judged.
 import { after, before, describe, it } from 'node:test';
@@ -23,9 +23,9 @@ describe('dropped frames', { skip }, () => {
     await checker?.close();
   });
 
-  it('one frame in three lost → cannot judge, frame rate too low', async () => {
-    // select keeps the survivors' timestamps; -fps_mode vfr writes them as they are (gaps of 80 ms).
-    const lossy = makeMedia('lost-every-third', ['-i', clip(CLIP), '-vf', "select='not(eq(mod(n\\,3)\\,2))'", '-fps_mode', 'vfr', ...H264]);
+  it('three frames in a row lost of every five → cannot judge, frame rate too low', async () => {
+    // select keeps the survivors' timestamps; -fps_mode vfr writes them as they are (gaps of 160 ms).
+    const lossy = makeMedia('lost-three-of-five', ['-i', clip(CLIP), '-vf', "select='lt(mod(n\\,5)\\,2)'", '-fps_mode', 'vfr', ...H264]);
     const outcome = await checker.check({ video: lossy });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
     assert.equal(outcome.result.verdict, 'cannot-judge');

@@ -72,7 +72,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minSpanSeconds: 2,
   spanMismatchAt: 0.99,
   noFaceAfterSeconds: 10,
-  maxDroppedFrameRatio: 0.25,
+  maxDroppedFrameRatio: 0.5,
 };
 
 /** int16 peak below which the audio counts as digital silence (−60 dBFS). */

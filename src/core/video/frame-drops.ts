@@ -8,23 +8,28 @@
 // interval: a low quantile of the recent intervals between frames that arrived (the median
 // would take the lost frames' longer gaps for the rate once a third or more are lost). A
 // source that loses every other frame or more, evenly, looks like a slower source here —
-// down to 12 fps: below that lips cannot be followed anyway (a call that reaches the engine
-// at 2–5 frames/s on a busy machine is such a case), so the interval is never taken longer.
+// down to 15 fps: a longer interval is taken as frames lost (a call that reaches the engine
+// at 2–5 frames/s on a busy machine is such a case).
+//
+// One or two lost frames in a row leave a slot's nearest frame one interval away, as a
+// 12.5-fps source does: tolerated. Three or more in a row freeze the mouth for a slot or
+// more: the windows over them never vote. Over half the frames lost: can't judge (decide.ts).
 
 import { GRID_FPS } from '../sync/windows';
 
 /** Recent intervals the typical one is taken from, and the quantile taken. */
 const RECENT_INTERVALS = 50;
 const TYPICAL_QUANTILE = 0.2;
-/** The longest interval taken as a source's own (s): 12 fps. */
-const MAX_TYPICAL_INTERVAL = 1 / 12;
+/** The longest interval taken as a source's own (s): 15 fps. */
+const MAX_TYPICAL_INTERVAL = 1 / 15;
 /** A gap longer than this many typical intervals lost frames. */
 const GAP_FACTOR = 1.5;
 /**
  * A grid slot whose nearest frame is farther than this many typical intervals is frozen:
- * on a steady source the nearest frame is at most half an interval away.
+ * on a steady source the nearest frame is at most half an interval away, after one or two
+ * lost frames in a row one interval, after three or four two.
  */
-const FROZEN_SLOT_FACTOR = 0.75;
+const FROZEN_SLOT_FACTOR = 1;
 /** Timing jitter tolerated on top (s). */
 const JITTER_SEC = 0.002;
 
@@ -50,7 +55,7 @@ export class FrameDropCounter {
     if (this.intervals.length > RECENT_INTERVALS) this.intervals.shift();
   }
 
-  /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals, at most 1/12 s; 0 before two frames. */
+  /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals, at most 1/15 s; 0 before two frames. */
   typicalInterval(): number {
     if (this.intervals.length === 0) return 0;
     const sorted = [...this.intervals].sort((a, b) => a - b);
