@@ -21,7 +21,9 @@ const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
 const ONE_FACE_CLIP = process.env.LIPSYNC_BENCH_ONE_FACE_CLIP ?? 'HyperLips_test_video2_video2.mp4';
 
 function loadAverage(): string {
-  return existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown';
+  return existsSync('/proc/loadavg')
+    ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+    : 'unknown';
 }
 
 /** `--scaling` or `--scaling=1,10,60`: minutes of looped clip to check end to end (the scaling block only). */
@@ -29,14 +31,18 @@ function scalingMinutes(argv: string[]): number[] | null {
   const arg = argv.find((a) => a === '--scaling' || a.startsWith('--scaling='));
   if (!arg) return null;
   const list = arg.includes('=') ? arg.split('=')[1].split(',').map(Number) : [1, 10, 60];
-  if (list.some((m) => !(m > 0))) throw new Error(`--scaling wants minutes, e.g. --scaling=1,10,60 (got ${arg})`);
+  if (list.some((m) => !(m > 0)))
+    throw new Error(`--scaling wants minutes, e.g. --scaling=1,10,60 (got ${arg})`);
   return list;
 }
 
 async function main() {
   const scaling = scalingMinutes(process.argv.slice(2));
   if (scaling) {
-    await runScaling(resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'), scaling);
+    await runScaling(
+      resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'),
+      scaling,
+    );
     return;
   }
   const only = process.env.LIPSYNC_BENCH_ONLY;
@@ -45,8 +51,12 @@ async function main() {
 }
 
 async function benchStages() {
-  if (!existsSync(resolve(CLIPS_DIR, CLIP))) throw new Error(`bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`);
-  if (!existsSync('models/face_landmarker.task')) throw new Error('models/face_landmarker.task missing — run npm run models');
+  if (!existsSync(resolve(CLIPS_DIR, CLIP)))
+    throw new Error(
+      `bench clip ${CLIP} not found in ${CLIPS_DIR} (set LIPSYNC_SHARED or LIPSYNC_BENCH_CLIP)`,
+    );
+  if (!existsSync('models/face_landmarker.task'))
+    throw new Error('models/face_landmarker.task missing — run npm run models');
   const page = await bundleTestPage('bench', 'scripts/bench/bench-page.ts');
   const server = await serveStatic();
   const browser = await launchBrowser();
@@ -64,7 +74,9 @@ async function benchStages() {
       clipUrl: `/media/clips/${CLIP}`,
       assets,
       frames: FRAMES,
-      ...(existsSync(resolve(CLIPS_DIR, ONE_FACE_CLIP)) ? { oneFaceClipUrl: `/media/clips/${ONE_FACE_CLIP}` } : {}),
+      ...(existsSync(resolve(CLIPS_DIR, ONE_FACE_CLIP))
+        ? { oneFaceClipUrl: `/media/clips/${ONE_FACE_CLIP}` }
+        : {}),
     });
     console.log(
       `backend: ${report.backend} (${report.reason}); landmarks on ${report.results[0]?.landmarkingOn}; ` +
@@ -86,8 +98,12 @@ async function benchStages() {
           (r.observedFrames < r.frames ? `   (${r.observedFrames}/${r.frames} frames landmarked)` : ''),
       );
     }
-    console.log('frames/s per stage, per source frame; TOTAL = 1 / (sum of per-frame stage times); @fps = source frame rate (above 25 fps only the frames');
-    console.log(`the 25-fps grid shows are landmarked); one-face clip: ${ONE_FACE_CLIP}; targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s`);
+    console.log(
+      'frames/s per stage, per source frame; TOTAL = 1 / (sum of per-frame stage times); @fps = source frame rate (above 25 fps only the frames',
+    );
+    console.log(
+      `the 25-fps grid shows are landmarked); one-face clip: ${ONE_FACE_CLIP}; targets: embedded ≥ 50 frames/s, SyncNet v2 lip ≥ 64 windows/s`,
+    );
     const file = report.fileCheck;
     console.log(
       "file check end to end (as npm run check: shipped embedded model, the file page's frame source — " +

@@ -15,7 +15,8 @@ const browsers = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const coreOnly = process.argv.includes('--core-only');
 const targets = coreOnly ? [] : browsers.length ? browsers : ['chrome', 'chrome-test', 'firefox'];
 /** A target's browser (platform module, manifest patch) and whether it carries the test hooks. */
-const variantOf = (target) => (target === 'chrome-test' ? { browser: 'chrome', testHooks: true } : { browser: target, testHooks: false });
+const variantOf = (target) =>
+  target === 'chrome-test' ? { browser: 'chrome', testHooks: true } : { browser: target, testHooks: false };
 const watchFree = !process.argv.includes('--dev');
 
 /** Deep merge for manifest patches: objects merge, arrays and scalars replace. */
@@ -23,9 +24,14 @@ function merge(base, patch) {
   const out = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (key === '//') continue;
-    out[key] = value && typeof value === 'object' && !Array.isArray(value) && base[key] && typeof base[key] === 'object'
-      ? merge(base[key], value)
-      : value;
+    out[key] =
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      base[key] &&
+      typeof base[key] === 'object'
+        ? merge(base[key], value)
+        : value;
   }
   return out;
 }
@@ -60,9 +66,18 @@ const staticFiles = [
 // test/core/build-output.test.ts checks the two lists agree).
 const MEDIAPIPE_WASM = ['vision_wasm_internal.js', 'vision_wasm_internal.wasm'];
 const vendorFiles = [
-  ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm', 'vendor/tfjs/tfjs-backend-wasm.wasm'],
-  ['node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm', 'vendor/tfjs/tfjs-backend-wasm-simd.wasm'],
-  ...MEDIAPIPE_WASM.map((file) => [`node_modules/@mediapipe/tasks-vision/wasm/${file}`, `vendor/mediapipe/${file}`]),
+  [
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+    'vendor/tfjs/tfjs-backend-wasm.wasm',
+  ],
+  [
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+    'vendor/tfjs/tfjs-backend-wasm-simd.wasm',
+  ],
+  ...MEDIAPIPE_WASM.map((file) => [
+    `node_modules/@mediapipe/tasks-vision/wasm/${file}`,
+    `vendor/mediapipe/${file}`,
+  ]),
 ];
 
 // The core as a plain ESM module for node scripts (`import … from './dist/core/index.js'`),
@@ -87,7 +102,10 @@ for (const target of targets) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
-  for (const [group, format] of [[entries, 'esm'], [classicEntries, 'iife']]) {
+  for (const [group, format] of [
+    [entries, 'esm'],
+    [classicEntries, 'iife'],
+  ]) {
     await build({
       entryPoints: Object.fromEntries(group.map(([src, dst]) => [dst.replace(/\.js$/, ''), join(root, src)])),
       outdir: out,
@@ -104,14 +122,19 @@ for (const target of targets) {
       jsx: 'automatic',
       jsxImportSource: 'preact',
       alias: { '#platform': join(root, 'src/platform', `${browser}.ts`) },
-      define: { 'process.env.NODE_ENV': '"production"', __BROWSER__: JSON.stringify(browser), __TEST_HOOKS__: JSON.stringify(testHooks) },
+      define: {
+        'process.env.NODE_ENV': '"production"',
+        __BROWSER__: JSON.stringify(browser),
+        __TEST_HOOKS__: JSON.stringify(testHooks),
+      },
       logLevel: 'warning',
     });
   }
 
   for (const [src, dst] of [...staticFiles, ...vendorFiles]) {
     const from = join(root, src);
-    if (!existsSync(from)) throw new Error(`build: missing ${src}${src.startsWith('node_modules') ? ' (run npm ci)' : ''}`);
+    if (!existsSync(from))
+      throw new Error(`build: missing ${src}${src.startsWith('node_modules') ? ' (run npm ci)' : ''}`);
     mkdirSync(dirname(join(out, dst)), { recursive: true });
     cpSync(from, join(out, dst), { recursive: true });
   }
@@ -120,14 +143,17 @@ for (const target of targets) {
     mkdirSync(join(out, 'models'), { recursive: true });
     cpSync(landmarker, join(out, 'models', 'face_landmarker.task'));
   } else {
-    console.warn('build: models/face_landmarker.task is missing — run `npm run models` (mouth tracking will report it).');
+    console.warn(
+      'build: models/face_landmarker.task is missing — run `npm run models` (mouth tracking will report it).',
+    );
   }
 
   // The embedded model (committed, small) ships in every build.
   const embedded = join(root, 'models', 'embedded');
   if (existsSync(join(embedded, 'manifest.json'))) {
     mkdirSync(join(out, 'models', 'embedded'), { recursive: true });
-    for (const file of ['manifest.json', 'weights.bin']) cpSync(join(embedded, file), join(out, 'models', 'embedded', file));
+    for (const file of ['manifest.json', 'weights.bin'])
+      cpSync(join(embedded, file), join(out, 'models', 'embedded', file));
   } else {
     console.warn('build: models/embedded is missing — the built-in model will report model-unavailable.');
   }

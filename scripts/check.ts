@@ -16,7 +16,14 @@ import { spawnSync } from 'node:child_process';
 import { Checker, type CheckOutcome, type CheckRequest } from './lib/checker';
 import type { ModelChoice } from '../src/engine/types';
 import type { PageProgress } from '../src/options/check';
-import { cliModel, cliReportData, extensionVersion, humanReport, jsonReport, writeReport } from './lib/check-report';
+import {
+  cliModel,
+  cliReportData,
+  extensionVersion,
+  humanReport,
+  jsonReport,
+  writeReport,
+} from './lib/check-report';
 import { relativePath, scanFolder, summaryTable, totalsLine, type BatchRow } from './lib/check-batch';
 import type { ReportModel } from '../src/ui/report';
 
@@ -53,10 +60,10 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === '--report') options.report = value();
     else if (arg === '--jobs') {
       const jobs = Number(value());
-      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16) throw new UsageError('--jobs must be a whole number from 1 to 16');
+      if (!Number.isInteger(jobs) || jobs < 1 || jobs > 16)
+        throw new UsageError('--jobs must be a whole number from 1 to 16');
       options.jobs = jobs;
-    }
-    else if (arg === '--model') {
+    } else if (arg === '--model') {
       const model = value() as ModelChoice;
       if (!MODELS.includes(model)) throw new UsageError(`--model must be one of ${MODELS.join(', ')}`);
       options.model = model;
@@ -65,8 +72,10 @@ export function parseArgs(argv: string[]): Options {
     else options.videos.push(arg);
   }
   if (options.videos.length === 0) throw new UsageError('no video given');
-  if (options.audio && (options.videos.length > 1 || isFolder(options.videos[0]))) throw new UsageError('--audio applies to one video at a time');
-  if (options.model !== 'embedded' && !options.weights) throw new UsageError(`--model ${options.model} needs --weights`);
+  if (options.audio && (options.videos.length > 1 || isFolder(options.videos[0])))
+    throw new UsageError('--audio applies to one video at a time');
+  if (options.model !== 'embedded' && !options.weights)
+    throw new UsageError(`--model ${options.model} needs --weights`);
   return options;
 }
 
@@ -81,7 +90,11 @@ function progressPrinter(label: string) {
         const width = 24;
         const filled = Math.round(progress.fraction * width);
         line = `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(progress.fraction * 100)}% ${progress.mediaTime.toFixed(1)}/${progress.duration.toFixed(1)} s`;
-        if (!tty && Math.round(progress.fraction * 10) === Math.round(Number(/(\d+)%/.exec(lastLine)?.[1] ?? -100) / 10)) return;
+        if (
+          !tty &&
+          Math.round(progress.fraction * 10) === Math.round(Number(/(\d+)%/.exec(lastLine)?.[1] ?? -100) / 10)
+        )
+          return;
       } else {
         line = `${label} ${progress.phase === 'loading' ? `loading ${progress.what}` : progress.phase}…`;
       }
@@ -103,7 +116,11 @@ interface Item {
 }
 
 /** Checks `items` on `jobs` browsers at once; `emit` gets each row in the items' order, as soon as its turn comes. */
-async function runAll(items: Item[], options: Options, emit: (item: Item, row: BatchRow) => void): Promise<void> {
+async function runAll(
+  items: Item[],
+  options: Options,
+  emit: (item: Item, row: BatchRow) => void,
+): Promise<void> {
   const rows: (BatchRow | undefined)[] = new Array(items.length);
   let next = 0;
   let flushed = 0;
@@ -125,20 +142,35 @@ async function runAll(items: Item[], options: Options, emit: (item: Item, row: B
             checker = await Checker.open(jobs === 1 ? (p) => printer.update(p) : undefined);
             started = performance.now();
           }
-          const request: CheckRequest = { video: item.video, audio: options.audio, model: options.model, weights: options.weights };
+          const request: CheckRequest = {
+            video: item.video,
+            audio: options.audio,
+            model: options.model,
+            weights: options.weights,
+          };
           outcome = await checker.check(request);
         } catch (error) {
           // The browser itself failed (crashed, closed): this file failed; the next gets a fresh one.
-          outcome = { ok: false, error: `${item.shown}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+          outcome = {
+            ok: false,
+            error: `${item.shown}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+          };
           await checker?.close().catch(() => undefined);
           checker = null;
         }
         printer.done();
         // The page names the file by its base name; a folder's table names it by its path there.
-        if (!outcome.ok && outcome.error.startsWith(`${basename(item.video)}: `)) outcome = { ok: false, error: `${item.shown}${outcome.error.slice(basename(item.video).length)}` };
+        if (!outcome.ok && outcome.error.startsWith(`${basename(item.video)}: `))
+          outcome = { ok: false, error: `${item.shown}${outcome.error.slice(basename(item.video).length)}` };
         const row: BatchRow = { path: item.shown, seconds: (performance.now() - started) / 1000, outcome };
-        if (jobs > 1) process.stderr.write(`check: [${index + 1}/${items.length}] ${item.shown}: ${outcome.ok ? outcome.result.verdict : 'failed'} (${row.seconds.toFixed(1)} s)\n`);
-        if (outcome.ok && outcome.transcoded) process.stderr.write(`check: ${basename(item.video)} was transcoded with ffmpeg first (Chromium cannot play its format)\n`);
+        if (jobs > 1)
+          process.stderr.write(
+            `check: [${index + 1}/${items.length}] ${item.shown}: ${outcome.ok ? outcome.result.verdict : 'failed'} (${row.seconds.toFixed(1)} s)\n`,
+          );
+        if (outcome.ok && outcome.transcoded)
+          process.stderr.write(
+            `check: ${basename(item.video)} was transcoded with ffmpeg first (Chromium cannot play its format)\n`,
+          );
         rows[index] = row;
         while (flushed < items.length && rows[flushed]) {
           emit(items[flushed], rows[flushed]!);
@@ -171,7 +203,8 @@ async function main(argv: string[]): Promise<number> {
     if (isFolder(path)) {
       const scan = scanFolder(path);
       skipped += scan.skipped.length;
-      if (scan.media.length === 0) process.stderr.write(`check: ${path}: no media files (${scan.skipped.length} other files)\n`);
+      if (scan.media.length === 0)
+        process.stderr.write(`check: ${path}: no media files (${scan.skipped.length} other files)\n`);
       items.push(...scan.media.map((video) => ({ video, shown: relativePath(path, video) })));
     } else items.push({ video: path, shown: folderMode ? path : basename(path) });
   }
@@ -179,13 +212,16 @@ async function main(argv: string[]): Promise<number> {
   // --report: a file for one video, a folder otherwise.
   const reportFolder = options.report && (folderMode || items.length > 1) ? options.report : null;
   if (options.report && reportFolder && /\.html?$/i.test(reportFolder)) {
-    process.stderr.write(`check: --report names a folder when checking a folder or several files (got ${reportFolder})\n${USAGE}\n`);
+    process.stderr.write(
+      `check: --report names a folder when checking a folder or several files (got ${reportFolder})\n${USAGE}\n`,
+    );
     return 2;
   }
 
   if (!existsSync('dist/chrome/manifest.json')) {
     process.stderr.write('check: building the extension first…\n');
-    if (spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'inherit' }).status !== 0) return 1;
+    if (spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'inherit' }).status !== 0)
+      return 1;
   }
   let reportModel: ReportModel | null = null;
   const version = extensionVersion();
@@ -198,21 +234,36 @@ async function main(argv: string[]): Promise<number> {
     if (!outcome.ok) {
       failures.push(outcome.error);
       process.stderr.write(`check: ${outcome.error}\n`);
-      if (folderMode && options.json) process.stdout.write(`${JSON.stringify({ file: item.video, path: item.shown, error: outcome.error })}\n`);
+      if (folderMode && options.json)
+        process.stdout.write(
+          `${JSON.stringify({ file: item.video, path: item.shown, error: outcome.error })}\n`,
+        );
       return;
     }
     if (options.report) {
       reportModel ??= cliModel(options.model, options.weights);
-      const data = cliReportData(item.video, outcome.result, { audio: options.audio, model: reportModel, version, checkedAt: new Date() });
-      const written = writeReport(reportFolder ? join(reportFolder, `${item.shown.replace(/^(\.\.\/)+/, '')}.html`) : options.report, data);
+      const data = cliReportData(item.video, outcome.result, {
+        audio: options.audio,
+        model: reportModel,
+        version,
+        checkedAt: new Date(),
+      });
+      const written = writeReport(
+        reportFolder ? join(reportFolder, `${item.shown.replace(/^(\.\.\/)+/, '')}.html`) : options.report,
+        data,
+      );
       process.stderr.write(`check: report ${written.html} (+ ${basename(written.json)})\n`);
     }
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ ...jsonReport(item.video, outcome.result), ...(folderMode ? { path: item.shown } : {}) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ...jsonReport(item.video, outcome.result), ...(folderMode ? { path: item.shown } : {}) })}\n`,
+      );
     } else if (!folderMode) process.stdout.write(`${humanReport(item.video, outcome.result)}\n`);
   });
   if (folderMode && !options.json) {
-    process.stdout.write(`${summaryTable(rows)}\n${totalsLine(rows, skipped, (performance.now() - started) / 1000)}\n`);
+    process.stdout.write(
+      `${summaryTable(rows)}\n${totalsLine(rows, skipped, (performance.now() - started) / 1000)}\n`,
+    );
     if (failures.length) process.stdout.write(`${failures.map((f) => `failed: ${f}`).join('\n')}\n`);
   }
   return failures.length > 0 ? 1 : 0;

@@ -7,11 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs, seconds } from './ml-common';
 import { buildConditions, DEFAULT_SHIFTS } from './lib/conditions';
 
-const USAGE = 'usage: npm run conditions -- <real clips dir> --out <dir> [--seed 1] [--music <dir>] [--limit N] [--shifts 3,-3,…] [--shifts-per-clip N]';
+const USAGE =
+  'usage: npm run conditions -- <real clips dir> --out <dir> [--seed 1] [--music <dir>] [--limit N] [--shifts 3,-3,…] [--shifts-per-clip N]';
 
 function integers(text: string, name: string): number[] {
   const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.some((v) => !Number.isInteger(v))) throw new Error(`--${name} takes whole numbers, got "${text}"`);
+  if (values.some((v) => !Number.isInteger(v)))
+    throw new Error(`--${name} takes whole numbers, got "${text}"`);
   return values;
 }
 
@@ -29,7 +31,9 @@ function main(): void {
     musicDir,
     limit: options.has('limit') ? integers(options.get('limit')!, 'limit')[0] : undefined,
     shifts: options.has('shifts') ? integers(options.get('shifts')!, 'shifts') : DEFAULT_SHIFTS,
-    shiftsPerClip: options.has('shifts-per-clip') ? integers(options.get('shifts-per-clip')!, 'shifts-per-clip')[0] : undefined,
+    shiftsPerClip: options.has('shifts-per-clip')
+      ? integers(options.get('shifts-per-clip')!, 'shifts-per-clip')[0]
+      : undefined,
   });
   console.log(`${entries.length} condition files in ${resolve(options.get('out')!)} (${seconds(started)})`);
 }

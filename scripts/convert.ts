@@ -16,7 +16,9 @@ function main(args: string[]): void {
   try {
     bytes = new Uint8Array(readFileSync(checkpoint));
   } catch (error) {
-    throw new Error(`cannot read ${checkpoint}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new Error(
+      `cannot read ${checkpoint}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const fileName = basename(checkpoint);
   const { model, weights } = convertCheckpoint(bytes, fileName);
@@ -25,7 +27,9 @@ function main(args: string[]): void {
   writeFileSync(join(outDir, 'weights.bin'), bundle.data);
   writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(bundle.manifest, null, 1) + '\n');
   const values = bundle.data.byteLength / 4;
-  console.log(`${fileName} → ${outDir}: ${model}, ${bundle.manifest.weights.length} tensors, ${values.toLocaleString('en')} values`);
+  console.log(
+    `${fileName} → ${outDir}: ${model}, ${bundle.manifest.weights.length} tensors, ${values.toLocaleString('en')} values`,
+  );
 }
 
 try {

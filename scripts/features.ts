@@ -18,10 +18,19 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { convertCheckpoint } from '../src/core/convert';
-import { checkWeightShapes, decodeWeights, encodeWeights, type WeightsBundle } from '../src/core/convert/weights-bundle';
+import {
+  checkWeightShapes,
+  decodeWeights,
+  encodeWeights,
+  type WeightsBundle,
+} from '../src/core/convert/weights-bundle';
 import { syncNetV2WeightShapes } from '../src/core/models/syncnet-v2';
 import { syncNetV4WeightShapes } from '../src/core/models/syncnet-v4';
-import { windowCacheName, type WindowCacheManifest, type WindowCacheStage } from '../src/core/train/window-cache';
+import {
+  windowCacheName,
+  type WindowCacheManifest,
+  type WindowCacheStage,
+} from '../src/core/train/window-cache';
 import type { PageProgress } from '../src/options/check';
 import { Checker, videosIn } from './lib/checker';
 import { parseArgs, readBundle, writeBundle } from './ml-common';
@@ -42,20 +51,34 @@ interface WindowOptions {
 
 function parse(argv: string[]) {
   const { positional, options } = parseArgs(argv, ['force']);
-  for (const name of options.keys()) if (!['out', 'force', 'model', 'weights', 'stage'].includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+  for (const name of options.keys())
+    if (!['out', 'force', 'model', 'weights', 'stage'].includes(name))
+      throw new Error(`unknown option --${name}\n${USAGE}`);
   if (positional.length !== 1) throw new Error(USAGE);
   const dir = resolve(positional[0]);
   const model = options.get('model');
   const stage = options.get('stage') ?? 'embedding';
-  if (model !== undefined && model !== 'syncnet-v2' && model !== 'syncnet-v4') throw new Error(`--model ${model}: window caches are for syncnet-v2 or syncnet-v4 (the embedded model reads features.json itself)`);
-  if (!['embedding', 'pre-fc', 'both'].includes(stage)) throw new Error(`--stage ${stage}: expected embedding, pre-fc or both`);
-  if (!model && (options.has('weights') || options.has('stage'))) throw new Error(`--weights and --stage go with --model syncnet-v2|syncnet-v4\n${USAGE}`);
-  if (model && !options.has('weights')) throw new Error(`--model ${model} needs --weights <checkpoint or folder from npm run convert>`);
+  if (model !== undefined && model !== 'syncnet-v2' && model !== 'syncnet-v4')
+    throw new Error(
+      `--model ${model}: window caches are for syncnet-v2 or syncnet-v4 (the embedded model reads features.json itself)`,
+    );
+  if (!['embedding', 'pre-fc', 'both'].includes(stage))
+    throw new Error(`--stage ${stage}: expected embedding, pre-fc or both`);
+  if (!model && (options.has('weights') || options.has('stage')))
+    throw new Error(`--weights and --stage go with --model syncnet-v2|syncnet-v4\n${USAGE}`);
+  if (model && !options.has('weights'))
+    throw new Error(`--model ${model} needs --weights <checkpoint or folder from npm run convert>`);
   return {
     dir,
     out: resolve(options.get('out') ?? join('.cache', 'features', basename(dir))),
     force: options.has('force'),
-    windows: model ? { model: model as SyncNetKind, stages: (stage === 'both' ? ['embedding', 'pre-fc'] : [stage]) as WindowCacheStage[], weightsPath: options.get('weights')! } : null,
+    windows: model
+      ? {
+          model: model as SyncNetKind,
+          stages: (stage === 'both' ? ['embedding', 'pre-fc'] : [stage]) as WindowCacheStage[],
+          weightsPath: options.get('weights')!,
+        }
+      : null,
   };
 }
 
@@ -65,15 +88,24 @@ function loadWeights(path: string, model: SyncNetKind): WindowOptions['bundle'] 
   if (!existsSync(full)) throw new Error(`${path}: no such checkpoint or converted weights folder`);
   let bundle: WeightsBundle;
   if (statSync(full).isDirectory()) {
-    if (!existsSync(join(full, 'manifest.json')) || !existsSync(join(full, 'weights.bin'))) throw new Error(`${path}: not a converted weights folder (needs manifest.json + weights.bin from npm run convert)`);
+    if (!existsSync(join(full, 'manifest.json')) || !existsSync(join(full, 'weights.bin')))
+      throw new Error(
+        `${path}: not a converted weights folder (needs manifest.json + weights.bin from npm run convert)`,
+      );
     bundle = readBundle(full);
   } else {
     const converted = convertCheckpoint(new Uint8Array(readFileSync(full)), basename(full));
     bundle = encodeWeights(converted.model, basename(full), converted.weights);
   }
-  if (bundle.manifest.model !== model) throw new Error(`${path}: holds ${bundle.manifest.model} weights, not ${model}`);
+  if (bundle.manifest.model !== model)
+    throw new Error(`${path}: holds ${bundle.manifest.model} weights, not ${model}`);
   const shapes = model === 'syncnet-v2' ? syncNetV2WeightShapes('lip') : syncNetV4WeightShapes('lip');
-  checkWeightShapes(decodeWeights(bundle, path), shapes, path, model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4');
+  checkWeightShapes(
+    decodeWeights(bundle, path),
+    shapes,
+    path,
+    model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4',
+  );
   return bundle;
 }
 
@@ -99,7 +131,15 @@ async function main() {
   let weightsDir: string | null = null;
   if (windowArgs) {
     const bundle = loadWeights(windowArgs.weightsPath, windowArgs.model);
-    windows = { model: windowArgs.model, stages: windowArgs.stages, bundle, weights: { source: bundle.manifest.source, sha256: createHash('sha256').update(bundle.data).digest('hex') } };
+    windows = {
+      model: windowArgs.model,
+      stages: windowArgs.stages,
+      bundle,
+      weights: {
+        source: bundle.manifest.source,
+        sha256: createHash('sha256').update(bundle.data).digest('hex'),
+      },
+    };
   }
   mkdirSync(out, { recursive: true });
   // One progress line on a terminal, rewritten in place; a log gets only the per-clip lines.
@@ -123,14 +163,22 @@ async function main() {
       if (!force && upToDate(out, video, windows)) continue;
       const started = Date.now();
       current = name;
-      const result = await checker.extractFeatures(video, undefined, windows ? { model: windows.model, stages: windows.stages, weights: weightsDir! } : undefined);
+      const result = await checker.extractFeatures(
+        video,
+        undefined,
+        windows ? { model: windows.model, stages: windows.stages, weights: weightsDir! } : undefined,
+      );
       if (tty) process.stderr.write('\r\x1b[K');
       if (!result.ok) {
         failed++;
         process.stderr.write(`features: ${name}: ${result.error}\n`);
         continue;
       }
-      if (result.pcm) writeFileSync(join(out, `${name}.pcm`), new Uint8Array(result.pcm.buffer, result.pcm.byteOffset, result.pcm.byteLength));
+      if (result.pcm)
+        writeFileSync(
+          join(out, `${name}.pcm`),
+          new Uint8Array(result.pcm.buffer, result.pcm.byteOffset, result.pcm.byteLength),
+        );
       writeFileSync(join(out, `${name}.features.json`), JSON.stringify(result.features));
       for (const cache of result.windowCaches) {
         const base = join(out, windowCacheName(name, cache.manifest.model, cache.manifest.stage));
@@ -139,13 +187,17 @@ async function main() {
         writeFileSync(`${base}.json`, JSON.stringify({ ...cache.manifest, weights: windows!.weights }));
       }
       const withFace = result.features.frames.filter((f) => f.faces.length > 0).length;
-      const cached = result.windowCaches.map((c) => `${c.manifest.stage} ${c.manifest.windows.length} windows × ${c.manifest.dim}`);
+      const cached = result.windowCaches.map(
+        (c) => `${c.manifest.stage} ${c.manifest.windows.length} windows × ${c.manifest.dim}`,
+      );
       const tracks = new Set(result.windowCaches[0]?.manifest.windows.map((w) => w.trackId) ?? []).size;
       const audio = result.pcm ? (result.pcm.length / 16000).toFixed(1) + ' s' : 'none';
       process.stderr.write(
         `[${i + 1}/${videos.length}] ${name}: ${result.features.frames.length} frames, face in ${withFace}, ` +
           `audio ${audio}${result.transcoded ? ' (transcoded)' : ''}` +
-          (windows ? `; ${windows.model} ${cached.join(', ')} (${tracks} face track${tracks === 1 ? '' : 's'})` : '') +
+          (windows
+            ? `; ${windows.model} ${cached.join(', ')} (${tracks} face track${tracks === 1 ? '' : 's'})`
+            : '') +
           ` — ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
     }

@@ -26,10 +26,26 @@ import { heldOutEvidence } from './lib/held-out';
 import { decodeWeights, encodeWeights } from '../src/core/convert/weights-bundle';
 import { clipGrid, tracksBySize } from '../src/core/train/clip-score';
 import { trainEmbedded, type TrainingClip } from '../src/core/train/embedded-training';
-import { finetuneSyncNetHead, syncNetActivationTables, type SyncNetFinetuneClip } from '../src/core/train/syncnet-head';
+import {
+  finetuneSyncNetHead,
+  syncNetActivationTables,
+  type SyncNetFinetuneClip,
+} from '../src/core/train/syncnet-head';
 import type { TrainProgress } from '../src/core/train/trainer';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../src/core/train/window-cache';
-import { findManifest, isTrainingClip, loadTrainingClips, modelOption, parseArgs, readBundle, readManifest, resolveCache, seconds, setupTf, writeBundle } from './ml-common';
+import {
+  findManifest,
+  isTrainingClip,
+  loadTrainingClips,
+  modelOption,
+  parseArgs,
+  readBundle,
+  readManifest,
+  resolveCache,
+  seconds,
+  setupTf,
+  writeBundle,
+} from './ml-common';
 
 /**
  * The decision's calibration for the fine-tuned model, fitted held out: per fold, the base
@@ -37,33 +53,64 @@ import { findManifest, isTrainingClip, loadTrainingClips, modelOption, parseArgs
  * audio variants (scripts/lib/held-out.ts). The default one, saying why, when the clips
  * cannot support a fit (too few speakers or judged variants).
  */
-async function finetuneCalibration(clipsDir: string, cacheDir: string, manifest: ReturnType<typeof readManifest> | null, seed: number, steps: number, tune: (clips: TrainingClip[]) => WeightMap, scale: number): Promise<DecisionCalibration> {
+async function finetuneCalibration(
+  clipsDir: string,
+  cacheDir: string,
+  manifest: ReturnType<typeof readManifest> | null,
+  seed: number,
+  steps: number,
+  tune: (clips: TrainingClip[]) => WeightMap,
+  scale: number,
+): Promise<DecisionCalibration> {
   try {
     const held = await heldOutEvidence({
-      modelName: 'embedded', folds: 5, seed, steps, cacheDir, manifest, minSeconds: 0, musicDir: join(dirname(clipsDir), 'music'), speechOf: detectorSpeech,
+      modelName: 'embedded',
+      folds: 5,
+      seed,
+      steps,
+      cacheDir,
+      manifest,
+      minSeconds: 0,
+      musicDir: join(dirname(clipsDir), 'music'),
+      speechOf: detectorSpeech,
       trainer: { name: `finetune ${steps} steps`, train: tune },
     });
     held.models.dispose();
-    return fitOrDefault(held.evidenced, scale, `fine-tuned model: ${held.evaluated.length} clips, 5 speaker-held-out folds (seed ${seed})`);
+    return fitOrDefault(
+      held.evidenced,
+      scale,
+      `fine-tuned model: ${held.evaluated.length} clips, 5 speaker-held-out folds (seed ${seed})`,
+    );
   } catch (error) {
-    return { ...defaultCalibration(scale), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
+    return {
+      ...defaultCalibration(scale),
+      fittedOn: `default: ${error instanceof Error ? error.message : error}`,
+    };
   }
 }
 
-const meanOf = (values: Float32Array): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+const meanOf = (values: Float32Array): number =>
+  values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 async function main(): Promise<void> {
   const { positional, options } = parseArgs(process.argv.slice(2));
-  if (positional.length !== 1) throw new Error('usage: npm run finetune -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--weights <bundle dir>] [--out <folder>] [--steps N]');
+  if (positional.length !== 1)
+    throw new Error(
+      'usage: npm run finetune -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--weights <bundle dir>] [--out <folder>] [--steps N]',
+    );
   const clipsDir = resolve(positional[0]);
   const model = modelOption(options);
   const cacheDir = resolveCache(clipsDir, options.get('cache'));
   const outDir = resolve(options.get('out') ?? `out/finetune-${model}`);
   const seed = Number(options.get('seed') ?? 1);
   const weightsDir = options.get('weights') ?? (model === 'embedded' ? 'models/embedded' : undefined);
-  if (!weightsDir) throw new Error(`--model ${model} needs --weights <folder with manifest.json + weights.bin> (npm run convert)`);
+  if (!weightsDir)
+    throw new Error(
+      `--model ${model} needs --weights <folder with manifest.json + weights.bin> (npm run convert)`,
+    );
   const bundle = readBundle(resolve(weightsDir));
-  if (bundle.manifest.model !== model) throw new Error(`${weightsDir}: holds ${bundle.manifest.model} weights, not ${model}`);
+  if (bundle.manifest.model !== model)
+    throw new Error(`${weightsDir}: holds ${bundle.manifest.model} weights, not ${model}`);
   const weights = decodeWeights(bundle, weightsDir);
   const manifestPath = findManifest(clipsDir);
   const manifest = manifestPath ? readManifest(manifestPath) : null;
@@ -71,7 +118,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const clips = loadTrainingClips(cacheDir, manifest, (_f, row) => isTrainingClip(row, true));
   if (clips.length === 0) throw new Error(`${cacheDir}: no clip with a face and audio to fine-tune on`);
-  const progress = (p: TrainProgress) => console.log(`  step ${p.step}/${p.steps}  loss ${p.meanLoss.toFixed(4)}  ${seconds(started)}`);
+  const progress = (p: TrainProgress) =>
+    console.log(`  step ${p.step}/${p.steps}  loss ${p.meanLoss.toFixed(4)}  ${seconds(started)}`);
   console.log(`finetune: ${model} from ${weightsDir} on ${clips.length} clips (backend ${backend})`);
 
   let losses: Float32Array;
@@ -79,11 +127,44 @@ async function main(): Promise<void> {
   let extra: Record<string, unknown> = {};
   if (model === 'embedded') {
     const steps = Number(options.get('steps') ?? 1500);
-    const result = trainEmbedded(clips, { seed, steps, learningRate: Number(options.get('lr') ?? 5e-4), onProgress: progress, progressEvery: 250 }, 'head', weights);
+    const result = trainEmbedded(
+      clips,
+      {
+        seed,
+        steps,
+        learningRate: Number(options.get('lr') ?? 5e-4),
+        onProgress: progress,
+        progressEvery: 250,
+      },
+      'head',
+      weights,
+    );
     losses = result.losses;
     out = result.weights;
-    const decision = await finetuneCalibration(clipsDir, cacheDir, manifest, seed, steps, (train) => trainEmbedded(train, { seed, steps, learningRate: Number(options.get('lr') ?? 5e-4) }, 'head', weights).weights, Number(bundle.json.threshold ?? EMBEDDED_DEFAULT_THRESHOLD));
-    extra = { threshold: bundle.json.threshold, decision, embedded: { ...(bundle.json.embedded as object), finetunedOn: clips.map((c) => c.id), finetuneSteps: steps } };
+    const decision = await finetuneCalibration(
+      clipsDir,
+      cacheDir,
+      manifest,
+      seed,
+      steps,
+      (train) =>
+        trainEmbedded(
+          train,
+          { seed, steps, learningRate: Number(options.get('lr') ?? 5e-4) },
+          'head',
+          weights,
+        ).weights,
+      Number(bundle.json.threshold ?? EMBEDDED_DEFAULT_THRESHOLD),
+    );
+    extra = {
+      threshold: bundle.json.threshold,
+      decision,
+      embedded: {
+        ...(bundle.json.embedded as object),
+        finetunedOn: clips.map((c) => c.id),
+        finetuneSteps: steps,
+      },
+    };
   } else {
     const kind = model;
     const steps = Number(options.get('steps') ?? 1000);
@@ -91,15 +172,27 @@ async function main(): Promise<void> {
     for (const clip of clips) {
       const base = join(cacheDir, windowCacheName(clip.id, kind, 'pre-fc'));
       if (!existsSync(`${base}.json`)) {
-        console.log(`  skip ${clip.id}: no ${base}.json (npm run features --model ${kind} --stage pre-fc writes it)`);
+        console.log(
+          `  skip ${clip.id}: no ${base}.json (npm run features --model ${kind} --stage pre-fc writes it)`,
+        );
         continue;
       }
       const segments = clipGrid(clip.features);
-      const cache = parseWindowCache(JSON.parse(readFileSync(`${base}.json`, 'utf8')), new Uint8Array(readFileSync(`${base}.bin`)), base);
+      const cache = parseWindowCache(
+        JSON.parse(readFileSync(`${base}.json`, 'utf8')),
+        new Uint8Array(readFileSync(`${base}.bin`)),
+        base,
+      );
       const main = tracksBySize(clip.features)[0]?.trackId;
       const lip = lipTracksFromCache(cache, segments, base).find((t) => t.trackId === main);
       if (!lip) continue;
-      ftClips.push({ id: clip.id, group: clip.group, segments, lip, audio: { startS: clip.features.audio!.startS, samples: clip.samples } });
+      ftClips.push({
+        id: clip.id,
+        group: clip.group,
+        segments,
+        lip,
+        audio: { startS: clip.features.audio!.startS, samples: clip.samples },
+      });
     }
     if (ftClips.length === 0) {
       throw new Error(
@@ -109,17 +202,29 @@ async function main(): Promise<void> {
     }
     const tables = syncNetActivationTables(kind, weights, ftClips);
     const margin = options.has('margin') ? Number(options.get('margin')) : undefined;
-    const result = finetuneSyncNetHead(kind, weights, tables, { seed, steps, margin, learningRate: options.has('lr') ? Number(options.get('lr')) : undefined, onProgress: progress, progressEvery: 100 });
+    const result = finetuneSyncNetHead(kind, weights, tables, {
+      seed,
+      steps,
+      margin,
+      learningRate: options.has('lr') ? Number(options.get('lr')) : undefined,
+      onProgress: progress,
+      progressEvery: 100,
+    });
     losses = result.losses;
     out = result.weights;
     // The SyncNet heads are not re-fitted per fold here: the base weights' calibration (or
     // the default) is kept; `npm run eval --model ${kind} --weights <out>` measures how it holds.
-    extra = { ...(bundle.json.decision ? { decision: bundle.json.decision } : {}), finetune: { margin: result.margin, clips: ftClips.map((c) => c.id), steps } };
+    extra = {
+      ...(bundle.json.decision ? { decision: bundle.json.decision } : {}),
+      finetune: { margin: result.margin, clips: ftClips.map((c) => c.id), steps },
+    };
   }
   const window = Math.min(100, Math.max(1, Math.floor(losses.length / 5)));
   const first = meanOf(losses.slice(0, window)).toFixed(4);
   const last = meanOf(losses.slice(-window)).toFixed(4);
-  console.log(`finetune: loss ${first} (first ${window} steps) → ${last} (last ${window}) in ${seconds(started)}`);
+  console.log(
+    `finetune: loss ${first} (first ${window} steps) → ${last} (last ${window}) in ${seconds(started)}`,
+  );
   writeBundle(outDir, encodeWeights(model, `${bundle.manifest.source} (fine-tuned)`, out), extra);
   console.log(`finetune: wrote ${outDir}/manifest.json and weights.bin`);
 }

@@ -27,14 +27,16 @@ export function drawIcon(size) {
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 4); // filter byte 0 + RGBA
     for (let x = 0; x < size; x++) {
-      const dx = (x - c) / (size / 2), dy = (y - c) / (size / 2);
+      const dx = (x - c) / (size / 2),
+        dy = (y - c) / (size / 2);
       const r = Math.hypot(dx, dy);
       let rgba = [0, 0, 0, 0];
       if (r < 0.98) rgba = [24, 32, 48, 255];
       if (r > 0.8 && r < 0.98) rgba = [80, 200, 160, 255];
       // Lips: two arcs that meet at the corners.
       const lip = 0.32 * (1 - (dx / 0.55) ** 2);
-      if (Math.abs(dx) < 0.55 && (Math.abs(dy - lip * 0.6) < 0.09 || Math.abs(dy + lip * 0.6) < 0.09)) rgba = [240, 110, 110, 255];
+      if (Math.abs(dx) < 0.55 && (Math.abs(dy - lip * 0.6) < 0.09 || Math.abs(dy + lip * 0.6) < 0.09))
+        rgba = [240, 110, 110, 255];
       row.set(rgba, 1 + x * 4);
     }
     rows.push(row);

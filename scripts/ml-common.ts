@@ -27,7 +27,9 @@ export interface ManifestRow {
 
 /** Parses MANIFEST.tsv (header row names the columns; the ones used here must exist). */
 export function readManifest(path: string): Map<string, ManifestRow> {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const header = lines[0].split('\t');
   const col = (name: string) => {
     const i = header.indexOf(name);
@@ -36,7 +38,15 @@ export function readManifest(path: string): Map<string, ManifestRow> {
   };
   const optional = (name: string) => header.indexOf(name);
   const [file, status, confidence, speaker] = ['file', 'status', 'confidence', 'speaker_id'].map(col);
-  const [repo, p, commit, licence, origin, duration, notes] = ['source_repo', 'path', 'commit', 'repo_license', 'media_origin', 'duration_s', 'notes'].map(optional);
+  const [repo, p, commit, licence, origin, duration, notes] = [
+    'source_repo',
+    'path',
+    'commit',
+    'repo_license',
+    'media_origin',
+    'duration_s',
+    'notes',
+  ].map(optional);
   const rows = new Map<string, ManifestRow>();
   for (const line of lines.slice(1)) {
     const c = line.split('\t');
@@ -60,7 +70,10 @@ export function readManifest(path: string): Map<string, ManifestRow> {
 
 /** MANIFEST.tsv in the clips folder or its parent (../shared/media/MANIFEST.tsv for ../shared/media/clips). */
 export function findManifest(clipsDir: string): string | null {
-  for (const candidate of [join(clipsDir, 'MANIFEST.tsv'), join(dirname(resolve(clipsDir)), 'MANIFEST.tsv')]) {
+  for (const candidate of [
+    join(clipsDir, 'MANIFEST.tsv'),
+    join(dirname(resolve(clipsDir)), 'MANIFEST.tsv'),
+  ]) {
     if (existsSync(candidate)) return candidate;
   }
   return null;
@@ -72,14 +85,17 @@ export function findManifest(clipsDir: string): string | null {
  */
 export function resolveCache(clipsDir: string, cacheOption?: string): string {
   if (cacheOption) return resolve(cacheOption);
-  if (existsSync(clipsDir) && readdirSync(clipsDir).some((f) => f.endsWith('.features.json'))) return resolve(clipsDir);
+  if (existsSync(clipsDir) && readdirSync(clipsDir).some((f) => f.endsWith('.features.json')))
+    return resolve(clipsDir);
   return resolve('.cache/features', basename(resolve(clipsDir)));
 }
 
 /** Clip file names that have cached features. */
 export function cachedClips(cacheDir: string): string[] {
   if (!existsSync(cacheDir)) {
-    throw new Error(`${cacheDir}: no feature cache — run \`npm run features -- <clips folder>\` first (it needs the browser engine)`);
+    throw new Error(
+      `${cacheDir}: no feature cache — run \`npm run features -- <clips folder>\` first (it needs the browser engine)`,
+    );
   }
   return readdirSync(cacheDir)
     .filter((f) => f.endsWith('.features.json'))
@@ -140,7 +156,10 @@ export function writeBundle(dir: string, bundle: WeightsBundle, extra: Record<st
 }
 
 /** `--name value` and `--flag` options after positional arguments. */
-export function parseArgs(argv: string[], flags: readonly string[] = []): { positional: string[]; options: Map<string, string> } {
+export function parseArgs(
+  argv: string[],
+  flags: readonly string[] = [],
+): { positional: string[]; options: Map<string, string> } {
   const positional: string[] = [];
   const options = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -164,7 +183,8 @@ const SYNC_MODEL_KINDS: readonly SyncModelKind[] = ['embedded', 'syncnet-v2', 's
 /** The `--model` option of eval / finetune (default the embedded model), checked. */
 export function modelOption(options: Map<string, string>): SyncModelKind {
   const model = options.get('model') ?? 'embedded';
-  if (!(SYNC_MODEL_KINDS as readonly string[]).includes(model)) throw new Error(`unknown --model ${model} (one of ${SYNC_MODEL_KINDS.join(', ')})`);
+  if (!(SYNC_MODEL_KINDS as readonly string[]).includes(model))
+    throw new Error(`unknown --model ${model} (one of ${SYNC_MODEL_KINDS.join(', ')})`);
   return model as SyncModelKind;
 }
 
@@ -176,7 +196,11 @@ export function isTrainingClip(row: ManifestRow | undefined, includeLow = false)
   return row.status === 'real-in-sync' && (includeLow || row.confidence !== 'low');
 }
 
-export function loadTrainingClips(cacheDir: string, manifest: Map<string, ManifestRow> | null, filter: (file: string, row: ManifestRow | undefined) => boolean): (TrainingClip & { row?: ManifestRow })[] {
+export function loadTrainingClips(
+  cacheDir: string,
+  manifest: Map<string, ManifestRow> | null,
+  filter: (file: string, row: ManifestRow | undefined) => boolean,
+): (TrainingClip & { row?: ManifestRow })[] {
   return cachedClips(cacheDir)
     .filter((file) => filter(file, manifest?.get(file)))
     .map((file) => {
@@ -184,6 +208,7 @@ export function loadTrainingClips(cacheDir: string, manifest: Map<string, Manife
       const row = manifest?.get(file);
       return { id: file, group: row?.speaker ?? file, features, samples, row };
     })
-    .filter((c) => c.features.audio && c.samples.length > 0 && c.features.frames.some((f) => f.faces.length > 0));
+    .filter(
+      (c) => c.features.audio && c.samples.length > 0 && c.features.frames.some((f) => f.faces.length > 0),
+    );
 }
-

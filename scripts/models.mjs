@@ -34,7 +34,10 @@ function mirrorFolder() {
 }
 
 async function ensureModel({ file, url, sha256: expected }) {
-  const target = join(process.env.LIPSYNC_MODELS_DIR ? resolve(process.env.LIPSYNC_MODELS_DIR) : join(root, 'models'), file);
+  const target = join(
+    process.env.LIPSYNC_MODELS_DIR ? resolve(process.env.LIPSYNC_MODELS_DIR) : join(root, 'models'),
+    file,
+  );
   mkdirSync(dirname(target), { recursive: true });
   if (existsSync(target) && sha256(readFileSync(target)) === expected) {
     console.log(`models: ${file} present and verified`);
@@ -62,7 +65,9 @@ async function ensureModel({ file, url, sha256: expected }) {
     }
     failures.push(`mirror ${join(mirror, file)} has sha256 ${got}, expected ${expected}`);
   } else {
-    failures.push(mirror ? `mirror ${mirror} has no ${file}` : 'no mirror folder (set LIPSYNC_MODELS_MIRROR)');
+    failures.push(
+      mirror ? `mirror ${mirror} has no ${file}` : 'no mirror folder (set LIPSYNC_MODELS_MIRROR)',
+    );
   }
   throw new Error(`models: could not get ${file}: ${failures.join('; ')}`);
 }

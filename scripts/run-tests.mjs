@@ -17,9 +17,8 @@ function findTests(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : findTests('test').sort();
-const result = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' } },
-);
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
+});
 process.exit(result.status ?? 1);

@@ -8,7 +8,13 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { frameSignature, ShotDetector, signatureDistance, SIGNATURE_HEIGHT, SIGNATURE_WIDTH } from '../src/core/video/shots';
+import {
+  frameSignature,
+  ShotDetector,
+  signatureDistance,
+  SIGNATURE_HEIGHT,
+  SIGNATURE_WIDTH,
+} from '../src/core/video/shots';
 
 const VIDEO = /\.(mp4|mov|webm|mkv|mpg|avi)$/i;
 
@@ -23,8 +29,26 @@ export interface ShotReport {
 /** Frames of `file` as 32×18 RGBA with their presentation times (ffmpeg's showinfo). */
 export async function readSignatures(file: string): Promise<{ t: number; signature: number[] }[]> {
   const size = SIGNATURE_WIDTH * SIGNATURE_HEIGHT * 4;
-  const args = ['-v', 'info', '-nostats', '-threads', '1', '-i', file, '-map', '0:v:0', '-vsync', 'passthrough',
-    '-vf', `scale=${SIGNATURE_WIDTH}:${SIGNATURE_HEIGHT}:flags=area,showinfo`, '-pix_fmt', 'rgba', '-f', 'rawvideo', '-'];
+  const args = [
+    '-v',
+    'info',
+    '-nostats',
+    '-threads',
+    '1',
+    '-i',
+    file,
+    '-map',
+    '0:v:0',
+    '-vsync',
+    'passthrough',
+    '-vf',
+    `scale=${SIGNATURE_WIDTH}:${SIGNATURE_HEIGHT}:flags=area,showinfo`,
+    '-pix_fmt',
+    'rgba',
+    '-f',
+    'rawvideo',
+    '-',
+  ];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const chunks: Buffer[] = [];
   let log = '';
@@ -36,7 +60,14 @@ export async function readSignatures(file: string): Promise<{ t: number; signatu
   const bytes = Buffer.concat(chunks);
   const count = Math.floor(bytes.length / size);
   if (times.length !== count) throw new Error(`${file}: ${count} frames but ${times.length} times`);
-  return times.map((t, i) => ({ t, signature: frameSignature(new Uint8Array(bytes.buffer, bytes.byteOffset + i * size, size), SIGNATURE_WIDTH, SIGNATURE_HEIGHT) }));
+  return times.map((t, i) => ({
+    t,
+    signature: frameSignature(
+      new Uint8Array(bytes.buffer, bytes.byteOffset + i * size, size),
+      SIGNATURE_WIDTH,
+      SIGNATURE_HEIGHT,
+    ),
+  }));
 }
 
 export async function detectShots(file: string): Promise<ShotReport> {
@@ -59,7 +90,14 @@ async function main(): Promise<void> {
     console.error('usage: npm run shots -- <video or dir>… [--json]');
     process.exit(2);
   }
-  const files = paths.flatMap((p) => (statSync(p).isDirectory() ? readdirSync(p).filter((f) => VIDEO.test(f)).sort().map((f) => join(p, f)) : [p]));
+  const files = paths.flatMap((p) =>
+    statSync(p).isDirectory()
+      ? readdirSync(p)
+          .filter((f) => VIDEO.test(f))
+          .sort()
+          .map((f) => join(p, f))
+      : [p],
+  );
   let withCuts = 0;
   for (const file of files) {
     const report = await detectShots(file);

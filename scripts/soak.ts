@@ -5,7 +5,15 @@
 import { execFileSync } from 'node:child_process';
 import { serveStatic } from './lib/server';
 import {
-  MEDIA_DIR, NO_CLIPS, NO_EMBEDDED_MODEL, clickToolbarButton, engineStats, fixturePage, launchLive, makeMedia, tabRecord,
+  MEDIA_DIR,
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  clickToolbarButton,
+  engineStats,
+  fixturePage,
+  launchLive,
+  makeMedia,
+  tabRecord,
 } from '../test/e2e/live-helpers';
 
 const MINUTES = Number(process.env.LIPSYNC_SOAK_MINUTES ?? 10);
@@ -22,7 +30,9 @@ async function main() {
     const page = await browser.context.newPage();
     const url = `${server.origin}/${fixturePage('soak', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
     await page.goto(url);
-    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+      timeout: 30000,
+    });
     await clickToolbarButton(browser, page);
     console.log(`soak: ${MINUTES} min, looping the live test clip, model: built-in`);
     console.log('minute  js heap MB  tensors  tensor MB  frames/min  audio s/min  state');

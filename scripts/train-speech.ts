@@ -6,10 +6,29 @@
 // MLP) to src/core/audio/speech-model.json. Seeded: the same media give the same file.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NUM_FEATURES, rowCount, speechFeatureRows, type SpeechFeatureRows } from '../src/core/audio/speech-features';
-import { applySpeechModel, speechProbabilities, speechProbabilitiesRange, SYNCNET_WINDOW_ROWS, windowSpeech, type SpeechModel } from '../src/core/audio/speech';
+import {
+  NUM_FEATURES,
+  rowCount,
+  speechFeatureRows,
+  type SpeechFeatureRows,
+} from '../src/core/audio/speech-features';
+import {
+  applySpeechModel,
+  speechProbabilities,
+  speechProbabilitiesRange,
+  SYNCNET_WINDOW_ROWS,
+  windowSpeech,
+  type SpeechModel,
+} from '../src/core/audio/speech';
 import { buildItems, type Condition, type Item } from './lib/speech-data';
-import { fitNetwork, fitRule, GATE_DB, ruleSays, type SpectralRule, type TrainingRows } from './lib/speech-fit';
+import {
+  fitNetwork,
+  fitRule,
+  GATE_DB,
+  ruleSays,
+  type SpectralRule,
+  type TrainingRows,
+} from './lib/speech-fit';
 import { levelDb } from './lib/sounds';
 
 const SEED = 20261202;
@@ -27,7 +46,9 @@ interface Featured extends Item {
 
 function trainingRows(items: Featured[]): TrainingRows {
   const picked: { item: Featured; row: number }[] = [];
-  for (const item of items) for (let r = 0; r < item.features.rows; r += TRAIN_ROW_STRIDE) if (item.features.contextMaxDb[r] >= GATE_DB) picked.push({ item, row: r });
+  for (const item of items)
+    for (let r = 0; r < item.features.rows; r += TRAIN_ROW_STRIDE)
+      if (item.features.contextMaxDb[r] >= GATE_DB) picked.push({ item, row: r });
   // Speech and non-speech rows weigh the same in total.
   const positives = picked.filter((p) => p.item.labels[p.row]).length;
   const x = new Float32Array(picked.length * NUM_FEATURES);
@@ -44,7 +65,9 @@ function trainingRows(items: Featured[]): TrainingRows {
 type Detector = { name: string; rows: (item: Featured) => Float32Array; windowLevel?: boolean };
 
 function ruleRows(rule: SpectralRule, item: Featured): Float32Array {
-  return Float32Array.from({ length: item.features.rows }, (_, r) => (item.features.contextMaxDb[r] >= GATE_DB && ruleSays(rule, item.features.data, r) ? 1 : 0));
+  return Float32Array.from({ length: item.features.rows }, (_, r) =>
+    item.features.contextMaxDb[r] >= GATE_DB && ruleSays(rule, item.features.data, r) ? 1 : 0,
+  );
 }
 
 /** The old rule: a row (a window) is speech when its RMS level exceeds −45 dBFS. */
@@ -64,9 +87,19 @@ interface Tally {
 function evaluate(items: Featured[], detector: Detector | 'old'): Map<Condition, Tally> {
   const byCondition = new Map<Condition, Tally>();
   for (const item of items) {
-    const t = byCondition.get(item.condition) ?? { rows: 0, rowsRight: 0, speechWindows: 0, speechCalled: 0, otherWindows: 0, otherCalled: 0 };
+    const t = byCondition.get(item.condition) ?? {
+      rows: 0,
+      rowsRight: 0,
+      speechWindows: 0,
+      speechCalled: 0,
+      otherWindows: 0,
+      otherCalled: 0,
+    };
     byCondition.set(item.condition, t);
-    const probs = detector === 'old' ? Float32Array.from({ length: item.features.rows }, (_, r) => oldRule(item, r, 2.5)) : detector.rows(item);
+    const probs =
+      detector === 'old'
+        ? Float32Array.from({ length: item.features.rows }, (_, r) => oldRule(item, r, 2.5))
+        : detector.rows(item);
     for (let r = 0; r < probs.length; r++) {
       t.rows++;
       if (probs[r] >= 0.5 === (item.labels[r] === 1)) t.rowsRight++;
@@ -75,7 +108,8 @@ function evaluate(items: Featured[], detector: Detector | 'old'): Map<Condition,
       let speechRows = 0;
       for (let r = start; r < start + SYNCNET_WINDOW_ROWS; r++) speechRows += item.labels[r];
       const truth = speechRows * 2 >= SYNCNET_WINDOW_ROWS;
-      const called = (detector === 'old' ? oldRule(item, start, SYNCNET_WINDOW_ROWS) : windowSpeech(probs, start)) >= 0.5;
+      const called =
+        (detector === 'old' ? oldRule(item, start, SYNCNET_WINDOW_ROWS) : windowSpeech(probs, start)) >= 0.5;
       if (truth) [t.speechWindows, t.speechCalled] = [t.speechWindows + 1, t.speechCalled + (called ? 1 : 0)];
       else [t.otherWindows, t.otherCalled] = [t.otherWindows + 1, t.otherCalled + (called ? 1 : 0)];
     }
@@ -86,9 +120,14 @@ function evaluate(items: Featured[], detector: Detector | 'old'): Map<Condition,
 const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)} %`);
 
 function report(items: Featured[], detectors: (Detector | 'old')[]): void {
-  console.log('| condition | detector | rows right | speech windows called speech | non-speech windows called speech |');
+  console.log(
+    '| condition | detector | rows right | speech windows called speech | non-speech windows called speech |',
+  );
   console.log('|---|---|---|---|---|');
-  const results = detectors.map((d) => ({ name: d === 'old' ? 'old: level > −45 dBFS' : d.name, tallies: evaluate(items, d) }));
+  const results = detectors.map((d) => ({
+    name: d === 'old' ? 'old: level > −45 dBFS' : d.name,
+    tallies: evaluate(items, d),
+  }));
   const conditions = [...new Set(items.map((i) => i.condition))];
   for (const condition of conditions) {
     for (const { name, tallies } of results) {
@@ -102,28 +141,46 @@ function report(items: Featured[], detectors: (Detector | 'old')[]): void {
 
 /** CPU µs per row (not wall time: the machine this runs on may be shared), whole signal or in chunks of `chunkRows`. */
 function speedPerRow(model: SpeechModel, chunkRows = 0): number {
-  const samples = Int16Array.from({ length: 60 * 16000 }, (_, i) => Math.round(8000 * Math.sin(i * 0.05) * Math.sin(i * 0.0017)));
+  const samples = Int16Array.from({ length: 60 * 16000 }, (_, i) =>
+    Math.round(8000 * Math.sin(i * 0.05) * Math.sin(i * 0.0017)),
+  );
   speechProbabilities(samples.subarray(0, 16000), model);
   const rows = rowCount(samples.length);
   const start = process.cpuUsage();
   if (chunkRows === 0) speechProbabilities(samples, model);
-  else for (let from = 0; from < rows; from += chunkRows) speechProbabilitiesRange(samples, from, from + chunkRows, model);
+  else
+    for (let from = 0; from < rows; from += chunkRows)
+      speechProbabilitiesRange(samples, from, from + chunkRows, model);
   const used = process.cpuUsage(start);
   return (used.user + used.system) / rows;
 }
 
 function main(): void {
   const t0 = performance.now();
-  const items: Featured[] = buildItems(mediaDir, SEED).map((item) => ({ ...item, features: speechFeatureRows(item.samples) }));
+  const items: Featured[] = buildItems(mediaDir, SEED).map((item) => ({
+    ...item,
+    features: speechFeatureRows(item.samples),
+  }));
   const train = items.filter((i) => i.split === 'train');
   const test = items.filter((i) => i.split === 'test');
   const rows = trainingRows(train);
-  console.log(`items: ${train.length} train, ${test.length} test; ${rows.y.length} training rows; features in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`test clips: ${test.filter((i) => i.condition === 'clean speech').map((i) => i.name).join(', ')}`);
-  console.log(`test music: ${[...new Set(test.filter((i) => i.condition === 'music only').map((i) => i.name.split(' ')[0]))].join(', ')}`);
+  console.log(
+    `items: ${train.length} train, ${test.length} test; ${rows.y.length} training rows; features in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `test clips: ${test
+      .filter((i) => i.condition === 'clean speech')
+      .map((i) => i.name)
+      .join(', ')}`,
+  );
+  console.log(
+    `test music: ${[...new Set(test.filter((i) => i.condition === 'music only').map((i) => i.name.split(' ')[0]))].join(', ')}`,
+  );
 
   const rule = fitRule(rows);
-  console.log(`rule (a): mod4Hz > ${rule.mod4Hz.toFixed(3)}, flatness < ${rule.flatness.toFixed(3)}, ltsv > ${rule.ltsv.toFixed(2)} dB`);
+  console.log(
+    `rule (a): mod4Hz > ${rule.mod4Hz.toFixed(3)}, flatness < ${rule.flatness.toFixed(3)}, ltsv > ${rule.ltsv.toFixed(2)} dB`,
+  );
   const logistic = fitNetwork(rows, 0, SEED);
   const mlp = fitNetwork(rows, HIDDEN, SEED);
   const detectors: (Detector | 'old')[] = [
@@ -132,10 +189,14 @@ function main(): void {
     { name: '(b) logistic', rows: (item) => applySpeechModel(item.features, logistic) },
     { name: `(b) MLP ${NUM_FEATURES}-${HIDDEN}-1`, rows: (item) => applySpeechModel(item.features, mlp) },
   ];
-  console.log('\nHeld-out speakers and music (per row: p ≥ 0.5 vs the clean clip\'s energy label; per 0.2-s window every 40 ms: mean p ≥ 0.5):\n');
+  console.log(
+    "\nHeld-out speakers and music (per row: p ≥ 0.5 vs the clean clip's energy label; per 0.2-s window every 40 ms: mean p ≥ 0.5):\n",
+  );
   report(test, detectors);
   console.log('\nMLP operating points (windowSpeech ≥ threshold), held out:');
-  console.log('| threshold | clean speech windows called speech | speech under music (−10 dB) | music-only windows called speech |');
+  console.log(
+    '| threshold | clean speech windows called speech | speech under music (−10 dB) | music-only windows called speech |',
+  );
   console.log('|---|---|---|---|');
   for (const threshold of [0.3, 0.5, 0.7, 0.8, 0.9]) {
     const called = (condition: Condition, speech: boolean) => {
@@ -144,7 +205,9 @@ function main(): void {
       for (const item of test.filter((i) => i.condition === condition)) {
         const probs = applySpeechModel(item.features, mlp);
         for (let start = 0; start + SYNCNET_WINDOW_ROWS <= probs.length; start += WINDOW_STRIDE) {
-          const labelled = item.labels.subarray(start, start + SYNCNET_WINDOW_ROWS).reduce((a, b) => a + b, 0) * 2 >= SYNCNET_WINDOW_ROWS;
+          const labelled =
+            item.labels.subarray(start, start + SYNCNET_WINDOW_ROWS).reduce((a, b) => a + b, 0) * 2 >=
+            SYNCNET_WINDOW_ROWS;
           if (labelled !== speech) continue;
           total++;
           if (windowSpeech(probs, start) >= threshold) hits++;
@@ -152,18 +215,26 @@ function main(): void {
       }
       return pct(hits, total);
     };
-    console.log(`| ${threshold} | ${called('clean speech', true)} | ${called('speech under music', true)} | ${called('music only', false)} |`);
+    console.log(
+      `| ${threshold} | ${called('clean speech', true)} | ${called('speech under music', true)} | ${called('music only', false)} |`,
+    );
   }
   console.log('\nMusic-only windows called speech by the MLP, per held-out item:');
-  for (const item of test.filter((i) => i.condition === 'music only' || i.condition === 'chords (synthetic)')) {
+  for (const item of test.filter(
+    (i) => i.condition === 'music only' || i.condition === 'chords (synthetic)',
+  )) {
     const probs = applySpeechModel(item.features, mlp);
     let called = 0;
     let windows = 0;
-    for (let start = 0; start + SYNCNET_WINDOW_ROWS <= probs.length; start += WINDOW_STRIDE, windows++) if (windowSpeech(probs, start) >= 0.5) called++;
+    for (let start = 0; start + SYNCNET_WINDOW_ROWS <= probs.length; start += WINDOW_STRIDE, windows++)
+      if (windowSpeech(probs, start) >= 0.5) called++;
     console.log(`  ${item.name}: ${pct(called, windows)}`);
   }
-  console.log(`\ncost: ${speedPerRow(mlp).toFixed(1)} µs of CPU per 10-ms row (features + MLP, 60 s of audio at once, one thread)`);
-  for (const chunk of [20, 100]) console.log(`cost in ${chunk}-row range calls: ${speedPerRow(mlp, chunk).toFixed(1)} µs of CPU per row`);
+  console.log(
+    `\ncost: ${speedPerRow(mlp).toFixed(1)} µs of CPU per 10-ms row (features + MLP, 60 s of audio at once, one thread)`,
+  );
+  for (const chunk of [20, 100])
+    console.log(`cost in ${chunk}-row range calls: ${speedPerRow(mlp, chunk).toFixed(1)} µs of CPU per row`);
   if (args.includes('--write')) {
     writeFileSync('src/core/audio/speech-model.json', `${JSON.stringify(mlp, null, 1)}\n`);
     console.log('wrote src/core/audio/speech-model.json');

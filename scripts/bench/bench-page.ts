@@ -41,17 +41,26 @@ const WARM_UP_FRAMES = 5;
 
 function randomWeights(shapes: Record<string, number[]>, seed: number): WeightMap {
   let state = seed;
-  const rand = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rand = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const weights: WeightMap = {};
   for (const [name, shape] of Object.entries(shapes)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const positive = /variance|std|sigma|gamma/.test(name);
-    weights[name] = { shape, data: Float32Array.from({ length: n }, () => (positive ? 1 + 0.1 * rand() : 0.05 * rand())) };
+    weights[name] = {
+      shape,
+      data: Float32Array.from({ length: n }, () => (positive ? 1 + 0.1 * rand() : 0.05 * rand())),
+    };
   }
   return weights;
 }
 
-async function decodeFrames(url: string, count: number, width: number, height: number, fps = 25): Promise<ImageBitmap[]> {
+async function decodeFrames(
+  url: string,
+  count: number,
+  width: number,
+  height: number,
+  fps = 25,
+): Promise<ImageBitmap[]> {
   const video = document.createElement('video');
   video.muted = true;
   video.src = url;
@@ -86,11 +95,17 @@ async function benchModel(
   const tracker = await createFaceTracker(assets);
   const landmarkingOn = tracker.landmarkingOn;
   const [width, height] = resolution.split('x').map(Number);
-  const toFrame = (image: ImageBitmap, i: number): EngineFrame => ({ mediaTime: i / sourceFps, image, videoWidth: width, videoHeight: height });
+  const toFrame = (image: ImageBitmap, i: number): EngineFrame => ({
+    mediaTime: i / sourceFps,
+    image,
+    videoWidth: width,
+    videoHeight: height,
+  });
   // Warm-up: MediaPipe's and TF.js's first calls compile and allocate, and the tracker's
   // follower graph first runs on the frame after the one that found the face.
   let warm = await tracker.observe(toFrame(frames[0], 0), 0);
-  for (let i = 1; i < WARM_UP_FRAMES; i++) warm = await tracker.observe(toFrame(frames[i % frames.length], i), 0);
+  for (let i = 1; i < WARM_UP_FRAMES; i++)
+    warm = await tracker.observe(toFrame(frames[i % frames.length], i), 0);
   tracker.newSegment();
   const observations: Awaited<ReturnType<typeof tracker.observe>>[] = [];
   const observed: number[] = [];
@@ -125,14 +140,18 @@ async function benchModel(
   const batch = 16;
   const lipTime = await timeIt(async () => {
     for (let start = 0; start < windows; start += batch) {
-      const out = tf.tidy(() => model.embedLip(tf.slice(lipInput, start, Math.min(batch, windows - start)) as tf.Tensor5D));
+      const out = tf.tidy(() =>
+        model.embedLip(tf.slice(lipInput, start, Math.min(batch, windows - start)) as tf.Tensor5D),
+      );
       await out.data();
       out.dispose();
     }
   });
   const audioTime = await timeIt(async () => {
     for (let start = 0; start < windows; start += 32) {
-      const out = tf.tidy(() => model.embedAudio(tf.slice(audioInput, start, Math.min(32, windows - start)) as tf.Tensor3D));
+      const out = tf.tidy(() =>
+        model.embedAudio(tf.slice(audioInput, start, Math.min(32, windows - start)) as tf.Tensor3D),
+      );
       await out.data();
       out.dispose();
     }
@@ -163,7 +182,8 @@ async function benchModel(
 function embeddedSampler(embedded: ReturnType<typeof createEmbeddedModel>): LipSampler {
   return createFeatureSampler(embedded.lipInput, () => {
     const featurizer = embedded.createFeaturizer();
-    return (face) => featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
+    return (face) =>
+      featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
   });
 }
 
@@ -192,13 +212,17 @@ async function benchFileCheck(clipUrl: string, assets: EngineAssets): Promise<Fi
     let firstFrame = 0;
     let lastFrame = 0;
     const started = performance.now();
-    const result = await checkFile(engine, { video, videoName: clipUrl }, {
-      onProgress: (progress) => {
-        if (progress.phase !== 'frames') return;
-        lastFrame = performance.now();
-        if (frames++ === 0) firstFrame = lastFrame;
+    const result = await checkFile(
+      engine,
+      { video, videoName: clipUrl },
+      {
+        onProgress: (progress) => {
+          if (progress.phase !== 'frames') return;
+          lastFrame = performance.now();
+          if (frames++ === 0) firstFrame = lastFrame;
+        },
       },
-    });
+    );
     return {
       frames,
       framesPerSec: (frames - 1) / ((lastFrame - firstFrame) / 1000),
@@ -228,14 +252,28 @@ declare global {
 window.runBench = async ({ clipUrl, assets, frames: count, oneFaceClipUrl, backend: prefer }) => {
   const backend = await chooseBackend(assets.tfWasmBase, prefer);
   const results: StageTimes[] = [];
-  for (const [width, height] of [[640, 360], [1280, 720]]) {
+  for (const [width, height] of [
+    [640, 360],
+    [1280, 720],
+  ]) {
     const frames = await decodeFrames(clipUrl, count, width, height);
     const resolution = `${width}x${height}`;
     const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
-    results.push(await benchModel('embedded', embedded, embeddedSampler(embedded), assets, frames, resolution));
+    results.push(
+      await benchModel('embedded', embedded, embeddedSampler(embedded), assets, frames, resolution),
+    );
     embedded.dispose();
     const v2 = createSyncNetV2(randomWeights(syncNetV2WeightShapes(), 2), 'both', 'random SyncNet v2');
-    results.push(await benchModel('syncnet-v2 (random weights)', v2, createSyncNetV2Sampler(), assets, frames.slice(0, Math.min(frames.length, 40)), resolution));
+    results.push(
+      await benchModel(
+        'syncnet-v2 (random weights)',
+        v2,
+        createSyncNetV2Sampler(),
+        assets,
+        frames.slice(0, Math.min(frames.length, 40)),
+        resolution,
+      ),
+    );
     v2.dispose();
     frames.forEach((f) => f.close());
   }
@@ -244,7 +282,16 @@ window.runBench = async ({ clipUrl, assets, frames: count, oneFaceClipUrl, backe
     // landmark run per frame): the same resolution with one face shows what that costs.
     const frames = await decodeFrames(oneFaceClipUrl, count, 1280, 720);
     const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
-    results.push(await benchModel('embedded (one-face clip)', embedded, embeddedSampler(embedded), assets, frames, '1280x720'));
+    results.push(
+      await benchModel(
+        'embedded (one-face clip)',
+        embedded,
+        embeddedSampler(embedded),
+        assets,
+        frames,
+        '1280x720',
+      ),
+    );
     embedded.dispose();
     frames.forEach((f) => f.close());
   }
@@ -253,7 +300,17 @@ window.runBench = async ({ clipUrl, assets, frames: count, oneFaceClipUrl, backe
     const [width, height] = [640, 360];
     const frames = await decodeFrames(clipUrl, count, width, height, sourceFps);
     const embedded = createEmbeddedModel(randomWeights(embeddedWeightShapes(), 1));
-    results.push(await benchModel('embedded', embedded, embeddedSampler(embedded), assets, frames, `${width}x${height}`, sourceFps));
+    results.push(
+      await benchModel(
+        'embedded',
+        embedded,
+        embeddedSampler(embedded),
+        assets,
+        frames,
+        `${width}x${height}`,
+        sourceFps,
+      ),
+    );
     embedded.dispose();
     frames.forEach((f) => f.close());
   }

@@ -11,7 +11,13 @@ import type { Page } from 'playwright-core';
 import { serveStatic, type StaticServer } from '../lib/server';
 import type { SyncState } from '../../src/core/state';
 import {
-  MEDIA_DIR, clickToolbarButton, fixturePage, launchLive, makeMedia, tabRecord, type LiveBrowser,
+  MEDIA_DIR,
+  clickToolbarButton,
+  fixturePage,
+  launchLive,
+  makeMedia,
+  tabRecord,
+  type LiveBrowser,
 } from '../../test/e2e/live-helpers';
 import { playerManifest, playerScript, type PlayerKind } from '../../test/e2e/player-fixtures';
 import { CALL_FLAGS, callClip, callPage } from '../../test/e2e/call-fixtures';
@@ -38,19 +44,34 @@ type Judged = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' }>
 const judged = (s: SyncState | undefined): s is Judged => s !== undefined && VERDICTS.has(s.status);
 
 async function timeOne(browser: LiveBrowser, name: string, url: string, page: Page): Promise<VerdictTiming> {
-  const timing: VerdictTiming = { page: name, capture: '-', readyS: null, checkingS: null, provisionalS: null, provisionalEvidenceS: null, provisionalStatus: null, firmS: null, firmEvidenceS: null, firmStatus: null };
+  const timing: VerdictTiming = {
+    page: name,
+    capture: '-',
+    readyS: null,
+    checkingS: null,
+    provisionalS: null,
+    provisionalEvidenceS: null,
+    provisionalStatus: null,
+    firmS: null,
+    firmEvidenceS: null,
+    firmStatus: null,
+  };
   const clicked = Date.now();
   await clickToolbarButton(browser, page);
   while (Date.now() - clicked < LIMIT_MS) {
-    const sessions = Object.values((await tabRecord(browser, url))?.videos ?? {}).flatMap((v) => (v.session ? [v.session] : []));
+    const sessions = Object.values((await tabRecord(browser, url))?.videos ?? {}).flatMap((v) =>
+      v.session ? [v.session] : [],
+    );
     const seconds = (Date.now() - clicked) / 1000;
     // The first checked video (a call's gallery: the tile the click chose).
     const session = sessions.sort((a, b) => a.startedAt - b.startedAt)[0];
     if (session) {
       timing.capture = session.capture;
       const state = session.state;
-      if (timing.readyS === null && state.status !== 'loading' && state.status !== 'idle') timing.readyS = seconds;
-      if (timing.checkingS === null && (state.status === 'checking' || judged(state))) timing.checkingS = seconds;
+      if (timing.readyS === null && state.status !== 'loading' && state.status !== 'idle')
+        timing.readyS = seconds;
+      if (timing.checkingS === null && (state.status === 'checking' || judged(state)))
+        timing.checkingS = seconds;
       if (judged(state)) {
         if (timing.provisionalS === null) {
           timing.provisionalS = seconds;
@@ -82,7 +103,10 @@ interface Fixture {
   call?: boolean;
 }
 
-const playing = (page: Page) => page.waitForFunction(() => [...document.querySelectorAll('video')].some((v) => v.currentTime > 0.5), null, { timeout: 30_000 });
+const playing = (page: Page) =>
+  page.waitForFunction(() => [...document.querySelectorAll('video')].some((v) => v.currentTime > 0.5), null, {
+    timeout: 30_000,
+  });
 
 export async function benchTimeToVerdict(): Promise<VerdictTiming[]> {
   execFileSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
@@ -90,17 +114,39 @@ export async function benchTimeToVerdict(): Promise<VerdictTiming[]> {
   const looped = (src: string) => [{ src, attrs: 'autoplay loop playsinline controls' }];
   const player = (kind: PlayerKind): Fixture => ({
     name: `${kind}, real`,
-    make: () => fixturePage(`bench-${kind}`, [{ src: '', attrs: 'playsinline controls' }], playerScript(kind, playerManifest(kind, 'live-real', media.real))),
+    make: () =>
+      fixturePage(
+        `bench-${kind}`,
+        [{ src: '', attrs: 'playsinline controls' }],
+        playerScript(kind, playerManifest(kind, 'live-real', media.real)),
+      ),
     ready: playing,
   });
   const fixtures: Fixture[] = [
-    { name: 'file, real', make: () => fixturePage('bench-file-real', looped('/gen/live-real.mp4')), ready: playing },
-    { name: 'file, swapped', make: () => fixturePage('bench-file-swapped', looped('/gen/live-swapped.mp4')), ready: playing },
+    {
+      name: 'file, real',
+      make: () => fixturePage('bench-file-real', looped('/gen/live-real.mp4')),
+      ready: playing,
+    },
+    {
+      name: 'file, swapped',
+      make: () => fixturePage('bench-file-swapped', looped('/gen/live-swapped.mp4')),
+      ready: playing,
+    },
     player('hls.js'),
     player('dash.js'),
     player('shaka-player'),
-    { name: 'call, real', make: () => callPage('bench-call', [{ src: callClip(media.real, 'call-real.mp4') }]), ready: playing, call: true },
-    { name: 'tab capture, real', make: (_, other) => fixturePage('bench-tab-capture', looped(`${other}/gen/live-real.mp4`)), ready: playing },
+    {
+      name: 'call, real',
+      make: () => callPage('bench-call', [{ src: callClip(media.real, 'call-real.mp4') }]),
+      ready: playing,
+      call: true,
+    },
+    {
+      name: 'tab capture, real',
+      make: (_, other) => fixturePage('bench-tab-capture', looped(`${other}/gen/live-real.mp4`)),
+      ready: playing,
+    },
   ];
   const server: StaticServer = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
   const other: StaticServer = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
@@ -129,9 +175,15 @@ export async function benchTimeToVerdict(): Promise<VerdictTiming[]> {
 
 export function printTimeToVerdict(results: VerdictTiming[]): void {
   const s = (v: number | null) => (v === null ? '—' : v.toFixed(1)).padStart(6);
-  const load = existsSync('/proc/loadavg') ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown';
-  console.log(`live time to verdict (click → first verdict → firm; evidence = seconds of face-plus-speech it rested on; targets: provisional ≤ 3 s, firm ≤ 6 s of evidence); load average now ${load}`);
-  console.log('page                 capture        loaded s  evidence from s  provisional s  (evidence s)  status          firm s  (evidence s)  status');
+  const load = existsSync('/proc/loadavg')
+    ? readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+    : 'unknown';
+  console.log(
+    `live time to verdict (click → first verdict → firm; evidence = seconds of face-plus-speech it rested on; targets: provisional ≤ 3 s, firm ≤ 6 s of evidence); load average now ${load}`,
+  );
+  console.log(
+    'page                 capture        loaded s  evidence from s  provisional s  (evidence s)  status          firm s  (evidence s)  status',
+  );
   for (const r of results) {
     console.log(
       `${r.page.padEnd(20)} ${r.capture.padEnd(14)} ${s(r.readyS)}    ${s(r.checkingS)}          ${s(r.provisionalS)}         ${s(r.provisionalEvidenceS)}       ${(r.provisionalStatus ?? '—').padEnd(14)} ${s(r.firmS)}  ${s(r.firmEvidenceS)}        ${r.firmStatus ?? '—'}`,

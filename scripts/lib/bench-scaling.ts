@@ -35,9 +35,43 @@ export function loopedFile(clip: string, minutes: number): string {
     execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial]);
     renameSync(partial, out);
   };
-  ffmpeg(['-i', clip, '-t', String(BASE_SECONDS), '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'pcm_s16le'], base);
+  ffmpeg(
+    [
+      '-i',
+      clip,
+      '-t',
+      String(BASE_SECONDS),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '18',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'pcm_s16le',
+    ],
+    base,
+  );
   const out = join(dir, `looped-${minutes}min.mp4`);
-  ffmpeg(['-stream_loop', '-1', '-i', base, '-t', String(minutes * 60), '-c:v', 'copy', '-c:a', 'aac', '-b:a', '128k'], out);
+  ffmpeg(
+    [
+      '-stream_loop',
+      '-1',
+      '-i',
+      base,
+      '-t',
+      String(minutes * 60),
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+    ],
+    out,
+  );
   return out;
 }
 
@@ -71,9 +105,13 @@ function treePssKiB(root: number): number {
   return total;
 }
 
-async function checkWithPeak(file: string): Promise<{ wallSeconds: number; peakMiB: number; verdict: string }> {
+async function checkWithPeak(
+  file: string,
+): Promise<{ wallSeconds: number; peakMiB: number; verdict: string }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
   let peak = 0;
@@ -92,11 +130,17 @@ async function checkWithPeak(file: string): Promise<{ wallSeconds: number; peakM
 
 export async function runScaling(clip: string, minutesList: number[]): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
-  console.log(`scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`);
+  console.log(
+    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`,
+  );
   console.log('minutes   video s    wall s   s per video s   peak MiB   verdict');
   for (const minutes of minutesList) {
     const file = loopedFile(clip, minutes);
-    const videoSeconds = Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim());
+    const videoSeconds = Number(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
+        encoding: 'utf8',
+      }).trim(),
+    );
     const run = await checkWithPeak(file);
     const row = { minutes, videoSeconds, ...run };
     rows.push(row);

@@ -7,7 +7,23 @@ import type { CheckResult } from '../../src/engine/types';
 import { resultFigures } from '../../src/shared/result-figures';
 
 /** Containers by name: what Chromium plays, and what the CLI transcodes with ffmpeg first. */
-export const MEDIA_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.mpg', '.mpeg', '.avi', '.ts', '.mts', '.m2ts', '.3gp', '.flv', '.ogv', '.wmv'];
+export const MEDIA_EXTENSIONS = [
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.webm',
+  '.mkv',
+  '.mpg',
+  '.mpeg',
+  '.avi',
+  '.ts',
+  '.mts',
+  '.m2ts',
+  '.3gp',
+  '.flv',
+  '.ogv',
+  '.wmv',
+];
 
 /**
  * The container a file's first bytes announce, or null: ISO BMFF (MP4/MOV/3GP: a box type at
@@ -16,14 +32,18 @@ export const MEDIA_EXTENSIONS = ['.mp4', '.m4v', '.mov', '.webm', '.mkv', '.mpg'
  */
 export function sniffContainer(head: Uint8Array): string | null {
   const ascii = (from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
-  if (head.length >= 8 && ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(ascii(4, 8))) return 'iso-bmff';
-  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'ebml';
-  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === 1 && head[3] === 0xba) return 'mpeg-ps';
+  if (head.length >= 8 && ['ftyp', 'moov', 'mdat', 'free', 'wide', 'skip'].includes(ascii(4, 8)))
+    return 'iso-bmff';
+  if (head.length >= 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3)
+    return 'ebml';
+  if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === 1 && head[3] === 0xba)
+    return 'mpeg-ps';
   if (head.length >= 377 && head[0] === 0x47 && head[188] === 0x47 && head[376] === 0x47) return 'mpeg-ts';
   if (head.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'AVI ') return 'avi';
   if (head.length >= 3 && ascii(0, 3) === 'FLV') return 'flv';
   if (head.length >= 4 && ascii(0, 4) === 'OggS') return 'ogg';
-  if (head.length >= 4 && head[0] === 0x30 && head[1] === 0x26 && head[2] === 0xb2 && head[3] === 0x75) return 'asf';
+  if (head.length >= 4 && head[0] === 0x30 && head[1] === 0x26 && head[2] === 0xb2 && head[3] === 0x75)
+    return 'asf';
   return null;
 }
 
@@ -90,7 +110,12 @@ export interface BatchRow {
   outcome: { ok: true; result: CheckResult } | { ok: false; error: string };
 }
 
-const VERDICT_WORD = { real: 'REAL', shifted: 'SHIFTED', fake: 'FAKE?', 'cannot-judge': "CAN'T JUDGE" } as const;
+const VERDICT_WORD = {
+  real: 'REAL',
+  shifted: 'SHIFTED',
+  fake: 'FAKE?',
+  'cannot-judge': "CAN'T JUDGE",
+} as const;
 
 export const relativePath = (root: string, path: string) => relative(root, path) || path;
 
@@ -111,13 +136,18 @@ export function summaryTable(rows: BatchRow[]): string {
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((v, i) => (i >= 2 ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => (i >= 2 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 /** "4 media files in 41.3 s: 2 real, 0 shifted, 1 fake, 0 can't judge, 1 failed; 1 other file skipped". */
 export function totalsLine(rows: BatchRow[], skipped: number, wallSeconds: number): string {
-  const count = (verdict: CheckResult['verdict']) => rows.filter((r) => r.outcome.ok && r.outcome.result.verdict === verdict).length;
+  const count = (verdict: CheckResult['verdict']) =>
+    rows.filter((r) => r.outcome.ok && r.outcome.result.verdict === verdict).length;
   const failed = rows.filter((r) => !r.outcome.ok).length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return `${plural(rows.length, 'media file')} in ${wallSeconds.toFixed(1)} s: ${count('real')} real, ${count('shifted')} shifted, ${count('fake')} fake, ${count('cannot-judge')} can't judge, ${failed} failed; ${plural(skipped, 'other file')} skipped`;

@@ -9,7 +9,13 @@ import type { CheckResult, ModelChoice } from '../../src/engine/types';
 import { certaintyLine, evidenceLine, resultFigures } from '../../src/shared/result-figures';
 import { spanLines } from '../../src/shared/spans';
 import { stateLook } from '../../src/shared/state-look';
-import { modelFromManifest, reportFromCheck, reportHtml, type ReportData, type ReportModel } from '../../src/ui/report';
+import {
+  modelFromManifest,
+  reportFromCheck,
+  reportHtml,
+  type ReportData,
+  type ReportModel,
+} from '../../src/ui/report';
 
 const sign = (n: number) => (n > 0 ? `+${n}` : `${n}`);
 
@@ -17,7 +23,10 @@ function bars(timeline: CheckResult['timeline'], threshold: number): string {
   const levels = '▁▂▃▄▅▆▇█';
   const top = Math.max(threshold * 2, ...timeline.map((p) => p.confidence));
   return timeline
-    .map((p) => `${p.t.toFixed(0)}s ${levels[Math.max(0, Math.min(7, Math.floor((p.confidence / top) * 8)))]}${p.confidence >= threshold ? '' : '!'}`)
+    .map(
+      (p) =>
+        `${p.t.toFixed(0)}s ${levels[Math.max(0, Math.min(7, Math.floor((p.confidence / top) * 8)))]}${p.confidence >= threshold ? '' : '!'}`,
+    )
     .join(' ');
 }
 
@@ -37,7 +46,10 @@ function verdictLine(result: CheckResult): string {
 export function humanReport(file: string, result: CheckResult): string {
   const figures = resultFigures(result);
   const lines = [`${basename(file)}: ${verdictLine(result)}`];
-  if (result.state.status === 'cannot-judge') lines.push(`  reason: ${REASON_TEXT[result.state.reason]}${result.state.detail ? ` (${result.state.detail})` : ''}`);
+  if (result.state.status === 'cannot-judge')
+    lines.push(
+      `  reason: ${REASON_TEXT[result.state.reason]}${result.state.detail ? ` (${result.state.detail})` : ''}`,
+    );
   if (result.confidence !== null) {
     const direction = result.offsetFrames ? (result.offsetFrames > 0 ? ', sound early' : ', sound late') : '';
     lines.push(
@@ -45,7 +57,10 @@ export function humanReport(file: string, result: CheckResult): string {
     );
   }
   const chosen = result.faces.find((f) => f.chosen);
-  if (chosen) lines.push(`  face checked: #${chosen.trackId} at [${chosen.box.map((v) => Math.round(v)).join(', ')}], ${chosen.frames} frames${result.faces.length > 1 ? ` (of ${result.faces.length} faces tracked)` : ''}`);
+  if (chosen)
+    lines.push(
+      `  face checked: #${chosen.trackId} at [${chosen.box.map((v) => Math.round(v)).join(', ')}], ${chosen.frames} frames${result.faces.length > 1 ? ` (of ${result.faces.length} faces tracked)` : ''}`,
+    );
   if (result.state.status !== 'cannot-judge') lines.push(`  ${stateLook(result.state).sentence}`);
   const certainty = certaintyLine(result, figures.pMismatch);
   if (certainty) lines.push(`  certainty: ${certainty}`);
@@ -53,7 +68,9 @@ export function humanReport(file: string, result: CheckResult): string {
   if (evidence) lines.push(`  evidence: ${evidence}`);
   const spans = spanLines(figures.segments);
   if (spans.length) lines.push('  spans:', ...spans.map((line) => `    ${line}`));
-  lines.push(`  ${result.model} on ${result.backend}, landmarks on ${result.landmarking} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`);
+  lines.push(
+    `  ${result.model} on ${result.backend}, landmarks on ${result.landmarking} · ${result.durationS.toFixed(1)} s at ${result.fps} fps`,
+  );
   if (result.timeline.length) lines.push(`  timeline: ${bars(result.timeline, result.threshold)}`);
   return lines.join('\n');
 }
@@ -78,7 +95,12 @@ export function jsonReport(file: string, result: CheckResult) {
     pMismatch: figures.pMismatch,
     evidenceSeconds: figures.evidenceSeconds,
     /** Spans of the checked media by outcome, media time in seconds. */
-    segments: figures.segments.map(({ start, end, outcome, confidence }) => ({ start, end, outcome, confidence })),
+    segments: figures.segments.map(({ start, end, outcome, confidence }) => ({
+      start,
+      end,
+      outcome,
+      confidence,
+    })),
     dists: result.dists,
     timeline: result.timeline,
     faces: result.faces,
@@ -93,7 +115,7 @@ export function sha256File(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const buffer = Buffer.alloc(4 << 20);
-    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, n));
+    for (let n; (n = readSync(fd, buffer, 0, buffer.length, null)) > 0;) hash.update(buffer.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -113,14 +135,22 @@ export function extensionVersion(distDir = 'dist/chrome'): string {
  * the extension, or the --weights given (a converted folder's manifest, or a checkpoint file).
  */
 export function cliModel(choice: ModelChoice, weights?: string, distDir = 'dist/chrome'): ReportModel {
-  const folder = choice === 'embedded' ? join(distDir, 'models/embedded') : weights && existsSync(join(weights, 'manifest.json')) ? weights : null;
+  const folder =
+    choice === 'embedded'
+      ? join(distDir, 'models/embedded')
+      : weights && existsSync(join(weights, 'manifest.json'))
+        ? weights
+        : null;
   if (folder) {
     const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
     const bin = join(folder, 'weights.bin');
     return modelFromManifest(choice, manifest, existsSync(bin) ? sha256File(bin) : null);
   }
   if (!weights) return modelFromManifest(choice, null);
-  return { ...modelFromManifest(choice, null, null, basename(weights)), version: `checkpoint sha256 ${sha256File(weights).slice(0, 12)}` };
+  return {
+    ...modelFromManifest(choice, null, null, basename(weights)),
+    version: `checkpoint sha256 ${sha256File(weights).slice(0, 12)}`,
+  };
 }
 
 export interface CliReportContext {
@@ -135,7 +165,12 @@ export function cliReportData(file: string, result: CheckResult, context: CliRep
   return reportFromCheck(result, {
     checkedAt: context.checkedAt,
     extensionVersion: context.version,
-    source: { kind: 'file', file, sha256: sha256File(file), ...(context.audio ? { audio: context.audio } : {}) },
+    source: {
+      kind: 'file',
+      file,
+      sha256: sha256File(file),
+      ...(context.audio ? { audio: context.audio } : {}),
+    },
     model: context.model,
   });
 }

@@ -21,13 +21,20 @@ export interface CheckRequest {
 }
 
 export type ExtractedOutcome =
-  | { ok: true; features: ClipFeatures; pcm: Int16Array | null; transcoded: boolean; windowCaches: { manifest: WindowCacheManifest; data: Uint8Array }[] }
+  | {
+      ok: true;
+      features: ClipFeatures;
+      pcm: Int16Array | null;
+      transcoded: boolean;
+      windowCaches: { manifest: WindowCacheManifest; data: Uint8Array }[];
+    }
   | { ok: false; error: string };
 
 /** Bytes of a window cache per page.evaluate() when reading it back. */
 const WINDOW_CACHE_SLICE = 8 << 20;
 
-export type CheckOutcome = { ok: true; result: CheckResult; transcoded: boolean } | { ok: false; error: string };
+export type CheckOutcome =
+  { ok: true; result: CheckResult; transcoded: boolean } | { ok: false; error: string };
 
 export class CheckerError extends Error {
   override name = 'CheckerError';
@@ -45,7 +52,10 @@ function weightFiles(weights: string): string[] {
   if (statSync(path).isDirectory()) {
     const files = ['manifest.json', 'weights.bin'].map((f) => join(path, f));
     const missing = files.filter((f) => !existsSync(f));
-    if (missing.length) throw new CheckerError(`${weights}: not a converted weights folder (missing ${missing.map((f) => basename(f)).join(', ')})`);
+    if (missing.length)
+      throw new CheckerError(
+        `${weights}: not a converted weights folder (missing ${missing.map((f) => basename(f)).join(', ')})`,
+      );
     return files;
   }
   return [path];
@@ -53,7 +63,30 @@ function weightFiles(weights: string): string[] {
 
 export function transcodeForChromium(input: string, outDir: string): string | null {
   const output = join(outDir, `${basename(input).replace(/\.[^.]+$/, '')}.mp4`);
-  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', input, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '192k', output], { encoding: 'utf8' });
+  const run = spawnSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      input,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '16',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '192k',
+      output,
+    ],
+    { encoding: 'utf8' },
+  );
   return run.status === 0 && existsSync(output) ? output : null;
 }
 
@@ -71,12 +104,16 @@ export class Checker {
     });
   }
 
-  static async open(onProgress?: (progress: PageProgress) => void, distDir = resolve('dist/chrome')): Promise<Checker> {
+  static async open(
+    onProgress?: (progress: PageProgress) => void,
+    distDir = resolve('dist/chrome'),
+  ): Promise<Checker> {
     // Load a private copy of the build: a rebuild of dist/ while a long run is going
     // (another terminal, a test) must not pull files from under the running extension.
     const tempDir = mkdtempSync(join(tmpdir(), 'lipsync-check-'));
     const extensionCopy = join(tempDir, 'extension');
-    if (!existsSync(join(distDir, 'manifest.json'))) throw new CheckerError(`${distDir} has no built extension — run npm run build`);
+    if (!existsSync(join(distDir, 'manifest.json')))
+      throw new CheckerError(`${distDir} has no built extension — run npm run build`);
     cpSync(distDir, extensionCopy, { recursive: true });
     const browser = await launchWithExtension(extensionCopy);
     try {
@@ -99,19 +136,27 @@ export class Checker {
     });
     await page.selectOption('#model', request.model ?? 'embedded');
     if (request.model && request.model !== 'embedded') {
-      if (!request.weights) throw new CheckerError(`--model ${request.model} needs --weights <checkpoint or converted folder>`);
+      if (!request.weights)
+        throw new CheckerError(`--model ${request.model} needs --weights <checkpoint or converted folder>`);
       await page.setInputFiles('#weights-file', weightFiles(request.weights));
     }
     await page.setInputFiles('#audio-file', request.audio ? [resolve(request.audio)] : []);
     await page.setInputFiles('#video-file', resolve(video));
     await page.click('#check');
-    const handle = await page.waitForFunction(() => window.lipsyncResult, undefined, { timeout: 0, polling: 200 });
+    const handle = await page.waitForFunction(() => window.lipsyncResult, undefined, {
+      timeout: 0,
+      polling: 200,
+    });
     return (await handle.jsonValue()) as CheckResult | { error: string };
   }
 
   async check(request: CheckRequest): Promise<CheckOutcome> {
-    for (const [label, path] of [['video', request.video], ['audio', request.audio]] as const) {
-      if (path && (!existsSync(path) || !statSync(path).isFile())) return { ok: false, error: `${path}: no such ${label} file` };
+    for (const [label, path] of [
+      ['video', request.video],
+      ['audio', request.audio],
+    ] as const) {
+      if (path && (!existsSync(path) || !statSync(path).isFile()))
+        return { ok: false, error: `${path}: no such ${label} file` };
     }
     let outcome = await this.runOnce(request, request.video);
     let transcoded = false;
@@ -122,7 +167,8 @@ export class Checker {
         outcome = await this.runOnce(request, converted);
       }
     }
-    if ('error' in outcome) return { ok: false, error: outcome.error.replace(/^[^:]*\.mp4: /, `${basename(request.video)}: `) };
+    if ('error' in outcome)
+      return { ok: false, error: outcome.error.replace(/^[^:]*\.mp4: /, `${basename(request.video)}: `) };
     return { ok: true, result: outcome, transcoded };
   }
 
@@ -131,7 +177,11 @@ export class Checker {
    * with `windows`, also the SyncNet window caches of that same run (weights: an official
    * checkpoint or a converted folder).
    */
-  async extractFeatures(video: string, audio?: string, windows?: WindowCacheRequest & { weights: string }): Promise<ExtractedOutcome> {
+  async extractFeatures(
+    video: string,
+    audio?: string,
+    windows?: WindowCacheRequest & { weights: string },
+  ): Promise<ExtractedOutcome> {
     if (!existsSync(video)) return { ok: false, error: `${video}: no such video file` };
     const page = this.page;
     if (windows) {
@@ -154,21 +204,34 @@ export class Checker {
       }
     }
     if ('error' in outcome) return { ok: false, error: outcome.error };
-    const pcm = outcome.pcmBase64 === null ? null : (() => {
-      const bytes = Buffer.from(outcome.pcmBase64, 'base64');
-      return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    })();
+    const pcm =
+      outcome.pcmBase64 === null
+        ? null
+        : (() => {
+            const bytes = Buffer.from(outcome.pcmBase64, 'base64');
+            return new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+          })();
     const windowCaches: { manifest: WindowCacheManifest; data: Uint8Array }[] = [];
     for (const [index, { manifest, bytes }] of outcome.windowCaches.entries()) {
       // In slices: a v4 pre-fc cache is 73 KB per window, too much for one evaluate() reply.
       const data = new Uint8Array(bytes);
       for (let start = 0; start < bytes; start += WINDOW_CACHE_SLICE) {
-        const slice = await page.evaluate(([i, s, n]) => window.lipsyncReadWindowCache!(i, s, n), [index, start, WINDOW_CACHE_SLICE] as const);
+        const slice = await page.evaluate(([i, s, n]) => window.lipsyncReadWindowCache!(i, s, n), [
+          index,
+          start,
+          WINDOW_CACHE_SLICE,
+        ] as const);
         data.set(Buffer.from(slice, 'base64'), start);
       }
       windowCaches.push({ manifest: { ...manifest, file: basename(video) }, data });
     }
-    return { ok: true, features: { ...outcome.features, file: basename(video) }, pcm, transcoded, windowCaches };
+    return {
+      ok: true,
+      features: { ...outcome.features, file: basename(video) },
+      pcm,
+      transcoded,
+      windowCaches,
+    };
   }
 
   async close(): Promise<void> {

@@ -32,8 +32,10 @@ export interface ExtensionBrowser {
 }
 
 export async function launchWithExtension(distDir = resolve('dist/chrome')): Promise<ExtensionBrowser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found — install Debian's chromium package (bash scripts/setup.sh)`);
-  if (!existsSync(join(distDir, 'manifest.json'))) throw new Error(`${distDir} has no built extension — run npm run build`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found — install Debian's chromium package (bash scripts/setup.sh)`);
+  if (!existsSync(join(distDir, 'manifest.json')))
+    throw new Error(`${distDir} has no built extension — run npm run build`);
   const userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -43,7 +45,8 @@ export async function launchWithExtension(distDir = resolve('dist/chrome')): Pro
     ignoreDefaultArgs: ['--disable-extensions', '--mute-audio'],
     args: [...CHROMIUM_FLAGS, `--disable-extensions-except=${distDir}`, `--load-extension=${distDir}`],
   });
-  const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
+  const worker =
+    context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
   const extensionId = new URL(worker.url()).host;
   return {
     context,
@@ -57,7 +60,8 @@ export async function launchWithExtension(distDir = resolve('dist/chrome')): Pro
 
 /** Plain Chromium (no extension) for engine pages served from 127.0.0.1. */
 export async function launchBrowser() {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found — install Debian's chromium package (bash scripts/setup.sh)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} not found — install Debian's chromium package (bash scripts/setup.sh)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: false,

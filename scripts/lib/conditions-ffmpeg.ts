@@ -40,7 +40,8 @@ function videoChain(size: Size, d: number, fps = 25): string {
 
 const AUDIO_IN = 'aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:channel_layouts=mono';
 /** An audio input (after `extra` filters) padded or cut to exactly `d` seconds. */
-const audioChain = (d: number, extra: string[] = []): string => [AUDIO_IN, ...extra, 'apad', `atrim=duration=${sec(d)}`].join(',');
+const audioChain = (d: number, extra: string[] = []): string =>
+  [AUDIO_IN, ...extra, 'apad', `atrim=duration=${sec(d)}`].join(',');
 const gain = (db: number): string => `volume=${db.toFixed(2)}dB`;
 
 /** A shot laid over the base picture from span.start to span.end (frames shifted onto the span). */
@@ -49,7 +50,14 @@ const overlayShot = (shot: string, span: { start: number; end: number }): string
   `[base][shot]overlay=eof_action=pass:enable='between(t,${sec(span.start)},${sec(span.end - FRAME_S / 2)})'[v]`,
 ];
 
-const musicInput = (m: MusicTrack, start: number): string[] => ['-stream_loop', '-1', '-ss', sec(start), '-i', m.path];
+const musicInput = (m: MusicTrack, start: number): string[] => [
+  '-stream_loop',
+  '-1',
+  '-ss',
+  sec(start),
+  '-i',
+  m.path,
+];
 
 interface Graph {
   inputs: string[];
@@ -65,18 +73,29 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
   const base = `[0:v]${videoChain(size, d)}`;
   switch (recipe.kind) {
     case 'music-only':
-      return { inputs: [...own, ...musicInput(recipe.music, recipe.musicStart)], filters: [`${base}[v]`, `[1:a]${audioChain(d, [gain(recipe.musicGainDb)])}[a]`] };
+      return {
+        inputs: [...own, ...musicInput(recipe.music, recipe.musicStart)],
+        filters: [`${base}[v]`, `[1:a]${audioChain(d, [gain(recipe.musicGainDb)])}[a]`],
+      };
     case 'speech-under-music':
       return {
         inputs: [...own, ...musicInput(recipe.music, recipe.musicStart)],
-        filters: [`${base}[v]`, `[0:a]${audioChain(d)}[s]`, `[1:a]${audioChain(d, [gain(recipe.musicGainDb)])}[m]`, '[s][m]amix=inputs=2:duration=first:normalize=0[a]'],
+        filters: [
+          `${base}[v]`,
+          `[0:a]${audioChain(d)}[s]`,
+          `[1:a]${audioChain(d, [gain(recipe.musicGainDb)])}[m]`,
+          '[s][m]amix=inputs=2:duration=first:normalize=0[a]',
+        ],
       };
     case 'cutaway': {
       const seconds = sec(recipe.span.end - recipe.span.start);
       const scene =
         `gradients=s=${size.w}x${size.h}:r=25:d=${seconds}:speed=0.03:n=4:` +
         `seed=${Math.round(recipe.span.start * 1000)},format=yuv420p`;
-      return { inputs: own, filters: [`${base}[base]`, ...overlayShot(scene, recipe.span), `[0:a]${audioChain(d)}[a]`] };
+      return {
+        inputs: own,
+        filters: [`${base}[base]`, ...overlayShot(scene, recipe.span), `[0:a]${audioChain(d)}[a]`],
+      };
     }
     case 'listener': {
       const frames = Math.round((recipe.span.end - recipe.span.start) / FRAME_S);
@@ -85,13 +104,22 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
         `[1:v]trim=end_frame=1,scale=${size.w}:${size.h}:force_original_aspect_ratio=increase,` +
         `crop=${size.w}:${size.h},setsar=1,` +
         `zoompan=z='1+0.0015*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=${frames}:s=${size.w}x${size.h}:fps=25,format=yuv420p`;
-      return { inputs: [...own, '-t', '1', '-i', recipe.donor.path], filters: [`${base}[base]`, ...overlayShot(still, recipe.span), `[0:a]${audioChain(d)}[a]`] };
+      return {
+        inputs: [...own, '-t', '1', '-i', recipe.donor.path],
+        filters: [`${base}[base]`, ...overlayShot(still, recipe.span), `[0:a]${audioChain(d)}[a]`],
+      };
     }
     case 'two-speakers': {
       const db = recipe.donorDurationS;
       return {
         inputs: [...own, '-t', sec(db + 1), '-i', recipe.donor.path],
-        filters: [`${base}[va]`, `[0:a]${audioChain(d)}[aa]`, `[1:v]${videoChain(size, db)}[vb]`, `[1:a]${audioChain(db)}[ab]`, '[va][aa][vb][ab]concat=n=2:v=1:a=1[v][a]'],
+        filters: [
+          `${base}[va]`,
+          `[0:a]${audioChain(d)}[aa]`,
+          `[1:v]${videoChain(size, db)}[vb]`,
+          `[1:a]${audioChain(db)}[ab]`,
+          '[va][aa][vb][ab]concat=n=2:v=1:a=1[v][a]',
+        ],
       };
     }
     case 'partial-swap': {
@@ -114,7 +142,24 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
       return {
         inputs: own,
         filters: [`[0:v]${videoChain(small, d, 15)}[v]`, `[0:a]${audioChain(d)}[a]`],
-        encode: ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '36', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '32k', '-ac', '1', '-ar', '48000'],
+        encode: [
+          '-c:v',
+          'libx264',
+          '-preset',
+          'veryfast',
+          '-crf',
+          '36',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '32k',
+          '-ac',
+          '1',
+          '-ar',
+          '48000',
+        ],
       };
     }
     case 'swap':
@@ -125,7 +170,8 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
     case 'shift': {
       const k = recipe.frames;
       // Positive k: the sound is heard k frames early, so its first k·40 ms are dropped; negative: delayed.
-      const move = k >= 0 ? `atrim=start=${sec(k * FRAME_S)},asetpts=PTS-STARTPTS` : `adelay=${-k * 40}:all=1`;
+      const move =
+        k >= 0 ? `atrim=start=${sec(k * FRAME_S)},asetpts=PTS-STARTPTS` : `adelay=${-k * 40}:all=1`;
       return { inputs: own, filters: [`${base}[v]`, `[0:a]${audioChain(d, [move])}[a]`] };
     }
   }
@@ -135,11 +181,22 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
 export function ffmpegArgs(clip: SourceClip, recipe: Recipe, out: string): string[] {
   const g = graphFor(clip, recipe);
   return [
-    '-v', 'error', '-nostdin', '-y',
+    '-v',
+    'error',
+    '-nostdin',
+    '-y',
     ...g.inputs,
-    '-filter_complex', g.filters.join(';'),
-    '-map', '[v]', '-map', '[a]',
+    '-filter_complex',
+    g.filters.join(';'),
+    '-map',
+    '[v]',
+    '-map',
+    '[a]',
     ...(g.encode ?? [...H264, ...AAC]),
-    '-movflags', '+faststart', '-f', 'mp4', out,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    out,
   ];
 }

@@ -73,24 +73,39 @@ const ms = (s: number): number => Math.round(s * 1000) / 1000;
 const onGrid = (s: number): number => ms(Math.round(s / FRAME_S) * FRAME_S);
 
 /** The candidate with the lowest seeded hash for (clip, purpose); null when there is none. */
-export function rendezvous<T extends { file: string }>(seed: number, clip: string, purpose: string, candidates: readonly T[]): T | null {
+export function rendezvous<T extends { file: string }>(
+  seed: number,
+  clip: string,
+  purpose: string,
+  candidates: readonly T[],
+): T | null {
   let best: T | null = null;
   let bestScore = Infinity;
   for (const c of candidates) {
     const score = new Rng(seed).fork(clip).fork(purpose).fork(c.file).next();
-    if (score < bestScore || (score === bestScore && best && c.file < best.file)) [best, bestScore] = [c, score];
+    if (score < bestScore || (score === bestScore && best && c.file < best.file))
+      [best, bestScore] = [c, score];
   }
   return best;
 }
 
 /** A span of `length` seconds placed uniformly inside [from, to], or null when it does not fit. */
-function placeSpan(rng: Rng, length: number, from: number, to: number, snap: (s: number) => number): TimeSpan | null {
+function placeSpan(
+  rng: Rng,
+  length: number,
+  from: number,
+  to: number,
+  snap: (s: number) => number,
+): TimeSpan | null {
   if (to - from < length) return null;
   const start = snap(from + rng.next() * (to - from - length));
   return { start, end: snap(start + length) };
 }
 
-type Draft = Pick<ConditionJob, 'recipe'> & Partial<Omit<ConditionEntry, 'key' | 'file' | 'source' | 'speaker' | 'fold' | 'seed' | 'condition'>> & { expected: Verdict };
+type Draft = Pick<ConditionJob, 'recipe'> &
+  Partial<Omit<ConditionEntry, 'key' | 'file' | 'source' | 'speaker' | 'fold' | 'seed' | 'condition'>> & {
+    expected: Verdict;
+  };
 
 /** What each condition's planner draws from: seeded generators and donors for this clip. */
 interface PlanContext {
@@ -106,8 +121,21 @@ function musicDrafts({ clip, rng }: PlanContext, track: MusicTrack | null): Draf
   const musicStart = ms(rng('music').next() * Math.max(0, track.durationS - 1));
   const level = clip.meanDb - track.meanDb;
   return [
-    { expected: 'cannot-judge', music: track.file, recipe: { kind: 'music-only', music: track, musicStart, musicGainDb: level } },
-    { expected: 'real', music: track.file, recipe: { kind: 'speech-under-music', music: track, musicStart, musicGainDb: level + MUSIC_UNDER_SPEECH_DB } },
+    {
+      expected: 'cannot-judge',
+      music: track.file,
+      recipe: { kind: 'music-only', music: track, musicStart, musicGainDb: level },
+    },
+    {
+      expected: 'real',
+      music: track.file,
+      recipe: {
+        kind: 'speech-under-music',
+        music: track,
+        musicStart,
+        musicGainDb: level + MUSIC_UNDER_SPEECH_DB,
+      },
+    },
   ];
 }
 
@@ -119,9 +147,26 @@ function pictureDrafts({ clip, rng, donor }: PlanContext): Draft[] {
   if (cut) out.push({ expected: 'real', span: cut, recipe: { kind: 'cutaway', span: cut } });
   const face = donor('listener');
   const listenSpan = D >= 3 ? placeSpan(rng('listener'), onGrid(D / 3), 0.2, D - 0.2, onGrid) : null;
-  if (face && listenSpan) out.push({ expected: 'real', span: listenSpan, donor: face.file, donorSpeaker: face.speaker, recipe: { kind: 'listener', span: listenSpan, donor: face } });
+  if (face && listenSpan)
+    out.push({
+      expected: 'real',
+      span: listenSpan,
+      donor: face.file,
+      donorSpeaker: face.speaker,
+      recipe: { kind: 'listener', span: listenSpan, donor: face },
+    });
   const second = donor('two-speakers', (c) => c.durationS >= 2);
-  if (second) out.push({ expected: 'real', donor: second.file, donorSpeaker: second.speaker, recipe: { kind: 'two-speakers', donor: second, donorDurationS: ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S)) } });
+  if (second)
+    out.push({
+      expected: 'real',
+      donor: second.file,
+      donorSpeaker: second.speaker,
+      recipe: {
+        kind: 'two-speakers',
+        donor: second,
+        donorDurationS: ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S)),
+      },
+    });
   return out;
 }
 
@@ -129,11 +174,24 @@ function pictureDrafts({ clip, rng, donor }: PlanContext): Draft[] {
 function soundDrafts(ctx: PlanContext, opts: PlanOptions): Draft[] {
   const { clip, rng, donor } = ctx;
   const out: Draft[] = [];
-  const partial = planPartialSwap(clip, rng('partial-swap'), (length) => donor('partial-swap', (c) => c.speech.end - c.speech.start >= length));
+  const partial = planPartialSwap(clip, rng('partial-swap'), (length) =>
+    donor('partial-swap', (c) => c.speech.end - c.speech.start >= length),
+  );
   if (partial) out.push(partial);
   out.push({ expected: 'real', recipe: { kind: 'reencode' } });
   const voice = donor('swap', (c) => c.speech.end - c.speech.start >= 1);
-  if (voice) out.push({ expected: 'fake', donor: voice.file, donorSpeaker: voice.speaker, recipe: { kind: 'swap', donor: voice, donorStart: ms(voice.speech.start), donorGainDb: clip.meanDb - voice.meanDb } });
+  if (voice)
+    out.push({
+      expected: 'fake',
+      donor: voice.file,
+      donorSpeaker: voice.speaker,
+      recipe: {
+        kind: 'swap',
+        donor: voice,
+        donorStart: ms(voice.speech.start),
+        donorGainDb: clip.meanDb - voice.meanDb,
+      },
+    });
   for (const k of rng('shifts').shuffle(opts.shifts).slice(0, opts.shiftsPerClip)) {
     out.push({ expected: expectedForShift(k), shiftFrames: k, recipe: { kind: 'shift', frames: k } });
   }
@@ -141,14 +199,23 @@ function soundDrafts(ctx: PlanContext, opts: PlanOptions): Draft[] {
 }
 
 /** Plans every condition of one clip; `pool` is every real clip (donors come from other speakers). */
-export function planClip(clip: SourceClip, pool: readonly SourceClip[], music: readonly MusicTrack[], opts: PlanOptions): ConditionJob[] {
+export function planClip(
+  clip: SourceClip,
+  pool: readonly SourceClip[],
+  music: readonly MusicTrack[],
+  opts: PlanOptions,
+): ConditionJob[] {
   const others = pool.filter((c) => c.speaker !== clip.speaker);
   const ctx: PlanContext = {
     clip,
     rng: (condition) => new Rng(opts.seed).fork(clip.file).fork(condition),
     donor: (purpose, fits = () => true) => rendezvous(opts.seed, clip.file, purpose, others.filter(fits)),
   };
-  const drafts = [...musicDrafts(ctx, rendezvous(opts.seed, clip.file, 'music', music)), ...pictureDrafts(ctx), ...soundDrafts(ctx, opts)];
+  const drafts = [
+    ...musicDrafts(ctx, rendezvous(opts.seed, clip.file, 'music', music)),
+    ...pictureDrafts(ctx),
+    ...soundDrafts(ctx, opts),
+  ];
   return drafts.map(({ recipe, ...rest }) => ({
     clip,
     recipe,
@@ -169,7 +236,11 @@ export function planClip(clip: SourceClip, pool: readonly SourceClip[], music: r
 const OWN_SPEECH_KEPT_S = 1;
 
 /** 2–4 s of another speaker's speech inside this clip's speech (shortened to fit, never under 2 s). */
-function planPartialSwap(clip: SourceClip, r: Rng, pickDonor: (length: number) => SourceClip | null): Draft | null {
+function planPartialSwap(
+  clip: SourceClip,
+  r: Rng,
+  pickDonor: (length: number) => SourceClip | null,
+): Draft | null {
   const room = clip.speech.end - clip.speech.start - 0.5 - OWN_SPEECH_KEPT_S;
   const length = Math.min(2 + 2 * r.next(), room);
   if (length < 2) return null;
@@ -177,7 +248,13 @@ function planPartialSwap(clip: SourceClip, r: Rng, pickDonor: (length: number) =
   const d = pickDonor(length);
   if (!span || !d) return null;
   const donorStart = ms(d.speech.start + r.next() * (d.speech.end - d.speech.start - length));
-  return { expected: 'fake', span, donor: d.file, donorSpeaker: d.speaker, recipe: { kind: 'partial-swap', span, donor: d, donorStart, donorGainDb: clip.meanDb - d.meanDb } };
+  return {
+    expected: 'fake',
+    span,
+    donor: d.file,
+    donorSpeaker: d.speaker,
+    recipe: { kind: 'partial-swap', span, donor: d, donorStart, donorGainDb: clip.meanDb - d.meanDb },
+  };
 }
 
 export function outputName(source: string, label: string): string {
@@ -192,5 +269,9 @@ export function outputName(source: string, label: string): string {
 export function outputDuration(clip: SourceClip, recipe: Recipe): number {
   const part = (d: number) => Math.max(d, Math.ceil(d * 25 - 1e-6) / 25);
   if (recipe.kind === 'reencode') return ms(clip.durationS);
-  return ms(recipe.kind === 'two-speakers' ? part(clip.durationS) + part(recipe.donorDurationS) : part(clip.durationS));
+  return ms(
+    recipe.kind === 'two-speakers'
+      ? part(clip.durationS) + part(recipe.donorDurationS)
+      : part(clip.durationS),
+  );
 }

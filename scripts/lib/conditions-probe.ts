@@ -14,7 +14,8 @@ export interface MediaInfo {
 function run(binary: string, args: string[]): { stdout: string; stderr: string } {
   const r = spawnSync(binary, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error) throw new Error(`${binary}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${binary} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  if (r.status !== 0)
+    throw new Error(`${binary} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return { stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -22,8 +23,19 @@ function run(binary: string, args: string[]): { stdout: string; stderr: string }
 export const ffmpeg = (args: string[]): void => void run('ffmpeg', args);
 
 export function probe(path: string): MediaInfo {
-  const { stdout } = run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,width,height', '-of', 'json', path]);
-  const json = JSON.parse(stdout) as { format?: { duration?: string }; streams?: { codec_type: string; width?: number; height?: number }[] };
+  const { stdout } = run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration:stream=codec_type,width,height',
+    '-of',
+    'json',
+    path,
+  ]);
+  const json = JSON.parse(stdout) as {
+    format?: { duration?: string };
+    streams?: { codec_type: string; width?: number; height?: number }[];
+  };
   const streams = json.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');
   return {
@@ -42,14 +54,18 @@ export function probe(path: string): MediaInfo {
 const SILENCE_BELOW_MEAN_DB = 13;
 
 const runAudioFilter = (path: string, filter: string): string =>
-  run('ffmpeg', ['-nostdin', '-nostats', '-i', path, '-map', '0:a:0', '-af', filter, '-f', 'null', '-']).stderr;
+  run('ffmpeg', ['-nostdin', '-nostats', '-i', path, '-map', '0:a:0', '-af', filter, '-f', 'null', '-'])
+    .stderr;
 
 /** Mean volume (dBFS) and the span from the first to the last non-silent stretch of the first audio track. */
 export function measureAudio(path: string, durationS: number): { meanDb: number; speech: TimeSpan } {
   const mean = /mean_volume:\s*(-?[\d.]+|-inf) dB/.exec(runAudioFilter(path, 'volumedetect'));
   const meanDb = mean && mean[1] !== '-inf' ? Number(mean[1]) : -91;
   const noise = Math.min(-30, meanDb - SILENCE_BELOW_MEAN_DB);
-  return { meanDb, speech: speechSpan(runAudioFilter(path, `silencedetect=noise=${noise.toFixed(1)}dB:d=0.3`), durationS) };
+  return {
+    meanDb,
+    speech: speechSpan(runAudioFilter(path, `silencedetect=noise=${noise.toFixed(1)}dB:d=0.3`), durationS),
+  };
 }
 
 /** The complement of leading and trailing silences in silencedetect's log (the whole clip when none). */

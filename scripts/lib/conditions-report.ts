@@ -34,15 +34,25 @@ export function mergeSpans(spans: readonly TimeSpan[]): TimeSpan[] {
 export function spanIoU(truth: TimeSpan, reported: readonly TimeSpan[]): number {
   const union = mergeSpans(reported);
   const reportedLength = union.reduce((s, u) => s + (u.end - u.start), 0);
-  const inter = union.reduce((s, u) => s + Math.max(0, Math.min(u.end, truth.end) - Math.max(u.start, truth.start)), 0);
+  const inter = union.reduce(
+    (s, u) => s + Math.max(0, Math.min(u.end, truth.end) - Math.max(u.start, truth.start)),
+    0,
+  );
   const whole = truth.end - truth.start + reportedLength - inter;
   return whole > 0 ? inter / whole : 0;
 }
 
 /** Expected calibration error of labelled probabilities (the core's, src/core/decision/calibration.ts); null without points. */
-export function expectedCalibrationError(points: readonly { p: number; label: boolean }[], bins = 10): number | null {
+export function expectedCalibrationError(
+  points: readonly { p: number; label: boolean }[],
+  bins = 10,
+): number | null {
   if (points.length === 0) return null;
-  return coreEce(points.map((x) => x.p), points.map((x) => (x.label ? 1 : 0)), bins);
+  return coreEce(
+    points.map((x) => x.p),
+    points.map((x) => (x.label ? 1 : 0)),
+    bins,
+  );
 }
 
 /** A genuine file: picture and voice belong together (within what viewers accept), so FAKE is wrong. */
@@ -71,27 +81,43 @@ export interface ConditionSummary {
 const fraction = (n: number, d: number): number | null => (d ? n / d : null);
 
 function statsOf(rows: readonly ConditionOutcome[]): ConditionStats {
-  const verdicts = Object.fromEntries(VERDICTS.map((v) => [v, rows.filter((r) => r.verdict === v).length])) as Record<Verdict, number>;
+  const verdicts = Object.fromEntries(
+    VERDICTS.map((v) => [v, rows.filter((r) => r.verdict === v).length]),
+  ) as Record<Verdict, number>;
   const genuine = rows.filter((r) => isGenuine(r.entry));
   const fakes = rows.filter((r) => r.entry.expected === 'fake');
   const partial = rows.filter((r) => r.entry.condition === 'partial-swap' && r.entry.span);
-  const ious = partial.map((r) => spanIoU(r.entry.span!, (r.spans ?? []).filter((s) => s.outcome === 'mismatch')));
-  const bigShifts = rows.filter((r) => r.entry.condition === 'shift' && Math.abs(r.entry.shiftFrames ?? 0) >= NOTICEABLE_SHIFT);
+  const ious = partial.map((r) =>
+    spanIoU(
+      r.entry.span!,
+      (r.spans ?? []).filter((s) => s.outcome === 'mismatch'),
+    ),
+  );
+  const bigShifts = rows.filter(
+    (r) => r.entry.condition === 'shift' && Math.abs(r.entry.shiftFrames ?? 0) >= NOTICEABLE_SHIFT,
+  );
   return {
     count: rows.length,
     verdicts,
     falseFakeRate: fraction(genuine.filter((r) => r.verdict === 'fake').length, genuine.length),
     cannotJudgeRate: fraction(verdicts['cannot-judge'], rows.length) ?? 0,
     fakeRate: fraction(fakes.filter((r) => r.verdict === 'fake').length, fakes.length),
-    meanIoU: fraction(ious.reduce((s, v) => s + v, 0), ious.length),
+    meanIoU: fraction(
+      ious.reduce((s, v) => s + v, 0),
+      ious.length,
+    ),
     iouAtLeastHalf: fraction(ious.filter((v) => v >= 0.5).length, ious.length),
-    shiftCaught: fraction(bigShifts.filter((r) => r.verdict === 'shifted' || r.verdict === 'fake').length, bigShifts.length),
+    shiftCaught: fraction(
+      bigShifts.filter((r) => r.verdict === 'shifted' || r.verdict === 'fake').length,
+      bigShifts.length,
+    ),
   };
 }
 
 /** Labels in the builder's order, shifts by signed k. */
 function orderedLabels(rows: readonly ConditionOutcome[]): string[] {
-  const rank = (r: ConditionOutcome) => CONDITIONS.indexOf(r.entry.condition) * 100 + (r.entry.shiftFrames ?? 0);
+  const rank = (r: ConditionOutcome) =>
+    CONDITIONS.indexOf(r.entry.condition) * 100 + (r.entry.shiftFrames ?? 0);
   const sorted = [...rows].sort((a, b) => rank(a) - rank(b));
   return [...new Set(sorted.map((r) => conditionLabel(r.entry)))];
 }
@@ -99,27 +125,61 @@ function orderedLabels(rows: readonly ConditionOutcome[]): string[] {
 /** Machine-readable summary: stats per condition label and over all rows, plus the ECE of pMismatch (label: expected fake). */
 export function conditionSummary(rows: readonly ConditionOutcome[]): ConditionSummary {
   const conditions: Record<string, ConditionStats> = {};
-  for (const label of orderedLabels(rows)) conditions[label] = statsOf(rows.filter((r) => conditionLabel(r.entry) === label));
+  for (const label of orderedLabels(rows))
+    conditions[label] = statsOf(rows.filter((r) => conditionLabel(r.entry) === label));
   const calibrated = rows.filter((r) => typeof r.pMismatch === 'number' && Number.isFinite(r.pMismatch));
-  const ece = expectedCalibrationError(calibrated.map((r) => ({ p: r.pMismatch as number, label: r.entry.expected === 'fake' })));
+  const ece = expectedCalibrationError(
+    calibrated.map((r) => ({ p: r.pMismatch as number, label: r.entry.expected === 'fake' })),
+  );
   return { conditions, overall: { ...statsOf(rows), ece, eceCount: calibrated.length } };
 }
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(1)} %`);
 
 function tableRow(label: string, s: ConditionStats): string {
-  const cells = [label, String(s.count), ...VERDICTS.map((v) => String(s.verdicts[v])), pct(s.falseFakeRate), pct(s.cannotJudgeRate), pct(s.fakeRate), s.meanIoU === null ? '—' : s.meanIoU.toFixed(2), pct(s.iouAtLeastHalf), pct(s.shiftCaught)];
+  const cells = [
+    label,
+    String(s.count),
+    ...VERDICTS.map((v) => String(s.verdicts[v])),
+    pct(s.falseFakeRate),
+    pct(s.cannotJudgeRate),
+    pct(s.fakeRate),
+    s.meanIoU === null ? '—' : s.meanIoU.toFixed(2),
+    pct(s.iouAtLeastHalf),
+    pct(s.shiftCaught),
+  ];
   return `| ${cells.join(' | ')} |`;
 }
 
 /** The markdown table per condition (and overall), followed by the calibration error. */
 export function conditionReport(rows: readonly ConditionOutcome[]): string {
   const summary = conditionSummary(rows);
-  const header = ['condition', 'n', 'real', 'shifted', 'fake', "can't judge", 'false FAKE', "can't-judge rate", 'FAKE (truth fake)', 'span IoU', 'IoU ≥ 0.5', 'shift ≥ 3 caught'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const header = [
+    'condition',
+    'n',
+    'real',
+    'shifted',
+    'fake',
+    "can't judge",
+    'false FAKE',
+    "can't-judge rate",
+    'FAKE (truth fake)',
+    'span IoU',
+    'IoU ≥ 0.5',
+    'shift ≥ 3 caught',
+  ];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+  ];
   for (const [label, stats] of Object.entries(summary.conditions)) lines.push(tableRow(label, stats));
   lines.push(tableRow('**all**', summary.overall));
   const { ece, eceCount } = summary.overall;
-  lines.push('', ece === null ? 'Calibration: no file had a pMismatch.' : `Expected calibration error of pMismatch (10 bins, label = truth fake): ${ece.toFixed(3)} over ${eceCount} files.`);
+  lines.push(
+    '',
+    ece === null
+      ? 'Calibration: no file had a pMismatch.'
+      : `Expected calibration error of pMismatch (10 bins, label = truth fake): ${ece.toFixed(3)} over ${eceCount} files.`,
+  );
   return lines.join('\n') + '\n';
 }

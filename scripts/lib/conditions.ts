@@ -51,7 +51,10 @@ interface ConditionsFile {
 /** The entries of a built conditions folder. */
 export function readConditions(outDir: string): ConditionEntry[] {
   const path = join(outDir, CONDITIONS_FILE);
-  if (!existsSync(path)) throw new Error(`${path}: no conditions manifest — run \`npm run conditions -- <real clips dir> --out ${outDir}\``);
+  if (!existsSync(path))
+    throw new Error(
+      `${path}: no conditions manifest — run \`npm run conditions -- <real clips dir> --out ${outDir}\``,
+    );
   return (JSON.parse(readFileSync(path, 'utf8')) as ConditionsFile).entries;
 }
 
@@ -59,13 +62,19 @@ export function readConditions(outDir: string): ConditionEntry[] {
 function realClips(clipsDir: string, log: (line: string) => void): { path: string; row?: ManifestRow }[] {
   const manifestPath = findManifest(clipsDir) ?? (existsSync(SHARED_MANIFEST) ? SHARED_MANIFEST : null);
   const manifest = manifestPath ? readManifest(manifestPath) : null;
-  log(manifestPath ? `labels from ${manifestPath}` : `${clipsDir}: no MANIFEST.tsv, every video counts as real`);
+  log(
+    manifestPath ? `labels from ${manifestPath}` : `${clipsDir}: no MANIFEST.tsv, every video counts as real`,
+  );
   return videosIn(clipsDir)
     .map((path) => ({ path, row: manifest?.get(basename(path)) }))
     .filter(({ row }) => !row || row.status === 'real-in-sync');
 }
 
-function measureClip(path: string, row: ManifestRow | undefined, log: (line: string) => void): SourceClip | null {
+function measureClip(
+  path: string,
+  row: ManifestRow | undefined,
+  log: (line: string) => void,
+): SourceClip | null {
   const file = basename(path);
   const info = probe(path);
   if (!info.hasVideo || !info.hasAudio || info.durationS <= 0) {
@@ -73,7 +82,16 @@ function measureClip(path: string, row: ManifestRow | undefined, log: (line: str
     return null;
   }
   const { meanDb, speech } = measureAudio(path, info.durationS);
-  return { file, path, speaker: row?.speaker || file, durationS: info.durationS, width: info.width, height: info.height, speech, meanDb };
+  return {
+    file,
+    path,
+    speaker: row?.speaker || file,
+    durationS: info.durationS,
+    width: info.width,
+    height: info.height,
+    speech,
+    meanDb,
+  };
 }
 
 function measureMusic(musicDir: string): MusicTrack[] {
@@ -87,10 +105,15 @@ function measureMusic(musicDir: string): MusicTrack[] {
     });
 }
 
-const keyOf = (args: string[]): string => createHash('sha256').update(JSON.stringify({ RECIPE_VERSION, args })).digest('hex').slice(0, 16);
+const keyOf = (args: string[]): string =>
+  createHash('sha256').update(JSON.stringify({ RECIPE_VERSION, args })).digest('hex').slice(0, 16);
 
 /** Makes one file unless the same recipe already made it; returns its entry. */
-function buildOne(job: ConditionJob, outDir: string, previous: Map<string, ConditionEntry>): { entry: ConditionEntry; built: boolean } {
+function buildOne(
+  job: ConditionJob,
+  outDir: string,
+  previous: Map<string, ConditionEntry>,
+): { entry: ConditionEntry; built: boolean } {
   const out = join(outDir, job.entry.file);
   // The key hashes the arguments with the final name, so the temporary name does not change it.
   const key = keyOf(ffmpegArgs(job.clip, job.recipe, out));
@@ -123,12 +146,17 @@ export function buildConditions(opts: BuildOptions): ConditionEntry[] {
   const seed = opts.seed ?? 1;
   const musicDir = opts.musicDir ? resolve(opts.musicDir) : null;
   mkdirSync(outDir, { recursive: true });
-  const previous = new Map(existsSync(join(outDir, CONDITIONS_FILE)) ? readConditions(outDir).map((e) => [e.file, e]) : []);
+  const previous = new Map(
+    existsSync(join(outDir, CONDITIONS_FILE)) ? readConditions(outDir).map((e) => [e.file, e]) : [],
+  );
 
   const pool = realClips(clipsDir, log).flatMap(({ path, row }) => measureClip(path, row, log) ?? []);
   if (pool.length === 0) throw new Error(`${clipsDir}: no real clip with audio and video`);
   const music = musicDir ? measureMusic(musicDir) : [];
-  if (music.length === 0) log(`no music${musicDir ? ` in ${musicDir}` : ' (--music)'}: music-only and speech-under-music are not made`);
+  if (music.length === 0)
+    log(
+      `no music${musicDir ? ` in ${musicDir}` : ' (--music)'}: music-only and speech-under-music are not made`,
+    );
   const planOptions = { seed, shifts: opts.shifts ?? DEFAULT_SHIFTS, shiftsPerClip: opts.shiftsPerClip ?? 2 };
 
   const entries: ConditionEntry[] = [];
@@ -152,7 +180,18 @@ export function writeConditionReport(dir: string, rows: readonly ConditionOutcom
   mkdirSync(dir, { recursive: true });
   const table = conditionReport(rows);
   writeFileSync(join(dir, 'conditions-report.md'), table);
-  const perFile = rows.map((r) => ({ file: r.entry.file, condition: r.entry.condition, expected: r.entry.expected, verdict: r.verdict, reason: r.reason, pMismatch: r.pMismatch ?? null, spans: r.spans ?? [] }));
-  writeFileSync(join(dir, 'conditions-report.json'), JSON.stringify({ summary: conditionSummary(rows), files: perFile }, null, 1) + '\n');
+  const perFile = rows.map((r) => ({
+    file: r.entry.file,
+    condition: r.entry.condition,
+    expected: r.entry.expected,
+    verdict: r.verdict,
+    reason: r.reason,
+    pMismatch: r.pMismatch ?? null,
+    spans: r.spans ?? [],
+  }));
+  writeFileSync(
+    join(dir, 'conditions-report.json'),
+    JSON.stringify({ summary: conditionSummary(rows), files: perFile }, null, 1) + '\n',
+  );
   return table;
 }

@@ -9,7 +9,12 @@ import { join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { judgedEvidence } from '../../src/core/state';
 import type { WindowSpeech } from '../../src/core/train/clip-evidence';
-import { buildConditions, writeConditionReport, type ConditionEntry, type ConditionOutcome } from './conditions';
+import {
+  buildConditions,
+  writeConditionReport,
+  type ConditionEntry,
+  type ConditionOutcome,
+} from './conditions';
 import { evidenceFor, judge } from './eval-decision';
 import type { EvalClip, FoldModels } from './eval-folds';
 import { scoringRange, type Variant } from './eval-variants';
@@ -33,7 +38,11 @@ function extractFeatures(entries: readonly ConditionEntry[], dir: string, cache:
   rmSync(subset, { recursive: true, force: true });
   mkdirSync(subset, { recursive: true });
   for (const e of entries) symlinkSync(resolve(dir, e.file), join(subset, e.file));
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/features.ts', subset, '--out', cache], { stdio: 'inherit' });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/features.ts', subset, '--out', cache],
+    { stdio: 'inherit' },
+  );
   if (run.status !== 0) throw new Error(`features on ${subset} failed (exit ${run.status})`);
 }
 
@@ -42,12 +51,25 @@ function ownVariant(clip: EvalClip, entry: ConditionEntry): Variant | null {
   if (!clip.features.audio) return null;
   const first = clip.features.frames[0]?.t ?? 0;
   const range = scoringRange(clip) ?? { fromS: first, toS: first + clip.features.durationS };
-  return { kind: 'real', audio: { startS: clip.features.audio.startS, samples: clip.samples }, range, expected: entry.expected, accept: [entry.expected] };
+  return {
+    kind: 'real',
+    audio: { startS: clip.features.audio.startS, samples: clip.samples },
+    range,
+    expected: entry.expected,
+    accept: [entry.expected],
+  };
 }
 
 export async function runConditions(o: ConditionsRun): Promise<{ rows: ConditionOutcome[]; table: string }> {
   const started = Date.now();
-  const entries = buildConditions({ clipsDir: o.clipsDir, outDir: o.outDir, seed: o.seed, musicDir: o.musicDir, limit: o.limit, log: (line) => console.log(`conditions: ${line}`) });
+  const entries = buildConditions({
+    clipsDir: o.clipsDir,
+    outDir: o.outDir,
+    seed: o.seed,
+    musicDir: o.musicDir,
+    limit: o.limit,
+    log: (line) => console.log(`conditions: ${line}`),
+  });
   const cache = join(o.outDir, '.features');
   extractFeatures(entries, o.outDir, cache);
   const rows: ConditionOutcome[] = [];
@@ -61,7 +83,10 @@ export async function runConditions(o: ConditionsRun): Promise<{ rows: Condition
       rows.push({ entry, verdict: 'cannot-judge', reason: 'no-audio', pMismatch: null, spans: [] });
       continue;
     }
-    const judged = judge(await evidenceFor(clip, fold, variant, scorer, o.speechOf, await scorer.lipTracks(clip)), o.calibrations[fold]);
+    const judged = judge(
+      await evidenceFor(clip, fold, variant, scorer, o.speechOf, await scorer.lipTracks(clip)),
+      o.calibrations[fold],
+    );
     const state = judged.decision.state;
     const evidence = judgedEvidence(state);
     rows.push({

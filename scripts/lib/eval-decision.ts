@@ -1,7 +1,21 @@
 // Judging evaluation variants with the product's own decision (src/core/decision), and
 // fitting the decision's calibration on speaker-held-out folds.
-import { calibrationFeatures, defaultCalibration, fitLogistic, mismatchProbability, type DecisionCalibration } from '../../src/core/decision/calibration';
-import { collectVotes, decide, DEFAULT_DECISION_POLICY, meanSpeech, pooledSearch, windowScores, type Decision } from '../../src/core/decision/decide';
+import {
+  calibrationFeatures,
+  defaultCalibration,
+  fitLogistic,
+  mismatchProbability,
+  type DecisionCalibration,
+} from '../../src/core/decision/calibration';
+import {
+  collectVotes,
+  decide,
+  DEFAULT_DECISION_POLICY,
+  meanSpeech,
+  pooledSearch,
+  windowScores,
+  type Decision,
+} from '../../src/core/decision/decide';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
@@ -25,13 +39,51 @@ export interface Evidenced {
   scores: ScoredWindow[];
 }
 
-export async function evidenceFor(clip: EvalClip, fold: number, variant: Variant, scorer: ClipScorer, speechOf: WindowSpeech, tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>): Promise<Evidenced> {
-  const windows = await clipWindowEvidence(scorer.model, clip.features, clipGrid(clip.features), tracks, variant.audio, variant.range, speechOf, scorer.mfcc);
+export async function evidenceFor(
+  clip: EvalClip,
+  fold: number,
+  variant: Variant,
+  scorer: ClipScorer,
+  speechOf: WindowSpeech,
+  tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>,
+): Promise<Evidenced> {
+  const windows = await clipWindowEvidence(
+    scorer.model,
+    clip.features,
+    clipGrid(clip.features),
+    tracks,
+    variant.audio,
+    variant.range,
+    speechOf,
+    scorer.mfcc,
+  );
   const votes = collectVotes(windows);
-  if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows) return { clip, fold, variant, windows, confidence: null, votes: votes.length, speech: meanSpeech(votes), scores: [] };
+  if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows)
+    return {
+      clip,
+      fold,
+      variant,
+      windows,
+      confidence: null,
+      votes: votes.length,
+      speech: meanSpeech(votes),
+      scores: [],
+    };
   const search = pooledSearch(votes);
-  const scores = windowScores(votes, search, scorer.scale).map((score, i) => ({ t: votes[i].window.t, score }));
-  return { clip, fold, variant, windows, confidence: search.confidence, votes: votes.length, speech: meanSpeech(votes), scores };
+  const scores = windowScores(votes, search, scorer.scale).map((score, i) => ({
+    t: votes[i].window.t,
+    score,
+  }));
+  return {
+    clip,
+    fold,
+    variant,
+    windows,
+    confidence: search.confidence,
+    votes: votes.length,
+    speech: meanSpeech(votes),
+    scores,
+  };
 }
 
 /**
@@ -50,13 +102,20 @@ export function clipLabel(e: Pick<Evidenced, 'variant'>): { label: 0 | 1; weight
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
 
 /** Fits the logistic calibration and the per-window match statistics on `samples`. */
-export function fitCalibration(samples: readonly Evidenced[], scale: number, fittedOn: string): DecisionCalibration {
+export function fitCalibration(
+  samples: readonly Evidenced[],
+  scale: number,
+  fittedOn: string,
+): DecisionCalibration {
   const rows: number[][] = [];
   const labels: number[] = [];
   const weights: number[] = [];
   const match: number[] = [];
   const mismatch: number[] = [];
-  const blockMeans = (e: Evidenced) => blocksOf(e.scores).filter((b) => b.to - b.from >= MIN_BLOCK_WINDOWS).map((b) => b.mean);
+  const blockMeans = (e: Evidenced) =>
+    blocksOf(e.scores)
+      .filter((b) => b.to - b.from >= MIN_BLOCK_WINDOWS)
+      .map((b) => b.mean);
   for (const e of samples) {
     const known = clipLabel(e);
     if (known === null || e.confidence === null) continue;
@@ -66,21 +125,41 @@ export function fitCalibration(samples: readonly Evidenced[], scale: number, fit
     if (e.variant.kind === 'real') match.push(...blockMeans(e));
     if (e.variant.kind === 'swap') mismatch.push(...blockMeans(e));
   }
-  if (!labels.includes(0) || !labels.includes(1)) throw new Error('calibration needs judged genuine and swapped variants');
+  if (!labels.includes(0) || !labels.includes(1))
+    throw new Error('calibration needs judged genuine and swapped variants');
   const matchMean = mean(match);
   const mismatchMean = mean(mismatch);
-  const variance = (mean(match.map((s) => (s - matchMean) ** 2)) * match.length + mean(mismatch.map((s) => (s - mismatchMean) ** 2)) * mismatch.length) / (match.length + mismatch.length);
+  const variance =
+    (mean(match.map((s) => (s - matchMean) ** 2)) * match.length +
+      mean(mismatch.map((s) => (s - mismatchMean) ** 2)) * mismatch.length) /
+    (match.length + mismatch.length);
   const coefficients = fitLogistic(rows, labels, weights).map((c) => Math.round(c * 1e6) / 1e6);
   const round = (v: number) => Math.round(v * 1e6) / 1e6;
-  return { scale, coefficients, window: { matchMean: round(matchMean), mismatchMean: round(mismatchMean), sd: round(Math.sqrt(variance)) }, fittedOn };
+  return {
+    scale,
+    coefficients,
+    window: {
+      matchMean: round(matchMean),
+      mismatchMean: round(mismatchMean),
+      sd: round(Math.sqrt(variance)),
+    },
+    fittedOn,
+  };
 }
 
 /** fitCalibration, or the default calibration (saying why) when the samples cannot support a fit. */
-export function fitOrDefault(samples: readonly Evidenced[], scale: number, fittedOn: string): DecisionCalibration {
+export function fitOrDefault(
+  samples: readonly Evidenced[],
+  scale: number,
+  fittedOn: string,
+): DecisionCalibration {
   try {
     return fitCalibration(samples, scale, fittedOn);
   } catch (error) {
-    return { ...defaultCalibration(scale), fittedOn: `default: ${error instanceof Error ? error.message : error}` };
+    return {
+      ...defaultCalibration(scale),
+      fittedOn: `default: ${error instanceof Error ? error.message : error}`,
+    };
   }
 }
 
@@ -96,7 +175,20 @@ export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
   const audio = e.variant.audio.samples;
   const decision = decide(e.windows, clipContext(e.clip.features, audio), calibration);
   const state: SyncState = decision.state;
-  const evidence = state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge' ? (state as { evidence?: { pMismatch: number } }).evidence : undefined;
-  const clipP = e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes, e.speech);
-  return { ...e, decision, verdict: verdictOf(state) ?? 'cannot-judge', pMismatch: evidence?.pMismatch ?? null, clipP };
+  const evidence =
+    state.status === 'in-sync' ||
+    state.status === 'shifted' ||
+    state.status === 'mismatch' ||
+    state.status === 'cannot-judge'
+      ? (state as { evidence?: { pMismatch: number } }).evidence
+      : undefined;
+  const clipP =
+    e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes, e.speech);
+  return {
+    ...e,
+    decision,
+    verdict: verdictOf(state) ?? 'cannot-judge',
+    pMismatch: evidence?.pMismatch ?? null,
+    clipP,
+  };
 }

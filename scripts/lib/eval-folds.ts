@@ -10,18 +10,46 @@ import { decodeWeights, encodeWeights } from '../../src/core/convert/weights-bun
 import { defaultCalibration, type DecisionCalibration } from '../../src/core/decision/calibration';
 import type { ClipFeatures } from '../../src/core/features';
 import { createSyncModel } from '../../src/core/models';
-import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../../src/core/models/embedded';
+import {
+  createEmbeddedModel,
+  EMBEDDED_DEFAULT_THRESHOLD,
+  type EmbeddedSyncModel,
+} from '../../src/core/models/embedded';
 import type { SyncModel } from '../../src/core/models/types';
-import { clipGrid, embeddedLipInputs, embedLipTrack, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
-import { EMBEDDED_RECIPE, recipeRealign, trainEmbedded, type TrainingClip } from '../../src/core/train/embedded-training';
+import {
+  clipGrid,
+  embeddedLipInputs,
+  embedLipTrack,
+  tracksBySize,
+  type LipTrack,
+} from '../../src/core/train/clip-score';
+import {
+  EMBEDDED_RECIPE,
+  recipeRealign,
+  trainEmbedded,
+  type TrainingClip,
+} from '../../src/core/train/embedded-training';
 import type { WeightMap } from '../../src/core/models/types';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../../src/core/train/window-cache';
-import { isTrainingClip, readBundle, seconds, writeBundle, type LoadedClip, type ManifestRow } from '../ml-common';
+import {
+  isTrainingClip,
+  readBundle,
+  seconds,
+  writeBundle,
+  type LoadedClip,
+  type ManifestRow,
+} from '../ml-common';
 
 export type ModelName = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
 
 /** The code a fold model depends on (part of the --keep-models key). */
-const TRAINING_SOURCES = ['src/core/models/embedded.ts', 'src/core/train/embedded-training.ts', 'src/core/train/pairs.ts', 'src/core/train/trainer.ts', 'src/core/train/contrastive.ts'];
+const TRAINING_SOURCES = [
+  'src/core/models/embedded.ts',
+  'src/core/train/embedded-training.ts',
+  'src/core/train/pairs.ts',
+  'src/core/train/trainer.ts',
+  'src/core/train/contrastive.ts',
+];
 /** Tracks with at least this fraction of the longest track's frames are candidate speakers. */
 const CANDIDATE_TRACK_FRACTION = 0.2;
 
@@ -55,13 +83,21 @@ export function embeddedScorer(model: EmbeddedSyncModel, scale: number): ClipSco
     async lipTracks(clip) {
       const segments = clipGrid(clip.features);
       const out: LipTrack[] = [];
-      for (const id of candidateTracks(clip.features)) out.push(await embedLipTrack(model, embeddedLipInputs(clip.features, segments, id, model.normaliserPrior)));
+      for (const id of candidateTracks(clip.features))
+        out.push(
+          await embedLipTrack(model, embeddedLipInputs(clip.features, segments, id, model.normaliserPrior)),
+        );
       return out;
     },
   };
 }
 
-function syncNetScorer(kind: 'syncnet-v2' | 'syncnet-v4', model: SyncModel, cacheDir: string, scale: number): ClipScorer {
+function syncNetScorer(
+  kind: 'syncnet-v2' | 'syncnet-v4',
+  model: SyncModel,
+  cacheDir: string,
+  scale: number,
+): ClipScorer {
   return {
     model,
     mfcc: kind === 'syncnet-v2' ? mfccSyncnetV2 : mfccSyncnetV4,
@@ -69,9 +105,15 @@ function syncNetScorer(kind: 'syncnet-v2' | 'syncnet-v4', model: SyncModel, cach
     async lipTracks(clip) {
       const base = join(cacheDir, windowCacheName(clip.file, kind, 'embedding'));
       if (!existsSync(`${base}.json`)) {
-        throw new Error(`${base}.json: no cached ${kind} lip embeddings — write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights>\``);
+        throw new Error(
+          `${base}.json: no cached ${kind} lip embeddings — write them with \`npm run features -- <clips dir> --model ${kind} --weights <weights>\``,
+        );
       }
-      const cache = parseWindowCache(JSON.parse(readFileSync(`${base}.json`, 'utf8')), new Uint8Array(readFileSync(`${base}.bin`)), base);
+      const cache = parseWindowCache(
+        JSON.parse(readFileSync(`${base}.json`, 'utf8')),
+        new Uint8Array(readFileSync(`${base}.bin`)),
+        base,
+      );
       const wanted = new Set(candidateTracks(clip.features));
       return lipTracksFromCache(cache, clipGrid(clip.features), base).filter((t) => wanted.has(t.trackId));
     },
@@ -113,12 +155,28 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
   const scorers: ClipScorer[] = [];
   const models: EmbeddedSyncModel[] = [];
   for (let f = 0; f < o.folds; f++) {
-    const train = o.reals.filter((c) => o.foldOf.get(c.speaker) !== f && isTrainingClip(c.row) && c.samples.length > 0);
+    const train = o.reals.filter(
+      (c) => o.foldOf.get(c.speaker) !== f && isTrainingClip(c.row) && c.samples.length > 0,
+    );
     const t0 = Date.now();
     const key = createHash('sha256')
-      .update(JSON.stringify({ steps: o.steps, seed: o.seed, folds: o.folds, f, recipe: EMBEDDED_RECIPE, train: train.map((c) => c.file), ...(o.trainer ? { trainer: o.trainer.name } : {}) }))
+      .update(
+        JSON.stringify({
+          steps: o.steps,
+          seed: o.seed,
+          folds: o.folds,
+          f,
+          recipe: EMBEDDED_RECIPE,
+          train: train.map((c) => c.file),
+          ...(o.trainer ? { trainer: o.trainer.name } : {}),
+        }),
+      )
       // The decision threshold does not change training: leave its line out of the key.
-      .update(TRAINING_SOURCES.map((path) => readFileSync(path, 'utf8').replace(/^.*EMBEDDED_DEFAULT_THRESHOLD = .*$/m, '')).join('\0'))
+      .update(
+        TRAINING_SOURCES.map((path) =>
+          readFileSync(path, 'utf8').replace(/^.*EMBEDDED_DEFAULT_THRESHOLD = .*$/m, ''),
+        ).join('\0'),
+      )
       .digest('hex')
       .slice(0, 16);
     const kept = o.keepModels ? join(resolve(o.keepModels), key) : null;
@@ -127,10 +185,19 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
       weights = decodeWeights(readBundle(kept), kept);
       console.log(`eval: fold ${f + 1}/${o.folds}: reusing ${kept}`);
     } else {
-      const clips = train.map((c) => ({ id: c.file, group: c.speaker, features: c.features, samples: c.samples }));
-      weights = o.trainer ? o.trainer.train(clips) : trainEmbedded(clips, { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps) }).weights;
+      const clips = train.map((c) => ({
+        id: c.file,
+        group: c.speaker,
+        features: c.features,
+        samples: c.samples,
+      }));
+      weights = o.trainer
+        ? o.trainer.train(clips)
+        : trainEmbedded(clips, { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps) }).weights;
       if (kept) writeBundle(kept, encodeWeights('embedded', `fold ${f + 1}`, weights));
-      console.log(`eval: fold ${f + 1}/${o.folds}: trained on ${train.length} clips (${new Set(train.map((c) => c.speaker)).size} speakers) in ${seconds(t0)}`);
+      console.log(
+        `eval: fold ${f + 1}/${o.folds}: trained on ${train.length} clips (${new Set(train.map((c) => c.speaker)).size} speakers) in ${seconds(t0)}`,
+      );
     }
     const model = createEmbeddedModel(weights, 'both', `fold ${f + 1}`);
     models.push(model);
@@ -150,9 +217,13 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
 /** The model(s) that judge each fold. */
 export async function foldModels(o: FoldOptions): Promise<FoldModels> {
   if (o.modelName === 'embedded' && !o.weightsDir) return trainFoldModels(o);
-  if (!o.weightsDir) throw new Error(`--model ${o.modelName} needs --weights <folder with manifest.json + weights.bin> (npm run convert)`);
+  if (!o.weightsDir)
+    throw new Error(
+      `--model ${o.modelName} needs --weights <folder with manifest.json + weights.bin> (npm run convert)`,
+    );
   const bundle = readBundle(resolve(o.weightsDir));
-  if (bundle.manifest.model !== o.modelName) throw new Error(`${o.weightsDir}: holds ${bundle.manifest.model} weights, not ${o.modelName}`);
+  if (bundle.manifest.model !== o.modelName)
+    throw new Error(`${o.weightsDir}: holds ${bundle.manifest.model} weights, not ${o.modelName}`);
   const weights = decodeWeights(bundle, o.weightsDir);
   const stored = bundle.json.decision as DecisionCalibration | undefined;
   let scorer: ClipScorer;
@@ -161,13 +232,27 @@ export async function foldModels(o: FoldOptions): Promise<FoldModels> {
   if (o.modelName === 'embedded') {
     const embedded = createEmbeddedModel(weights, 'both', o.weightsDir);
     model = embedded;
-    scorer = embeddedScorer(embedded, (bundle.json.threshold as number | undefined) ?? EMBEDDED_DEFAULT_THRESHOLD);
-    const seen = new Set(((bundle.json.embedded as { trainingSpeakers?: string[] } | undefined)?.trainingSpeakers) ?? []);
+    scorer = embeddedScorer(
+      embedded,
+      (bundle.json.threshold as number | undefined) ?? EMBEDDED_DEFAULT_THRESHOLD,
+    );
+    const seen = new Set(
+      (bundle.json.embedded as { trainingSpeakers?: string[] } | undefined)?.trainingSpeakers ?? [],
+    );
     const overlap = o.evaluated.filter((c) => seen.has(c.speaker)).length;
-    setup = `embedded model from ${o.weightsDir}` + (overlap ? ` — WARNING: ${overlap} evaluated clips are of speakers it was trained on; these figures are not speaker-held-out` : ' (none of the evaluated speakers is among its training speakers)');
+    setup =
+      `embedded model from ${o.weightsDir}` +
+      (overlap
+        ? ` — WARNING: ${overlap} evaluated clips are of speakers it was trained on; these figures are not speaker-held-out`
+        : ' (none of the evaluated speakers is among its training speakers)');
   } else {
     model = createSyncModel(o.modelName, weights, 'audio', o.weightsDir);
-    scorer = syncNetScorer(o.modelName, model, o.cacheDir, (bundle.json.threshold as number | undefined) ?? 3.5);
+    scorer = syncNetScorer(
+      o.modelName,
+      model,
+      o.cacheDir,
+      (bundle.json.threshold as number | undefined) ?? 3.5,
+    );
     setup = `${o.modelName} from ${o.weightsDir} with lip embeddings cached by the browser engine`;
   }
   return {

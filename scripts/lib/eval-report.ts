@@ -29,10 +29,17 @@ export function conditionRows(judged: readonly Judged[]): ConditionRow[] {
   const rows = new Map<string, ConditionRow>();
   for (const j of judged) {
     const name = conditionName(j);
-    const row = rows.get(name) ?? { condition: name, n: 0, counts: { real: 0, shifted: 0, fake: 0, 'cannot-judge': 0 }, falseFake: 0, correct: 0 };
+    const row = rows.get(name) ?? {
+      condition: name,
+      n: 0,
+      counts: { real: 0, shifted: 0, fake: 0, 'cannot-judge': 0 },
+      falseFake: 0,
+      correct: 0,
+    };
     row.n++;
     row.counts[j.verdict]++;
-    if (j.verdict === 'fake' && j.variant.expected !== 'fake' && j.variant.expected !== 'shifted') row.falseFake++;
+    if (j.verdict === 'fake' && j.variant.expected !== 'fake' && j.variant.expected !== 'shifted')
+      row.falseFake++;
     if (j.variant.accept.includes(j.verdict)) row.correct++;
     rows.set(name, row);
   }
@@ -56,14 +63,19 @@ export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
   const genuine = judged.filter((j) => j.variant.expected === 'real' || j.variant.kind === 'music-only');
   // AUC on p(mismatch), an abstention counted as a miss (real → 1, swapped → 0).
-  const realP = kind('real').map((j) => (j.verdict === 'cannot-judge' || j.pMismatch === null ? 1 : j.pMismatch));
-  const swapP = kind('swap').map((j) => (j.verdict === 'cannot-judge' || j.pMismatch === null ? 0 : j.pMismatch));
+  const realP = kind('real').map((j) =>
+    j.verdict === 'cannot-judge' || j.pMismatch === null ? 1 : j.pMismatch,
+  );
+  const swapP = kind('swap').map((j) =>
+    j.verdict === 'cannot-judge' || j.pMismatch === null ? 0 : j.pMismatch,
+  );
   const shifts = kind('shift').filter((j) => Math.abs(j.variant.shiftFrames!) >= 3);
   const past = kind('shift').filter((j) => j.variant.expected === 'shifted');
   const partial = kind('partial-swap');
   const ious = partial.map((j) => {
     const state = j.decision.state;
-    const spans = state.status === 'mismatch' ? state.evidence.segments.filter((s) => s.outcome === 'mismatch') : [];
+    const spans =
+      state.status === 'mismatch' ? state.evidence.segments.filter((s) => s.outcome === 'mismatch') : [];
     return spanIoU(j.variant.span!, spans);
   });
   const longReal = kind('real').filter((j) => j.variant.range.toS - j.variant.range.fromS >= 2.5);
@@ -73,11 +85,29 @@ export function summarize(judged: readonly Judged[]): Summary {
     auc: realP.length && swapP.length ? rocAuc(realP, swapP) : null,
     falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
     shiftsNotReal: { n: shifts.filter((j) => j.verdict !== 'real').length, of: shifts.length },
-    shiftsPastToleranceCaught: { n: past.filter((j) => j.verdict === 'shifted' || j.verdict === 'fake').length, of: past.length },
-    partial: { fake: partial.filter((j) => j.verdict === 'fake').length, iouAtLeastHalf: ious.filter((v) => v >= 0.5).length, meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 0, of: partial.length },
+    shiftsPastToleranceCaught: {
+      n: past.filter((j) => j.verdict === 'shifted' || j.verdict === 'fake').length,
+      of: past.length,
+    },
+    partial: {
+      fake: partial.filter((j) => j.verdict === 'fake').length,
+      iouAtLeastHalf: ious.filter((v) => v >= 0.5).length,
+      meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 0,
+      of: partial.length,
+    },
     swapsFake: { n: kind('swap').filter((j) => j.verdict === 'fake').length, of: kind('swap').length },
-    cannotJudgeLongReal: { n: longReal.filter((j) => j.verdict === 'cannot-judge').length, of: longReal.length },
-    ece: calibrated.length ? expectedCalibrationError(calibrated.map((j) => j.pMismatch!), calibrated.map((j) => clipLabel(j)!.label), 10, calibrated.map((j) => clipLabel(j)!.weight)) : null,
+    cannotJudgeLongReal: {
+      n: longReal.filter((j) => j.verdict === 'cannot-judge').length,
+      of: longReal.length,
+    },
+    ece: calibrated.length
+      ? expectedCalibrationError(
+          calibrated.map((j) => j.pMismatch!),
+          calibrated.map((j) => clipLabel(j)!.label),
+          10,
+          calibrated.map((j) => clipLabel(j)!.weight),
+        )
+      : null,
     eceSamples: calibrated.length,
   };
 }
@@ -85,9 +115,14 @@ export function summarize(judged: readonly Judged[]): Summary {
 const pct = (n: number, d: number): string => (d ? `${((100 * n) / d).toFixed(1)} %` : 'n/a');
 
 export function conditionTable(rows: readonly ConditionRow[]): string[] {
-  const lines = ['| condition | variants | real | shifted | fake | can\'t judge | accepted verdict | false FAKE |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    "| condition | variants | real | shifted | fake | can't judge | accepted verdict | false FAKE |",
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
-    lines.push(`| ${r.condition} | ${r.n} | ${VERDICTS.map((v) => r.counts[v]).join(' | ')} | ${pct(r.correct, r.n)} | ${r.falseFake} |`);
+    lines.push(
+      `| ${r.condition} | ${r.n} | ${VERDICTS.map((v) => r.counts[v]).join(' | ')} | ${pct(r.correct, r.n)} | ${r.falseFake} |`,
+    );
   }
   return lines;
 }

@@ -32,7 +32,9 @@ export interface Variant {
   span?: { start: number; end: number };
 }
 
-export const SHIFTS = [-12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+export const SHIFTS = [
+  -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+];
 export const SWAPS_PER_CLIP = 3;
 /** Music laid under speech this far below the speech's level (dB). */
 export const MUSIC_UNDER_DB = -10;
@@ -63,7 +65,8 @@ export function scoringRange(clip: EvalClip): { fromS: number; toS: number } | n
 /** `source` repeated from its start until it covers `seconds`, placed at `startS`. */
 function looped(source: Int16Array, startS: number, seconds: number): AudioTrack {
   const out = new Int16Array(Math.max(1, Math.ceil(seconds * 16000)));
-  for (let at = 0; at < out.length; at += source.length) out.set(source.subarray(0, Math.min(source.length, out.length - at)), at);
+  for (let at = 0; at < out.length; at += source.length)
+    out.set(source.subarray(0, Math.min(source.length, out.length - at)), at);
   return { startS, samples: out };
 }
 
@@ -86,7 +89,8 @@ function rms(samples: Int16Array): number {
 function mixUnder(a: AudioTrack, b: Int16Array, relativeDb: number): AudioTrack {
   const gain = (rms(a.samples) / Math.max(1, rms(b))) * 10 ** (relativeDb / 20);
   const out = new Int16Array(a.samples.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(a.samples[i] + gain * b[i % b.length])));
+  for (let i = 0; i < out.length; i++)
+    out[i] = Math.max(-32768, Math.min(32767, Math.round(a.samples[i] + gain * b[i % b.length])));
   return { startS: a.startS, samples: out };
 }
 
@@ -95,7 +99,10 @@ function musicAlone(clip: EvalClip, music: Int16Array, own: AudioTrack): AudioTr
   const video = videoSpan(clip);
   const track = looped(music, video.fromS, video.toS - video.fromS);
   const gain = rms(own.samples) / Math.max(1, rms(track.samples));
-  return { startS: track.startS, samples: track.samples.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * gain)))) };
+  return {
+    startS: track.startS,
+    samples: track.samples.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * gain)))),
+  };
 }
 
 /** Own audio with [start, end) replaced by a donor's speech. */
@@ -103,7 +110,8 @@ function partialSwap(own: AudioTrack, donor: AudioTrack, start: number, end: num
   const out = Int16Array.from(own.samples);
   const from = Math.round((start - own.startS) * 16000);
   const to = Math.round((end - own.startS) * 16000);
-  for (let i = Math.max(0, from); i < Math.min(out.length, to); i++) out[i] = donor.samples[(i - from) % donor.samples.length];
+  for (let i = Math.max(0, from); i < Math.min(out.length, to); i++)
+    out[i] = donor.samples[(i - from) % donor.samples.length];
   return { startS: own.startS, samples: out };
 }
 
@@ -119,17 +127,35 @@ export function variantsOf(clip: EvalClip, sources: VariantSources): Variant[] {
   const range = scoringRange(clip);
   if (!range || !clip.features.audio) return [];
   const own: AudioTrack = { startS: clip.features.audio.startS, samples: clip.samples };
-  const genuine = (kind: VariantKind, audio: AudioTrack, extra: Partial<Variant> = {}): Variant => ({ kind, audio, range, expected: 'real', accept: ['real', 'cannot-judge'], ...extra });
+  const genuine = (kind: VariantKind, audio: AudioTrack, extra: Partial<Variant> = {}): Variant => ({
+    kind,
+    audio,
+    range,
+    expected: 'real',
+    accept: ['real', 'cannot-judge'],
+    ...extra,
+  });
   const out: Variant[] = [genuine('real', own)];
   const rng = new Rng(sources.seed).fork(`variants:${clip.file}`);
   const donors = rng.shuffle(sources.donors.filter((d) => d.speaker !== clip.speaker));
   for (const donor of donors.slice(0, SWAPS_PER_CLIP)) {
     const audio = donorSpeech(donor, range);
-    if (audio) out.push({ kind: 'swap', audio, range, expected: 'fake', accept: ['fake'], donor: donor.file });
+    if (audio)
+      out.push({ kind: 'swap', audio, range, expected: 'fake', accept: ['fake'], donor: donor.file });
   }
   for (const k of SHIFTS) {
     const expected = shiftExpectation(k);
-    out.push({ kind: 'shift', audio: shiftAudio(own, k), range, expected, accept: [expected, ...(expected === 'shifted' ? (['fake'] as Verdict[]) : (['cannot-judge'] as Verdict[]))], shiftFrames: k });
+    out.push({
+      kind: 'shift',
+      audio: shiftAudio(own, k),
+      range,
+      expected,
+      accept: [
+        expected,
+        ...(expected === 'shifted' ? (['fake'] as Verdict[]) : (['cannot-judge'] as Verdict[])),
+      ],
+      shiftFrames: k,
+    });
   }
   if (sources.music.length > 0) {
     const music = sources.music[rng.int(sources.music.length)];
@@ -137,7 +163,14 @@ export function variantsOf(clip: EvalClip, sources: VariantSources): Variant[] {
     const piece = music.samples.subarray(offset);
     out.push(genuine('under-music', mixUnder(own, piece, MUSIC_UNDER_DB), { donor: music.name }));
     const videoRange = videoSpan(clip);
-    out.push({ kind: 'music-only', audio: musicAlone(clip, piece, own), range: videoRange, expected: 'cannot-judge', accept: ['cannot-judge'], donor: music.name });
+    out.push({
+      kind: 'music-only',
+      audio: musicAlone(clip, piece, own),
+      range: videoRange,
+      expected: 'cannot-judge',
+      accept: ['cannot-judge'],
+      donor: music.name,
+    });
   }
   const length = 2 + 2 * rng.next();
   if (range.toS - range.fromS >= length + 3 && donors.length > SWAPS_PER_CLIP) {
@@ -145,7 +178,15 @@ export function variantsOf(clip: EvalClip, sources: VariantSources): Variant[] {
     const start = range.fromS + 1 + rng.next() * (range.toS - range.fromS - length - 2);
     const speech = donorSpeech(donor, { fromS: start, toS: start + length });
     if (speech) {
-      out.push({ kind: 'partial-swap', audio: partialSwap(own, speech, start, start + length), range, expected: 'fake', accept: ['fake'], donor: donor.file, span: { start, end: start + length } });
+      out.push({
+        kind: 'partial-swap',
+        audio: partialSwap(own, speech, start, start + length),
+        range,
+        expected: 'fake',
+        accept: ['fake'],
+        donor: donor.file,
+        span: { start, end: start + length },
+      });
     }
   }
   return out;

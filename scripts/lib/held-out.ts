@@ -18,11 +18,30 @@ export function loadMusic(dir: string | null, cacheDir: string): { name: string;
   const out: { name: string; samples: Int16Array }[] = [];
   const musicCache = join(cacheDir, '..', 'music');
   mkdirSync(musicCache, { recursive: true });
-  for (const name of readdirSync(dir).filter((f) => /\.(ogg|mp3|wav|flac|m4a|opus)$/i.test(f)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => /\.(ogg|mp3|wav|flac|m4a|opus)$/i.test(f))
+    .sort()) {
     const pcm = join(musicCache, `${name}.pcm`);
-    if (!existsSync(pcm)) execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(dir, name), '-ac', '1', '-ar', '16000', '-f', 's16le', pcm]);
+    if (!existsSync(pcm))
+      execFileSync('ffmpeg', [
+        '-v',
+        'error',
+        '-y',
+        '-i',
+        join(dir, name),
+        '-ac',
+        '1',
+        '-ar',
+        '16000',
+        '-f',
+        's16le',
+        pcm,
+      ]);
     const bytes = readFileSync(pcm);
-    out.push({ name, samples: new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)) });
+    out.push({
+      name,
+      samples: new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)),
+    });
   }
   return out;
 }
@@ -53,8 +72,13 @@ export async function heldOutEvidence(o: HeldOutOptions): Promise<HeldOut> {
   });
   const reals = all.filter((c) => !c.row || c.row.status === 'real-in-sync');
   const evaluated = reals.filter((c) => c.features.durationS >= o.minSeconds);
-  if (evaluated.length === 0) throw new Error(`${o.cacheDir}: no real clip of at least ${o.minSeconds} s to evaluate`);
-  const foldOf = speakerFolds(reals.map((c) => ({ speaker: c.speaker, seconds: c.features.durationS })), o.folds, o.seed);
+  if (evaluated.length === 0)
+    throw new Error(`${o.cacheDir}: no real clip of at least ${o.minSeconds} s to evaluate`);
+  const foldOf = speakerFolds(
+    reals.map((c) => ({ speaker: c.speaker, seconds: c.features.durationS })),
+    o.folds,
+    o.seed,
+  );
   const models = await foldModels({ ...o, foldOf, reals, evaluated });
   const music = loadMusic(o.musicDir, o.cacheDir);
   const evidenced: Evidenced[] = [];
@@ -63,9 +87,11 @@ export async function heldOutEvidence(o: HeldOutOptions): Promise<HeldOut> {
     const scorer = models.scorers[fold];
     // Donors from the same held-out fold when there are enough, so no model has heard the swapped-in voice either.
     const sameFold = reals.filter((d) => (foldOf.get(d.speaker) ?? 0) === fold && d.speaker !== clip.speaker);
-    const donors = sameFold.length > SWAPS_PER_CLIP ? sameFold : reals.filter((d) => d.speaker !== clip.speaker);
+    const donors =
+      sameFold.length > SWAPS_PER_CLIP ? sameFold : reals.filter((d) => d.speaker !== clip.speaker);
     const tracks = await scorer.lipTracks(clip);
-    for (const variant of variantsOf(clip, { donors, music, seed: o.seed })) evidenced.push(await evidenceFor(clip, fold, variant, scorer, o.speechOf, tracks));
+    for (const variant of variantsOf(clip, { donors, music, seed: o.seed }))
+      evidenced.push(await evidenceFor(clip, fold, variant, scorer, o.speechOf, tracks));
     o.log?.(`${i + 1}/${evaluated.length} ${clip.file}  ${seconds(started)}`);
   }
   return { all, reals, evaluated, foldOf, models, evidenced, musicCount: music.length };

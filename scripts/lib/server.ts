@@ -8,9 +8,19 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.mp4': 'video/mp4', '.webm': 'video/webm',
-  '.mov': 'video/quicktime', '.mpg': 'video/mpeg', '.wav': 'audio/wav', '.png': 'image/png', '.task': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mov': 'video/quicktime',
+  '.mpg': 'video/mpeg',
+  '.wav': 'audio/wav',
+  '.png': 'image/png',
+  '.task': 'application/octet-stream',
   '.bin': 'application/octet-stream',
 };
 
@@ -60,7 +70,11 @@ export async function serveStatic(options: ServeOptions = {}): Promise<StaticSer
     if (range) {
       const start = range[1] ? Number(range[1]) : size - Number(range[2]);
       const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-      res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': end - start + 1 });
+      res.writeHead(206, {
+        ...headers,
+        'Content-Range': `bytes ${start}-${end}/${size}`,
+        'Content-Length': end - start + 1,
+      });
       createReadStream(file, { start, end }).pipe(res);
       return;
     }

@@ -124,7 +124,10 @@ export function chordSequence(rng: Rng, n: number): Float64Array {
  * `speechDb` (the speech's active level).
  */
 export function mixUnder(speech: Int16Array, music: Int16Array, speechDb: number, relDb: number): Int16Array {
-  const bed = atLevel(Float64Array.from({ length: speech.length }, (_, i) => music[i % music.length]), speechDb + relDb);
+  const bed = atLevel(
+    Float64Array.from({ length: speech.length }, (_, i) => music[i % music.length]),
+    speechDb + relDb,
+  );
   return toInt16(Float64Array.from(speech, (v, i) => v + bed[i]));
 }
 
@@ -134,7 +137,22 @@ export function decodePcm(path: string, cacheDir = resolve('.cache/speech')): In
   const out = join(cacheDir, `${basename(path)}.pcm`);
   if (!existsSync(out)) {
     const partial = `${out}.part`;
-    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', path, '-vn', '-ac', '1', '-ar', String(RATE), '-f', 's16le', partial]);
+    execFileSync('ffmpeg', [
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      path,
+      '-vn',
+      '-ac',
+      '1',
+      '-ar',
+      String(RATE),
+      '-f',
+      's16le',
+      partial,
+    ]);
     renameSync(partial, out);
   }
   const bytes = readFileSync(out);

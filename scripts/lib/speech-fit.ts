@@ -17,8 +17,10 @@ function standardisation(rows: TrainingRows): { mean: number[]; std: number[] } 
   const n = rows.y.length;
   const mean = new Array<number>(NUM_FEATURES).fill(0);
   const std = new Array<number>(NUM_FEATURES).fill(0);
-  for (let i = 0; i < n; i++) for (let c = 0; c < NUM_FEATURES; c++) mean[c] += rows.x[i * NUM_FEATURES + c] / n;
-  for (let i = 0; i < n; i++) for (let c = 0; c < NUM_FEATURES; c++) std[c] += (rows.x[i * NUM_FEATURES + c] - mean[c]) ** 2 / n;
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < NUM_FEATURES; c++) mean[c] += rows.x[i * NUM_FEATURES + c] / n;
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < NUM_FEATURES; c++) std[c] += (rows.x[i * NUM_FEATURES + c] - mean[c]) ** 2 / n;
   return { mean, std: std.map((v) => Math.sqrt(v) || 1) };
 }
 
@@ -28,7 +30,9 @@ export function fitNetwork(rows: TrainingRows, hidden: number, seed: number, epo
   const { mean, std } = standardisation(rows);
   const n = rows.y.length;
   const x = new Float64Array(n * NUM_FEATURES);
-  for (let i = 0; i < n; i++) for (let c = 0; c < NUM_FEATURES; c++) x[i * NUM_FEATURES + c] = (rows.x[i * NUM_FEATURES + c] - mean[c]) / std[c];
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < NUM_FEATURES; c++)
+      x[i * NUM_FEATURES + c] = (rows.x[i * NUM_FEATURES + c] - mean[c]) / std[c];
   const widths = hidden > 0 ? [NUM_FEATURES, hidden, 1] : [NUM_FEATURES, 1];
   const params = widths.slice(1).map((out, l) => ({
     w: Float64Array.from({ length: out * widths[l] }, () => rng.normal() / Math.sqrt(widths[l])),
@@ -93,8 +97,19 @@ export function fitNetwork(rows: TrainingRows, hidden: number, seed: number, epo
     }
   }
   const round = (v: number) => Number(v.toPrecision(6));
-  const layers: DenseLayer[] = params.map((p, l) => ({ inputs: widths[l], outputs: widths[l + 1], weights: Array.from(p.w, round), bias: Array.from(p.b, round) }));
-  return { features: [...FEATURE_NAMES], mean: mean.map(round), std: std.map(round), layers, gateDb: GATE_DB };
+  const layers: DenseLayer[] = params.map((p, l) => ({
+    inputs: widths[l],
+    outputs: widths[l + 1],
+    weights: Array.from(p.w, round),
+    bias: Array.from(p.b, round),
+  }));
+  return {
+    features: [...FEATURE_NAMES],
+    mean: mean.map(round),
+    std: std.map(round),
+    layers,
+    gateDb: GATE_DB,
+  };
 }
 
 /** (a): speech when mod4Hz > a, flatness < b and ltsv > c (and the level gate is open). */
@@ -108,7 +123,11 @@ const col = (name: (typeof FEATURE_NAMES)[number]) => FEATURE_NAMES.indexOf(name
 
 export function ruleSays(rule: SpectralRule, x: Float32Array, row: number): boolean {
   const at = row * NUM_FEATURES;
-  return x[at + col('mod4Hz')] > rule.mod4Hz && x[at + col('flatness')] < rule.flatness && x[at + col('ltsv')] > rule.ltsv;
+  return (
+    x[at + col('mod4Hz')] > rule.mod4Hz &&
+    x[at + col('flatness')] < rule.flatness &&
+    x[at + col('ltsv')] > rule.ltsv
+  );
 }
 
 /** Grid search (deciles of each feature) for the best weighted accuracy on the training rows. */
@@ -125,7 +144,8 @@ export function fitRule(rows: TrainingRows): SpectralRule {
       for (const ltsv of deciles('ltsv')) {
         const rule = { mod4Hz, flatness, ltsv };
         let score = 0;
-        for (let i = 0; i < n; i++) if (ruleSays(rule, rows.x, i) === (rows.y[i] === 1)) score += rows.weight[i];
+        for (let i = 0; i < n; i++)
+          if (ruleSays(rule, rows.x, i) === (rows.y[i] === 1)) score += rows.weight[i];
         if (score > bestScore) [best, bestScore] = [rule, score];
       }
     }

@@ -4,12 +4,36 @@
 // demand, closing it when idle), keeps the tab's records and its action badge, and keeps
 // the auto-scan registration in line with the settings and the granted permissions.
 import { closeEngineHost, engineHostRunning, ensureEngineHost, tabCaptureStreamId } from '#platform';
-import { listen, send, sendToTab, RemoteError, type CheckEndReason, type MessageName, type RequestOf, type ResponseOf } from '../shared/protocol';
+import {
+  listen,
+  send,
+  sendToTab,
+  RemoteError,
+  type CheckEndReason,
+  type MessageName,
+  type RequestOf,
+  type ResponseOf,
+} from '../shared/protocol';
 import { loadSettings, sitePatterns } from '../shared/settings';
 import { headlineSession, sessionLook, stateLook } from '../shared/state-look';
 import { t } from '../shared/i18n';
-import { forgetTab, readAllTabs, readTab, updateTab, videoRecordKey, type TabRecord, type VideoRecord } from './tab-store';
-import { canReattach, isLive, isPending, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
+import {
+  forgetTab,
+  readAllTabs,
+  readTab,
+  updateTab,
+  videoRecordKey,
+  type TabRecord,
+  type VideoRecord,
+} from './tab-store';
+import {
+  canReattach,
+  isLive,
+  isPending,
+  transition,
+  type PageGoneWhy,
+  type SessionEvent,
+} from './session-machine';
 import { isVideoUnreadable } from '../shared/errors';
 
 const CONTENT_SCRIPT = 'content/content.js';
@@ -17,14 +41,19 @@ const MENU_ID = 'check-video';
 const AUTO_SCAN_ID = 'auto-scan';
 
 async function updateBadge(record: TabRecord): Promise<void> {
-  const headline = headlineSession(Object.values(record.videos).flatMap((v) => (v.session ? [v.session] : [])));
+  const headline = headlineSession(
+    Object.values(record.videos).flatMap((v) => (v.session ? [v.session] : [])),
+  );
   const look = headline ? sessionLook(headline) : stateLook({ status: 'idle' });
   try {
     await chrome.action.setBadgeText({ tabId: record.tabId, text: look.badge });
     await chrome.action.setBadgeBackgroundColor({ tabId: record.tabId, color: look.color });
     // White on every tone's colour is ≥ 4.5:1 (test/ui/state-look.test.ts); Chrome would otherwise pick the text colour itself.
     await chrome.action.setBadgeTextColor?.({ tabId: record.tabId, color: '#ffffff' });
-    await chrome.action.setTitle({ tabId: record.tabId, title: headline ? t('action_title_state', look.sentence) : t('action_title') });
+    await chrome.action.setTitle({
+      tabId: record.tabId,
+      title: headline ? t('action_title_state', look.sentence) : t('action_title'),
+    });
   } catch {
     // The tab closed meanwhile.
   }
@@ -53,7 +82,8 @@ async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: numb
   let frameIds: number[];
   try {
     const injected = await chrome.scripting.executeScript({
-      target: target.frameId === undefined ? { tabId, allFrames: true } : { tabId, frameIds: [target.frameId] },
+      target:
+        target.frameId === undefined ? { tabId, allFrames: true } : { tabId, frameIds: [target.frameId] },
       files: [CONTENT_SCRIPT],
     });
     frameIds = [...new Set(injected.map((result) => result.frameId))];
@@ -69,12 +99,22 @@ async function checkTab(tabId: number, target: { srcUrl?: string; frameId?: numb
 async function framePlayingLargestVideo(tabId: number, frameIds: number[]): Promise<number> {
   if (frameIds.length <= 1) return frameIds[0] ?? 0;
   const candidates = await Promise.all(
-    frameIds.map((frameId) => sendToTab(tabId, 'bg→content:candidate', {}, frameId).then(({ best }) => (best ? { frameId, ...best } : null), () => null)),
+    frameIds.map((frameId) =>
+      sendToTab(tabId, 'bg→content:candidate', {}, frameId).then(
+        ({ best }) => (best ? { frameId, ...best } : null),
+        () => null,
+      ),
+    ),
   );
   // Playing beats paused, then the larger shown area; the sort is stable and the top frame comes first.
   const ranked = candidates
     .filter((c): c is { frameId: number; area: number; playing: boolean } => c !== null)
-    .sort((a, b) => Number(b.playing) - Number(a.playing) || b.area - a.area || Number(b.frameId === 0) - Number(a.frameId === 0));
+    .sort(
+      (a, b) =>
+        Number(b.playing) - Number(a.playing) ||
+        b.area - a.area ||
+        Number(b.frameId === 0) - Number(a.frameId === 0),
+    );
   return ranked[0]?.frameId ?? 0;
 }
 
@@ -82,11 +122,15 @@ async function framePlayingLargestVideo(tabId: number, frameIds: number[]): Prom
 async function registerAutoScan(): Promise<void> {
   const { autoScanSites } = await loadSettings();
   const granted = new Set((await chrome.permissions.getAll()).origins ?? []);
-  const matches = autoScanSites.filter((site) => sitePatterns(site).every((p) => granted.has(p))).flatMap(sitePatterns);
+  const matches = autoScanSites
+    .filter((site) => sitePatterns(site).every((p) => granted.has(p)))
+    .flatMap(sitePatterns);
   const registered = await chrome.scripting.getRegisteredContentScripts({ ids: [AUTO_SCAN_ID] });
   if (registered.length > 0) await chrome.scripting.unregisterContentScripts({ ids: [AUTO_SCAN_ID] });
   if (matches.length > 0) {
-    await chrome.scripting.registerContentScripts([{ id: AUTO_SCAN_ID, matches, js: [CONTENT_SCRIPT], runAt: 'document_idle' }]);
+    await chrome.scripting.registerContentScripts([
+      { id: AUTO_SCAN_ID, matches, js: [CONTENT_SCRIPT], runAt: 'document_idle' },
+    ]);
   }
 }
 
@@ -98,7 +142,9 @@ let autoScanSynced: Promise<void> = Promise.resolve();
  * register the same id twice (and fail) — each run reads the latest settings and grants.
  */
 function syncAutoScan(): Promise<void> {
-  autoScanSynced = autoScanSynced.then(registerAutoScan).catch((error: unknown) => console.error('lipsync-lens: auto-scan registration failed', error));
+  autoScanSynced = autoScanSynced
+    .then(registerAutoScan)
+    .catch((error: unknown) => console.error('lipsync-lens: auto-scan registration failed', error));
   return autoScanSynced;
 }
 
@@ -188,7 +234,13 @@ async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void
   for (const record of records) {
     for (const video of Object.values(record.videos)) {
       const session = video.session;
-      if (!session || !isPending(session) || held.includes(session.sessionId) || opening.has(session.sessionId)) continue;
+      if (
+        !session ||
+        !isPending(session) ||
+        held.includes(session.sessionId) ||
+        opening.has(session.sessionId)
+      )
+        continue;
       await applyToSession(record.tabId, session.sessionId, { type: 'engine-lost', now: Date.now() });
     }
   }
@@ -200,11 +252,18 @@ async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void
  * go with it — the tab shows another page now (tabs.onUpdated reports the new URL only with
  * a host grant for it, so it cannot be relied on to forget them).
  */
-async function endDocument(tabId: number, frameId: number, documentId: string, why: PageGoneWhy): Promise<void> {
-  const ofDocument = (video: VideoRecord) => video.frameId === frameId && video.videoKey.startsWith(`${documentId}-`);
+async function endDocument(
+  tabId: number,
+  frameId: number,
+  documentId: string,
+  why: PageGoneWhy,
+): Promise<void> {
+  const ofDocument = (video: VideoRecord) =>
+    video.frameId === frameId && video.videoKey.startsWith(`${documentId}-`);
   const record = await readTab(tabId);
   for (const video of Object.values(record.videos)) {
-    if (ofDocument(video) && isLive(video.session)) await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
+    if (ofDocument(video) && isLive(video.session))
+      await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
   }
   if (frameId !== 0) return;
   const left = await updateTab(tabId, (r) => {
@@ -228,7 +287,12 @@ listen({
     await updateTab(sender.tab!.id!, (record) => {
       for (const [key, video] of Object.entries(record.videos)) {
         // Videos gone from this frame are dropped unless they were checked.
-        if (video.frameId === frameId && !video.session && !videos.some((v) => videoRecordKey(frameId, v.videoKey) === key)) delete record.videos[key];
+        if (
+          video.frameId === frameId &&
+          !video.session &&
+          !videos.some((v) => videoRecordKey(frameId, v.videoKey) === key)
+        )
+          delete record.videos[key];
       }
       for (const video of videos) {
         const key = videoRecordKey(frameId, video.videoKey);
@@ -250,7 +314,10 @@ listen({
       const record = await updateTab(tabId, (r) => {
         const previous = r.videos[key];
         // A re-attach continues the check whose engine died; beyond MAX_RESTARTS it stays ended.
-        if (reattach !== undefined && (previous?.session?.sessionId !== reattach || !canReattach(previous.session))) {
+        if (
+          reattach !== undefined &&
+          (previous?.session?.sessionId !== reattach || !canReattach(previous.session))
+        ) {
           refused = true;
           return;
         }
@@ -258,7 +325,14 @@ listen({
         r.videos[key] = {
           ...(previous ?? { videoKey, label: videoKey, width: 0, height: 0, playing: !playback.paused }),
           frameId,
-          session: transition(previous?.session, { type: 'open', sessionId, model: settings.model, capture, now: Date.now(), reattach: reattach !== undefined }),
+          session: transition(previous?.session, {
+            type: 'open',
+            sessionId,
+            model: settings.model,
+            capture,
+            now: Date.now(),
+            reattach: reattach !== undefined,
+          }),
         };
       });
       // Technical English (the overlay's Details): plainError shows error_restarted_again for it.
@@ -268,7 +342,16 @@ listen({
       if (replaced) await send('bg→engine:close-session', { sessionId: replaced }).catch(() => undefined);
       try {
         const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
-        await toEngine('bg→engine:open-session', { sessionId, tabId, frameId, capture, playback, model: settings.model, threshold: settings.threshold, ...(streamId ? { streamId } : {}) });
+        await toEngine('bg→engine:open-session', {
+          sessionId,
+          tabId,
+          frameId,
+          capture,
+          playback,
+          model: settings.model,
+          threshold: settings.threshold,
+          ...(streamId ? { streamId } : {}),
+        });
       } catch (error) {
         // The popup and badge say why; the content script gets the error too. A video this
         // browser does not let the extension read is "can't judge", not a failure.
@@ -277,7 +360,13 @@ listen({
           tabId,
           sessionId,
           isVideoUnreadable(error)
-            ? { type: 'engine-state', sessionId, state: { status: 'cannot-judge', reason: 'unreadable' }, final: true, now }
+            ? {
+                type: 'engine-state',
+                sessionId,
+                state: { status: 'cannot-judge', reason: 'unreadable' },
+                final: true,
+                now,
+              }
             : { type: 'fail', message: error instanceof Error ? error.message : String(error), now },
         );
         throw error;
@@ -307,7 +396,13 @@ listen({
     return { resume: canReattach(session) };
   },
   'engine→bg:state': async ({ sessionId, tabId, frameId, state, final }) => {
-    await applyToSession(tabId, sessionId, { type: 'engine-state', sessionId, state, final, now: Date.now() });
+    await applyToSession(tabId, sessionId, {
+      type: 'engine-state',
+      sessionId,
+      state,
+      final,
+      now: Date.now(),
+    });
     // The overlay follows the state too; the tab may have navigated away meanwhile.
     await sendToTab(tabId, 'bg→content:state', { sessionId, state }, frameId).catch(() => undefined);
     return {};
@@ -328,7 +423,10 @@ listen({
 });
 
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.contextMenus.create({ id: MENU_ID, title: t('menu_check_video'), contexts: ['video'] }, () => void chrome.runtime.lastError);
+  chrome.contextMenus.create(
+    { id: MENU_ID, title: t('menu_check_video'), contexts: ['video'] },
+    () => void chrome.runtime.lastError,
+  );
   void syncAutoScan();
 });
 chrome.runtime.onStartup.addListener(() => void syncAutoScan());
@@ -342,7 +440,11 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
 const SHORTCUT_ID = 'check-video';
 chrome.commands.onCommand.addListener((command, tab) => {
   if (command !== SHORTCUT_ID) return;
-  void (tab?.id !== undefined ? Promise.resolve(tab) : chrome.tabs.query({ active: true, currentWindow: true }).then(([active]) => active)).then((target) => {
+  void (
+    tab?.id !== undefined
+      ? Promise.resolve(tab)
+      : chrome.tabs.query({ active: true, currentWindow: true }).then(([active]) => active)
+  ).then((target) => {
     if (target?.id !== undefined) return checkTab(target.id);
   });
 });
@@ -363,7 +465,9 @@ chrome.tabs.onUpdated.addListener((tabId, change) => {
   // A new document (or a discarded tab): its videos and checks are gone (same-document
   // navigations keep them). Frames are followed by their port (below).
   if ((change.status === 'loading' && change.url !== undefined) || change.discarded === true) {
-    void endTab(tabId).then(() => readTab(tabId)).then(updateBadge);
+    void endTab(tabId)
+      .then(() => readTab(tabId))
+      .then(updateBadge);
   }
 });
 

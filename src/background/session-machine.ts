@@ -52,7 +52,14 @@ export type SessionRecord =
 export type SessionPhase = SessionRecord['phase'];
 
 export type SessionEvent =
-  | { type: 'open'; sessionId: string; model: ModelChoice; capture: CaptureKind; now: number; reattach?: boolean }
+  | {
+      type: 'open';
+      sessionId: string;
+      model: ModelChoice;
+      capture: CaptureKind;
+      now: number;
+      reattach?: boolean;
+    }
   | { type: 'engine-state'; sessionId: string; state: SyncState; final: boolean; now: number }
   | { type: 'stop'; now: number }
   | { type: 'fail'; message: string; now: number }
@@ -62,14 +69,18 @@ export type SessionEvent =
 const LIVE: ReadonlySet<SessionPhase> = new Set(['opening', 'running', 'done']);
 
 /** The engine holds a session for it (close it there when it ends). */
-export const isLive = (record: SessionRecord | undefined): boolean => record !== undefined && LIVE.has(record.phase);
+export const isLive = (record: SessionRecord | undefined): boolean =>
+  record !== undefined && LIVE.has(record.phase);
 
 /** Frames and sound still flow (a done check of a video replaying goes on too, but nothing is pending). */
-export const isPending = (record: SessionRecord | undefined): boolean => record?.phase === 'opening' || record?.phase === 'running';
+export const isPending = (record: SessionRecord | undefined): boolean =>
+  record?.phase === 'opening' || record?.phase === 'running';
 
 /** A new check of this video may re-attach to its record: the engine died under it and restarts are left. */
 export const canReattach = (record: SessionRecord | undefined): boolean =>
-  record !== undefined && (record.phase === 'engine-restarted' || isPending(record)) && record.restarts < MAX_RESTARTS;
+  record !== undefined &&
+  (record.phase === 'engine-restarted' || isPending(record)) &&
+  record.restarts < MAX_RESTARTS;
 
 function base(record: SessionRecord, now: number): SessionBase {
   const { sessionId, model, capture, startedAt, state, restarts } = record;
@@ -80,7 +91,10 @@ function base(record: SessionRecord, now: number): SessionBase {
  * The next record. Returns the same object when the event does not apply (a late engine
  * state of an ended or replaced session, a second stop): callers can skip the write.
  */
-export function transition(record: SessionRecord | undefined, event: SessionEvent): SessionRecord | undefined {
+export function transition(
+  record: SessionRecord | undefined,
+  event: SessionEvent,
+): SessionRecord | undefined {
   if (event.type === 'open') {
     const reattached = event.reattach === true && canReattach(record);
     return {
@@ -91,7 +105,10 @@ export function transition(record: SessionRecord | undefined, event: SessionEven
       startedAt: reattached ? record!.startedAt : event.now,
       updatedAt: event.now,
       restarts: reattached ? record!.restarts + 1 : 0,
-      state: { status: 'loading', what: reattached ? 'the engine again (the browser had closed it)' : 'the engine' },
+      state: {
+        status: 'loading',
+        what: reattached ? 'the engine again (the browser had closed it)' : 'the engine',
+      },
     };
   }
   if (!record || !isLive(record)) return record;
@@ -102,13 +119,21 @@ export function transition(record: SessionRecord | undefined, event: SessionEven
       if (event.state.status === 'error') return { ...next, phase: 'failed', message: event.state.message };
       if (event.final) return { ...next, phase: 'done' };
       // Loading the engine's parts is still opening; running starts with the first evidence state.
-      return { ...next, phase: record.phase === 'opening' && event.state.status === 'loading' ? 'opening' : 'running' };
+      return {
+        ...next,
+        phase: record.phase === 'opening' && event.state.status === 'loading' ? 'opening' : 'running',
+      };
     }
     case 'stop':
       return { ...base(record, event.now), phase: 'stopped' };
     case 'fail':
       // The state says it too: views and tests that read only the state see the error.
-      return { ...base(record, event.now), phase: 'failed', message: event.message, state: { status: 'error', message: event.message } };
+      return {
+        ...base(record, event.now),
+        phase: 'failed',
+        message: event.message,
+        state: { status: 'error', message: event.message },
+      };
     case 'page-gone':
       return { ...base(record, event.now), phase: 'page-gone', why: event.why };
     case 'engine-lost':

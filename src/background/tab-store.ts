@@ -33,17 +33,26 @@ export function updateTab(tabId: number, mutate: (record: TabRecord) => void): P
     const before = JSON.stringify(record);
     mutate(record);
     // Unchanged (a late event of a forgotten tab, an ignored transition): nothing written.
-    if (JSON.stringify(record) !== before) await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
+    if (JSON.stringify(record) !== before)
+      await chrome.storage.session.set({ [tabStorageKey(tabId)]: record });
     return record;
   });
-  pending.set(tabId, run.catch(() => undefined));
+  pending.set(
+    tabId,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
 /** Removes the tab's record after the updates queued before it (a late update then starts from nothing). */
 export function forgetTab(tabId: number): Promise<void> {
-  const run = (pending.get(tabId) ?? Promise.resolve()).then(() => chrome.storage.session.remove(tabStorageKey(tabId)));
-  pending.set(tabId, run.catch(() => undefined));
+  const run = (pending.get(tabId) ?? Promise.resolve()).then(() =>
+    chrome.storage.session.remove(tabStorageKey(tabId)),
+  );
+  pending.set(
+    tabId,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
@@ -51,7 +60,8 @@ export function forgetTab(tabId: number): Promise<void> {
 export function watchTab(tabId: number, onRecord: (record: TabRecord) => void): () => void {
   const key = tabStorageKey(tabId);
   const listener = (changes: Record<string, chrome.storage.StorageChange>, area: string) => {
-    if (area === 'session' && key in changes) onRecord((changes[key].newValue as TabRecord | undefined) ?? { tabId, videos: {} });
+    if (area === 'session' && key in changes)
+      onRecord((changes[key].newValue as TabRecord | undefined) ?? { tabId, videos: {} });
   };
   chrome.storage.onChanged.addListener(listener);
   void readTab(tabId).then(onRecord);
@@ -61,5 +71,7 @@ export function watchTab(tabId: number, onRecord: (record: TabRecord) => void): 
 /** Every stored tab record (reconciling with the engine host after it restarted). */
 export async function readAllTabs(): Promise<TabRecord[]> {
   const stored = await chrome.storage.session.get(null);
-  return Object.entries(stored).filter(([key]) => key.startsWith('tab:')).map(([, value]) => value as TabRecord);
+  return Object.entries(stored)
+    .filter(([key]) => key.startsWith('tab:'))
+    .map(([, value]) => value as TabRecord);
 }

@@ -70,18 +70,31 @@ export interface AudioTap {
 }
 
 /** Taps `source` (which the caller keeps connected to the destination, so it stays audible). */
-export async function tapAudio(context: AudioContext, source: AudioNode, workletUrl: string, onChunk: (chunk: TappedChunk) => void): Promise<AudioTap> {
+export async function tapAudio(
+  context: AudioContext,
+  source: AudioNode,
+  workletUrl: string,
+  onChunk: (chunk: TappedChunk) => void,
+): Promise<AudioTap> {
   await loadWorklet(context, workletUrl);
   // One silent output wired to the destination: a node nothing pulls from is not run
   // reliably (measured: a zero-output node delivered one chunk, then stopped).
-  const node = new AudioWorkletNode(context, PROCESSOR, { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
+  const node = new AudioWorkletNode(context, PROCESSOR, {
+    numberOfInputs: 1,
+    numberOfOutputs: 1,
+    outputChannelCount: [1],
+  });
   node.port.onmessage = (event: MessageEvent<WorkletChunk>) => {
     const { startFrame, sampleRate, samples } = event.data;
     // A copy made in this script's own realm: in a Firefox content script the chunk belongs
     // to the page's realm (the page's AudioContext), and typed-array methods on it (the
     // species lookup of subarray) are refused through the Xray ("Permission denied to
     // access property constructor").
-    onChunk({ takenAt: processedAt(outputClock(context), startFrame / sampleRate), sampleRate, samples: new Float32Array(samples) });
+    onChunk({
+      takenAt: processedAt(outputClock(context), startFrame / sampleRate),
+      sampleRate,
+      samples: new Float32Array(samples),
+    });
   };
   source.connect(node);
   node.connect(context.destination);
@@ -103,7 +116,8 @@ export async function tapAudio(context: AudioContext, source: AudioNode, worklet
 export function floatsToBase64(samples: Float32Array): string {
   const bytes = new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
   let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 

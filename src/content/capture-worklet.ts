@@ -9,7 +9,10 @@ declare const currentFrame: number;
 declare class AudioWorkletProcessor {
   readonly port: MessagePort;
 }
-declare function registerProcessor(name: string, processor: new (options: { processorOptions?: { chunkSamples?: number } }) => AudioWorkletProcessor): void;
+declare function registerProcessor(
+  name: string,
+  processor: new (options: { processorOptions?: { chunkSamples?: number } }) => AudioWorkletProcessor,
+): void;
 
 /** Main thread ← worklet: one chunk of mono samples. */
 export interface WorkletChunk {

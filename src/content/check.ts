@@ -9,7 +9,13 @@ import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
 import { isVideoUnreadable } from '../shared/errors';
-import { send, type CaptureKind, type CheckEndReason, type PlaybackInfo, type Region } from '../shared/protocol';
+import {
+  send,
+  type CaptureKind,
+  type CheckEndReason,
+  type PlaybackInfo,
+  type Region,
+} from '../shared/protocol';
 import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
 import { elementSound, type ElementSound } from './element-capture';
@@ -32,7 +38,8 @@ function runningAudioContext(): Promise<AudioContext | null> {
     const context = new AudioContext();
     // Up to 1 s for the output to open: Firefox (PulseAudio) took longer than 300 ms on a
     // loaded machine, and the check then fell back from the element for no reason.
-    if (context.state !== 'running') await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 1000))]);
+    if (context.state !== 'running')
+      await Promise.race([context.resume(), new Promise((r) => setTimeout(r, 1000))]);
     if (context.state === 'running') return context;
     // Without a user gesture the context stays suspended, and routing the element through
     // it would silence the video for the user: leave the element alone.
@@ -133,8 +140,13 @@ export class VideoCheck {
       }
       // Encrypted media reads black by any path: the engine is told and says so.
       this.capture = readable || isProtected ? 'element' : 'tab-capture';
-      const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback() });
-      if (this.signal.aborted) void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
+      const { sessionId } = await send('content→bg:open-session', {
+        videoKey: this.videoKey,
+        capture: this.capture,
+        playback: this.playback(),
+      });
+      if (this.signal.aborted)
+        void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
       if (this.signal.aborted) return;
       this.sessionId = sessionId;
       this.watchPlayback();
@@ -162,7 +174,8 @@ export class VideoCheck {
     this.abort.abort();
     this.stopSound();
     this.overlay?.remove();
-    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why }).catch(() => undefined);
+    if (this.sessionId)
+      void send('content→bg:close-session', { sessionId: this.sessionId, why }).catch(() => undefined);
     this.options.onEnd(this, why);
   }
 
@@ -171,11 +184,18 @@ export class VideoCheck {
     if (this.signal.aborted) return;
     const message = error instanceof Error ? error.message : String(error);
     // A video this browser does not let extensions read is "can't judge", not a failure.
-    this.overlay?.update(isVideoUnreadable(error) ? { status: 'cannot-judge', reason: 'unreadable' } : { status: 'error', message });
+    this.overlay?.update(
+      isVideoUnreadable(error)
+        ? { status: 'cannot-judge', reason: 'unreadable' }
+        : { status: 'error', message },
+    );
     setTimeout(() => this.overlay?.remove(), 10_000);
     this.abort.abort();
     this.stopSound();
-    if (this.sessionId) void send('content→bg:close-session', { sessionId: this.sessionId, why: 'failed', message }).catch(() => undefined);
+    if (this.sessionId)
+      void send('content→bg:close-session', { sessionId: this.sessionId, why: 'failed', message }).catch(
+        () => undefined,
+      );
     this.options.onEnd(this, 'failed');
   }
 
@@ -202,7 +222,12 @@ export class VideoCheck {
           this.fail(error);
           return;
         }
-        const { sessionId } = await send('content→bg:open-session', { videoKey: this.videoKey, capture: this.capture, playback: this.playback(), reattach: lost });
+        const { sessionId } = await send('content→bg:open-session', {
+          videoKey: this.videoKey,
+          capture: this.capture,
+          playback: this.playback(),
+          reattach: lost,
+        });
         if (this.signal.aborted) {
           void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
           return;
@@ -223,8 +248,14 @@ export class VideoCheck {
   private playback(): PlaybackInfo {
     const video = this.video;
     const box = video.getBoundingClientRect();
-    const picture = pictureRect({ x: box.left, y: box.top, width: box.width, height: box.height }, getComputedStyle(video).objectFit, video.videoWidth, video.videoHeight);
-    const decoded = (video as HTMLVideoElement & { webkitAudioDecodedByteCount?: number }).webkitAudioDecodedByteCount;
+    const picture = pictureRect(
+      { x: box.left, y: box.top, width: box.width, height: box.height },
+      getComputedStyle(video).objectFit,
+      video.videoWidth,
+      video.videoHeight,
+    );
+    const decoded = (video as HTMLVideoElement & { webkitAudioDecodedByteCount?: number })
+      .webkitAudioDecodedByteCount;
     return {
       paused: video.paused,
       ended: video.ended,
@@ -235,9 +266,25 @@ export class VideoCheck {
       protected: video.mediaKeys !== null,
       hidden: document.visibilityState === 'hidden',
       // Chrome counts decoded audio bytes; a video that played a while without any has no sound track.
-      audioTrack: decoded === undefined ? null : decoded > 0 ? true : this.playingSeconds >= NO_AUDIO_AFTER_SECONDS ? false : null,
-      rect: { x: picture.x, y: picture.y, width: picture.width, height: picture.height, viewportWidth: innerWidth, viewportHeight: innerHeight },
-      ...(this.streamClock ? streamPlayback(video, this.callSound, this.playingSeconds, NO_AUDIO_AFTER_SECONDS) : {}),
+      audioTrack:
+        decoded === undefined
+          ? null
+          : decoded > 0
+            ? true
+            : this.playingSeconds >= NO_AUDIO_AFTER_SECONDS
+              ? false
+              : null,
+      rect: {
+        x: picture.x,
+        y: picture.y,
+        width: picture.width,
+        height: picture.height,
+        viewportWidth: innerWidth,
+        viewportHeight: innerHeight,
+      },
+      ...(this.streamClock
+        ? streamPlayback(video, this.callSound, this.playingSeconds, NO_AUDIO_AFTER_SECONDS)
+        : {}),
     };
   }
 
@@ -252,29 +299,58 @@ export class VideoCheck {
     // Stale media-time anchors: a seek, pause or change of rate or source.
     if (playback.seeking || playback.paused || playback.ended) this.clock.invalidate();
     if (this.recovering) return;
-    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) => this.onSendError(error));
+    void send('content→engine:playback', { sessionId: this.sessionId, playback }).catch((error) =>
+      this.onSendError(error),
+    );
   }
 
   private watchPlayback(): void {
     const options = { signal: this.signal };
     const report = () => this.reportPlayback();
-    for (const type of ['play', 'playing', 'pause', 'seeking', 'seeked', 'ratechange', 'volumechange', 'loadstart', 'emptied', 'ended', 'encrypted', 'waiting']) {
-      this.video.addEventListener(type, () => {
-        if (type === 'ratechange' || type === 'loadstart' || type === 'emptied') this.clock.invalidate();
-        report();
-      }, options);
+    for (const type of [
+      'play',
+      'playing',
+      'pause',
+      'seeking',
+      'seeked',
+      'ratechange',
+      'volumechange',
+      'loadstart',
+      'emptied',
+      'ended',
+      'encrypted',
+      'waiting',
+    ]) {
+      this.video.addEventListener(
+        type,
+        () => {
+          if (type === 'ratechange' || type === 'loadstart' || type === 'emptied') this.clock.invalidate();
+          report();
+        },
+        options,
+      );
     }
     // A new source of another site without CORS cannot be read (canvas tainted, Web Audio
     // fed zeros): end now with a readable state rather than at the next frame.
-    this.video.addEventListener('loadeddata', () => {
-      if (this.capture === 'element' && this.video.mediaKeys === null && !pixelsReadable(this.video)) this.fail(new Error(LIFECYCLE_TEXT.unreadableSource()));
-    }, options);
-    this.video.addEventListener('timeupdate', () => {
-      const now = performance.now();
-      if (this.lastTimeUpdate && !this.video.paused) this.playingSeconds += Math.min(1, (now - this.lastTimeUpdate) / 1000);
-      this.lastTimeUpdate = now;
-      report();
-    }, options);
+    this.video.addEventListener(
+      'loadeddata',
+      () => {
+        if (this.capture === 'element' && this.video.mediaKeys === null && !pixelsReadable(this.video))
+          this.fail(new Error(LIFECYCLE_TEXT.unreadableSource()));
+      },
+      options,
+    );
+    this.video.addEventListener(
+      'timeupdate',
+      () => {
+        const now = performance.now();
+        if (this.lastTimeUpdate && !this.video.paused)
+          this.playingSeconds += Math.min(1, (now - this.lastTimeUpdate) / 1000);
+        this.lastTimeUpdate = now;
+        report();
+      },
+      options,
+    );
     document.addEventListener('visibilitychange', report, options);
     addEventListener('scroll', report, { ...options, passive: true, capture: true });
     addEventListener('resize', report, options);
@@ -291,10 +367,24 @@ export class VideoCheck {
       const video = this.video;
       // A call tile is muted by design: its voice is tapped from the call's tracks.
       const silenced = this.streamClock ? false : video.muted;
-      if (!this.sessionId || this.recovering || this.signal.aborted || video.paused || video.seeking || silenced || document.visibilityState === 'hidden') return;
+      if (
+        !this.sessionId ||
+        this.recovering ||
+        this.signal.aborted ||
+        video.paused ||
+        video.seeking ||
+        silenced ||
+        document.visibilityState === 'hidden'
+      )
+        return;
       const mediaTime = (this.streamClock ?? this.clock).mediaTimeAt(chunk.takenAt);
       if (mediaTime === null) return;
-      void send('content→engine:audio', { sessionId: this.sessionId, mediaTime, sampleRate: chunk.sampleRate, pcm: floatsToBase64(chunk.samples) }).catch((error) => this.onSendError(error));
+      void send('content→engine:audio', {
+        sessionId: this.sessionId,
+        mediaTime,
+        sampleRate: chunk.sampleRate,
+        pcm: floatsToBase64(chunk.samples),
+      }).catch((error) => this.onSendError(error));
     };
     const workletUrl = chrome.runtime.getURL(WORKLET_PATH);
     if (this.streamClock) {
@@ -312,14 +402,29 @@ export class VideoCheck {
       if (this.signal.aborted) return;
       video.requestVideoFrameCallback(onFrame);
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
-      if (!this.accepting || this.recovering || !this.sessionId || this.inFlight >= MAX_FRAMES_IN_FLIGHT || video.seeking) return;
+      if (
+        !this.accepting ||
+        this.recovering ||
+        !this.sessionId ||
+        this.inFlight >= MAX_FRAMES_IN_FLIGHT ||
+        video.seeking
+      )
+        return;
       try {
-        this.sendFrame(this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime, video.videoWidth, video.videoHeight);
+        this.sendFrame(
+          this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime,
+          video.videoWidth,
+          video.videoHeight,
+        );
       } catch (error) {
         // A mid-check switch to a source of another site without CORS taints the canvas:
         // every read throws from here on. End with a state the user can read (the element's
         // sound is routed through this page's graph for good, see docs/live-lifecycle.md).
-        this.fail(error instanceof DOMException && error.name === 'SecurityError' ? new Error(LIFECYCLE_TEXT.unreadableSource()) : error);
+        this.fail(
+          error instanceof DOMException && error.name === 'SecurityError'
+            ? new Error(LIFECYCLE_TEXT.unreadableSource())
+            : error,
+        );
       }
     };
     video.requestVideoFrameCallback(onFrame);
@@ -343,11 +448,29 @@ export class VideoCheck {
     }
     const context = this.canvas.getContext('2d', { alpha: false })!;
     // drawImage's source rectangle is in the video's intrinsic pixels.
-    context.drawImage(this.video, plan.source.x, plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
+    context.drawImage(
+      this.video,
+      plan.source.x,
+      plan.source.y,
+      plan.source.width,
+      plan.source.height,
+      0,
+      0,
+      plan.out.width,
+      plan.out.height,
+    );
     const jpeg = this.canvas.toDataURL('image/jpeg', JPEG_QUALITY);
     const signature = this.wholeFrameSignature();
     this.inFlight++;
-    send('content→engine:frame', { sessionId: this.sessionId!, mediaTime, jpeg, videoWidth, videoHeight, region: plan.region, ...(signature ? { signature } : {}) })
+    send('content→engine:frame', {
+      sessionId: this.sessionId!,
+      mediaTime,
+      jpeg,
+      videoWidth,
+      videoHeight,
+      region: plan.region,
+      ...(signature ? { signature } : {}),
+    })
       .then((reply) => {
         this.region = reply.region;
         this.accepting = reply.accepting;

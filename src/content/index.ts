@@ -6,7 +6,15 @@ import { listen, send } from '../shared/protocol';
 import { loadSettings } from '../shared/settings';
 import { VideoCheck, type CheckEnd } from './check';
 import { callTiles, isStreamVideo } from './stream-capture';
-import { chooseVideo, describeVideo, documentId, findVideos, isPlaying, videoKey, visibleArea } from './videos';
+import {
+  chooseVideo,
+  describeVideo,
+  documentId,
+  findVideos,
+  isPlaying,
+  videoKey,
+  visibleArea,
+} from './videos';
 
 /** Seconds between rescans: shadow roots hide additions from the MutationObserver. */
 const RESCAN_MS = 2000;
@@ -112,7 +120,10 @@ function main(): void {
     'bg→content:candidate': () => {
       rescan();
       const video = chooseVideo(videos);
-      return { videos: videos.length, best: video ? { area: visibleArea(video), playing: isPlaying(video) } : null };
+      return {
+        videos: videos.length,
+        best: video ? { area: visibleArea(video), playing: isPlaying(video) } : null,
+      };
     },
     'bg→content:state': ({ sessionId, state }) => {
       for (const c of checks.values()) if (c.sessionId === sessionId) c.show(state);
@@ -166,11 +177,18 @@ function main(): void {
   };
   // Media events do not bubble, but capture at the document sees those of light-DOM videos.
   document.addEventListener('playing', () => watching && scheduleRescan(), true);
-  document.addEventListener('contextmenu', (event) => {
-    // Only the user's own right-click chooses the video: a page script cannot forge one.
-    if (!event.isTrusted) return;
-    rightClicked = event.composedPath().find((target): target is HTMLVideoElement => target instanceof HTMLVideoElement) ?? null;
-  }, true);
+  document.addEventListener(
+    'contextmenu',
+    (event) => {
+      // Only the user's own right-click chooses the video: a page script cannot forge one.
+      if (!event.isTrusted) return;
+      rightClicked =
+        event
+          .composedPath()
+          .find((target): target is HTMLVideoElement => target instanceof HTMLVideoElement) ?? null;
+    },
+    true,
+  );
   // Back/forward cache: the page is frozen with its checks, and its port is closed (the
   // background ends them as page-gone). Stop them here too, so a restored page does not
   // carry on with sessions that no longer exist; it reports its videos afresh.
@@ -182,11 +200,13 @@ function main(): void {
     lastReported = '';
     rescan();
   });
-  void send('content→bg:hello', {}).then((reply) => {
-    autoScan = reply.autoScan;
-    syncWatching();
-    rescan();
-  }).catch(() => undefined);
+  void send('content→bg:hello', {})
+    .then((reply) => {
+      autoScan = reply.autoScan;
+      syncWatching();
+      rescan();
+    })
+    .catch(() => undefined);
   rescan();
 }
 

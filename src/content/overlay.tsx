@@ -45,7 +45,13 @@ export function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: Ov
     <div>
       <style>{STYLE}</style>
       <LiveRegion text={announcement(state)} />
-      <button class="pill" data-tone={look.tone} title={look.sentence} aria-expanded={expanded} onClick={onToggle}>
+      <button
+        class="pill"
+        data-tone={look.tone}
+        title={look.sentence}
+        aria-expanded={expanded}
+        onClick={onToggle}
+      >
         <span class="dot" style={{ background: look.color }} />
         <span class="label">{look.label}</span>
         {evidence && <span class="muted">{evidence.confidence.toFixed(2)}</span>}
@@ -54,10 +60,25 @@ export function OverlayView({ state, expanded, onToggle, maxHeight, onSeek }: Ov
         <div class="panel" style={{ maxHeight: `${maxHeight}px` }}>
           <p>{look.sentence}</p>
           {look.detail && <ErrorMessage error={{ text: '', detail: look.detail }} />}
-          {evidence && <DistanceCurve dists={evidence.dists} offsetFrames={evidence.offsetFrames} width={260} height={80} />}
+          {evidence && (
+            <DistanceCurve
+              dists={evidence.dists}
+              offsetFrames={evidence.offsetFrames}
+              width={260}
+              height={80}
+            />
+          )}
           {evidence && maxHeight > 220 && (
-            <Timeline timeline={evidence.timeline} threshold={evidence.threshold} segments={evidence.segments}
-              checkedFrom={evidence.checkedFrom} checkedTo={evidence.checkedTo} width={260} height={50} onSeek={onSeek} />
+            <Timeline
+              timeline={evidence.timeline}
+              threshold={evidence.threshold}
+              segments={evidence.segments}
+              checkedFrom={evidence.checkedFrom}
+              checkedTo={evidence.checkedTo}
+              width={260}
+              height={50}
+              onSeek={onSeek}
+            />
           )}
           <p class="muted">{t('overlay_footer')}</p>
         </div>
@@ -110,12 +131,21 @@ export class Overlay {
 
   private picture() {
     const r = this.video.getBoundingClientRect();
-    return pictureRect({ x: r.left, y: r.top, width: r.width, height: r.height }, getComputedStyle(this.video).objectFit, this.video.videoWidth, this.video.videoHeight);
+    return pictureRect(
+      { x: r.left, y: r.top, width: r.width, height: r.height },
+      getComputedStyle(this.video).objectFit,
+      this.video.videoWidth,
+      this.video.videoHeight,
+    );
   }
 
   private place(): void {
     const picture = this.picture();
-    const visible = picture.width >= 120 && picture.height >= 60 && picture.y + picture.height > 0 && picture.y < innerHeight;
+    const visible =
+      picture.width >= 120 &&
+      picture.height >= 60 &&
+      picture.y + picture.height > 0 &&
+      picture.y < innerHeight;
     this.box.style.display = visible ? '' : 'none';
     this.box.style.left = `${Math.round(picture.x + INSET)}px`;
     this.box.style.top = `${Math.round(picture.y + INSET)}px`;
@@ -125,8 +155,13 @@ export class Overlay {
     this.place();
     const picture = this.picture();
     render(
-      <OverlayView state={this.state} expanded={this.expanded} onToggle={() => ((this.expanded = !this.expanded), this.draw())}
-        maxHeight={picture.height - CONTROLS_CLEARANCE - INSET - 30} onSeek={(t) => (this.video.currentTime = Math.max(0, t))} />,
+      <OverlayView
+        state={this.state}
+        expanded={this.expanded}
+        onToggle={() => ((this.expanded = !this.expanded), this.draw())}
+        maxHeight={picture.height - CONTROLS_CLEARANCE - INSET - 30}
+        onSeek={(t) => (this.video.currentTime = Math.max(0, t))}
+      />,
       this.box,
     );
   }

@@ -43,7 +43,10 @@ export function callTiles(videos: readonly HTMLVideoElement[]): HTMLVideoElement
 }
 
 /** The audio tracks that carry `video`'s voice (see the header for the order of preference), and how they were found. */
-export function callAudioFor(video: HTMLVideoElement): { tracks: MediaStreamTrack[]; how: 'own' | 'same-stream' | 'call-mix' | 'none' } {
+export function callAudioFor(video: HTMLVideoElement): {
+  tracks: MediaStreamTrack[];
+  how: 'own' | 'same-stream' | 'call-mix' | 'none';
+} {
   const stream = mediaStreamOf(video);
   if (!stream) return { tracks: [], how: 'none' };
   const own = liveAudio(stream);
@@ -74,12 +77,16 @@ function unique(tracks: MediaStreamTrack[]): MediaStreamTrack[] {
 export class CallSound {
   private readonly mix: GainNode;
   private tap: AudioTap | null = null;
-  private sources: { track: MediaStreamTrack; clone: MediaStreamTrack; node: MediaStreamAudioSourceNode }[] = [];
+  private sources: { track: MediaStreamTrack; clone: MediaStreamTrack; node: MediaStreamAudioSourceNode }[] =
+    [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   how: ReturnType<typeof callAudioFor>['how'] = 'none';
 
-  constructor(private readonly video: HTMLVideoElement, private readonly context: AudioContext) {
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly context: AudioContext,
+  ) {
     this.mix = context.createGain();
   }
 
@@ -91,7 +98,10 @@ export class CallSound {
 
   /** Which tracks feed the tap and how they were found: a change is a new source (the evidence so far heard other voices). */
   get key(): string {
-    return `${this.how}:${this.sources.map((s) => s.track.id).sort().join(',')}`;
+    return `${this.how}:${this.sources
+      .map((s) => s.track.id)
+      .sort()
+      .join(',')}`;
   }
 
   /** True while some live track feeds the tap. */
@@ -104,7 +114,8 @@ export class CallSound {
     const { tracks, how } = callAudioFor(this.video);
     this.how = how;
     const wanted = new Set(tracks.map((t) => t.id));
-    for (const gone of this.sources.filter((s) => !wanted.has(s.track.id) || s.track.readyState !== 'live')) this.release(gone);
+    for (const gone of this.sources.filter((s) => !wanted.has(s.track.id) || s.track.readyState !== 'live'))
+      this.release(gone);
     this.sources = this.sources.filter((s) => wanted.has(s.track.id) && s.track.readyState === 'live');
     for (const track of tracks) {
       if (this.sources.some((s) => s.track.id === track.id)) continue;
@@ -141,7 +152,12 @@ export class CallSound {
  * of its own, a stream is identified by its id and the voice's tracks, and there is no
  * rate or seeking.
  */
-export function streamPlayback(video: HTMLVideoElement, sound: CallSound | null, playingSeconds: number, noAudioAfter: number): Partial<PlaybackInfo> {
+export function streamPlayback(
+  video: HTMLVideoElement,
+  sound: CallSound | null,
+  playingSeconds: number,
+  noAudioAfter: number,
+): Partial<PlaybackInfo> {
   const stream = mediaStreamOf(video);
   const hasAudio = sound?.hasAudio ?? callAudioFor(video).tracks.length > 0;
   return {

@@ -61,7 +61,13 @@ function label(video: HTMLVideoElement): string {
 
 export function describeVideo(video: HTMLVideoElement): VideoInfo {
   const rect = video.getBoundingClientRect();
-  return { videoKey: videoKey(video), label: label(video), width: Math.round(rect.width), height: Math.round(rect.height), playing: isPlaying(video) };
+  return {
+    videoKey: videoKey(video),
+    label: label(video),
+    width: Math.round(rect.width),
+    height: Math.round(rect.height),
+    playing: isPlaying(video),
+  };
 }
 
 /**
@@ -69,7 +75,11 @@ export function describeVideo(video: HTMLVideoElement): VideoInfo {
  * element under the last right-click, when it has that source — the only way to tell apart
  * videos with the same source), else the largest playing, else the largest shown.
  */
-export function chooseVideo(videos: readonly HTMLVideoElement[], srcUrl?: string, rightClicked?: HTMLVideoElement | null): HTMLVideoElement | null {
+export function chooseVideo(
+  videos: readonly HTMLVideoElement[],
+  srcUrl?: string,
+  rightClicked?: HTMLVideoElement | null,
+): HTMLVideoElement | null {
   if (srcUrl) {
     const clicked = videos.filter((v) => v.currentSrc === srcUrl || v.src === srcUrl);
     if (rightClicked && clicked.includes(rightClicked)) return rightClicked;

@@ -14,12 +14,15 @@ export const LIP_LANDMARKS = [
   78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 191, 80, 81, 82, 13, 312, 311, 310, 415,
 ] as const;
 export const REFERENCE_LANDMARKS = [
-  33, 263, // eye outer corners
-  133, 362, // eye inner corners
+  33,
+  263, // eye outer corners
+  133,
+  362, // eye inner corners
   1, // nose tip
   152, // chin
   10, // forehead
-  234, 454, // face sides (cheek edges)
+  234,
+  454, // face sides (cheek edges)
 ] as const;
 export const KEPT_LANDMARKS: readonly number[] = [...LIP_LANDMARKS, ...REFERENCE_LANDMARKS];
 /** Position of a Face Mesh index inside FaceObservation.landmarks (÷3). */
@@ -27,15 +30,58 @@ export const keptIndex = (meshIndex: number): number => KEPT_LANDMARKS.indexOf(m
 
 /** MediaPipe's 52 blendshape names in the order the model emits them. */
 export const BLENDSHAPE_NAMES = [
-  '_neutral', 'browDownLeft', 'browDownRight', 'browInnerUp', 'browOuterUpLeft', 'browOuterUpRight',
-  'cheekPuff', 'cheekSquintLeft', 'cheekSquintRight', 'eyeBlinkLeft', 'eyeBlinkRight', 'eyeLookDownLeft',
-  'eyeLookDownRight', 'eyeLookInLeft', 'eyeLookInRight', 'eyeLookOutLeft', 'eyeLookOutRight', 'eyeLookUpLeft',
-  'eyeLookUpRight', 'eyeSquintLeft', 'eyeSquintRight', 'eyeWideLeft', 'eyeWideRight', 'jawForward', 'jawLeft',
-  'jawOpen', 'jawRight', 'mouthClose', 'mouthDimpleLeft', 'mouthDimpleRight', 'mouthFrownLeft', 'mouthFrownRight',
-  'mouthFunnel', 'mouthLeft', 'mouthLowerDownLeft', 'mouthLowerDownRight', 'mouthPressLeft', 'mouthPressRight',
-  'mouthPucker', 'mouthRight', 'mouthRollLower', 'mouthRollUpper', 'mouthShrugLower', 'mouthShrugUpper',
-  'mouthSmileLeft', 'mouthSmileRight', 'mouthStretchLeft', 'mouthStretchRight', 'mouthUpperUpLeft',
-  'mouthUpperUpRight', 'noseSneerLeft', 'noseSneerRight',
+  '_neutral',
+  'browDownLeft',
+  'browDownRight',
+  'browInnerUp',
+  'browOuterUpLeft',
+  'browOuterUpRight',
+  'cheekPuff',
+  'cheekSquintLeft',
+  'cheekSquintRight',
+  'eyeBlinkLeft',
+  'eyeBlinkRight',
+  'eyeLookDownLeft',
+  'eyeLookDownRight',
+  'eyeLookInLeft',
+  'eyeLookInRight',
+  'eyeLookOutLeft',
+  'eyeLookOutRight',
+  'eyeLookUpLeft',
+  'eyeLookUpRight',
+  'eyeSquintLeft',
+  'eyeSquintRight',
+  'eyeWideLeft',
+  'eyeWideRight',
+  'jawForward',
+  'jawLeft',
+  'jawOpen',
+  'jawRight',
+  'mouthClose',
+  'mouthDimpleLeft',
+  'mouthDimpleRight',
+  'mouthFrownLeft',
+  'mouthFrownRight',
+  'mouthFunnel',
+  'mouthLeft',
+  'mouthLowerDownLeft',
+  'mouthLowerDownRight',
+  'mouthPressLeft',
+  'mouthPressRight',
+  'mouthPucker',
+  'mouthRight',
+  'mouthRollLower',
+  'mouthRollUpper',
+  'mouthShrugLower',
+  'mouthShrugUpper',
+  'mouthSmileLeft',
+  'mouthSmileRight',
+  'mouthStretchLeft',
+  'mouthStretchRight',
+  'mouthUpperUpLeft',
+  'mouthUpperUpRight',
+  'noseSneerLeft',
+  'noseSneerRight',
 ] as const;
 export type BlendshapeName = (typeof BLENDSHAPE_NAMES)[number];
 

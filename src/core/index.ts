@@ -45,18 +45,48 @@ export {
 } from './sync/offset-search';
 
 // Face and mouth crops (run_pipeline.crop_video; the v4 mouth box).
-export { faceCropTrack, faceCropRect, smoothFaceTrack, faceCrop, mouthBox, mouthCrop, cropResize, toGray } from './face/crop';
+export {
+  faceCropTrack,
+  faceCropRect,
+  smoothFaceTrack,
+  faceCrop,
+  mouthBox,
+  mouthCrop,
+  cropResize,
+  toGray,
+} from './face/crop';
 
 // Models: SyncNet v2 / v4 in TF.js, converters and the converted-weights bundle.
-export type { SyncModel, SyncModelKind, StreamMode, WeightMap, LipInputSpec, AudioInputSpec } from './models/types';
+export type {
+  SyncModel,
+  SyncModelKind,
+  StreamMode,
+  WeightMap,
+  LipInputSpec,
+  AudioInputSpec,
+} from './models/types';
 export { createSyncNetV2, convertSyncNetV2Checkpoint, SYNCNET_V2_EMBEDDING_SIZE } from './models/syncnet-v2';
 export { createSyncNetV4, convertSyncNetV4Mat, SYNCNET_V4_EMBEDDING_SIZE } from './models/syncnet-v4';
 export { createSyncModel, loadSyncModel } from './models';
 export { convertCheckpoint, detectCheckpointFormat, type ConvertedCheckpoint } from './convert';
-export { encodeWeights, decodeWeights, parseManifest, WeightsFormatError, type WeightsBundle, type WeightsManifest } from './convert/weights-bundle';
+export {
+  encodeWeights,
+  decodeWeights,
+  parseManifest,
+  WeightsFormatError,
+  type WeightsBundle,
+  type WeightsManifest,
+} from './convert/weights-bundle';
 
 // Embedding + search in one call.
 export { scoreWindows, embedInBatches, mfccWindowTensor, type ScoreOptions } from './score';
 
 // The pipeline state every view renders.
-export { verdictOf, REASON_TEXT, type SyncState, type SyncEvidence, type CannotJudgeReason, type Verdict } from './state';
+export {
+  verdictOf,
+  REASON_TEXT,
+  type SyncState,
+  type SyncEvidence,
+  type CannotJudgeReason,
+  type Verdict,
+} from './state';

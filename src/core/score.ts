@@ -55,7 +55,12 @@ export async function scoreWindows(
   const batchSize = options.batchSize ?? 20;
   const report = (done: number) => options.onProgress?.(done / (2 * count));
   const lip = await embedInBatches(lipWindows, (batch) => model.embedLip(batch), batchSize, report);
-  const audio = await embedInBatches(mfccWindows, (batch) => model.embedAudio(batch), batchSize, (done) => report(count + done));
+  const audio = await embedInBatches(
+    mfccWindows,
+    (batch) => model.embedAudio(batch),
+    batchSize,
+    (done) => report(count + done),
+  );
   return searchOffset(lip, audio, options);
 }
 
@@ -76,7 +81,8 @@ export function mfccWindowTensor(
       throw new RangeError(`MFCC window ${n} needs rows [${start}, ${start + steps}) but there are ${rows}`);
     }
     for (let c = 0; c < coefficients; c++) {
-      for (let t = 0; t < steps; t++) out[(n * coefficients + c) * steps + t] = data[(start + t) * coefficients + c];
+      for (let t = 0; t < steps; t++)
+        out[(n * coefficients + c) * steps + t] = data[(start + t) * coefficients + c];
     }
   });
   return tf.tensor3d(out, [rowStarts.length, coefficients, steps]);

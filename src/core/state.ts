@@ -86,7 +86,9 @@ export function verdictOf(state: SyncState): Verdict | null {
 
 /** States that carry a judgement with its evidence. */
 export function judgedEvidence(state: SyncState): SyncEvidence | null {
-  return state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' ? state.evidence : null;
+  return state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch'
+    ? state.evidence
+    : null;
 }
 
 /** "sound 200 ms early" / "sound 240 ms late" / "in sync" for an offset on the 25-fps grid. */
@@ -98,16 +100,20 @@ export function offsetWords(offsetMs: number): string {
 /** Plain words for a cannot-judge reason (popup, overlay, CLI). */
 export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'no-face': 'No face was found in the video.',
-  'no-speaking-face': 'Someone is heard, but no face on screen is speaking (a voice-over, or only listeners are shown).',
+  'no-speaking-face':
+    'Someone is heard, but no face on screen is speaking (a voice-over, or only listeners are shown).',
   'several-speakers-unresolved': 'Several faces and it is unclear which one is speaking.',
   'no-audio': 'The video has no audio track.',
   silent: 'The audio is silent.',
   'no-speech': 'No speech was heard (music, noise or silence).',
   'protected-content': 'The video is DRM-protected; its frames cannot be read.',
   'too-short': 'Not enough face-plus-speech evidence yet.',
-  uncertain: 'The evidence is not clear enough to say either way (noisy sound, a small or turned face, or too little speech).',
+  uncertain:
+    'The evidence is not clear enough to say either way (noisy sound, a small or turned face, or too little speech).',
   'mouth-too-small': 'The mouth is too small in the picture to judge.',
-  'frame-rate-too-low': 'Too many video frames were lost (the computer could not keep up), so the lips cannot be followed.',
+  'frame-rate-too-low':
+    'Too many video frames were lost (the computer could not keep up), so the lips cannot be followed.',
   'model-unavailable': 'The selected sync model is not available.',
-  unreadable: 'This browser does not let extensions read this video (it comes from another site that does not allow it).',
+  unreadable:
+    'This browser does not let extensions read this video (it comes from another site that does not allow it).',
 };

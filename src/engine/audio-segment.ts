@@ -102,7 +102,8 @@ export class AudioSegment {
     const features = kind === 'psf' ? mfccSyncnetV2(slice) : mfccSyncnetV4(slice);
     const skip = fromRow - firstRow;
     const rows = toRow - fromRow;
-    if (features.rows < skip + rows) throw new RangeError(`MFCC slice gave ${features.rows} rows, needed ${skip + rows}`);
+    if (features.rows < skip + rows)
+      throw new RangeError(`MFCC slice gave ${features.rows} rows, needed ${skip + rows}`);
     const c = features.coefficients;
     return { rows, coefficients: c, data: features.data.slice(skip * c, (skip + rows) * c) };
   }

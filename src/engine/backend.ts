@@ -77,7 +77,10 @@ export function chooseBackend(tfWasmBase: string, prefer?: 'wasm' | 'webgl' | 'c
       }
     }
     const faster = (timings.webgl ?? Infinity) < (timings.wasm ?? Infinity) ? 'webgl' : 'wasm';
-    return use(faster, `measured: wasm ${timings.wasm?.toFixed(1)} ms, webgl ${timings.webgl?.toFixed(1)} ms per probe`);
+    return use(
+      faster,
+      `measured: wasm ${timings.wasm?.toFixed(1)} ms, webgl ${timings.webgl?.toFixed(1)} ms per probe`,
+    );
   })();
   return chosen;
 }

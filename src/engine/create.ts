@@ -1,9 +1,18 @@
 // Builds an engine from local assets: TF.js backend by measurement, the chosen sync model
 // (the embedded model shipped in models/embedded, or converted official SyncNet weights),
 // its lip sampler, and the MediaPipe face tracker. Loading states go to onState.
-import { decodeWeights, parseManifest, WeightsFormatError, type WeightsBundle } from '../core/convert/weights-bundle';
+import {
+  decodeWeights,
+  parseManifest,
+  WeightsFormatError,
+  type WeightsBundle,
+} from '../core/convert/weights-bundle';
 import { createSyncNetModel } from '../core/models';
-import { createEmbeddedModel, EMBEDDED_DEFAULT_THRESHOLD, type EmbeddedSyncModel } from '../core/models/embedded';
+import {
+  createEmbeddedModel,
+  EMBEDDED_DEFAULT_THRESHOLD,
+  type EmbeddedSyncModel,
+} from '../core/models/embedded';
 import type { StreamMode, SyncModel, SyncNetModel } from '../core/models/types';
 import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
 import { defaultCalibration, parseCalibration, type DecisionCalibration } from '../core/decision/calibration';
@@ -44,35 +53,69 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
 /** models/embedded/{manifest.json, weights.bin} → the embedded model. */
 export async function loadEmbeddedBundle(base: string): Promise<WeightsBundle> {
   const manifestUrl = `${base.replace(/\/$/, '')}/manifest.json`;
-  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await fetchBytes(manifestUrl))), manifestUrl);
+  const manifest = parseManifest(
+    JSON.parse(new TextDecoder().decode(await fetchBytes(manifestUrl))),
+    manifestUrl,
+  );
   return { manifest, data: await fetchBytes(`${base.replace(/\/$/, '')}/weights.bin`) };
 }
 
-export async function loadModelParts(choice: ModelChoice, assets: EngineAssets, weights?: WeightsBundle): Promise<ModelParts> {
+export async function loadModelParts(
+  choice: ModelChoice,
+  assets: EngineAssets,
+  weights?: WeightsBundle,
+): Promise<ModelParts> {
   if (choice === 'embedded') {
     const bundle = weights ?? (await loadEmbeddedBundle(assets.embeddedModelBase));
-    const model: EmbeddedSyncModel = createEmbeddedModel(decodeWeights(bundle), 'both', bundle.manifest.source);
+    const model: EmbeddedSyncModel = createEmbeddedModel(
+      decodeWeights(bundle),
+      'both',
+      bundle.manifest.source,
+    );
     const stored = bundle.manifest as { threshold?: number; decision?: unknown };
     const threshold = stored.threshold ?? EMBEDDED_DEFAULT_THRESHOLD;
     const sampler = createFeatureSampler(model.lipInput, () => {
       const featurizer = model.createFeaturizer();
-      return (face) => featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
+      return (face) =>
+        featurizer.observe({ t: 0, segment: 0, shot: 0, faces: [face] }).get(face.trackId) ?? null;
     });
-    return { model, sampler, mfccKind: 'psf', calibration: stored.decision ? parseCalibration(stored.decision, bundle.manifest.source) : defaultCalibration(threshold) };
+    return {
+      model,
+      sampler,
+      mfccKind: 'psf',
+      calibration: stored.decision
+        ? parseCalibration(stored.decision, bundle.manifest.source)
+        : defaultCalibration(threshold),
+    };
   }
   const model = syncNetFromBundle(choice, weights, 'both');
   const stored = (weights?.manifest as { decision?: unknown } | undefined)?.decision;
-  const calibration = stored ? parseCalibration(stored, weights!.manifest.source) : defaultCalibration(SYNCNET_DEFAULT_THRESHOLD);
-  return { model, sampler: createSyncNetSampler(choice), mfccKind: choice === 'syncnet-v2' ? 'psf' : 'speechpy', calibration };
+  const calibration = stored
+    ? parseCalibration(stored, weights!.manifest.source)
+    : defaultCalibration(SYNCNET_DEFAULT_THRESHOLD);
+  return {
+    model,
+    sampler: createSyncNetSampler(choice),
+    mfccKind: choice === 'syncnet-v2' ? 'psf' : 'speechpy',
+    calibration,
+  };
 }
 
 /** Official SyncNet weights, checked to be of the chosen version, as a model with the streams `mode` names. */
-export function syncNetFromBundle(choice: SyncNetModel['kind'], weights: WeightsBundle | undefined, mode: StreamMode): SyncNetModel {
+export function syncNetFromBundle(
+  choice: SyncNetModel['kind'],
+  weights: WeightsBundle | undefined,
+  mode: StreamMode,
+): SyncNetModel {
   if (!weights) {
-    throw new WeightsFormatError(`${choice} needs official weights: import syncnet_v2.model or lipsync_v4_73.mat first`);
+    throw new WeightsFormatError(
+      `${choice} needs official weights: import syncnet_v2.model or lipsync_v4_73.mat first`,
+    );
   }
   if (weights.manifest.model !== choice) {
-    throw new WeightsFormatError(`${weights.manifest.source}: holds ${weights.manifest.model} weights, not ${choice}`);
+    throw new WeightsFormatError(
+      `${weights.manifest.source}: holds ${weights.manifest.model} weights, not ${choice}`,
+    );
   }
   return createSyncNetModel(choice, decodeWeights(weights), mode, weights.manifest.source);
 }

@@ -7,7 +7,15 @@
 // grid frames are final are embedded once and only their embeddings are kept, so memory
 // stays bounded by the segments kept, not by the pixels seen. Live checking rolls its
 // segment every LIVE_SEGMENT_SECONDS and keeps the last LIVE_HORIZON_SECONDS of evidence.
-import { GridFrameFilter, resampleToGrid, windowsForSegment, GRID_FPS, WINDOW_FRAMES, WINDOW_MFCC_ROWS, type SyncWindow } from '../core/sync/windows';
+import {
+  GridFrameFilter,
+  resampleToGrid,
+  windowsForSegment,
+  GRID_FPS,
+  WINDOW_FRAMES,
+  WINDOW_MFCC_ROWS,
+  type SyncWindow,
+} from '../core/sync/windows';
 import { mfccWindowTensor, embedInBatches } from '../core/score';
 import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '../core/audio/speech';
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
@@ -22,7 +30,16 @@ import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
-import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceSummary, FaceTracker, ModelChoice, SegmentReason } from './types';
+import type {
+  CheckResult,
+  Engine,
+  EngineAudio,
+  EngineFrame,
+  FaceSummary,
+  FaceTracker,
+  ModelChoice,
+  SegmentReason,
+} from './types';
 
 /** Frames between incremental updates (embedding finished windows, refreshing the state). */
 const UPDATE_EVERY_FRAMES = 25;
@@ -168,7 +185,11 @@ export class SyncEngine implements Engine {
       // Time went backwards without a newSegment() (a loop, an unannounced seek).
       this.newSegment('seek');
     }
-    if (this.parts.mode === 'live' && this.current.sourceTimes.length > 0 && frame.mediaTime - this.current.startTime > LIVE_SEGMENT_SECONDS) {
+    if (
+      this.parts.mode === 'live' &&
+      this.current.sourceTimes.length > 0 &&
+      frame.mediaTime - this.current.startTime > LIVE_SEGMENT_SECONDS
+    ) {
       this.newSegment('resume');
     }
     const target = this.current;
@@ -180,7 +201,9 @@ export class SyncEngine implements Engine {
     target.frameTimes.push(frame.mediaTime);
     // Before observe(): the cut then applies to this frame even with earlier ones still in flight.
     this.shots.beforeObserve(frame);
-    const observed = this.parts.tracker.observe(frame, target.id).then((observation) => this.absorb(target, frameIndex, frame, observation));
+    const observed = this.parts.tracker
+      .observe(frame, target.id)
+      .then((observation) => this.absorb(target, frameIndex, frame, observation));
     if (this.parts.sampler.usesPixels) {
       // The lip input is cut from the frame's pixels, which the caller releases when this returns.
       await observed;
@@ -192,7 +215,9 @@ export class SyncEngine implements Engine {
       while (this.inFlight.length >= this.parts.tracker.parallelFrames) await this.inFlight.shift();
     }
     this.lastUpdateAt ??= frame.mediaTime;
-    const dueByTime = this.parts.mode === 'live' && Math.abs(frame.mediaTime - this.lastUpdateAt) >= LIVE_UPDATE_EVERY_SECONDS;
+    const dueByTime =
+      this.parts.mode === 'live' &&
+      Math.abs(frame.mediaTime - this.lastUpdateAt) >= LIVE_UPDATE_EVERY_SECONDS;
     if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES || dueByTime) {
       this.framesSinceUpdate = 0;
       this.lastUpdateAt = frame.mediaTime;
@@ -201,13 +226,26 @@ export class SyncEngine implements Engine {
   }
 
   /** A frame's faces into its segment: lip input per track, boxes for the face summary. */
-  private absorb(target: Segment, frameIndex: number, frame: EngineFrame, observation: FrameObservation): void {
+  private absorb(
+    target: Segment,
+    frameIndex: number,
+    frame: EngineFrame,
+    observation: FrameObservation,
+  ): void {
     target.frameShots[frameIndex] = observation.shot;
     if (observation.faces.length > 0) target.framesWithFace++;
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
       if (!track) {
-        track = { lip: new Map(), capture: this.trackCapture(face.trackId), boxes: [], widths: [], frames: 0, openings: new Map(), widthAt: new Map() };
+        track = {
+          lip: new Map(),
+          capture: this.trackCapture(face.trackId),
+          boxes: [],
+          widths: [],
+          frames: 0,
+          openings: new Map(),
+          widthAt: new Map(),
+        };
         target.tracks.set(face.trackId, track);
       }
       const lip = track.capture(frame, face);
@@ -241,7 +279,8 @@ export class SyncEngine implements Engine {
     this.current = this.openSegment();
     if (this.parts.mode === 'live') {
       // Keep only segments that still hold recent evidence (bounded memory).
-      while (this.segments.length > Math.ceil(LIVE_HORIZON_SECONDS / LIVE_SEGMENT_SECONDS) + 1) this.segments.shift();
+      while (this.segments.length > Math.ceil(LIVE_HORIZON_SECONDS / LIVE_SEGMENT_SECONDS) + 1)
+        this.segments.shift();
     }
   }
 
@@ -297,8 +336,17 @@ export class SyncEngine implements Engine {
     const pending: { window: SyncWindow; run: Run; key: number }[] = [];
     for (const grid of this.gridOf(segment)) {
       let run = segment.runs.get(grid.startTimeSec);
-      if (!run) segment.runs.set(grid.startTimeSec, (run = { records: [], nextSlot: 0, speechUpTo: 0, evidence: new RunEvidenceCache() }));
-      for (const window of windowsForSegment(grid, segment.audio.startTime, segment.audio.completeRows(), run.nextSlot)) {
+      if (!run)
+        segment.runs.set(
+          grid.startTimeSec,
+          (run = { records: [], nextSlot: 0, speechUpTo: 0, evidence: new RunEvidenceCache() }),
+        );
+      for (const window of windowsForSegment(
+        grid,
+        segment.audio.startTime,
+        segment.audio.completeRows(),
+        run.nextSlot,
+      )) {
         // The last slot's nearest frame is final once a frame half a grid period later exists.
         const lastSlotTime = window.startTimeSec + (WINDOW_FRAMES - 1) / GRID_FPS;
         if (!final && lastSlotTime + 0.5 / GRID_FPS > lastFrameTime) break;
@@ -312,7 +360,10 @@ export class SyncEngine implements Engine {
     const firstRow = Math.min(...pending.map((p) => p.window.mfccRowStart));
     const lastRow = Math.max(...pending.map((p) => p.window.mfccRowStart)) + WINDOW_MFCC_ROWS;
     const mfcc = segment.audio.mfccRows(mfccKind, firstRow, lastRow);
-    const audioInput = mfccWindowTensor(mfcc, pending.map((p) => p.window.mfccRowStart - firstRow));
+    const audioInput = mfccWindowTensor(
+      mfcc,
+      pending.map((p) => p.window.mfccRowStart - firstRow),
+    );
     const audioRows = await embedInBatches(audioInput, (batch) => model.embedAudio(batch), 32);
     audioInput.dispose();
 
@@ -329,7 +380,9 @@ export class SyncEngine implements Engine {
     for (const [trackId, track] of segment.tracks) {
       const complete = lipPending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
       if (complete.length === 0) continue;
-      const lipInput = sampler.windowTensor(complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)));
+      const lipInput = sampler.windowTensor(
+        complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)),
+      );
       const rows = await embedInBatches(lipInput, (batch) => model.embedLip(batch), 16);
       lipInput.dispose();
       lipByTrack.set(trackId, new Map(complete.map((p, i) => [p.key, rows[i]])));
@@ -337,10 +390,19 @@ export class SyncEngine implements Engine {
 
     pending.forEach(({ window, run, key }, i) => {
       const lip = new Map<number, Float32Array | null>();
-      for (const trackId of segment.tracks.keys()) lip.set(trackId, lipByTrack.get(trackId)?.get(key) ?? null);
+      for (const trackId of segment.tracks.keys())
+        lip.set(trackId, lipByTrack.get(trackId)?.get(key) ?? null);
       const frames = window.frameIndices;
       const shot = segment.frameShots[frames[0]] ?? segment.id;
-      run.records.push({ t: window.startTimeSec, shot, speech: null, audio: audioRows[i], lip, frames, mfccRowStart: window.mfccRowStart });
+      run.records.push({
+        t: window.startTimeSec,
+        shot,
+        speech: null,
+        audio: audioRows[i],
+        lip,
+        frames,
+        mfccRowStart: window.mfccRowStart,
+      });
     });
 
     // Lip frames no unembedded window can use any more are released.
@@ -363,7 +425,8 @@ export class SyncEngine implements Engine {
         width: (f) => track.widthAt.get(f) ?? null,
       }));
       for (const run of segment.runs.values()) {
-        if (run.records.length > 0) out.push(...run.evidence.evidence(run.records, tracks, segment.frameTimes.length, final));
+        if (run.records.length > 0)
+          out.push(...run.evidence.evidence(run.records, tracks, segment.frameTimes.length, final));
       }
     }
     return out;
@@ -424,13 +487,17 @@ export class SyncEngine implements Engine {
         chosen: trackId === speaker,
       };
     });
-    const evidence = judgedEvidence(state) ?? (state.status === 'cannot-judge' ? state.evidence : undefined) ?? null;
+    const evidence =
+      judgedEvidence(state) ?? (state.status === 'cannot-judge' ? state.evidence : undefined) ?? null;
     return {
       model: this.parts.modelChoice,
       backend: this.parts.backend,
       landmarking: this.parts.tracker.landmarkingOn,
       fps: estimateFps(this.segments),
-      durationS: this.segments.some((s) => s.sourceTimes.length > 0) ? Math.max(...this.segments.map((s) => s.endTime)) - Math.min(...this.segments.map((s) => s.startTime)) : 0,
+      durationS: this.segments.some((s) => s.sourceTimes.length > 0)
+        ? Math.max(...this.segments.map((s) => s.endTime)) -
+          Math.min(...this.segments.map((s) => s.startTime))
+        : 0,
       state,
       offsetFrames: search ? search.offsetFrames : null,
       offsetMs: search ? search.offsetFrames * (1000 / GRID_FPS) : null,
@@ -461,23 +528,29 @@ function fillSpeech(segment: Segment, final: boolean): void {
   const due: { run: Run; from: number; to: number }[] = [];
   for (const run of segment.runs.values()) {
     let to = run.speechUpTo;
-    const ready = (r: WindowRecord) => final || r.mfccRowStart + WINDOW_MFCC_ROWS + SPEECH_LOOKAHEAD_ROWS <= rows;
+    const ready = (r: WindowRecord) =>
+      final || r.mfccRowStart + WINDOW_MFCC_ROWS + SPEECH_LOOKAHEAD_ROWS <= rows;
     while (to < run.records.length && ready(run.records[to])) to++;
     if (to > run.speechUpTo) due.push({ run, from: run.speechUpTo, to });
   }
   if (due.length === 0) return;
   const first = Math.min(...due.map((d) => d.run.records[d.from].mfccRowStart));
-  const last = Math.min(rows, Math.max(...due.map((d) => d.run.records[d.to - 1].mfccRowStart)) + WINDOW_MFCC_ROWS);
+  const last = Math.min(
+    rows,
+    Math.max(...due.map((d) => d.run.records[d.to - 1].mfccRowStart)) + WINDOW_MFCC_ROWS,
+  );
   const probs = speechProbabilitiesRange(segment.audio.pcm(), first, last);
   for (const { run, from, to } of due) {
-    for (let i = from; i < to; i++) run.records[i].speech = windowSpeech(probs, run.records[i].mfccRowStart - first);
+    for (let i = from; i < to; i++)
+      run.records[i].speech = windowSpeech(probs, run.records[i].mfccRowStart - first);
     run.speechUpTo = to;
   }
 }
 
 function estimateFps(segments: readonly Segment[]): number {
   const intervals: number[] = [];
-  for (const s of segments) for (let i = 1; i < s.sourceTimes.length; i++) intervals.push(s.sourceTimes[i] - s.sourceTimes[i - 1]);
+  for (const s of segments)
+    for (let i = 1; i < s.sourceTimes.length; i++) intervals.push(s.sourceTimes[i] - s.sourceTimes[i - 1]);
   const typical = median(intervals);
   return typical > 0 ? Math.round((1 / typical) * 1000) / 1000 : 0;
 }
@@ -505,4 +578,3 @@ export function describeState(state: SyncState): string {
       return `error: ${state.message}`;
   }
 }
-

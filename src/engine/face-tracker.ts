@@ -85,7 +85,8 @@ export async function createFaceTracker(
   options: FaceTrackerOptions = {},
 ): Promise<FaceTracker> {
   const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
-  if (!Number.isInteger(maxFaces) || maxFaces < 1) throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
+  if (!Number.isInteger(maxFaces) || maxFaces < 1)
+    throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
   const pool = await createLandmarkerPool(
     assets,
     { maxFaces, delegate: options.delegate ?? 'CPU' },
@@ -234,7 +235,10 @@ class MediaPipeFaceTracker implements FaceTracker {
     const live = this.followable;
     if (live.length === 0 || this.schedule.scansNextFrame(live.length, this.maxFaces)) return null;
     const union = unionRect(live.map((t) => t.roi));
-    return union && pixelRectInFrame(scaleRect(union, SUGGESTED_REGION_MARGIN), this.videoSize.width, this.videoSize.height);
+    return (
+      union &&
+      pixelRectInFrame(scaleRect(union, SUGGESTED_REGION_MARGIN), this.videoSize.width, this.videoSize.height)
+    );
   }
 
   close(): void {
@@ -244,7 +248,12 @@ class MediaPipeFaceTracker implements FaceTracker {
   }
 
   /** Draws the frame's mosaic and acquisition tiles from the tracks as they stand now. */
-  private plan(source: FrameSource, t: number, segment: number, instance: number): { plan: FramePlan; job: LandmarkJob } {
+  private plan(
+    source: FrameSource,
+    t: number,
+    segment: number,
+    instance: number,
+  ): { plan: FramePlan; job: LandmarkJob } {
     const plan: FramePlan = { t, segment, shot: this.shot, layout: null, followed: [], tiles: [] };
     const job: LandmarkJob = { follow: null, tiles: [] };
     const followable = this.followable;
@@ -255,13 +264,18 @@ class MediaPipeFaceTracker implements FaceTracker {
       for (const track of followable) {
         const dest = slotRect(layout, track.slot);
         if (!this.draw(this.mosaicContext, source, track.roi, dest)) continue;
-        plan.followed.push({ track, slot: track.slot, view: { source: track.roi, dest, canvasWidth: width, canvasHeight: height } });
+        plan.followed.push({
+          track,
+          slot: track.slot,
+          view: { source: track.roi, dest, canvasWidth: width, canvasHeight: height },
+        });
       }
       // Nothing of any track is in this picture (a crop elsewhere): keep MediaPipe's state as it was.
       if (plan.followed.length > 0) {
         plan.layout = layout;
         const clock = this.clocks[instance];
-        const blankTimestampMs = this.followedLayout[instance] !== this.layoutGeneration ? clock.next(t) : undefined;
+        const blankTimestampMs =
+          this.followedLayout[instance] !== this.layoutGeneration ? clock.next(t) : undefined;
         this.followedLayout[instance] = this.layoutGeneration;
         job.follow = {
           image: this.mosaic.transferToImageBitmap(),
@@ -272,7 +286,11 @@ class MediaPipeFaceTracker implements FaceTracker {
         };
       }
     }
-    for (const index of this.schedule.tilesForFrame(followable.length, this.maxFaces, this.acquisitionRects.length)) {
+    for (const index of this.schedule.tilesForFrame(
+      followable.length,
+      this.maxFaces,
+      this.acquisitionRects.length,
+    )) {
       const tile = this.drawTile(source, this.acquisitionRects[index]);
       if (!tile) continue;
       plan.tiles.push(tile.view);
@@ -300,7 +318,8 @@ class MediaPipeFaceTracker implements FaceTracker {
         let best: { face: LandmarkedFace; mapped: MappedFace } | null = null;
         for (const face of inSlot.get(slot) ?? []) {
           const mapped = mapLandmarks(face.points, view, KEPT_LANDMARKS);
-          if (!best || centreDistance(mapped.box, track.box) < centreDistance(best.mapped.box, track.box)) best = { face, mapped };
+          if (!best || centreDistance(mapped.box, track.box) < centreDistance(best.mapped.box, track.box))
+            best = { face, mapped };
         }
         if (best) {
           this.tracks.seen(track, best.mapped.box);
@@ -308,8 +327,14 @@ class MediaPipeFaceTracker implements FaceTracker {
           continue;
         }
         // Lost in the mosaic: what the finder saw in its slot, mapped from the slot alone.
-        const slotView: View = { source: view.source, dest: { x: 0, y: 0, width: view.dest.width, height: view.dest.height }, canvasWidth: view.dest.width, canvasHeight: view.dest.height };
-        for (const face of result.retried.find((r) => r.slot === slot)?.faces ?? []) this.adopt(face, slotView, faces);
+        const slotView: View = {
+          source: view.source,
+          dest: { x: 0, y: 0, width: view.dest.width, height: view.dest.height },
+          canvasWidth: view.dest.width,
+          canvasHeight: view.dest.height,
+        };
+        for (const face of result.retried.find((r) => r.slot === slot)?.faces ?? [])
+          this.adopt(face, slotView, faces);
       }
     }
     const dropped = this.tracks.endFrame();
@@ -347,7 +372,13 @@ class MediaPipeFaceTracker implements FaceTracker {
   private mosaicFor(slots: number): MosaicLayout {
     const layout = mosaicLayout(slots, SLOT_SIZE);
     const renumbered = this.tracks.packSlots();
-    if (this.layout && !renumbered && layout.width === this.layout.width && layout.height === this.layout.height) return this.layout;
+    if (
+      this.layout &&
+      !renumbered &&
+      layout.width === this.layout.width &&
+      layout.height === this.layout.height
+    )
+      return this.layout;
     this.layout = layout;
     this.layoutGeneration++;
     this.mosaic.width = layout.width;
@@ -381,7 +412,12 @@ class MediaPipeFaceTracker implements FaceTracker {
   }
 
   /** Draws the video rectangle `want` into `dest`; false when the picture shows none of it. */
-  private draw(context: OffscreenCanvasRenderingContext2D, source: FrameSource, want: Rect, dest: Rect): boolean {
+  private draw(
+    context: OffscreenCanvasRenderingContext2D,
+    source: FrameSource,
+    want: Rect,
+    dest: Rect,
+  ): boolean {
     const plan = planDraw(want, source.shown, source.width, source.height, dest);
     if (!plan) return false;
     context.drawImage(source.image, plan.sx, plan.sy, plan.sw, plan.sh, plan.dx, plan.dy, plan.dw, plan.dh);
@@ -390,5 +426,11 @@ class MediaPipeFaceTracker implements FaceTracker {
 }
 
 function observation(trackId: number, mapped: MappedFace, face: LandmarkedFace): FaceObservation {
-  return { trackId, box: mapped.box, landmarks: mapped.landmarks, blendshapes: face.blendshapes, pose: face.pose };
+  return {
+    trackId,
+    box: mapped.box,
+    landmarks: mapped.landmarks,
+    blendshapes: face.blendshapes,
+    pose: face.pose,
+  };
 }

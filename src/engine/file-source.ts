@@ -97,7 +97,8 @@ async function openVideo(blob: Blob, name: string, signal?: AbortSignal): Promis
   try {
     await new Promise<void>((resolve, reject) => {
       video.onloadeddata = () => resolve();
-      video.onerror = () => reject(new FileCheckError(`${name}: ${MEDIA_ERRORS[video.error?.code ?? 4] ?? 'unreadable'}`));
+      video.onerror = () =>
+        reject(new FileCheckError(`${name}: ${MEDIA_ERRORS[video.error?.code ?? 4] ?? 'unreadable'}`));
       signal?.addEventListener('abort', () => reject(new FileCheckError('cancelled')), { once: true });
     });
   } catch (error) {
@@ -158,7 +159,8 @@ export async function forEachPlayedFrame(
     let suspect: number | null = null;
     const rate = () => {
       if (intervals < PROBE_INTERVALS) return PROBE_RATE;
-      const safe = Math.min(1, frameInterval / MIN_WALL_PER_FRAME_S) * slowdown * (suspect === null ? 1 : 0.5);
+      const safe =
+        Math.min(1, frameInterval / MIN_WALL_PER_FRAME_S) * slowdown * (suspect === null ? 1 : 0.5);
       return Math.max(MIN_RATE, safe);
     };
     const armStallTimer = () => {
@@ -200,7 +202,9 @@ export async function forEachPlayedFrame(
     /** Back to the last delivered frame (a quarter interval in, so rounding cannot land on the one before). */
     const stepBack = async () => {
       armStallTimer();
-      const seeked = new Promise<void>((done) => video.addEventListener('seeked', () => done(), { once: true }));
+      const seeked = new Promise<void>((done) =>
+        video.addEventListener('seeked', () => done(), { once: true }),
+      );
       video.currentTime = lastMediaTime + frameInterval / 4;
       await seeked;
     };
@@ -245,7 +249,12 @@ export async function forEachPlayedFrame(
  * Hands the file's sound to `onAudio` in media order: sliced through AudioDecoder where it
  * can, else decoded whole and handed on in AUDIO_CHUNK_SECONDS chunks. False: no sound.
  */
-async function streamAudio(blob: Blob, name: string, onAudio: (chunk: EngineAudio) => void, signal?: AbortSignal): Promise<boolean> {
+async function streamAudio(
+  blob: Blob,
+  name: string,
+  onAudio: (chunk: EngineAudio) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const decoded = await forEachDecodedAudio(blob, onAudio, {
     signal,
     cancelled: () => new FileCheckError('cancelled'),
@@ -257,7 +266,11 @@ async function streamAudio(blob: Blob, name: string, onAudio: (chunk: EngineAudi
   if (!audio) return false;
   const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
   for (let start = 0; start < audio.length; start += chunk) {
-    onAudio({ mediaTime: start / DECODE_RATE, sampleRate: DECODE_RATE, samples: audio.subarray(start, start + chunk) });
+    onAudio({
+      mediaTime: start / DECODE_RATE,
+      sampleRate: DECODE_RATE,
+      samples: audio.subarray(start, start + chunk),
+    });
   }
   return true;
 }
@@ -283,21 +296,32 @@ async function readFile<T>(
     onProgress?.({ phase: 'audio' });
     const audioName = input.audio ? (input.audioName ?? 'audio file') : input.videoName;
     const hasAudio = await streamAudio(input.audio ?? input.video, audioName, onAudio, signal);
-    if (!hasAudio && input.audio) throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
+    if (!hasAudio && input.audio)
+      throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
     const duration = Number.isFinite(video.duration) ? video.duration : 0;
     const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
       // One delivery path for both sources: the engine frame and the progress report.
       const sink: FrameSink = async (mediaTime, image) => {
         await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
-        onProgress?.({ phase: 'frames', fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0, mediaTime, duration });
+        onProgress?.({
+          phase: 'frames',
+          fraction: duration > 0 ? Math.min(1, mediaTime / duration) : 0,
+          mediaTime,
+          duration,
+        });
       };
       // WebCodecs declines (with its reason) before delivering any frame, so playing the
       // file then starts from a clean engine.
-      const decoded = await forEachDecodedFrame(input.video, { width: video.videoWidth, height: video.videoHeight }, sink, {
-        signal,
-        cancelled: () => new FileCheckError('cancelled'),
-        failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
-      });
+      const decoded = await forEachDecodedFrame(
+        input.video,
+        { width: video.videoWidth, height: video.videoHeight },
+        sink,
+        {
+          signal,
+          cancelled: () => new FileCheckError('cancelled'),
+          failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
+        },
+      );
       if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
     };
     return await run({ video, hasAudio, eachFrame });
@@ -310,13 +334,22 @@ async function readFile<T>(
 }
 
 /** Runs one file (and optional replacement audio) through `engine` and returns the verdict. */
-export function checkFile(engine: Engine, input: FileCheckInput, hooks: FileCheckHooks = {}): Promise<CheckResult> {
-  return readFile(input, hooks, (chunk) => engine.pushAudio(chunk), async ({ hasAudio, eachFrame }) => {
-    engine.setAudioTrackPresent(hasAudio);
-    await eachFrame((frame) => engine.pushFrame(frame));
-    hooks.onProgress?.({ phase: 'scoring' });
-    return engine.finish();
-  });
+export function checkFile(
+  engine: Engine,
+  input: FileCheckInput,
+  hooks: FileCheckHooks = {},
+): Promise<CheckResult> {
+  return readFile(
+    input,
+    hooks,
+    (chunk) => engine.pushAudio(chunk),
+    async ({ hasAudio, eachFrame }) => {
+      engine.setAudioTrackPresent(hasAudio);
+      await eachFrame((frame) => engine.pushFrame(frame));
+      hooks.onProgress?.({ phase: 'scoring' });
+      return engine.finish();
+    },
+  );
 }
 
 export interface ExtractedFeatures {
@@ -338,31 +371,39 @@ export function extractFeatures(
   onObservation?: (frame: EngineFrame, observation: FrameObservation) => Promise<void>,
 ): Promise<ExtractedFeatures> {
   const segment = new AudioSegment();
-  return readFile(input, hooks, (chunk) => segment.push(chunk), async ({ video, hasAudio, eachFrame }) => {
-    segment.flush();
-    const frames: FrameObservation[] = [];
-    const shots = new FrameShots(tracker);
-    await eachFrame(async (frame) => {
-      shots.beforeObserve(frame);
-      const observation = await tracker.observe(frame, 0);
-      frames.push(observation);
-      await onObservation?.(frame, observation);
-    });
-    const times = frames.map((f) => f.t);
-    const intervals = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
-    const typical = intervals[intervals.length >> 1] ?? 0;
-    const pcm = hasAudio ? segment.pcm().slice() : null;
-    return {
-      features: {
-        file: input.videoName,
-        durationS: Number.isFinite(video.duration) ? video.duration : 0,
-        width: video.videoWidth,
-        height: video.videoHeight,
-        fps: typical > 0 ? Math.round(1000 / typical) / 1000 : 0,
-        frames,
-        audio: pcm ? { sampleRate: 16000, startS: segment.startTime ?? 0, samples: pcm.length } : null,
-      },
-      pcm,
-    };
-  });
+  return readFile(
+    input,
+    hooks,
+    (chunk) => segment.push(chunk),
+    async ({ video, hasAudio, eachFrame }) => {
+      segment.flush();
+      const frames: FrameObservation[] = [];
+      const shots = new FrameShots(tracker);
+      await eachFrame(async (frame) => {
+        shots.beforeObserve(frame);
+        const observation = await tracker.observe(frame, 0);
+        frames.push(observation);
+        await onObservation?.(frame, observation);
+      });
+      const times = frames.map((f) => f.t);
+      const intervals = times
+        .slice(1)
+        .map((t, i) => t - times[i])
+        .sort((a, b) => a - b);
+      const typical = intervals[intervals.length >> 1] ?? 0;
+      const pcm = hasAudio ? segment.pcm().slice() : null;
+      return {
+        features: {
+          file: input.videoName,
+          durationS: Number.isFinite(video.duration) ? video.duration : 0,
+          width: video.videoWidth,
+          height: video.videoHeight,
+          fps: typical > 0 ? Math.round(1000 / typical) / 1000 : 0,
+          frames,
+          audio: pcm ? { sampleRate: 16000, startS: segment.startTime ?? 0, samples: pcm.length } : null,
+        },
+        pcm,
+      };
+    },
+  );
 }

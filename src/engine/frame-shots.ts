@@ -28,7 +28,12 @@ export class FrameShots {
 
   private signatureOf(frame: EngineFrame): readonly number[] | null {
     // A host's signature of the whole frame (a malformed one is ignored, never thrown on).
-    if (frame.signature !== undefined) return Array.isArray(frame.signature) && frame.signature.length === SIGNATURE_LENGTH && frame.signature.every(Number.isFinite) ? frame.signature : null;
+    if (frame.signature !== undefined)
+      return Array.isArray(frame.signature) &&
+        frame.signature.length === SIGNATURE_LENGTH &&
+        frame.signature.every(Number.isFinite)
+        ? frame.signature
+        : null;
     // A crop shows only part of the picture, and a different part from frame to frame.
     if (frame.region) return null;
     this.reader ??= new SignatureReader();

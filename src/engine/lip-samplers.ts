@@ -7,7 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import type { FaceObservation } from '../core/features';
 import { LIP_LANDMARKS } from '../core/features';
 import { faceCropRect, mouthBox, toGray, type CropRect } from '../core/face/crop';
-import { CROP_PAD_VALUE, FACE_CROP_SIZE, MOUTH_CROP_SIZE, FACE_TRACK_MEDFILT_KERNEL } from '../core/face/crop';
+import {
+  CROP_PAD_VALUE,
+  FACE_CROP_SIZE,
+  MOUTH_CROP_SIZE,
+  FACE_TRACK_MEDFILT_KERNEL,
+} from '../core/face/crop';
 import type { LipInputSpec } from '../core/models/types';
 import type { EngineFrame } from './types';
 
@@ -35,7 +40,10 @@ class RegionReader {
   private readonly canvas: OffscreenCanvas;
   private readonly context: OffscreenCanvasRenderingContext2D;
 
-  constructor(readonly width: number, readonly height: number) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
     this.canvas = new OffscreenCanvas(width, height);
     this.context = this.canvas.getContext('2d', { willReadFrequently: true })!;
     this.context.imageSmoothingEnabled = true;
@@ -61,8 +69,14 @@ class RegionReader {
       const toCanvasY = this.height / (rect.bottom - rect.top);
       ctx.drawImage(
         frame.image as CanvasImageSource,
-        (left - region.x) * scaleX, (top - region.y) * scaleY, (right - left) * scaleX, (bottom - top) * scaleY,
-        (left - rect.left) * toCanvasX, (top - rect.top) * toCanvasY, (right - left) * toCanvasX, (bottom - top) * toCanvasY,
+        (left - region.x) * scaleX,
+        (top - region.y) * scaleY,
+        (right - left) * scaleX,
+        (bottom - top) * scaleY,
+        (left - rect.left) * toCanvasX,
+        (top - rect.top) * toCanvasY,
+        (right - left) * toCanvasX,
+        (bottom - top) * toCanvasY,
       );
     }
     return ctx.getImageData(0, 0, this.width, this.height).data;
@@ -70,7 +84,8 @@ class RegionReader {
 }
 
 export function sizeOf(image: EngineFrame['image']): { width: number; height: number } {
-  if ('videoWidth' in image && image instanceof HTMLVideoElement) return { width: image.videoWidth, height: image.videoHeight };
+  if ('videoWidth' in image && image instanceof HTMLVideoElement)
+    return { width: image.videoWidth, height: image.videoHeight };
   if ('displayWidth' in image) return { width: image.displayWidth, height: image.displayHeight };
   if ('naturalWidth' in image) return { width: image.naturalWidth, height: image.naturalHeight };
   return { width: image.width, height: image.height };
@@ -79,7 +94,9 @@ export function sizeOf(image: EngineFrame['image']): { width: number; height: nu
 function stack(windows: readonly (readonly LipFrame[])[], spec: LipInputSpec): tf.Tensor5D {
   const frameSize = spec.height * spec.width * spec.channels;
   const out = new Float32Array(windows.length * spec.frames * frameSize);
-  windows.forEach((frames, n) => frames.forEach((frame, f) => out.set(frame, (n * spec.frames + f) * frameSize)));
+  windows.forEach((frames, n) =>
+    frames.forEach((frame, f) => out.set(frame, (n * spec.frames + f) * frameSize)),
+  );
   return tf.tensor5d(out, [windows.length, spec.frames, spec.height, spec.width, spec.channels]);
 }
 
@@ -99,19 +116,19 @@ export function createSyncNetV2Sampler(): LipSampler {
     newTrack() {
       const boxes: FaceObservation['box'][] = [];
       return (frame, face) => {
-      boxes.push(face.box);
-      if (boxes.length > FACE_TRACK_MEDFILT_KERNEL) boxes.shift();
-      const halfSize = median(boxes.map(([, , w, h]) => Math.max(w, h) / 2));
-      const centerX = median(boxes.map(([x, , w]) => x + w / 2));
-      const centerY = median(boxes.map(([, y, , h]) => y + h / 2));
-      const rgba = reader.read(frame, faceCropRect(centerX, centerY, halfSize).rect);
-      const bgr = new Uint8Array(FACE_CROP_SIZE * FACE_CROP_SIZE * 3);
-      for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-        bgr[q] = rgba[p + 2];
-        bgr[q + 1] = rgba[p + 1];
-        bgr[q + 2] = rgba[p];
-      }
-      return bgr;
+        boxes.push(face.box);
+        if (boxes.length > FACE_TRACK_MEDFILT_KERNEL) boxes.shift();
+        const halfSize = median(boxes.map(([, , w, h]) => Math.max(w, h) / 2));
+        const centerX = median(boxes.map(([x, , w]) => x + w / 2));
+        const centerY = median(boxes.map(([, y, , h]) => y + h / 2));
+        const rgba = reader.read(frame, faceCropRect(centerX, centerY, halfSize).rect);
+        const bgr = new Uint8Array(FACE_CROP_SIZE * FACE_CROP_SIZE * 3);
+        for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+          bgr[q] = rgba[p + 2];
+          bgr[q + 1] = rgba[p + 1];
+          bgr[q + 2] = rgba[p];
+        }
+        return bgr;
       };
     },
     windowTensor: (windows) => stack(windows, input),
@@ -142,7 +159,10 @@ export function createSyncNetSampler(kind: 'syncnet-v2' | 'syncnet-v4'): LipSamp
  * The embedded model: per-frame landmark/blendshape features; `newFeaturizer` makes one
  * per track because the model normalises each face with its own running statistics.
  */
-export function createFeatureSampler(input: LipInputSpec, newFeaturizer: () => (face: FaceObservation) => Float32Array | null): LipSampler {
+export function createFeatureSampler(
+  input: LipInputSpec,
+  newFeaturizer: () => (face: FaceObservation) => Float32Array | null,
+): LipSampler {
   return {
     input,
     usesPixels: false,

@@ -11,7 +11,8 @@ import { Mp4Unsupported } from '../core/media/mp4-boxes';
 import type { EngineAudio } from './types';
 import { blobReader, chunkedReader } from './webcodecs-source';
 
-export type AudioDecodeOutcome = { decoded: true; chunks: number } | { decoded: false; noAudioTrack: boolean; reason: string };
+export type AudioDecodeOutcome =
+  { decoded: true; chunks: number } | { decoded: false; noAudioTrack: boolean; reason: string };
 
 /** Chunks waiting in the decoder before we wait for it: keeps it busy, memory bounded. */
 const MAX_DECODE_QUEUE = 32;
@@ -21,8 +22,11 @@ class Cancelled extends Error {}
 /** One decoded AudioData as mono float samples inside [0, endUs) of media time, or null when none are. */
 function monoInside(data: AudioData, endUs: number): EngineAudio | null {
   const rate = data.sampleRate;
-  const skip = data.timestamp < 0 ? Math.min(data.numberOfFrames, Math.round((-data.timestamp * rate) / 1e6)) : 0;
-  const end = Number.isFinite(endUs) ? Math.min(data.numberOfFrames, Math.round(((endUs - data.timestamp) * rate) / 1e6)) : data.numberOfFrames;
+  const skip =
+    data.timestamp < 0 ? Math.min(data.numberOfFrames, Math.round((-data.timestamp * rate) / 1e6)) : 0;
+  const end = Number.isFinite(endUs)
+    ? Math.min(data.numberOfFrames, Math.round(((endUs - data.timestamp) * rate) / 1e6))
+    : data.numberOfFrames;
   if (end <= skip) return null;
   // ffmpeg -ac 1: the mean of the channels.
   const mono = new Float32Array(end - skip);
@@ -45,7 +49,8 @@ export async function forEachDecodedAudio(
   onAudio: (chunk: EngineAudio) => void,
   options: { signal?: AbortSignal; cancelled: () => Error; failed: (message: string) => Error },
 ): Promise<AudioDecodeOutcome> {
-  if (typeof AudioDecoder === 'undefined') return { decoded: false, noAudioTrack: false, reason: 'no AudioDecoder' };
+  if (typeof AudioDecoder === 'undefined')
+    return { decoded: false, noAudioTrack: false, reason: 'no AudioDecoder' };
   let track: Mp4AudioTrack;
   try {
     track = await readMp4AudioTrack(blobReader(blob), blob.size);
@@ -55,9 +60,15 @@ export async function forEachDecodedAudio(
     }
     throw error;
   }
-  const config: AudioDecoderConfig = { codec: track.codec, sampleRate: track.sampleRate, numberOfChannels: track.channels, description: track.description };
+  const config: AudioDecoderConfig = {
+    codec: track.codec,
+    sampleRate: track.sampleRate,
+    numberOfChannels: track.channels,
+    description: track.description,
+  };
   const support = await AudioDecoder.isConfigSupported(config).catch(() => null);
-  if (!support?.supported) return { decoded: false, noAudioTrack: false, reason: `AudioDecoder does not support ${track.codec}` };
+  if (!support?.supported)
+    return { decoded: false, noAudioTrack: false, reason: `AudioDecoder does not support ${track.codec}` };
 
   let delivered = 0;
   let failure: DOMException | null = null;
@@ -86,7 +97,8 @@ export async function forEachDecodedAudio(
   });
   decoder.addEventListener('dequeue', notify);
   const afterFailure = (): AudioDecodeOutcome => {
-    if (delivered === 0) return { decoded: false, noAudioTrack: false, reason: `decoder error: ${failure?.message}` };
+    if (delivered === 0)
+      return { decoded: false, noAudioTrack: false, reason: `decoder error: ${failure?.message}` };
     throw options.failed(`audio decoding failed (${failure?.message})`);
   };
   try {
@@ -96,9 +108,13 @@ export async function forEachDecodedAudio(
       if (options.signal?.aborted) throw new Cancelled();
       if (failure) return afterFailure();
       const data = await read(sample.offset, sample.size);
-      if (data.byteLength < sample.size) throw options.failed('truncated: an audio sample lies past the end of the file');
-      decoder.decode(new EncodedAudioChunk({ type: 'key', timestamp: sample.timeUs, duration: sample.durationUs, data }));
-      while (decoder.decodeQueueSize > MAX_DECODE_QUEUE && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (data.byteLength < sample.size)
+        throw options.failed('truncated: an audio sample lies past the end of the file');
+      decoder.decode(
+        new EncodedAudioChunk({ type: 'key', timestamp: sample.timeUs, duration: sample.durationUs, data }),
+      );
+      while (decoder.decodeQueueSize > MAX_DECODE_QUEUE && !failure)
+        await new Promise<void>((resolve) => (wake = resolve));
     }
     await decoder.flush().catch(() => undefined); // the error callback has the reason
     if (failure) return afterFailure();

@@ -43,8 +43,10 @@ function colourSpaceFor(track: Mp4VideoTrack): VideoColorSpaceInit | undefined |
 }
 
 /** Exact reads for the demuxer's box headers and 'moov'. */
-export const blobReader = (blob: Blob): ByteReader => async (offset, length) =>
-  new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+export const blobReader =
+  (blob: Blob): ByteReader =>
+  async (offset, length) =>
+    new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
 
 /** Sample reads through one cached slice of READ_CHUNK_BYTES: one Blob read per few dozen samples. */
 export function chunkedReader(blob: Blob): ByteReader {
@@ -53,7 +55,9 @@ export function chunkedReader(blob: Blob): ByteReader {
   return async (offset, length) => {
     if (offset < start || offset + length > start + bytes.byteLength) {
       start = offset;
-      bytes = new Uint8Array(await blob.slice(offset, offset + Math.max(length, READ_CHUNK_BYTES)).arrayBuffer());
+      bytes = new Uint8Array(
+        await blob.slice(offset, offset + Math.max(length, READ_CHUNK_BYTES)).arrayBuffer(),
+      );
     }
     return bytes.subarray(offset - start, offset - start + length);
   };
@@ -80,10 +84,12 @@ export async function forEachDecodedFrame(
     colorSpace = colourSpaceFor(track);
   } catch (error) {
     // RangeError: a box or SPS shorter than its fields (DataView, the SPS reader).
-    if (error instanceof Mp4Unsupported || error instanceof RangeError) return { decoded: false, reason: error.message };
+    if (error instanceof Mp4Unsupported || error instanceof RangeError)
+      return { decoded: false, reason: error.message };
     throw error;
   }
-  if (colorSpace === 'unsupported') return { decoded: false, reason: "colours given only in the container ('colr')" };
+  if (colorSpace === 'unsupported')
+    return { decoded: false, reason: "colours given only in the container ('colr')" };
   const config: VideoDecoderConfig = {
     codec: track.codec,
     description: track.description,
@@ -126,7 +132,11 @@ export async function forEachDecodedFrame(
       const frame = ready.shift()!;
       try {
         if (options.signal?.aborted) throw new Cancelled();
-        if (delivered === 0 && (frame.displayWidth !== shownSize.width || frame.displayHeight !== shownSize.height)) return false;
+        if (
+          delivered === 0 &&
+          (frame.displayWidth !== shownSize.width || frame.displayHeight !== shownSize.height)
+        )
+          return false;
         if (hidden.has(frame.timestamp)) continue;
         lastTime = frame.timestamp / 1e6;
         await onFrame(lastTime, frame);
@@ -142,7 +152,10 @@ export async function forEachDecodedFrame(
     if (delivered === 0) return { decoded: false, reason: `decoder error: ${failure?.message}` };
     throw options.failed(`video decoding failed after ${lastTime.toFixed(2)} s (${failure?.message})`);
   };
-  const sizeMismatch = (): DecodeOutcome => ({ decoded: false, reason: `decoded size differs from the element's ${shownSize.width}×${shownSize.height}` });
+  const sizeMismatch = (): DecodeOutcome => ({
+    decoded: false,
+    reason: `decoded size differs from the element's ${shownSize.width}×${shownSize.height}`,
+  });
 
   try {
     decoder.configure(config);
@@ -152,9 +165,15 @@ export async function forEachDecodedFrame(
       if (options.signal?.aborted) throw new Cancelled();
       if (failure) return afterFailure();
       const data = await read(sample.offset, sample.size);
-      if (data.byteLength < sample.size) throw options.failed(`truncated: a video sample lies past the end of the file`);
+      if (data.byteLength < sample.size)
+        throw options.failed(`truncated: a video sample lies past the end of the file`);
       decoder.decode(
-        new EncodedVideoChunk({ type: sample.key ? 'key' : 'delta', timestamp: sample.timeUs, duration: sample.durationUs, data }),
+        new EncodedVideoChunk({
+          type: sample.key ? 'key' : 'delta',
+          timestamp: sample.timeUs,
+          duration: sample.durationUs,
+          data,
+        }),
       );
       if (!(await deliverReady())) return sizeMismatch();
       while (decoder.decodeQueueSize > MAX_DECODE_QUEUE && !failure) {

@@ -17,7 +17,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { ClipFeatures, FrameObservation } from '../core/features';
 import type { SyncNetModel } from '../core/models/types';
 import { clipGrid } from '../core/train/clip-score';
-import { WINDOW_CACHE_FORMAT, WINDOW_CACHE_VERSION, type WindowCacheManifest, type WindowCacheStage, encodeWindowCache } from '../core/train/window-cache';
+import {
+  WINDOW_CACHE_FORMAT,
+  WINDOW_CACHE_VERSION,
+  type WindowCacheManifest,
+  type WindowCacheStage,
+  encodeWindowCache,
+} from '../core/train/window-cache';
 import { gridSlotTime, GRID_FPS, WINDOW_FRAMES, type GridSegment } from '../core/sync/windows';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import type { EngineFrame } from './types';
@@ -97,7 +103,9 @@ export class WindowCacheWriter {
    */
   async finish(features: ClipFeatures): Promise<WindowCacheFile[]> {
     if (features.frames.length !== this.frames.length) {
-      throw new Error(`window cache: ${features.frames.length} frames in the features, ${this.frames.length} observed`);
+      throw new Error(
+        `window cache: ${features.frames.length} frames in the features, ${this.frames.length} observed`,
+      );
     }
     const segments = clipGrid(features);
     const windows = this.windowsOf(segments, Infinity);
@@ -115,7 +123,13 @@ export class WindowCacheWriter {
         segments: segments.map((s) => ({ startTimeSec: s.startTimeSec, slots: s.frameIndices.length })),
         windows: picked.map(({ trackId, segment, gridStart }) => ({ trackId, segment, gridStart })),
       };
-      return { manifest, data: encodeWindowCache(manifest, picked.map((w) => w.row)) };
+      return {
+        manifest,
+        data: encodeWindowCache(
+          manifest,
+          picked.map((w) => w.row),
+        ),
+      };
     });
   }
 
@@ -140,14 +154,18 @@ export class WindowCacheWriter {
    * with a finite `settledBy` only those whose last slot can no longer change when later
    * frames arrive (its slot time at least one grid period before the newest frame).
    */
-  private windowsOf(segments: readonly GridSegment[], settledBy: number): (PendingWindow & { segment: number; gridStart: number })[] {
+  private windowsOf(
+    segments: readonly GridSegment[],
+    settledBy: number,
+  ): (PendingWindow & { segment: number; gridStart: number })[] {
     const out: (PendingWindow & { segment: number; gridStart: number })[] = [];
     segments.forEach((segment, s) => {
       for (let i = 0; i + WINDOW_FRAMES <= segment.frameIndices.length; i++) {
         if (gridSlotTime(segment, i + WINDOW_FRAMES - 1) + 1 / GRID_FPS > settledBy) break;
         const frames = segment.frameIndices.slice(i, i + WINDOW_FRAMES);
         for (const [trackId, captured] of this.captured) {
-          if (frames.every((f) => captured.has(f))) out.push({ key: `${trackId}:${frames.join(',')}`, trackId, frames, segment: s, gridStart: i });
+          if (frames.every((f) => captured.has(f)))
+            out.push({ key: `${trackId}:${frames.join(',')}`, trackId, frames, segment: s, gridStart: i });
         }
       }
     });
@@ -163,7 +181,10 @@ export class WindowCacheWriter {
         w.frames.map((f) => {
           const crop = this.crops.get(w.trackId)!.get(f);
           // Cannot happen by KEEP_SECONDS' reasoning; a silent gap would misalign nothing but lose windows.
-          if (!crop) throw new Error(`window cache: the crop of frame ${f} (track ${w.trackId}) was released before its window was embedded`);
+          if (!crop)
+            throw new Error(
+              `window cache: the crop of frame ${f} (track ${w.trackId}) was released before its window was embedded`,
+            );
           return crop;
         }),
       );
@@ -175,7 +196,8 @@ export class WindowCacheWriter {
       });
       input.dispose();
       const values: Partial<Record<WindowCacheStage, Float32Array>> = {};
-      for (const [k, stage] of this.stages.entries()) values[stage] = (await outputs[k].data()) as Float32Array;
+      for (const [k, stage] of this.stages.entries())
+        values[stage] = (await outputs[k].data()) as Float32Array;
       tf.dispose(outputs);
       batch.forEach((w, n) => {
         const rows: Rows = {};

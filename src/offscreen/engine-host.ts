@@ -142,7 +142,11 @@ export function startEngineHost(options: EngineHostOptions = {}): void {
     },
     'bg→engine:sessions': () => ({ sessionIds: [...sessions.keys()] }),
     'bg→engine:close-tab': async ({ tabId }) => {
-      await Promise.all([...sessions.values()].filter((h) => h.session.tabId === tabId).map((h) => close(h.session.sessionId)));
+      await Promise.all(
+        [...sessions.values()]
+          .filter((h) => h.session.tabId === tabId)
+          .map((h) => close(h.session.sessionId)),
+      );
       return {};
     },
     'content→engine:frame': async (request, sender) => {

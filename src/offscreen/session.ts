@@ -64,7 +64,11 @@ export const SETTLE_AFTER_SECONDS = 60;
 /** A pause this long settles a check without a verdict the same way (the user may have stopped watching). */
 export const SETTLE_AFTER_PAUSE_MS = 15_000;
 
-const judged = (state: SyncState) => state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge';
+const judged = (state: SyncState) =>
+  state.status === 'in-sync' ||
+  state.status === 'shifted' ||
+  state.status === 'mismatch' ||
+  state.status === 'cannot-judge';
 
 export class LiveSession {
   readonly sessionId: string;
@@ -92,7 +96,10 @@ export class LiveSession {
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly ready: Promise<void>;
 
-  constructor(private readonly config: SessionConfig, playback: PlaybackInfo) {
+  constructor(
+    private readonly config: SessionConfig,
+    playback: PlaybackInfo,
+  ) {
     this.sessionId = config.sessionId;
     this.tabId = config.tabId;
     this.frameId = config.frameId;
@@ -143,7 +150,8 @@ export class LiveSession {
     } catch (error) {
       this.loadFailed = true;
       const message = error instanceof Error ? error.message : String(error);
-      const detail = this.config.model === 'embedded' ? `the built-in model could not be loaded: ${message}` : message;
+      const detail =
+        this.config.model === 'embedded' ? `the built-in model could not be loaded: ${message}` : message;
       this.engineState = { status: 'cannot-judge', reason: 'model-unavailable', detail };
       this.report();
     }
@@ -178,7 +186,11 @@ export class LiveSession {
       this.audioSeconds += samples.length / sampleRate;
       if (judged(this.engineState)) this.secondsWithoutVerdict = 0;
       else this.secondsWithoutVerdict += samples.length / sampleRate;
-      if (!this.final && this.secondsWithoutVerdict >= (this.config.settleAfterSeconds ?? SETTLE_AFTER_SECONDS)) await this.settle(engine);
+      if (
+        !this.final &&
+        this.secondsWithoutVerdict >= (this.config.settleAfterSeconds ?? SETTLE_AFTER_SECONDS)
+      )
+        await this.settle(engine);
     }, undefined);
   }
 
@@ -255,7 +267,12 @@ export class LiveSession {
 
   /** Muted players feed zeros: say so instead of waiting for speech that cannot come. */
   private effectiveState(): SyncState {
-    if (this.playback?.silenced && !this.playback.protected && this.engineState.status !== 'cannot-judge' && !this.loadFailed) {
+    if (
+      this.playback?.silenced &&
+      !this.playback.protected &&
+      this.engineState.status !== 'cannot-judge' &&
+      !this.loadFailed
+    ) {
       return { status: 'cannot-judge', reason: 'silent', detail: 'the player is muted; unmute it to check' };
     }
     return this.engineState;
@@ -286,7 +303,8 @@ export function segmentReason(previous: PlaybackInfo | null, next: PlaybackInfo)
   if (next.src !== previous.src) return 'source-change';
   if (next.seeking && !previous.seeking) return 'seek';
   if (next.rate !== previous.rate) return 'rate-change';
-  const wasBlocked = previous.paused || previous.hidden || previous.silenced || previous.seeking || previous.ended;
+  const wasBlocked =
+    previous.paused || previous.hidden || previous.silenced || previous.seeking || previous.ended;
   const isBlocked = next.paused || next.hidden || next.silenced || next.seeking || next.ended;
   if (wasBlocked && !isBlocked) return 'resume';
   return null;

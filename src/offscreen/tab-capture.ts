@@ -35,7 +35,13 @@ declare class MediaStreamTrackProcessor<T> {
 }
 
 interface ChromeTabConstraints {
-  mandatory: { chromeMediaSource: 'tab'; chromeMediaSourceId: string; maxWidth?: number; maxHeight?: number; maxFrameRate?: number };
+  mandatory: {
+    chromeMediaSource: 'tab';
+    chromeMediaSourceId: string;
+    maxWidth?: number;
+    maxHeight?: number;
+    maxFrameRate?: number;
+  };
 }
 
 export class TabCapture {
@@ -53,14 +59,20 @@ export class TabCapture {
 
   static async start(streamId: string, sink: TabCaptureSink): Promise<TabCapture> {
     const capture = new TabCapture(sink);
-    const tab = (): ChromeTabConstraints => ({ mandatory: { chromeMediaSource: 'tab', chromeMediaSourceId: streamId } });
+    const tab = (): ChromeTabConstraints => ({
+      mandatory: { chromeMediaSource: 'tab', chromeMediaSourceId: streamId },
+    });
     try {
       capture.stream = await navigator.mediaDevices.getUserMedia({
         audio: tab() as unknown as MediaTrackConstraints,
-        video: { mandatory: { ...tab().mandatory, maxWidth: 1920, maxHeight: 1080, maxFrameRate: 30 } } as unknown as MediaTrackConstraints,
+        video: {
+          mandatory: { ...tab().mandatory, maxWidth: 1920, maxHeight: 1080, maxFrameRate: 30 },
+        } as unknown as MediaTrackConstraints,
       });
     } catch (error) {
-      throw new Error(`tab capture could not start: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(
+        `tab capture could not start: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     try {
       await capture.startAudio();
@@ -85,8 +97,11 @@ export class TabCapture {
     // The page's own (static) origin, not runtime.getURL: with use_dynamic_url on the
     // worklet's web_accessible_resources entry, runtime.getURL returns the dynamic URL, which
     // an extension page's audioWorklet.addModule refuses (measured in Chromium 156).
-    this.tap = await tapAudio(this.context, source, new URL(WORKLET_PATH, `${location.origin}/`).href, (chunk) =>
-      this.sink.onAudio(chunk.takenAt / 1000, chunk.sampleRate, chunk.samples),
+    this.tap = await tapAudio(
+      this.context,
+      source,
+      new URL(WORKLET_PATH, `${location.origin}/`).href,
+      (chunk) => this.sink.onAudio(chunk.takenAt / 1000, chunk.sampleRate, chunk.samples),
     );
   }
 
@@ -130,17 +145,38 @@ export class TabCapture {
     // The capture is the viewport at device pixels (or scaled down to the max size).
     const sx = width / rect.viewportWidth;
     const sy = height / rect.viewportHeight;
-    const picture = clampRegion({ x: rect.x * sx, y: rect.y * sy, width: rect.width * sx, height: rect.height * sy }, width, height);
+    const picture = clampRegion(
+      { x: rect.x * sx, y: rect.y * sy, width: rect.width * sx, height: rect.height * sy },
+      width,
+      height,
+    );
     if (!picture) return null;
     const plan = cropPlan(this.sink.region(), picture.width, picture.height);
     if (this.canvas.width !== plan.out.width || this.canvas.height !== plan.out.height) {
       this.canvas.width = plan.out.width;
       this.canvas.height = plan.out.height;
     }
-    this.context2d.drawImage(source, picture.x + plan.source.x, picture.y + plan.source.y, plan.source.width, plan.source.height, 0, 0, plan.out.width, plan.out.height);
+    this.context2d.drawImage(
+      source,
+      picture.x + plan.source.x,
+      picture.y + plan.source.y,
+      plan.source.width,
+      plan.source.height,
+      0,
+      0,
+      plan.out.width,
+      plan.out.height,
+    );
     // A crop cannot show a cut elsewhere in the picture: the engine gets the whole picture's signature.
     const signature = plan.region ? { signature: this.signatures.read(source, picture) } : {};
-    return { time, image: this.canvas, videoWidth: picture.width, videoHeight: picture.height, region: plan.region, ...signature };
+    return {
+      time,
+      image: this.canvas,
+      videoWidth: picture.width,
+      videoHeight: picture.height,
+      region: plan.region,
+      ...signature,
+    };
   }
 
   stop(): void {

@@ -29,7 +29,12 @@ import { plainError, UserFacingError, type PlainError } from '../shared/errors';
 import { localizePage, t } from '../shared/i18n';
 import { ErrorMessage, LiveRegion } from '../ui/messages';
 import { DEFAULT_SETTINGS, loadSettings, type Settings } from '../shared/settings';
-import { listWeights, OFFICIAL_MODEL_NAMES, storedWeightsFor, type StoredWeights } from '../shared/weights-store';
+import {
+  listWeights,
+  OFFICIAL_MODEL_NAMES,
+  storedWeightsFor,
+  type StoredWeights,
+} from '../shared/weights-store';
 import { reportFromCheck } from '../ui/report';
 import { describeModel, downloadReport, sha256Hex } from '../ui/report-export';
 
@@ -63,12 +68,14 @@ export interface ExtractedForCli {
 
 function toBase64(bytes: Uint8Array): string {
   let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
 let windowCaches: WindowCacheFile[] = [];
-window.lipsyncReadWindowCache = (index, start, length) => toBase64(windowCaches[index].data.subarray(start, start + length));
+window.lipsyncReadWindowCache = (index, start, length) =>
+  toBase64(windowCaches[index].data.subarray(start, start + length));
 
 window.lipsyncExtractFeatures = async (windows) => {
   const video = (document.getElementById('video-file') as HTMLInputElement).files?.[0];
@@ -79,13 +86,24 @@ window.lipsyncExtractFeatures = async (windows) => {
   windowCaches = [];
   try {
     if (windows) {
-      const weights = [...((document.getElementById('weights-file') as HTMLInputElement | null)?.files ?? [])];
+      const weights = [
+        ...((document.getElementById('weights-file') as HTMLInputElement | null)?.files ?? []),
+      ];
       await chooseBackend(extensionAssets().tfWasmBase);
-      writer = new WindowCacheWriter(syncNetFromBundle(windows.model, await readWeights(weights), 'lip'), createSyncNetSampler(windows.model), windows.stages);
+      writer = new WindowCacheWriter(
+        syncNetFromBundle(windows.model, await readWeights(weights), 'lip'),
+        createSyncNetSampler(windows.model),
+        windows.stages,
+      );
     }
     tracker = await createFaceTracker(extensionAssets());
     const onObservation = writer ? writer.observe.bind(writer) : undefined;
-    const { features, pcm } = await extractFeatures(tracker, { video, videoName: video.name, audio, audioName: audio?.name }, { onProgress: (p) => window.lipsyncProgress?.(p) }, onObservation);
+    const { features, pcm } = await extractFeatures(
+      tracker,
+      { video, videoName: video.name, audio, audioName: audio?.name },
+      { onProgress: (p) => window.lipsyncProgress?.(p) },
+      onObservation,
+    );
     windowCaches = writer ? await writer.finish(features) : [];
     return {
       features,
@@ -107,7 +125,10 @@ async function readWeights(files: File[]): Promise<WeightsBundle> {
   const manifestFile = files.find((f) => f.name.endsWith('.json'));
   const dataFile = files.find((f) => f.name.endsWith('.bin'));
   if (manifestFile && dataFile) {
-    return { manifest: parseManifest(JSON.parse(await manifestFile.text()), manifestFile.name), data: new Uint8Array(await dataFile.arrayBuffer()) };
+    return {
+      manifest: parseManifest(JSON.parse(await manifestFile.text()), manifestFile.name),
+      data: new Uint8Array(await dataFile.arrayBuffer()),
+    };
   }
   if (files.length !== 1) throw new UserFacingError(t('error_choose_weights'));
   const [file] = files;
@@ -135,7 +156,8 @@ function describeProgress(progress: PageProgress | null): string {
 /** The words this page adds for the model in use and the export (message catalogue keys). */
 const MODEL_TEXT = {
   embedded: () => t('model_embedded'),
-  imported: (name: string, file: string, at: number) => t('file_model_imported', name, file, new Date(at).toLocaleDateString()),
+  imported: (name: string, file: string, at: number) =>
+    t('file_model_imported', name, file, new Date(at).toLocaleDateString()),
   override: (name: string) => t('file_model_override', name),
   missing: (name: string) => t('file_model_missing', name),
   threshold: (value: number) => t('file_model_threshold', String(value)),
@@ -146,7 +168,12 @@ const MODEL_TEXT = {
   exported: (name: string) => t('report_saved', name),
 } as const;
 
-const VERDICT_TEXT = { real: 'verdict_real', shifted: 'verdict_shifted', fake: 'verdict_fake', 'cannot-judge': 'label_cannot_judge' } as const;
+const VERDICT_TEXT = {
+  real: 'verdict_real',
+  shifted: 'verdict_shifted',
+  fake: 'verdict_fake',
+  'cannot-judge': 'label_cannot_judge',
+} as const;
 
 /** The verdict in words (the sentence every view shows), how sure, on how much, and where. */
 function ResultView({ result }: { result: CheckResult }) {
@@ -158,22 +185,72 @@ function ResultView({ result }: { result: CheckResult }) {
   const spans = spanLines(figures.segments);
   return (
     <section id="result" data-verdict={result.verdict}>
-      <h2><span class={`badge ${look.tone}`}>{t(VERDICT_TEXT[result.verdict])}</span></h2>
-      {result.state.status === 'cannot-judge' ? <p id="reason">{look.sentence}</p> : <p id="sentence">{look.sentence}</p>}
+      <h2>
+        <span class={`badge ${look.tone}`}>{t(VERDICT_TEXT[result.verdict])}</span>
+      </h2>
+      {result.state.status === 'cannot-judge' ? (
+        <p id="reason">{look.sentence}</p>
+      ) : (
+        <p id="sentence">{look.sentence}</p>
+      )}
       <table class="figures">
         <tbody>
-          {certainty && <tr><th scope="row">{t('th_certainty')}</th><td id="certainty">{certainty}</td></tr>}
-          {evidence && <tr><th scope="row">{t('th_evidence')}</th><td id="evidence">{evidence}</td></tr>}
-          {offset && <tr><th scope="row">{t('th_offset')}</th><td>{offset}</td></tr>}
-          {result.confidence !== null && <tr><th scope="row">{t('th_confidence')}</th><td>{t('row_confidence', result.confidence.toFixed(3), result.threshold, result.minDist!.toFixed(3))}</td></tr>}
-          <tr><th scope="row">{t('th_model')}</th><td>{t('row_model', result.model, result.backend, result.landmarking)}</td></tr>
-          <tr><th scope="row">{t('th_video')}</th><td>{t('row_video', result.durationS.toFixed(1), result.fps, result.faces.length)}</td></tr>
+          {certainty && (
+            <tr>
+              <th scope="row">{t('th_certainty')}</th>
+              <td id="certainty">{certainty}</td>
+            </tr>
+          )}
+          {evidence && (
+            <tr>
+              <th scope="row">{t('th_evidence')}</th>
+              <td id="evidence">{evidence}</td>
+            </tr>
+          )}
+          {offset && (
+            <tr>
+              <th scope="row">{t('th_offset')}</th>
+              <td>{offset}</td>
+            </tr>
+          )}
+          {result.confidence !== null && (
+            <tr>
+              <th scope="row">{t('th_confidence')}</th>
+              <td>
+                {t(
+                  'row_confidence',
+                  result.confidence.toFixed(3),
+                  result.threshold,
+                  result.minDist!.toFixed(3),
+                )}
+              </td>
+            </tr>
+          )}
+          <tr>
+            <th scope="row">{t('th_model')}</th>
+            <td>{t('row_model', result.model, result.backend, result.landmarking)}</td>
+          </tr>
+          <tr>
+            <th scope="row">{t('th_video')}</th>
+            <td>{t('row_video', result.durationS.toFixed(1), result.fps, result.faces.length)}</td>
+          </tr>
         </tbody>
       </table>
-      {spans.length > 0 && <ul id="spans">{spans.map((line) => <li key={line}>{line}</li>)}</ul>}
+      {spans.length > 0 && (
+        <ul id="spans">
+          {spans.map((line) => (
+            <li key={line}>{line}</li>
+          ))}
+        </ul>
+      )}
       <DistanceCurve dists={result.dists} offsetFrames={result.offsetFrames} />
-      <Timeline timeline={result.timeline} threshold={result.threshold} segments={figures.segments}
-        checkedFrom={figures.checkedFrom ?? undefined} checkedTo={figures.checkedTo ?? undefined} />
+      <Timeline
+        timeline={result.timeline}
+        threshold={result.threshold}
+        segments={figures.segments}
+        checkedFrom={figures.checkedFrom ?? undefined}
+        checkedTo={figures.checkedTo ?? undefined}
+      />
     </section>
   );
 }
@@ -191,13 +268,22 @@ interface Checked {
 }
 
 /** "Model in use: …" from the choice, the imported weights and a file chosen here. */
-function modelInUse(model: ModelChoice, imported: Imported[], override: File[], threshold: number | null): string {
+function modelInUse(
+  model: ModelChoice,
+  imported: Imported[],
+  override: File[],
+  threshold: number | null,
+): string {
   let text: string;
   if (model === 'embedded') text = MODEL_TEXT.embedded();
   else {
     const name = OFFICIAL_MODEL_NAMES[model];
     const stored = imported.find((w) => w.model === model);
-    text = override.length ? MODEL_TEXT.override(name) : stored ? MODEL_TEXT.imported(name, stored.fileName, stored.importedAt) : MODEL_TEXT.missing(name);
+    text = override.length
+      ? MODEL_TEXT.override(name)
+      : stored
+        ? MODEL_TEXT.imported(name, stored.fileName, stored.importedAt)
+        : MODEL_TEXT.missing(name);
   }
   return threshold === null ? text : `${text}; ${MODEL_TEXT.threshold(threshold)}`;
 }
@@ -248,7 +334,8 @@ function CheckPage() {
     abort.current = new AbortController();
     let engine: Awaited<ReturnType<typeof createEngine>> | null = null;
     try {
-      const bundle = model !== 'embedded' && weights.length ? await readWeights(weights) : await storedWeightsFor(model);
+      const bundle =
+        model !== 'embedded' && weights.length ? await readWeights(weights) : await storedWeightsFor(model);
       const threshold = settings?.threshold ?? null;
       engine = await createEngine(extensionAssets(), {
         model,
@@ -257,8 +344,19 @@ function CheckPage() {
         mode: 'file',
         onState: (state) => state.status === 'loading' && report({ phase: 'loading', what: state.what }),
       });
-      const checked = await checkFile(engine, { video, videoName: video.name, audio: audio ?? undefined, audioName: audio?.name }, { onProgress: report, signal: abort.current.signal });
-      checkedRef.current = { result: checked, video, audio, bundle, checkedAt: new Date(), userThreshold: threshold !== null };
+      const checked = await checkFile(
+        engine,
+        { video, videoName: video.name, audio: audio ?? undefined, audioName: audio?.name },
+        { onProgress: report, signal: abort.current.signal },
+      );
+      checkedRef.current = {
+        result: checked,
+        video,
+        audio,
+        bundle,
+        checkedAt: new Date(),
+        userThreshold: threshold !== null,
+      };
       setResult(checked);
       window.lipsyncResult = checked;
     } catch (e) {
@@ -279,7 +377,12 @@ function CheckPage() {
       const data = reportFromCheck(done.result, {
         checkedAt: done.checkedAt,
         extensionVersion: chrome.runtime.getManifest().version,
-        source: { kind: 'file', file: done.video.name, sha256: await sha256Hex(done.video), ...(done.audio ? { audio: done.audio.name } : {}) },
+        source: {
+          kind: 'file',
+          file: done.video.name,
+          sha256: await sha256Hex(done.video),
+          ...(done.audio ? { audio: done.audio.name } : {}),
+        },
         model: await describeModel(done.result.model, extensionAssets().embeddedModelBase, done.bundle),
         userThreshold: done.userThreshold,
       });
@@ -298,44 +401,108 @@ function CheckPage() {
     if (audioFile) setAudio(audioFile);
   };
 
-  if (!settings) return <main><h1>{t('link_check_file')}</h1></main>;
+  if (!settings)
+    return (
+      <main>
+        <h1>{t('link_check_file')}</h1>
+      </main>
+    );
   return (
     <main>
       <h1>{t('link_check_file')}</h1>
-      <LiveRegion text={error ? t('label_colon_text', t('label_error'), error.text) : result ? announcement(result.state) : running ? t('announce_checking') : ''} />
+      <LiveRegion
+        text={
+          error
+            ? t('label_colon_text', t('label_error'), error.text)
+            : result
+              ? announcement(result.state)
+              : running
+                ? t('announce_checking')
+                : ''
+        }
+      />
       <p class="muted">{t('file_intro')}</p>
       <div class="dropzone" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
-        <label>{t('file_video_label')} <input id="video-file" type="file" accept="video/*,.mp4,.webm,.mov,.mkv,.m4v" onChange={(e) => setVideo((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
-        <label>{t('file_audio_label')} <input id="audio-file" type="file" accept="audio/*,video/*" onChange={(e) => setAudio((e.target as HTMLInputElement).files?.[0] ?? null)} /></label>
+        <label>
+          {t('file_video_label')}{' '}
+          <input
+            id="video-file"
+            type="file"
+            accept="video/*,.mp4,.webm,.mov,.mkv,.m4v"
+            onChange={(e) => setVideo((e.target as HTMLInputElement).files?.[0] ?? null)}
+          />
+        </label>
+        <label>
+          {t('file_audio_label')}{' '}
+          <input
+            id="audio-file"
+            type="file"
+            accept="audio/*,video/*"
+            onChange={(e) => setAudio((e.target as HTMLInputElement).files?.[0] ?? null)}
+          />
+        </label>
         <p class="muted">{t('file_drop_hint')}</p>
       </div>
-      <label>{t('file_model_label')}{' '}
-        <select id="model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value as ModelChoice)}>
+      <label>
+        {t('file_model_label')}{' '}
+        <select
+          id="model"
+          value={model}
+          onChange={(e) => setModel((e.target as HTMLSelectElement).value as ModelChoice)}
+        >
           <option value="embedded">{t('model_embedded')}</option>
           <option value="syncnet-v2">{t('model_v2_yours')}</option>
           <option value="syncnet-v4">{t('model_v4_yours')}</option>
         </select>
       </label>
       {model !== 'embedded' && (
-        <label> {imported.some((w) => w.model === model) ? MODEL_TEXT.weightsOverride() : MODEL_TEXT.weights()}{' '}
-          <input id="weights-file" type="file" multiple onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])} /></label>
+        <label>
+          {' '}
+          {imported.some((w) => w.model === model) ? MODEL_TEXT.weightsOverride() : MODEL_TEXT.weights()}{' '}
+          <input
+            id="weights-file"
+            type="file"
+            multiple
+            onChange={(e) => setWeights([...((e.target as HTMLInputElement).files ?? [])])}
+          />
+        </label>
       )}
-      <p id="model-in-use" data-model={model}>{MODEL_TEXT.inUse()} {modelInUse(model, imported, weights, settings.threshold)}</p>
+      <p id="model-in-use" data-model={model}>
+        {MODEL_TEXT.inUse()} {modelInUse(model, imported, weights, settings.threshold)}
+      </p>
       <p>
-        <button id="check" disabled={!video || running} onClick={run}>{t('button_check')}</button>{' '}
+        <button id="check" disabled={!video || running} onClick={run}>
+          {t('button_check')}
+        </button>{' '}
         {running && <button onClick={() => abort.current?.abort()}>{t('button_cancel')}</button>}
       </p>
       {running && (
         <div id="progress">
-          <progress max={1} value={fraction} aria-label={describeProgress(progress) || t('announce_checking')} /> <span>{describeProgress(progress)}</span>
+          <progress
+            max={1}
+            value={fraction}
+            aria-label={describeProgress(progress) || t('announce_checking')}
+          />{' '}
+          <span>{describeProgress(progress)}</span>
         </div>
       )}
-      {error && <ErrorMessage id="error" error={{ text: t('file_could_not_check', error.text), detail: error.detail }} />}
+      {error && (
+        <ErrorMessage
+          id="error"
+          error={{ text: t('file_could_not_check', error.text), detail: error.detail }}
+        />
+      )}
       {result && <ResultView result={result} />}
       {result && (
         <p>
-          <button id="export-report" onClick={() => void exportReport()}>{MODEL_TEXT.exportReport()}</button>{' '}
-          {exported && <span id="exported" class="muted">{exported}</span>}
+          <button id="export-report" onClick={() => void exportReport()}>
+            {MODEL_TEXT.exportReport()}
+          </button>{' '}
+          {exported && (
+            <span id="exported" class="muted">
+              {exported}
+            </span>
+          )}
         </p>
       )}
     </main>

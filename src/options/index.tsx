@@ -7,8 +7,22 @@ import { useEffect, useState } from 'preact/hooks';
 import { convertCheckpoint } from '../core/convert';
 import { encodeWeights } from '../core/convert/weights-bundle';
 import type { ModelChoice } from '../engine/types';
-import { AUTO_SCAN_SITES, DEFAULT_SETTINGS, loadSettings, parseSite, saveSettings, sitePatterns, type Settings } from '../shared/settings';
-import { deleteWeights, listWeights, putWeights, type OfficialModel, type StoredWeights } from '../shared/weights-store';
+import {
+  AUTO_SCAN_SITES,
+  DEFAULT_SETTINGS,
+  loadSettings,
+  parseSite,
+  saveSettings,
+  sitePatterns,
+  type Settings,
+} from '../shared/settings';
+import {
+  deleteWeights,
+  listWeights,
+  putWeights,
+  type OfficialModel,
+  type StoredWeights,
+} from '../shared/weights-store';
 import { plainError } from '../shared/errors';
 import { localizePage, t, tParts, type MessageKey } from '../shared/i18n';
 import { ErrorMessage } from '../ui/messages';
@@ -83,16 +97,24 @@ function Options() {
   };
 
   /** The offered sites, then the ones the user added (an added site leaves the list when turned off). */
-  const sites = [...AUTO_SCAN_SITES, ...settings.autoScanSites.filter((site) => !(AUTO_SCAN_SITES as readonly string[]).includes(site))];
+  const sites = [
+    ...AUTO_SCAN_SITES,
+    ...settings.autoScanSites.filter((site) => !(AUTO_SCAN_SITES as readonly string[]).includes(site)),
+  ];
 
   const importFile = async (file: File) => {
     setBusy(true);
     setMessage({ text: t('options_converting', file.name) });
     try {
-      const { model, weights: converted } = convertCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
+      const { model, weights: converted } = convertCheckpoint(
+        new Uint8Array(await file.arrayBuffer()),
+        file.name,
+      );
       const stored = await putWeights(encodeWeights(model, file.name, converted), file.name);
       await refreshWeights();
-      setMessage({ text: t('options_imported', file.name, stored.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4') });
+      setMessage({
+        text: t('options_imported', file.name, stored.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4'),
+      });
     } catch (error) {
       failed(error, t('error_weights_file'));
     } finally {
@@ -118,22 +140,42 @@ function Options() {
       <div id="sites">
         {sites.map((site) => (
           <label key={site} class="site">
-            <input type="checkbox" name={site} checked={settings.autoScanSites.includes(site)}
-              onChange={(e) => void toggleSite(site, (e.target as HTMLInputElement).checked)} /> {site}
+            <input
+              type="checkbox"
+              name={site}
+              checked={settings.autoScanSites.includes(site)}
+              onChange={(e) => void toggleSite(site, (e.target as HTMLInputElement).checked)}
+            />{' '}
+            {site}
           </label>
         ))}
       </div>
       <form id="add-site" class="row" onSubmit={addSite}>
-        <label>{t('options_add_site')} <input id="new-site" type="text" placeholder="example.com" value={newSite}
-          onInput={(e) => setNewSite((e.target as HTMLInputElement).value)} /></label>{' '}
+        <label>
+          {t('options_add_site')}{' '}
+          <input
+            id="new-site"
+            type="text"
+            placeholder="example.com"
+            value={newSite}
+            onInput={(e) => setNewSite((e.target as HTMLInputElement).value)}
+          />
+        </label>{' '}
         <button type="submit">{t('button_add')}</button>
       </form>
 
       <h2>{t('options_model_heading')}</h2>
       {(Object.keys(MODEL_LABELS) as ModelChoice[]).map((model) => (
         <label key={model} class="row">
-          <input type="radio" name="model" value={model} checked={settings.model === model} disabled={!available(model)}
-            onChange={() => void update({ model, threshold: null })} /> {t(MODEL_LABELS[model])}
+          <input
+            type="radio"
+            name="model"
+            value={model}
+            checked={settings.model === model}
+            disabled={!available(model)}
+            onChange={() => void update({ model, threshold: null })}
+          />{' '}
+          {t(MODEL_LABELS[model])}
           {!available(model) && <span class="muted"> — {t('options_import_first')}</span>}
         </label>
       ))}
@@ -141,44 +183,78 @@ function Options() {
       <h2>{t('options_sensitivity_heading')}</h2>
       <label class="row">
         {t('options_threshold_label')}{' '}
-        <input id="threshold" type="number" step="0.05" min="0" value={settings.threshold ?? ''} placeholder={t('options_threshold_placeholder')}
+        <input
+          id="threshold"
+          type="number"
+          step="0.05"
+          min="0"
+          value={settings.threshold ?? ''}
+          placeholder={t('options_threshold_placeholder')}
           onChange={(e) => {
             const value = (e.target as HTMLInputElement).value;
             void update({ threshold: value === '' ? null : Number(value) });
-          }} />{' '}
-        <button disabled={settings.threshold === null} onClick={() => void update({ threshold: null })}>{t('button_use_default')}</button>
+          }}
+        />{' '}
+        <button disabled={settings.threshold === null} onClick={() => void update({ threshold: null })}>
+          {t('button_use_default')}
+        </button>
       </label>
       <p class="muted">{t('options_threshold_help')}</p>
 
       <h2>{t('options_weights_heading')}</h2>
       <p>
-        <a id="get-official" href={OFFICIAL_V2_URL} target="_blank" rel="noreferrer">{t('options_get_weights')}</a>{' '}
+        <a id="get-official" href={OFFICIAL_V2_URL} target="_blank" rel="noreferrer">
+          {t('options_get_weights')}
+        </a>{' '}
         {tParts('options_get_weights_help', <code>syncnet_v2.model</code>)}
       </p>
       <label class="row">
         {tParts('options_import_label', <code>syncnet_v2.model</code>, <code>lipsync_v4_73.mat</code>)}{' '}
-        <input id="weights-file" type="file" disabled={busy} onChange={(e) => {
-          const file = (e.target as HTMLInputElement).files?.[0];
-          if (file) void importFile(file);
-        }} />
+        <input
+          id="weights-file"
+          type="file"
+          disabled={busy}
+          onChange={(e) => {
+            const file = (e.target as HTMLInputElement).files?.[0];
+            if (file) void importFile(file);
+          }}
+        />
       </label>
       <ul id="imported">
         {weights.map((w) => (
-          <li key={w.model}>{t('options_imported_item', w.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4', w.fileName, new Date(w.importedAt).toLocaleString())}{' '}
-            <button onClick={() => void removeWeights(w.model)}>{t('button_remove')}</button></li>
+          <li key={w.model}>
+            {t(
+              'options_imported_item',
+              w.model === 'syncnet-v2' ? 'SyncNet v2' : 'SyncNet v4',
+              w.fileName,
+              new Date(w.importedAt).toLocaleString(),
+            )}{' '}
+            <button onClick={() => void removeWeights(w.model)}>{t('button_remove')}</button>
+          </li>
         ))}
       </ul>
 
       <h2>{t('options_display_heading')}</h2>
       <label class="row">
-        <input type="checkbox" checked={settings.showOverlay} onChange={(e) => void update({ showOverlay: (e.target as HTMLInputElement).checked })} /> {t('options_show_overlay')}
+        <input
+          type="checkbox"
+          checked={settings.showOverlay}
+          onChange={(e) => void update({ showOverlay: (e.target as HTMLInputElement).checked })}
+        />{' '}
+        {t('options_show_overlay')}
       </label>
 
       <h2>{t('options_files_heading')}</h2>
-      <p><a href="check.html">{t('link_check_file')}</a> {t('options_files_help')}</p>
+      <p>
+        <a href="check.html">{t('link_check_file')}</a> {t('options_files_help')}
+      </p>
 
       <div role="status" aria-live="polite">
-        {message && <p id="message" class={message.error ? 'error' : 'ok'}>{message.text}</p>}
+        {message && (
+          <p id="message" class={message.error ? 'error' : 'ok'}>
+            {message.text}
+          </p>
+        )}
         {message?.detail && <ErrorMessage error={{ text: '', detail: message.detail }} />}
       </div>
     </main>

@@ -18,7 +18,8 @@ export async function ensureEngineHost(): Promise<void> {
     .createDocument({
       url: ENGINE_PAGE,
       reasons: [chrome.offscreen.Reason.USER_MEDIA, chrome.offscreen.Reason.AUDIO_PLAYBACK],
-      justification: 'Runs on-device lip-sync analysis (mouth tracking, MFCC, SyncNet) on the video the user asked to check.',
+      justification:
+        'Runs on-device lip-sync analysis (mouth tracking, MFCC, SyncNet) on the video the user asked to check.',
     })
     .finally(() => {
       creating = null;
@@ -28,12 +29,16 @@ export async function ensureEngineHost(): Promise<void> {
 
 /** Whether the engine host runs now (without starting it). */
 export async function engineHostRunning(): Promise<boolean> {
-  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  const existing = await chrome.runtime.getContexts({
+    contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+  });
   return existing.length > 0;
 }
 
 export async function closeEngineHost(): Promise<void> {
-  const existing = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT] });
+  const existing = await chrome.runtime.getContexts({
+    contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT],
+  });
   if (existing.length > 0) await chrome.offscreen.closeDocument();
 }
 
@@ -44,10 +49,14 @@ export async function closeEngineHost(): Promise<void> {
 export async function tabCaptureStreamId(tabId: number): Promise<string> {
   try {
     // @types/chrome declares only the callback form; Chrome 116+ also returns a promise.
-    const getId = chrome.tabCapture.getMediaStreamId as unknown as (options: chrome.tabCapture.GetMediaStreamOptions) => Promise<string>;
+    const getId = chrome.tabCapture.getMediaStreamId as unknown as (
+      options: chrome.tabCapture.GetMediaStreamOptions,
+    ) => Promise<string>;
     return await getId({ targetTabId: tabId });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`this video is cross-origin and the tab cannot be captured (${reason}); click the toolbar button on this tab to check it`);
+    throw new Error(
+      `this video is cross-origin and the tab cannot be captured (${reason}); click the toolbar button on this tab to check it`,
+    );
   }
 }

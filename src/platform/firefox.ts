@@ -18,7 +18,10 @@ export const browserName = 'firefox' as const;
 const KEEP_ALIVE_MS = 4_000;
 
 function holdEventPage(): () => void {
-  const timer = setInterval(() => void chrome.runtime.getPlatformInfo().catch(() => undefined), KEEP_ALIVE_MS);
+  const timer = setInterval(
+    () => void chrome.runtime.getPlatformInfo().catch(() => undefined),
+    KEEP_ALIVE_MS,
+  );
   return () => clearInterval(timer);
 }
 
@@ -42,5 +45,7 @@ export async function closeEngineHost(): Promise<void> {
  * zeros, and the element is never routed through Web Audio, which would silence it).
  */
 export async function tabCaptureStreamId(_tabId: number): Promise<string> {
-  throw new VideoUnreadableError('Firefox does not let extensions read a video from another site that does not allow it (no CORS), and offers no tab capture');
+  throw new VideoUnreadableError(
+    'Firefox does not let extensions read a video from another site that does not allow it (no CORS), and offers no tab capture',
+  );
 }

@@ -20,11 +20,18 @@ export function clampRegion(region: Region, width: number, height: number): Regi
 /** Output size for a region: scaled down (never up) so its longer side is at most maxSide. */
 export function scaledSize(region: Region, maxSide: number): { width: number; height: number } {
   const scale = Math.min(1, maxSide / Math.max(region.width, region.height));
-  return { width: Math.max(1, Math.round(region.width * scale)), height: Math.max(1, Math.round(region.height * scale)) };
+  return {
+    width: Math.max(1, Math.round(region.width * scale)),
+    height: Math.max(1, Math.round(region.height * scale)),
+  };
 }
 
 /** What to cut from a videoWidth×videoHeight frame: the engine's region, else the whole frame. */
-export function cropPlan(suggested: Region | null, videoWidth: number, videoHeight: number): { region: Region | null; source: Region; out: { width: number; height: number } } {
+export function cropPlan(
+  suggested: Region | null,
+  videoWidth: number,
+  videoHeight: number,
+): { region: Region | null; source: Region; out: { width: number; height: number } } {
   const whole = { x: 0, y: 0, width: videoWidth, height: videoHeight };
   const region = suggested ? clampRegion(suggested, videoWidth, videoHeight) : null;
   const source = region ?? whole;
@@ -39,7 +46,14 @@ export function pictureRect(box: Region, objectFit: string, videoWidth: number, 
   if (videoWidth <= 0 || videoHeight <= 0 || objectFit === 'fill') return box;
   const scaleContain = Math.min(box.width / videoWidth, box.height / videoHeight);
   const scaleCover = Math.max(box.width / videoWidth, box.height / videoHeight);
-  const scale = objectFit === 'cover' ? scaleCover : objectFit === 'none' ? 1 : objectFit === 'scale-down' ? Math.min(1, scaleContain) : scaleContain;
+  const scale =
+    objectFit === 'cover'
+      ? scaleCover
+      : objectFit === 'none'
+        ? 1
+        : objectFit === 'scale-down'
+          ? Math.min(1, scaleContain)
+          : scaleContain;
   const width = videoWidth * scale;
   const height = videoHeight * scale;
   return { x: box.x + (box.width - width) / 2, y: box.y + (box.height - height) / 2, width, height };

@@ -20,16 +20,25 @@ const CAUSES: [RegExp, MessageKey][] = [
   // The engine host (offscreen document / Firefox background) was closed or restarted under a live session.
   // The engine host died under one check more often than the background re-attaches it (MAX_RESTARTS).
   [/checking engine stopped again/i, 'error_restarted_again'],
-  [/unknown session|engine host restarted|Receiving end does not exist|Could not establish connection|message port closed|Extension context invalidated|no context handled/i, 'error_restarted'],
+  [
+    /unknown session|engine host restarted|Receiving end does not exist|Could not establish connection|message port closed|Extension context invalidated|no context handled/i,
+    'error_restarted',
+  ],
   // chrome.scripting / activeTab refusals: chrome:// pages, the Web Store, other extensions, file:// without access.
-  [/Cannot access (contents of|a chrome|a chrome-extension)|cannot be scripted|must request permission to access|Missing host permission|The extensions gallery|Cannot access contents/i, 'error_page_blocked'],
+  [
+    /Cannot access (contents of|a chrome|a chrome-extension)|cannot be scripted|must request permission to access|Missing host permission|The extensions gallery|Cannot access contents/i,
+    'error_page_blocked',
+  ],
   // A cross-origin picture the page cannot read and tab capture could not help with.
   [/cross-origin|tainted|SecurityError/i, 'error_cross_origin'],
   [/no SyncNet v[24] weights imported/i, 'error_no_weights'],
   [/is gone from the page/i, 'error_video_gone'],
   [/playback stalled/i, 'error_stalled'],
   // The file page: the browser could neither demux nor play the file.
-  [/not a video format|could not be decoded|not an audio format|has no video track|video decoding failed|unreadable|truncated|Mp4Unsupported|not an ISO BMFF/i, 'error_file_format'],
+  [
+    /not a video format|could not be decoded|not an audio format|has no video track|video decoding failed|unreadable|truncated|Mp4Unsupported|not an ISO BMFF/i,
+    'error_file_format',
+  ],
   // A bundled file that did not load (the landmarker, wasm, the model).
   [/cannot load|HTTP \d{3}|Failed to fetch|backend failed to initialise/i, 'error_load_failed'],
 ];
@@ -59,4 +68,5 @@ export class VideoUnreadableError extends Error {
   }
 }
 
-export const isVideoUnreadable = (error: unknown): boolean => error instanceof Error && error.name === VideoUnreadableError.errorName;
+export const isVideoUnreadable = (error: unknown): boolean =>
+  error instanceof Error && error.name === VideoUnreadableError.errorName;

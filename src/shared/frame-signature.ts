@@ -28,8 +28,23 @@ export class SignatureReader {
 
   /** The signature of `source` (or of its rectangle `rect`). */
   read(source: CanvasImageSource, rect?: SourceRect): number[] {
-    if (rect) this.context.drawImage(source, rect.x, rect.y, rect.width, rect.height, 0, 0, SIGNATURE_WIDTH, SIGNATURE_HEIGHT);
+    if (rect)
+      this.context.drawImage(
+        source,
+        rect.x,
+        rect.y,
+        rect.width,
+        rect.height,
+        0,
+        0,
+        SIGNATURE_WIDTH,
+        SIGNATURE_HEIGHT,
+      );
     else this.context.drawImage(source, 0, 0, SIGNATURE_WIDTH, SIGNATURE_HEIGHT);
-    return frameSignature(this.context.getImageData(0, 0, SIGNATURE_WIDTH, SIGNATURE_HEIGHT).data, SIGNATURE_WIDTH, SIGNATURE_HEIGHT);
+    return frameSignature(
+      this.context.getImageData(0, 0, SIGNATURE_WIDTH, SIGNATURE_HEIGHT).data,
+      SIGNATURE_WIDTH,
+      SIGNATURE_HEIGHT,
+    );
   }
 }

@@ -25,9 +25,16 @@ function browserI18n(): typeof chrome.i18n | undefined {
  * placeholder's content, then `$1`…`$9` → the substitutions, `$$` → `$`.
  */
 export function formatMessage(entry: CatalogueEntry, substitutions: readonly string[]): string {
-  const placeholders = Object.fromEntries(Object.entries(entry.placeholders ?? {}).map(([name, p]) => [name.toLowerCase(), p.content]));
-  const named = entry.message.replace(/\$([A-Za-z0-9_@]+)\$/g, (whole, name: string) => placeholders[name.toLowerCase()] ?? whole);
-  return named.replace(/\$(\$|[1-9])/g, (_, which: string) => (which === '$' ? '$' : (substitutions[Number(which) - 1] ?? '')));
+  const placeholders = Object.fromEntries(
+    Object.entries(entry.placeholders ?? {}).map(([name, p]) => [name.toLowerCase(), p.content]),
+  );
+  const named = entry.message.replace(
+    /\$([A-Za-z0-9_@]+)\$/g,
+    (whole, name: string) => placeholders[name.toLowerCase()] ?? whole,
+  );
+  return named.replace(/\$(\$|[1-9])/g, (_, which: string) =>
+    which === '$' ? '$' : (substitutions[Number(which) - 1] ?? ''),
+  );
 }
 
 /** The message `key` in the browser's language (English outside the extension), with `$1`… filled in. */

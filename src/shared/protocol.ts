@@ -77,16 +77,27 @@ export interface EngineStats {
   tfTensors: number;
   tfBytes: number;
   backend: string | null;
-  sessions: { sessionId: string; framesAnalysed: number; audioSeconds: number; status: SyncState['status'] }[];
+  sessions: {
+    sessionId: string;
+    framesAnalysed: number;
+    audioSeconds: number;
+    status: SyncState['status'];
+  }[];
 }
 
 export interface Messages {
   // popup / options → background
-  'popup→bg:check-tab': { request: { tabId: number }; response: { videos: number; checking: string | null; message?: string } };
+  'popup→bg:check-tab': {
+    request: { tabId: number };
+    response: { videos: number; checking: string | null; message?: string };
+  };
   // background → content script (tabs.sendMessage)
   'bg→content:check': { request: { srcUrl?: string }; response: { videos: number; checking: string | null } };
   /** The video this frame would check (chooseVideo), for picking a frame; null without one. */
-  'bg→content:candidate': { request: Record<string, never>; response: { videos: number; best: { area: number; playing: boolean } | null } };
+  'bg→content:candidate': {
+    request: Record<string, never>;
+    response: { videos: number; best: { area: number; playing: boolean } | null };
+  };
   'bg→content:state': { request: { sessionId: string; state: SyncState }; response: Record<string, never> };
   // popup → content script
   'popup→content:check-video': { request: { videoKey: string }; response: { checking: string | null } };
@@ -102,16 +113,30 @@ export interface Messages {
     response: { sessionId: string };
   };
   /** Accepted only for a session of the sender's own tab and frame. */
-  'content→bg:close-session': { request: { sessionId: string; why: CheckEndReason; message?: string }; response: Record<string, never> };
+  'content→bg:close-session': {
+    request: { sessionId: string; why: CheckEndReason; message?: string };
+    response: Record<string, never>;
+  };
   /**
    * A frame, chunk or playback report failed: the background asks the engine host whether
    * the session still exists. resume: the host restarted, open the check again (reattach).
    */
-  'content→bg:session-error': { request: { sessionId: string; message: string }; response: { resume: boolean } };
+  'content→bg:session-error': {
+    request: { sessionId: string; message: string };
+    response: { resume: boolean };
+  };
   // content script → engine host (offscreen document / Firefox background page)
   'content→engine:frame': {
     /** signature: the whole frame's picture signature (src/core/video/shots.ts) for cut detection, since `jpeg` is often a crop. */
-    request: { sessionId: string; mediaTime: number; jpeg: string; videoWidth: number; videoHeight: number; region: Region | null; signature?: number[] };
+    request: {
+      sessionId: string;
+      mediaTime: number;
+      jpeg: string;
+      videoWidth: number;
+      videoHeight: number;
+      region: Region | null;
+      signature?: number[];
+    };
     /** Where to crop next; accepting false = the engine takes no frames (model unavailable, closed). */
     response: { region: Region | null; accepting: boolean };
   };
@@ -120,7 +145,10 @@ export interface Messages {
     request: { sessionId: string; mediaTime: number; sampleRate: number; pcm: string };
     response: Record<string, never>;
   };
-  'content→engine:playback': { request: { sessionId: string; playback: PlaybackInfo }; response: Record<string, never> };
+  'content→engine:playback': {
+    request: { sessionId: string; playback: PlaybackInfo };
+    response: Record<string, never>;
+  };
   // background → engine host
   'bg→engine:open-session': {
     request: {
@@ -144,7 +172,15 @@ export interface Messages {
   // engine host → background
   'engine→bg:state': {
     /** final: no more evidence will change it (the video ended, or a long pause or the evidence window settled it). */
-    request: { sessionId: string; tabId: number; frameId: number; state: SyncState; final: boolean; model: ModelChoice; capture: CaptureKind };
+    request: {
+      sessionId: string;
+      tabId: number;
+      frameId: number;
+      state: SyncState;
+      final: boolean;
+      model: ModelChoice;
+      capture: CaptureKind;
+    };
     response: Record<string, never>;
   };
   'engine→bg:idle': { request: Record<string, never>; response: Record<string, never> };
@@ -163,16 +199,24 @@ export interface Envelope<N extends MessageName = MessageName> {
   payload: RequestOf<N>;
 }
 
-type Reply<N extends MessageName> = { ok: true; value: ResponseOf<N> } | { ok: false; error: { name: string; message: string } };
+type Reply<N extends MessageName> =
+  { ok: true; value: ResponseOf<N> } | { ok: false; error: { name: string; message: string } };
 
 export class RemoteError extends Error {
-  constructor(name: string, message: string, readonly messageName: string) {
+  constructor(
+    name: string,
+    message: string,
+    readonly messageName: string,
+  ) {
     super(`${message} (in handler for ${messageName})`);
     this.name = name;
   }
 }
 
-export type Handler<N extends MessageName> = (payload: RequestOf<N>, sender: chrome.runtime.MessageSender) => Promise<ResponseOf<N>> | ResponseOf<N>;
+export type Handler<N extends MessageName> = (
+  payload: RequestOf<N>,
+  sender: chrome.runtime.MessageSender,
+) => Promise<ResponseOf<N>> | ResponseOf<N>;
 export type Handlers = { [N in MessageName]?: Handler<N> };
 
 /** Handlers installed in this realm, for direct calls (see the header). */
@@ -194,7 +238,11 @@ function unwrap<N extends MessageName>(name: N, reply: Reply<N> | undefined): Re
   return reply.value;
 }
 
-async function callLocal<N extends MessageName>(name: N, handler: Handler<N>, payload: RequestOf<N>): Promise<ResponseOf<N>> {
+async function callLocal<N extends MessageName>(
+  name: N,
+  handler: Handler<N>,
+  payload: RequestOf<N>,
+): Promise<ResponseOf<N>> {
   // Same copy semantics as a real message: JSON in, JSON out.
   const copy = JSON.parse(JSON.stringify(payload)) as RequestOf<N>;
   try {
@@ -210,12 +258,18 @@ async function callLocal<N extends MessageName>(name: N, handler: Handler<N>, pa
 export async function send<N extends MessageName>(name: N, payload: RequestOf<N>): Promise<ResponseOf<N>> {
   const local = localHandlers[name] as Handler<N> | undefined;
   if (local) return callLocal(name, local, payload);
-  const reply = (await chrome.runtime.sendMessage({ name, payload } satisfies Envelope<N>)) as Reply<N> | undefined;
+  const reply = (await chrome.runtime.sendMessage({ name, payload } satisfies Envelope<N>)) as
+    Reply<N> | undefined;
   return unwrap(name, reply);
 }
 
 /** Sends to the content script of one tab (one frame when frameId is given). */
-export async function sendToTab<N extends MessageName>(tabId: number, name: N, payload: RequestOf<N>, frameId?: number): Promise<ResponseOf<N>> {
+export async function sendToTab<N extends MessageName>(
+  tabId: number,
+  name: N,
+  payload: RequestOf<N>,
+  frameId?: number,
+): Promise<ResponseOf<N>> {
   const envelope = { name, payload } satisfies Envelope<N>;
   const reply = (await (frameId === undefined
     ? chrome.tabs.sendMessage(tabId, envelope)
@@ -227,10 +281,17 @@ export async function sendToTab<N extends MessageName>(tabId: number, name: N, p
 export function listen(handlers: Handlers): void {
   Object.assign(localHandlers, handlers);
   chrome.runtime.onMessage.addListener((message: Envelope, sender, sendResponse) => {
-    const handler = handlers[message?.name] as ((p: unknown, s: chrome.runtime.MessageSender) => unknown) | undefined;
+    const handler = handlers[message?.name] as
+      ((p: unknown, s: chrome.runtime.MessageSender) => unknown) | undefined;
     if (!handler) return false;
     if (!senderAllowed(message.name, sender)) {
-      sendResponse({ ok: false, error: { name: 'SenderRejected', message: `${message.name} is not accepted from ${sender.url ?? 'this sender'}` } });
+      sendResponse({
+        ok: false,
+        error: {
+          name: 'SenderRejected',
+          message: `${message.name} is not accepted from ${sender.url ?? 'this sender'}`,
+        },
+      });
       return false;
     }
     Promise.resolve()

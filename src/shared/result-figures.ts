@@ -29,7 +29,11 @@ export function resultFigures(result: CheckResult): ResultFigures {
 export function certaintyLine(result: CheckResult, pMismatch: number | null): string | null {
   if (pMismatch === null || result.verdict === 'cannot-judge') return null;
   const fake = result.verdict === 'fake';
-  return t(fake ? 'certainty_not_belong' : 'certainty_belong', certaintyWords(fake ? pMismatch : 1 - pMismatch), pMismatch.toFixed(2));
+  return t(
+    fake ? 'certainty_not_belong' : 'certainty_belong',
+    certaintyWords(fake ? pMismatch : 1 - pMismatch),
+    pMismatch.toFixed(2),
+  );
 }
 
 /** "8.0 s of face-plus-speech in 0:00–0:30 checked". */
@@ -44,5 +48,9 @@ export function evidenceLine(figures: ResultFigures): string | null {
 /** The offset in words, with frames: "sound 200 ms early (+5 frames)". */
 export function offsetLine(result: CheckResult): string | null {
   if (result.offsetFrames === null || result.offsetMs === null) return null;
-  return t('offset_frames', offsetText(result.offsetMs), `${result.offsetFrames > 0 ? '+' : ''}${result.offsetFrames}`);
+  return t(
+    'offset_frames',
+    offsetText(result.offsetMs),
+    `${result.offsetFrames > 0 ? '+' : ''}${result.offsetFrames}`,
+  );
 }

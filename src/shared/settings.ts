@@ -3,7 +3,14 @@
 import type { ModelChoice } from '../engine/types';
 
 /** Sites offered for auto-scan; each is granted as an optional host permission when picked. */
-export const AUTO_SCAN_SITES = ['youtube.com', 'x.com', 'facebook.com', 'instagram.com', 'tiktok.com', 'reddit.com'] as const;
+export const AUTO_SCAN_SITES = [
+  'youtube.com',
+  'x.com',
+  'facebook.com',
+  'instagram.com',
+  'tiktok.com',
+  'reddit.com',
+] as const;
 export type AutoScanSite = (typeof AUTO_SCAN_SITES)[number];
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
@@ -58,12 +65,16 @@ type Migration = (old: Record<string, unknown>) => Record<string, unknown>;
 /** MIGRATIONS[n] upgrades settingsVersion n → n + 1. */
 const MIGRATIONS: Record<number, Migration> = {
   // v1 stored SyncNet's 3.5 as everyone's threshold; it meant "the default", which is now per model.
-  1: (old) => ({ ...old, threshold: old.threshold === 3.5 || typeof old.threshold !== 'number' ? null : old.threshold }),
+  1: (old) => ({
+    ...old,
+    threshold: old.threshold === 3.5 || typeof old.threshold !== 'number' ? null : old.threshold,
+  }),
 };
 
 export function migrateSettings(stored: Record<string, unknown> | undefined): Settings {
   let current: Record<string, unknown> = { ...(stored ?? {}) };
-  let version = typeof current.settingsVersion === 'number' ? current.settingsVersion : DEFAULT_SETTINGS.settingsVersion;
+  let version =
+    typeof current.settingsVersion === 'number' ? current.settingsVersion : DEFAULT_SETTINGS.settingsVersion;
   while (version < DEFAULT_SETTINGS.settingsVersion) {
     current = MIGRATIONS[version]?.(current) ?? current;
     version += 1;

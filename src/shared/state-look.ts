@@ -38,7 +38,13 @@ export const TONE_COLORS: Record<Tone, string> = {
 /** Badge background per tone, for tests and views (white badge text on each, ≥ 4.5:1). */
 export const BADGE_COLORS: Readonly<Record<Tone, string>> = TONE_COLORS;
 
-const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({ tone, badge, color: TONE_COLORS[tone], label, sentence });
+const look = (tone: Tone, badge: string, label: string, sentence: string): StateLook => ({
+  tone,
+  badge,
+  color: TONE_COLORS[tone],
+  label,
+  sentence,
+});
 
 /**
  * How sure, in words, that a statement holds with probability p (0–1). The steps follow the
@@ -67,7 +73,8 @@ function provisionally(evidence: SyncEvidence, sentence: string): string {
   return evidence.provisional ? t('so_far', lowerFirst(sentence)) : sentence;
 }
 
-const labelOf = (evidence: SyncEvidence, label: string) => (evidence.provisional ? t('label_so_far', label) : label);
+const labelOf = (evidence: SyncEvidence, label: string) =>
+  evidence.provisional ? t('label_so_far', label) : label;
 
 function inSyncSentence(e: SyncEvidence): string {
   return t('sentence_in_sync', certaintyWords(1 - e.pMismatch), e.evidenceSeconds.toFixed(0));
@@ -84,7 +91,10 @@ function mismatchSentence(e: SyncEvidence): string {
   const covered = spans.reduce((sum, s) => sum + (s.end - s.start), 0);
   const certainty = certaintyWords(e.pMismatch);
   if (spans.length === 0) return t('sentence_mismatch', certainty);
-  const where = checked > 0 && covered >= 0.9 * checked ? t('where_throughout', clockSpan(e.checkedFrom, e.checkedTo)) : whereWords(spans);
+  const where =
+    checked > 0 && covered >= 0.9 * checked
+      ? t('where_throughout', clockSpan(e.checkedFrom, e.checkedTo))
+      : whereWords(spans);
   return t('sentence_mismatch_where', certainty, where);
 }
 
@@ -109,15 +119,40 @@ export function stateLook(state: SyncState): StateLook {
     case 'waiting-for-speech':
       return look('busy', '…', t('label_listening'), t('sentence_waiting'));
     case 'checking':
-      return look('busy', `${Math.min(99, Math.round(state.progress * 100))}%`, t('label_checking', Math.round(state.progress * 100)), t('sentence_checking'));
+      return look(
+        'busy',
+        `${Math.min(99, Math.round(state.progress * 100))}%`,
+        t('label_checking', Math.round(state.progress * 100)),
+        t('sentence_checking'),
+      );
     case 'in-sync':
-      return look('real', t('badge_real'), labelOf(state.evidence, t('label_real')), provisionally(state.evidence, inSyncSentence(state.evidence)));
+      return look(
+        'real',
+        t('badge_real'),
+        labelOf(state.evidence, t('label_real')),
+        provisionally(state.evidence, inSyncSentence(state.evidence)),
+      );
     case 'shifted':
-      return look('shifted', t('badge_shifted'), labelOf(state.evidence, t('label_shifted')), provisionally(state.evidence, shiftedSentence(state.evidence)));
+      return look(
+        'shifted',
+        t('badge_shifted'),
+        labelOf(state.evidence, t('label_shifted')),
+        provisionally(state.evidence, shiftedSentence(state.evidence)),
+      );
     case 'mismatch':
-      return look('fake', t('badge_fake'), labelOf(state.evidence, t('label_fake')), provisionally(state.evidence, mismatchSentence(state.evidence)));
+      return look(
+        'fake',
+        t('badge_fake'),
+        labelOf(state.evidence, t('label_fake')),
+        provisionally(state.evidence, mismatchSentence(state.evidence)),
+      );
     case 'cannot-judge':
-      return look('unsure', '?', t('label_cannot_judge'), state.detail ? t('with_detail', reasonText(state.reason), state.detail) : reasonText(state.reason));
+      return look(
+        'unsure',
+        '?',
+        t('label_cannot_judge'),
+        state.detail ? t('with_detail', reasonText(state.reason), state.detail) : reasonText(state.reason),
+      );
     case 'error': {
       const plain = plainError(state.message);
       return { ...look('error', '!', t('label_error'), plain.text), detail: plain.detail };
@@ -142,8 +177,16 @@ export function announcement(state: SyncState): string {
     case 'in-sync':
     case 'shifted':
     case 'mismatch': {
-      const base = t(state.status === 'in-sync' ? 'label_real' : state.status === 'shifted' ? 'label_shifted' : 'label_fake');
-      return state.evidence.provisional ? t('announce_so_far', base) : t('announce_final', base, stateLook(state).sentence);
+      const base = t(
+        state.status === 'in-sync'
+          ? 'label_real'
+          : state.status === 'shifted'
+            ? 'label_shifted'
+            : 'label_fake',
+      );
+      return state.evidence.provisional
+        ? t('announce_so_far', base)
+        : t('announce_final', base, stateLook(state).sentence);
     }
     case 'cannot-judge':
     case 'error': {
@@ -184,7 +227,9 @@ const PRIORITY: Record<SyncState['status'], number> = {
 };
 
 export function headlineState(states: readonly SyncState[]): SyncState {
-  return states.reduce<SyncState>((best, s) => (PRIORITY[s.status] > PRIORITY[best.status] ? s : best), { status: 'idle' });
+  return states.reduce<SyncState>((best, s) => (PRIORITY[s.status] > PRIORITY[best.status] ? s : best), {
+    status: 'idle',
+  });
 }
 
 /**
@@ -227,15 +272,19 @@ export function sessionLook(session: SessionRecord): StateLook {
   switch (session.phase) {
     case 'stopped':
       return look('idle', '', LIFECYCLE_TEXT.stopped.label(), LIFECYCLE_TEXT.stopped.sentence());
-    case 'failed':
-    {
+    case 'failed': {
       const plain = plainError(session.message);
       return { ...look('error', '!', LIFECYCLE_TEXT.failed.label(), plain.text), detail: plain.detail };
     }
     case 'page-gone':
       return look('idle', '', LIFECYCLE_TEXT.pageGoneLabel(), t(LIFECYCLE_TEXT.pageGone[session.why]));
     case 'engine-restarted':
-      return look('error', '!', LIFECYCLE_TEXT.engineRestarted.label(), LIFECYCLE_TEXT.engineRestarted.sentence());
+      return look(
+        'error',
+        '!',
+        LIFECYCLE_TEXT.engineRestarted.label(),
+        LIFECYCLE_TEXT.engineRestarted.sentence(),
+      );
   }
 }
 
@@ -250,5 +299,11 @@ export function headlineSession(sessions: readonly SessionRecord[]): SessionReco
     if (live) return PRIORITY[s.state.status];
     return 0.5 + (s.phase === 'failed' || s.phase === 'engine-restarted' ? 0.25 : 0);
   };
-  return sessions.reduce<SessionRecord | null>((best, s) => (best === null || rank(s) > rank(best) || (rank(s) === rank(best) && s.updatedAt > best.updatedAt) ? s : best), null);
+  return sessions.reduce<SessionRecord | null>(
+    (best, s) =>
+      best === null || rank(s) > rank(best) || (rank(s) === rank(best) && s.updatedAt > best.updatedAt)
+        ? s
+        : best,
+    null,
+  );
 }

@@ -22,19 +22,25 @@ function open(): Promise<IDBDatabase> {
     const request = indexedDB.open(DB_NAME, 1);
     request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'model' });
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(new Error(`weights store: cannot open IndexedDB: ${request.error?.message}`));
+    request.onerror = () =>
+      reject(new Error(`weights store: cannot open IndexedDB: ${request.error?.message}`));
   });
 }
 
-async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+async function run<T>(
+  mode: IDBTransactionMode,
+  action: (store: IDBObjectStore) => IDBRequest<T>,
+): Promise<T> {
   const db = await open();
   try {
     return await new Promise<T>((resolve, reject) => {
       const transaction = db.transaction(STORE, mode);
       const request = action(transaction.objectStore(STORE));
       transaction.oncomplete = () => resolve(request.result);
-      transaction.onerror = () => reject(new Error(`weights store: ${transaction.error?.message ?? 'transaction failed'}`));
-      transaction.onabort = () => reject(new Error(`weights store: ${transaction.error?.message ?? 'transaction aborted'}`));
+      transaction.onerror = () =>
+        reject(new Error(`weights store: ${transaction.error?.message ?? 'transaction failed'}`));
+      transaction.onabort = () =>
+        reject(new Error(`weights store: ${transaction.error?.message ?? 'transaction aborted'}`));
     });
   } finally {
     db.close();
@@ -43,7 +49,8 @@ async function run<T>(mode: IDBTransactionMode, action: (store: IDBObjectStore) 
 
 export async function putWeights(bundle: WeightsBundle, fileName: string): Promise<StoredWeights> {
   const model = bundle.manifest.model;
-  if (model !== 'syncnet-v2' && model !== 'syncnet-v4') throw new Error(`${fileName}: holds ${model} weights; only SyncNet v2 / v4 are imported`);
+  if (model !== 'syncnet-v2' && model !== 'syncnet-v4')
+    throw new Error(`${fileName}: holds ${model} weights; only SyncNet v2 / v4 are imported`);
   const record: StoredWeights = { model, fileName, importedAt: Date.now(), bundle };
   await run('readwrite', (store) => store.put(record));
   return record;
@@ -67,7 +74,10 @@ export async function deleteWeights(model: OfficialModel): Promise<void> {
   await run('readwrite', (store) => store.delete(model));
 }
 
-export const OFFICIAL_MODEL_NAMES: Record<OfficialModel, string> = { 'syncnet-v2': 'SyncNet v2', 'syncnet-v4': 'SyncNet v4' };
+export const OFFICIAL_MODEL_NAMES: Record<OfficialModel, string> = {
+  'syncnet-v2': 'SyncNet v2',
+  'syncnet-v4': 'SyncNet v4',
+};
 
 /**
  * The weights a check with `model` runs on, as every door picks them: none for the embedded
@@ -77,6 +87,7 @@ export const OFFICIAL_MODEL_NAMES: Record<OfficialModel, string> = { 'syncnet-v2
 export async function storedWeightsFor(model: ModelChoice): Promise<WeightsBundle | undefined> {
   if (model === 'embedded') return undefined;
   const stored = await getWeights(model);
-  if (!stored) throw new Error(`no ${OFFICIAL_MODEL_NAMES[model]} weights imported yet (options → Import weights file)`);
+  if (!stored)
+    throw new Error(`no ${OFFICIAL_MODEL_NAMES[model]} weights imported yet (options → Import weights file)`);
   return stored.bundle;
 }

@@ -56,7 +56,8 @@ export function timelineRange(
 /** Spacing of the timeline's points (the engine buckets them per second). */
 export function timelineStep(points: readonly { t: number }[]): number {
   let step = Infinity;
-  for (let i = 1; i < points.length; i++) if (points[i].t > points[i - 1].t) step = Math.min(step, points[i].t - points[i - 1].t);
+  for (let i = 1; i < points.length; i++)
+    if (points[i].t > points[i - 1].t) step = Math.min(step, points[i].t - points[i - 1].t);
   return Number.isFinite(step) ? step : 1;
 }
 
@@ -102,7 +103,12 @@ export interface CurveGeometry {
   rightLabel: string;
 }
 
-export function curveGeometry(dists: readonly number[], offsetFrames: number | null, width: number, height: number): CurveGeometry | null {
+export function curveGeometry(
+  dists: readonly number[],
+  offsetFrames: number | null,
+  width: number,
+  height: number,
+): CurveGeometry | null {
   const n = dists.length;
   if (n === 0) return null;
   const min = Math.min(...dists);
@@ -114,7 +120,10 @@ export function curveGeometry(dists: readonly number[], offsetFrames: number | n
     points: dists.map((d, k) => `${x(k).toFixed(1)},${y(d).toFixed(1)}`).join(' '),
     xs: dists.map((_, k) => x(k)),
     zeroX: x(indexOfOffset(0, n)),
-    best: bestIndex !== null && bestIndex >= 0 && bestIndex < n ? { x: x(bestIndex), y: y(dists[bestIndex]) } : null,
+    best:
+      bestIndex !== null && bestIndex >= 0 && bestIndex < n
+        ? { x: x(bestIndex), y: y(dists[bestIndex]) }
+        : null,
     leftLabel: offsetLabel(offsetOfIndex(0, n)),
     rightLabel: offsetLabel(offsetOfIndex(n - 1, n)),
   };

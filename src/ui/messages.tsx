@@ -21,5 +21,9 @@ export function ErrorMessage({ error, id }: { error: Pick<PlainError, 'text' | '
 
 /** Visually hidden; screen readers read each new text once, without interrupting. */
 export function LiveRegion({ text }: { text: string }) {
-  return <p class="sr-only live" role="status" aria-live="polite">{text}</p>;
+  return (
+    <p class="sr-only live" role="status" aria-live="polite">
+      {text}
+    </p>
+  );
 }

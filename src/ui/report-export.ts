@@ -8,12 +8,23 @@ import { modelFromManifest, reportFileName, reportHtml, type ReportData, type Re
 
 export async function sha256Hex(data: BufferSource | Blob): Promise<string> {
   const bytes = data instanceof Blob ? await data.arrayBuffer() : data;
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 /** The model a check ran with: the embedded model's manifest and weights.bin from the extension, or the SyncNet bundle used. */
-export async function describeModel(choice: ModelChoice, embeddedModelBase: string, bundle?: WeightsBundle): Promise<ReportModel> {
-  if (choice !== 'embedded' && bundle) return modelFromManifest(choice, bundle.manifest, await sha256Hex(bundle.data as Uint8Array<ArrayBuffer>));
+export async function describeModel(
+  choice: ModelChoice,
+  embeddedModelBase: string,
+  bundle?: WeightsBundle,
+): Promise<ReportModel> {
+  if (choice !== 'embedded' && bundle)
+    return modelFromManifest(
+      choice,
+      bundle.manifest,
+      await sha256Hex(bundle.data as Uint8Array<ArrayBuffer>),
+    );
   if (choice !== 'embedded') return modelFromManifest(choice, null);
   const base = embeddedModelBase.replace(/\/$/, '');
   const [manifest, weights] = await Promise.all([

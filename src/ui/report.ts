@@ -7,7 +7,14 @@
 // views' own mappings (src/shared/state-look.ts, spans.ts, result-figures.ts), and the
 // geometry comes from src/ui/chart-scale.ts, so the report cannot say other than the views do.
 import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
-import { verdictOf, type SpanOutcome, type SyncEvidence, type SyncSpan, type SyncState, type Verdict } from '../core/state';
+import {
+  verdictOf,
+  type SpanOutcome,
+  type SyncEvidence,
+  type SyncSpan,
+  type SyncState,
+  type Verdict,
+} from '../core/state';
 import type { CheckResult, FaceSummary, ModelChoice } from '../engine/types';
 import { certaintyLine, evidenceLine, resultFigures } from '../shared/result-figures';
 import { clockSpan, clockTime, SPAN_WORDS, spansOf } from '../shared/spans';
@@ -90,7 +97,11 @@ export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportDa
     extensionVersion: meta.extensionVersion,
     source: meta.source,
     model: meta.model,
-    decision: { threshold: result.threshold, userThreshold: meta.userThreshold ?? false, policy: meta.policy ?? DEFAULT_DECISION_POLICY },
+    decision: {
+      threshold: result.threshold,
+      userThreshold: meta.userThreshold ?? false,
+      policy: meta.policy ?? DEFAULT_DECISION_POLICY,
+    },
     verdict: result.verdict,
     state: result.state,
     figures: {
@@ -106,7 +117,13 @@ export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportDa
       dists: result.dists,
       timeline: result.timeline,
     },
-    media: { durationS: result.durationS, fps: result.fps, backend: result.backend, landmarking: result.landmarking, faces: result.faces },
+    media: {
+      durationS: result.durationS,
+      fps: result.fps,
+      backend: result.backend,
+      landmarking: result.landmarking,
+      faces: result.faces,
+    },
   };
 }
 
@@ -120,7 +137,11 @@ export function reportFromState(state: SyncState, meta: ReportMeta): ReportData 
     extensionVersion: meta.extensionVersion,
     source: meta.source,
     model: meta.model,
-    decision: { threshold: e?.threshold ?? null, userThreshold: meta.userThreshold ?? false, policy: meta.policy ?? DEFAULT_DECISION_POLICY },
+    decision: {
+      threshold: e?.threshold ?? null,
+      userThreshold: meta.userThreshold ?? false,
+      policy: meta.policy ?? DEFAULT_DECISION_POLICY,
+    },
     verdict: e?.provisional ? null : verdictOf(state),
     state,
     figures: {
@@ -161,17 +182,33 @@ export function modelFromManifest(
 
 /** Text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** A file name to save the report as: "<name>.lipsync-report.html", without path separators or odd characters. */
 export function reportFileName(data: ReportData, extension = 'html'): string {
-  const base = data.source.kind === 'file' ? data.source.file.split(/[\\/]/).pop()! : `${data.source.video}-${data.checkedAt.slice(0, 19)}`;
+  const base =
+    data.source.kind === 'file'
+      ? data.source.file.split(/[\\/]/).pop()!
+      : `${data.source.video}-${data.checkedAt.slice(0, 19)}`;
   return `${base.replace(/[^\w.-]+/g, '_').slice(0, 120) || 'check'}.lipsync-report.${extension}`;
 }
 
-const SPAN_TONE: Record<SpanOutcome, Tone> = { 'in-sync': 'real', shifted: 'shifted', mismatch: 'fake', 'no-evidence': 'idle' };
-const VERDICT_TONE: Record<Verdict, Tone> = { real: 'real', shifted: 'shifted', fake: 'fake', 'cannot-judge': 'unsure' };
+const SPAN_TONE: Record<SpanOutcome, Tone> = {
+  'in-sync': 'real',
+  shifted: 'shifted',
+  mismatch: 'fake',
+  'no-evidence': 'idle',
+};
+const VERDICT_TONE: Record<Verdict, Tone> = {
+  real: 'real',
+  shifted: 'shifted',
+  fake: 'fake',
+  'cannot-judge': 'unsure',
+};
 
 const CURVE = { width: 620, height: 150 };
 const TIMELINE = { width: 620, height: 110 };
@@ -221,21 +258,35 @@ function timelineSvg(data: ReportData): string {
 }
 
 const row = (head: string, value: string | null | undefined, id?: string) =>
-  value ? `<tr><th scope="row">${escapeHtml(head)}</th><td${id ? ` id="${id}"` : ''}>${escapeHtml(value)}</td></tr>` : '';
+  value
+    ? `<tr><th scope="row">${escapeHtml(head)}</th><td${id ? ` id="${id}"` : ''}>${escapeHtml(value)}</td></tr>`
+    : '';
 
 /** The certainty and evidence lines the views show, from the report's own figures. */
 function judgement(data: ReportData): { certainty: string | null; evidence: string | null } {
   const f = data.figures;
   const asResult = { verdict: data.verdict ?? 'cannot-judge' } as CheckResult;
   const certainty = data.verdict ? certaintyLine(asResult, f.pMismatch) : null;
-  const evidence = evidenceLine({ segments: f.segments, pMismatch: f.pMismatch, evidenceSeconds: f.evidenceSeconds, checkedFrom: f.checkedFrom, checkedTo: f.checkedTo });
+  const evidence = evidenceLine({
+    segments: f.segments,
+    pMismatch: f.pMismatch,
+    evidenceSeconds: f.evidenceSeconds,
+    checkedFrom: f.checkedFrom,
+    checkedTo: f.checkedTo,
+  });
   return { certainty, evidence };
 }
 
 function spansTable(segments: SyncSpan[]): string {
-  const spans = (Object.keys(SPAN_WORDS) as SpanOutcome[]).flatMap((o) => spansOf(segments, o)).sort((a, b) => a.start - b.start);
+  const spans = (Object.keys(SPAN_WORDS) as SpanOutcome[])
+    .flatMap((o) => spansOf(segments, o))
+    .sort((a, b) => a.start - b.start);
   if (spans.length === 0) return `<p>${escapeHtml(t('report_no_spans'))}</p>`;
-  const head = (['report_th_span', 'report_th_seconds', 'report_th_outcome', 'report_th_probability'] as const).map((h) => `<th scope="col">${escapeHtml(t(h))}</th>`).join('');
+  const head = (
+    ['report_th_span', 'report_th_seconds', 'report_th_outcome', 'report_th_probability'] as const
+  )
+    .map((h) => `<th scope="col">${escapeHtml(t(h))}</th>`)
+    .join('');
   const rows = spans.map(
     (s) =>
       `<tr class="span ${s.outcome}"><td>${clockSpan(s.start, s.end)}</td><td>${escapeHtml(t('report_span_seconds', s.start.toFixed(2), s.end.toFixed(2)))}</td><td><span class="dot" style="background:${TONE_COLORS[SPAN_TONE[s.outcome]]}"></span>${escapeHtml(t(SPAN_WORDS[s.outcome]))}</td><td>${s.outcome === 'no-evidence' ? '—' : s.confidence.toFixed(2)}</td></tr>`,
@@ -251,7 +302,10 @@ function policyText(policy: DecisionPolicy): string {
 
 /** JSON inside <script type="application/json">: "<" escaped so no text can close the element. */
 function embeddedJson(data: ReportData): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(data)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /** The report's stylesheet (prints on white). */
@@ -280,17 +334,42 @@ export function reportHtml(data: ReportData, lang = uiLanguage()): string {
   const checkedAt = data.checkedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
   const source =
     data.source.kind === 'file'
-      ? row(t('report_file'), data.source.file, 'file') + row('SHA-256', data.source.sha256, 'sha256') + row(t('report_audio'), data.source.audio)
-      : row(t('report_page'), data.source.url ?? t('report_no_url'), 'page-url') + row(t('report_video_on_page'), data.source.video);
+      ? row(t('report_file'), data.source.file, 'file') +
+        row('SHA-256', data.source.sha256, 'sha256') +
+        row(t('report_audio'), data.source.audio)
+      : row(t('report_page'), data.source.url ?? t('report_no_url'), 'page-url') +
+        row(t('report_video_on_page'), data.source.video);
   const media = data.media
-    ? t('report_media', t('row_video', data.media.durationS.toFixed(1), data.media.fps, data.media.faces.length), data.media.backend, data.media.landmarking)
+    ? t(
+        'report_media',
+        t('row_video', data.media.durationS.toFixed(1), data.media.fps, data.media.faces.length),
+        data.media.backend,
+        data.media.landmarking,
+      )
     : null;
-  const offset = f.offsetMs !== null && f.offsetFrames !== null ? t('offset_frames', offsetText(f.offsetMs), `${f.offsetFrames > 0 ? '+' : ''}${f.offsetFrames}`) : null;
-  const confidence = f.confidence !== null ? t('row_confidence', f.confidence.toFixed(3), String(data.decision.threshold), f.minDist?.toFixed(3) ?? '—') : null;
-  const threshold = data.decision.threshold === null ? null : data.decision.userThreshold ? t('report_threshold_user', data.decision.threshold) : String(data.decision.threshold);
+  const offset =
+    f.offsetMs !== null && f.offsetFrames !== null
+      ? t('offset_frames', offsetText(f.offsetMs), `${f.offsetFrames > 0 ? '+' : ''}${f.offsetFrames}`)
+      : null;
+  const confidence =
+    f.confidence !== null
+      ? t(
+          'row_confidence',
+          f.confidence.toFixed(3),
+          String(data.decision.threshold),
+          f.minDist?.toFixed(3) ?? '—',
+        )
+      : null;
+  const threshold =
+    data.decision.threshold === null
+      ? null
+      : data.decision.userThreshold
+        ? t('report_threshold_user', data.decision.threshold)
+        : String(data.decision.threshold);
   const curve = curveSvg(f.dists, f.offsetFrames);
   const timeline = timelineSvg(data);
-  const section = (title: string, body: string) => `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
+  const section = (title: string, body: string) =>
+    `<section><h2>${escapeHtml(title)}</h2>\n${body}\n</section>`;
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}">
 <head>
@@ -315,9 +394,12 @@ ${source}${row(t('report_checked_at'), checkedAt, 'checked-at')}${row(t('th_cert
 ${section(t('report_spans'), spansTable(f.segments))}
 ${curve ? section(t('report_curve'), curve) : ''}
 ${timeline ? section(t('report_timeline'), timeline) : ''}
-${section(t('report_model_heading'), `<table class="figures"><tbody>
+${section(
+  t('report_model_heading'),
+  `<table class="figures"><tbody>
 ${row(t('th_model'), `${data.model.name} (${data.model.choice})`, 'model')}${row(t('report_version'), data.model.version)}${row(t('report_threshold'), threshold)}${row(t('report_calibration'), data.model.calibration)}${row(t('report_policy'), policyText(data.decision.policy))}
-</tbody></table>`)}
+</tbody></table>`,
+)}
 <footer><p>${escapeHtml(t('popup_blind_spots'))}</p><p>${escapeHtml(t('ext_name'))} <span id="version">${escapeHtml(data.extensionVersion)}</span> · ${escapeHtml(checkedAt)} · ${escapeHtml(t('report_footer'))}</p></footer>
 </main>
 <script type="application/json" id="report-data">${embeddedJson(data)}</script>

@@ -4,15 +4,49 @@
 // no ended check reads as "Checking …".
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canReattach, isLive, isPending, MAX_RESTARTS, transition, type SessionEvent, type SessionRecord } from '../../src/background/session-machine';
+import {
+  canReattach,
+  isLive,
+  isPending,
+  MAX_RESTARTS,
+  transition,
+  type SessionEvent,
+  type SessionRecord,
+} from '../../src/background/session-machine';
 import { headlineSession, sessionLook } from '../../src/shared/state-look';
 import type { SyncEvidence, SyncState } from '../../src/core/state';
 
-const open = (sessionId = 's1', reattach = false): SessionEvent => ({ type: 'open', sessionId, model: 'embedded', capture: 'element', now: 1, ...(reattach ? { reattach } : {}) });
+const open = (sessionId = 's1', reattach = false): SessionEvent => ({
+  type: 'open',
+  sessionId,
+  model: 'embedded',
+  capture: 'element',
+  now: 1,
+  ...(reattach ? { reattach } : {}),
+});
 const checking: SyncState = { status: 'checking', progress: 0.4 };
-const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [], pMismatch: 0.05, evidenceSeconds: 7, segments: [], checkedFrom: 0, checkedTo: 8 };
+const evidence: SyncEvidence = {
+  offsetFrames: 0,
+  offsetMs: 0,
+  minDist: 1,
+  confidence: 5,
+  threshold: 3.5,
+  dists: [],
+  timeline: [],
+  pMismatch: 0.05,
+  evidenceSeconds: 7,
+  segments: [],
+  checkedFrom: 0,
+  checkedTo: 8,
+};
 const real: SyncState = { status: 'in-sync', evidence };
-const engineState = (state: SyncState, final = false, sessionId = 's1'): SessionEvent => ({ type: 'engine-state', sessionId, state, final, now: 2 });
+const engineState = (state: SyncState, final = false, sessionId = 's1'): SessionEvent => ({
+  type: 'engine-state',
+  sessionId,
+  state,
+  final,
+  now: 2,
+});
 
 function run(...events: SessionEvent[]): SessionRecord | undefined {
   return events.reduce<SessionRecord | undefined>((record, event) => transition(record, event), undefined);
@@ -23,11 +57,18 @@ test('open → opening (loading the engine); engine states → running; a final 
   assert.equal(opening.phase, 'opening');
   assert.equal(opening.state.status, 'loading');
   assert.equal(opening.restarts, 0);
-  assert.equal(transition(opening, engineState({ status: 'loading', what: 'face tracking' }))!.phase, 'opening', 'loading its parts is still opening');
+  assert.equal(
+    transition(opening, engineState({ status: 'loading', what: 'face tracking' }))!.phase,
+    'opening',
+    'loading its parts is still opening',
+  );
   const running = transition(opening, engineState(checking))!;
   assert.equal(running.phase, 'running');
   assert.deepEqual(running.state, checking);
-  const done = transition(running, engineState({ status: 'cannot-judge', reason: 'several-speakers-unresolved' }, true))!;
+  const done = transition(
+    running,
+    engineState({ status: 'cannot-judge', reason: 'several-speakers-unresolved' }, true),
+  )!;
   assert.equal(done.phase, 'done');
   // A replay after the end: running again on the next (non-final) state.
   assert.equal(transition(done, engineState(real))!.phase, 'running');
@@ -51,8 +92,15 @@ test('a verdict reached before the end stays readable, labelled with how the che
 });
 
 test('a failure (frame send error, engine error state) → failed with the plain message', () => {
-  const failed = run(open(), engineState(checking), { type: 'fail', message: 'frame is not an image data URL', now: 3 })!;
-  assert.deepEqual([failed.phase, failed.phase === 'failed' && failed.message], ['failed', 'frame is not an image data URL']);
+  const failed = run(open(), engineState(checking), {
+    type: 'fail',
+    message: 'frame is not an image data URL',
+    now: 3,
+  })!;
+  assert.deepEqual(
+    [failed.phase, failed.phase === 'failed' && failed.message],
+    ['failed', 'frame is not an image data URL'],
+  );
   // Said in plain words, the technical message behind Details (src/shared/errors.ts).
   assert.equal(sessionLook(failed).sentence, 'Something went wrong during the check.');
   assert.equal(sessionLook(failed).detail, 'frame is not an image data URL');
@@ -104,9 +152,13 @@ test('re-attach after an engine restart: a new session continues the check, at m
   assert.equal(transition(record, open('s9'))!.restarts, 0);
 });
 
-test('late and foreign events change nothing: another session\'s state, a stop of an ended check', () => {
+test("late and foreign events change nothing: another session's state, a stop of an ended check", () => {
   const running = run(open('s2'), engineState(checking, false, 's2'))!;
-  assert.equal(transition(running, engineState(real, true, 's1')), running, "the replaced session's late state");
+  assert.equal(
+    transition(running, engineState(real, true, 's1')),
+    running,
+    "the replaced session's late state",
+  );
   const stopped = transition(running, { type: 'stop', now: 3 })!;
   assert.equal(transition(stopped, { type: 'stop', now: 4 }), stopped);
   assert.equal(transition(stopped, { type: 'engine-lost', now: 4 }), stopped);

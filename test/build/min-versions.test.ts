@@ -43,8 +43,20 @@ const ext = (path: string, chrome: number | null, firefox: number | null, note?:
   firefox,
   ...(note ? { note } : {}),
 });
-const web = (name: string, pattern: RegExp, chrome: number | null, firefox: number | null, note?: string): Api => ({ name, pattern, chrome, firefox, ...(note ? { note } : {}) });
-const key = (name: string, pattern: RegExp, chrome: number | null, firefox: number | null, extra: Partial<Api> = {}): Api => ({ name, pattern, in: 'manifest', chrome, firefox, ...extra });
+const web = (
+  name: string,
+  pattern: RegExp,
+  chrome: number | null,
+  firefox: number | null,
+  note?: string,
+): Api => ({ name, pattern, chrome, firefox, ...(note ? { note } : {}) });
+const key = (
+  name: string,
+  pattern: RegExp,
+  chrome: number | null,
+  firefox: number | null,
+  extra: Partial<Api> = {},
+): Api => ({ name, pattern, in: 'manifest', chrome, firefox, ...extra });
 
 export const APIS: Api[] = [
   // Extension APIs (MV3 itself: Chrome 88, Firefox 109).
@@ -52,7 +64,12 @@ export const APIS: Api[] = [
   ext('commands', 25, 48),
   ext('contextMenus', 6, 55),
   ext('i18n', 5, 45),
-  ext('offscreen', 109, null, 'Chrome only (src/platform/chrome.ts); Firefox hosts the engine in its event page'),
+  ext(
+    'offscreen',
+    109,
+    null,
+    'Chrome only (src/platform/chrome.ts); Firefox hosts the engine in its event page',
+  ),
   ext('permissions', 16, 77, 'permissions.onAdded / onRemoved: Firefox 77'),
   ext('runtime.getContexts', 116, null, 'Chrome only (src/platform/chrome.ts)'),
   ext('runtime.ContextType', 116, null, 'Chrome only (src/platform/chrome.ts)'),
@@ -61,15 +78,32 @@ export const APIS: Api[] = [
   ext('scripting', 96, 102, 'registerContentScripts & co.: Chrome 96; executeScript: Chrome 88'),
   ext('storage.session', 102, 115),
   ext('storage', 20, 45),
-  ext('tabCapture.getMediaStreamId', 116, null, 'the promise form: Chrome 116 (callback: 71); Firefox has no tabCapture'),
+  ext(
+    'tabCapture.getMediaStreamId',
+    116,
+    null,
+    'the promise form: Chrome 116 (callback: 71); Firefox has no tabCapture',
+  ),
   ext('tabCapture', 116, null, 'Chrome only'),
   ext('tabs', 16, 45),
   // Web APIs.
-  web('requestVideoFrameCallback', /\brequestVideoFrameCallback\b/, 83, 132, 'the capture loop (content script) and the file page'),
+  web(
+    'requestVideoFrameCallback',
+    /\brequestVideoFrameCallback\b/,
+    83,
+    132,
+    'the capture loop (content script) and the file page',
+  ),
   web('AudioWorklet', /\b(AudioWorkletNode|audioWorklet|registerProcessor)\b/, 66, 76),
   web('OffscreenCanvas', /\bOffscreenCanvas\b|transferToImageBitmap/, 69, 105),
   web('MediaStreamTrackProcessor', /\bMediaStreamTrackProcessor\b/, 94, null, 'tab capture only (Chrome)'),
-  web('WebCodecs', /\b(VideoDecoder|AudioDecoder|VideoEncoder|EncodedVideoChunk|EncodedAudioChunk|AudioData)\b/, 94, 130, 'the file page decodes with WebCodecs'),
+  web(
+    'WebCodecs',
+    /\b(VideoDecoder|AudioDecoder|VideoEncoder|EncodedVideoChunk|EncodedAudioChunk|AudioData)\b/,
+    94,
+    130,
+    'the file page decodes with WebCodecs',
+  ),
   web('VideoFrame', /\bnew VideoFrame\b|ReadableStream<VideoFrame>/, 94, 130),
   web('AudioContext.getOutputTimestamp', /\bgetOutputTimestamp\b/, 57, 70),
   web('AudioContext.outputLatency', /\boutputLatency\b/, 102, 70),
@@ -88,7 +122,12 @@ export const APIS: Api[] = [
   web('findLast', /\.findLast(Index)?\(/, 97, 104),
   web('CompressionStream', /\b(CompressionStream|DecompressionStream)\b/, 80, 113),
   web('requestIdleCallback', /\brequestIdleCallback\(/, 47, 55),
-  web('Set methods', /\.(union|intersection|symmetricDifference|isSubsetOf|isSupersetOf|isDisjointFrom)\(/, 122, 127),
+  web(
+    'Set methods',
+    /\.(union|intersection|symmetricDifference|isSubsetOf|isSupersetOf|isDisjointFrom)\(/,
+    122,
+    127,
+  ),
   web('WebGPU', /\bnavigator\.gpu\b/, 113, 141),
   // Manifest keys.
   key('background.service_worker type module', /"service_worker"/, 92, null),
@@ -96,7 +135,10 @@ export const APIS: Api[] = [
   key('optional_host_permissions', /"optional_host_permissions"/, 88, 128),
   key("CSP 'wasm-unsafe-eval'", /wasm-unsafe-eval/, 103, 102),
   key('web_accessible_resources use_dynamic_url', /"use_dynamic_url"/, 101, 110),
-  key('gecko data_collection_permissions', /"data_collection_permissions"/, null, 140, { ignoredBelow: true, note: 'older Firefox warns about the unknown key and goes on' }),
+  key('gecko data_collection_permissions', /"data_collection_permissions"/, null, 140, {
+    ignoredBelow: true,
+    note: 'older Firefox warns about the unknown key and goes on',
+  }),
 ];
 
 /**
@@ -104,7 +146,9 @@ export const APIS: Api[] = [
  * row of the same name (with its versions). Rows above cover the ones in use today.
  */
 const WATCHED: [string, RegExp][] = [
-  ...APIS.filter((api) => !api.name.startsWith('chrome.') && api.in !== 'manifest').map((api): [string, RegExp] => [api.name, api.pattern]),
+  ...APIS.filter((api) => !api.name.startsWith('chrome.') && api.in !== 'manifest').map(
+    (api): [string, RegExp] => [api.name, api.pattern],
+  ),
   ['HTMLInputElement.showPicker', /\.showPicker\(/],
   ['navigator.userActivation', /\bnavigator\.userActivation\b/],
   ['scheduler.postTask', /\bscheduler\.(postTask|yield)\(/],
@@ -128,24 +172,37 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Comments out, so a comment naming an API is not a use. */
-const stripComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+const stripComments = (text: string) =>
+  text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 
 function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, value] of Object.entries(patch)) {
     if (k === '//') continue;
     const previous = base[k];
-    out[k] = value && typeof value === 'object' && !Array.isArray(value) && previous && typeof previous === 'object' ? merge(previous as Record<string, unknown>, value as Record<string, unknown>) : value;
+    out[k] =
+      value && typeof value === 'object' && !Array.isArray(value) && previous && typeof previous === 'object'
+        ? merge(previous as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
   }
   return out;
 }
 
 const manifestOf = (browser: Browser) =>
-  merge(JSON.parse(readFileSync('manifest.json', 'utf8')), JSON.parse(readFileSync(`scripts/browser/${browser}.json`, 'utf8')));
+  merge(
+    JSON.parse(readFileSync('manifest.json', 'utf8')),
+    JSON.parse(readFileSync(`scripts/browser/${browser}.json`, 'utf8')),
+  );
 
 function declared(browser: Browser): number {
-  const manifest = manifestOf(browser) as { minimum_chrome_version?: string; browser_specific_settings?: { gecko?: { strict_min_version?: string } } };
-  const version = browser === 'chrome' ? manifest.minimum_chrome_version : manifest.browser_specific_settings?.gecko?.strict_min_version;
+  const manifest = manifestOf(browser) as {
+    minimum_chrome_version?: string;
+    browser_specific_settings?: { gecko?: { strict_min_version?: string } };
+  };
+  const version =
+    browser === 'chrome'
+      ? manifest.minimum_chrome_version
+      : manifest.browser_specific_settings?.gecko?.strict_min_version;
   assert.ok(version, `the ${browser} manifest declares a minimum version`);
   return Number.parseInt(version!, 10);
 }
@@ -171,7 +228,11 @@ for (const browser of ['chrome', 'firefox'] as const) {
       if (since === null) {
         // Not reached in this browser: only in the files only the other browser runs.
         const shared = where.filter((path) => path !== 'manifest');
-        assert.deepEqual(shared, [], `${api.name} is marked as not used in ${browser}, but ${shared.join(', ')} use it`);
+        assert.deepEqual(
+          shared,
+          [],
+          `${api.name} is marked as not used in ${browser}, but ${shared.join(', ')} use it`,
+        );
         assert.ok(api.in !== 'manifest' || where.length === 0, `${api.name} is in the ${browser} manifest`);
         continue;
       }
@@ -189,18 +250,32 @@ test('every extension API and every watched web API the source uses is in the ta
   for (const { path, text } of files) {
     for (const match of text.matchAll(/\bchrome\s*\.\s*(\w+)\s*\.\s*(\w+)/g)) {
       const used = `chrome.${match[1]}.${match[2]}`;
-      if (!APIS.some((api) => api.name.startsWith('chrome.') && (used === api.name || used.startsWith(`${api.name}.`)))) unlisted.add(`${used} (${path})`);
+      if (
+        !APIS.some(
+          (api) => api.name.startsWith('chrome.') && (used === api.name || used.startsWith(`${api.name}.`)),
+        )
+      )
+        unlisted.add(`${used} (${path})`);
     }
   }
   for (const [name, pattern] of WATCHED) {
     const where = files.filter((f) => pattern.test(f.text)).map((f) => f.path);
-    if (where.length > 0 && !APIS.some((api) => api.name === name)) unlisted.add(`${name} (${where.join(', ')})`);
+    if (where.length > 0 && !APIS.some((api) => api.name === name))
+      unlisted.add(`${name} (${where.join(', ')})`);
   }
   assert.deepEqual([...unlisted], [], 'add these APIs to the table with the versions they arrived in');
 });
 
 test("esbuild's syntax targets are the declared minimum versions", () => {
   const build = readFileSync('scripts/build.mjs', 'utf8');
-  assert.match(build, new RegExp(`'chrome${declared('chrome')}'`), 'scripts/build.mjs targets the declared Chrome version');
-  assert.match(build, new RegExp(`'firefox${declared('firefox')}'`), 'scripts/build.mjs targets the declared Firefox version');
+  assert.match(
+    build,
+    new RegExp(`'chrome${declared('chrome')}'`),
+    'scripts/build.mjs targets the declared Chrome version',
+  );
+  assert.match(
+    build,
+    new RegExp(`'firefox${declared('firefox')}'`),
+    'scripts/build.mjs targets the declared Firefox version',
+  );
 });

@@ -18,11 +18,18 @@ function scripts(dir: string): string[] {
   });
 }
 
-const found = (dist: string) => HOOKS.filter((hook) => scripts(dist).some((file) => hook.test(readFileSync(file, 'utf8')))).map(String);
+const found = (dist: string) =>
+  HOOKS.filter((hook) => scripts(dist).some((file) => hook.test(readFileSync(file, 'utf8')))).map(String);
 
-test('the product builds contain none of the test hooks; the test build contains them all', { timeout: 120_000 }, () => {
-  execFileSync(process.execPath, ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox'], { stdio: 'ignore' });
-  assert.deepEqual(found('dist/chrome'), []);
-  assert.deepEqual(found('dist/firefox'), []);
-  assert.deepEqual(found('dist/chrome-test'), HOOKS.map(String));
-});
+test(
+  'the product builds contain none of the test hooks; the test build contains them all',
+  { timeout: 120_000 },
+  () => {
+    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox'], {
+      stdio: 'ignore',
+    });
+    assert.deepEqual(found('dist/chrome'), []);
+    assert.deepEqual(found('dist/firefox'), []);
+    assert.deepEqual(found('dist/chrome-test'), HOOKS.map(String));
+  },
+);

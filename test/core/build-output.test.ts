@@ -37,12 +37,19 @@ test('dist/chrome and dist/firefox hold only the MediaPipe wasm build the engine
     // The shipped files are the package's, byte for byte (same size is enough to catch a mix-up).
     for (const file of [MEDIAPIPE_WASM_LOADER, MEDIAPIPE_WASM_BINARY]) {
       const shipped = statSync(join(dist, 'vendor/mediapipe', file)).size;
-      assert.equal(shipped, statSync(join('node_modules/@mediapipe/tasks-vision/wasm', file)).size, `${browser}: ${file}`);
+      assert.equal(
+        shipped,
+        statSync(join('node_modules/@mediapipe/tasks-vision/wasm', file)).size,
+        `${browser}: ${file}`,
+      );
     }
     // Both landmarker hosts (the offscreen document and the worker) carry the pinned names.
     for (const bundle of ['offscreen/offscreen.js', 'engine/landmarker-worker.js']) {
       const code = readFileSync(join(dist, bundle), 'utf8');
-      assert.ok(code.includes(MEDIAPIPE_WASM_LOADER) && code.includes(MEDIAPIPE_WASM_BINARY), `${browser}: ${bundle}`);
+      assert.ok(
+        code.includes(MEDIAPIPE_WASM_LOADER) && code.includes(MEDIAPIPE_WASM_BINARY),
+        `${browser}: ${bundle}`,
+      );
     }
   }
 });

@@ -15,12 +15,17 @@ import { detectCheckpointFormat, loadSyncModel, parseManifest, type SyncModel } 
 const RELATIVE_TOLERANCE = 1e-4;
 
 function runConvert(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/convert.ts', ...args], { encoding: 'utf8' });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/convert.ts', ...args], {
+    encoding: 'utf8',
+  });
 }
 
 function readBundle(dir: string) {
   return {
-    manifest: parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')), join(dir, 'manifest.json')),
+    manifest: parseManifest(
+      JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')),
+      join(dir, 'manifest.json'),
+    ),
     data: new Uint8Array(readFileSync(join(dir, 'weights.bin'))),
   };
 }
@@ -34,7 +39,12 @@ const v2 = ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'sync
 const v4 = ensureGenerated('scripts/golden/make_syncnet_v4_checkpoint.py', 'syncnet-v4');
 
 const cases = [
-  { label: 'SyncNet v2 (legacy torch.save)', dir: v2, checkpoint: 'syncnet_v2_legacy.model', kind: 'syncnet-v2' },
+  {
+    label: 'SyncNet v2 (legacy torch.save)',
+    dir: v2,
+    checkpoint: 'syncnet_v2_legacy.model',
+    kind: 'syncnet-v2',
+  },
   { label: 'SyncNet v2 (zip torch.save)', dir: v2, checkpoint: 'syncnet_v2_zip.model', kind: 'syncnet-v2' },
   { label: 'SyncNet v4 (MATLAB v7.3)', dir: v4, checkpoint: 'syncnet_v4_random.mat', kind: 'syncnet-v4' },
 ] as const;
@@ -65,13 +75,19 @@ describe('npm run convert', () => {
             if (stream === 'lip') {
               const { frames, height, width, channels } = model.lipInput;
               const n = input.length / (frames * height * width * channels);
-              return model.embedLip(tf.tensor5d(input, [n, frames, height, width, channels])).dataSync() as Float32Array;
+              return model
+                .embedLip(tf.tensor5d(input, [n, frames, height, width, channels]))
+                .dataSync() as Float32Array;
             }
             const { coefficients, steps } = model.audioInput;
-            return model.embedAudio(tf.tensor3d(input, [input.length / (coefficients * steps), coefficients, steps])).dataSync() as Float32Array;
+            return model
+              .embedAudio(tf.tensor3d(input, [input.length / (coefficients * steps), coefficients, steps]))
+              .dataSync() as Float32Array;
           });
           const { maxAbs, relative } = parity(got, want);
-          t.diagnostic(`${stream}: max abs ${maxAbs.toExponential(2)}, relative ${relative.toExponential(2)}`);
+          t.diagnostic(
+            `${stream}: max abs ${maxAbs.toExponential(2)}, relative ${relative.toExponential(2)}`,
+          );
           assert.ok(relative <= RELATIVE_TOLERANCE, `${stream} relative error ${relative}`);
         }
       } finally {
@@ -83,7 +99,11 @@ describe('npm run convert', () => {
 
   const badFiles = [
     [v2, 'bad_truncated.model', /truncated/],
-    [v2, 'bad_fc512.model', /not a SyncNet v2 checkpoint — tensor netfcaud\.3\.weight has shape \[512,512\], expected \[1024,512\]/],
+    [
+      v2,
+      'bad_fc512.model',
+      /not a SyncNet v2 checkpoint — tensor netfcaud\.3\.weight has shape \[512,512\], expected \[1024,512\]/,
+    ],
     [v2, 'bad_not_checkpoint.model', /not a (SyncNet|torch) checkpoint/],
     [v4, 'bad_truncated.mat', /truncated/],
     [v4, 'bad_wrong_arch.mat', /not a SyncNet v4 network: param \d+ '\w+' \(.*\) has shape/],
@@ -110,9 +130,22 @@ describe('npm run convert', () => {
   });
 
   it('detects the format from the leading bytes', () => {
-    assert.equal(detectCheckpointFormat(new Uint8Array(readFileSync(join(v2, 'syncnet_v2_legacy.model')).subarray(0, 16))), 'torch');
-    assert.equal(detectCheckpointFormat(new Uint8Array(readFileSync(join(v2, 'syncnet_v2_zip.model')).subarray(0, 16))), 'torch');
-    assert.equal(detectCheckpointFormat(new Uint8Array(readFileSync(join(v4, 'syncnet_v4_random.mat')).subarray(0, 1024))), 'matlab');
+    assert.equal(
+      detectCheckpointFormat(
+        new Uint8Array(readFileSync(join(v2, 'syncnet_v2_legacy.model')).subarray(0, 16)),
+      ),
+      'torch',
+    );
+    assert.equal(
+      detectCheckpointFormat(new Uint8Array(readFileSync(join(v2, 'syncnet_v2_zip.model')).subarray(0, 16))),
+      'torch',
+    );
+    assert.equal(
+      detectCheckpointFormat(
+        new Uint8Array(readFileSync(join(v4, 'syncnet_v4_random.mat')).subarray(0, 1024)),
+      ),
+      'matlab',
+    );
     assert.equal(detectCheckpointFormat(new TextEncoder().encode('{"json": true}')), 'unknown');
   });
 });

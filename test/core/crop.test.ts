@@ -49,7 +49,13 @@ interface CropGolden {
     outputs: GoldenOutput[];
   }[];
   gray: string;
-  mouth: { lips: [number, number][]; faceWidth: number; rect: [number, number, number, number]; rows: number[]; grayRows: string };
+  mouth: {
+    lips: [number, number][];
+    faceWidth: number;
+    rect: [number, number, number, number];
+    rows: number[];
+    grayRows: string;
+  };
 }
 const golden = JSON.parse(readFileSync('test/golden/sync-crop.json', 'utf8')) as CropGolden;
 
@@ -65,7 +71,8 @@ function syntheticImage(width: number, height: number, channels: number): PixelI
   const data = new Uint8Array(width * height * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      for (let c = 0; c < channels; c++) data[(y * width + x) * channels + c] = (37 * x + 11 * y + 71 * c + ((x * y) % 13)) % 256;
+      for (let c = 0; c < channels; c++)
+        data[(y * width + x) * channels + c] = (37 * x + 11 * y + 71 * c + ((x * y) % 13)) % 256;
     }
   }
   return { data, width, height, channels };
@@ -100,7 +107,12 @@ test('face track smoothing and crop rects match crop_video exactly', () => {
       assert.equal(g.padding, f.bsi, `${track.name} frame ${i} bsi`);
       assert.deepEqual(
         g.rect,
-        { top: f.rows[0] - f.bsi, bottom: f.rows[1] - f.bsi, left: f.cols[0] - f.bsi, right: f.cols[1] - f.bsi },
+        {
+          top: f.rows[0] - f.bsi,
+          bottom: f.rows[1] - f.bsi,
+          left: f.cols[0] - f.bsi,
+          right: f.cols[1] - f.bsi,
+        },
         `${track.name} frame ${i}`,
       );
     });
@@ -138,7 +150,9 @@ test('cropResize matches torch bilinear (≤ 0.5 level) and cv2.resize INTER_LIN
       assert.ok(torchErr <= 0.5 + 1e-3, `${pc.name} ${out.width}×${out.height}: torch diff ${torchErr}`);
       assert.ok(cv2Err <= 1, `${pc.name} ${out.width}×${out.height}: cv2 diff ${cv2Err}`);
       const cv2Exact = mine.reduce((n, v, i) => n + (v === cv2Ref[i] ? 1 : 0), 0) / mine.length;
-      t.diagnostic(`${pc.name} ${out.width}×${out.height}: max |Δ| torch ${torchErr.toFixed(4)}, cv2 ${cv2Err} (${(100 * cv2Exact).toFixed(1)}% exact)`);
+      t.diagnostic(
+        `${pc.name} ${out.width}×${out.height}: max |Δ| torch ${torchErr.toFixed(4)}, cv2 ${cv2Err} (${(100 * cv2Exact).toFixed(1)}% exact)`,
+      );
     }
   }
   // The edge case really reaches into the 110 padding (bottom-left of the image).
@@ -152,12 +166,19 @@ test('cropResize: identity, constant padding, channel mapping', () => {
   assert.deepEqual(cropResize(image, whole, 9, 7), image.data);
   const outside = cropResize(image, { left: -30, top: -30, right: -20, bottom: -25 }, 6, 6);
   assert.ok(outside.every((v) => v === CROP_PAD_VALUE));
-  assert.ok(cropResize(image, { left: -30, top: -30, right: -20, bottom: -25 }, 3, 3, { padValue: 0 }).every((v) => v === 0));
+  assert.ok(
+    cropResize(image, { left: -30, top: -30, right: -20, bottom: -25 }, 3, 3, { padValue: 0 }).every(
+      (v) => v === 0,
+    ),
+  );
   // RGBA → BGR: output channel 0 is source channel 2, and so on; alpha dropped.
   const bgr = cropResize(image, whole, 9, 7, { channelMap: [2, 1, 0] });
   assert.equal(bgr.length, 9 * 7 * 3);
   for (let p = 0; p < 63; p++) {
-    assert.deepEqual([bgr[3 * p], bgr[3 * p + 1], bgr[3 * p + 2]], [image.data[4 * p + 2], image.data[4 * p + 1], image.data[4 * p]]);
+    assert.deepEqual(
+      [bgr[3 * p], bgr[3 * p + 1], bgr[3 * p + 2]],
+      [image.data[4 * p + 2], image.data[4 * p + 1], image.data[4 * p]],
+    );
   }
   // 2× downscale without antialiasing samples between pixel pairs: (d + 0.5)·2 − 0.5 = 2d + 0.5.
   const row: PixelImage = { data: Uint8Array.from([0, 100, 200, 50]), width: 4, height: 1, channels: 1 };
@@ -178,14 +199,20 @@ test('toGray is bit-exact with cv2 COLOR_BGR2GRAY; order names pick the channels
     rgba.set([image.data[3 * p + 2], image.data[3 * p + 1], image.data[3 * p], 255], 4 * p);
   }
   assert.deepEqual(toGray(rgba, 'rgba'), bytes(golden.gray));
-  assert.deepEqual(Array.from(toGray(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255]), 'rgb')), [76, 150, 29]);
+  assert.deepEqual(
+    Array.from(toGray(Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255]), 'rgb')),
+    [76, 150, 29],
+  );
 });
 
 test('v4 mouth box and 112×112 gray crop', () => {
   const { width, height } = golden.image;
   const image = syntheticImage(width, height, 3);
   const m = golden.mouth;
-  const box = mouthBox(m.lips.map(([x, y]) => ({ x, y })), m.faceWidth);
+  const box = mouthBox(
+    m.lips.map(([x, y]) => ({ x, y })),
+    m.faceWidth,
+  );
   // Centre of the landmarks' bounding box (27.375, 30.75); side 0.65 · 40 = 26.
   assert.equal(box.centerX, 27.375);
   assert.equal(box.centerY, 30.75);

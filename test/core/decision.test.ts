@@ -1,7 +1,14 @@
 // The one decision (src/core/decision): each rule on synthetic per-window evidence.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { calibrationFeatures, expectedCalibrationError, fitLogistic, mismatchProbability, parseCalibration, type DecisionCalibration } from '../../src/core/decision/calibration';
+import {
+  calibrationFeatures,
+  expectedCalibrationError,
+  fitLogistic,
+  mismatchProbability,
+  parseCalibration,
+  type DecisionCalibration,
+} from '../../src/core/decision/calibration';
 import { decide, DEFAULT_DECISION_POLICY } from '../../src/core/decision/decide';
 import type { ClipContext, FaceWindow, WindowEvidence } from '../../src/core/decision/evidence';
 import { runEvidence } from '../../src/core/decision/build';
@@ -9,8 +16,23 @@ import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
 import { Rng } from '../../src/core/train/rng';
 
-const CAL: DecisionCalibration = { scale: 1, coefficients: [4, -4, -4, 0], window: { matchMean: 1, mismatchMean: 0, sd: 0.3 }, fittedOn: 'test' };
-const CONTEXT: ClipContext = { hasAudioTrack: true, audioPeak: 10000, framesSeen: 250, framesWithFace: 250, largestFaceWidth: 120, protectedContent: false, final: true, secondsSeen: 10, droppedFrameRatio: 0 };
+const CAL: DecisionCalibration = {
+  scale: 1,
+  coefficients: [4, -4, -4, 0],
+  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
+  fittedOn: 'test',
+};
+const CONTEXT: ClipContext = {
+  hasAudioTrack: true,
+  audioPeak: 10000,
+  framesSeen: 250,
+  framesWithFace: 250,
+  largestFaceWidth: 120,
+  protectedContent: false,
+  final: true,
+  secondsSeen: 10,
+  droppedFrameRatio: 0,
+};
 
 interface Plan {
   /** Offset of the matching voice in frames (positive: sound early), or null for no match. */
@@ -27,11 +49,21 @@ function face(rng: Rng, plan: Plan): FaceWindow {
   const dists = new Float32Array(31);
   for (let k = 0; k < 31; k++) dists[k] = 2 + 0.3 * rng.normal();
   if (plan.offset !== null) dists[15 - plan.offset] = 2 - (plan.dip ?? 1) + 0.3 * rng.normal();
-  return { trackId: plan.trackId ?? 1, dists, lipActivity: plan.activity ?? 0.05, faceWidth: plan.width ?? 120 };
+  return {
+    trackId: plan.trackId ?? 1,
+    dists,
+    lipActivity: plan.activity ?? 0.05,
+    faceWidth: plan.width ?? 120,
+  };
 }
 
 /** Windows every 40 ms over [from, to) seconds; `planAt(t)` says what each shows (null: no face). */
-function clip(seconds: number, planAt: (t: number) => Plan | Plan[] | null, speech: (t: number) => number = () => 1, seed = 1): WindowEvidence[] {
+function clip(
+  seconds: number,
+  planAt: (t: number) => Plan | Plan[] | null,
+  speech: (t: number) => number = () => 1,
+  seed = 1,
+): WindowEvidence[] {
   const rng = new Rng(seed);
   const out: WindowEvidence[] = [];
   for (let i = 0; i * 0.04 + 0.2 <= seconds + 1e-9; i++) {
@@ -43,20 +75,32 @@ function clip(seconds: number, planAt: (t: number) => Plan | Plan[] | null, spee
   return out;
 }
 
-const status = (windows: WindowEvidence[], context: Partial<ClipContext> = {}) => decide(windows, { ...CONTEXT, ...context }, CAL).state;
+const status = (windows: WindowEvidence[], context: Partial<ClipContext> = {}) =>
+  decide(windows, { ...CONTEXT, ...context }, CAL).state;
 
 test('context gates: protected, no audio track, no face, digital silence', () => {
   const w = clip(10, () => ({ offset: 0 }));
-  assert.deepEqual(status(w, { protectedContent: true }), { status: 'cannot-judge', reason: 'protected-content' });
+  assert.deepEqual(status(w, { protectedContent: true }), {
+    status: 'cannot-judge',
+    reason: 'protected-content',
+  });
   assert.deepEqual(status(w, { hasAudioTrack: false }), { status: 'cannot-judge', reason: 'no-audio' });
   assert.deepEqual(status(w, { framesWithFace: 0 }), { status: 'cannot-judge', reason: 'no-face' });
   assert.equal((status(w, { framesWithFace: 10 }) as { reason: string }).reason, 'no-face');
   assert.deepEqual(status(w, { audioPeak: 5 }), { status: 'cannot-judge', reason: 'silent' });
   assert.equal(status(w, { audioPeak: 5, final: false }).status, 'waiting-for-speech');
   // Frames lost on the way (a machine that cannot keep up): over half → frame rate too low.
-  assert.deepEqual(status(w, { droppedFrameRatio: 0.6 }), { status: 'cannot-judge', reason: 'frame-rate-too-low', detail: '60 % of frames were lost' });
+  assert.deepEqual(status(w, { droppedFrameRatio: 0.6 }), {
+    status: 'cannot-judge',
+    reason: 'frame-rate-too-low',
+    detail: '60 % of frames were lost',
+  });
   assert.equal(status(w, { droppedFrameRatio: 0.4 }).status, 'in-sync');
-  assert.notEqual(status(w, { droppedFrameRatio: 0.6, final: false, secondsSeen: 3 }).status, 'cannot-judge', 'live: not before noFaceAfterSeconds');
+  assert.notEqual(
+    status(w, { droppedFrameRatio: 0.6, final: false, secondsSeen: 3 }).status,
+    'cannot-judge',
+    'live: not before noFaceAfterSeconds',
+  );
 });
 
 test('a genuine clip is in sync, with its offset, p(mismatch) and one in-sync span', () => {
@@ -67,51 +111,107 @@ test('a genuine clip is in sync, with its offset, p(mismatch) and one in-sync sp
   assert.equal(state.evidence.offsetMs, 40);
   assert.ok(state.evidence.pMismatch < 0.05, `p ${state.evidence.pMismatch}`);
   assert.ok(Math.abs(state.evidence.evidenceSeconds - 9.84) < 0.05);
-  assert.deepEqual(state.evidence.segments.map((s) => s.outcome), ['in-sync']);
+  assert.deepEqual(
+    state.evidence.segments.map((s) => s.outcome),
+    ['in-sync'],
+  );
   assert.equal(state.evidence.dists.length, 31);
 });
 
 test('speech, not loudness: music without speech is no-speech (waiting while live); speech windows alone vote', () => {
-  assert.deepEqual(status(clip(10, () => ({ offset: null }), () => 0.1)), { status: 'cannot-judge', reason: 'no-speech' });
-  assert.equal(status(clip(10, () => ({ offset: null }), () => 0.1), { final: false }).status, 'waiting-for-speech');
+  assert.deepEqual(
+    status(
+      clip(
+        10,
+        () => ({ offset: null }),
+        () => 0.1,
+      ),
+    ),
+    { status: 'cannot-judge', reason: 'no-speech' },
+  );
+  assert.equal(
+    status(
+      clip(
+        10,
+        () => ({ offset: null }),
+        () => 0.1,
+      ),
+      { final: false },
+    ).status,
+    'waiting-for-speech',
+  );
   // Speech for half the clip (matching), music the other half where nothing matches: in sync.
-  const state = status(clip(10, (t) => ({ offset: t < 5 ? 0 : null }), (t) => (t < 5 ? 0.9 : 0.2)));
+  const state = status(
+    clip(
+      10,
+      (t) => ({ offset: t < 5 ? 0 : null }),
+      (t) => (t < 5 ? 0.9 : 0.2),
+    ),
+  );
   assert.equal(state.status, 'in-sync');
 });
 
 test('who speaks: a listener with still lips does not vote; only listeners → no-speaking-face', () => {
   // A third of the clip cuts to another person's still face while the speaker talks on.
-  const listener = status(clip(9, (t) => (t >= 3 && t < 6 ? { offset: null, trackId: 2, activity: 0.002 } : { offset: 0, trackId: 1 })));
+  const listener = status(
+    clip(9, (t) =>
+      t >= 3 && t < 6 ? { offset: null, trackId: 2, activity: 0.002 } : { offset: 0, trackId: 1 },
+    ),
+  );
   assert.equal(listener.status, 'in-sync');
   const onlyListeners = status(clip(9, () => ({ offset: null, trackId: 2, activity: 0.002 })));
   assert.equal(onlyListeners.status, 'cannot-judge');
   assert.equal((onlyListeners as { reason: string }).reason, 'no-speaking-face');
   // Two faces on screen: the one whose lips move is the speaker.
-  const twoShot = status(clip(9, () => [{ offset: 0, trackId: 1, activity: 0.06 }, { offset: null, trackId: 2, activity: 0.01 }]));
+  const twoShot = status(
+    clip(9, () => [
+      { offset: 0, trackId: 1, activity: 0.06 },
+      { offset: null, trackId: 2, activity: 0.01 },
+    ]),
+  );
   assert.equal(twoShot.status, 'in-sync');
 });
 
 test('two moving-lip faces that both match the voice at different offsets: several speakers, unresolved', () => {
-  const d = status(clip(9, () => [{ offset: 0, trackId: 1 }, { offset: -10, trackId: 2 }]));
+  const d = status(
+    clip(9, () => [
+      { offset: 0, trackId: 1 },
+      { offset: -10, trackId: 2 },
+    ]),
+  );
   assert.deepEqual(d, { status: 'cannot-judge', reason: 'several-speakers-unresolved' });
-  const live = status(clip(9, () => [{ offset: 0, trackId: 1 }, { offset: -10, trackId: 2 }]), { final: false });
+  const live = status(
+    clip(9, () => [
+      { offset: 0, trackId: 1 },
+      { offset: -10, trackId: 2 },
+    ]),
+    { final: false },
+  );
   assert.equal(live.status, 'checking');
 });
 
 test('two people in turn, each with their own voice: in sync, and both counted as speakers', () => {
-  const d = decide(clip(10, (t) => ({ offset: 0, trackId: t < 5 ? 1 : 2 })), CONTEXT, CAL);
+  const d = decide(
+    clip(10, (t) => ({ offset: 0, trackId: t < 5 ? 1 : 2 })),
+    CONTEXT,
+    CAL,
+  );
   assert.equal(d.state.status, 'in-sync');
   assert.ok(d.votesByTrack.get(1)! > 100 && d.votesByTrack.get(2)! > 100);
 });
 
-test('what: shifted past viewers\' tolerance (90 ms early, 185 ms late), within it in sync', () => {
+test("what: shifted past viewers' tolerance (90 ms early, 185 ms late), within it in sync", () => {
   const at = (offset: number) => status(clip(10, () => ({ offset })));
   assert.equal(at(2).status, 'in-sync'); // 80 ms early
   assert.equal(at(3).status, 'shifted'); // 120 ms early
   assert.equal(at(-4).status, 'in-sync'); // 160 ms late
   assert.equal(at(-5).status, 'shifted'); // 200 ms late
   const s = at(-8);
-  assert.ok(s.status === 'shifted' && s.evidence.offsetMs === -320 && s.evidence.segments.every((x) => x.outcome === 'shifted'));
+  assert.ok(
+    s.status === 'shifted' &&
+      s.evidence.offsetMs === -320 &&
+      s.evidence.segments.every((x) => x.outcome === 'shifted'),
+  );
 });
 
 test('a weak dip: in sync when at the in-sync offsets, uncertain (not "shifted") away from them', () => {
@@ -126,7 +226,10 @@ test('a swapped voice is a mismatch over the whole clip, with a high p(mismatch)
   assert.equal(state.status, 'mismatch');
   if (state.status !== 'mismatch') return;
   assert.ok(state.evidence.pMismatch >= 0.9);
-  assert.deepEqual(state.evidence.segments.map((s) => s.outcome), ['mismatch']);
+  assert.deepEqual(
+    state.evidence.segments.map((s) => s.outcome),
+    ['mismatch'],
+  );
 });
 
 test('where: 3 s of another voice inside a genuine clip is a mismatch with that span marked', () => {
@@ -149,17 +252,28 @@ test('how much: under 2 s of evidence is too short (checking while live); a fain
   assert.equal((status(short) as { reason: string }).reason, 'too-short');
   const live = status(short, { final: false });
   assert.ok(live.status === 'checking' && live.progress > 0.5 && live.progress < 1);
-  const faint = status(clip(2.4, () => ({ offset: 0 })).map((w) => ({ ...w, faces: w.faces.map((f) => ({ ...f, dists: f.dists.map((d, k) => (k === 15 ? d + 0.75 : d)) })) })));
+  const faint = status(
+    clip(2.4, () => ({ offset: 0 })).map((w) => ({
+      ...w,
+      faces: w.faces.map((f) => ({ ...f, dists: f.dists.map((d, k) => (k === 15 ? d + 0.75 : d)) })),
+    })),
+  );
   assert.equal(faint.status, 'cannot-judge');
   assert.equal((faint as { reason: string }).reason, 'uncertain');
 });
 
 test('a mouth too small to judge', () => {
-  assert.equal((status(clip(10, () => ({ offset: 0, width: 20 }))) as { reason: string }).reason, 'mouth-too-small');
+  assert.equal(
+    (status(clip(10, () => ({ offset: 0, width: 20 }))) as { reason: string }).reason,
+    'mouth-too-small',
+  );
 });
 
 test('live verdicts are provisional', () => {
-  const state = status(clip(10, () => ({ offset: 0 })), { final: false });
+  const state = status(
+    clip(10, () => ({ offset: 0 })),
+    { final: false },
+  );
   assert.ok(state.status === 'in-sync' && state.evidence.provisional === true);
 });
 
@@ -181,10 +295,27 @@ test('calibration: logistic fit recovers a known model; probability falls as the
 });
 
 test('spans: Viterbi keeps a short blip inside a match, opens a span for a sustained mismatch', () => {
-  const scores = (pattern: (i: number) => number) => Array.from({ length: 300 }, (_, i) => ({ t: i * 0.04, score: pattern(i) }));
-  assert.equal(findSpans(scores((i) => (i === 100 ? -2 : 1)), CAL).length, 1);
-  const spans = findSpans(scores((i) => (i >= 100 && i < 175 ? 0 : 1)), CAL);
-  assert.deepEqual(spans.map((s) => [s.from, s.to, s.mismatch]), [[0, 100, false], [100, 175, true], [175, 300, false]]);
+  const scores = (pattern: (i: number) => number) =>
+    Array.from({ length: 300 }, (_, i) => ({ t: i * 0.04, score: pattern(i) }));
+  assert.equal(
+    findSpans(
+      scores((i) => (i === 100 ? -2 : 1)),
+      CAL,
+    ).length,
+    1,
+  );
+  const spans = findSpans(
+    scores((i) => (i >= 100 && i < 175 ? 0 : 1)),
+    CAL,
+  );
+  assert.deepEqual(
+    spans.map((s) => [s.from, s.to, s.mismatch]),
+    [
+      [0, 100, false],
+      [100, 175, true],
+      [175, 300, false],
+    ],
+  );
 });
 
 test('lip activity: still lips ≈ 0, speaking lips move; evidence rows are calc_pdist rows', () => {
@@ -194,7 +325,23 @@ test('lip activity: still lips ≈ 0, speaking lips move; evidence rows are calc
   assert.ok(talking[25]! > 0.05);
   assert.equal(lipActivity([null, 0.1])[0], null);
   const audio = [new Float32Array([0, 0]), new Float32Array([1, 0]), new Float32Array([0, 1])];
-  const [w0] = runEvidence({ times: [0, 0.04, 0.08], shots: [0, 0, 0], speech: [1, 1, 1], audio, tracks: [{ trackId: 7, lip: [new Float32Array([1, 0]), null, null], activity: [0.1, null, null], width: [100, null, null] }] }, 1);
+  const [w0] = runEvidence(
+    {
+      times: [0, 0.04, 0.08],
+      shots: [0, 0, 0],
+      speech: [1, 1, 1],
+      audio,
+      tracks: [
+        {
+          trackId: 7,
+          lip: [new Float32Array([1, 0]), null, null],
+          activity: [0.1, null, null],
+          width: [100, null, null],
+        },
+      ],
+    },
+    1,
+  );
   assert.equal(w0.faces.length, 1);
   // k = 0: zero padding; k = 1: audio window 0; k = 2: audio window 1.
   assert.ok(Math.abs(w0.faces[0].dists[1] - 1) < 1e-5 && w0.faces[0].dists[2] < 1e-5);

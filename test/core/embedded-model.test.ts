@@ -9,7 +9,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import type * as TF from '@tensorflow/tfjs';
 import { useBackend } from '../helpers/tf';
 import { syntheticClip } from '../helpers/synthetic-clip';
-import { createSyncModel, decodeWeights, encodeWeights, loadSyncModel, parseManifest, WeightsFormatError } from '../../src/core';
+import {
+  createSyncModel,
+  decodeWeights,
+  encodeWeights,
+  loadSyncModel,
+  parseManifest,
+  WeightsFormatError,
+} from '../../src/core';
 import {
   createEmbeddedModel,
   EMBEDDED_DEFAULT_THRESHOLD,
@@ -36,7 +43,8 @@ before(async () => {
 const F = EMBEDDED_FEATURE_COUNT;
 const unitPrior = { mean: new Float32Array(F), std: new Float32Array(F).fill(1) };
 const audioNorm = { mean: new Float32Array(13), std: new Float32Array(13).fill(5) };
-const randomModel = (seed = 1): EmbeddedSyncModel => createEmbeddedModel(initialEmbeddedWeights(seed, unitPrior, audioNorm));
+const randomModel = (seed = 1): EmbeddedSyncModel =>
+  createEmbeddedModel(initialEmbeddedWeights(seed, unitPrior, audioNorm));
 
 /** The face of a synthetic clip at a frame where the mouth is open. */
 function openMouthFace(): FaceObservation {
@@ -46,7 +54,14 @@ function openMouthFace(): FaceObservation {
 }
 
 /** Rotates (yaw about y, then roll about z), scales and moves every landmark. */
-function transform(face: FaceObservation, scale: number, yaw: number, roll: number, dx: number, dy: number): FaceObservation {
+function transform(
+  face: FaceObservation,
+  scale: number,
+  yaw: number,
+  roll: number,
+  dx: number,
+  dy: number,
+): FaceObservation {
   const p = face.landmarks;
   const out: number[] = [];
   for (let i = 0; i < p.length; i += 3) {
@@ -73,9 +88,15 @@ describe('embedded featurizer', () => {
   it('is invariant to face size, position and head rotation (within 1e-4)', () => {
     const face = openMouthFace();
     const reference = faceFeatures(face)!;
-    for (const [scale, yaw, roll] of [[2.5, 0, 0], [0.4, 0.5, 0], [1, -0.3, 0.4]]) {
+    for (const [scale, yaw, roll] of [
+      [2.5, 0, 0],
+      [0.4, 0.5, 0],
+      [1, -0.3, 0.4],
+    ]) {
       const moved = faceFeatures(transform(face, scale, yaw, roll, 300, -50))!;
-      const worst = Math.max(...reference.map((v, i) => Math.abs(v - moved[i]) / Math.max(1e-3, Math.abs(v))));
+      const worst = Math.max(
+        ...reference.map((v, i) => Math.abs(v - moved[i]) / Math.max(1e-3, Math.abs(v))),
+      );
       assert.ok(worst < 1e-4, `scale ${scale}, yaw ${yaw}, roll ${roll}: relative change ${worst}`);
     }
   });
@@ -90,7 +111,10 @@ describe('embedded featurizer', () => {
 describe('running normaliser', () => {
   it('starts at the prior and converges to the track’s own statistics', () => {
     const n = new RunningNormaliser(new Float32Array([10]), new Float32Array([2]));
-    assert.ok(Math.abs(n.push(new Float32Array([12]))[0] - 1) < 0.05, 'first frame ≈ (12 − 10)/2 under the prior');
+    assert.ok(
+      Math.abs(n.push(new Float32Array([12]))[0] - 1) < 0.05,
+      'first frame ≈ (12 − 10)/2 under the prior',
+    );
     let last = 0;
     for (let i = 0; i < 5000; i++) last = n.push(new Float32Array([i % 2 === 0 ? 11 : 13]))[0];
     assert.ok(Math.abs(last - 1) < 0.02, `alternating 11/13 → ±1 once the prior is outweighed, got ${last}`);
@@ -105,7 +129,12 @@ describe('running normaliser', () => {
     for (let t = 0; t < 60; t++) assert.deepEqual(a[t], b[t], `frame ${t}`);
     assert.notDeepEqual(a[70], b[70]);
     const featurizer = new EmbeddedFeaturizer(unitPrior.mean, unitPrior.std);
-    const two = { t: 0, segment: 0, shot: 0, faces: [clip.features.frames[0].faces[0], { ...clip.features.frames[0].faces[0], trackId: 9 }] };
+    const two = {
+      t: 0,
+      segment: 0,
+      shot: 0,
+      faces: [clip.features.frames[0].faces[0], { ...clip.features.frames[0].faces[0], trackId: 9 }],
+    };
     const out = featurizer.observe(two);
     assert.deepEqual(out.get(1), out.get(9), 'a new track starts from the prior like the first');
     assert.deepEqual(out.get(1), a[0], 'the streaming featurizer equals the batch path');
@@ -117,8 +146,16 @@ describe('embedded model', () => {
   it('embeds lip and audio windows to unit vectors, without leaking tensors', () => {
     const model = randomModel();
     const clip = syntheticClip({ seed: 2, seconds: 2 });
-    const perFrame = normalisedTrackFeatures(clip.features.frames, 1, model.normaliserPrior.mean, model.normaliserPrior.std);
-    const lip = lipFeatureWindows(perFrame, [{ frameIndices: [0, 1, 2, 3, 4] }, { frameIndices: [10, 11, 12, 13, 14] }]);
+    const perFrame = normalisedTrackFeatures(
+      clip.features.frames,
+      1,
+      model.normaliserPrior.mean,
+      model.normaliserPrior.std,
+    );
+    const lip = lipFeatureWindows(perFrame, [
+      { frameIndices: [0, 1, 2, 3, 4] },
+      { frameIndices: [10, 11, 12, 13, 14] },
+    ]);
     const audio = tf.randomNormal([3, 13, 20], 0, 5, 'float32', 1) as TF.Tensor3D;
     const before = tf.memory().numTensors;
     const l = model.embedLip(lip);
@@ -139,7 +176,16 @@ describe('embedded model', () => {
   it('ignores the loudness of the audio (c0 is centred per window)', () => {
     const model = randomModel(3);
     const audio = tf.randomNormal([4, 13, 20], 0, 5, 'float32', 2) as TF.Tensor3D;
-    const louder = tf.tidy(() => tf.add(audio, tf.oneHot(tf.zeros([1], 'int32'), 13).reshape([1, 13, 1]).mul(4.6)) as TF.Tensor3D); // +20 dB on c0
+    const louder = tf.tidy(
+      () =>
+        tf.add(
+          audio,
+          tf
+            .oneHot(tf.zeros([1], 'int32'), 13)
+            .reshape([1, 13, 1])
+            .mul(4.6),
+        ) as TF.Tensor3D,
+    ); // +20 dB on c0
     const a = model.embedAudio(audio).arraySync() as number[][];
     const b = model.embedAudio(louder).arraySync() as number[][];
     assert.ok(a.flat().every((v, i) => Math.abs(v - b.flat()[i]) < 1e-5));
@@ -159,23 +205,34 @@ describe('embedded model', () => {
     lipOnly.dispose();
     const missing = { ...weights };
     delete missing['audio.fc2.kernel'];
-    assert.throws(() => createSyncModel('embedded', missing, 'both', 'w.bin'), (e: Error) => e instanceof WeightsFormatError && /w.bin: .*audio.fc2.kernel is missing/.test(e.message));
+    assert.throws(
+      () => createSyncModel('embedded', missing, 'both', 'w.bin'),
+      (e: Error) => e instanceof WeightsFormatError && /w.bin: .*audio.fc2.kernel is missing/.test(e.message),
+    );
     const nan = { ...weights, 'lip.fc1.bias': { shape: [64], data: new Float32Array(64).fill(NaN) } };
-    assert.throws(() => createEmbeddedModel(nan, 'both', 'n.bin'), /n.bin: corrupt embedded model — tensor lip.fc1.bias/);
+    assert.throws(
+      () => createEmbeddedModel(nan, 'both', 'n.bin'),
+      /n.bin: corrupt embedded model — tensor lip.fc1.bias/,
+    );
     const badStd = { ...weights, 'norm.lip.std': { shape: [F], data: new Float32Array(F) } };
     assert.throws(() => createEmbeddedModel(badStd, 'both', 's.bin'), /std is not positive/);
-    const size = Object.values(embeddedWeightShapes()).reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0) * 4;
+    const size =
+      Object.values(embeddedWeightShapes()).reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0) * 4;
     assert.ok(size <= 1024 * 1024, `${size} bytes of weights`);
   });
 
-  it('ships as models/embedded within 1 MB, loadable, with its threshold', { skip: !existsSync('models/embedded/manifest.json') && 'models/embedded not trained yet' }, () => {
-    const json = JSON.parse(readFileSync('models/embedded/manifest.json', 'utf8'));
-    const manifest = parseManifest(json, 'models/embedded/manifest.json');
-    const data = new Uint8Array(readFileSync('models/embedded/weights.bin'));
-    assert.ok(data.byteLength <= 1024 * 1024, `${data.byteLength} bytes`);
-    assert.equal(manifest.model, 'embedded');
-    assert.equal(json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
-    const model = createEmbeddedModel(decodeWeights({ manifest, data }), 'both', 'models/embedded');
-    model.dispose();
-  });
+  it(
+    'ships as models/embedded within 1 MB, loadable, with its threshold',
+    { skip: !existsSync('models/embedded/manifest.json') && 'models/embedded not trained yet' },
+    () => {
+      const json = JSON.parse(readFileSync('models/embedded/manifest.json', 'utf8'));
+      const manifest = parseManifest(json, 'models/embedded/manifest.json');
+      const data = new Uint8Array(readFileSync('models/embedded/weights.bin'));
+      assert.ok(data.byteLength <= 1024 * 1024, `${data.byteLength} bytes`);
+      assert.equal(manifest.model, 'embedded');
+      assert.equal(json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
+      const model = createEmbeddedModel(decodeWeights({ manifest, data }), 'both', 'models/embedded');
+      model.dispose();
+    },
+  );
 });

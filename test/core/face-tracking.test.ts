@@ -37,9 +37,20 @@ test('iou, intersect, union and same-face tests', () => {
   assert.equal(iou([0, 0, 10, 10], [0, 0, 10, 10]), 1);
   assert.equal(iou([0, 0, 10, 10], [20, 0, 10, 10]), 0);
   close(iou([0, 0, 10, 10], [5, 0, 10, 10]), 50 / 150);
-  assert.deepEqual(intersect({ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 5, width: 10, height: 10 }), { x: 5, y: 5, width: 5, height: 5 });
+  assert.deepEqual(intersect({ x: 0, y: 0, width: 10, height: 10 }, { x: 5, y: 5, width: 10, height: 10 }), {
+    x: 5,
+    y: 5,
+    width: 5,
+    height: 5,
+  });
   assert.equal(intersect({ x: 0, y: 0, width: 10, height: 10 }, { x: 10, y: 0, width: 5, height: 5 }), null);
-  assert.deepEqual(unionRect([{ x: 0, y: 0, width: 10, height: 10 }, { x: 20, y: 5, width: 5, height: 20 }]), { x: 0, y: 0, width: 25, height: 25 });
+  assert.deepEqual(
+    unionRect([
+      { x: 0, y: 0, width: 10, height: 10 },
+      { x: 20, y: 5, width: 5, height: 20 },
+    ]),
+    { x: 0, y: 0, width: 25, height: 25 },
+  );
   assert.equal(unionRect([]), null);
   assert.ok(isSameFace([100, 100, 50, 60], [104, 98, 52, 58]), 'overlapping');
   // A box cut by a tile edge: small IoU, but its centre is within half a face of the track's.
@@ -52,8 +63,16 @@ test('ROI: a square twice the face, kept still until the face drifts or changes 
   const roi = roiAround(face);
   assert.deepEqual(roi, { x: 40, y: 150, width: 200, height: 200 });
   assert.equal(followFace(roi, [104, 203, 82, 98]), roi, 'small motion: same crop');
-  assert.deepEqual(followFace(roi, [140, 200, 80, 100]), roiAround([140, 200, 80, 100]), 'drift beyond 12 %: re-centred');
-  assert.deepEqual(followFace(roi, [90, 190, 100, 125]), roiAround([90, 190, 100, 125]), 'grew 25 %: re-sized');
+  assert.deepEqual(
+    followFace(roi, [140, 200, 80, 100]),
+    roiAround([140, 200, 80, 100]),
+    'drift beyond 12 %: re-centred',
+  );
+  assert.deepEqual(
+    followFace(roi, [90, 190, 100, 125]),
+    roiAround([90, 190, 100, 125]),
+    'grew 25 %: re-sized',
+  );
   assert.equal(DEFAULT_ROI_POLICY.scale, 2);
 });
 
@@ -64,7 +83,10 @@ test('acquisition tiles: whole frame first, then squares covering the frame, coa
   assert.deepEqual([...new Set(sides)], [720, 360], 'levels of 720 and 360 px');
   for (const tile of wide.slice(1)) {
     assert.equal(tile.width, tile.height);
-    assert.ok(tile.x >= 0 && tile.y >= 0 && tile.x + tile.width <= 1280 && tile.y + tile.height <= 720, JSON.stringify(tile));
+    assert.ok(
+      tile.x >= 0 && tile.y >= 0 && tile.x + tile.width <= 1280 && tile.y + tile.height <= 720,
+      JSON.stringify(tile),
+    );
   }
   // The first 720 tile is the central one.
   assert.deepEqual(wide[1], { x: 280, y: 0, width: 720, height: 720 });
@@ -92,7 +114,10 @@ test('acquisition tiles: whole frame first, then squares covering the frame, coa
   assert.ok(portrait.slice(1).some((t) => t.width === 1080 && t.y > 0));
   // A small wide shot (454×256, the LRS3 TED clip): 256-px squares; finer ones would be below the floor.
   const small = acquisitionTiles(454, 256);
-  assert.deepEqual(small.slice(1).map((t) => t.width), [256, 256, 256]);
+  assert.deepEqual(
+    small.slice(1).map((t) => t.width),
+    [256, 256, 256],
+  );
   assert.ok(acquisitionTiles(3840, 2160).length <= 24, 'bounded for 4K');
 });
 
@@ -100,14 +125,41 @@ test('planDraw: whole frame, a crop with region, a downscaled crop, and an ROI p
   const frame: Rect = { x: 0, y: 0, width: 1280, height: 720 };
   const roi: Rect = { x: 500, y: 100, width: 200, height: 200 };
   const slot: Rect = { x: 256, y: 0, width: 256, height: 256 };
-  assert.deepEqual(planDraw(roi, frame, 1280, 720, slot), { sx: 500, sy: 100, sw: 200, sh: 200, dx: 256, dy: 0, dw: 256, dh: 256 });
+  assert.deepEqual(planDraw(roi, frame, 1280, 720, slot), {
+    sx: 500,
+    sy: 100,
+    sw: 200,
+    sh: 200,
+    dx: 256,
+    dy: 0,
+    dw: 256,
+    dh: 256,
+  });
   // The same ROI out of a crop the live capture sent: region 400,50 560×480, at half size.
   const region: Rect = { x: 400, y: 50, width: 560, height: 480 };
-  assert.deepEqual(planDraw(roi, region, 280, 240, slot), { sx: 50, sy: 25, sw: 100, sh: 100, dx: 256, dy: 0, dw: 256, dh: 256 });
+  assert.deepEqual(planDraw(roi, region, 280, 240, slot), {
+    sx: 50,
+    sy: 25,
+    sw: 100,
+    sh: 100,
+    dx: 256,
+    dy: 0,
+    dw: 256,
+    dh: 256,
+  });
   // An ROI hanging over the left/top edge: only the visible part, at its place in the slot.
-  const edge = planDraw({ x: -100, y: -50, width: 200, height: 200 }, frame, 1280, 720, { x: 0, y: 0, width: 256, height: 256 });
+  const edge = planDraw({ x: -100, y: -50, width: 200, height: 200 }, frame, 1280, 720, {
+    x: 0,
+    y: 0,
+    width: 256,
+    height: 256,
+  });
   assert.deepEqual(edge, { sx: 0, sy: 0, sw: 100, sh: 150, dx: 128, dy: 64, dw: 128, dh: 192 });
-  assert.equal(planDraw(roi, { x: 800, y: 0, width: 400, height: 400 }, 400, 400, slot), null, 'not in the picture');
+  assert.equal(
+    planDraw(roi, { x: 800, y: 0, width: 400, height: 400 }, 400, 400, slot),
+    null,
+    'not in the picture',
+  );
 });
 
 test('mapping landmarks back: a slot of the mosaic and a tile land on the same video pixels', () => {
@@ -122,20 +174,34 @@ test('mapping landmarks back: a slot of the mosaic and a tile land on the same v
   // A video point at (600, 180) seen in slot 1 with ROI 500,100 200×200…
   const roi: Rect = { x: 500, y: 100, width: 200, height: 200 };
   const slotView = { source: roi, dest: slotRect(layout, 1), canvasWidth: 512, canvasHeight: 512 };
-  const inSlot = { x: (256 + (100 * 256) / 200) / 512, y: ((80 * 256) / 200) / 512, z: -0.01 };
+  const inSlot = { x: (256 + (100 * 256) / 200) / 512, y: (80 * 256) / 200 / 512, z: -0.01 };
   const [x, y, z] = toVideo(slotView, inSlot);
   close(x, 600, 1e-9);
   close(y, 180, 1e-9);
   close(z, -0.01 * 512 * (200 / 256), 1e-12);
   // …and on the whole frame drawn at 640×360.
-  const frameView = { source: { x: 0, y: 0, width: 1280, height: 720 }, dest: { x: 0, y: 0, width: 640, height: 360 }, canvasWidth: 640, canvasHeight: 360 };
-  const [fx, fy, fz] = toVideo(frameView, { x: 600 / 1280, y: 180 / 720, z: -0.01 * 512 * (200 / 256) / 1280 });
+  const frameView = {
+    source: { x: 0, y: 0, width: 1280, height: 720 },
+    dest: { x: 0, y: 0, width: 640, height: 360 },
+    canvasWidth: 640,
+    canvasHeight: 360,
+  };
+  const [fx, fy, fz] = toVideo(frameView, {
+    x: 600 / 1280,
+    y: 180 / 720,
+    z: (-0.01 * 512 * (200 / 256)) / 1280,
+  });
   close(fx, 600, 1e-9);
   close(fy, 180, 1e-9);
   close(fz, z, 1e-12);
 
   // toCanvas inverts toVideo: the video rect of a face box lands where the slot shows it.
-  assert.deepEqual(toCanvas(slotView, { x: 550, y: 150, width: 100, height: 50 }), { x: 256 + 64, y: 64, width: 128, height: 64 });
+  assert.deepEqual(toCanvas(slotView, { x: 550, y: 150, width: 100, height: 50 }), {
+    x: 256 + 64,
+    y: 64,
+    width: 128,
+    height: 64,
+  });
 
   // mapLandmarks: box = extent of all points, kept points in the given order.
   const points = [
@@ -144,16 +210,32 @@ test('mapping landmarks back: a slot of the mosaic and a tile land on the same v
     { x: 0.65, y: 0.1, z: 0 },
   ];
   const mapped = mapLandmarks(points, frameView, [1, 0]);
-  assert.deepEqual(mapped.box.map((v) => Math.round(v * 1e6) / 1e6), [768, 72, 128, 216]);
-  assert.deepEqual(mapped.landmarks.map((v) => Math.round(v * 1e6) / 1e6), [896, 288, 128, 768, 144, 0]);
+  assert.deepEqual(
+    mapped.box.map((v) => Math.round(v * 1e6) / 1e6),
+    [768, 72, 128, 216],
+  );
+  assert.deepEqual(
+    mapped.landmarks.map((v) => Math.round(v * 1e6) / 1e6),
+    [896, 288, 128, 768, 144, 0],
+  );
   const [cx, cy] = canvasCentre(points, 640, 360);
   close(cx, 0.65 * 640);
   close(cy, 0.25 * 360);
 });
 
 test('pixelRectInFrame: whole pixels, inside the frame', () => {
-  assert.deepEqual(pixelRectInFrame({ x: -10.5, y: 20.2, width: 100.6, height: 50 }, 1280, 720), { x: 0, y: 20, width: 91, height: 51 });
-  assert.deepEqual(pixelRectInFrame({ x: 1200, y: 700, width: 200, height: 200 }, 1280, 720), { x: 1200, y: 700, width: 80, height: 20 });
+  assert.deepEqual(pixelRectInFrame({ x: -10.5, y: 20.2, width: 100.6, height: 50 }, 1280, 720), {
+    x: 0,
+    y: 20,
+    width: 91,
+    height: 51,
+  });
+  assert.deepEqual(pixelRectInFrame({ x: 1200, y: 700, width: 200, height: 200 }, 1280, 720), {
+    x: 1200,
+    y: 700,
+    width: 80,
+    height: 20,
+  });
   assert.equal(pixelRectInFrame({ x: 1300, y: 0, width: 10, height: 10 }, 1280, 720), null);
 });
 
@@ -169,7 +251,12 @@ test('MonotonicClock: follows media time, stays strictly increasing through seek
 });
 
 test('AcquisitionSchedule: whole scans while idle with rests, sparse while tracking, none when full', () => {
-  const policy = { idleTilesPerFrame: 2, idleRestFrames: 3, trackingFramesPerTile: 4, trackingRestFrames: 10 };
+  const policy = {
+    idleTilesPerFrame: 2,
+    idleRestFrames: 3,
+    trackingFramesPerTile: 4,
+    trackingRestFrames: 10,
+  };
   const idle = new AcquisitionSchedule(policy);
   const idleFrames = Array.from({ length: 9 }, () => idle.tilesForFrame(0, 3, 5));
   assert.deepEqual(idleFrames, [[0, 1], [2, 3], [4], [], [], [], [0, 1], [2, 3], [4]]);
@@ -191,7 +278,12 @@ test('AcquisitionSchedule: whole scans while idle with rests, sparse while track
 });
 
 test('TrackSet: ids stay with faces, a short miss is survived, duplicates merge, lost ids come back', () => {
-  const tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: 2, maxMissedFrames: 2, reidentifyFrames: 10 });
+  const tracks = new TrackSet({
+    ...DEFAULT_TRACK_POLICY,
+    maxTracks: 2,
+    maxMissedFrames: 2,
+    reidentifyFrames: 10,
+  });
   tracks.beginFrame();
   const left = tracks.add([100, 100, 80, 100])!;
   const right = tracks.add([600, 100, 80, 100])!;
@@ -237,7 +329,11 @@ test('TrackSet: ids stay with faces, a short miss is survived, duplicates merge,
     tracks.seen(third, [300, 300, 60, 70]);
     tracks.endFrame();
   }
-  assert.deepEqual(tracks.tracks.map((t) => t.id), [3], 'the unseen left track dropped');
+  assert.deepEqual(
+    tracks.tracks.map((t) => t.id),
+    [3],
+    'the unseen left track dropped',
+  );
   assert.equal(tracks.packSlots(), true);
   assert.equal(third.slot, 0);
   assert.equal(tracks.packSlots(), false);
@@ -260,11 +356,20 @@ test('TrackSet: ids stay with faces, a short miss is survived, duplicates merge,
 
   tracks.clear();
   tracks.beginFrame();
-  assert.equal(tracks.add([104, 100, 80, 100])!.id, 4, 'after clear(): no re-identification, ids keep counting');
+  assert.equal(
+    tracks.add([104, 100, 80, 100])!.id,
+    4,
+    'after clear(): no re-identification, ids keep counting',
+  );
 });
 
 test('TrackSet.newShot: every track ends and no id comes back, even for a face at the same place', () => {
-  const tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: 2, maxMissedFrames: 2, reidentifyFrames: 10 });
+  const tracks = new TrackSet({
+    ...DEFAULT_TRACK_POLICY,
+    maxTracks: 2,
+    maxMissedFrames: 2,
+    reidentifyFrames: 10,
+  });
   tracks.beginFrame();
   const a = tracks.add([100, 100, 80, 80])!;
   const b = tracks.add([300, 100, 80, 80])!;
@@ -275,12 +380,21 @@ test('TrackSet.newShot: every track ends and no id comes back, even for a face a
     tracks.seen(a, [100, 100, 80, 80]);
     tracks.endFrame();
   }
-  assert.deepEqual(tracks.tracks.map((t) => t.id), [a.id]);
-  assert.deepEqual(tracks.newShot().map((t) => t.id), [a.id]);
+  assert.deepEqual(
+    tracks.tracks.map((t) => t.id),
+    [a.id],
+  );
+  assert.deepEqual(
+    tracks.newShot().map((t) => t.id),
+    [a.id],
+  );
   assert.equal(tracks.tracks.length, 0);
   tracks.beginFrame();
   const next = [tracks.add([100, 100, 80, 80])!, tracks.add([300, 100, 80, 80])!];
   tracks.endFrame();
   const ids = next.map((t) => t.id);
-  assert.ok(ids.every((id) => id !== a.id && id !== b.id), `fresh ids after the cut, got ${ids}`);
+  assert.ok(
+    ids.every((id) => id !== a.id && id !== b.id),
+    `fresh ids after the cut, got ${ids}`,
+  );
 });

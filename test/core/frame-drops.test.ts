@@ -22,7 +22,8 @@ function run(times: number[]) {
   return { counter, frozenShare: frozen.length / windows.length };
 }
 
-const steady = (fps: number, seconds: number) => Array.from({ length: Math.round(fps * seconds) }, (_, i) => i / fps);
+const steady = (fps: number, seconds: number) =>
+  Array.from({ length: Math.round(fps * seconds) }, (_, i) => i / fps);
 
 test('steady sources lose nothing and freeze nothing, whatever their rate from 12 fps up', () => {
   for (const fps of [12, 15, 25, 30000 / 1001, 60]) {

@@ -29,13 +29,19 @@ test('walks net.layers / net.params like load_syncnet_weights and reads values a
   const mat = readMatV73(read(golden.checkpoint), golden.checkpoint);
   assert.deepEqual(mat.variableNames(), ['net']);
   const net = readDagNN(mat);
-  assert.deepEqual(net.layers.map((l) => l.name), golden.layer_names);
+  assert.deepEqual(
+    net.layers.map((l) => l.name),
+    golden.layer_names,
+  );
   assert.equal(net.params.length, 70);
   assert.equal(net.layers[0].type, 'dagnn.Conv');
   assert.deepEqual(net.layers[1].params, ['bn1_audiom', 'bn1_audiob', 'bn1_audiox']);
   assert.deepEqual(net.layers[2].params, []); // relu: an empty cell
   const checks = golden.param_checks as ParamCheck[];
-  assert.ok(checks.some((c) => c.chunked) && checks.some((c) => !c.chunked), 'covers contiguous and gzip-chunked storage');
+  assert.ok(
+    checks.some((c) => c.chunked) && checks.some((c) => !c.chunked),
+    'covers contiguous and gzip-chunked storage',
+  );
   for (const check of checks) {
     const param = net.params[check.index - 1];
     assert.equal(param.name, check.name);
@@ -45,7 +51,10 @@ test('walks net.layers / net.params like load_syncnet_weights and reads values a
     assert.deepEqual(Array.from(value.data.subarray(0, 6)), check.head, `${check.name} column-major head`);
     let sum = 0; // float64 sum, like numpy's on the float64-cast array
     for (const v of value.data) sum += v;
-    assert.ok(Math.abs(sum - check.sum) <= 1e-9 * Math.max(1, Math.abs(check.sum)) * value.data.length, `${check.name} sum ${sum} vs ${check.sum}`);
+    assert.ok(
+      Math.abs(sum - check.sum) <= 1e-9 * Math.max(1, Math.abs(check.sum)) * value.data.length,
+      `${check.name} sum ${sum} vs ${check.sum}`,
+    );
   }
 });
 
@@ -53,7 +62,10 @@ test('reads nested structs, doubles, empties, overhanging chunks and the shuffle
   const mat = readMatV73(read(golden.checkpoint), golden.checkpoint);
   const meta = mat.variable('net').field('meta');
   assert.equal(meta.matlabClass, 'struct');
-  assert.equal(meta.field('description').readString(), 'SyncNet v4 (random init, lipsync-lens test checkpoint)');
+  assert.equal(
+    meta.field('description').readString(),
+    'SyncNet v4 (random init, lipsync-lens test checkpoint)',
+  );
   const average = meta.field('normalization').field('averageImage').readArray();
   assert.deepEqual([average.matlabClass, average.dims, Array.from(average.data)], ['double', [1, 1], [110]]);
   const classes = meta.field('classes');
@@ -63,7 +75,10 @@ test('reads nested structs, doubles, empties, overhanging chunks and the shuffle
   assert.deepEqual(edge.dims, golden.edge_chunks.dims);
   assert.deepEqual(Array.from(edge.data), golden.edge_chunks.column_major);
   // The same values through shuffle + deflate + fletcher32 (pipeline undone in reverse).
-  assert.deepEqual(Array.from(meta.field('shuffledChunks').readArray().data), golden.edge_chunks.column_major);
+  assert.deepEqual(
+    Array.from(meta.field('shuffledChunks').readArray().data),
+    golden.edge_chunks.column_major,
+  );
   // A struct-array element that is itself a struct (dagnn.Conv's saved block).
   const block = mat.variable('net').field('layers').field('block').references()[0];
   assert.deepEqual(block.field('size').readArray().data, new Float64Array([3, 3, 1, 64]));
@@ -74,7 +89,8 @@ test('zlibInflate matches node zlib for stored, fixed and dynamic Huffman blocks
     throw new Error(m);
   };
   let seed = 7;
-  const random = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const random = (n: number): Uint8Array =>
+    Uint8Array.from({ length: n }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
   const text = new TextEncoder().encode('conv1_audio bn1_audio relu1_audio '.repeat(2000));
   const samples: Array<[string, Uint8Array, number]> = [
     ['empty', new Uint8Array(0), 6],
@@ -82,10 +98,17 @@ test('zlibInflate matches node zlib for stored, fixed and dynamic Huffman blocks
     ['repetitive text', text, 9],
     ['random bytes', random(200_000), 3],
     ['random bytes, stored blocks', random(150_000), 0],
-    ['float32 weights', new Uint8Array(Float32Array.from({ length: 30_000 }, (_, i) => Math.sin(i) * 0.01).buffer), 3],
+    [
+      'float32 weights',
+      new Uint8Array(Float32Array.from({ length: 30_000 }, (_, i) => Math.sin(i) * 0.01).buffer),
+      3,
+    ],
   ];
   for (const [name, data, level] of samples) {
-    const packed = deflateSync(data, { level, strategy: level === 6 ? zlibConstants.Z_FIXED : zlibConstants.Z_DEFAULT_STRATEGY });
+    const packed = deflateSync(data, {
+      level,
+      strategy: level === 6 ? zlibConstants.Z_FIXED : zlibConstants.Z_DEFAULT_STRATEGY,
+    });
     assert.deepEqual(zlibInflate(packed, data.length, fail), data, name);
   }
   const packed = deflateSync(text, { level: 9 });
@@ -96,21 +119,36 @@ test('zlibInflate matches node zlib for stored, fixed and dynamic Huffman blocks
 });
 
 test('reader errors name the file and the problem', () => {
-  const expectError = (file: string, pattern: RegExp, action: (bytes: Uint8Array) => unknown = (b) => readMatV73(b, file)): void => {
+  const expectError = (
+    file: string,
+    pattern: RegExp,
+    action: (bytes: Uint8Array) => unknown = (b) => readMatV73(b, file),
+  ): void => {
     assert.throws(
       () => action(read(file)),
       (err: unknown) => {
-        assert.ok(err instanceof MatFileError && err instanceof WeightsFormatError, `${file}: ${String(err)}`);
+        assert.ok(
+          err instanceof MatFileError && err instanceof WeightsFormatError,
+          `${file}: ${String(err)}`,
+        );
         assert.ok(err.message.startsWith(`${file}: `), err.message);
         assert.match(err.message, pattern);
         return true;
       },
     );
   };
-  expectError(golden.bad.truncated, /file is truncated: the HDF5 superblock says it has \d+ bytes but only \d+ are present/);
-  expectError(golden.bad.not_hdf5, /not an HDF5 file: it is a MATLAB 5\.0 MAT-file; only MATLAB v7\.3 files can be read/);
+  expectError(
+    golden.bad.truncated,
+    /file is truncated: the HDF5 superblock says it has \d+ bytes but only \d+ are present/,
+  );
+  expectError(
+    golden.bad.not_hdf5,
+    /not an HDF5 file: it is a MATLAB 5\.0 MAT-file; only MATLAB v7\.3 files can be read/,
+  );
   expectError(golden.bad.not_matlab, /is an HDF5 file but not a MATLAB v7\.3 MAT-file/);
-  expectError(golden.bad.no_net, /missing variable 'net' \(the file holds 'weights'\)/, (b) => readMatV73(b, golden.bad.no_net).variable('net'));
+  expectError(golden.bad.no_net, /missing variable 'net' \(the file holds 'weights'\)/, (b) =>
+    readMatV73(b, golden.bad.no_net).variable('net'),
+  );
   const corrupt = golden.bad.corrupt;
   expectError(corrupt.file, /net\.params\.value\(51\): corrupt deflate data/, (b) =>
     readDagNN(readMatV73(b, corrupt.file)).params.forEach((p) => p.read()),
@@ -118,5 +156,8 @@ test('reader errors name the file and the problem', () => {
   expectError(golden.checkpoint, /net\.meta has no field 'nope' \(fields: /, (b) =>
     readMatV73(b, golden.checkpoint).variable('net').field('meta').field('nope'),
   );
-  assert.throws(() => readMatV73(new Uint8Array(0), 'empty.mat'), /^MatFileError: empty\.mat: not an HDF5 file: file is empty$/);
+  assert.throws(
+    () => readMatV73(new Uint8Array(0), 'empty.mat'),
+    /^MatFileError: empty\.mat: not an HDF5 file: file is empty$/,
+  );
 });

@@ -73,7 +73,9 @@ function checkCase(t: { diagnostic: (message: string) => void }, golden: Golden,
   const v2 = mfccSyncnetV2(samples);
   assert.equal(v2.coefficients, 13);
   const v2Error = maxAbsError(v2, golden.v2);
-  t.diagnostic(`${golden.case} v2 (python_speech_features): ${v2.rows} rows, max abs error ${v2Error.toExponential(3)}`);
+  t.diagnostic(
+    `${golden.case} v2 (python_speech_features): ${v2.rows} rows, max abs error ${v2Error.toExponential(3)}`,
+  );
   assert.ok(v2Error <= TOLERANCE, `v2 max abs error ${v2Error} > ${TOLERANCE}`);
 
   const speechpyFull = mfccSpeechpy(samples, { frameLength: 0.01, frameStride: 0.01, numCepstral: 13 });
@@ -114,7 +116,11 @@ test('MFCC golden: real speech excerpt decoded by ffmpeg from ../shared', (t) =>
   assert.ok(existsSync(clip), `golden clip ${clip} is missing from the shared media`);
   const args = golden.ffmpegArgs!.map((arg) => (arg === '{clip}' ? clip : arg));
   const decoded = spawnSync('ffmpeg', args, { maxBuffer: 64 << 20 });
-  assert.equal(decoded.status, 0, `ffmpeg ${args.join(' ')} failed: ${decoded.stderr?.toString() ?? decoded.error}`);
+  assert.equal(
+    decoded.status,
+    0,
+    `ffmpeg ${args.join(' ')} failed: ${decoded.stderr?.toString() ?? decoded.error}`,
+  );
   const [from, to] = golden.sampleRange!;
   const excerpt = (decoded.stdout as Buffer).subarray(2 * from, 2 * to);
   const sha = createHash('sha256').update(excerpt).digest('hex');
@@ -145,14 +151,30 @@ test('the golden comparison is sensitive: dropping the lifter, the energy c0 or 
 });
 
 test('v2 frame count: 1 + ceil((n − 400) / 160), at least 1; 100 rows per second', () => {
-  for (const [n, rows] of [[1, 1], [400, 1], [401, 2], [560, 2], [561, 3], [15920, 98], [15921, 99], [16000, 99]]) {
+  for (const [n, rows] of [
+    [1, 1],
+    [400, 1],
+    [401, 2],
+    [560, 2],
+    [561, 3],
+    [15920, 98],
+    [15921, 99],
+    [16000, 99],
+  ]) {
     assert.equal(mfccSyncnetV2(new Int16Array(n).fill(100)).rows, rows, `n = ${n}`);
   }
   assert.equal(mfccSyncnetV2(new Int16Array(0)).rows, 0);
 });
 
 test('v4 frame count: floor((n − 160) / 160), speechpy drops the last whole frame', () => {
-  for (const [n, rows] of [[100, 0], [160, 0], [319, 0], [320, 1], [480, 2], [16000, 99]]) {
+  for (const [n, rows] of [
+    [100, 0],
+    [160, 0],
+    [319, 0],
+    [320, 1],
+    [480, 2],
+    [16000, 99],
+  ]) {
     assert.equal(mfccSyncnetV4(new Int16Array(n).fill(100)).rows, rows, `n = ${n}`);
   }
 });
@@ -178,7 +200,9 @@ test('accepts Int16Array, int16-scaled Float32Array/Float64Array alike', () => {
 });
 
 test('floatToInt16Pcm: lrintf(x·32768) with ties to even, clipped like ffmpeg pcm_s16le', () => {
-  const scaled = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.49, 100.5, 32767.4, 32767.5, 32768, 40000, -32768, -32768.5, -40000];
+  const scaled = [
+    0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 3.49, 100.5, 32767.4, 32767.5, 32768, 40000, -32768, -32768.5, -40000,
+  ];
   const expected = [0, 2, 2, 0, -2, -2, 3, 100, 32767, 32767, 32767, 32767, -32768, -32768, -32768];
   const input = Float32Array.from(scaled, (v) => v / 32768);
   assert.deepEqual(Array.from(floatToInt16Pcm(input)), expected);
@@ -191,14 +215,31 @@ test('floatToInt16Pcm agrees with ffmpeg f32le → s16le on random and tie value
     return;
   }
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const input = new Float32Array(20000);
   for (let i = 0; i < input.length; i++) {
-    input[i] = i % 4 === 0 ? (Math.floor(random() * 65536 - 32768) + 0.5) / 32768 : (random() * 2.2 - 1.1);
+    input[i] = i % 4 === 0 ? (Math.floor(random() * 65536 - 32768) + 0.5) / 32768 : random() * 2.2 - 1.1;
   }
   const result = spawnSync(
     'ffmpeg',
-    ['-nostdin', '-v', 'error', '-f', 'f32le', '-ar', '16000', '-ac', '1', '-i', 'pipe:0', '-f', 's16le', '-acodec', 'pcm_s16le', 'pipe:1'],
+    [
+      '-nostdin',
+      '-v',
+      'error',
+      '-f',
+      'f32le',
+      '-ar',
+      '16000',
+      '-ac',
+      '1',
+      '-i',
+      'pipe:0',
+      '-f',
+      's16le',
+      '-acodec',
+      'pcm_s16le',
+      'pipe:1',
+    ],
     { input: Buffer.from(input.buffer), maxBuffer: 1 << 24 },
   );
   assert.equal(result.status, 0, result.stderr?.toString());

@@ -17,16 +17,23 @@ function runModels(env: Record<string, string>) {
   });
 }
 
-test('models: copies face_landmarker.task from the mirror with its sha256 checked, then keeps it', { skip: !existsSync(join(MIRROR, 'face_landmarker.task')) && 'no ../shared/models mirror here' }, () => {
-  const target = mkdtempSync(join(tmpdir(), 'lipsync-models-'));
-  const first = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: MIRROR });
-  assert.equal(first.status, 0, first.stderr);
-  assert.match(first.stdout, /copied face_landmarker\.task from mirror .* \(sha256 verified\)/);
-  assert.equal(statSync(join(target, 'face_landmarker.task')).size, statSync(join(MIRROR, 'face_landmarker.task')).size);
-  const second = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: '/nonexistent' });
-  assert.equal(second.status, 0, second.stderr);
-  assert.match(second.stdout, /present and verified/);
-});
+test(
+  'models: copies face_landmarker.task from the mirror with its sha256 checked, then keeps it',
+  { skip: !existsSync(join(MIRROR, 'face_landmarker.task')) && 'no ../shared/models mirror here' },
+  () => {
+    const target = mkdtempSync(join(tmpdir(), 'lipsync-models-'));
+    const first = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: MIRROR });
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /copied face_landmarker\.task from mirror .* \(sha256 verified\)/);
+    assert.equal(
+      statSync(join(target, 'face_landmarker.task')).size,
+      statSync(join(MIRROR, 'face_landmarker.task')).size,
+    );
+    const second = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: '/nonexistent' });
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /present and verified/);
+  },
+);
 
 test('models: a mirror file with the wrong checksum is refused, and the error says why', () => {
   const mirror = mkdtempSync(join(tmpdir(), 'lipsync-mirror-'));
@@ -34,14 +41,21 @@ test('models: a mirror file with the wrong checksum is refused, and the error sa
   const target = mkdtempSync(join(tmpdir(), 'lipsync-models-'));
   const run = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: mirror });
   assert.equal(run.status, 1);
-  assert.match(run.stderr, /could not get face_landmarker\.task: download failed: .*; mirror .* has sha256 [0-9a-f]{64}, expected 64184e22/);
+  assert.match(
+    run.stderr,
+    /could not get face_landmarker\.task: download failed: .*; mirror .* has sha256 [0-9a-f]{64}, expected 64184e22/,
+  );
   assert.equal(existsSync(join(target, 'face_landmarker.task')), false);
 });
 
-test('models: a corrupted local copy is replaced from the mirror', { skip: !existsSync(join(MIRROR, 'face_landmarker.task')) && 'no ../shared/models mirror here' }, () => {
-  const target = mkdtempSync(join(tmpdir(), 'lipsync-models-'));
-  copyFileSync('package.json', join(target, 'face_landmarker.task'));
-  const run = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: MIRROR });
-  assert.equal(run.status, 0, run.stderr);
-  assert.match(run.stdout, /copied face_landmarker\.task from mirror/);
-});
+test(
+  'models: a corrupted local copy is replaced from the mirror',
+  { skip: !existsSync(join(MIRROR, 'face_landmarker.task')) && 'no ../shared/models mirror here' },
+  () => {
+    const target = mkdtempSync(join(tmpdir(), 'lipsync-models-'));
+    copyFileSync('package.json', join(target, 'face_landmarker.task'));
+    const run = runModels({ LIPSYNC_MODELS_DIR: target, LIPSYNC_MODELS_MIRROR: MIRROR });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /copied face_landmarker\.task from mirror/);
+  },
+);

@@ -28,7 +28,21 @@ async function demux(path: string): Promise<Mp4AudioTrack> {
 
 /** ffprobe's audio packets: presentation time (µs, edit list applied) and size, in file order. */
 function probePackets(path: string): { timeUs: number; size: number }[] {
-  return execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time,size', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+  return execFileSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'packet=pts_time,size',
+      '-of',
+      'csv=p=0',
+      path,
+    ],
+    { encoding: 'utf8' },
+  )
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
@@ -38,7 +52,23 @@ function probePackets(path: string): { timeUs: number; size: number }[] {
 }
 
 function probeStream(path: string): { rate: number; channels: number } {
-  const [rate, channels] = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate,channels', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim().split(',');
+  const [rate, channels] = execFileSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-show_entries',
+      'stream=sample_rate,channels',
+      '-of',
+      'csv=p=0',
+      path,
+    ],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split(',');
   return { rate: Number(rate), channels: Number(channels) };
 }
 
@@ -48,7 +78,18 @@ describe('MP4 audio demuxer', { skip }, () => {
       clip('PCAVS_misc_Audio_Source_00104.mp4'),
       clip('HyperLips_test_video1_video1.mp4'),
       clip('Wav2Lip_checkpoints_test.mov'),
-      makeMedia('aac-48k', ['-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=48000', '-t', '2', '-c:a', 'aac', '-b:a', '96k']),
+      makeMedia('aac-48k', [
+        '-f',
+        'lavfi',
+        '-i',
+        'sine=frequency=300:sample_rate=48000',
+        '-t',
+        '2',
+        '-c:a',
+        'aac',
+        '-b:a',
+        '96k',
+      ]),
     ];
     for (const path of files) {
       const track = await demux(path);
@@ -59,19 +100,58 @@ describe('MP4 audio demuxer', { skip }, () => {
       assert.equal(track.description.length >= 2, true);
       // FFmpeg's mov reader drops packets past the edit's end; ours are marked not shown.
       const shown = track.samples.filter((s) => s.shown);
-      assert.deepEqual(shown.map((s) => s.size), packets.map((p) => p.size), `${path}: sizes`);
+      assert.deepEqual(
+        shown.map((s) => s.size),
+        packets.map((p) => p.size),
+        `${path}: sizes`,
+      );
       // ffprobe prints times to 1 µs; ours are rounded from ticks the same way.
-      shown.forEach((s, i) => assert.ok(Math.abs(s.timeUs - packets[i].timeUs) <= 1, `${path} packet ${i}: ${s.timeUs} µs vs ffprobe ${packets[i].timeUs}`));
-      t.diagnostic(`${path.split('/').at(-1)}: ${shown.length} packets at ${rate} Hz × ${channels}, first at ${track.samples[0].timeUs} µs (priming)`);
+      shown.forEach((s, i) =>
+        assert.ok(
+          Math.abs(s.timeUs - packets[i].timeUs) <= 1,
+          `${path} packet ${i}: ${s.timeUs} µs vs ffprobe ${packets[i].timeUs}`,
+        ),
+      );
+      t.diagnostic(
+        `${path.split('/').at(-1)}: ${shown.length} packets at ${rate} Hz × ${channels}, first at ${track.samples[0].timeUs} µs (priming)`,
+      );
     }
   });
 
   it('says why it declines: no audio track, MP3 in MP4, not an MP4', async () => {
-    const silent = makeMedia('no-audio', ['-f', 'lavfi', '-i', 'testsrc2=size=64x64:rate=25', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p']);
+    const silent = makeMedia('no-audio', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x64:rate=25',
+      '-t',
+      '1',
+      '-c:v',
+      'libx264',
+      '-pix_fmt',
+      'yuv420p',
+    ]);
     await assert.rejects(demux(silent), Mp4NoAudio);
-    const mp3 = makeMedia('mp3-in-mp4', ['-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '1', '-c:a', 'libmp3lame']);
-    await assert.rejects(demux(mp3), (e: Error) => e instanceof Mp4Unsupported && !(e instanceof Mp4NoAudio) && /object type 0x6b/.test(e.message));
-    const wav = makeMedia('pcm-wav', ['-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=16000', '-t', '1'], 'wav');
+    const mp3 = makeMedia('mp3-in-mp4', [
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:sample_rate=44100',
+      '-t',
+      '1',
+      '-c:a',
+      'libmp3lame',
+    ]);
+    await assert.rejects(
+      demux(mp3),
+      (e: Error) =>
+        e instanceof Mp4Unsupported && !(e instanceof Mp4NoAudio) && /object type 0x6b/.test(e.message),
+    );
+    const wav = makeMedia(
+      'pcm-wav',
+      ['-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=16000', '-t', '1'],
+      'wav',
+    );
     await assert.rejects(demux(wav), Mp4Unsupported);
   });
 });

@@ -33,13 +33,21 @@ async function demux(path: string): Promise<{ track: Mp4VideoTrack; bytesRead: n
 
 /** ffprobe's presentation times of the decoded frames, in whole microseconds. */
 const probeTimes = (path: string) =>
-  execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+  execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path],
+    { encoding: 'utf8' },
+  )
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => Math.round(Number(line.split(',')[0]) * 1e6));
 
 /** The shown samples' times in presentation order. */
-const shownTimes = (track: Mp4VideoTrack) => track.samples.filter((s) => s.shown).map((s) => s.timeUs).sort((a, b) => a - b);
+const shownTimes = (track: Mp4VideoTrack) =>
+  track.samples
+    .filter((s) => s.shown)
+    .map((s) => s.timeUs)
+    .sort((a, b) => a - b);
 
 describe('MP4 demuxer', { skip }, () => {
   it('a 25 fps clip (timescale 25, B-frames): codec string, sizes, times, keyframes, only moov read', async () => {
@@ -49,15 +57,25 @@ describe('MP4 demuxer', { skip }, () => {
     assert.deepEqual([track.codedWidth, track.codedHeight], [1278, 720]);
     assert.equal(track.timescale, 25);
     assert.equal(track.samples.length, 272);
-    assert.deepEqual(shownTimes(track), track.samples.map((_, i) => i * 40000));
-    assert.ok(track.samples.some((s, i) => i > 0 && s.timeUs < track.samples[i - 1].timeUs), 'decode order differs from presentation order');
+    assert.deepEqual(
+      shownTimes(track),
+      track.samples.map((_, i) => i * 40000),
+    );
+    assert.ok(
+      track.samples.some((s, i) => i > 0 && s.timeUs < track.samples[i - 1].timeUs),
+      'decode order differs from presentation order',
+    );
     assert.ok(track.samples[0].key && track.samples.some((s) => !s.key));
     assert.ok(track.samples.every((s, i) => i === 0 || s.offset > 0));
     assert.ok(bytesRead < fileSize / 10, `read ${bytesRead} of ${fileSize} bytes`);
   });
 
   it("B-frames and an edit list (media_time 1024): times equal ffprobe's frame times", async () => {
-    for (const name of ['PCAVS_misc_Audio_Source_00104.mp4', 'VExpress_test_samples_short_case_AOC_gt.mp4', 'icpr2020dfdc_test_data_dfdc_dfdc_train_part_0_brtujopkby.mp4']) {
+    for (const name of [
+      'PCAVS_misc_Audio_Source_00104.mp4',
+      'VExpress_test_samples_short_case_AOC_gt.mp4',
+      'icpr2020dfdc_test_data_dfdc_dfdc_train_part_0_brtujopkby.mp4',
+    ]) {
       const path = clip(name);
       const { track } = await demux(path);
       assert.deepEqual(shownTimes(track), probeTimes(path), name);
@@ -65,7 +83,10 @@ describe('MP4 demuxer', { skip }, () => {
   });
 
   it('frames past the edit end are decoded but not shown, as FFmpeg drops them', async () => {
-    for (const [name, samples, shown] of [['Wav2Lip_checkpoints_test.mov', 682, 681], ['VExpress_scripts_prepare_dataset_RD_Radio10_0_clip_0.mp4', 62, 61]] as const) {
+    for (const [name, samples, shown] of [
+      ['Wav2Lip_checkpoints_test.mov', 682, 681],
+      ['VExpress_scripts_prepare_dataset_RD_Radio10_0_clip_0.mp4', 62, 61],
+    ] as const) {
       const path = clip(name);
       const { track } = await demux(path);
       assert.equal(track.samples.length, samples, name);
@@ -78,12 +99,22 @@ describe('MP4 demuxer', { skip }, () => {
     const source = clip('PCAVS_misc_Audio_Source_00104.mp4');
     const faststart = makeMedia('faststart', ['-i', source, '-c', 'copy', '-movflags', '+faststart']);
     const [a, b] = [await demux(source), await demux(faststart)];
-    assert.deepEqual(b.track.samples.map((s) => [s.timeUs, s.size, s.key]), a.track.samples.map((s) => [s.timeUs, s.size, s.key]));
+    assert.deepEqual(
+      b.track.samples.map((s) => [s.timeUs, s.size, s.key]),
+      a.track.samples.map((s) => [s.timeUs, s.size, s.key]),
+    );
     assert.notEqual(b.track.samples[0].offset, a.track.samples[0].offset);
   });
 
   it('refuses what it leaves to playback, with the reason', async () => {
-    const fragmented = makeMedia('fragmented', ['-i', clip('PCAVS_misc_Audio_Source_00104.mp4'), '-c', 'copy', '-movflags', 'frag_keyframe+empty_moov']);
+    const fragmented = makeMedia('fragmented', [
+      '-i',
+      clip('PCAVS_misc_Audio_Source_00104.mp4'),
+      '-c',
+      'copy',
+      '-movflags',
+      'frag_keyframe+empty_moov',
+    ]);
     const cases: [string, RegExp][] = [
       [clip('HyperLips_test_audio_M003-002.mp4'), /video codec 'hev1'/],
       [clip('SadTalker_docs_still1.mp4'), /video codec 'mp4v'/],
@@ -94,7 +125,11 @@ describe('MP4 demuxer', { skip }, () => {
       [fragmented, /fragmented MP4/],
     ];
     for (const [path, reason] of cases) {
-      await assert.rejects(demux(path), (error: Error) => error instanceof Mp4Unsupported && reason.test(error.message), path);
+      await assert.rejects(
+        demux(path),
+        (error: Error) => error instanceof Mp4Unsupported && reason.test(error.message),
+        path,
+      );
     }
   });
 });
@@ -103,8 +138,17 @@ describe('H.264 SPS colour signalling', { skip }, () => {
   it("agrees with ffprobe's colour fields", async () => {
     const colour = async (name: string) => avcConfigColour((await demux(clip(name))).track.description);
     assert.deepEqual(await colour('HyperLips_test_video1_video1.mp4'), { described: true, fullRange: false }); // bt709, tv
-    assert.deepEqual(await colour('LivePortrait_assets_examples_driving_d12.mp4'), { described: true, fullRange: false }); // smpte170m
-    assert.deepEqual(await colour('EDTalk_test_data_pose_source2.mp4'), { described: false, fullRange: true }); // pc, no primaries
-    assert.deepEqual(await colour('PCAVS_misc_Audio_Source_00104.mp4'), { described: false, fullRange: false }); // unknown
+    assert.deepEqual(await colour('LivePortrait_assets_examples_driving_d12.mp4'), {
+      described: true,
+      fullRange: false,
+    }); // smpte170m
+    assert.deepEqual(await colour('EDTalk_test_data_pose_source2.mp4'), {
+      described: false,
+      fullRange: true,
+    }); // pc, no primaries
+    assert.deepEqual(await colour('PCAVS_misc_Audio_Source_00104.mp4'), {
+      described: false,
+      fullRange: false,
+    }); // unknown
   });
 });

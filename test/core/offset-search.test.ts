@@ -102,9 +102,19 @@ test('batch search matches syncnet_python (torch pairwise_distance, median, scip
   assert.equal(golden.cases.length, 5);
   for (const c of golden.cases) {
     const { lip, audio } = goldenEmbeddings(c);
-    assert.equal(sha256Of([...lip, ...audio]), c.sha256, `${c.name}: regenerated inputs differ from the script's`);
+    assert.equal(
+      sha256Of([...lip, ...audio]),
+      c.sha256,
+      `${c.name}: regenerated inputs differ from the script's`,
+    );
 
-    const distErr = assertClose(windowDistances(lip, audio, c.vshift), decodeF32(c.dists), 1e-5, 1e-9, `${c.name} dists`);
+    const distErr = assertClose(
+      windowDistances(lip, audio, c.vshift),
+      decodeF32(c.dists),
+      1e-5,
+      1e-9,
+      `${c.name} dists`,
+    );
     const r = searchOffset(lip, audio, { vshift: c.vshift });
     const meanErr = assertClose(r.meanDists, c.meanDists, 1e-5, 1e-9, `${c.name} meanDists`);
     assert.equal(r.offsetFrames, c.offsetFrames, `${c.name} offset`);
@@ -114,8 +124,20 @@ test('batch search matches syncnet_python (torch pairwise_distance, median, scip
     const scale = Math.max(c.medianDist, 1e-9);
     const confErr = Math.abs(r.confidence - c.confidence) / scale;
     assert.ok(confErr <= 1e-5, `${c.name} confidence ${r.confidence} vs ${c.confidence}`);
-    const rawErr = assertClose(r.rawWindowConfidence.map((v) => v / scale), c.rawWindowConfidence.map((v) => v / scale), 1e-5, 1, `${c.name} fconf`);
-    const filtErr = assertClose(r.windowConfidence.map((v) => v / scale), c.windowConfidence.map((v) => v / scale), 1e-5, 1, `${c.name} fconfm`);
+    const rawErr = assertClose(
+      r.rawWindowConfidence.map((v) => v / scale),
+      c.rawWindowConfidence.map((v) => v / scale),
+      1e-5,
+      1,
+      `${c.name} fconf`,
+    );
+    const filtErr = assertClose(
+      r.windowConfidence.map((v) => v / scale),
+      c.windowConfidence.map((v) => v / scale),
+      1e-5,
+      1,
+      `${c.name} fconfm`,
+    );
     assert.equal(r.windowConfidenceStride, 1);
     assert.equal(r.windowCount, c.windows);
     t.diagnostic(
@@ -179,7 +201,11 @@ test('streaming finish() equals the batch search, including the zero padding at 
         stream.push(lip[i], audio[i]);
         // Provisional = batch on the prefix, i.e. "as if the stream ended now".
         if (i === 0 || i === Math.floor(n / 2)) {
-          assertSameResult(stream.provisional(), searchOffset(lip.slice(0, i + 1), audio.slice(0, i + 1), { vshift }), `vshift ${vshift} n ${n} prefix ${i + 1}`);
+          assertSameResult(
+            stream.provisional(),
+            searchOffset(lip.slice(0, i + 1), audio.slice(0, i + 1), { vshift }),
+            `vshift ${vshift} n ${n} prefix ${i + 1}`,
+          );
         }
       }
       assertSameResult(stream.finish(), searchOffset(lip, audio, { vshift }), `vshift ${vshift} n ${n}`);
@@ -218,7 +244,11 @@ test('streaming memory is bounded: rings of 2·vshift+1 audio / vshift lip rows,
     if (i === 99) sizesAt100 = stream.bufferSizes();
   }
   const sizesAtEnd = stream.bufferSizes();
-  assert.deepEqual(sizesAt100, { audioRing: (2 * vshift + 1) * dim, lipRing: vshift * dim, timeline: 64 * 31 });
+  assert.deepEqual(sizesAt100, {
+    audioRing: (2 * vshift + 1) * dim,
+    lipRing: vshift * dim,
+    timeline: 64 * 31,
+  });
   assert.deepEqual(sizesAtEnd, sizesAt100);
 
   const streamed = stream.finish();
@@ -233,9 +263,15 @@ test('streaming memory is bounded: rings of 2·vshift+1 audio / vshift lip rows,
   for (let r = 0; r < 63; r++) {
     const bucket = batch.rawWindowConfidence.subarray(r * 16, Math.min(n, (r + 1) * 16));
     const mean = bucket.reduce((a, b) => a + b, 0) / bucket.length;
-    assert.ok(Math.abs(streamed.rawWindowConfidence[r] - mean) <= 1e-5, `row ${r}: ${streamed.rawWindowConfidence[r]} vs ${mean}`);
+    assert.ok(
+      Math.abs(streamed.rawWindowConfidence[r] - mean) <= 1e-5,
+      `row ${r}: ${streamed.rawWindowConfidence[r]} vs ${mean}`,
+    );
   }
-  assert.deepEqual(streamed.windowConfidence, Float32Array.from(medianFilter(streamed.rawWindowConfidence, 9)));
+  assert.deepEqual(
+    streamed.windowConfidence,
+    Float32Array.from(medianFilter(streamed.rawWindowConfidence, 9)),
+  );
 });
 
 test('reset() starts a new segment that ignores everything pushed before', () => {
@@ -262,7 +298,13 @@ test('inputs are validated', () => {
   assert.throws(() => new StreamingOffsetSearch({ maxTimelineRows: 1 }), RangeError);
   assert.throws(() => new StreamingOffsetSearch({ vshift: -1 }), RangeError);
   const flat = Float32Array.from([1, 2, 3, 4, 5, 6]);
-  assert.deepEqual(rowsFromFlat(flat, 3).map((r) => Array.from(r)), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(
+    rowsFromFlat(flat, 3).map((r) => Array.from(r)),
+    [
+      [1, 2, 3],
+      [4, 5, 6],
+    ],
+  );
   assert.throws(() => rowsFromFlat(flat, 4), RangeError);
 });
 
@@ -270,7 +312,7 @@ test('windows without a face (null lip rows) are skipped, with real audio as the
   // 40 windows, audio leads by 3: lip[i] = content[i − 3]; every 4th window has no face.
   const dim = 8;
   let seed = 99;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const content = Array.from({ length: 60 }, () => Float32Array.from({ length: dim }, rand));
   const audio = content.slice(10, 50);
   const lip = audio.map((_, i) => (i % 4 === 1 ? null : content[10 + i - 3]));
@@ -284,17 +326,27 @@ test('windows without a face (null lip rows) are skipped, with real audio as the
   const mean0 = kept.reduce((sum, i) => sum + dists[i * 31], 0) / kept.length;
   assert.ok(Math.abs(sparse.meanDists[0] - mean0) <= 1e-6 * mean0);
   assert.ok(Number.isNaN(dists[1 * 31]), 'a faceless window has no distances');
-  assert.throws(() => searchOffset(audio.map(() => null), audio), /no windows/);
+  assert.throws(
+    () =>
+      searchOffset(
+        audio.map(() => null),
+        audio,
+      ),
+    /no windows/,
+  );
 });
 
 test('combineSearches weights segments by their window counts', () => {
   let seed = 5;
-  const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const rand = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   const rows = (n: number) => Array.from({ length: n }, () => Float32Array.from({ length: 6 }, rand));
   const a = rows(30);
   const b = rows(12);
   const first = searchOffset(a, a);
-  const second = searchOffset(b.map((_, i) => b[Math.max(0, i - 2)]), b);
+  const second = searchOffset(
+    b.map((_, i) => b[Math.max(0, i - 2)]),
+    b,
+  );
   const combined = combineSearches([first, second]);
   assert.equal(combined.windowCount, 42);
   for (const k of [0, 15, 30]) {
@@ -327,7 +379,10 @@ describe('searchOffsetRuns', () => {
     // Lip window i matches audio window i − 4: the audio leads by 4 windows.
     const lip = audio.map((_, i) => (i >= 4 ? audio[i - 4] : audio[0]));
     const masked = lip.map((row, i) => (i % 5 === 2 ? null : row));
-    const result = searchOffsetRuns([{ lip: masked, audio }, { lip: masked.slice(0, 40), audio: audio.slice(0, 40) }])!;
+    const result = searchOffsetRuns([
+      { lip: masked, audio },
+      { lip: masked.slice(0, 40), audio: audio.slice(0, 40) },
+    ])!;
     assert.equal(result.offsetFrames, 4);
     assert.equal(result.windowCount, 64 + 32);
     assert.equal(searchOffsetRuns([{ lip: [null, null], audio: audio.slice(0, 2) }]), null);

@@ -7,18 +7,29 @@ const OUT_RATE = 16000;
 
 function sine(frequency: number, rate: number, seconds: number, amplitude = 0.5): Float32Array {
   const n = Math.round(rate * seconds);
-  return Float32Array.from({ length: n }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / rate + 0.3));
+  return Float32Array.from(
+    { length: n },
+    (_, i) => amplitude * Math.sin((2 * Math.PI * frequency * i) / rate + 0.3),
+  );
 }
 
 /** Least-squares fit of a·sin + b·cos at `frequency` over the middle of the signal (edges skipped). */
 function fitTone(signal: Float32Array, frequency: number, rate: number) {
   const skip = Math.round(rate * 0.05);
   const omega = (2 * Math.PI * frequency) / rate;
-  let ss = 0, cc = 0, sc = 0, ys = 0, yc = 0;
+  let ss = 0,
+    cc = 0,
+    sc = 0,
+    ys = 0,
+    yc = 0;
   for (let i = skip; i < signal.length - skip; i++) {
     const s = Math.sin(omega * i);
     const c = Math.cos(omega * i);
-    ss += s * s; cc += c * c; sc += s * c; ys += signal[i] * s; yc += signal[i] * c;
+    ss += s * s;
+    cc += c * c;
+    sc += s * c;
+    ys += signal[i] * s;
+    yc += signal[i] * c;
   }
   const det = ss * cc - sc * sc;
   const a = (ys * cc - yc * sc) / det;
@@ -76,7 +87,13 @@ test('output length = round(n · 16000 / rate) ± 1', () => {
   }
 });
 
-for (const [rate, clickAt] of [[48000, 24000], [44100, 22050], [44100, 30001], [22050, 11111], [8000, 4000]]) {
+for (const [rate, clickAt] of [
+  [48000, 24000],
+  [44100, 22050],
+  [44100, 30001],
+  [22050, 11111],
+  [8000, 4000],
+]) {
   test(`group delay is compensated: a click at input sample ${clickAt} of ${rate} Hz stays in place`, () => {
     const input = new Float32Array(rate);
     input[clickAt] = 1;
@@ -90,9 +107,12 @@ for (const [rate, clickAt] of [[48000, 24000], [44100, 22050], [44100, 30001], [
 
 test('streaming in random chunks equals one-shot within 1e-6', (t) => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   for (const rate of [44100, 48000, 8000, 22050]) {
-    const input = Float32Array.from({ length: rate * 2 + 37 }, (_, i) => 0.6 * Math.sin(i * 0.01) + 0.3 * (random() - 0.5));
+    const input = Float32Array.from(
+      { length: rate * 2 + 37 },
+      (_, i) => 0.6 * Math.sin(i * 0.01) + 0.3 * (random() - 0.5),
+    );
     const oneShot = resample(input, rate);
     const streamer = new StreamingResampler(rate);
     const pieces: Float32Array[] = [];
@@ -106,7 +126,10 @@ test('streaming in random chunks equals one-shot within 1e-6', (t) => {
     pieces.push(streamer.flush());
     const streamed = new Float32Array(pieces.reduce((n, p) => n + p.length, 0));
     let at = 0;
-    for (const piece of pieces) { streamed.set(piece, at); at += piece.length; }
+    for (const piece of pieces) {
+      streamed.set(piece, at);
+      at += piece.length;
+    }
     assert.equal(streamed.length, oneShot.length, `rate ${rate}`);
     let worst = 0;
     for (let i = 0; i < oneShot.length; i++) worst = Math.max(worst, Math.abs(streamed[i] - oneShot[i]));
@@ -149,7 +172,8 @@ test('an odd rate (44057 Hz: 16000 phases, taps computed per output) works the s
 
 test('DC is kept exactly (unit gain per polyphase branch) away from the edges', () => {
   const out = resample(new Float32Array(44100).fill(0.25), 44100);
-  for (let i = 400; i < out.length - 400; i++) assert.ok(Math.abs(out[i] - 0.25) < 1e-6, `sample ${i}: ${out[i]}`);
+  for (let i = 400; i < out.length - 400; i++)
+    assert.ok(Math.abs(out[i] - 0.25) < 1e-6, `sample ${i}: ${out[i]}`);
 });
 
 test('rejects bad rates and push after flush', () => {

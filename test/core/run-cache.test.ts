@@ -20,7 +20,9 @@ function fullEvidence(windows: RunWindow[], tracks: TrackFrames[], frameCount: n
       const activity = lipActivity(Array.from({ length: frameCount }, (_, f) => track.opening(f)));
       const mean = (frames: readonly number[], value: (f: number) => number | null) => {
         const values = frames.map(value);
-        return values.some((v) => v === null) ? null : (values as number[]).reduce((a, b) => a + b, 0) / frames.length;
+        return values.some((v) => v === null)
+          ? null
+          : (values as number[]).reduce((a, b) => a + b, 0) / frames.length;
       };
       return {
         trackId: track.trackId,
@@ -35,14 +37,20 @@ function fullEvidence(windows: RunWindow[], tracks: TrackFrames[], frameCount: n
 // Distances must match exactly; lip activity to 1e-12 (prefix sums from another start frame).
 function comparable(records: WindowEvidence[]) {
   const activity = (v: number) => Math.round(v * 1e12) / 1e12;
-  return records.map((r) => ({ ...r, faces: r.faces.map((f) => ({ ...f, lipActivity: activity(f.lipActivity), dists: Array.from(f.dists) })) }));
+  return records.map((r) => ({
+    ...r,
+    faces: r.faces.map((f) => ({ ...f, lipActivity: activity(f.lipActivity), dists: Array.from(f.dists) })),
+  }));
 }
 
 test('incremental run evidence equals the whole-run computation at every step', () => {
   const rng = new Rng(7);
   const random = () => rng.next();
   const vector = () => Float32Array.from({ length: DIM }, () => random() - 0.5);
-  const openings = new Map<number, (number | null)[]>([[1, []], [2, []]]);
+  const openings = new Map<number, (number | null)[]>([
+    [1, []],
+    [2, []],
+  ]);
   const tracks: TrackFrames[] = [...openings].map(([trackId, values]) => ({
     trackId,
     opening: (f) => values[f] ?? null,
@@ -57,15 +65,25 @@ test('incremental run evidence equals the whole-run computation at every step', 
     const grow = 1 + Math.floor(random() * 4);
     for (let k = 0; k < grow; k++, frameCount++) {
       openings.get(1)!.push(random() < 0.05 ? null : 0.1 + 0.1 * random());
-      openings.get(2)!.push(frameCount < 40 || (frameCount > 120 && frameCount < 150) ? null : 0.2 * random());
+      openings
+        .get(2)!
+        .push(frameCount < 40 || (frameCount > 120 && frameCount < 150) ? null : 0.2 * random());
     }
     // Windows whose 5 frames exist; speech arrives a few windows late.
     while (windows.length + 5 + 2 <= frameCount) {
       const start = windows.length;
       const frames = [0, 1, 2, 3, 4].map((k) => start + k);
       const lip = new Map<number, Float32Array | null>();
-      for (const [trackId, values] of openings) lip.set(trackId, frames.every((f) => values[f] !== null) ? vector() : null);
-      windows.push({ t: start * 0.04, shot: start < 100 ? 0 : 1, speech: null, audio: vector(), lip, frames });
+      for (const [trackId, values] of openings)
+        lip.set(trackId, frames.every((f) => values[f] !== null) ? vector() : null);
+      windows.push({
+        t: start * 0.04,
+        shot: start < 100 ? 0 : 1,
+        speech: null,
+        audio: vector(),
+        lip,
+        frames,
+      });
     }
     windows.forEach((w, i) => {
       if (w.speech === null && i + 6 < windows.length) w.speech = random();
@@ -76,7 +94,11 @@ test('incremental run evidence equals the whole-run computation at every step', 
     assert.deepEqual(comparable(got), comparable(fullEvidence(windows, tracks, frameCount)), `step ${step}`);
     checkedFinal = got.length;
     // Only the last windows are recomputed: vshift for the zero padding, a few for speech.
-    if (!done) assert.ok(got.length - cache.finalWindows <= 15 + 12, `step ${step}: ${got.length - cache.finalWindows} windows recomputed`);
+    if (!done)
+      assert.ok(
+        got.length - cache.finalWindows <= 15 + 12,
+        `step ${step}: ${got.length - cache.finalWindows} windows recomputed`,
+      );
   }
   assert.ok(checkedFinal > 100, `the run grew to ${checkedFinal} windows`);
 });

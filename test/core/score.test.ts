@@ -28,7 +28,7 @@ before(async () => {
 function speechLike(seconds: number, seed: number): Int16Array {
   const out = new Int16Array(Math.round(seconds * 16000));
   let state = seed;
-  const rand = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   let phase = 0;
   for (let n = 0; n < out.length; n++) {
     const t = n / 16000;
@@ -69,7 +69,10 @@ function lipWindowsFromAudio(audio: TF.Tensor3D, shift: number): TF.Tensor5D {
     const indices = Array.from({ length: n }, (_, i) => Math.min(n - 1, Math.max(0, i - shift)));
     const gathered = tf.gather(flat, indices);
     const perFrame = Math.ceil((c * steps) / 5);
-    const padded = tf.pad(gathered, [[0, 0], [0, perFrame * 5 - c * steps]]);
+    const padded = tf.pad(gathered, [
+      [0, 0],
+      [0, perFrame * 5 - c * steps],
+    ]);
     return tf.reshape(padded, [n, 5, perFrame, 1, 1]) as TF.Tensor5D;
   });
 }
@@ -78,7 +81,10 @@ describe('scoreWindows', () => {
   it('finds a known offset through MFCC windows, batching and the 31-offset search', async () => {
     const mfcc = mfccSyncnetV2(speechLike(4, 7));
     const windowCount = Math.floor((mfcc.rows - 20) / 4) + 1;
-    const audio = mfccWindowTensor(mfcc, Array.from({ length: windowCount }, (_, i) => 4 * i));
+    const audio = mfccWindowTensor(
+      mfcc,
+      Array.from({ length: windowCount }, (_, i) => 4 * i),
+    );
     assert.deepEqual(audio.shape, [windowCount, 13, 20]);
     // Layout check: [n][c][t] = row 4n + t, coefficient c.
     const values = audio.arraySync();
@@ -86,13 +92,19 @@ describe('scoreWindows', () => {
     for (const shift of [-6, 0, 4]) {
       const lip = lipWindowsFromAudio(audio, shift);
       const progress: number[] = [];
-      const result = await scoreWindows(stubModel(13), lip as TF.Tensor5D, audio, { batchSize: 7, onProgress: (f) => progress.push(f) });
+      const result = await scoreWindows(stubModel(13), lip as TF.Tensor5D, audio, {
+        batchSize: 7,
+        onProgress: (f) => progress.push(f),
+      });
       lip.dispose();
       assert.equal(result.offsetFrames, shift, `shift ${shift}`);
       assert.ok(result.confidence > 1, `confidence ${result.confidence}`);
       assert.equal(result.meanDists.length, 31);
       assert.equal(progress.at(-1), 1);
-      assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), 'progress increases');
+      assert.ok(
+        progress.every((p, i) => i === 0 || p > progress[i - 1]),
+        'progress increases',
+      );
     }
     audio.dispose();
   });
@@ -108,7 +120,10 @@ describe('scoreWindows', () => {
 
   it('with SyncNet v4: equals the batch search on the same embeddings and leaks no tensor', async () => {
     const dir = ensureGenerated('scripts/golden/make_syncnet_v4_checkpoint.py', 'syncnet-v4');
-    const model = createSyncNetV4(convertSyncNetV4Mat(new Uint8Array(readFileSync(join(dir, 'syncnet_v4_random.mat'))), 'v4'), 'both');
+    const model = createSyncNetV4(
+      convertSyncNetV4Mat(new Uint8Array(readFileSync(join(dir, 'syncnet_v4_random.mat'))), 'v4'),
+      'both',
+    );
     const count = 9;
     const lip = tf.randomUniform([count, 5, 112, 112, 1], 0, 255, 'float32', 1) as TF.Tensor5D;
     const audio = tf.randomNormal([count, 12, 20], 0, 5, 'float32', 2) as TF.Tensor3D;
@@ -122,7 +137,10 @@ describe('scoreWindows', () => {
     assert.equal(batched.offsetFrames, reference.offsetFrames);
     assert.ok(Math.abs(batched.confidence - reference.confidence) <= 1e-4 * Math.max(1, reference.minDist));
     for (let k = 0; k < 31; k++) {
-      assert.ok(Math.abs(batched.meanDists[k] - reference.meanDists[k]) <= 1e-4 * reference.meanDists[k], `dist ${k}`);
+      assert.ok(
+        Math.abs(batched.meanDists[k] - reference.meanDists[k]) <= 1e-4 * reference.meanDists[k],
+        `dist ${k}`,
+      );
     }
     tf.dispose([lip, audio]);
     model.dispose();

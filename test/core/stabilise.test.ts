@@ -26,7 +26,10 @@ function evidence(pMismatch: number, evidenceSeconds: number): SyncEvidence {
 /** A stand-in for the decision: too little evidence → can't judge, else mismatch from pMismatch ≥ 0.5. */
 function decision(pMismatch: number, evidenceSeconds: number): SyncState {
   if (evidenceSeconds < 2) return { status: 'cannot-judge', reason: 'too-short' };
-  return { status: pMismatch >= 0.5 ? 'mismatch' : 'in-sync', evidence: evidence(pMismatch, evidenceSeconds) };
+  return {
+    status: pMismatch >= 0.5 ? 'mismatch' : 'in-sync',
+    evidence: evidence(pMismatch, evidenceSeconds),
+  };
 }
 
 /** Deterministic PRNG (mulberry32): the noise is the same on every run. */
@@ -67,8 +70,15 @@ test('a steady genuine stream with pMismatch wandering 0.05–0.6 never changes 
         const out = stabiliser.update(raw, t);
         if (out.status !== 'cannot-judge') shown.add(verdictOf(out));
       }
-      assert.ok(rawMismatches >= 2, `seed ${seed}: the raw decision flips (${rawMismatches} mismatch updates)`);
-      assert.deepEqual([...shown], ['in-sync'], `seed ${seed}, step ${stepSeconds} s: shown ${[...shown].join(' → ')}`);
+      assert.ok(
+        rawMismatches >= 2,
+        `seed ${seed}: the raw decision flips (${rawMismatches} mismatch updates)`,
+      );
+      assert.deepEqual(
+        [...shown],
+        ['in-sync'],
+        `seed ${seed}, step ${stepSeconds} s: shown ${[...shown].join(' → ')}`,
+      );
       assert.ok(stabiliser.isFirm);
     }
   }
@@ -100,7 +110,8 @@ test('a firm mismatch goes back to in sync only on sustained pMismatch ≤ 0.2',
   // The decision says in sync, but with pMismatch 0.3: not strong enough to leave FAKE.
   for (; t < 30; t++) assert.equal(stabiliser.update(decision(0.3, 10), t).status, 'mismatch');
   let out: SyncState = { status: 'idle' };
-  for (const end = t + STABILISER_RULES.changeHeldSeconds; t <= end; t++) out = stabiliser.update(decision(0.1, 10), t);
+  for (const end = t + STABILISER_RULES.changeHeldSeconds; t <= end; t++)
+    out = stabiliser.update(decision(0.1, 10), t);
   assert.equal(out.status, 'in-sync');
 });
 

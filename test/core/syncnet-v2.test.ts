@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { ensureGenerated } from '../helpers/generated';
 import { useBackend } from '../helpers/tf';
-import { convertSyncNetV2Checkpoint, createSyncNetV2, syncNetV2WeightShapes } from '../../src/core/models/syncnet-v2';
+import {
+  convertSyncNetV2Checkpoint,
+  createSyncNetV2,
+  syncNetV2WeightShapes,
+} from '../../src/core/models/syncnet-v2';
 import { decodeWeights, encodeWeights, WeightsFormatError } from '../../src/core/convert/weights-bundle';
 import type { SyncModel, WeightMap } from '../../src/core/models/types';
 import { parity } from '../helpers/parity';
@@ -19,7 +23,10 @@ const RELATIVE_TOLERANCE = 1e-4;
 
 interface GoldenIndex {
   checkpoints: { legacy: string; zip: string };
-  tensors: Record<'lip_input' | 'lip_embedding' | 'audio_input' | 'audio_embedding', { file: string; shape: number[] }>;
+  tensors: Record<
+    'lip_input' | 'lip_embedding' | 'audio_input' | 'audio_embedding',
+    { file: string; shape: number[] }
+  >;
 }
 
 let dir = '';
@@ -39,12 +46,21 @@ function weightsFrom(file: string): WeightMap {
 function embed(tf: typeof TF, model: SyncModel, stream: 'lip' | 'audio'): Float32Array {
   const input = goldenTensor(stream === 'lip' ? 'lip_input' : 'audio_input');
   return tf.tidy(() => {
-    const out = stream === 'lip' ? model.embedLip(tf.tensor5d(input.data, input.shape as [number, number, number, number, number])) : model.embedAudio(tf.tensor3d(input.data, input.shape as [number, number, number]));
+    const out =
+      stream === 'lip'
+        ? model.embedLip(tf.tensor5d(input.data, input.shape as [number, number, number, number, number]))
+        : model.embedAudio(tf.tensor3d(input.data, input.shape as [number, number, number]));
     return out.dataSync() as Float32Array;
   });
 }
 
-function checkParity(t: { diagnostic(msg: string): void }, tf: typeof TF, model: SyncModel, stream: 'lip' | 'audio', label: string): void {
+function checkParity(
+  t: { diagnostic(msg: string): void },
+  tf: typeof TF,
+  model: SyncModel,
+  stream: 'lip' | 'audio',
+  label: string,
+): void {
   const want = goldenTensor(stream === 'lip' ? 'lip_embedding' : 'audio_embedding');
   const got = embed(tf, model, stream);
   const { maxAbs, relative } = parity(got, want.data);
@@ -97,7 +113,10 @@ describe('SyncNet v2 parity with PyTorch', () => {
     const file = golden.checkpoints.legacy;
     const weights = weightsFrom(file);
     const bundle = encodeWeights('syncnet-v2', file, weights);
-    const decoded = decodeWeights({ manifest: JSON.parse(JSON.stringify(bundle.manifest)), data: bundle.data.slice() });
+    const decoded = decodeWeights({
+      manifest: JSON.parse(JSON.stringify(bundle.manifest)),
+      data: bundle.data.slice(),
+    });
     assert.deepEqual(Object.keys(decoded), Object.keys(syncNetV2WeightShapes('both')));
     const direct = createSyncNetV2(weights, 'audio', file);
     const viaBundle = createSyncNetV2(decoded, 'audio', 'bundle');
@@ -149,7 +168,12 @@ describe('SyncNet v2 model', () => {
     } finally {
       model.dispose();
     }
-    assert.throws(() => createSyncNetV2(lipOnly, 'audio', 'lip-only'), (err: unknown) => err instanceof WeightsFormatError && /lip-only: not a SyncNet v2 checkpoint — tensor audio\.conv1\.kernel is missing/.test(err.message));
+    assert.throws(
+      () => createSyncNetV2(lipOnly, 'audio', 'lip-only'),
+      (err: unknown) =>
+        err instanceof WeightsFormatError &&
+        /lip-only: not a SyncNet v2 checkpoint — tensor audio\.conv1\.kernel is missing/.test(err.message),
+    );
   });
 
   it('rejects inputs of the wrong shape', async () => {
@@ -173,7 +197,10 @@ describe('SyncNet v2 converter: bad checkpoints', () => {
     ['bad_truncated_zip.model', /truncated zip checkpoint/],
     ['bad_corrupt.model', /corrupt pickle data/],
     ['bad_corrupt_storage.model', /corrupt checkpoint — tensor net\S+ holds a non-finite value \(NaN\)/],
-    ['bad_fc512.model', /not a SyncNet v2 checkpoint — tensor netfcaud\.3\.weight has shape \[512,512\], expected \[1024,512\]/],
+    [
+      'bad_fc512.model',
+      /not a SyncNet v2 checkpoint — tensor netfcaud\.3\.weight has shape \[512,512\], expected \[1024,512\]/,
+    ],
     ['bad_other_net.model', /not a SyncNet v2 checkpoint — tensor netcnnaud\.0\.weight is missing/],
     ['bad_not_checkpoint.model', /not a torch checkpoint/],
     ['bad_whole_model.model', /unsupported pickle global torch\.nn\.modules\.linear\.Linear/],

@@ -7,7 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureGenerated } from '../helpers/generated';
 import { useBackend } from '../helpers/tf';
-import { convertSyncNetV4Mat, createSyncNetV4, syncNetV4WeightShapes } from '../../src/core/models/syncnet-v4';
+import {
+  convertSyncNetV4Mat,
+  createSyncNetV4,
+  syncNetV4WeightShapes,
+} from '../../src/core/models/syncnet-v4';
 import { decodeWeights, encodeWeights, WeightsFormatError } from '../../src/core/convert/weights-bundle';
 import type { WeightMap } from '../../src/core/models/types';
 import { parity } from '../helpers/parity';
@@ -22,7 +26,11 @@ const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8'));
 function loadFloats(entry: { file: string; shape: number[] }): Float32Array {
   const bytes = readFileSync(join(dir, entry.file));
   const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  assert.equal(floats.length, entry.shape.reduce((a, b) => a * b, 1), `${entry.file} size`);
+  assert.equal(
+    floats.length,
+    entry.shape.reduce((a, b) => a * b, 1),
+    `${entry.file} size`,
+  );
   return floats;
 }
 
@@ -55,8 +63,12 @@ test('lip and audio embeddings match PyTorch within 1e-4 relative, without leaki
 
   const lipError = parity((await lip.data()) as Float32Array, loadFloats(golden.lip_embedding), 1);
   const audioError = parity((await audio.data()) as Float32Array, loadFloats(golden.audio_embedding), 1);
-  t.diagnostic(`lip: max abs ${lipError.maxAbs.toExponential(3)}, relative ${lipError.relative.toExponential(3)}`);
-  t.diagnostic(`audio: max abs ${audioError.maxAbs.toExponential(3)}, relative ${audioError.relative.toExponential(3)}`);
+  t.diagnostic(
+    `lip: max abs ${lipError.maxAbs.toExponential(3)}, relative ${lipError.relative.toExponential(3)}`,
+  );
+  t.diagnostic(
+    `audio: max abs ${audioError.maxAbs.toExponential(3)}, relative ${audioError.relative.toExponential(3)}`,
+  );
   assert.ok(lipError.relative < RELATIVE_TOLERANCE, `lip relative error ${lipError.relative}`);
   assert.ok(audioError.relative < RELATIVE_TOLERANCE, `audio relative error ${audioError.relative}`);
 
@@ -68,12 +80,19 @@ test('lip and audio embeddings match PyTorch within 1e-4 relative, without leaki
   audioInput.dispose();
   const beforeDispose = tf.memory().numTensors;
   model.dispose();
-  assert.equal(tf.memory().numTensors, beforeDispose - 2 * 7 * 2, 'dispose frees the folded kernels and biases');
+  assert.equal(
+    tf.memory().numTensors,
+    beforeDispose - 2 * 7 * 2,
+    'dispose frees the folded kernels and biases',
+  );
 });
 
 test('weights survive encodeWeights/decodeWeights; a single-stream model rejects the other stream', async () => {
   const bundle = encodeWeights('syncnet-v4', golden.checkpoint, weights);
-  const decoded = decodeWeights({ manifest: JSON.parse(JSON.stringify(bundle.manifest)), data: bundle.data.slice() });
+  const decoded = decodeWeights({
+    manifest: JSON.parse(JSON.stringify(bundle.manifest)),
+    data: bundle.data.slice(),
+  });
   assert.deepEqual(Object.keys(decoded), Object.keys(weights));
   for (const [name, tensor] of Object.entries(weights)) {
     assert.deepEqual(decoded[name].shape, tensor.shape, name);
@@ -84,27 +103,45 @@ test('weights survive encodeWeights/decodeWeights; a single-stream model rejects
   const input = tf.tensor3d(loadFloats(golden.audio_input), golden.audio_input.shape);
   const out = audioOnly.embedAudio(input);
   const error = parity((await out.data()) as Float32Array, loadFloats(golden.audio_embedding), 1);
-  assert.ok(error.relative < RELATIVE_TOLERANCE, `audio-only model from the decoded bundle: relative error ${error.relative}`);
+  assert.ok(
+    error.relative < RELATIVE_TOLERANCE,
+    `audio-only model from the decoded bundle: relative error ${error.relative}`,
+  );
   const lip = tf.zeros([1, 5, 112, 112, 1]) as import('@tensorflow/tfjs').Tensor5D;
   assert.throws(() => audioOnly.embedLip(lip), /created for mode 'audio' and has no lip stream/);
-  assert.throws(() => audioOnly.embedAudio(tf.zeros([1, 13, 20]) as import('@tensorflow/tfjs').Tensor3D), /embedAudio: expected shape \[N, 12, 20\], got \[1, 13, 20\]/);
+  assert.throws(
+    () => audioOnly.embedAudio(tf.zeros([1, 13, 20]) as import('@tensorflow/tfjs').Tensor3D),
+    /embedAudio: expected shape \[N, 12, 20\], got \[1, 13, 20\]/,
+  );
   tf.dispose([out, input, lip]);
   audioOnly.dispose();
 
   const { ['lip.fc6.kernel']: _dropped, ...incomplete } = decoded;
-  assert.throws(() => createSyncNetV4(incomplete, 'lip', 'partial.bin'), /partial\.bin: not a SyncNet v4 checkpoint — tensor lip\.fc6\.kernel is missing/);
-  assert.doesNotThrow(() => createSyncNetV4(incomplete, 'audio', 'partial.bin').dispose(), 'the audio stream does not need lip weights');
+  assert.throws(
+    () => createSyncNetV4(incomplete, 'lip', 'partial.bin'),
+    /partial\.bin: not a SyncNet v4 checkpoint — tensor lip\.fc6\.kernel is missing/,
+  );
+  assert.doesNotThrow(
+    () => createSyncNetV4(incomplete, 'audio', 'partial.bin').dispose(),
+    'the audio stream does not need lip weights',
+  );
 });
 
 test('bad files give errors that name the file and what is wrong', () => {
   const cases: Array<[string, RegExp]> = [
-    [golden.bad.truncated, /file is truncated: the HDF5 superblock says it has \d+ bytes but only \d+ are present/],
+    [
+      golden.bad.truncated,
+      /file is truncated: the HDF5 superblock says it has \d+ bytes but only \d+ are present/,
+    ],
     [golden.bad.corrupt.file, /net\.params\.value\(51\): corrupt deflate data: /],
     [
       golden.bad.wrong_arch.file,
       /not a SyncNet v4 network: param 11 'conv3_audiof' \(conv3_audio filters\) has shape \[3 3 128 192\], expected \[3 3 128 256\]/,
     ],
-    [golden.bad.not_hdf5, /not an HDF5 file: it is a MATLAB 5\.0 MAT-file; only MATLAB v7\.3 files can be read — re-save it in MATLAB with save\(\.\.\., '-v7\.3'\)/],
+    [
+      golden.bad.not_hdf5,
+      /not an HDF5 file: it is a MATLAB 5\.0 MAT-file; only MATLAB v7\.3 files can be read — re-save it in MATLAB with save\(\.\.\., '-v7\.3'\)/,
+    ],
     [golden.bad.not_matlab, /is an HDF5 file but not a MATLAB v7\.3 MAT-file/],
     [golden.bad.no_net, /missing variable 'net' \(the file holds 'weights'\)/],
   ];

@@ -52,7 +52,11 @@ describe('torch checkpoint reader', () => {
     assert.equal(legacy.get('netcnnlip.1.num_batches_tracked')!.dtype, 'int64');
   });
 
-  const expected = () => JSON.parse(readFileSync(join(dir, 'views_expected.json'), 'utf8')) as Record<string, Record<string, { shape: number[]; values: number[] }>>;
+  const expected = () =>
+    JSON.parse(readFileSync(join(dir, 'views_expected.json'), 'utf8')) as Record<
+      string,
+      Record<string, { shape: number[]; values: number[] }>
+    >;
 
   for (const file of ['views_legacy.model', 'views_zip.model', 'old_style.model']) {
     it(`${file}: strided views, storage offsets, storage views and dtypes match torch.load`, () => {
@@ -70,18 +74,27 @@ describe('torch checkpoint reader', () => {
 
   it('old_style.model uses the PyTorch 0.3 constructs it is meant to test', () => {
     const raw = new TextDecoder('latin1').decode(bytesOf('old_style.model'));
-    for (const marker of ['torch.cuda\nFloatStorage', '_rebuild_tensor\n', 'cuda:0']) assert.ok(raw.includes(marker), marker);
+    for (const marker of ['torch.cuda\nFloatStorage', '_rebuild_tensor\n', 'cuda:0'])
+      assert.ok(raw.includes(marker), marker);
     assert.ok(!raw.includes('_rebuild_tensor_v2'));
   });
 });
 
 describe('torch checkpoint reader: bad files', () => {
   it('truncated legacy file', () => {
-    assertFormatError(() => load('bad_truncated.model'), 'bad_truncated.model', /truncated checkpoint — storage \S+ needs bytes up to \d+, the file has \d+/);
+    assertFormatError(
+      () => load('bad_truncated.model'),
+      'bad_truncated.model',
+      /truncated checkpoint — storage \S+ needs bytes up to \d+, the file has \d+/,
+    );
   });
 
   it('truncated zip file', () => {
-    assertFormatError(() => load('bad_truncated_zip.model'), 'bad_truncated_zip.model', /truncated zip checkpoint/);
+    assertFormatError(
+      () => load('bad_truncated_zip.model'),
+      'bad_truncated_zip.model',
+      /truncated zip checkpoint/,
+    );
   });
 
   it('legacy file with overwritten pickle bytes', () => {
@@ -92,30 +105,50 @@ describe('torch checkpoint reader: bad files', () => {
     const bytes = bytesOf('syncnet_v2_zip.model');
     const middle = bytes.length >> 1; // inside the storages, which are most of the file
     bytes[middle] ^= 0x5a;
-    assertFormatError(() => readTorchCheckpoint(bytes, 'altered.model'), 'altered.model', /corrupt zip entry \S+\/data\/\d+ \(CRC-32 mismatch/);
+    assertFormatError(
+      () => readTorchCheckpoint(bytes, 'altered.model'),
+      'altered.model',
+      /corrupt zip entry \S+\/data\/\d+ \(CRC-32 mismatch/,
+    );
   });
 
   it('a text file and an empty file are not checkpoints', () => {
-    assertFormatError(() => load('bad_not_checkpoint.model'), 'bad_not_checkpoint.model', /not a torch checkpoint/);
-    assertFormatError(() => readTorchCheckpoint(new Uint8Array(0), 'empty.model'), 'empty.model', /not a torch checkpoint — the file is empty/);
+    assertFormatError(
+      () => load('bad_not_checkpoint.model'),
+      'bad_not_checkpoint.model',
+      /not a torch checkpoint/,
+    );
+    assertFormatError(
+      () => readTorchCheckpoint(new Uint8Array(0), 'empty.model'),
+      'empty.model',
+      /not a torch checkpoint — the file is empty/,
+    );
   });
 
   it('a pickled whole nn.Module is refused without running anything', () => {
-    assertFormatError(() => load('bad_whole_model.model'), 'bad_whole_model.model', /unsupported pickle global torch\.nn\.modules\.linear\.Linear/);
+    assertFormatError(
+      () => load('bad_whole_model.model'),
+      'bad_whole_model.model',
+      /unsupported pickle global torch\.nn\.modules\.linear\.Linear/,
+    );
   });
 
   it('every prefix of the legacy header+pickle region fails cleanly', () => {
     // Cuts inside the five pickles (before the storage data) exercise every opcode handler's bounds checks.
     const bytes = bytesOf('syncnet_v2_legacy.model');
     for (let cut = 0; cut < 13000; cut += 7) {
-      assertFormatError(() => readTorchCheckpoint(bytes.subarray(0, cut), 'cut.model'), 'cut.model', /truncated|not a torch checkpoint/);
+      assertFormatError(
+        () => readTorchCheckpoint(bytes.subarray(0, cut), 'cut.model'),
+        'cut.model',
+        /truncated|not a torch checkpoint/,
+      );
     }
   });
 
   it('random byte damage in the pickles gives a format error or a readable file, never a crash', () => {
     const original = bytesOf('syncnet_v2_legacy.model').subarray(0, 13000); // header + pickles, no storage data
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     let failures = 0;
     for (let trial = 0; trial < 400; trial++) {
       const damaged = original.slice();
@@ -135,22 +168,46 @@ describe('torch checkpoint reader: bad files', () => {
 describe('safe pickle reader', () => {
   it('refuses globals that are not on the allow-list (os.system)', () => {
     // cos\nsystem\n X'echo' TUPLE1 REDUCE STOP — what a malicious checkpoint would do.
-    const evil = new Uint8Array([...ascii('\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00echo'), 0x85, ...ascii('R.')]);
-    assert.throws(() => readPickle(evil, 0, { where: 'evil.pkl' }), (err: unknown) => err instanceof PickleError && /evil\.pkl: unsupported pickle global os\.system/.test(err.message));
+    const evil = new Uint8Array([
+      ...ascii('\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00echo'),
+      0x85,
+      ...ascii('R.'),
+    ]);
+    assert.throws(
+      () => readPickle(evil, 0, { where: 'evil.pkl' }),
+      (err: unknown) =>
+        err instanceof PickleError && /evil\.pkl: unsupported pickle global os\.system/.test(err.message),
+    );
   });
 
   it('reads Python 2 style OrderedDict([[k, v], ...]) with byte strings', () => {
     // PROTO 2, GLOBAL collections.OrderedDict, MARK (MARK U'a' K1 LIST) (MARK U'b' K2 LIST) LIST, TUPLE1, REDUCE, STOP
-    const pkl = new Uint8Array([...ascii('\x80\x02ccollections\nOrderedDict\n((U\x01aK\x01l(U\x01bK\x02ll'), 0x85, ...ascii('R.')]);
+    const pkl = new Uint8Array([
+      ...ascii('\x80\x02ccollections\nOrderedDict\n((U\x01aK\x01l(U\x01bK\x02ll'),
+      0x85,
+      ...ascii('R.'),
+    ]);
     const { value, end } = readPickle(pkl, 0, { where: 'py2.pkl' });
     assert.ok(value instanceof PyDict);
-    assert.deepEqual([...value.items], [['a', 1], ['b', 2]]);
+    assert.deepEqual(
+      [...value.items],
+      [
+        ['a', 1],
+        ['b', 2],
+      ],
+    );
     assert.equal(end, pkl.length);
   });
 
   it('reports unknown opcodes and truncation with the offset', () => {
-    assert.throws(() => readPickle(new Uint8Array([0x80, 0x02, 0xff]), 0, { where: 'x.pkl' }), /x\.pkl: corrupt pickle data: unexpected byte, not a pickle opcode \(pickle opcode 0xff at byte 2\)/);
-    assert.throws(() => readPickle(ascii('\x80\x02X\x08\x00\x00\x00abc'), 0, { where: 'x.pkl' }), /x\.pkl: truncated pickle data/);
+    assert.throws(
+      () => readPickle(new Uint8Array([0x80, 0x02, 0xff]), 0, { where: 'x.pkl' }),
+      /x\.pkl: corrupt pickle data: unexpected byte, not a pickle opcode \(pickle opcode 0xff at byte 2\)/,
+    );
+    assert.throws(
+      () => readPickle(ascii('\x80\x02X\x08\x00\x00\x00abc'), 0, { where: 'x.pkl' }),
+      /x\.pkl: truncated pickle data/,
+    );
     assert.throws(() => readPickle(ascii('\x80\x02t.'), 0, { where: 'x.pkl' }), /no MARK/);
   });
 });

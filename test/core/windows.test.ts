@@ -23,7 +23,12 @@ const RATES: Rate[] = [
   { name: '30', p: 30, q: 1 },
   { name: '60', p: 60, q: 1 },
 ];
-const FAST_RATES: Rate[] = [...RATES, { name: '50', p: 50, q: 1 }, { name: '59.94', p: 60000, q: 1001 }, { name: '120', p: 120, q: 1 }];
+const FAST_RATES: Rate[] = [
+  ...RATES,
+  { name: '50', p: 50, q: 1 },
+  { name: '59.94', p: 60000, q: 1001 },
+  { name: '120', p: 120, q: 1 },
+];
 
 function cfrTimes(rate: Rate, count: number, startSec = 0): number[] {
   return Array.from({ length: count }, (_, k) => startSec + (k * rate.q) / rate.p);
@@ -61,7 +66,11 @@ test('constant frame rates map onto the 25-fps grid exactly (both resampling rul
         const segments = resampleToGrid(cfrTimes(rate, count, start), { mode });
         assert.equal(segments.length, 1, `${rate.name} ${mode} start ${start}: one segment`);
         assert.equal(segments[0].startTimeSec, start);
-        assert.deepEqual(segments[0].frameIndices, expectedSlots(rate, count, mode), `${rate.name} ${mode} start ${start}`);
+        assert.deepEqual(
+          segments[0].frameIndices,
+          expectedSlots(rate, count, mode),
+          `${rate.name} ${mode} start ${start}`,
+        );
       }
     }
   }
@@ -94,7 +103,11 @@ test('variable frame rate with jitter: every slot takes the nearest frame / the 
   };
   // 2 s at ~30 fps, then 2 s at ~60 fps, then 2 s at ~24 fps, each timestamp jittered.
   const times: number[] = [];
-  for (const [fps, seconds] of [[30, 2], [60, 2], [24, 2]]) {
+  for (const [fps, seconds] of [
+    [30, 2],
+    [60, 2],
+    [24, 2],
+  ]) {
     const base = times.length ? times[times.length - 1] + 1 / fps : 5;
     for (let k = 0; k < fps * seconds; k++) times.push(base + k / fps + jitter());
   }
@@ -163,7 +176,12 @@ test('windows: slots [i, i+5) with MFCC rows [r0+4i, r0+4i+20), limited by video
   const seg = segment25(40, 7.5);
   const windows = windowsForSegment(seg, 7.0, 10_000);
   assert.equal(windows.length, 36); // frame-limited: 40 − 5 + 1 (syncnet's range(0, 40−5) gives 35)
-  assert.deepEqual(windows[0], { gridStart: 0, startTimeSec: 7.5, frameIndices: [100, 101, 102, 103, 104], mfccRowStart: 50 });
+  assert.deepEqual(windows[0], {
+    gridStart: 0,
+    startTimeSec: 7.5,
+    frameIndices: [100, 101, 102, 103, 104],
+    mfccRowStart: 50,
+  });
   assert.deepEqual(windows[35].frameIndices, [135, 136, 137, 138, 139]);
   assert.equal(windows[35].mfccRowStart, 50 + 4 * 35);
   assert.equal(windows[35].startTimeSec, gridSlotTime(seg, 35));
@@ -191,7 +209,10 @@ test('windows: slots [i, i+5) with MFCC rows [r0+4i, r0+4i+20), limited by video
 });
 
 test('windows across a seek never straddle segments', () => {
-  const times = [...Array.from({ length: 20 }, (_, k) => 3 + k / 25), ...Array.from({ length: 20 }, (_, k) => 1 + k / 25)];
+  const times = [
+    ...Array.from({ length: 20 }, (_, k) => 3 + k / 25),
+    ...Array.from({ length: 20 }, (_, k) => 1 + k / 25),
+  ];
   const segments = resampleToGrid(times);
   assert.equal(segments.length, 2);
   const [a, b] = segments.map((s) => windowsForSegment(s, 0, 10_000));
@@ -218,13 +239,20 @@ test('GridFrameFilter: constant rates keep exactly the frames the grid shows, an
       const fromKept = slotTimes(kept);
       assert.equal(fromKept.length, 1, `${rate.name} fps from ${start} s: one run`);
       // Same frame in every slot; the grid may end one slot early when the last frame was skipped.
-      assert.ok(all[0].length - fromKept[0].length <= 1, `${rate.name} fps: ${all[0].length} slots vs ${fromKept[0].length}`);
+      assert.ok(
+        all[0].length - fromKept[0].length <= 1,
+        `${rate.name} fps: ${all[0].length} slots vs ${fromKept[0].length}`,
+      );
       assert.deepEqual(fromKept[0], all[0].slice(0, fromKept[0].length), `${rate.name} fps from ${start} s`);
       // Little kept that no slot shows: the first frames of the run (the rate is not known yet), near-ties.
       const shown = new Set(all[0]);
       const extra = kept.filter((t) => !shown.has(t));
-      assert.ok(extra.length <= 6 + 0.02 * times.length, `${rate.name} fps: kept ${extra.length} frames no slot shows`);
-      if (rate.p / rate.q <= 25) assert.equal(kept.length, times.length, `${rate.name} fps: every frame is shown`);
+      assert.ok(
+        extra.length <= 6 + 0.02 * times.length,
+        `${rate.name} fps: kept ${extra.length} frames no slot shows`,
+      );
+      if (rate.p / rate.q <= 25)
+        assert.equal(kept.length, times.length, `${rate.name} fps: every frame is shown`);
     }
   }
   const filter = new GridFrameFilter();
@@ -234,7 +262,7 @@ test('GridFrameFilter: constant rates keep exactly the frames the grid shows, an
 
 test('GridFrameFilter: jittery or variable timing keeps every frame; a long gap or a jump back starts a new run', () => {
   let seed = 7;
-  const random = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const jittery = Array.from({ length: 200 }, (_, k) => k / 60 + 0.004 * random());
   const filter = new GridFrameFilter();
   const kept = jittery.filter((t) => filter.keep(t));
@@ -242,7 +270,11 @@ test('GridFrameFilter: jittery or variable timing keeps every frame; a long gap 
   assert.deepEqual(slotTimes(kept), slotTimes(jittery));
 
   // 60 fps, a 1-s stall, 60 fps again, then a seek back: each run is anchored at its own first frame.
-  const runs = [cfrTimes({ name: '60', p: 60, q: 1 }, 120), cfrTimes({ name: '60', p: 60, q: 1 }, 120, 3), cfrTimes({ name: '60', p: 60, q: 1 }, 120, 1)];
+  const runs = [
+    cfrTimes({ name: '60', p: 60, q: 1 }, 120),
+    cfrTimes({ name: '60', p: 60, q: 1 }, 120, 3),
+    cfrTimes({ name: '60', p: 60, q: 1 }, 120, 1),
+  ];
   const gapFilter = new GridFrameFilter(0.5);
   for (const run of runs) {
     const keptRun = run.filter((t) => gapFilter.keep(t));

@@ -41,10 +41,29 @@ describe('extension pages', () => {
 
   const STATES: [string, SyncState, RegExp][] = [
     ['a final verdict', { status: 'in-sync', evidence: sampleEvidence() }, /^Verdict: Real — Lips and voice/],
-    ['a provisional mismatch', { status: 'mismatch', evidence: sampleEvidence({ provisional: true, pMismatch: 0.93, segments: [{ start: 2, end: 6, outcome: 'mismatch', confidence: 0.9 }] }) }, /^Verdict so far: Fake\?\.$/],
+    [
+      'a provisional mismatch',
+      {
+        status: 'mismatch',
+        evidence: sampleEvidence({
+          provisional: true,
+          pMismatch: 0.93,
+          segments: [{ start: 2, end: 6, outcome: 'mismatch', confidence: 0.9 }],
+        }),
+      },
+      /^Verdict so far: Fake\?\.$/,
+    ],
     ['checking', { status: 'checking', progress: 0.42 }, /^Checking started\.$/],
     ["can't judge", { status: 'cannot-judge', reason: 'no-speaking-face' }, /^Can't judge: Someone is heard/],
-    ['an error', { status: 'error', message: 'unknown session 7:0:v1:x (closed, or the engine host restarted) (in handler for content→engine:frame)' }, /^Error: The checker restarted; start the check again\.$/],
+    [
+      'an error',
+      {
+        status: 'error',
+        message:
+          'unknown session 7:0:v1:x (closed, or the engine host restarted) (in handler for content→engine:frame)',
+      },
+      /^Error: The checker restarted; start the check again\.$/,
+    ],
   ];
   for (const [name, state, announced] of STATES) {
     test(`popup with ${name}: no WCAG 2.1 A/AA violations; the live region says what changed`, async () => {
@@ -56,10 +75,16 @@ describe('extension pages', () => {
         assert.match((await liveText(popup))!, announced);
         if (state.status === 'error') {
           // Plain words in view; the internal text only behind Details.
-          assert.match(await popup.locator('p.state').innerText(), /The checker restarted; start the check again\./);
+          assert.match(
+            await popup.locator('p.state').innerText(),
+            /The checker restarted; start the check again\./,
+          );
           assert.doesNotMatch(await popup.locator('p.state').innerText(), /session|handler/);
           await popup.locator('details.error-detail summary').click();
-          assert.match(await popup.locator('details.error-detail code').innerText(), /unknown session 7:0:v1:x/);
+          assert.match(
+            await popup.locator('details.error-detail code').innerText(),
+            /unknown session 7:0:v1:x/,
+          );
         }
         await assertNoViolations(popup, `popup (${name})`);
       } finally {
@@ -75,7 +100,8 @@ describe('extension pages', () => {
       const timeline = popup.locator('svg.timeline');
       await timeline.waitFor();
       assert.equal(await timeline.getAttribute('role'), 'slider');
-      for (let i = 0; i < 10 && !(await timeline.evaluate((el) => el === document.activeElement)); i++) await popup.keyboard.press('Tab');
+      for (let i = 0; i < 10 && !(await timeline.evaluate((el) => el === document.activeElement)); i++)
+        await popup.keyboard.press('Tab');
       assert.ok(await timeline.evaluate((el) => el === document.activeElement), 'Tab reaches the timeline');
       await popup.keyboard.press('Home');
       for (let i = 0; i < 4; i++) await popup.keyboard.press('ArrowRight');
@@ -96,7 +122,10 @@ describe('extension pages', () => {
       await popup.goto(`chrome-extension://${browser.extensionId}/popup/popup.html`);
       const message = popup.locator('.note .error-message');
       await message.waitFor({ timeout: 15000 });
-      assert.equal(await message.locator('p.error').innerText(), "This page doesn't let extensions read its video.");
+      assert.equal(
+        await message.locator('p.error').innerText(),
+        "This page doesn't let extensions read its video.",
+      );
       assert.equal(await message.locator('details').getAttribute('open'), null, 'the detail starts closed');
       await message.locator('summary').click();
       assert.match(await message.locator('code').innerText(), /Cannot access|cannot be scripted/);
@@ -131,7 +160,7 @@ describe('extension pages', () => {
     }
   });
 
-  test('file page: a file that cannot be read says so plainly (the browser\'s words behind Details); no violations', async () => {
+  test("file page: a file that cannot be read says so plainly (the browser's words behind Details); no violations", async () => {
     const page = await browser.context.newPage();
     try {
       await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
@@ -144,7 +173,10 @@ describe('extension pages', () => {
       await page.click('#check');
       const error = page.locator('#error');
       await error.waitFor({ timeout: 60000 });
-      assert.equal(await error.locator('p.error').innerText(), "Could not check: This file's format can't be read.");
+      assert.equal(
+        await error.locator('p.error').innerText(),
+        "Could not check: This file's format can't be read.",
+      );
       await error.locator('summary').click();
       assert.match(await error.locator('code').innerText(), /a11y-not-a-video\.mp4: /);
       assert.match((await liveText(page))!, /^Error: This file's format can't be read\.$/);
@@ -154,21 +186,38 @@ describe('extension pages', () => {
     }
   });
 
-  test('file page after checking a real clip: verdict, figures, curve and timeline — no violations, the verdict announced', { skip: NO_CLIP || NO_MODEL }, async () => {
-    const short = makeMedia('a11y-short', ['-i', clip(SHORT_CLIP), '-t', '5', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
-    const page = await browser.context.newPage();
-    try {
-      await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
-      await page.setInputFiles('#video-file', short);
-      await page.click('#check');
-      await page.locator('#result').waitFor({ timeout: 300000 });
-      assert.match((await liveText(page))!, /^(Verdict: |Can't judge: )/);
-      await page.locator('svg.distance-curve').waitFor();
-      await assertNoViolations(page, 'file page (result)');
-    } finally {
-      await page.close();
-    }
-  });
+  test(
+    'file page after checking a real clip: verdict, figures, curve and timeline — no violations, the verdict announced',
+    { skip: NO_CLIP || NO_MODEL },
+    async () => {
+      const short = makeMedia('a11y-short', [
+        '-i',
+        clip(SHORT_CLIP),
+        '-t',
+        '5',
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-pix_fmt',
+        'yuv420p',
+        '-c:a',
+        'aac',
+      ]);
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
+        await page.setInputFiles('#video-file', short);
+        await page.click('#check');
+        await page.locator('#result').waitFor({ timeout: 300000 });
+        assert.match((await liveText(page))!, /^(Verdict: |Can't judge: )/);
+        await page.locator('svg.distance-curve').waitFor();
+        await assertNoViolations(page, 'file page (result)');
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });
 
 describe('overlay over a video (its own view, in an open shadow root)', () => {
@@ -189,27 +238,50 @@ describe('overlay over a video (its own view, in an open shadow root)', () => {
     await server?.close();
   });
 
-  const show = (state: SyncState, expanded: boolean) => page.evaluate(([s, e]) => window.showOverlay(s, e), [state, expanded] as const);
+  const show = (state: SyncState, expanded: boolean) =>
+    page.evaluate(([s, e]) => window.showOverlay(s, e), [state, expanded] as const);
   const inOverlay = (selector: string) => page.locator(`lipsync-lens-overlay ${selector}`);
 
   for (const [name, state] of [
     ['checking', { status: 'checking', progress: 0.3 }],
-    ['a verdict, expanded with the curve and timeline', { status: 'mismatch', evidence: sampleEvidence({ pMismatch: 0.97, segments: [{ start: 3, end: 8, outcome: 'mismatch', confidence: 0.95 }] }) }],
+    [
+      'a verdict, expanded with the curve and timeline',
+      {
+        status: 'mismatch',
+        evidence: sampleEvidence({
+          pMismatch: 0.97,
+          segments: [{ start: 3, end: 8, outcome: 'mismatch', confidence: 0.95 }],
+        }),
+      },
+    ],
     ["can't judge", { status: 'cannot-judge', reason: 'no-face' }],
-    ['an error, its Details open', { status: 'error', message: 'Cannot access contents of the page. Extension manifest must request permission to access the respective host.' }],
+    [
+      'an error, its Details open',
+      {
+        status: 'error',
+        message:
+          'Cannot access contents of the page. Extension manifest must request permission to access the respective host.',
+      },
+    ],
   ] as [string, SyncState][]) {
     test(`overlay with ${name}: no WCAG 2.1 A/AA violations`, async () => {
       await show(state, true);
       await inOverlay('.pill').waitFor();
       assert.equal(await inOverlay('.pill').getAttribute('aria-expanded'), 'true');
       if (state.status === 'error') {
-        assert.match(await inOverlay('.panel').innerText(), /This page doesn't let extensions read its video\./);
+        assert.match(
+          await inOverlay('.panel').innerText(),
+          /This page doesn't let extensions read its video\./,
+        );
         await inOverlay('summary').click();
         assert.match(await inOverlay('details code').innerText(), /Cannot access contents of the page/);
       }
       if (state.status === 'mismatch') {
         await inOverlay('svg.timeline').waitFor();
-        assert.match((await inOverlay('[role=status]').textContent())!, /^Verdict: Fake\? — The voice very likely does not belong to the lips on screen from 0:03 to 0:08/);
+        assert.match(
+          (await inOverlay('[role=status]').textContent())!,
+          /^Verdict: Fake\? — The voice very likely does not belong to the lips on screen from 0:03 to 0:08/,
+        );
       }
       await assertNoViolations(page, `overlay (${name})`);
     });

@@ -19,7 +19,24 @@ export const CALL_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
 /** A 640×360 copy of a makeMedia clip (less to encode and decode twice on a small machine), served under /gen/. */
 export function callClip(source: string, name: string): string {
   const out = join(MEDIA_DIR, name);
-  const args = ['-i', source, '-vf', 'scale=640:360', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
+  const args = [
+    '-i',
+    source,
+    '-vf',
+    'scale=640:360',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-movflags',
+    '+faststart',
+  ];
   const stamp = `${out}.args`;
   const key = JSON.stringify([args, readFileSync(source).length]);
   if (!(existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key)) {
@@ -36,7 +53,11 @@ export interface Participant {
 }
 
 /** Writes the call page; tiles are #video0, #video1, …; voices #audio0, #audio1, …; window.callError on a failure. */
-export function callPage(name: string, participants: Participant[], options: { sameStream?: boolean; tileWidth?: number } = {}): string {
+export function callPage(
+  name: string,
+  participants: Participant[],
+  options: { sameStream?: boolean; tileWidth?: number } = {},
+): string {
   const script = `<style>.source { position: fixed; left: -2000px; top: 0; width: 320px; } .tiles { display: flex; gap: 8px; } .tiles video { margin: 0; }</style>
 <script type="module">
 const participants = ${JSON.stringify(participants)};
@@ -88,7 +109,12 @@ async function connect(i, { src }) {
 participants.forEach((p, i) => connect(i, p).catch(fail));
 </script>`;
   const width = options.tileWidth ?? 480;
-  const tiles = participants.map((_, i) => `<video id="video${i}" autoplay playsinline muted width="${width}"></video><audio id="audio${i}" autoplay></audio>`).join('\n');
+  const tiles = participants
+    .map(
+      (_, i) =>
+        `<video id="video${i}" autoplay playsinline muted width="${width}"></video><audio id="audio${i}" autoplay></audio>`,
+    )
+    .join('\n');
   // fixturePage writes the file; the tiles go in `extra` so they sit side by side.
   return fixturePage(name, [], `<div class="tiles">${tiles}</div>\n${script}`);
 }

@@ -19,7 +19,11 @@ import { clip } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
-const skip = !existsSync(CLIPS_DIR) ? 'no ../shared/media/clips here' : !hasModel ? 'models/embedded is not trained yet' : false;
+const skip = !existsSync(CLIPS_DIR)
+  ? 'no ../shared/media/clips here'
+  : !hasModel
+    ? 'models/embedded is not trained yet'
+    : false;
 
 const SHORT = 'PCAVS_misc_Pose_Source_00067.mp4'; // real, in sync, 4.6 s, 224×224
 
@@ -29,7 +33,10 @@ async function checkOnPage(page: Page, video: string): Promise<CheckResult> {
   });
   await page.setInputFiles('#video-file', video);
   await page.click('#check');
-  const handle = await page.waitForFunction(() => window.lipsyncResult, undefined, { timeout: 300_000, polling: 250 });
+  const handle = await page.waitForFunction(() => window.lipsyncResult, undefined, {
+    timeout: 300_000,
+    polling: 250,
+  });
   const result = (await handle.jsonValue()) as CheckResult | { error: string };
   assert.ok(!('error' in result), 'error' in result ? result.error : '');
   return result as CheckResult;
@@ -51,15 +58,27 @@ describe('file page: Export report, and the imported weights and settings', { sk
     const tab = await browser.context.newPage();
     await tab.goto(page('options/check.html'));
     await tab.waitForSelector('#video-file', { state: 'attached' });
-    assert.match(await tab.textContent('#model-in-use') ?? '', /^Model in use: Built-in model$/);
+    assert.match((await tab.textContent('#model-in-use')) ?? '', /^Model in use: Built-in model$/);
     const result = await checkOnPage(tab, clip(SHORT));
     assert.equal(result.verdict, 'real');
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#export-report')]);
     assert.equal(download.suggestedFilename(), `${SHORT}.lipsync-report.html`);
     const html = readFileSync((await download.path())!, 'utf8');
     assert.match(html, /id="verdict" data-verdict="real"[^>]*>Real — lips and voice are in sync</);
-    assert.match(html, new RegExp(`<td id="sha256">${createHash('sha256').update(readFileSync(clip(SHORT))).digest('hex')}</td>`));
-    assert.match(html, new RegExp(`<span id="version">${JSON.parse(readFileSync('manifest.json', 'utf8')).version.replace(/\./g, '\\.')}</span>`));
+    assert.match(
+      html,
+      new RegExp(
+        `<td id="sha256">${createHash('sha256')
+          .update(readFileSync(clip(SHORT)))
+          .digest('hex')}</td>`,
+      ),
+    );
+    assert.match(
+      html,
+      new RegExp(
+        `<span id="version">${JSON.parse(readFileSync('manifest.json', 'utf8')).version.replace(/\./g, '\\.')}</span>`,
+      ),
+    );
     assert.match(html, /<td id="model">lipsync-lens embedded model \(embedded\)<\/td>/);
     assert.match(html, /<svg class="distance-curve"/);
     await tab.waitForSelector('#exported');
@@ -67,13 +86,20 @@ describe('file page: Export report, and the imported weights and settings', { sk
   });
 
   it('SyncNet v2 weights imported and chosen in the options, a threshold set: the file page uses both with no file picked', async () => {
-    const checkpoint = join(ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'), 'syncnet_v2_zip.model');
+    const checkpoint = join(
+      ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'),
+      'syncnet_v2_zip.model',
+    );
     const options = await browser.context.newPage();
     await options.goto(page('options/options.html'));
     await options.setInputFiles('#weights-file', checkpoint);
-    await options.waitForSelector('#message:has-text("Imported syncnet_v2_zip.model as SyncNet v2")', { timeout: 120_000 });
+    await options.waitForSelector('#message:has-text("Imported syncnet_v2_zip.model as SyncNet v2")', {
+      timeout: 120_000,
+    });
     await options.check('input[name="model"][value="syncnet-v2"]');
-    await options.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.model === 'syncnet-v2');
+    await options.waitForFunction(
+      async () => (await chrome.storage.local.get('settings')).settings?.model === 'syncnet-v2',
+    );
     // The user's threshold too (choosing a model resets it to the model's default, so set it after).
     await options.evaluate(async () => {
       const { settings } = await chrome.storage.local.get('settings');
@@ -85,9 +111,16 @@ describe('file page: Export report, and the imported weights and settings', { sk
     await tab.goto(page('options/check.html'));
     await tab.waitForSelector('#video-file', { state: 'attached' });
     assert.equal(await tab.getAttribute('#model-in-use', 'data-model'), 'syncnet-v2');
-    assert.match(await tab.textContent('#model-in-use') ?? '', /^Model in use: SyncNet v2 with your imported weights \(syncnet_v2_zip\.model, imported .*\); threshold 2\.5 \(your setting\)$/);
+    assert.match(
+      (await tab.textContent('#model-in-use')) ?? '',
+      /^Model in use: SyncNet v2 with your imported weights \(syncnet_v2_zip\.model, imported .*\); threshold 2\.5 \(your setting\)$/,
+    );
     assert.equal(await tab.inputValue('#model'), 'syncnet-v2');
-    assert.deepEqual(await tab.$eval('#weights-file', (input) => (input as HTMLInputElement).files?.length), 0, 'no weights file picked here');
+    assert.deepEqual(
+      await tab.$eval('#weights-file', (input) => (input as HTMLInputElement).files?.length),
+      0,
+      'no weights file picked here',
+    );
     const result = await checkOnPage(tab, clip(SHORT));
     assert.equal(result.model, 'syncnet-v2', 'the check ran on the imported weights');
     assert.equal(result.threshold, 2.5, 'with the threshold from the settings');

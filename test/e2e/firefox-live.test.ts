@@ -24,7 +24,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FIREFOX, fromRemote, launchFirefox, type Firefox } from '../helpers/firefox-bidi';
 import { serveStatic, type StaticServer } from '../helpers/server';
-import { MEDIA_DIR, NO_CLIPS, NO_EMBEDDED_MODEL, fixturePage, makeMedia, type FixtureVideo } from './live-helpers';
+import {
+  MEDIA_DIR,
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  fixturePage,
+  makeMedia,
+  type FixtureVideo,
+} from './live-helpers';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
 import type { EngineStats } from '../../src/shared/protocol';
 
@@ -37,7 +44,9 @@ const SCREENSHOTS = resolve('docs/screenshots');
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
 const FINAL = new Set([...VERDICT, 'cannot-judge', 'error']);
 
-const NO_FIREFOX = existsSync(FIREFOX) ? false : `${FIREFOX} not found — bash scripts/setup.sh installs firefox-esr`;
+const NO_FIREFOX = existsSync(FIREFOX)
+  ? false
+  : `${FIREFOX} not found — bash scripts/setup.sh installs firefox-esr`;
 
 /** The Firefox build with the host access the toolbar click's activeTab stands for. */
 function testExtension(): string {
@@ -58,270 +67,490 @@ function hlsRenditions(real: string): string {
   rmSync(HLS_DIR, { recursive: true, force: true });
   mkdirSync(HLS_DIR, { recursive: true });
   const hls = (name: string, video: string[]) =>
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', real, ...video, '-c:a', 'aac', '-b:a', '96k', '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_filename', join(HLS_DIR, `${name}-%03d.ts`), join(HLS_DIR, `${name}.m3u8`)]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      real,
+      ...video,
+      '-c:a',
+      'aac',
+      '-b:a',
+      '96k',
+      '-f',
+      'hls',
+      '-hls_time',
+      '2',
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_filename',
+      join(HLS_DIR, `${name}-%03d.ts`),
+      join(HLS_DIR, `${name}.m3u8`),
+    ]);
   hls('720p', ['-c:v', 'copy']);
   hls('360p', ['-vf', 'scale=-2:360', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']);
-  writeFileSync(master, ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360', '360p.m3u8', '#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720', '720p.m3u8', ''].join('\n'));
+  writeFileSync(
+    master,
+    [
+      '#EXTM3U',
+      '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360',
+      '360p.m3u8',
+      '#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720',
+      '720p.m3u8',
+      '',
+    ].join('\n'),
+  );
   writeFileSync(stamp, real);
   return master;
 }
 
-describe('live checking in Firefox ESR', { skip: NO_FIREFOX || NO_EMBEDDED_MODEL || NO_CLIPS, timeout: 900_000 }, () => {
-  let firefox: Firefox;
-  let server: StaticServer;
-  /** Another origin (localhost vs 127.0.0.1), without CORS, outside the granted host access. */
-  let otherOrigin: StaticServer;
-  let extensionDir: string;
-  /** The extension page in a background tab (reads records and badges, starts checks). */
-  let control: string;
-  /**
-   * Why the engine cannot analyse frames in this Firefox, or null when it can. MediaPipe's
-   * face landmarker needs a WebGL context, and headless Firefox on a machine without a GPU
-   * creates none (measured here: "WebGL creation failed"; the file page then fails with
-   * "face tracker: can't access property activeTexture, GLctx is undefined").
-   */
-  let noEngine: string | null = null;
-  const needsEngine = (t: { skip(message?: string): void }): boolean => {
-    if (noEngine) t.skip(noEngine);
-    return noEngine !== null;
-  };
+describe(
+  'live checking in Firefox ESR',
+  { skip: NO_FIREFOX || NO_EMBEDDED_MODEL || NO_CLIPS, timeout: 900_000 },
+  () => {
+    let firefox: Firefox;
+    let server: StaticServer;
+    /** Another origin (localhost vs 127.0.0.1), without CORS, outside the granted host access. */
+    let otherOrigin: StaticServer;
+    let extensionDir: string;
+    /** The extension page in a background tab (reads records and badges, starts checks). */
+    let control: string;
+    /**
+     * Why the engine cannot analyse frames in this Firefox, or null when it can. MediaPipe's
+     * face landmarker needs a WebGL context, and headless Firefox on a machine without a GPU
+     * creates none (measured here: "WebGL creation failed"; the file page then fails with
+     * "face tracker: can't access property activeTexture, GLctx is undefined").
+     */
+    let noEngine: string | null = null;
+    const needsEngine = (t: { skip(message?: string): void }): boolean => {
+      if (noEngine) t.skip(noEngine);
+      return noEngine !== null;
+    };
 
-  const evaluate = async <T = unknown>(context: string, expression: string, userActivation = false): Promise<T> => {
-    const result = await firefox.bidi.send<{ type: string; result?: { type: string }; exceptionDetails?: { text: string } }>('script.evaluate', {
-      expression,
-      target: { context },
-      awaitPromise: true,
-      userActivation,
-    });
-    if (result.type !== 'success') throw new Error(`${expression.slice(0, 80)}: ${result.exceptionDetails?.text}`);
-    return fromRemote(result.result!) as T;
-  };
+    const evaluate = async <T = unknown>(
+      context: string,
+      expression: string,
+      userActivation = false,
+    ): Promise<T> => {
+      const result = await firefox.bidi.send<{
+        type: string;
+        result?: { type: string };
+        exceptionDetails?: { text: string };
+      }>('script.evaluate', {
+        expression,
+        target: { context },
+        awaitPromise: true,
+        userActivation,
+      });
+      if (result.type !== 'success')
+        throw new Error(`${expression.slice(0, 80)}: ${result.exceptionDetails?.text}`);
+      return fromRemote(result.result!) as T;
+    };
 
-  const extensionCall = <T = unknown>(expression: string) => evaluate<T>(control, `(async () => JSON.stringify(await (${expression})))()`).then((text) => JSON.parse(String(text)) as T);
+    const extensionCall = <T = unknown>(expression: string) =>
+      evaluate<T>(control, `(async () => JSON.stringify(await (${expression})))()`).then(
+        (text) => JSON.parse(String(text)) as T,
+      );
 
-  /** A new foreground tab with the fixture page, its videos started by a click-like activation and playing past 0.3 s. */
-  async function openPlaying(name: string, videos: FixtureVideo[], extra = ''): Promise<{ context: string; url: string; tabId: number }> {
-    const { context } = await firefox.bidi.send<{ context: string }>('browsingContext.create', { type: 'tab' });
-    const url = `${server.origin}/${fixturePage(`firefox-${name}`, videos, extra)}`;
-    await firefox.bidi.send('browsingContext.navigate', { context, url, wait: 'complete' });
-    await firefox.bidi.send('browsingContext.activate', { context });
-    // The user's click on play: a user activation, without which the page's AudioContext stays suspended.
-    await evaluate(context, `Promise.all([...document.querySelectorAll('video')].map((v) => v.play().catch(() => undefined))).then(() => true)`, true);
-    const deadline = Date.now() + 30_000;
-    while (!(await evaluate<boolean>(context, `[...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3)`))) {
-      if (Date.now() > deadline) throw new Error(`${name}: the videos did not play`);
-      await new Promise((r) => setTimeout(r, 250));
+    /** A new foreground tab with the fixture page, its videos started by a click-like activation and playing past 0.3 s. */
+    async function openPlaying(
+      name: string,
+      videos: FixtureVideo[],
+      extra = '',
+    ): Promise<{ context: string; url: string; tabId: number }> {
+      const { context } = await firefox.bidi.send<{ context: string }>('browsingContext.create', {
+        type: 'tab',
+      });
+      const url = `${server.origin}/${fixturePage(`firefox-${name}`, videos, extra)}`;
+      await firefox.bidi.send('browsingContext.navigate', { context, url, wait: 'complete' });
+      await firefox.bidi.send('browsingContext.activate', { context });
+      // The user's click on play: a user activation, without which the page's AudioContext stays suspended.
+      await evaluate(
+        context,
+        `Promise.all([...document.querySelectorAll('video')].map((v) => v.play().catch(() => undefined))).then(() => true)`,
+        true,
+      );
+      const deadline = Date.now() + 30_000;
+      while (
+        !(await evaluate<boolean>(
+          context,
+          `[...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3)`,
+        ))
+      ) {
+        if (Date.now() > deadline) throw new Error(`${name}: the videos did not play`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const tabId = await extensionCall<number>(
+        `chrome.tabs.query({}).then((tabs) => tabs.find((t) => t.url === ${JSON.stringify(url)})?.id ?? null)`,
+      );
+      assert.ok(typeof tabId === 'number', `the extension sees the tab of ${url}`);
+      return { context, url, tabId };
     }
-    const tabId = await extensionCall<number>(`chrome.tabs.query({}).then((tabs) => tabs.find((t) => t.url === ${JSON.stringify(url)})?.id ?? null)`);
-    assert.ok(typeof tabId === 'number', `the extension sees the tab of ${url}`);
-    return { context, url, tabId };
-  }
 
-  const startCheck = (tabId: number) =>
-    extensionCall<{ ok: boolean; value?: { videos: number; checking: string | null; message?: string } }>(`chrome.runtime.sendMessage({ name: 'popup→bg:check-tab', payload: { tabId: ${tabId} } })`).then((reply) => {
-      assert.ok(reply.ok && reply.value?.checking, `check started: ${JSON.stringify(reply)}`);
-      return reply.value!;
-    });
+    const startCheck = (tabId: number) =>
+      extensionCall<{ ok: boolean; value?: { videos: number; checking: string | null; message?: string } }>(
+        `chrome.runtime.sendMessage({ name: 'popup→bg:check-tab', payload: { tabId: ${tabId} } })`,
+      ).then((reply) => {
+        assert.ok(reply.ok && reply.value?.checking, `check started: ${JSON.stringify(reply)}`);
+        return reply.value!;
+      });
 
-  const videosOf = (tabId: number) => extensionCall<TabRecord | null>(`chrome.storage.session.get('tab:${tabId}').then((s) => s['tab:${tabId}'] ?? null)`).then((r) => Object.values(r?.videos ?? {}) as VideoRecord[]);
-  const badgeOf = (tabId: number) => extensionCall<string>(`chrome.action.getBadgeText({ tabId: ${tabId} })`);
-  /** The engine host's sessions; none when no engine host runs (a restarted event page has not started one). */
-  const engineStats = () =>
-    extensionCall<{ ok: boolean; value: EngineStats } | null>(`chrome.runtime.sendMessage({ name: 'debug→engine:stats', payload: {} }).then((r) => r ?? null)`).then((r) => r?.value ?? { sessions: [] as EngineStats['sessions'] });
+    const videosOf = (tabId: number) =>
+      extensionCall<TabRecord | null>(
+        `chrome.storage.session.get('tab:${tabId}').then((s) => s['tab:${tabId}'] ?? null)`,
+      ).then((r) => Object.values(r?.videos ?? {}) as VideoRecord[]);
+    const badgeOf = (tabId: number) =>
+      extensionCall<string>(`chrome.action.getBadgeText({ tabId: ${tabId} })`);
+    /** The engine host's sessions; none when no engine host runs (a restarted event page has not started one). */
+    const engineStats = () =>
+      extensionCall<{ ok: boolean; value: EngineStats } | null>(
+        `chrome.runtime.sendMessage({ name: 'debug→engine:stats', payload: {} }).then((r) => r ?? null)`,
+      ).then((r) => r?.value ?? { sessions: [] as EngineStats['sessions'] });
 
-  async function waitForState(tabId: number, done: (video: VideoRecord | undefined) => boolean, log: (line: string) => void, timeoutMs = CHECK_MS): Promise<VideoRecord> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    for (;;) {
-      const [video] = await videosOf(tabId);
+    async function waitForState(
+      tabId: number,
+      done: (video: VideoRecord | undefined) => boolean,
+      log: (line: string) => void,
+      timeoutMs = CHECK_MS,
+    ): Promise<VideoRecord> {
+      const deadline = Date.now() + timeoutMs;
+      let last = '';
+      for (;;) {
+        const [video] = await videosOf(tabId);
+        const state = video?.session?.state;
+        const line = state
+          ? `${state.status}${state.status === 'checking' ? ` ${state.progress.toFixed(2)}` : ''}${'evidence' in state && state.evidence?.provisional ? ' (so far)' : ''}${state.status === 'cannot-judge' ? ` ${state.reason}` : ''}${state.status === 'error' ? ` ${state.message}` : ''}`
+          : '-';
+        if (line !== last) log(line);
+        last = line;
+        if (done(video)) return video!;
+        if (Date.now() > deadline)
+          throw new Error(`timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    const firm = (video: VideoRecord | undefined) => {
       const state = video?.session?.state;
-      const line = state ? `${state.status}${state.status === 'checking' ? ` ${state.progress.toFixed(2)}` : ''}${'evidence' in state && state.evidence?.provisional ? ' (so far)' : ''}${state.status === 'cannot-judge' ? ` ${state.reason}` : ''}${state.status === 'error' ? ` ${state.message}` : ''}` : '-';
-      if (line !== last) log(line);
-      last = line;
-      if (done(video)) return video!;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  const firm = (video: VideoRecord | undefined) => {
-    const state = video?.session?.state;
-    return !!state && (FINAL.has(state.status) && !(VERDICT.has(state.status) && 'evidence' in state && state.evidence?.provisional));
-  };
-  const overlayShown = (context: string) => evaluate<boolean>(context, `document.querySelector('lipsync-lens-overlay') !== null`);
+      return (
+        !!state &&
+        FINAL.has(state.status) &&
+        !(VERDICT.has(state.status) && 'evidence' in state && state.evidence?.provisional)
+      );
+    };
+    const overlayShown = (context: string) =>
+      evaluate<boolean>(context, `document.querySelector('lipsync-lens-overlay') !== null`);
 
-  before(async () => {
-    extensionDir = testExtension();
-    makeMedia();
-    server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR, '/hls/': HLS_DIR } });
-    otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
-    firefox = await launchFirefox({
-      'extensions.webextensions.uuids': JSON.stringify({ [EXTENSION_ID]: UUID }),
-      'extensions.background.idle.timeout': IDLE_TIMEOUT_MS,
+    before(async () => {
+      extensionDir = testExtension();
+      makeMedia();
+      server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR, '/hls/': HLS_DIR } });
+      otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+      firefox = await launchFirefox({
+        'extensions.webextensions.uuids': JSON.stringify({ [EXTENSION_ID]: UUID }),
+        'extensions.background.idle.timeout': IDLE_TIMEOUT_MS,
+      });
+      const installed = await firefox.bidi.send<{ extension: string }>('webExtension.install', {
+        extensionData: { type: 'path', path: extensionDir },
+      });
+      assert.equal(installed.extension, EXTENSION_ID);
+      ({ context: control } = await firefox.bidi.send<{ context: string }>('browsingContext.create', {
+        type: 'tab',
+        background: true,
+      }));
+      await firefox.bidi.send('browsingContext.navigate', {
+        context: control,
+        url: `moz-extension://${UUID}/popup/popup.html?tabId=-1`,
+        wait: 'complete',
+      });
+      const webgl = await evaluate<boolean>(
+        control,
+        `(() => { try { return !!new OffscreenCanvas(1, 1).getContext('webgl2'); } catch { return false; } })()`,
+      );
+      if (!webgl)
+        noEngine =
+          "this Firefox creates no WebGL context (headless, no GPU), which MediaPipe's face landmarker needs: no frame can be analysed";
     });
-    const installed = await firefox.bidi.send<{ extension: string }>('webExtension.install', { extensionData: { type: 'path', path: extensionDir } });
-    assert.equal(installed.extension, EXTENSION_ID);
-    ({ context: control } = await firefox.bidi.send<{ context: string }>('browsingContext.create', { type: 'tab', background: true }));
-    await firefox.bidi.send('browsingContext.navigate', { context: control, url: `moz-extension://${UUID}/popup/popup.html?tabId=-1`, wait: 'complete' });
-    const webgl = await evaluate<boolean>(control, `(() => { try { return !!new OffscreenCanvas(1, 1).getContext('webgl2'); } catch { return false; } })()`);
-    if (!webgl) noEngine = 'this Firefox creates no WebGL context (headless, no GPU), which MediaPipe\'s face landmarker needs: no frame can be analysed';
-  });
 
-  after(async () => {
-    await firefox?.close();
-    await server?.close();
-    await otherOrigin?.close();
-    if (extensionDir) rmSync(extensionDir, { recursive: true, force: true });
-    const errors = (firefox?.output() ?? '').split('\n').filter((line) => /moz-extension:\/\//.test(line) && /JavaScript error/.test(line));
-    if (errors.length) console.log(`extension script errors:\n${errors.join('\n')}`);
-  });
+    after(async () => {
+      await firefox?.close();
+      await server?.close();
+      await otherOrigin?.close();
+      if (extensionDir) rmSync(extensionDir, { recursive: true, force: true });
+      const errors = (firefox?.output() ?? '')
+        .split('\n')
+        .filter((line) => /moz-extension:\/\//.test(line) && /JavaScript error/.test(line));
+      if (errors.length) console.log(`extension script errors:\n${errors.join('\n')}`);
+    });
 
-  test('a genuine clip is judged REAL, on the badge and the overlay; a source change to the swapped voice is judged FAKE afresh', { timeout: 2 * CHECK_MS + 60_000 }, async (t) => {
-    if (needsEngine(t)) return;
-    const { context, tabId } = await openPlaying('real', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' }]);
-    await startCheck(tabId);
-    const real = await waitForState(tabId, firm, (line) => t.diagnostic(`real: ${line}`));
-    assert.equal(real.session!.state.status, 'in-sync');
-    assert.equal(await badgeOf(tabId), 'REAL');
-    assert.ok(await overlayShown(context), 'the overlay is on the page');
-    await evaluate(context, `(() => { const v = document.querySelector('video'); v.src = '/gen/live-swapped.mp4'; return v.play().then(() => true); })()`, true);
-    const started = Date.now();
-    const next = await waitForState(tabId, (v) => v?.session?.state.status === 'mismatch', (line) => t.diagnostic(`source change: ${line}`));
-    t.diagnostic(`FAKE ${((Date.now() - started) / 1000).toFixed(1)} s after the source change`);
-    assert.equal(next.session!.sessionId, real.session!.sessionId, 'the same check went on');
-    assert.equal(await badgeOf(tabId), 'FAKE');
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+    test(
+      'a genuine clip is judged REAL, on the badge and the overlay; a source change to the swapped voice is judged FAKE afresh',
+      { timeout: 2 * CHECK_MS + 60_000 },
+      async (t) => {
+        if (needsEngine(t)) return;
+        const { context, tabId } = await openPlaying('real', [
+          { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' },
+        ]);
+        await startCheck(tabId);
+        const real = await waitForState(tabId, firm, (line) => t.diagnostic(`real: ${line}`));
+        assert.equal(real.session!.state.status, 'in-sync');
+        assert.equal(await badgeOf(tabId), 'REAL');
+        assert.ok(await overlayShown(context), 'the overlay is on the page');
+        await evaluate(
+          context,
+          `(() => { const v = document.querySelector('video'); v.src = '/gen/live-swapped.mp4'; return v.play().then(() => true); })()`,
+          true,
+        );
+        const started = Date.now();
+        const next = await waitForState(
+          tabId,
+          (v) => v?.session?.state.status === 'mismatch',
+          (line) => t.diagnostic(`source change: ${line}`),
+        );
+        t.diagnostic(`FAKE ${((Date.now() - started) / 1000).toFixed(1)} s after the source change`);
+        assert.equal(next.session!.sessionId, real.session!.sessionId, 'the same check went on');
+        assert.equal(await badgeOf(tabId), 'FAKE');
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
 
-  test("the same pictures with another speaker's voice are judged FAKE", { timeout: CHECK_MS + 60_000 }, async (t) => {
-    if (needsEngine(t)) return;
-    const { context, tabId } = await openPlaying('swapped', [{ src: '/gen/live-swapped.mp4', attrs: 'loop playsinline controls' }]);
-    await startCheck(tabId);
-    const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
-    assert.equal(video.session!.state.status, 'mismatch');
-    assert.equal(await badgeOf(tabId), 'FAKE');
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+    test(
+      "the same pictures with another speaker's voice are judged FAKE",
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        if (needsEngine(t)) return;
+        const { context, tabId } = await openPlaying('swapped', [
+          { src: '/gen/live-swapped.mp4', attrs: 'loop playsinline controls' },
+        ]);
+        await startCheck(tabId);
+        const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
+        assert.equal(video.session!.state.status, 'mismatch');
+        assert.equal(await badgeOf(tabId), 'FAKE');
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
 
-  test("a faceless clip is can't judge (no face)", { timeout: CHECK_MS + 60_000 }, async (t) => {
-    if (needsEngine(t)) return;
-    const { context, tabId } = await openPlaying('faceless', [{ src: '/gen/live-faceless.mp4', attrs: 'playsinline controls' }]);
-    await startCheck(tabId);
-    const video = await waitForState(tabId, (v) => FINAL.has(v?.session?.state.status ?? ''), (line) => t.diagnostic(line));
-    const state = video.session!.state;
-    assert.equal(state.status, 'cannot-judge');
-    assert.equal(state.status === 'cannot-judge' && state.reason, 'no-face');
-    assert.equal(await badgeOf(tabId), '?');
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+    test("a faceless clip is can't judge (no face)", { timeout: CHECK_MS + 60_000 }, async (t) => {
+      if (needsEngine(t)) return;
+      const { context, tabId } = await openPlaying('faceless', [
+        { src: '/gen/live-faceless.mp4', attrs: 'playsinline controls' },
+      ]);
+      await startCheck(tabId);
+      const video = await waitForState(
+        tabId,
+        (v) => FINAL.has(v?.session?.state.status ?? ''),
+        (line) => t.diagnostic(line),
+      );
+      const state = video.session!.state;
+      assert.equal(state.status, 'cannot-judge');
+      assert.equal(state.status === 'cannot-judge' && state.reason, 'no-face');
+      assert.equal(await badgeOf(tabId), '?');
+      await firefox.bidi.send('browsingContext.close', { context });
+    });
 
-  test(`paused longer than the event page's idle timeout (${IDLE_TIMEOUT_MS / 1000} s here), then seeked and resumed: the same check goes on`, { timeout: CHECK_MS + 90_000 }, async (t) => {
-    const { context, tabId } = await openPlaying('pause', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' }]);
-    if (noEngine) {
-      // Paused before the check: a frame the engine cannot analyse would stay unanswered,
-      // and Firefox keeps the page alive while a message listener has a reply pending —
-      // which would hide a missing keep-alive. So no frame is sent at all here.
-      await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
-    }
-    await startCheck(tabId);
-    const opened = await waitForState(tabId, (v) => !!v?.session && v.session.state.status !== 'loading', (line) => t.diagnostic(`before: ${line}`), 60_000);
-    const sessionId = opened.session!.sessionId;
-    if (!noEngine) await waitForState(tabId, (v) => v?.session?.state.status === 'checking' || VERDICT.has(v?.session?.state.status ?? ''), (line) => t.diagnostic(`before: ${line}`));
-    await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
-    // Nothing in flight when the wait starts.
-    await new Promise((r) => setTimeout(r, 1_000));
-    const framesAtPause = (await engineStats()).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? 0;
-    const pauseMs = IDLE_TIMEOUT_MS + 6_000;
-    t.diagnostic(`paused at ${framesAtPause} frames analysed; waiting ${pauseMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, pauseMs));
-    // The same engine host, with the session still in its memory: an unloaded event page
-    // would have lost it (and its next message would be "unknown session").
-    const during = (await engineStats()).sessions.find((s) => s.sessionId === sessionId);
-    assert.ok(during, `the session outlived the idle timeout: ${JSON.stringify((await engineStats()).sessions)}`);
-    await evaluate(context, `(() => { const v = document.querySelector('video'); v.currentTime = 2; return new Promise((done) => v.addEventListener('seeked', () => done(true), { once: true })); })()`);
-    await evaluate(context, `document.querySelector('video').play().then(() => true)`, true);
-    // The resume's playback update reaches the same session (no error state from an unknown session).
-    await new Promise((r) => setTimeout(r, 3_000));
-    const [resumed] = await videosOf(tabId);
-    assert.equal(resumed.session!.sessionId, sessionId);
-    assert.notEqual(resumed.session!.state.status, 'error', JSON.stringify(resumed.session!.state));
-    assert.ok((await engineStats()).sessions.some((s) => s.sessionId === sessionId), 'the session is still open after the resume');
-    if (noEngine) {
-      t.diagnostic(`no verdict to wait for: ${noEngine}`);
-    } else {
-      const after = await waitForState(tabId, (v) => VERDICT.has(v?.session?.state.status ?? '') && firm(v), (line) => t.diagnostic(`after: ${line}`));
-      assert.equal(after.session!.sessionId, sessionId);
-      assert.equal(after.session!.state.status, 'in-sync');
-      const framesAfter = (await engineStats()).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? 0;
-      t.diagnostic(`frames analysed: ${framesAtPause} at the pause, ${framesAfter} after resuming`);
-      assert.ok(framesAfter > framesAtPause, 'frames after the resume reached the same session');
-    }
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+    test(
+      `paused longer than the event page's idle timeout (${IDLE_TIMEOUT_MS / 1000} s here), then seeked and resumed: the same check goes on`,
+      { timeout: CHECK_MS + 90_000 },
+      async (t) => {
+        const { context, tabId } = await openPlaying('pause', [
+          { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' },
+        ]);
+        if (noEngine) {
+          // Paused before the check: a frame the engine cannot analyse would stay unanswered,
+          // and Firefox keeps the page alive while a message listener has a reply pending —
+          // which would hide a missing keep-alive. So no frame is sent at all here.
+          await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
+        }
+        await startCheck(tabId);
+        const opened = await waitForState(
+          tabId,
+          (v) => !!v?.session && v.session.state.status !== 'loading',
+          (line) => t.diagnostic(`before: ${line}`),
+          60_000,
+        );
+        const sessionId = opened.session!.sessionId;
+        if (!noEngine)
+          await waitForState(
+            tabId,
+            (v) => v?.session?.state.status === 'checking' || VERDICT.has(v?.session?.state.status ?? ''),
+            (line) => t.diagnostic(`before: ${line}`),
+          );
+        await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
+        // Nothing in flight when the wait starts.
+        await new Promise((r) => setTimeout(r, 1_000));
+        const framesAtPause =
+          (await engineStats()).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? 0;
+        const pauseMs = IDLE_TIMEOUT_MS + 6_000;
+        t.diagnostic(`paused at ${framesAtPause} frames analysed; waiting ${pauseMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, pauseMs));
+        // The same engine host, with the session still in its memory: an unloaded event page
+        // would have lost it (and its next message would be "unknown session").
+        const during = (await engineStats()).sessions.find((s) => s.sessionId === sessionId);
+        assert.ok(
+          during,
+          `the session outlived the idle timeout: ${JSON.stringify((await engineStats()).sessions)}`,
+        );
+        await evaluate(
+          context,
+          `(() => { const v = document.querySelector('video'); v.currentTime = 2; return new Promise((done) => v.addEventListener('seeked', () => done(true), { once: true })); })()`,
+        );
+        await evaluate(context, `document.querySelector('video').play().then(() => true)`, true);
+        // The resume's playback update reaches the same session (no error state from an unknown session).
+        await new Promise((r) => setTimeout(r, 3_000));
+        const [resumed] = await videosOf(tabId);
+        assert.equal(resumed.session!.sessionId, sessionId);
+        assert.notEqual(resumed.session!.state.status, 'error', JSON.stringify(resumed.session!.state));
+        assert.ok(
+          (await engineStats()).sessions.some((s) => s.sessionId === sessionId),
+          'the session is still open after the resume',
+        );
+        if (noEngine) {
+          t.diagnostic(`no verdict to wait for: ${noEngine}`);
+        } else {
+          const after = await waitForState(
+            tabId,
+            (v) => VERDICT.has(v?.session?.state.status ?? '') && firm(v),
+            (line) => t.diagnostic(`after: ${line}`),
+          );
+          assert.equal(after.session!.sessionId, sessionId);
+          assert.equal(after.session!.state.status, 'in-sync');
+          const framesAfter =
+            (await engineStats()).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? 0;
+          t.diagnostic(`frames analysed: ${framesAtPause} at the pause, ${framesAfter} after resuming`);
+          assert.ok(framesAfter > framesAtPause, 'frames after the resume reached the same session');
+        }
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
 
-  test('an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL', { timeout: CHECK_MS + 90_000 }, async (t) => {
-    hlsRenditions(join(MEDIA_DIR, 'live-real.mp4'));
-    const player = `<script src="/node_modules/hls.js/dist/hls.min.js"></script>
+    test(
+      'an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL',
+      { timeout: CHECK_MS + 90_000 },
+      async (t) => {
+        hlsRenditions(join(MEDIA_DIR, 'live-real.mp4'));
+        const player = `<script src="/node_modules/hls.js/dist/hls.min.js"></script>
 <script>
 const video = document.querySelector('#video0');
 const hls = new Hls();
 hls.loadSource('/hls/master.m3u8');
 hls.attachMedia(video);
 </script>`;
-    const { context, tabId } = await openPlaying('hls', [{ src: '', attrs: 'loop playsinline controls' }], player);
-    assert.match(await evaluate<string>(context, `document.querySelector('video').currentSrc`), /^blob:/, 'played through Media Source');
-    await startCheck(tabId);
-    // A Media Source video belongs to the page: its pixels and sound are read from the element.
-    const opened = await waitForState(tabId, (v) => !!v?.session && v.session.state.status !== 'loading', (line) => t.diagnostic(line), 60_000);
-    assert.equal(opened.session!.capture, 'element');
-    assert.notEqual(opened.session!.state.status, 'error', JSON.stringify(opened.session!.state));
-    if (noEngine) {
-      t.diagnostic(`no verdict to wait for: ${noEngine}`);
-    } else {
-      const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
-      assert.equal(video.session!.state.status, 'in-sync');
-      assert.equal(await badgeOf(tabId), 'REAL');
-    }
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+        const { context, tabId } = await openPlaying(
+          'hls',
+          [{ src: '', attrs: 'loop playsinline controls' }],
+          player,
+        );
+        assert.match(
+          await evaluate<string>(context, `document.querySelector('video').currentSrc`),
+          /^blob:/,
+          'played through Media Source',
+        );
+        await startCheck(tabId);
+        // A Media Source video belongs to the page: its pixels and sound are read from the element.
+        const opened = await waitForState(
+          tabId,
+          (v) => !!v?.session && v.session.state.status !== 'loading',
+          (line) => t.diagnostic(line),
+          60_000,
+        );
+        assert.equal(opened.session!.capture, 'element');
+        assert.notEqual(opened.session!.state.status, 'error', JSON.stringify(opened.session!.state));
+        if (noEngine) {
+          t.diagnostic(`no verdict to wait for: ${noEngine}`);
+        } else {
+          const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
+          assert.equal(video.session!.state.status, 'in-sync');
+          assert.equal(await badgeOf(tabId), 'REAL');
+        }
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
 
-  test("a cross-origin video without CORS is can't judge (this browser does not let extensions read it), and keeps playing unhooked", { timeout: 90_000 }, async (t) => {
-    const src = `${otherOrigin.origin.replace('127.0.0.1', 'localhost')}/gen/live-real.mp4`;
-    const { context, tabId } = await openPlaying('cross-origin', [{ src, attrs: 'loop playsinline controls' }]);
-    await startCheck(tabId);
-    const video = await waitForState(tabId, (v) => FINAL.has(v?.session?.state.status ?? ''), (line) => t.diagnostic(line), 30_000);
-    const state = video.session!.state;
-    assert.equal(state.status, 'cannot-judge', JSON.stringify(state));
-    assert.equal(state.status === 'cannot-judge' && state.reason, 'unreadable');
-    assert.equal(await badgeOf(tabId), '?');
-    assert.equal((await engineStats()).sessions.some((s) => s.sessionId === video.session!.sessionId), false, 'no session analyses it');
-    // Never routed through Web Audio (which would play it silent): still playing, unmuted.
-    const playing = await evaluate<{ paused: boolean; muted: boolean; t0: number }>(context, `(() => { const v = document.querySelector('video'); return { paused: v.paused, muted: v.muted, t0: v.currentTime }; })()`);
-    assert.deepEqual([playing.paused, playing.muted], [false, false]);
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
+    test(
+      "a cross-origin video without CORS is can't judge (this browser does not let extensions read it), and keeps playing unhooked",
+      { timeout: 90_000 },
+      async (t) => {
+        const src = `${otherOrigin.origin.replace('127.0.0.1', 'localhost')}/gen/live-real.mp4`;
+        const { context, tabId } = await openPlaying('cross-origin', [
+          { src, attrs: 'loop playsinline controls' },
+        ]);
+        await startCheck(tabId);
+        const video = await waitForState(
+          tabId,
+          (v) => FINAL.has(v?.session?.state.status ?? ''),
+          (line) => t.diagnostic(line),
+          30_000,
+        );
+        const state = video.session!.state;
+        assert.equal(state.status, 'cannot-judge', JSON.stringify(state));
+        assert.equal(state.status === 'cannot-judge' && state.reason, 'unreadable');
+        assert.equal(await badgeOf(tabId), '?');
+        assert.equal(
+          (await engineStats()).sessions.some((s) => s.sessionId === video.session!.sessionId),
+          false,
+          'no session analyses it',
+        );
+        // Never routed through Web Audio (which would play it silent): still playing, unmuted.
+        const playing = await evaluate<{ paused: boolean; muted: boolean; t0: number }>(
+          context,
+          `(() => { const v = document.querySelector('video'); return { paused: v.paused, muted: v.muted, t0: v.currentTime }; })()`,
+        );
+        assert.deepEqual([playing.paused, playing.muted], [false, false]);
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
 
-  test('screenshots: the popup on a checked tab and the file page, rendered by Firefox', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    // With a working engine the popup shows a REAL clip's evidence; without one, the cross-origin video's can't judge.
-    const { context, tabId } = noEngine
-      ? await openPlaying('screenshot', [{ src: `${otherOrigin.origin.replace('127.0.0.1', 'localhost')}/gen/live-real.mp4`, attrs: 'loop playsinline controls' }])
-      : await openPlaying('screenshot', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' }]);
-    await startCheck(tabId);
-    await waitForState(tabId, firm, (line) => t.diagnostic(line));
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    const shoot = async (url: string, file: string, width: number, height: number, ready = 'true') => {
-      const { context: tab } = await firefox.bidi.send<{ context: string }>('browsingContext.create', { type: 'tab', background: true });
-      await firefox.bidi.send('browsingContext.setViewport', { context: tab, viewport: { width, height } });
-      await firefox.bidi.send('browsingContext.navigate', { context: tab, url, wait: 'complete' });
-      const deadline = Date.now() + 15_000;
-      while (!(await evaluate<boolean>(tab, ready)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-      await new Promise((r) => setTimeout(r, 500));
-      const { data } = await firefox.bidi.send<{ data: string }>('browsingContext.captureScreenshot', { context: tab, origin: 'document' });
-      writeFileSync(join(SCREENSHOTS, file), Buffer.from(data, 'base64'));
-      await firefox.bidi.send('browsingContext.close', { context: tab });
-      t.diagnostic(`${url} → docs/screenshots/${file}`);
-    };
-    await shoot(`moz-extension://${UUID}/popup/popup.html?tabId=${tabId}`, 'firefox-popup.png', 380, 720, `!document.body.textContent.includes('No video checked')`);
-    await shoot(`moz-extension://${UUID}/options/check.html`, 'firefox-file-page.png', 1000, 800);
-    await firefox.bidi.send('browsingContext.close', { context });
-  });
-});
+    test(
+      'screenshots: the popup on a checked tab and the file page, rendered by Firefox',
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        // With a working engine the popup shows a REAL clip's evidence; without one, the cross-origin video's can't judge.
+        const { context, tabId } = noEngine
+          ? await openPlaying('screenshot', [
+              {
+                src: `${otherOrigin.origin.replace('127.0.0.1', 'localhost')}/gen/live-real.mp4`,
+                attrs: 'loop playsinline controls',
+              },
+            ])
+          : await openPlaying('screenshot', [
+              { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' },
+            ]);
+        await startCheck(tabId);
+        await waitForState(tabId, firm, (line) => t.diagnostic(line));
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        const shoot = async (url: string, file: string, width: number, height: number, ready = 'true') => {
+          const { context: tab } = await firefox.bidi.send<{ context: string }>('browsingContext.create', {
+            type: 'tab',
+            background: true,
+          });
+          await firefox.bidi.send('browsingContext.setViewport', {
+            context: tab,
+            viewport: { width, height },
+          });
+          await firefox.bidi.send('browsingContext.navigate', { context: tab, url, wait: 'complete' });
+          const deadline = Date.now() + 15_000;
+          while (!(await evaluate<boolean>(tab, ready)) && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 250));
+          await new Promise((r) => setTimeout(r, 500));
+          const { data } = await firefox.bidi.send<{ data: string }>('browsingContext.captureScreenshot', {
+            context: tab,
+            origin: 'document',
+          });
+          writeFileSync(join(SCREENSHOTS, file), Buffer.from(data, 'base64'));
+          await firefox.bidi.send('browsingContext.close', { context: tab });
+          t.diagnostic(`${url} → docs/screenshots/${file}`);
+        };
+        await shoot(
+          `moz-extension://${UUID}/popup/popup.html?tabId=${tabId}`,
+          'firefox-popup.png',
+          380,
+          720,
+          `!document.body.textContent.includes('No video checked')`,
+        );
+        await shoot(`moz-extension://${UUID}/options/check.html`, 'firefox-file-page.png', 1000, 800);
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
+  },
+);

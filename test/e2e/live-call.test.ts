@@ -9,7 +9,20 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { StaticServer } from '../helpers/server';
 import type { VideoRecord } from '../../src/background/tab-store';
-import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, engineStats, launchLive, makeMedia, openPopupFor, overlayPills, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import {
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  badgeOf,
+  clickToolbarButton,
+  engineStats,
+  launchLive,
+  makeMedia,
+  openPopupFor,
+  overlayPills,
+  serveLiveMedia,
+  waitForVideos,
+  type LiveBrowser,
+} from './live-helpers';
 import { CALL_FLAGS, callClip, callPage, type Participant } from './call-fixtures';
 
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
@@ -23,112 +36,178 @@ const statusOf = (v: VideoRecord | undefined) => v?.session?.state.status ?? 'no
  */
 const GENUINE = new Set(['in-sync', 'shifted']);
 
-describe('live checks of a video call (MediaStream tiles, voices in <audio>)', { skip: NO_EMBEDDED_MODEL || NO_CLIPS }, () => {
-  let browser: LiveBrowser;
-  let server: StaticServer;
-  let real: string;
-  let swapped: string;
+describe(
+  'live checks of a video call (MediaStream tiles, voices in <audio>)',
+  { skip: NO_EMBEDDED_MODEL || NO_CLIPS },
+  () => {
+    let browser: LiveBrowser;
+    let server: StaticServer;
+    let real: string;
+    let swapped: string;
 
-  before(async () => {
-    server = await serveLiveMedia();
-    const media = makeMedia();
-    real = callClip(media.real, 'call-real.mp4');
-    swapped = callClip(media.swapped, 'call-swapped.mp4');
-    browser = await launchLive(undefined, CALL_FLAGS);
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  async function openCall(name: string, participants: Participant[], sameStream: boolean): Promise<{ page: Page; url: string }> {
-    const page = await browser.context.newPage();
-    await page.setViewportSize({ width: 1100, height: 800 });
-    const url = `${server.origin}/${callPage(name, participants, { sameStream })}`;
-    await page.goto(url);
-    await page.waitForFunction(
-      (n) => (window as { callError?: string }).callError || [...document.querySelectorAll<HTMLVideoElement>('.tiles video')].filter((v) => v.srcObject && v.currentTime > 0.5).length === n,
-      participants.length,
-      { timeout: 30_000 },
-    );
-    const setup = await page.evaluate(() => ({
-      error: (window as { callError?: string }).callError ?? null,
-      tiles: [...document.querySelectorAll<HTMLVideoElement>('.tiles video')].map((v) => ({ muted: v.muted, tracks: (v.srcObject as MediaStream).getTracks().map((t) => t.kind) })),
-      voices: [...document.querySelectorAll<HTMLAudioElement>('.tiles audio')].map((a) => ((a.srcObject as MediaStream | null)?.getTracks() ?? []).map((t) => t.kind)),
-    }));
-    assert.equal(setup.error, null);
-    assert.ok(setup.tiles.every((tile) => tile.muted), 'the tiles are muted; the voices play in <audio>');
-    return { page, url };
-  }
-
-  for (const [clip, expected, badge] of [
-    ['real', 'in-sync', 'REAL'],
-    ['swapped', 'mismatch', 'FAKE'],
-  ] as const) {
-    test(`one remote participant, voice in its own <audio>: the ${clip} clip is ${badge}`, { timeout: CHECK_MS + 60_000 }, async (t) => {
-      const { page, url } = await openCall(`call-${clip}`, [{ src: clip === 'real' ? real : swapped }], false);
-      try {
-        const clicked = Date.now();
-        await clickToolbarButton(browser, page);
-        const videos = await waitForVideos(browser, url, (v) => v.some((r) => VERDICT.has(statusOf(r))), CHECK_MS, (line) => t.diagnostic(line));
-        const checked = videos.filter((v) => v.session);
-        assert.equal(checked.length, 1, 'the one tile is checked (the hidden source <video> is not)');
-        const state = checked[0].session!.state;
-        if (state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'shifted') {
-          t.diagnostic(`${state.status} ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click: offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(3)}, pMismatch ${state.evidence.pMismatch}`);
-        }
-        const stats = (await engineStats(browser)).sessions.find((s) => s.sessionId === checked[0].session!.sessionId);
-        t.diagnostic(`frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s`);
-        assert.equal(checked[0].session!.capture, 'element');
-        if (expected === 'in-sync') {
-          assert.ok(GENUINE.has(state.status), state.status);
-          assert.ok(['REAL', 'SHFT'].includes((await badgeOf(browser, url)).text));
-        } else {
-          assert.equal(state.status, expected);
-          assert.equal((await badgeOf(browser, url)).text, badge);
-        }
-        // The page's call audio still plays: its <audio> was not taken over.
-        assert.equal(await page.$eval('audio', (a: HTMLAudioElement) => !a.paused && !a.muted && (a.srcObject as MediaStream).getAudioTracks()[0].readyState === 'live'), true);
-      } finally {
-        await page.close();
-      }
+    before(async () => {
+      server = await serveLiveMedia();
+      const media = makeMedia();
+      real = callClip(media.real, 'call-real.mp4');
+      swapped = callClip(media.swapped, 'call-swapped.mp4');
+      browser = await launchLive(undefined, CALL_FLAGS);
     });
-  }
 
-  test('a two-tile gallery, each participant with its own <audio>: the swapped tile is FAKE, the other REAL', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await openCall('call-gallery', [{ src: real }, { src: swapped }], true);
-    try {
-      const clicked = Date.now();
-      await clickToolbarButton(browser, page);
-      const both = (v: VideoRecord[]) => v.filter((r) => VERDICT.has(statusOf(r))).length === 2;
-      const videos = await waitForVideos(browser, url, both, CHECK_MS, (line) => t.diagnostic(line));
-      t.diagnostic(`both tiles judged ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
-      const checked = videos.filter((v) => v.session).sort((a, b) => a.videoKey.localeCompare(b.videoKey));
-      assert.equal(checked.length, 2, 'both tiles checked after one click');
-      // Keys follow the document order: #video0 (real) is v1, #video1 (swapped) v2.
-      for (const v of checked) {
-        const s = v.session!.state;
-        if (s.status === 'in-sync' || s.status === 'mismatch' || s.status === 'shifted') t.diagnostic(`${v.videoKey}: ${s.status}, offset ${s.evidence.offsetMs} ms, confidence ${s.evidence.confidence.toFixed(3)}, pMismatch ${s.evidence.pMismatch}`);
-      }
-      assert.deepEqual(checked.map((v) => v.videoKey), ['v1', 'v2']);
-      assert.ok(GENUINE.has(statusOf(checked[0])), `tile 1 (real): ${statusOf(checked[0])}`);
-      assert.equal(statusOf(checked[1]), 'mismatch', 'tile 2 (swapped)');
-      // Each tile shows its own verdict.
-      const pills = await overlayPills(page);
-      t.diagnostic(`overlays: ${JSON.stringify(pills)}`);
-      assert.equal(pills.length, 2);
-      assert.ok(pills.some((p) => p.tone === 'fake') && pills.some((p) => p.tone === 'real' || p.tone === 'shifted'), JSON.stringify(pills));
-      // The popup lists each participant's tile with its own verdict.
-      const popup = await openPopupFor(browser, url);
-      for (const [key, name, tone] of [['v1', 'call tile 1', statusOf(checked[0]) === 'shifted' ? 'shifted' : 'real'], ['v2', 'call tile 2', 'fake']]) {
-        const section = popup.locator(`section[data-video="${key}"]`);
-        await section.locator(`p.state .badge.${tone}`).waitFor({ timeout: 10_000 });
-        assert.equal(await section.locator('.name').innerText(), name);
-      }
-      await popup.close();
-    } finally {
-      await page.close();
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    async function openCall(
+      name: string,
+      participants: Participant[],
+      sameStream: boolean,
+    ): Promise<{ page: Page; url: string }> {
+      const page = await browser.context.newPage();
+      await page.setViewportSize({ width: 1100, height: 800 });
+      const url = `${server.origin}/${callPage(name, participants, { sameStream })}`;
+      await page.goto(url);
+      await page.waitForFunction(
+        (n) =>
+          (window as { callError?: string }).callError ||
+          [...document.querySelectorAll<HTMLVideoElement>('.tiles video')].filter(
+            (v) => v.srcObject && v.currentTime > 0.5,
+          ).length === n,
+        participants.length,
+        { timeout: 30_000 },
+      );
+      const setup = await page.evaluate(() => ({
+        error: (window as { callError?: string }).callError ?? null,
+        tiles: [...document.querySelectorAll<HTMLVideoElement>('.tiles video')].map((v) => ({
+          muted: v.muted,
+          tracks: (v.srcObject as MediaStream).getTracks().map((t) => t.kind),
+        })),
+        voices: [...document.querySelectorAll<HTMLAudioElement>('.tiles audio')].map((a) =>
+          ((a.srcObject as MediaStream | null)?.getTracks() ?? []).map((t) => t.kind),
+        ),
+      }));
+      assert.equal(setup.error, null);
+      assert.ok(
+        setup.tiles.every((tile) => tile.muted),
+        'the tiles are muted; the voices play in <audio>',
+      );
+      return { page, url };
     }
-  });
-});
+
+    for (const [clip, expected, badge] of [
+      ['real', 'in-sync', 'REAL'],
+      ['swapped', 'mismatch', 'FAKE'],
+    ] as const) {
+      test(
+        `one remote participant, voice in its own <audio>: the ${clip} clip is ${badge}`,
+        { timeout: CHECK_MS + 60_000 },
+        async (t) => {
+          const { page, url } = await openCall(
+            `call-${clip}`,
+            [{ src: clip === 'real' ? real : swapped }],
+            false,
+          );
+          try {
+            const clicked = Date.now();
+            await clickToolbarButton(browser, page);
+            const videos = await waitForVideos(
+              browser,
+              url,
+              (v) => v.some((r) => VERDICT.has(statusOf(r))),
+              CHECK_MS,
+              (line) => t.diagnostic(line),
+            );
+            const checked = videos.filter((v) => v.session);
+            assert.equal(checked.length, 1, 'the one tile is checked (the hidden source <video> is not)');
+            const state = checked[0].session!.state;
+            if (state.status === 'in-sync' || state.status === 'mismatch' || state.status === 'shifted') {
+              t.diagnostic(
+                `${state.status} ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click: offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(3)}, pMismatch ${state.evidence.pMismatch}`,
+              );
+            }
+            const stats = (await engineStats(browser)).sessions.find(
+              (s) => s.sessionId === checked[0].session!.sessionId,
+            );
+            t.diagnostic(`frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s`);
+            assert.equal(checked[0].session!.capture, 'element');
+            if (expected === 'in-sync') {
+              assert.ok(GENUINE.has(state.status), state.status);
+              assert.ok(['REAL', 'SHFT'].includes((await badgeOf(browser, url)).text));
+            } else {
+              assert.equal(state.status, expected);
+              assert.equal((await badgeOf(browser, url)).text, badge);
+            }
+            // The page's call audio still plays: its <audio> was not taken over.
+            assert.equal(
+              await page.$eval(
+                'audio',
+                (a: HTMLAudioElement) =>
+                  !a.paused &&
+                  !a.muted &&
+                  (a.srcObject as MediaStream).getAudioTracks()[0].readyState === 'live',
+              ),
+              true,
+            );
+          } finally {
+            await page.close();
+          }
+        },
+      );
+    }
+
+    test(
+      'a two-tile gallery, each participant with its own <audio>: the swapped tile is FAKE, the other REAL',
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        const { page, url } = await openCall('call-gallery', [{ src: real }, { src: swapped }], true);
+        try {
+          const clicked = Date.now();
+          await clickToolbarButton(browser, page);
+          const both = (v: VideoRecord[]) => v.filter((r) => VERDICT.has(statusOf(r))).length === 2;
+          const videos = await waitForVideos(browser, url, both, CHECK_MS, (line) => t.diagnostic(line));
+          t.diagnostic(`both tiles judged ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
+          const checked = videos
+            .filter((v) => v.session)
+            .sort((a, b) => a.videoKey.localeCompare(b.videoKey));
+          assert.equal(checked.length, 2, 'both tiles checked after one click');
+          // Keys follow the document order: #video0 (real) is v1, #video1 (swapped) v2.
+          for (const v of checked) {
+            const s = v.session!.state;
+            if (s.status === 'in-sync' || s.status === 'mismatch' || s.status === 'shifted')
+              t.diagnostic(
+                `${v.videoKey}: ${s.status}, offset ${s.evidence.offsetMs} ms, confidence ${s.evidence.confidence.toFixed(3)}, pMismatch ${s.evidence.pMismatch}`,
+              );
+          }
+          assert.deepEqual(
+            checked.map((v) => v.videoKey),
+            ['v1', 'v2'],
+          );
+          assert.ok(GENUINE.has(statusOf(checked[0])), `tile 1 (real): ${statusOf(checked[0])}`);
+          assert.equal(statusOf(checked[1]), 'mismatch', 'tile 2 (swapped)');
+          // Each tile shows its own verdict.
+          const pills = await overlayPills(page);
+          t.diagnostic(`overlays: ${JSON.stringify(pills)}`);
+          assert.equal(pills.length, 2);
+          assert.ok(
+            pills.some((p) => p.tone === 'fake') &&
+              pills.some((p) => p.tone === 'real' || p.tone === 'shifted'),
+            JSON.stringify(pills),
+          );
+          // The popup lists each participant's tile with its own verdict.
+          const popup = await openPopupFor(browser, url);
+          for (const [key, name, tone] of [
+            ['v1', 'call tile 1', statusOf(checked[0]) === 'shifted' ? 'shifted' : 'real'],
+            ['v2', 'call tile 2', 'fake'],
+          ]) {
+            const section = popup.locator(`section[data-video="${key}"]`);
+            await section.locator(`p.state .badge.${tone}`).waitFor({ timeout: 10_000 });
+            assert.equal(await section.locator('.name').innerText(), name);
+          }
+          await popup.close();
+        } finally {
+          await page.close();
+        }
+      },
+    );
+  },
+);

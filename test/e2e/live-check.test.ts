@@ -10,8 +10,23 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic, type StaticServer } from '../helpers/server';
 import {
-  FINAL, MEDIA_DIR, NO_CLIPS, SCREENSHOT_DIR, badgeOf, clickToolbarButton, engineStats, fixturePage, launchLive, openPlaying, openPopupFor, serveLiveMedia,
-  startRecordingProxy, tabRecord, waitForVideos, type FixtureVideo, type LiveBrowser,
+  FINAL,
+  MEDIA_DIR,
+  NO_CLIPS,
+  SCREENSHOT_DIR,
+  badgeOf,
+  clickToolbarButton,
+  engineStats,
+  fixturePage,
+  launchLive,
+  openPlaying,
+  openPopupFor,
+  serveLiveMedia,
+  startRecordingProxy,
+  tabRecord,
+  waitForVideos,
+  type FixtureVideo,
+  type LiveBrowser,
 } from './live-helpers';
 import type { Page } from 'playwright-core';
 import type { VideoRecord } from '../../src/background/tab-store';
@@ -41,181 +56,326 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
     await proxy?.close();
   });
 
-  const open = (name: string, videos: FixtureVideo[], extra = '') => openPlaying(browser, server.origin, name, videos, extra);
+  const open = (name: string, videos: FixtureVideo[], extra = '') =>
+    openPlaying(browser, server.origin, name, videos, extra);
 
-  const videoState = (page: Page, selector = 'video') => page.$eval(selector, (v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused, muted: v.muted }));
+  const videoState = (page: Page, selector = 'video') =>
+    page.$eval(selector, (v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused, muted: v.muted }));
 
-  test('toolbar click on a same-origin video: frames and sound reach the engine, a verdict with its evidence reaches badge, popup and overlay', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await open('live-same-origin', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
-    await clickToolbarButton(browser, page);
-    const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
-    const session = video.session!;
-    assert.equal(session.capture, 'element');
-    assert.equal(session.model, 'embedded');
-    assert.ok(session.state.status === 'in-sync' || session.state.status === 'mismatch');
-    const evidence = session.state.evidence;
-    assert.equal(evidence.dists.length, 31, '31 candidate offsets');
-    assert.ok(evidence.timeline.length > 0, 'a per-second timeline');
-    t.diagnostic(`verdict ${session.state.status}, offset ${evidence.offsetMs} ms, confidence ${evidence.confidence.toFixed(3)}`);
+  test(
+    'toolbar click on a same-origin video: frames and sound reach the engine, a verdict with its evidence reaches badge, popup and overlay',
+    { timeout: CHECK_MS + 60_000 },
+    async (t) => {
+      const { page, url } = await open('live-same-origin', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
+      await clickToolbarButton(browser, page);
+      const [video] = await waitForVideos(
+        browser,
+        url,
+        (v) => VERDICT.has(statusOf(v[0])),
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      const session = video.session!;
+      assert.equal(session.capture, 'element');
+      assert.equal(session.model, 'embedded');
+      assert.ok(session.state.status === 'in-sync' || session.state.status === 'mismatch');
+      const evidence = session.state.evidence;
+      assert.equal(evidence.dists.length, 31, '31 candidate offsets');
+      assert.ok(evidence.timeline.length > 0, 'a per-second timeline');
+      t.diagnostic(
+        `verdict ${session.state.status}, offset ${evidence.offsetMs} ms, confidence ${evidence.confidence.toFixed(3)}`,
+      );
 
-    const stats = await engineStats(browser);
-    const mine = stats.sessions.find((s) => s.sessionId === session.sessionId)!;
-    t.diagnostic(`frames analysed ${mine.framesAnalysed}, audio ${mine.audioSeconds.toFixed(1)} s, tensors ${stats.tfTensors}, backend ${stats.backend}`);
-    // The first verdict needs 2 s of evidence; since the live engine re-decides every 0.5 s
-    // (not only every 25 frames) it can come with about 50 frames analysed, fewer where a
-    // busy machine skips frames (measured: exactly 50 at load ≈ 14), so > 25 shows frames arrive.
-    assert.ok(mine.framesAnalysed > 25 && mine.audioSeconds > 2, `frames and sound arrived (${mine.framesAnalysed} frames, ${mine.audioSeconds.toFixed(1)} s)`);
-    // Playback stayed audible: the element was not muted by the capture.
-    assert.equal((await videoState(page)).muted, false);
+      const stats = await engineStats(browser);
+      const mine = stats.sessions.find((s) => s.sessionId === session.sessionId)!;
+      t.diagnostic(
+        `frames analysed ${mine.framesAnalysed}, audio ${mine.audioSeconds.toFixed(1)} s, tensors ${stats.tfTensors}, backend ${stats.backend}`,
+      );
+      // The first verdict needs 2 s of evidence; since the live engine re-decides every 0.5 s
+      // (not only every 25 frames) it can come with about 50 frames analysed, fewer where a
+      // busy machine skips frames (measured: exactly 50 at load ≈ 14), so > 25 shows frames arrive.
+      assert.ok(
+        mine.framesAnalysed > 25 && mine.audioSeconds > 2,
+        `frames and sound arrived (${mine.framesAnalysed} frames, ${mine.audioSeconds.toFixed(1)} s)`,
+      );
+      // Playback stayed audible: the element was not muted by the capture.
+      assert.equal((await videoState(page)).muted, false);
 
-    const badge = await badgeOf(browser, url);
-    assert.equal(badge.text, session.state.status === 'in-sync' ? 'REAL' : 'FAKE');
+      const badge = await badgeOf(browser, url);
+      assert.equal(badge.text, session.state.status === 'in-sync' ? 'REAL' : 'FAKE');
 
-    // The overlay: a closed shadow root at the video's corner (its inside is unreachable from the page).
-    const overlay = await page.$eval('lipsync-lens-overlay', (host) => ({ open: host.shadowRoot !== null, rect: host.getBoundingClientRect().toJSON() }));
-    assert.equal(overlay.open, false, 'the shadow root is closed');
-    // A click on the pill expands the distance curve; the screenshot keeps to the overlay's
-    // corner (the clip's pictures are research media and stay out of the repository).
-    const box = await page.$eval('video', (v) => v.getBoundingClientRect().toJSON() as DOMRect);
-    await page.mouse.click(box.x + 30, box.y + 18);
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'overlay.png'), clip: { x: box.x, y: box.y, width: 300, height: 190 } });
-    await page.mouse.click(box.x + 30, box.y + 18);
+      // The overlay: a closed shadow root at the video's corner (its inside is unreachable from the page).
+      const overlay = await page.$eval('lipsync-lens-overlay', (host) => ({
+        open: host.shadowRoot !== null,
+        rect: host.getBoundingClientRect().toJSON(),
+      }));
+      assert.equal(overlay.open, false, 'the shadow root is closed');
+      // A click on the pill expands the distance curve; the screenshot keeps to the overlay's
+      // corner (the clip's pictures are research media and stay out of the repository).
+      const box = await page.$eval('video', (v) => v.getBoundingClientRect().toJSON() as DOMRect);
+      await page.mouse.click(box.x + 30, box.y + 18);
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({
+        path: join(SCREENSHOT_DIR, 'overlay.png'),
+        clip: { x: box.x, y: box.y, width: 300, height: 190 },
+      });
+      await page.mouse.click(box.x + 30, box.y + 18);
 
-    // The popup (opened as a tab for the test): the video, its figures, curve, timeline and the blind-spots line.
-    const popup = await openPopupFor(browser, url);
-    await popup.locator(`section[data-video="${video.videoKey}"] .confidence`).waitFor({ timeout: 10000 });
-    assert.equal(await popup.locator('.distance-curve').count(), 1);
-    assert.equal(await popup.locator('.timeline rect').count() > 0, true);
-    assert.match(await popup.locator('.blind-spots').innerText(), /face swaps that keep the original audio, and generated lip-sync/i);
-    await popup.screenshot({ path: join(SCREENSHOT_DIR, 'popup.png'), fullPage: true });
+      // The popup (opened as a tab for the test): the video, its figures, curve, timeline and the blind-spots line.
+      const popup = await openPopupFor(browser, url);
+      await popup.locator(`section[data-video="${video.videoKey}"] .confidence`).waitFor({ timeout: 10000 });
+      assert.equal(await popup.locator('.distance-curve').count(), 1);
+      assert.equal((await popup.locator('.timeline rect').count()) > 0, true);
+      assert.match(
+        await popup.locator('.blind-spots').innerText(),
+        /face swaps that keep the original audio, and generated lip-sync/i,
+      );
+      await popup.screenshot({ path: join(SCREENSHOT_DIR, 'popup.png'), fullPage: true });
 
-    // A click on the timeline seeks the video to the media time clicked (the bar's centre: within its second).
-    const firstBar = popup.locator('.timeline rect.bar').first();
-    const barTime = Number(await firstBar.getAttribute('data-t'));
-    await page.evaluate(() => document.querySelector('video')!.pause());
-    await firstBar.click();
-    await page.waitForFunction((target) => Math.abs(document.querySelector('video')!.currentTime - target) < 1, barTime, { timeout: 10000 });
+      // A click on the timeline seeks the video to the media time clicked (the bar's centre: within its second).
+      const firstBar = popup.locator('.timeline rect.bar').first();
+      const barTime = Number(await firstBar.getAttribute('data-t'));
+      await page.evaluate(() => document.querySelector('video')!.pause());
+      await firstBar.click();
+      await page.waitForFunction(
+        (target) => Math.abs(document.querySelector('video')!.currentTime - target) < 1,
+        barTime,
+        { timeout: 10000 },
+      );
 
-    // Stop: the overlay goes away cleanly and the engine session closes.
-    await popup.locator(`section[data-video="${video.videoKey}"] button.stop`).click();
-    await page.waitForFunction(() => document.querySelector('lipsync-lens-overlay') === null, null, { timeout: 10000 });
-    const after = await engineStats(browser);
-    assert.equal(after.sessions.some((s) => s.sessionId === session.sessionId), false, 'session closed in the engine host');
-    await page.evaluate(() => document.querySelector('video')!.play());
-  });
+      // Stop: the overlay goes away cleanly and the engine session closes.
+      await popup.locator(`section[data-video="${video.videoKey}"] button.stop`).click();
+      await page.waitForFunction(() => document.querySelector('lipsync-lens-overlay') === null, null, {
+        timeout: 10000,
+      });
+      const after = await engineStats(browser);
+      assert.equal(
+        after.sessions.some((s) => s.sessionId === session.sessionId),
+        false,
+        'session closed in the engine host',
+      );
+      await page.evaluate(() => document.querySelector('video')!.play());
+    },
+  );
 
   test('a faceless clip ends as "can\'t judge"', { timeout: CHECK_MS }, async (t) => {
-    const { page, url } = await open('live-faceless', [{ src: '/gen/live-faceless.mp4', attrs: 'autoplay playsinline controls' }]);
+    const { page, url } = await open('live-faceless', [
+      { src: '/gen/live-faceless.mp4', attrs: 'autoplay playsinline controls' },
+    ]);
     await clickToolbarButton(browser, page);
-    const [video] = await waitForVideos(browser, url, (v) => FINAL.has(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
-    assert.deepEqual({ status: video.session!.state.status, reason: (video.session!.state as { reason?: string }).reason }, { status: 'cannot-judge', reason: 'no-face' });
+    const [video] = await waitForVideos(
+      browser,
+      url,
+      (v) => FINAL.has(statusOf(v[0])),
+      CHECK_MS,
+      (line) => t.diagnostic(line),
+    );
+    assert.deepEqual(
+      { status: video.session!.state.status, reason: (video.session!.state as { reason?: string }).reason },
+      { status: 'cannot-judge', reason: 'no-face' },
+    );
     assert.equal((await badgeOf(browser, url)).text, '?');
   });
 
-  test('pause, seek and rate change mid-check: nothing is analysed while paused and the check carries on to a verdict', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await open('live-playback', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
-    await clickToolbarButton(browser, page);
-    const [started] = await waitForVideos(browser, url, (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
-    const sessionId = started.session!.sessionId;
-    const frames = async () => (await engineStats(browser)).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? -1;
+  test(
+    'pause, seek and rate change mid-check: nothing is analysed while paused and the check carries on to a verdict',
+    { timeout: CHECK_MS + 60_000 },
+    async (t) => {
+      const { page, url } = await open('live-playback', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
+      await clickToolbarButton(browser, page);
+      const [started] = await waitForVideos(
+        browser,
+        url,
+        (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(v[0])),
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      const sessionId = started.session!.sessionId;
+      const frames = async () =>
+        (await engineStats(browser)).sessions.find((s) => s.sessionId === sessionId)?.framesAnalysed ?? -1;
 
-    await page.evaluate(() => document.querySelector('video')!.pause());
-    await new Promise((r) => setTimeout(r, 1500));
-    const pausedAt = await frames();
-    await new Promise((r) => setTimeout(r, 2500));
-    assert.equal(await frames(), pausedAt, 'no frames analysed while paused');
+      await page.evaluate(() => document.querySelector('video')!.pause());
+      await new Promise((r) => setTimeout(r, 1500));
+      const pausedAt = await frames();
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(await frames(), pausedAt, 'no frames analysed while paused');
 
-    await page.evaluate(async () => {
-      const video = document.querySelector('video')!;
-      await video.play();
-      video.currentTime = 1;
-    });
-    await new Promise((r) => setTimeout(r, 1500));
-    await page.evaluate(() => (document.querySelector('video')!.playbackRate = 1.5));
-    const [done] = await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(v[0])) && v[0].session!.sessionId === sessionId, CHECK_MS, (line) => t.diagnostic(line));
-    assert.ok(await frames() > pausedAt, 'frames analysed again after resuming');
-    t.diagnostic(`after pause/seek/rate 1.5: ${done.session!.state.status}`);
-  });
+      await page.evaluate(async () => {
+        const video = document.querySelector('video')!;
+        await video.play();
+        video.currentTime = 1;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      await page.evaluate(() => (document.querySelector('video')!.playbackRate = 1.5));
+      const [done] = await waitForVideos(
+        browser,
+        url,
+        (v) => VERDICT.has(statusOf(v[0])) && v[0].session!.sessionId === sessionId,
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      assert.ok((await frames()) > pausedAt, 'frames analysed again after resuming');
+      t.diagnostic(`after pause/seek/rate 1.5: ${done.session!.state.status}`);
+    },
+  );
 
-  test('two videos on one page: the larger is checked first, the other from the popup, each with its own state', { timeout: 2 * CHECK_MS }, async (t) => {
-    const { page, url } = await open('live-two-videos', [
-      { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls muted' },
-      { src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls' },
-    ]);
-    // The second one is shown larger: the click picks it.
-    await page.evaluate(() => {
-      document.querySelector<HTMLVideoElement>('#video0')!.width = 320;
-      document.querySelector<HTMLVideoElement>('#video1')!.width = 560;
-    });
-    await clickToolbarButton(browser, page);
-    const record = await waitForVideos(browser, url, (v) => v.length === 2 && v.some((x) => x.session), 30_000);
-    const checked = record.find((v) => v.session)!;
-    const other = record.find((v) => !v.session)!;
-    assert.equal(checked.width, 560, 'the larger video is checked');
-    const byKey = (videos: VideoRecord[], key: string) => videos.find((x) => x.videoKey === key);
-    await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(byKey(v, checked.videoKey))), CHECK_MS, (line) => t.diagnostic(line));
+  test(
+    'two videos on one page: the larger is checked first, the other from the popup, each with its own state',
+    { timeout: 2 * CHECK_MS },
+    async (t) => {
+      const { page, url } = await open('live-two-videos', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls muted' },
+        { src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
+      // The second one is shown larger: the click picks it.
+      await page.evaluate(() => {
+        document.querySelector<HTMLVideoElement>('#video0')!.width = 320;
+        document.querySelector<HTMLVideoElement>('#video1')!.width = 560;
+      });
+      await clickToolbarButton(browser, page);
+      const record = await waitForVideos(
+        browser,
+        url,
+        (v) => v.length === 2 && v.some((x) => x.session),
+        30_000,
+      );
+      const checked = record.find((v) => v.session)!;
+      const other = record.find((v) => !v.session)!;
+      assert.equal(checked.width, 560, 'the larger video is checked');
+      const byKey = (videos: VideoRecord[], key: string) => videos.find((x) => x.videoKey === key);
+      await waitForVideos(
+        browser,
+        url,
+        (v) => VERDICT.has(statusOf(byKey(v, checked.videoKey))),
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
 
-    // The smaller one is muted: its check says so instead of waiting for speech that cannot come.
-    const popup = await openPopupFor(browser, url);
-    await popup.locator(`section[data-video="${other.videoKey}"] button.check`).click();
-    const both = await waitForVideos(browser, url, (v) => statusOf(byKey(v, other.videoKey)) === 'cannot-judge', CHECK_MS, (line) => t.diagnostic(line));
-    const muted = byKey(both, other.videoKey)!.session!.state;
-    assert.equal(muted.status === 'cannot-judge' && muted.reason, 'silent');
-    assert.notEqual(byKey(both, checked.videoKey)!.session!.sessionId, byKey(both, other.videoKey)!.session!.sessionId);
-    assert.equal(await page.locator('lipsync-lens-overlay').count(), 2, 'one overlay per checked video');
+      // The smaller one is muted: its check says so instead of waiting for speech that cannot come.
+      const popup = await openPopupFor(browser, url);
+      await popup.locator(`section[data-video="${other.videoKey}"] button.check`).click();
+      const both = await waitForVideos(
+        browser,
+        url,
+        (v) => statusOf(byKey(v, other.videoKey)) === 'cannot-judge',
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      const muted = byKey(both, other.videoKey)!.session!.state;
+      assert.equal(muted.status === 'cannot-judge' && muted.reason, 'silent');
+      assert.notEqual(
+        byKey(both, checked.videoKey)!.session!.sessionId,
+        byKey(both, other.videoKey)!.session!.sessionId,
+      );
+      assert.equal(await page.locator('lipsync-lens-overlay').count(), 2, 'one overlay per checked video');
 
-    // Unmuted, it is checked like any other video.
-    await page.evaluate(() => (document.querySelector<HTMLVideoElement>('#video0')!.muted = false));
-    await waitForVideos(browser, url, (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(byKey(v, other.videoKey))), 30_000, (line) => t.diagnostic(line));
-  });
+      // Unmuted, it is checked like any other video.
+      await page.evaluate(() => (document.querySelector<HTMLVideoElement>('#video0')!.muted = false));
+      await waitForVideos(
+        browser,
+        url,
+        (v) => ['waiting-for-speech', 'checking', ...VERDICT].includes(statusOf(byKey(v, other.videoKey))),
+        30_000,
+        (line) => t.diagnostic(line),
+      );
+    },
+  );
 
-  test('a video inside an iframe: the toolbar click checks it in its frame; a frame of another origin is left out', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const inner = fixturePage('live-iframe-inner', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }]);
-    const foreign = fixturePage('live-iframe-foreign', [{ src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls', width: 200 }]);
-    const { page, url } = await open('live-iframe-outer', [], `<iframe src="/${inner}" width="520" height="320"></iframe>
-<iframe src="${otherOrigin.origin}/${foreign}" width="240" height="200"></iframe>`);
-    const innerFrame = page.frames().find((f) => f.url().endsWith(inner))!;
-    const foreignFrame = page.frames().find((f) => f.url().endsWith(foreign))!;
-    for (const frame of [innerFrame, foreignFrame]) await frame.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
-    await clickToolbarButton(browser, page);
-    const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(statusOf(v.find((x) => x.session))), CHECK_MS, (line) => t.diagnostic(line));
-    const record = (await tabRecord(browser, url))!;
-    const checked = Object.values(record.videos).filter((v) => v.session);
-    assert.equal(checked.length, 1, 'one video checked');
-    assert.notEqual(checked[0].frameId, 0, 'in the iframe, not the top frame');
-    assert.equal(checked[0].width, 480, "the same-origin iframe's video");
-    assert.equal(checked[0].session!.capture, 'element');
-    assert.equal(video.session!.state.status, 'in-sync', 'the real clip');
-    assert.equal(await innerFrame.locator('lipsync-lens-overlay').count(), 1, 'the overlay sits on the video in its frame');
-    // No grant for the other origin (activeTab covers the tab's own origin): not scripted, not listed.
-    assert.equal(await foreignFrame.locator('lipsync-lens-overlay').count(), 0);
-    assert.ok(Object.values(record.videos).every((v) => v.width !== 200), 'the other-origin frame reported nothing');
-    await page.close();
-  });
+  test(
+    'a video inside an iframe: the toolbar click checks it in its frame; a frame of another origin is left out',
+    { timeout: CHECK_MS + 60_000 },
+    async (t) => {
+      const inner = fixturePage('live-iframe-inner', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
+      const foreign = fixturePage('live-iframe-foreign', [
+        { src: '/gen/live-swapped.mp4', attrs: 'autoplay loop playsinline controls', width: 200 },
+      ]);
+      const { page, url } = await open(
+        'live-iframe-outer',
+        [],
+        `<iframe src="/${inner}" width="520" height="320"></iframe>
+<iframe src="${otherOrigin.origin}/${foreign}" width="240" height="200"></iframe>`,
+      );
+      const innerFrame = page.frames().find((f) => f.url().endsWith(inner))!;
+      const foreignFrame = page.frames().find((f) => f.url().endsWith(foreign))!;
+      for (const frame of [innerFrame, foreignFrame])
+        await frame.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+          timeout: 30000,
+        });
+      await clickToolbarButton(browser, page);
+      const [video] = await waitForVideos(
+        browser,
+        url,
+        (v) => VERDICT.has(statusOf(v.find((x) => x.session))),
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      const record = (await tabRecord(browser, url))!;
+      const checked = Object.values(record.videos).filter((v) => v.session);
+      assert.equal(checked.length, 1, 'one video checked');
+      assert.notEqual(checked[0].frameId, 0, 'in the iframe, not the top frame');
+      assert.equal(checked[0].width, 480, "the same-origin iframe's video");
+      assert.equal(checked[0].session!.capture, 'element');
+      assert.equal(video.session!.state.status, 'in-sync', 'the real clip');
+      assert.equal(
+        await innerFrame.locator('lipsync-lens-overlay').count(),
+        1,
+        'the overlay sits on the video in its frame',
+      );
+      // No grant for the other origin (activeTab covers the tab's own origin): not scripted, not listed.
+      assert.equal(await foreignFrame.locator('lipsync-lens-overlay').count(), 0);
+      assert.ok(
+        Object.values(record.videos).every((v) => v.width !== 200),
+        'the other-origin frame reported nothing',
+      );
+      await page.close();
+    },
+  );
 
-  test('a cross-origin video without CORS is checked through tab capture', { timeout: CHECK_MS + 60_000 }, async (t) => {
-    const { page, url } = await open('live-cross-origin', [{ src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' }]);
-    const tainted = await page.evaluate(() => {
-      const canvas = document.createElement('canvas');
-      canvas.getContext('2d')!.drawImage(document.querySelector('video')!, 0, 0, 1, 1);
-      try {
-        canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    assert.equal(tainted, true, 'the fixture video is opaque to the page');
-    await clickToolbarButton(browser, page);
-    const [video] = await waitForVideos(browser, url, (v) => FINAL.has(statusOf(v[0])), CHECK_MS, (line) => t.diagnostic(line));
-    assert.equal(video.session!.capture, 'tab-capture');
-    assert.notEqual(statusOf(video), 'error', JSON.stringify(video.session!.state));
-    const stats = await engineStats(browser);
-    const mine = stats.sessions.find((s) => s.sessionId === video.session!.sessionId)!;
-    t.diagnostic(`tab capture: ${statusOf(video)}, frames ${mine.framesAnalysed}, audio ${mine.audioSeconds.toFixed(1)} s`);
-    assert.ok(mine.framesAnalysed > 25 && mine.audioSeconds > 1, 'frames and sound came from the tab capture');
-  });
+  test(
+    'a cross-origin video without CORS is checked through tab capture',
+    { timeout: CHECK_MS + 60_000 },
+    async (t) => {
+      const { page, url } = await open('live-cross-origin', [
+        { src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' },
+      ]);
+      const tainted = await page.evaluate(() => {
+        const canvas = document.createElement('canvas');
+        canvas.getContext('2d')!.drawImage(document.querySelector('video')!, 0, 0, 1, 1);
+        try {
+          canvas.getContext('2d')!.getImageData(0, 0, 1, 1);
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      assert.equal(tainted, true, 'the fixture video is opaque to the page');
+      await clickToolbarButton(browser, page);
+      const [video] = await waitForVideos(
+        browser,
+        url,
+        (v) => FINAL.has(statusOf(v[0])),
+        CHECK_MS,
+        (line) => t.diagnostic(line),
+      );
+      assert.equal(video.session!.capture, 'tab-capture');
+      assert.notEqual(statusOf(video), 'error', JSON.stringify(video.session!.state));
+      const stats = await engineStats(browser);
+      const mine = stats.sessions.find((s) => s.sessionId === video.session!.sessionId)!;
+      t.diagnostic(
+        `tab capture: ${statusOf(video)}, frames ${mine.framesAnalysed}, audio ${mine.audioSeconds.toFixed(1)} s`,
+      );
+      assert.ok(
+        mine.framesAnalysed > 25 && mine.audioSeconds > 1,
+        'frames and sound came from the tab capture',
+      );
+    },
+  );
 
   test('no request left this computer during the checks', () => {
     assert.deepEqual(proxy.hosts, [], `requests to non-local hosts: ${proxy.hosts.join(', ')}`);

@@ -21,7 +21,9 @@ export const MEDIA_DIR = resolve('test/.generated/media');
 export const FIXTURE_DIR = resolve('test/.generated/pages');
 export const SCREENSHOT_DIR = resolve('test/.generated/screenshots');
 export const EMBEDDED_MODEL_PRESENT = existsSync('models/embedded/manifest.json');
-export const NO_EMBEDDED_MODEL = EMBEDDED_MODEL_PRESENT ? false : 'models/embedded/manifest.json is missing (it is part of the repository): no real/fake verdict to test';
+export const NO_EMBEDDED_MODEL = EMBEDDED_MODEL_PRESENT
+  ? false
+  : 'models/embedded/manifest.json is missing (it is part of the repository): no real/fake verdict to test';
 
 /** A real, in-sync talking head (MANIFEST.tsv: real-in-sync, high). */
 // A wide shot (1280×720) whose own offset is 0 frames: EDTalk's uncrop_Obama, used before,
@@ -31,8 +33,11 @@ export const REAL_CLIP = 'HyperLips_test_video2_video2.mp4';
 /** Another speaker whose voice replaces it for the swapped-audio clip. */
 export const OTHER_SPEAKER_CLIP = 'EDTalk_test_data_pose_source2.mp4';
 
-export const clipsPresent = () => existsSync(join(CLIPS_DIR, REAL_CLIP)) && existsSync(join(CLIPS_DIR, OTHER_SPEAKER_CLIP));
-export const NO_CLIPS = clipsPresent() ? false : `../shared/media/clips lacks ${REAL_CLIP} / ${OTHER_SPEAKER_CLIP}`;
+export const clipsPresent = () =>
+  existsSync(join(CLIPS_DIR, REAL_CLIP)) && existsSync(join(CLIPS_DIR, OTHER_SPEAKER_CLIP));
+export const NO_CLIPS = clipsPresent()
+  ? false
+  : `../shared/media/clips lacks ${REAL_CLIP} / ${OTHER_SPEAKER_CLIP}`;
 
 /** ffmpeg output in MEDIA_DIR, remade when its arguments change (a `.args` stamp beside it). */
 function ffmpeg(out: string, args: string[]): string {
@@ -48,9 +53,25 @@ function ffmpeg(out: string, args: string[]): string {
 }
 
 /** Clear Key (org.w3.clearkey) key id and key of the encrypted clip, hex. */
-export const CLEAR_KEY = { kid: '6c697073796e632d6c656e73206b6964' /* "lipsync-lens kid" */, key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0' };
+export const CLEAR_KEY = {
+  kid: '6c697073796e632d6c656e73206b6964' /* "lipsync-lens kid" */,
+  key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+};
 
-const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
+const H264 = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-pix_fmt',
+  'yuv420p',
+  '-c:a',
+  'aac',
+  '-b:a',
+  '96k',
+  '-movflags',
+  '+faststart',
+];
 
 /** Test media, made once: served under /gen/ by serveStatic({ mounts: { '/gen/': MEDIA_DIR } }). */
 export function makeMedia() {
@@ -60,19 +81,57 @@ export function makeMedia() {
     /** The real clip, first 12 s. */
     real: ffmpeg('live-real.mp4', ['-i', real, '-t', '12', ...H264]),
     /** The same pictures with another speaker's voice (the audio of the other clip). */
-    swapped: ffmpeg('live-swapped.mp4', ['-i', real, '-ss', '5', '-i', other, '-map', '0:v', '-map', '1:a', '-t', '12', ...H264]),
+    swapped: ffmpeg('live-swapped.mp4', [
+      '-i',
+      real,
+      '-ss',
+      '5',
+      '-i',
+      other,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-t',
+      '12',
+      ...H264,
+    ]),
     /** No face at all, speech on the sound track. */
-    faceless: ffmpeg('live-faceless.mp4', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-i', real, '-map', '0:v', '-map', '1:a', '-t', '6', ...H264]),
+    faceless: ffmpeg('live-faceless.mp4', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-i',
+      real,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-t',
+      '6',
+      ...H264,
+    ]),
     /** The real clip's streams, Common-Encrypted under CLEAR_KEY (fragmented, for Media Source: see clearKeyPlayer). */
     clearKey: clearKeyMedia(),
   };
 }
 
 function clearKeyMedia(): string {
-  const clear = ffmpeg('live-real-fragmented.mp4', ['-i', join(MEDIA_DIR, 'live-real.mp4'), '-c', 'copy', '-movflags', '+frag_keyframe+empty_moov+default_base_moof']);
+  const clear = ffmpeg('live-real-fragmented.mp4', [
+    '-i',
+    join(MEDIA_DIR, 'live-real.mp4'),
+    '-c',
+    'copy',
+    '-movflags',
+    '+frag_keyframe+empty_moov+default_base_moof',
+  ]);
   const path = join(MEDIA_DIR, 'live-clearkey.mp4');
   // Cheap (stream copy plus AES-CTR over half a megabyte): made afresh every time.
-  writeFileSync(`${path}.tmp`, encryptCenc(readFileSync(clear), Buffer.from(CLEAR_KEY.key, 'hex'), Buffer.from(CLEAR_KEY.kid, 'hex')));
+  writeFileSync(
+    `${path}.tmp`,
+    encryptCenc(readFileSync(clear), Buffer.from(CLEAR_KEY.key, 'hex'), Buffer.from(CLEAR_KEY.kid, 'hex')),
+  );
   execFileSync('mv', [`${path}.tmp`, path]);
   return path;
 }
@@ -142,21 +201,39 @@ export interface FixtureVideo {
 /** A page with the given videos (src relative to the page's server or absolute), ids video0, video1, …. */
 export function fixturePage(name: string, videos: FixtureVideo[], extra = ''): string {
   mkdirSync(FIXTURE_DIR, { recursive: true });
-  const body = videos.map((v, i) => `<video id="video${i}"${v.src ? ` src="${v.src}"` : ''} ${v.attrs ?? 'autoplay playsinline controls'} width="${v.width ?? 480}"></video>`).join('\n');
-  writeFileSync(join(FIXTURE_DIR, `${name}.html`), `<!doctype html><meta charset="utf-8"><title>${name}</title>
+  const body = videos
+    .map(
+      (v, i) =>
+        `<video id="video${i}"${v.src ? ` src="${v.src}"` : ''} ${v.attrs ?? 'autoplay playsinline controls'} width="${v.width ?? 480}"></video>`,
+    )
+    .join('\n');
+  writeFileSync(
+    join(FIXTURE_DIR, `${name}.html`),
+    `<!doctype html><meta charset="utf-8"><title>${name}</title>
 <style>body { margin: 8px; background: #fff; } video { display: block; margin: 8px 0; background: #000; }</style>
 ${body}
-${extra}`);
+${extra}`,
+  );
   return `test/.generated/pages/${name}.html`;
 }
 
 /** A new tab showing fixture page `name` (its videos served by `origin`, `extra` after them), once every video has played 0.3 s. */
-export async function openPlaying(browser: ExtensionBrowser, origin: string, name: string, videos: FixtureVideo[], extra = ''): Promise<{ page: Page; url: string }> {
+export async function openPlaying(
+  browser: ExtensionBrowser,
+  origin: string,
+  name: string,
+  videos: FixtureVideo[],
+  extra = '',
+): Promise<{ page: Page; url: string }> {
   const page = await browser.context.newPage();
   await page.setViewportSize({ width: 1000, height: 1100 });
   const url = `${origin}/${fixturePage(name, videos, extra)}`;
   await page.goto(url);
-  await page.waitForFunction(() => [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3), null, { timeout: 30000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3),
+    null,
+    { timeout: 30000 },
+  );
   return { page, url };
 }
 
@@ -170,7 +247,12 @@ function launchPersistent(userDataDir: string, distDir: string, extraArgs: strin
     executablePath: CHROMIUM,
     headless: false,
     ignoreDefaultArgs: ['--disable-extensions', '--mute-audio'],
-    args: [...CHROMIUM_FLAGS, ...extraArgs, `--disable-extensions-except=${distDir}`, `--load-extension=${distDir}`],
+    args: [
+      ...CHROMIUM_FLAGS,
+      ...extraArgs,
+      `--disable-extensions-except=${distDir}`,
+      `--load-extension=${distDir}`,
+    ],
   });
 }
 
@@ -180,10 +262,15 @@ function launchPersistent(userDataDir: string, distDir: string, extraArgs: strin
  * persistent context does not expose, so a second CDP connection sends it. The profile
  * (`userDataDir`, a fresh one by default) is deleted on close.
  */
-export async function launchLive(distDir = TEST_DIST, extraArgs: string[] = [], userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-'))): Promise<LiveBrowser> {
+export async function launchLive(
+  distDir = TEST_DIST,
+  extraArgs: string[] = [],
+  userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-')),
+): Promise<LiveBrowser> {
   const context = await launchPersistent(userDataDir, distDir, [...extraArgs, '--remote-debugging-port=0']);
   try {
-    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
+    const worker =
+      context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
     const port = readFileSync(join(userDataDir, 'DevToolsActivePort'), 'utf8').split('\n')[0];
     const remote = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
     return {
@@ -214,7 +301,11 @@ export const GRANTED_DIST = resolve('test/.generated/dist-granted');
  * are optional only: permissions.request for them resolves true without a prompt, and
  * permissions.remove really takes them away (a required one cannot be removed).
  */
-export async function launchWithGrantedHosts(distDir: string, origins: string[], extraArgs: string[] = []): Promise<LiveBrowser> {
+export async function launchWithGrantedHosts(
+  distDir: string,
+  origins: string[],
+  extraArgs: string[] = [],
+): Promise<LiveBrowser> {
   rmSync(GRANTED_DIST, { recursive: true, force: true });
   execFileSync('cp', ['-r', distDir, GRANTED_DIST]);
   const manifestPath = join(GRANTED_DIST, 'manifest.json');
@@ -229,7 +320,9 @@ export async function launchWithGrantedHosts(distDir: string, origins: string[],
   const granted = await grantedOrigins(browser);
   if (!origins.every((origin) => granted.includes(origin))) {
     await browser.close();
-    throw new Error(`launchWithGrantedHosts: ${origins.join(', ')} not kept as granted (granted: ${granted.join(', ') || 'none'})`);
+    throw new Error(
+      `launchWithGrantedHosts: ${origins.join(', ')} not kept as granted (granted: ${granted.join(', ') || 'none'})`,
+    );
   }
   return browser;
 }
@@ -238,10 +331,16 @@ export async function launchWithGrantedHosts(distDir: string, origins: string[],
 export async function clickToolbarButton(browser: LiveBrowser, page: Page): Promise<void> {
   const cdp = await browser.remote.newBrowserCDPSession();
   try {
-    const { targetInfos } = (await cdp.send('Target.getTargets' as never, { filter: [{ type: 'tab' }] } as never)) as { targetInfos: { targetId: string; url: string }[] };
+    const { targetInfos } = (await cdp.send(
+      'Target.getTargets' as never,
+      { filter: [{ type: 'tab' }] } as never,
+    )) as { targetInfos: { targetId: string; url: string }[] };
     const tab = targetInfos.find((t) => t.url === page.url());
     if (!tab) throw new Error(`no tab target for ${page.url()}`);
-    await cdp.send('Extensions.triggerAction' as never, { id: browser.extensionId, targetId: tab.targetId } as never);
+    await cdp.send(
+      'Extensions.triggerAction' as never,
+      { id: browser.extensionId, targetId: tab.targetId } as never,
+    );
   } finally {
     await cdp.detach();
   }
@@ -259,7 +358,10 @@ export async function openPopupFor(browser: ExtensionBrowser, url: string): Prom
 
 /** The extension's service worker, for evaluating chrome.* calls in it. */
 export async function worker(browser: ExtensionBrowser) {
-  return browser.context.serviceWorkers().find((w) => w.url().includes(browser.extensionId)) ?? browser.context.waitForEvent('serviceworker');
+  return (
+    browser.context.serviceWorkers().find((w) => w.url().includes(browser.extensionId)) ??
+    browser.context.waitForEvent('serviceworker')
+  );
 }
 
 /** The host permissions the extension holds now. */
@@ -268,7 +370,9 @@ export async function grantedOrigins(browser: ExtensionBrowser): Promise<string[
 }
 
 /** The content scripts the background registered (auto-scan). */
-export async function registeredScripts(browser: ExtensionBrowser): Promise<chrome.scripting.RegisteredContentScript[]> {
+export async function registeredScripts(
+  browser: ExtensionBrowser,
+): Promise<chrome.scripting.RegisteredContentScript[]> {
   return (await worker(browser)).evaluate(() => chrome.scripting.getRegisteredContentScripts());
 }
 
@@ -278,28 +382,51 @@ export async function registeredScripts(browser: ExtensionBrowser): Promise<chro
  * with what Chrome passes for a click on the item over that video (the info and the tab),
  * through the event's own dispatch() — headless Chromium shows no native menu to click.
  */
-export async function chooseMenuItemOnVideo(browser: ExtensionBrowser, page: Page, selector: string, menuItemId = 'check-video'): Promise<void> {
+export async function chooseMenuItemOnVideo(
+  browser: ExtensionBrowser,
+  page: Page,
+  selector: string,
+  menuItemId = 'check-video',
+): Promise<void> {
   await page.click(selector, { button: 'right' });
   const srcUrl = await page.$eval(selector, (video: HTMLVideoElement) => video.currentSrc);
-  await (await worker(browser)).evaluate(async ({ pageUrl, srcUrl, menuItemId }) => {
-    const [tab] = await chrome.tabs.query({ url: pageUrl });
-    if (!tab) throw new Error(`no tab shows ${pageUrl}`);
-    const info: chrome.contextMenus.OnClickData = { menuItemId, editable: false, frameId: 0, mediaType: 'video', pageUrl, srcUrl };
-    (chrome.contextMenus.onClicked as unknown as { dispatch(info: chrome.contextMenus.OnClickData, tab: chrome.tabs.Tab): void }).dispatch(info, tab);
-  }, { pageUrl: page.url(), srcUrl, menuItemId });
+  await (
+    await worker(browser)
+  ).evaluate(
+    async ({ pageUrl, srcUrl, menuItemId }) => {
+      const [tab] = await chrome.tabs.query({ url: pageUrl });
+      if (!tab) throw new Error(`no tab shows ${pageUrl}`);
+      const info: chrome.contextMenus.OnClickData = {
+        menuItemId,
+        editable: false,
+        frameId: 0,
+        mediaType: 'video',
+        pageUrl,
+        srcUrl,
+      };
+      (
+        chrome.contextMenus.onClicked as unknown as {
+          dispatch(info: chrome.contextMenus.OnClickData, tab: chrome.tabs.Tab): void;
+        }
+      ).dispatch(info, tab);
+    },
+    { pageUrl: page.url(), srcUrl, menuItemId },
+  );
 }
 
 /** The ids of the page's videos whose picture shows the overlay's badge at its top-left corner (what the user sees). */
 export function videosWithOverlay(page: Page): Promise<string[]> {
   return page.evaluate(() =>
-    [...document.querySelectorAll('video')].filter((video) => {
-      // The picture inside the element (object-fit: contain, the fixtures' default); the badge sits 8 px in from its corner.
-      const box = video.getBoundingClientRect();
-      const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
-      const x = box.left + (box.width - video.videoWidth * scale) / 2;
-      const y = box.top + (box.height - video.videoHeight * scale) / 2;
-      return document.elementFromPoint(x + 14, y + 14)?.localName === 'lipsync-lens-overlay';
-    }).map((video) => video.id),
+    [...document.querySelectorAll('video')]
+      .filter((video) => {
+        // The picture inside the element (object-fit: contain, the fixtures' default); the badge sits 8 px in from its corner.
+        const box = video.getBoundingClientRect();
+        const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
+        const x = box.left + (box.width - video.videoWidth * scale) / 2;
+        const y = box.top + (box.height - video.videoHeight * scale) / 2;
+        return document.elementFromPoint(x + 14, y + 14)?.localName === 'lipsync-lens-overlay';
+      })
+      .map((video) => video.id),
   );
 }
 
@@ -309,28 +436,36 @@ export function videosWithOverlay(page: Page): Promise<string[]> {
  * protocol, whose DOM pierces closed shadow roots.
  */
 export async function overlayPills(page: Page): Promise<{ label: string; title: string; tone: string }[]> {
-  interface DomNode { localName?: string; children?: DomNode[]; shadowRoots?: DomNode[]; backendNodeId: number }
+  interface DomNode {
+    localName?: string;
+    children?: DomNode[];
+    shadowRoots?: DomNode[];
+    backendNodeId: number;
+  }
   const cdp = await page.context().newCDPSession(page);
   try {
     const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: DomNode };
     const shadows: DomNode[] = [];
     const walk = (node: DomNode) => {
-      if (node.localName === 'lipsync-lens-overlay' && node.shadowRoots?.length) shadows.push(node.shadowRoots[0]);
+      if (node.localName === 'lipsync-lens-overlay' && node.shadowRoots?.length)
+        shadows.push(node.shadowRoots[0]);
       for (const next of [...(node.children ?? []), ...(node.shadowRoots ?? [])]) walk(next);
     };
     walk(root);
-    return await Promise.all(shadows.map(async (shadow) => {
-      const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId });
-      const { result } = await cdp.send('Runtime.callFunctionOn', {
-        objectId: object.objectId!,
-        functionDeclaration: `function () {
+    return await Promise.all(
+      shadows.map(async (shadow) => {
+        const { object } = await cdp.send('DOM.resolveNode', { backendNodeId: shadow.backendNodeId });
+        const { result } = await cdp.send('Runtime.callFunctionOn', {
+          objectId: object.objectId!,
+          functionDeclaration: `function () {
           const pill = this.querySelector('.pill');
           return { label: pill?.querySelector('.label')?.textContent ?? '', title: pill?.title ?? '', tone: pill?.dataset.tone ?? '' };
         }`,
-        returnByValue: true,
-      });
-      return result.value as { label: string; title: string; tone: string };
-    }));
+          returnByValue: true,
+        });
+        return result.value as { label: string; title: string; tone: string };
+      }),
+    );
   } finally {
     await cdp.detach();
   }
@@ -347,11 +482,17 @@ export async function tabRecord(browser: ExtensionBrowser, url: string): Promise
   }, url);
 }
 
-export async function badgeOf(browser: ExtensionBrowser, url: string): Promise<{ text: string; color: number[] }> {
+export async function badgeOf(
+  browser: ExtensionBrowser,
+  url: string,
+): Promise<{ text: string; color: number[] }> {
   const sw = await worker(browser);
   return sw.evaluate(async (pageUrl) => {
     const [tab] = await chrome.tabs.query({ url: pageUrl });
-    return { text: await chrome.action.getBadgeText({ tabId: tab.id }), color: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }) };
+    return {
+      text: await chrome.action.getBadgeText({ tabId: tab.id }),
+      color: await chrome.action.getBadgeBackgroundColor({ tabId: tab.id }),
+    };
   }, url);
 }
 
@@ -359,14 +500,18 @@ export async function badgeOf(browser: ExtensionBrowser, url: string): Promise<{
  * Every open tab's record and badge, by tab id: without host access the extension cannot
  * find a tab by its URL (tabRecord, badgeOf), but it still sees its own records and badges.
  */
-export async function allTabs(browser: ExtensionBrowser): Promise<{ tabId: number; videos: number; badge: string }[]> {
+export async function allTabs(
+  browser: ExtensionBrowser,
+): Promise<{ tabId: number; videos: number; badge: string }[]> {
   return (await worker(browser)).evaluate(async () => {
     const stored = await chrome.storage.session.get(null);
-    return Promise.all((await chrome.tabs.query({})).map(async (tab) => ({
-      tabId: tab.id!,
-      videos: Object.keys((stored[`tab:${tab.id}`] as TabRecord | undefined)?.videos ?? {}).length,
-      badge: await chrome.action.getBadgeText({ tabId: tab.id }),
-    })));
+    return Promise.all(
+      (await chrome.tabs.query({})).map(async (tab) => ({
+        tabId: tab.id!,
+        videos: Object.keys((stored[`tab:${tab.id}`] as TabRecord | undefined)?.videos ?? {}).length,
+        badge: await chrome.action.getBadgeText({ tabId: tab.id }),
+      })),
+    );
   });
 }
 
@@ -392,22 +537,37 @@ export async function waitForVideos(
   let lastLine = '';
   while (Date.now() < deadline) {
     videos = Object.values((await tabRecord(browser, url))?.videos ?? {});
-    const line = videos.map((v) => `${v.videoKey}:${v.session?.state.status ?? '-'}${v.session?.state.status === 'checking' ? ` ${(v.session.state as { progress: number }).progress.toFixed(2)}` : ''}`).join(' ');
+    const line = videos
+      .map(
+        (v) =>
+          `${v.videoKey}:${v.session?.state.status ?? '-'}${v.session?.state.status === 'checking' ? ` ${(v.session.state as { progress: number }).progress.toFixed(2)}` : ''}`,
+      )
+      .join(' ');
     if (log && line !== lastLine) log(line);
     lastLine = line;
     if (done(videos)) return videos;
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`timed out after ${timeoutMs / 1000} s; videos: ${JSON.stringify(videos.map((v) => ({ key: v.videoKey, state: v.session?.state })))}`);
+  throw new Error(
+    `timed out after ${timeoutMs / 1000} s; videos: ${JSON.stringify(videos.map((v) => ({ key: v.videoKey, state: v.session?.state })))}`,
+  );
 }
 
 /** Polls `read` until `done` holds for its value and returns that value; on timeout, throws with the last one. */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}; last: ${JSON.stringify(value)}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -425,9 +585,19 @@ export const FINAL = new Set(['in-sync', 'shifted', 'mismatch', 'cannot-judge', 
  * CDNs a careless model loader would use (storage.googleapis.com, cdn.jsdelivr.net,
  * tfhub.dev) must still count.
  */
-const BROWSER_SERVICE_HOSTS = new Set(['update.googleapis.com', 'accounts.google.com', 'clients2.google.com', 'clientservices.googleapis.com', 'redirector.gvt1.com']);
+const BROWSER_SERVICE_HOSTS = new Set([
+  'update.googleapis.com',
+  'accounts.google.com',
+  'clients2.google.com',
+  'clientservices.googleapis.com',
+  'redirector.gvt1.com',
+]);
 
-export async function startRecordingProxy(): Promise<{ args: string[]; hosts: string[]; close(): Promise<void> }> {
+export async function startRecordingProxy(): Promise<{
+  args: string[];
+  hosts: string[];
+  close(): Promise<void>;
+}> {
   const hosts: string[] = [];
   const record = (method: string, target: string) => {
     const host = method === 'CONNECT' ? target.split(':')[0] : new URL(target).hostname;

@@ -12,7 +12,18 @@ import { migrateSettings, parseSite, sitePatterns } from '../../src/shared/setti
 import type { PlaybackInfo } from '../../src/shared/protocol';
 import type { SyncEvidence, SyncState } from '../../src/core/state';
 
-const playing: PlaybackInfo = { paused: false, ended: false, seeking: false, silenced: false, rate: 1, src: 'a.mp4', protected: false, hidden: false, audioTrack: true, rect: null };
+const playing: PlaybackInfo = {
+  paused: false,
+  ended: false,
+  seeking: false,
+  silenced: false,
+  rate: 1,
+  src: 'a.mp4',
+  protected: false,
+  hidden: false,
+  audioTrack: true,
+  rect: null,
+};
 
 test('segment reasons: seek, source change, rate change, resume after pause / hidden / mute; nothing else', () => {
   assert.equal(segmentReason(null, playing), null);
@@ -25,35 +36,95 @@ test('segment reasons: seek, source change, rate change, resume after pause / hi
   assert.equal(segmentReason({ ...playing, hidden: true }, playing), 'resume');
   assert.equal(segmentReason({ ...playing, silenced: true }, playing), 'resume');
   assert.equal(segmentReason({ ...playing, seeking: true }, { ...playing, seeking: true }), null);
-  assert.equal(segmentReason(playing, { ...playing, rect: { x: 1, y: 2, width: 3, height: 4, viewportWidth: 5, viewportHeight: 6 } }), null);
+  assert.equal(
+    segmentReason(playing, {
+      ...playing,
+      rect: { x: 1, y: 2, width: 3, height: 4, viewportWidth: 5, viewportHeight: 6 },
+    }),
+    null,
+  );
 });
 
-const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [], pMismatch: 0, evidenceSeconds: 3, segments: [], checkedFrom: 0, checkedTo: 3 };
+const evidence: SyncEvidence = {
+  offsetFrames: 0,
+  offsetMs: 0,
+  minDist: 1,
+  confidence: 5,
+  threshold: 3.5,
+  dists: [],
+  timeline: [],
+  pMismatch: 0,
+  evidenceSeconds: 3,
+  segments: [],
+  checkedFrom: 0,
+  checkedTo: 3,
+};
 
-test('badge look per state, and a fake beats a real beats work in progress across a tab\'s videos', () => {
-  assert.deepEqual([stateLook({ status: 'in-sync', evidence }).badge, stateLook({ status: 'in-sync', evidence }).tone], ['REAL', 'real']);
+test("badge look per state, and a fake beats a real beats work in progress across a tab's videos", () => {
+  assert.deepEqual(
+    [stateLook({ status: 'in-sync', evidence }).badge, stateLook({ status: 'in-sync', evidence }).tone],
+    ['REAL', 'real'],
+  );
   assert.equal(stateLook({ status: 'mismatch', evidence }).badge, 'FAKE');
   assert.equal(stateLook({ status: 'cannot-judge', reason: 'no-face' }).badge, '?');
   assert.match(stateLook({ status: 'cannot-judge', reason: 'no-face' }).sentence, /No face/);
   assert.equal(stateLook({ status: 'checking', progress: 0.42 }).badge, '42%');
   assert.equal(stateLook({ status: 'idle' }).badge, '');
-  const states: SyncState[] = [{ status: 'checking', progress: 0.2 }, { status: 'mismatch', evidence }, { status: 'in-sync', evidence }];
+  const states: SyncState[] = [
+    { status: 'checking', progress: 0.2 },
+    { status: 'mismatch', evidence },
+    { status: 'in-sync', evidence },
+  ];
   assert.equal(headlineState(states).status, 'mismatch');
   assert.equal(headlineState([]).status, 'idle');
-  assert.equal(headlineState([{ status: 'cannot-judge', reason: 'silent' }, { status: 'loading', what: 'x' }]).status, 'loading');
+  assert.equal(
+    headlineState([
+      { status: 'cannot-judge', reason: 'silent' },
+      { status: 'loading', what: 'x' },
+    ]).status,
+    'loading',
+  );
 });
 
 test('crops: the engine region clamped to the frame and scaled to 320 px, else the whole frame at 640 px; letterboxing removed', () => {
-  assert.deepEqual(clampRegion({ x: -10, y: 5.5, width: 100, height: 2000 }, 640, 360), { x: 0, y: 5, width: 90, height: 355 });
+  assert.deepEqual(clampRegion({ x: -10, y: 5.5, width: 100, height: 2000 }, 640, 360), {
+    x: 0,
+    y: 5,
+    width: 90,
+    height: 355,
+  });
   assert.equal(clampRegion({ x: 700, y: 0, width: 10, height: 10 }, 640, 360), null);
   const whole = cropPlan(null, 1280, 720);
-  assert.deepEqual([whole.region, whole.source, whole.out], [null, { x: 0, y: 0, width: 1280, height: 720 }, { width: 640, height: 360 }]);
+  assert.deepEqual(
+    [whole.region, whole.source, whole.out],
+    [null, { x: 0, y: 0, width: 1280, height: 720 }, { width: 640, height: 360 }],
+  );
   const face = cropPlan({ x: 400, y: 100, width: 480, height: 480 }, 1280, 720);
-  assert.deepEqual([face.region, face.out], [{ x: 400, y: 100, width: 480, height: 480 }, { width: 320, height: 320 }]);
-  assert.deepEqual(cropPlan({ x: 10, y: 10, width: 100, height: 50 }, 1280, 720).out, { width: 100, height: 50 }, 'never scaled up');
+  assert.deepEqual(
+    [face.region, face.out],
+    [
+      { x: 400, y: 100, width: 480, height: 480 },
+      { width: 320, height: 320 },
+    ],
+  );
+  assert.deepEqual(
+    cropPlan({ x: 10, y: 10, width: 100, height: 50 }, 1280, 720).out,
+    { width: 100, height: 50 },
+    'never scaled up',
+  );
   // A 16:9 video in a square element with object-fit: contain.
-  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'contain', 1600, 900), { x: 0, y: 87.5, width: 400, height: 225 });
-  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'fill', 1600, 900), { x: 0, y: 0, width: 400, height: 400 });
+  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'contain', 1600, 900), {
+    x: 0,
+    y: 87.5,
+    width: 400,
+    height: 225,
+  });
+  assert.deepEqual(pictureRect({ x: 0, y: 0, width: 400, height: 400 }, 'fill', 1600, 900), {
+    x: 0,
+    y: 0,
+    width: 400,
+    height: 400,
+  });
 });
 
 test('tapped audio is placed at the media time on screen when it was taken, at the playback rate; no anchor after a seek', () => {
@@ -70,11 +141,21 @@ test('tapped audio is placed at the media time on screen when it was taken, at t
 test('a chunk is stamped when the graph processed it: output latency (Bluetooth) does not move it', () => {
   // The device plays context time 10.0 s at performance 50 000 ms, 20 ms after the graph
   // rendered it (outputLatency 0.015 + baseLatency 0.005).
-  const clock: OutputClock = { stamp: { contextTime: 10, performanceTime: 50_000 }, outputLatency: 0.015, baseLatency: 0.005, currentTime: 10.05, now: 50_030 };
+  const clock: OutputClock = {
+    stamp: { contextTime: 10, performanceTime: 50_000 },
+    outputLatency: 0.015,
+    baseLatency: 0.005,
+    currentTime: 10.05,
+    now: 50_030,
+  };
   const taken = processedAt(clock, 10.1);
   assert.ok(Math.abs(taken - (50_000 + 100 - 20)) < 1e-6);
   // Headphones add 200 ms: the device reports it in both the timestamp and outputLatency.
-  const bluetooth: OutputClock = { ...clock, stamp: { contextTime: 10 - 0.2, performanceTime: 50_000 }, outputLatency: 0.215 };
+  const bluetooth: OutputClock = {
+    ...clock,
+    stamp: { contextTime: 10 - 0.2, performanceTime: 50_000 },
+    outputLatency: 0.215,
+  };
   assert.ok(Math.abs(processedAt(bluetooth, 10.1) - taken) < 1e-6);
   // Before the first output (no stamp): currentTime is being rendered now.
   const early: OutputClock = { ...clock, stamp: { contextTime: 0, performanceTime: 0 } };
@@ -98,8 +179,19 @@ test('"Add a site": what the user types becomes the host auto-scan keys on, or i
     ['http://127.0.0.1:8080/page.html', '127.0.0.1'],
     ['localhost:3000', 'localhost'],
     ['bücher.de', 'xn--bcher-kva.de'],
-  ] as const) assert.equal(parseSite(typed), site, typed);
-  for (const typed of ['', 'not a site', 'example', '*.example.com', 'ftp://example.com', 'file:///tmp/a.html', '[::1]', '-bad-.com', 'a..com']) {
+  ] as const)
+    assert.equal(parseSite(typed), site, typed);
+  for (const typed of [
+    '',
+    'not a site',
+    'example',
+    '*.example.com',
+    'ftp://example.com',
+    'file:///tmp/a.html',
+    '[::1]',
+    '-bad-.com',
+    'a..com',
+  ]) {
     assert.equal(parseSite(typed), null, typed);
   }
   assert.deepEqual(sitePatterns('example.com'), ['*://example.com/*', '*://*.example.com/*']);

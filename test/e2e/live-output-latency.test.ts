@@ -13,7 +13,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import type { StaticServer } from '../helpers/server';
-import { NO_CLIPS, NO_EMBEDDED_MODEL, clickToolbarButton, fixturePage, launchLive, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import {
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  clickToolbarButton,
+  fixturePage,
+  launchLive,
+  serveLiveMedia,
+  waitForVideos,
+  type LiveBrowser,
+} from './live-helpers';
 import type { SyncState } from '../../src/core/state';
 
 const CHECK_MS = 180_000;
@@ -47,7 +56,11 @@ async function injectIntoContentScript(browser: LiveBrowser, page: Page): Promis
   cdp.on('Runtime.executionContextCreated', ({ context }) => {
     if (context.auxData?.type !== 'isolated') return;
     void cdp
-      .send('Runtime.evaluate', { expression: injectLatency(browser.extensionId, INJECTED_SECONDS), contextId: context.id, returnByValue: true })
+      .send('Runtime.evaluate', {
+        expression: injectLatency(browser.extensionId, INJECTED_SECONDS),
+        contextId: context.id,
+        returnByValue: true,
+      })
       .then((reply) => {
         if (reply.result.value === 'patched') patched++;
       })
@@ -59,7 +72,8 @@ async function injectIntoContentScript(browser: LiveBrowser, page: Page): Promis
 
 type Firm = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' }>;
 const isFirm = (state: SyncState | undefined): state is Firm =>
-  (state?.status === 'in-sync' || state?.status === 'shifted' || state?.status === 'mismatch') && state.evidence.provisional !== true;
+  (state?.status === 'in-sync' || state?.status === 'shifted' || state?.status === 'mismatch') &&
+  state.evidence.provisional !== true;
 
 describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIPS }, () => {
   let browser: LiveBrowser;
@@ -80,7 +94,9 @@ describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIP
     try {
       const url = `${server.origin}/${fixturePage(name, [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
       await page.goto(url);
-      await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
+      await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+        timeout: 30000,
+      });
       const patched = inject ? await injectIntoContentScript(browser, page) : () => 0;
       await clickToolbarButton(browser, page);
       const [video] = await waitForVideos(browser, url, (v) => isFirm(v[0]?.session?.state), CHECK_MS, log);
@@ -91,13 +107,24 @@ describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIP
     }
   }
 
-  test('a firm live offset moves less than 1 frame with 200 ms of injected output latency', { timeout: 2 * CHECK_MS + 60_000 }, async (t) => {
-    const plain = await liveOffset('latency-none', false, (line) => t.diagnostic(`plain: ${line}`));
-    t.diagnostic(`plain: ${plain.status}, offset ${plain.evidence.offsetMs} ms, confidence ${plain.evidence.confidence.toFixed(3)}, pMismatch ${plain.evidence.pMismatch}`);
-    const late = await liveOffset('latency-200ms', true, (line) => t.diagnostic(`+200 ms: ${line}`));
-    t.diagnostic(`+200 ms: ${late.status}, offset ${late.evidence.offsetMs} ms, confidence ${late.evidence.confidence.toFixed(3)}, pMismatch ${late.evidence.pMismatch}`);
-    assert.equal(plain.status, 'in-sync');
-    assert.equal(late.status, 'in-sync');
-    assert.ok(Math.abs(late.evidence.offsetMs - plain.evidence.offsetMs) <= TOLERANCE_MS, `offset ${plain.evidence.offsetMs} ms → ${late.evidence.offsetMs} ms with ${INJECTED_SECONDS * 1000} ms output latency`);
-  });
+  test(
+    'a firm live offset moves less than 1 frame with 200 ms of injected output latency',
+    { timeout: 2 * CHECK_MS + 60_000 },
+    async (t) => {
+      const plain = await liveOffset('latency-none', false, (line) => t.diagnostic(`plain: ${line}`));
+      t.diagnostic(
+        `plain: ${plain.status}, offset ${plain.evidence.offsetMs} ms, confidence ${plain.evidence.confidence.toFixed(3)}, pMismatch ${plain.evidence.pMismatch}`,
+      );
+      const late = await liveOffset('latency-200ms', true, (line) => t.diagnostic(`+200 ms: ${line}`));
+      t.diagnostic(
+        `+200 ms: ${late.status}, offset ${late.evidence.offsetMs} ms, confidence ${late.evidence.confidence.toFixed(3)}, pMismatch ${late.evidence.pMismatch}`,
+      );
+      assert.equal(plain.status, 'in-sync');
+      assert.equal(late.status, 'in-sync');
+      assert.ok(
+        Math.abs(late.evidence.offsetMs - plain.evidence.offsetMs) <= TOLERANCE_MS,
+        `offset ${plain.evidence.offsetMs} ms → ${late.evidence.offsetMs} ms with ${INJECTED_SECONDS * 1000} ms output latency`,
+      );
+    },
+  );
 });

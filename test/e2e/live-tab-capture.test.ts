@@ -6,7 +6,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveStatic, type StaticServer } from '../helpers/server';
-import { MEDIA_DIR, NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, engineStats, launchLive, openPlaying, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import {
+  MEDIA_DIR,
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  badgeOf,
+  clickToolbarButton,
+  engineStats,
+  launchLive,
+  openPlaying,
+  serveLiveMedia,
+  waitForVideos,
+  type LiveBrowser,
+} from './live-helpers';
 
 const TRIES = 5;
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
@@ -30,28 +42,40 @@ describe('tab capture (cross-origin video without CORS)', { skip: NO_EMBEDDED_MO
     await otherOrigin?.close();
   });
 
-  test(`${TRIES} tries in a row each end in a verdict (REAL), none stuck at "…"`, { timeout: TRIES * (CHECK_MS + 30_000) }, async (t) => {
-    const outcomes: string[] = [];
-    for (let i = 1; i <= TRIES; i++) {
-      const { page, url } = await openPlaying(browser, server.origin, `tab-capture-${i}`, [{ src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' }]);
-      try {
-        const clicked = Date.now();
-        await clickToolbarButton(browser, page);
-        const [video] = await waitForVideos(browser, url, (v) => FINAL.has(v[0]?.session?.state.status ?? ''), CHECK_MS, (line) => t.diagnostic(`try ${i}: ${line}`));
-        const session = video.session!;
-        const stats = (await engineStats(browser)).sessions.find((s) => s.sessionId === session.sessionId);
-        const seconds = ((Date.now() - clicked) / 1000).toFixed(1);
-        const outcome = `try ${i}: ${session.state.status} after ${seconds} s (capture ${session.capture}, frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s)`;
-        t.diagnostic(outcome);
-        outcomes.push(outcome);
-        assert.equal(session.capture, 'tab-capture');
-        assert.ok(VERDICT.has(session.state.status), `${outcome}: ${JSON.stringify(session.state)}`);
-        assert.equal(session.state.status, 'in-sync', outcome);
-        assert.equal((await badgeOf(browser, url)).text, 'REAL');
-      } finally {
-        await page.close();
+  test(
+    `${TRIES} tries in a row each end in a verdict (REAL), none stuck at "…"`,
+    { timeout: TRIES * (CHECK_MS + 30_000) },
+    async (t) => {
+      const outcomes: string[] = [];
+      for (let i = 1; i <= TRIES; i++) {
+        const { page, url } = await openPlaying(browser, server.origin, `tab-capture-${i}`, [
+          { src: `${otherOrigin.origin}/gen/live-real.mp4`, attrs: 'autoplay loop playsinline controls' },
+        ]);
+        try {
+          const clicked = Date.now();
+          await clickToolbarButton(browser, page);
+          const [video] = await waitForVideos(
+            browser,
+            url,
+            (v) => FINAL.has(v[0]?.session?.state.status ?? ''),
+            CHECK_MS,
+            (line) => t.diagnostic(`try ${i}: ${line}`),
+          );
+          const session = video.session!;
+          const stats = (await engineStats(browser)).sessions.find((s) => s.sessionId === session.sessionId);
+          const seconds = ((Date.now() - clicked) / 1000).toFixed(1);
+          const outcome = `try ${i}: ${session.state.status} after ${seconds} s (capture ${session.capture}, frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s)`;
+          t.diagnostic(outcome);
+          outcomes.push(outcome);
+          assert.equal(session.capture, 'tab-capture');
+          assert.ok(VERDICT.has(session.state.status), `${outcome}: ${JSON.stringify(session.state)}`);
+          assert.equal(session.state.status, 'in-sync', outcome);
+          assert.equal((await badgeOf(browser, url)).text, 'REAL');
+        } finally {
+          await page.close();
+        }
       }
-    }
-    t.diagnostic(outcomes.join('; '));
-  });
+      t.diagnostic(outcomes.join('; '));
+    },
+  );
 });

@@ -10,7 +10,18 @@ import assert from 'node:assert/strict';
 import type { StaticServer } from '../helpers/server';
 import type { SyncState } from '../../src/core/state';
 import { Checker } from '../../scripts/lib/checker';
-import { NO_CLIPS, NO_EMBEDDED_MODEL, badgeOf, clickToolbarButton, fixturePage, launchLive, makeMedia, serveLiveMedia, waitForVideos, type LiveBrowser } from './live-helpers';
+import {
+  NO_CLIPS,
+  NO_EMBEDDED_MODEL,
+  badgeOf,
+  clickToolbarButton,
+  fixturePage,
+  launchLive,
+  makeMedia,
+  serveLiveMedia,
+  waitForVideos,
+  type LiveBrowser,
+} from './live-helpers';
 
 const VERDICT = new Set(['in-sync', 'mismatch']);
 const CHECK_MS = 150_000;
@@ -48,12 +59,22 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
       try {
         const url = `${server.origin}/${fixturePage(`verdict-${file}`, [{ src: `/gen/${file}`, attrs: 'autoplay loop playsinline controls' }])}`;
         await page.goto(url);
-        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
+        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+          timeout: 30000,
+        });
         await clickToolbarButton(browser, page);
-        const [video] = await waitForVideos(browser, url, (v) => VERDICT.has(v[0]?.session?.state.status ?? ''), CHECK_MS, (line) => t.diagnostic(line));
+        const [video] = await waitForVideos(
+          browser,
+          url,
+          (v) => VERDICT.has(v[0]?.session?.state.status ?? ''),
+          CHECK_MS,
+          (line) => t.diagnostic(line),
+        );
         const state = video.session!.state;
         if (state.status === 'in-sync' || state.status === 'mismatch') {
-          t.diagnostic(`${state.status}: offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(3)} (threshold ${state.evidence.threshold})`);
+          t.diagnostic(
+            `${state.status}: offset ${state.evidence.offsetMs} ms, confidence ${state.evidence.confidence.toFixed(3)} (threshold ${state.evidence.threshold})`,
+          );
         }
         assert.equal(state.status, expected);
         assert.equal((await badgeOf(browser, url)).text, badge);
@@ -61,7 +82,10 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
           assert.notEqual(fileOffsetFrames, null, 'the file check gave an offset');
           const liveOffsetFrames = state.evidence.offsetMs / 40;
           t.diagnostic(`live offset ${liveOffsetFrames} frames, file check ${fileOffsetFrames}`);
-          assert.ok(Math.abs(liveOffsetFrames - fileOffsetFrames!) <= OFFSET_AGREEMENT_FRAMES, `live ${liveOffsetFrames} vs file ${fileOffsetFrames} frames`);
+          assert.ok(
+            Math.abs(liveOffsetFrames - fileOffsetFrames!) <= OFFSET_AGREEMENT_FRAMES,
+            `live ${liveOffsetFrames} vs file ${fileOffsetFrames} frames`,
+          );
         }
       } finally {
         await page.close();
@@ -69,28 +93,48 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
     });
   }
 
-  test('a source change (the next video) is judged afresh: a firm REAL does not hold back the new FAKE', { timeout: 2 * CHECK_MS + 30_000 }, async (t) => {
-    const page = await browser.context.newPage();
-    try {
-      const url = `${server.origin}/${fixturePage('verdict-source-change', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
-      await page.goto(url);
-      await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, { timeout: 30000 });
-      await clickToolbarButton(browser, page);
-      const firm = (state: SyncState | undefined) => (state?.status === 'in-sync' || state?.status === 'mismatch') && state.evidence.provisional !== true;
-      const [real] = await waitForVideos(browser, url, (v) => firm(v[0]?.session?.state), CHECK_MS, (line) => t.diagnostic(`real: ${line}`));
-      assert.equal(real.session!.state.status, 'in-sync');
-      // The player moves on to another video in the same element (as an ad or a playlist does).
-      await page.evaluate(() => {
-        const video = document.querySelector('video')!;
-        video.src = '/gen/live-swapped.mp4';
-        void video.play();
-      });
-      const startedAt = Date.now();
-      const [next] = await waitForVideos(browser, url, (v) => v[0]?.session?.state.status === 'mismatch', CHECK_MS, (line) => t.diagnostic(`next: ${line}`));
-      t.diagnostic(`FAKE ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the source change`);
-      assert.equal(next.session!.state.status, 'mismatch');
-    } finally {
-      await page.close();
-    }
-  });
+  test(
+    'a source change (the next video) is judged afresh: a firm REAL does not hold back the new FAKE',
+    { timeout: 2 * CHECK_MS + 30_000 },
+    async (t) => {
+      const page = await browser.context.newPage();
+      try {
+        const url = `${server.origin}/${fixturePage('verdict-source-change', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
+        await page.goto(url);
+        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+          timeout: 30000,
+        });
+        await clickToolbarButton(browser, page);
+        const firm = (state: SyncState | undefined) =>
+          (state?.status === 'in-sync' || state?.status === 'mismatch') &&
+          state.evidence.provisional !== true;
+        const [real] = await waitForVideos(
+          browser,
+          url,
+          (v) => firm(v[0]?.session?.state),
+          CHECK_MS,
+          (line) => t.diagnostic(`real: ${line}`),
+        );
+        assert.equal(real.session!.state.status, 'in-sync');
+        // The player moves on to another video in the same element (as an ad or a playlist does).
+        await page.evaluate(() => {
+          const video = document.querySelector('video')!;
+          video.src = '/gen/live-swapped.mp4';
+          void video.play();
+        });
+        const startedAt = Date.now();
+        const [next] = await waitForVideos(
+          browser,
+          url,
+          (v) => v[0]?.session?.state.status === 'mismatch',
+          CHECK_MS,
+          (line) => t.diagnostic(`next: ${line}`),
+        );
+        t.diagnostic(`FAKE ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the source change`);
+        assert.equal(next.session!.state.status, 'mismatch');
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });

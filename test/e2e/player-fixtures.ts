@@ -22,14 +22,35 @@ export const PLAYER_SCRIPTS: Record<PlayerKind, string> = {
 };
 
 /** The format each player plays in these tests (shaka-player plays DASH here; it reads HLS too). */
-export const PLAYER_FORMAT: Record<PlayerKind, 'hls' | 'dash'> = { 'hls.js': 'hls', 'dash.js': 'dash', 'shaka-player': 'dash' };
+export const PLAYER_FORMAT: Record<PlayerKind, 'hls' | 'dash'> = {
+  'hls.js': 'hls',
+  'dash.js': 'dash',
+  'shaka-player': 'dash',
+};
 
 /** 2-s segments on a fixed 50-frame GOP (25 fps), so every segment starts on a keyframe. */
-const VIDEO = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-g', '50', '-keyint_min', '50', '-sc_threshold', '0'];
+const VIDEO = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-pix_fmt',
+  'yuv420p',
+  '-g',
+  '50',
+  '-keyint_min',
+  '50',
+  '-sc_threshold',
+  '0',
+];
 const AUDIO = ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000'];
 
 function inputHash(input: string, args: string[]): string {
-  return createHash('sha256').update(readFileSync(input)).update(JSON.stringify(args)).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update(readFileSync(input))
+    .update(JSON.stringify(args))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** Runs ffmpeg into a fresh folder named by the input's hash, unless that folder is already complete. */
@@ -39,7 +60,11 @@ function rendition(name: string, input: string, args: string[], manifest: string
   const tmp = `${dir}.tmp`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args.map((a) => a.replace('{in}', input))], { cwd: tmp });
+  execFileSync(
+    'ffmpeg',
+    ['-hide_banner', '-loglevel', 'error', '-y', ...args.map((a) => a.replace('{in}', input))],
+    { cwd: tmp },
+  );
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   return join(dir, manifest);
@@ -51,26 +76,72 @@ function rendition(name: string, input: string, args: string[], manifest: string
  * media playlist (separate audio and video renditions).
  */
 export function makeHls(name: string, input: string, loops = 4): string {
-  return rendition(`${name}-hls`, input, [
-    '-stream_loop', String(loops - 1), '-i', '{in}',
-    '-map', '0:v:0', '-map', '0:a:0', ...VIDEO, ...AUDIO,
-    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
-    '-hls_fmp4_init_filename', 'init.mp4', '-hls_segment_filename', 'stream_%v/seg_%03d.m4s',
-    '-master_pl_name', 'master.m3u8',
-    '-var_stream_map', 'v:0,agroup:aud a:0,agroup:aud,default:yes,language:en',
-    'stream_%v/index.m3u8',
-  ], 'master.m3u8');
+  return rendition(
+    `${name}-hls`,
+    input,
+    [
+      '-stream_loop',
+      String(loops - 1),
+      '-i',
+      '{in}',
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      ...VIDEO,
+      ...AUDIO,
+      '-f',
+      'hls',
+      '-hls_time',
+      '2',
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_fmp4_init_filename',
+      'init.mp4',
+      '-hls_segment_filename',
+      'stream_%v/seg_%03d.m4s',
+      '-master_pl_name',
+      'master.m3u8',
+      '-var_stream_map',
+      'v:0,agroup:aud a:0,agroup:aud,default:yes,language:en',
+      'stream_%v/index.m3u8',
+    ],
+    'master.m3u8',
+  );
 }
 
 /** `input` looped `loops` times as DASH (on-demand, SegmentTemplate): video and audio in separate adaptation sets. */
 export function makeDash(name: string, input: string, loops = 4): string {
-  return rendition(`${name}-dash`, input, [
-    '-stream_loop', String(loops - 1), '-i', '{in}',
-    '-map', '0:v:0', '-map', '0:a:0', ...VIDEO, ...AUDIO,
-    '-f', 'dash', '-seg_duration', '2', '-use_template', '1', '-use_timeline', '1',
-    '-adaptation_sets', 'id=0,streams=v id=1,streams=a',
+  return rendition(
+    `${name}-dash`,
+    input,
+    [
+      '-stream_loop',
+      String(loops - 1),
+      '-i',
+      '{in}',
+      '-map',
+      '0:v:0',
+      '-map',
+      '0:a:0',
+      ...VIDEO,
+      ...AUDIO,
+      '-f',
+      'dash',
+      '-seg_duration',
+      '2',
+      '-use_template',
+      '1',
+      '-use_timeline',
+      '1',
+      '-adaptation_sets',
+      'id=0,streams=v id=1,streams=a',
+      'manifest.mpd',
+    ],
     'manifest.mpd',
-  ], 'manifest.mpd');
+  );
 }
 
 /** The rendition `kind` plays of `input`, as a path under the repository root (the test server serves it at /). */

@@ -8,15 +8,22 @@ import { floatToInt16Pcm, mfccSyncnetV2, mfccSyncnetV4, resample } from '../../s
 
 function tone(seconds: number, rate: number, seed = 1): Float32Array {
   let state = seed;
-  const rand = () => ((state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32) - 0.5;
-  return Float32Array.from({ length: Math.round(seconds * rate) }, (_, n) => 0.3 * Math.sin((2 * Math.PI * 220 * n) / rate) * (1 + Math.sin(n / 3000)) + 0.02 * rand());
+  const rand = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  return Float32Array.from(
+    { length: Math.round(seconds * rate) },
+    (_, n) => 0.3 * Math.sin((2 * Math.PI * 220 * n) / rate) * (1 + Math.sin(n / 3000)) + 0.02 * rand(),
+  );
 }
 
 test('chunks at 48 kHz equal a one-shot resample to 16 kHz int16', () => {
   const input = tone(2, 48000);
   const segment = new AudioSegment();
   for (let start = 0; start < input.length; start += 4800) {
-    segment.push({ mediaTime: 5 + start / 48000, sampleRate: 48000, samples: input.subarray(start, start + 4800) });
+    segment.push({
+      mediaTime: 5 + start / 48000,
+      sampleRate: 48000,
+      samples: input.subarray(start, start + 4800),
+    });
   }
   segment.flush();
   const expected = floatToInt16Pcm(resample(input, 48000, 16000));
@@ -34,7 +41,12 @@ test('MFCC rows of any slice equal the whole-signal rows (both MFCC variants)', 
   for (const kind of ['psf', 'speechpy'] as const) {
     const full = whole[kind];
     const complete = Math.min(full.rows, segment.completeRows());
-    for (const [from, to] of [[0, 20], [1, 21], [37, 57], [complete - 20, complete]]) {
+    for (const [from, to] of [
+      [0, 20],
+      [1, 21],
+      [37, 57],
+      [complete - 20, complete],
+    ]) {
       const part = segment.mfccRows(kind, from, to);
       assert.equal(part.rows, to - from);
       const c = part.coefficients;

@@ -15,7 +15,11 @@ import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
 const hasClips = existsSync(CLIPS_DIR);
-const skip = !hasClips ? 'no ../shared/media/clips here' : !hasModel ? 'models/embedded is not trained yet (npm run train)' : false;
+const skip = !hasClips
+  ? 'no ../shared/media/clips here'
+  : !hasModel
+    ? 'models/embedded is not trained yet (npm run train)'
+    : false;
 
 // Real in-sync clips of different speakers (MANIFEST.tsv: real-in-sync).
 const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // vox-C, 12 s, 224×224
@@ -23,7 +27,10 @@ const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 127
 const SHIFT_FRAMES = 8;
 
 function runCli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], { encoding: 'utf8', timeout: 600_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
 }
 
 describe('npm run check', { skip }, () => {
@@ -45,27 +52,43 @@ describe('npm run check', { skip }, () => {
     await checker?.close();
   });
 
-  it('a real clip is real; the same clip with another speaker\'s audio is never real, and far likelier a mismatch', async (t) => {
+  it("a real clip is real; the same clip with another speaker's audio is never real, and far likelier a mismatch", async (t) => {
     const real = await check('real', clip(SPEAKER_A));
-    t.diagnostic(`real: confidence ${real.confidence?.toFixed(3)}, offset ${real.offsetFrames}, p(mismatch) ${real.pMismatch?.toFixed(3)}`);
-    assert.equal(real.verdict, 'real', JSON.stringify({ state: real.state, confidence: real.confidence, offset: real.offsetFrames }));
+    t.diagnostic(
+      `real: confidence ${real.confidence?.toFixed(3)}, offset ${real.offsetFrames}, p(mismatch) ${real.pMismatch?.toFixed(3)}`,
+    );
+    assert.equal(
+      real.verdict,
+      'real',
+      JSON.stringify({ state: real.state, confidence: real.confidence, offset: real.offsetFrames }),
+    );
     assert.equal(real.dists.length, 31);
     assert.ok(real.timeline.length >= 8, 'one timeline point per second');
     assert.equal(real.faces.filter((f) => f.chosen).length, 1);
     assert.equal(real.fps, 25);
 
     const swapped = await check('swap', withAudioOf('swap-a-b', clip(SPEAKER_A), clip(SPEAKER_B)));
-    t.diagnostic(`swapped: ${swapped.verdict}${swapped.reason ? ` (${swapped.reason})` : ''}, confidence ${swapped.confidence?.toFixed(3)}, offset ${swapped.offsetFrames}, p(mismatch) ${swapped.pMismatch?.toFixed(3)}`);
+    t.diagnostic(
+      `swapped: ${swapped.verdict}${swapped.reason ? ` (${swapped.reason})` : ''}, confidence ${swapped.confidence?.toFixed(3)}, offset ${swapped.offsetFrames}, p(mismatch) ${swapped.pMismatch?.toFixed(3)}`,
+    );
     // FAKE needs p(mismatch) ≥ 0.95 (docs/decision.md); below that the honest answer is "can't judge (uncertain)".
-    assert.ok(swapped.verdict === 'fake' || (swapped.verdict === 'cannot-judge' && swapped.reason === 'uncertain'), `${swapped.verdict} ${swapped.reason ?? ''}`);
-    assert.ok(real.pMismatch! < 0.05 && swapped.pMismatch! > real.pMismatch! + 0.3, `p(mismatch) real ${real.pMismatch} vs swapped ${swapped.pMismatch}`);
+    assert.ok(
+      swapped.verdict === 'fake' || (swapped.verdict === 'cannot-judge' && swapped.reason === 'uncertain'),
+      `${swapped.verdict} ${swapped.reason ?? ''}`,
+    );
+    assert.ok(
+      real.pMismatch! < 0.05 && swapped.pMismatch! > real.pMismatch! + 0.3,
+      `p(mismatch) real ${real.pMismatch} vs swapped ${swapped.pMismatch}`,
+    );
     assert.ok(swapped.confidence! < real.confidence!, 'swapped audio scores below the real audio');
   });
 
   it(`audio shifted by ${SHIFT_FRAMES} frames: the offset moves by ${SHIFT_FRAMES} (±1) from the clip's own`, async (t) => {
     const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
     const shifted = await check('shift', withAudioShift('shift-late', clip(SPEAKER_A), SHIFT_FRAMES));
-    t.diagnostic(`own offset ${own.offsetFrames}, shifted ${shifted.offsetFrames} (audio ${SHIFT_FRAMES} frames late → offset −${SHIFT_FRAMES})`);
+    t.diagnostic(
+      `own offset ${own.offsetFrames}, shifted ${shifted.offsetFrames} (audio ${SHIFT_FRAMES} frames late → offset −${SHIFT_FRAMES})`,
+    );
     assert.ok(Math.abs(shifted.offsetFrames! - (own.offsetFrames! - SHIFT_FRAMES)) <= 1);
     assert.equal(shifted.verdict, 'shifted', 'lips and voice still belong together, 320 ms apart');
   });
@@ -73,60 +96,231 @@ describe('npm run check', { skip }, () => {
   it('partial swap: the per-second evidence dips inside the replaced 3 s, and a FAKE verdict marks that span; music alone is no-speech', async (t) => {
     const mono = 'aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=mono';
     const partial = makeMedia('partial-swap', [
-      '-i', clip(SPEAKER_A), '-i', clip(SPEAKER_B), '-filter_complex',
+      '-i',
+      clip(SPEAKER_A),
+      '-i',
+      clip(SPEAKER_B),
+      '-filter_complex',
       `[0:a]${mono},volume=enable='between(t,4,7)':volume=0[own];[1:a]${mono},atrim=1:4,asetpts=PTS-STARTPTS,adelay=4000:all=1,apad[other];[own][other]amix=inputs=2:duration=first:normalize=0[a]`,
-      '-map', '0:v', '-map', '[a]', '-c:v', 'copy', '-c:a', 'aac',
+      '-map',
+      '0:v',
+      '-map',
+      '[a]',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
     ]);
     const result = await check('partial-swap', partial);
-    t.diagnostic(`partial swap: ${result.verdict}, p ${result.pMismatch?.toFixed(3)}, spans ${JSON.stringify(result.segments.map((s) => [s.start.toFixed(2), s.end.toFixed(2), s.outcome]))}, timeline ${result.timeline.map((p) => p.confidence.toFixed(2)).join(' ')}`);
-    const mean = (points: CheckResult['timeline']) => points.reduce((a, p) => a + p.confidence, 0) / Math.max(1, points.length);
+    t.diagnostic(
+      `partial swap: ${result.verdict}, p ${result.pMismatch?.toFixed(3)}, spans ${JSON.stringify(result.segments.map((s) => [s.start.toFixed(2), s.end.toFixed(2), s.outcome]))}, timeline ${result.timeline.map((p) => p.confidence.toFixed(2)).join(' ')}`,
+    );
+    const mean = (points: CheckResult['timeline']) =>
+      points.reduce((a, p) => a + p.confidence, 0) / Math.max(1, points.length);
     const inside = result.timeline.filter((p) => p.t >= 4 && p.t < 7);
     const outside = result.timeline.filter((p) => p.t < 3 || p.t >= 8);
     assert.ok(inside.length >= 2 && outside.length >= 4);
-    assert.ok(mean(inside) < 0.5 * mean(outside), `timeline inside ${mean(inside).toFixed(3)} vs outside ${mean(outside).toFixed(3)}`);
+    assert.ok(
+      mean(inside) < 0.5 * mean(outside),
+      `timeline inside ${mean(inside).toFixed(3)} vs outside ${mean(outside).toFixed(3)}`,
+    );
     if (result.verdict === 'fake') {
       const spans = result.segments.filter((s) => s.outcome === 'mismatch');
       const inter = spans.reduce((n, s) => n + Math.max(0, Math.min(7, s.end) - Math.max(4, s.start)), 0);
       const union = 3 + spans.reduce((n, s) => n + s.end - s.start, 0) - inter;
       assert.ok(inter / union >= 0.5, `span IoU ${(inter / union).toFixed(2)} with the replaced 4–7 s`);
     }
-    const music = makeMedia('music-only', ['-i', clip(SPEAKER_A), '-i', join(CLIPS_DIR, '..', 'music', 'wesnoth_northerners.ogg'), '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']);
+    const music = makeMedia('music-only', [
+      '-i',
+      clip(SPEAKER_A),
+      '-i',
+      join(CLIPS_DIR, '..', 'music', 'wesnoth_northerners.ogg'),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-shortest',
+      '-c:v',
+      'copy',
+      '-c:a',
+      'aac',
+    ]);
     const musical = await check('music-only', music);
     assert.equal(musical.verdict, 'cannot-judge');
     assert.equal(musical.reason, 'no-speech');
   });
 
   it('--audio replaces the sound: the clip with its own audio given separately is real again', async () => {
-    const result = await check('own-audio', withAudioOf('swap-a-b', clip(SPEAKER_A), clip(SPEAKER_B)), clip(SPEAKER_A));
+    const result = await check(
+      'own-audio',
+      withAudioOf('swap-a-b', clip(SPEAKER_A), clip(SPEAKER_B)),
+      clip(SPEAKER_A),
+    );
     assert.equal(result.verdict, 'real');
   });
 
   it('each cannot-judge reason comes from a real input that causes it', async (t) => {
     const speech = clip(SPEAKER_A);
     const cases: [string, string, string][] = [
-      ['no-face', makeMedia('no-face', ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-i', speech, '-map', '0:v', '-map', '1:a', '-t', '8', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']), 'no-face'],
+      [
+        'no-face',
+        makeMedia('no-face', [
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc2=size=640x360:rate=25',
+          '-i',
+          speech,
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-t',
+          '8',
+          '-c:v',
+          'libx264',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+        ]),
+        'no-face',
+      ],
       ['no-audio', makeMedia('no-audio', ['-i', speech, '-an', '-c:v', 'copy']), 'no-audio'],
-      ['silent', makeMedia('silent', ['-i', speech, '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']), 'silent'],
-      ['no-speech', makeMedia('no-speech', ['-i', speech, '-f', 'lavfi', '-i', 'anoisesrc=r=48000:a=0.002:c=pink', '-map', '0:v', '-map', '1:a', '-shortest', '-c:v', 'copy', '-c:a', 'aac']), 'no-speech'],
-      ['too-short', makeMedia('too-short', ['-i', speech, '-t', '2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']), 'too-short'],
-      ['mouth-too-small', makeMedia('tiny-face', ['-i', speech, '-vf', 'scale=64:64,pad=640:360:288:148:gray', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'copy']), 'mouth-too-small'],
+      [
+        'silent',
+        makeMedia('silent', [
+          '-i',
+          speech,
+          '-f',
+          'lavfi',
+          '-i',
+          'anullsrc=r=48000:cl=mono',
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-shortest',
+          '-c:v',
+          'copy',
+          '-c:a',
+          'aac',
+        ]),
+        'silent',
+      ],
+      [
+        'no-speech',
+        makeMedia('no-speech', [
+          '-i',
+          speech,
+          '-f',
+          'lavfi',
+          '-i',
+          'anoisesrc=r=48000:a=0.002:c=pink',
+          '-map',
+          '0:v',
+          '-map',
+          '1:a',
+          '-shortest',
+          '-c:v',
+          'copy',
+          '-c:a',
+          'aac',
+        ]),
+        'no-speech',
+      ],
+      [
+        'too-short',
+        makeMedia('too-short', [
+          '-i',
+          speech,
+          '-t',
+          '2',
+          '-c:v',
+          'libx264',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+        ]),
+        'too-short',
+      ],
+      [
+        'mouth-too-small',
+        makeMedia('tiny-face', [
+          '-i',
+          speech,
+          '-vf',
+          'scale=64:64,pad=640:360:288:148:gray',
+          '-c:v',
+          'libx264',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'copy',
+        ]),
+        'mouth-too-small',
+      ],
       [
         'several-speakers-unresolved',
-        makeMedia('two-faces-apart', ['-i', speech, '-filter_complex', '[0:v]split[l][r];[r]tpad=start_duration=0.4:start_mode=clone[rd];[l][rd]hstack=inputs=2[v]', '-map', '[v]', '-map', '0:a', '-shortest', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac']),
+        makeMedia('two-faces-apart', [
+          '-i',
+          speech,
+          '-filter_complex',
+          '[0:v]split[l][r];[r]tpad=start_duration=0.4:start_mode=clone[rd];[l][rd]hstack=inputs=2[v]',
+          '-map',
+          '[v]',
+          '-map',
+          '0:a',
+          '-shortest',
+          '-c:v',
+          'libx264',
+          '-pix_fmt',
+          'yuv420p',
+          '-c:a',
+          'aac',
+        ]),
         'several-speakers-unresolved',
       ],
     ];
     for (const [name, path, reason] of cases) {
       const result = await check(name, path);
-      t.diagnostic(`${name}: ${result.verdict}${result.reason ? ` (${result.reason})` : ''}, faces ${result.faces.length}, confidence ${result.confidence?.toFixed(3)}`);
+      t.diagnostic(
+        `${name}: ${result.verdict}${result.reason ? ` (${result.reason})` : ''}, faces ${result.faces.length}, confidence ${result.confidence?.toFixed(3)}`,
+      );
       assert.equal(result.verdict, 'cannot-judge', `${name}: ${JSON.stringify(result.state)}`);
       assert.equal(result.reason, reason, name);
     }
   });
 
   it('every frame of a 60 fps clip is taken once, at its own time (the file source steps slower there)', async (t) => {
-    const path = makeMedia('testsrc-60fps', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=60', '-i', clip(SPEAKER_A), '-map', '0:v', '-map', '1:a', '-t', '4', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-c:a', 'aac']);
-    const probed = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+    const path = makeMedia('testsrc-60fps', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=60',
+      '-i',
+      clip(SPEAKER_A),
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      '-t',
+      '4',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+    ]);
+    const probed = spawnSync(
+      'ffprobe',
+      ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path],
+      { encoding: 'utf8' },
+    )
       .stdout.split('\n')
       .map((line) => line.split(',')[0])
       .filter((field) => field !== '')
@@ -138,7 +332,8 @@ describe('npm run check', { skip }, () => {
     assert.equal(probed.length, 240);
     assert.equal(times.length, probed.length);
     // mediaTime is whole microseconds, ffprobe prints six decimals.
-    for (const [i, time] of times.entries()) assert.ok(Math.abs(time - probed[i]) < 2e-6, `frame ${i}: ${time} s, ffprobe ${probed[i]} s`);
+    for (const [i, time] of times.entries())
+      assert.ok(Math.abs(time - probed[i]) < 2e-6, `frame ${i}: ${time} s, ffprobe ${probed[i]} s`);
   });
 
   it('made no request to any host but this machine', () => {
@@ -150,16 +345,46 @@ describe('npm run check', { skip }, () => {
     writeFileSync(broken, 'this is not a video\n'.repeat(100));
     const human = runCli(clip(SPEAKER_A));
     assert.equal(human.status, 0, human.stderr);
-    assert.match(human.stdout, /: REAL — lips and voice in sync\n {2}offset [+-]?\d+ frames \([+-]?\d+ ms.*\) · min dist \d+\.\d{3} · confidence \d+\.\d{3} \(threshold [\d.]+\)\n {2}face checked: #\d+/);
+    assert.match(
+      human.stdout,
+      /: REAL — lips and voice in sync\n {2}offset [+-]?\d+ frames \([+-]?\d+ ms.*\) · min dist \d+\.\d{3} · confidence \d+\.\d{3} \(threshold [\d.]+\)\n {2}face checked: #\d+/,
+    );
     assert.match(human.stdout, /timeline: 0s /);
     assert.match(human.stderr, /\[#+\.*\] \d+%/, 'a progress bar on stderr');
 
     const json = runCli(clip(SPEAKER_A), broken, clip(SPEAKER_B), '--json');
     assert.equal(json.status, 1, 'one file failed');
-    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     for (const line of lines) {
-      assert.deepEqual(Object.keys(line).filter((k) => k !== 'reason').sort(), ['backend', 'confidence', 'dists', 'durationS', 'evidenceSeconds', 'faces', 'file', 'fps', 'landmarking', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'pMismatch', 'segments', 'threshold', 'timeline', 'verdict'].sort());
+      assert.deepEqual(
+        Object.keys(line)
+          .filter((k) => k !== 'reason')
+          .sort(),
+        [
+          'backend',
+          'confidence',
+          'dists',
+          'durationS',
+          'evidenceSeconds',
+          'faces',
+          'file',
+          'fps',
+          'landmarking',
+          'minDist',
+          'model',
+          'offsetFrames',
+          'offsetMs',
+          'pMismatch',
+          'segments',
+          'threshold',
+          'timeline',
+          'verdict',
+        ].sort(),
+      );
       assert.equal(line.dists.length, 31);
       assert.equal(line.model, 'embedded');
       // The extension page starts its landmarker workers (CSP, worker URL): not the in-thread fallback.

@@ -8,10 +8,24 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanFolder, sniffContainer, summaryTable, totalsLine, type BatchRow } from '../../scripts/lib/check-batch';
+import {
+  scanFolder,
+  sniffContainer,
+  summaryTable,
+  totalsLine,
+  type BatchRow,
+} from '../../scripts/lib/check-batch';
 import type { CheckResult } from '../../src/engine/types';
 import type { ReportData } from '../../src/ui/report';
 import { clip } from '../helpers/media';
@@ -19,14 +33,21 @@ import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
 const hasClips = existsSync(CLIPS_DIR);
-const skip = !hasClips ? 'no ../shared/media/clips here' : !hasModel ? 'models/embedded is not trained yet (npm run train)' : false;
+const skip = !hasClips
+  ? 'no ../shared/media/clips here'
+  : !hasModel
+    ? 'models/embedded is not trained yet (npm run train)'
+    : false;
 
 // Two SHORT real in-sync clips of different speakers (MANIFEST.tsv: real-in-sync, h264, 224×224).
 const SHORT_A = 'PCAVS_misc_Pose_Source_00067.mp4'; // 4.6 s
 const SHORT_B = 'PCAVS_misc_Audio_Source_00086.mp4'; // 5.3 s
 
 function runCli(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], { encoding: 'utf8', timeout: 600_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
 }
 
 /** The folder: A at the top, B two levels down, a text file, a corrupt .mp4, a media file without extension (sniffed). */
@@ -49,8 +70,14 @@ describe('folder scan and table (no browser)', () => {
       writeFileSync(join(root, 'nested/no-extension'), mp4Head);
       writeFileSync(join(root, 'clip.WEBM'), new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0]));
       const scan = scanFolder(root);
-      assert.deepEqual(scan.media.map((p) => p.slice(root.length + 1)), ['clip.WEBM', 'nested/broken.mp4', 'nested/no-extension']);
-      assert.deepEqual(scan.skipped.map((p) => p.slice(root.length + 1)), ['notes.txt']);
+      assert.deepEqual(
+        scan.media.map((p) => p.slice(root.length + 1)),
+        ['clip.WEBM', 'nested/broken.mp4', 'nested/no-extension'],
+      );
+      assert.deepEqual(
+        scan.skipped.map((p) => p.slice(root.length + 1)),
+        ['notes.txt'],
+      );
       assert.equal(sniffContainer(mp4Head), 'iso-bmff');
       assert.equal(sniffContainer(Buffer.from('hello world, not media')), null);
     } finally {
@@ -59,16 +86,32 @@ describe('folder scan and table (no browser)', () => {
   });
 
   it('the table: one row per file, failures as FAILED, totals by verdict', () => {
-    const result = { verdict: 'cannot-judge', reason: 'no-face', confidence: null, threshold: 0.1173, pMismatch: null, evidenceSeconds: 0, segments: [], state: { status: 'cannot-judge', reason: 'no-face' } } as unknown as CheckResult;
+    const result = {
+      verdict: 'cannot-judge',
+      reason: 'no-face',
+      confidence: null,
+      threshold: 0.1173,
+      pMismatch: null,
+      evidenceSeconds: 0,
+      segments: [],
+      state: { status: 'cannot-judge', reason: 'no-face' },
+    } as unknown as CheckResult;
     const rows: BatchRow[] = [
       { path: 'a.mp4', seconds: 4.25, outcome: { ok: true, result } },
-      { path: 'sub/b.mp4', seconds: 1, outcome: { ok: false, error: 'sub/b.mp4: it is not a video format this browser can play' } },
+      {
+        path: 'sub/b.mp4',
+        seconds: 1,
+        outcome: { ok: false, error: 'sub/b.mp4: it is not a video format this browser can play' },
+      },
     ];
     const table = summaryTable(rows).split('\n');
     assert.match(table[0], /^file\s+verdict\s+p\(mismatch\)\s+confidence\s+evidence\s+time$/);
     assert.match(table[2], /^a\.mp4\s+CAN'T JUDGE \(no-face\)\s+—\s+—\s+—\s+4\.3 s$/);
     assert.match(table[3], /^sub\/b\.mp4\s+FAILED\s+—\s+—\s+—\s+1\.0 s$/);
-    assert.equal(totalsLine(rows, 1, 9.04), "2 media files in 9.0 s: 0 real, 0 shifted, 0 fake, 1 can't judge, 1 failed; 1 other file skipped");
+    assert.equal(
+      totalsLine(rows, 1, 9.04),
+      "2 media files in 9.0 s: 0 real, 0 shifted, 0 fake, 1 can't judge, 1 failed; 1 other file skipped",
+    );
   });
 });
 
@@ -94,22 +137,40 @@ describe('npm run check -- <folder>', { skip }, () => {
     assert.equal(run.status, 1, run.stderr);
     const lines = run.stdout.trim().split('\n');
     const rows = lines.slice(2, 5);
-    assert.deepEqual(rows.map((l) => l.split(/\s{2,}/)[0]), [SHORT_A, 'nested/broken.mp4', `nested/deeper/${SHORT_B}`]);
+    assert.deepEqual(
+      rows.map((l) => l.split(/\s{2,}/)[0]),
+      [SHORT_A, 'nested/broken.mp4', `nested/deeper/${SHORT_B}`],
+    );
     for (const row of rows) {
       const [path, verdict] = row.split(/\s{2,}/);
       verdicts.set(path, verdict);
     }
     assert.equal(verdicts.get('nested/broken.mp4'), 'FAILED');
     assert.match(verdicts.get(SHORT_A)!, /^(REAL|SHIFTED|FAKE\?|CAN'T JUDGE)/);
-    assert.match(lines[5], /^3 media files in \d+\.\d s: \d real, \d shifted, \d fake, \d can't judge, 1 failed; 1 other file skipped$/);
-    assert.match(run.stdout, /\nfailed: nested\/broken\.mp4: it is not a video format this browser can play\n$/);
+    assert.match(
+      lines[5],
+      /^3 media files in \d+\.\d s: \d real, \d shifted, \d fake, \d can't judge, 1 failed; 1 other file skipped$/,
+    );
+    assert.match(
+      run.stdout,
+      /\nfailed: nested\/broken\.mp4: it is not a video format this browser can play\n$/,
+    );
     assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     assert.doesNotMatch(run.stdout, /notes\.txt/);
 
-    for (const [path, name] of [[SHORT_A, SHORT_A], [`nested/deeper/${SHORT_B}`, SHORT_B]]) {
+    for (const [path, name] of [
+      [SHORT_A, SHORT_A],
+      [`nested/deeper/${SHORT_B}`, SHORT_B],
+    ]) {
       const html = readFileSync(join(out, 'folder', `${path}.html`), 'utf8');
       const json = JSON.parse(readFileSync(join(out, 'folder', `${path}.json`), 'utf8')) as ReportData;
-      const word = verdicts.get(path)!.startsWith('REAL') ? 'real' : verdicts.get(path)!.startsWith('SHIFTED') ? 'shifted' : verdicts.get(path)!.startsWith('FAKE') ? 'fake' : 'cannot-judge';
+      const word = verdicts.get(path)!.startsWith('REAL')
+        ? 'real'
+        : verdicts.get(path)!.startsWith('SHIFTED')
+          ? 'shifted'
+          : verdicts.get(path)!.startsWith('FAKE')
+            ? 'fake'
+            : 'cannot-judge';
       assert.equal(json.verdict, word, path);
       assert.match(html, new RegExp(`data-verdict="${word}"`));
       assert.match(html, new RegExp(`<title>Lip-sync report: ${name.replace(/\./g, '\\.')} — `));
@@ -124,15 +185,26 @@ describe('npm run check -- <folder>', { skip }, () => {
     const run = runCli(root, '--json', '--jobs', '2');
     t.diagnostic(`--jobs 2: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(run.status, 1, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.path), [SHORT_A, 'nested/broken.mp4', `nested/deeper/${SHORT_B}`]);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.path),
+      [SHORT_A, 'nested/broken.mp4', `nested/deeper/${SHORT_B}`],
+    );
     const broken = lines[1];
     assert.deepEqual(Object.keys(broken).sort(), ['error', 'file', 'path']);
     assert.match(broken.error, /^nested\/broken\.mp4: it is not a video format this browser can play$/);
     for (const line of [lines[0], lines[2]]) {
       assert.equal(line.dists.length, 31);
-      const word = { real: 'REAL', shifted: 'SHIFTED', fake: 'FAKE?', 'cannot-judge': "CAN'T JUDGE" }[line.verdict as 'real'];
-      assert.ok(verdicts.get(line.path)!.startsWith(word), `${line.path}: ${line.verdict} with --jobs 2, ${verdicts.get(line.path)} with one job`);
+      const word = { real: 'REAL', shifted: 'SHIFTED', fake: 'FAKE?', 'cannot-judge': "CAN'T JUDGE" }[
+        line.verdict as 'real'
+      ];
+      assert.ok(
+        verdicts.get(line.path)!.startsWith(word),
+        `${line.path}: ${line.verdict} with --jobs 2, ${verdicts.get(line.path)} with one job`,
+      );
     }
     assert.match(run.stderr, /check: \[\d\/3\] /, 'a line per finished file, no progress bars');
   });
@@ -149,7 +221,9 @@ describe('npm run check -- <folder>', { skip }, () => {
     assert.equal(json.model.name, 'lipsync-lens embedded model');
     assert.match(json.model.version!, /^weights format 1 · weights\.bin sha256 [0-9a-f]{12}$/);
     assert.equal(json.extensionVersion, JSON.parse(readFileSync('manifest.json', 'utf8')).version);
-    const embedded = JSON.parse(/<script type="application\/json" id="report-data">([^]*?)<\/script>/.exec(html)![1]);
+    const embedded = JSON.parse(
+      /<script type="application\/json" id="report-data">([^]*?)<\/script>/.exec(html)![1],
+    );
     assert.deepEqual(embedded, json, 'the JSON beside the report is the one inside it');
     assert.doesNotMatch(html, /https?:/);
   });

@@ -14,38 +14,108 @@ const segments: SyncSpan[] = [
 ];
 
 const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence => ({
-  offsetFrames: 0, offsetMs: 0, minDist: 7.1, confidence: 4.2, threshold: 3.5, dists: Array(31).fill(8), timeline: [{ t: 0, confidence: 4 }, { t: 1, confidence: 1 }],
-  pMismatch: 0.96, evidenceSeconds: 24.5, segments, checkedFrom: 0, checkedTo: 30, ...over,
+  offsetFrames: 0,
+  offsetMs: 0,
+  minDist: 7.1,
+  confidence: 4.2,
+  threshold: 3.5,
+  dists: Array(31).fill(8),
+  timeline: [
+    { t: 0, confidence: 4 },
+    { t: 1, confidence: 1 },
+  ],
+  pMismatch: 0.96,
+  evidenceSeconds: 24.5,
+  segments,
+  checkedFrom: 0,
+  checkedTo: 30,
+  ...over,
 });
 
 function result(state: SyncState, over: Partial<CheckResult> = {}): CheckResult {
-  const verdict = ({ 'in-sync': 'real', shifted: 'shifted', mismatch: 'fake' } as const)[state.status as 'in-sync'] ?? 'cannot-judge';
+  const verdict =
+    ({ 'in-sync': 'real', shifted: 'shifted', mismatch: 'fake' } as const)[state.status as 'in-sync'] ??
+    'cannot-judge';
   const e = 'evidence' in state ? state.evidence : undefined;
   return {
-    model: 'embedded', backend: 'wasm', landmarking: '2 workers', fps: 25, durationS: 30, state,
-    offsetFrames: e?.offsetFrames ?? null, offsetMs: e?.offsetMs ?? null, minDist: e?.minDist ?? null, confidence: e?.confidence ?? null,
-    threshold: 3.5, pMismatch: e?.pMismatch ?? null, evidenceSeconds: e?.evidenceSeconds ?? 0, verdict, dists: e?.dists ?? [], timeline: e?.timeline ?? [], segments: e?.segments ?? [],
-    faces: [{ trackId: 1, frames: 750, medianWidth: 200, box: [10, 20, 200, 220], speakingSeconds: 8, chosen: true }], ...over,
+    model: 'embedded',
+    backend: 'wasm',
+    landmarking: '2 workers',
+    fps: 25,
+    durationS: 30,
+    state,
+    offsetFrames: e?.offsetFrames ?? null,
+    offsetMs: e?.offsetMs ?? null,
+    minDist: e?.minDist ?? null,
+    confidence: e?.confidence ?? null,
+    threshold: 3.5,
+    pMismatch: e?.pMismatch ?? null,
+    evidenceSeconds: e?.evidenceSeconds ?? 0,
+    verdict,
+    dists: e?.dists ?? [],
+    timeline: e?.timeline ?? [],
+    segments: e?.segments ?? [],
+    faces: [
+      {
+        trackId: 1,
+        frames: 750,
+        medianWidth: 200,
+        box: [10, 20, 200, 220],
+        speakingSeconds: 8,
+        chosen: true,
+      },
+    ],
+    ...over,
   };
 }
 
 test('mismatch: FAKE line, the sentence naming where, certainty in words, evidence seconds, the spans listed', () => {
   const text = humanReport('/clips/a.mp4', result({ status: 'mismatch', evidence: evidence() }));
-  assert.match(text, /^a\.mp4: FAKE\? — lips and voice do not match\n {2}offset 0 frames \(0 ms\) · min dist 7\.100 · confidence 4\.200 \(threshold 3\.5\)\n {2}face checked: #1/);
-  assert.match(text, /\n {2}The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over\.\n/);
-  assert.match(text, /\n {2}certainty: voice and lips very likely do not belong together \(probability of a mismatch 0\.96\)\n/);
+  assert.match(
+    text,
+    /^a\.mp4: FAKE\? — lips and voice do not match\n {2}offset 0 frames \(0 ms\) · min dist 7\.100 · confidence 4\.200 \(threshold 3\.5\)\n {2}face checked: #1/,
+  );
+  assert.match(
+    text,
+    /\n {2}The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over\.\n/,
+  );
+  assert.match(
+    text,
+    /\n {2}certainty: voice and lips very likely do not belong together \(probability of a mismatch 0\.96\)\n/,
+  );
   assert.match(text, /\n {2}evidence: 24\.5 s of face-plus-speech in 0:00–0:30 checked\n/);
-  assert.match(text, /\n {2}spans:\n {4}0:00–0:12 voice matches the lips\n {4}0:12–0:15 voice does not match the lips\n {4}0:15–0:30 voice matches the lips\n/);
+  assert.match(
+    text,
+    /\n {2}spans:\n {4}0:00–0:12 voice matches the lips\n {4}0:12–0:15 voice does not match the lips\n {4}0:15–0:30 voice matches the lips\n/,
+  );
   assert.match(text, /timeline: 0s \S+ 1s \S+!$/);
 });
 
 test('real and shifted: certainty from 1 − pMismatch; shifted names the offset and is not a fake', () => {
-  const real = humanReport('b.mp4', result({ status: 'in-sync', evidence: evidence({ pMismatch: 0.01, segments: [] }) }));
-  assert.match(real, /^b\.mp4: REAL — lips and voice in sync\n {2}offset [+-]?\d+ frames \([+-]?\d+ ms.*\) · min dist \d+\.\d{3} · confidence \d+\.\d{3} \(threshold [\d.]+\)\n {2}face checked: #\d+/);
-  assert.match(real, /certainty: voice and lips almost certainly belong together \(probability of a mismatch 0\.01\)/);
+  const real = humanReport(
+    'b.mp4',
+    result({ status: 'in-sync', evidence: evidence({ pMismatch: 0.01, segments: [] }) }),
+  );
+  assert.match(
+    real,
+    /^b\.mp4: REAL — lips and voice in sync\n {2}offset [+-]?\d+ frames \([+-]?\d+ ms.*\) · min dist \d+\.\d{3} · confidence \d+\.\d{3} \(threshold [\d.]+\)\n {2}face checked: #\d+/,
+  );
+  assert.match(
+    real,
+    /certainty: voice and lips almost certainly belong together \(probability of a mismatch 0\.01\)/,
+  );
   assert.doesNotMatch(real, /spans:/);
-  const shifted = humanReport('c.mp4', result({ status: 'shifted', evidence: evidence({ pMismatch: 0.1, offsetFrames: 5, offsetMs: 200, segments: [] }) }));
-  assert.match(shifted, /^c\.mp4: SHIFTED — lips and voice belong together, sound 200 ms early\n {2}offset \+5 frames \(\+200 ms, sound early\)/);
+  const shifted = humanReport(
+    'c.mp4',
+    result({
+      status: 'shifted',
+      evidence: evidence({ pMismatch: 0.1, offsetFrames: 5, offsetMs: 200, segments: [] }),
+    }),
+  );
+  assert.match(
+    shifted,
+    /^c\.mp4: SHIFTED — lips and voice belong together, sound 200 ms early\n {2}offset \+5 frames \(\+200 ms, sound early\)/,
+  );
   assert.match(shifted, /certainty: voice and lips very likely belong together/);
   assert.doesNotMatch(shifted, /FAKE/);
 });
@@ -54,22 +124,63 @@ test("can't judge: the reason, no certainty line; evidence it carries still repo
   const bare = humanReport('d.mp4', result({ status: 'cannot-judge', reason: 'no-speech' }));
   assert.match(bare, /^d\.mp4: CAN'T JUDGE\n {2}reason: No speech was heard/);
   assert.doesNotMatch(bare, /certainty|evidence:|spans:/);
-  const withEvidence = humanReport('e.mp4', result({ status: 'cannot-judge', reason: 'uncertain', evidence: evidence({ pMismatch: 0.5, evidenceSeconds: 1.5 }) }));
+  const withEvidence = humanReport(
+    'e.mp4',
+    result({
+      status: 'cannot-judge',
+      reason: 'uncertain',
+      evidence: evidence({ pMismatch: 0.5, evidenceSeconds: 1.5 }),
+    }),
+  );
   assert.doesNotMatch(withEvidence, /certainty/);
   assert.match(withEvidence, /evidence: 1\.5 s of face-plus-speech/);
 });
 
-test('JSON: pMismatch, evidenceSeconds and segments [{start, end, outcome, confidence}]; the result\'s own fields win', () => {
+test("JSON: pMismatch, evidenceSeconds and segments [{start, end, outcome, confidence}]; the result's own fields win", () => {
   const fromState = jsonReport('a.mp4', result({ status: 'mismatch', evidence: evidence() }));
-  assert.deepEqual(Object.keys(fromState).sort(), ['backend', 'confidence', 'dists', 'durationS', 'evidenceSeconds', 'faces', 'file', 'fps', 'landmarking', 'minDist', 'model', 'offsetFrames', 'offsetMs', 'pMismatch', 'segments', 'threshold', 'timeline', 'verdict'].sort());
+  assert.deepEqual(
+    Object.keys(fromState).sort(),
+    [
+      'backend',
+      'confidence',
+      'dists',
+      'durationS',
+      'evidenceSeconds',
+      'faces',
+      'file',
+      'fps',
+      'landmarking',
+      'minDist',
+      'model',
+      'offsetFrames',
+      'offsetMs',
+      'pMismatch',
+      'segments',
+      'threshold',
+      'timeline',
+      'verdict',
+    ].sort(),
+  );
   assert.equal(fromState.verdict, 'fake');
   assert.equal(fromState.pMismatch, 0.96);
   assert.equal(fromState.evidenceSeconds, 24.5);
   assert.deepEqual(fromState.segments, segments);
-  const own = jsonReport('a.mp4', result({ status: 'mismatch', evidence: evidence() }, { segments: [{ ...segments[1], extra: 1 } as SyncSpan], pMismatch: 0.99 }));
+  const own = jsonReport(
+    'a.mp4',
+    result(
+      { status: 'mismatch', evidence: evidence() },
+      { segments: [{ ...segments[1], extra: 1 } as SyncSpan], pMismatch: 0.99 },
+    ),
+  );
   assert.deepEqual(own.segments, [segments[1]], 'only start, end, outcome and confidence');
   assert.equal(own.pMismatch, 0.99);
-  const none = jsonReport('d.mp4', result({ status: 'cannot-judge', reason: 'no-face' }, { reason: 'no-face' }));
-  assert.deepEqual([none.segments, none.pMismatch, none.evidenceSeconds, none.reason], [[], null, null, 'no-face']);
+  const none = jsonReport(
+    'd.mp4',
+    result({ status: 'cannot-judge', reason: 'no-face' }, { reason: 'no-face' }),
+  );
+  assert.deepEqual(
+    [none.segments, none.pMismatch, none.evidenceSeconds, none.reason],
+    [[], null, null, 'no-face'],
+  );
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(fromState)));
 });

@@ -25,7 +25,15 @@ describe('dropped frames', { skip }, () => {
 
   it('three frames in a row lost of every five → cannot judge, frame rate too low', async () => {
     // select keeps the survivors' timestamps; -fps_mode vfr writes them as they are (gaps of 160 ms).
-    const lossy = makeMedia('lost-three-of-five', ['-i', clip(CLIP), '-vf', "select='lt(mod(n\\,5)\\,2)'", '-fps_mode', 'vfr', ...H264]);
+    const lossy = makeMedia('lost-three-of-five', [
+      '-i',
+      clip(CLIP),
+      '-vf',
+      "select='lt(mod(n\\,5)\\,2)'",
+      '-fps_mode',
+      'vfr',
+      ...H264,
+    ]);
     const outcome = await checker.check({ video: lossy });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
     assert.equal(outcome.result.verdict, 'cannot-judge');
@@ -36,6 +44,10 @@ describe('dropped frames', { skip }, () => {
     const slower = makeMedia('fps-16.7', ['-i', clip(CLIP), '-vf', 'fps=50/3', ...H264]);
     const outcome = await checker.check({ video: slower });
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
-    assert.equal(outcome.result.verdict, 'real', JSON.stringify({ reason: outcome.result.reason, pMismatch: outcome.result.pMismatch }));
+    assert.equal(
+      outcome.result.verdict,
+      'real',
+      JSON.stringify({ reason: outcome.result.reason, pMismatch: outcome.result.pMismatch }),
+    );
   });
 });

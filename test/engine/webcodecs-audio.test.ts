@@ -21,22 +21,39 @@ const CLIPS = [
   'Wav2Lip_checkpoints_test.mov', // QuickTime sound description v1, an edit that ends early
 ];
 const missing = CLIPS.filter((c) => !existsSync(clip(c)));
-const skip = !existsSync(CLIPS_DIR) ? 'no ../shared/media/clips here' : missing.length ? `missing clips: ${missing.join(', ')}` : false;
+const skip = !existsSync(CLIPS_DIR)
+  ? 'no ../shared/media/clips here'
+  : missing.length
+    ? `missing clips: ${missing.join(', ')}`
+    : false;
 
 /** `ffmpeg -ac 1 -ar 16000 -f s16le`: the reference samples. */
 function reference(path: string): Int16Array {
-  const bytes = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', '-'], { maxBuffer: 1 << 28 });
+  const bytes = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', '-'],
+    { maxBuffer: 1 << 28 },
+  );
   return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
 
 /** The lag (samples, b later than a) in ±maxLag with the highest normalised correlation over the common part. */
-function bestLag(a: ArrayLike<number>, b: ArrayLike<number>, maxLag = 400): { lag: number; correlation: number } {
+function bestLag(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  maxLag = 400,
+): { lag: number; correlation: number } {
   let best = { lag: 0, correlation: -Infinity };
   for (let lag = -maxLag; lag <= maxLag; lag++) {
-    let ab = 0, aa = 0, bb = 0;
+    let ab = 0,
+      aa = 0,
+      bb = 0;
     for (let i = Math.max(0, -lag); i < a.length && i + lag < b.length; i++) {
-      const x = a[i], y = b[i + lag];
-      ab += x * y; aa += x * x; bb += y * y;
+      const x = a[i],
+        y = b[i + lag];
+      ab += x * y;
+      aa += x * x;
+      bb += y * y;
     }
     const correlation = ab / Math.sqrt(aa * bb || 1);
     if (correlation > best.correlation) best = { lag, correlation };
@@ -62,9 +79,18 @@ describe('WebCodecs audio source', { skip }, () => {
     await server?.close();
   });
 
-  const urlOf = (path: string) => (path.startsWith(CLIPS_DIR) ? `/media/clips/${relative(CLIPS_DIR, path)}` : `/${relative(process.cwd(), path)}`);
+  const urlOf = (path: string) =>
+    path.startsWith(CLIPS_DIR)
+      ? `/media/clips/${relative(CLIPS_DIR, path)}`
+      : `/${relative(process.cwd(), path)}`;
   const run = (path: string) =>
-    page.evaluate((url) => (window as unknown as { runAudio: (u: string) => Promise<{ streamed: AudioRun; whole: AudioRun }> }).runAudio(url), urlOf(path));
+    page.evaluate(
+      (url) =>
+        (
+          window as unknown as { runAudio: (u: string) => Promise<{ streamed: AudioRun; whole: AudioRun }> }
+        ).runAudio(url),
+      urlOf(path),
+    );
 
   it('gives the reference sound at the reference time on real clips, as decodeAudioData did', async (t) => {
     for (const name of CLIPS) {
@@ -75,17 +101,31 @@ describe('WebCodecs audio source', { skip }, () => {
       const ref = reference(path);
       const vsRef = bestLag(ref, streamed.pcm);
       const vsWhole = bestLag(whole.pcm, streamed.pcm);
-      t.diagnostic(`${name}: ${streamed.source}, ${streamed.pcm.length} samples (ffmpeg ${ref.length}, decodeAudioData ${whole.pcm.length}); vs ffmpeg lag ${vsRef.lag} r ${vsRef.correlation.toFixed(4)}; vs decodeAudioData lag ${vsWhole.lag} r ${vsWhole.correlation.toFixed(4)}`);
+      t.diagnostic(
+        `${name}: ${streamed.source}, ${streamed.pcm.length} samples (ffmpeg ${ref.length}, decodeAudioData ${whole.pcm.length}); vs ffmpeg lag ${vsRef.lag} r ${vsRef.correlation.toFixed(4)}; vs decodeAudioData lag ${vsWhole.lag} r ${vsWhole.correlation.toFixed(4)}`,
+      );
       assert.equal(vsRef.lag, 0, `${name}: ${vsRef.lag} samples off the reference`);
       assert.ok(vsRef.correlation > 0.98, `${name}: correlation with the reference ${vsRef.correlation}`);
       assert.equal(vsWhole.lag, 0, `${name}: ${vsWhole.lag} samples off decodeAudioData`);
       // Lengths: within one AAC frame (1024 samples at the source rate) of the reference.
-      assert.ok(Math.abs(streamed.pcm.length - ref.length) <= 1024, `${name}: ${streamed.pcm.length} samples vs ${ref.length}`);
+      assert.ok(
+        Math.abs(streamed.pcm.length - ref.length) <= 1024,
+        `${name}: ${streamed.pcm.length} samples vs ${ref.length}`,
+      );
     }
   });
 
   it('declines what it does not handle, so the file is decoded whole instead', async () => {
-    const mp3 = makeMedia('mp3-in-mp4', ['-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=44100', '-t', '1', '-c:a', 'libmp3lame']);
+    const mp3 = makeMedia('mp3-in-mp4', [
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=300:sample_rate=44100',
+      '-t',
+      '1',
+      '-c:a',
+      'libmp3lame',
+    ]);
     const { streamed, whole } = await run(mp3);
     assert.match(streamed.source, /^declined: audio object type 0x6b/);
     assert.equal(whole.source, 'decodeAudioData');

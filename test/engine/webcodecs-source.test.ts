@@ -28,10 +28,15 @@ const DECLINED: [string, RegExp][] = [
 ];
 const sweep = process.env.LIPSYNC_SWEEP === '1';
 const missing = [...CLIPS, ...DECLINED.map(([c]) => c)].filter((c) => !existsSync(clip(c)));
-const skip = !existsSync(CLIPS_DIR) ? 'no ../shared/media/clips here' : missing.length ? `missing clips: ${missing.join(', ')}` : false;
+const skip = !existsSync(CLIPS_DIR)
+  ? 'no ../shared/media/clips here'
+  : missing.length
+    ? `missing clips: ${missing.join(', ')}`
+    : false;
 
 /** Mean absolute difference of two RGBA block-mean grids, in 8-bit levels. */
-const meanAbsDiff = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
+const meanAbsDiff = (a: number[], b: number[]) =>
+  a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
 
 describe('WebCodecs frame source', { skip }, () => {
   let server: StaticServer;
@@ -52,10 +57,17 @@ describe('WebCodecs frame source', { skip }, () => {
   });
 
   /** Clips under ../shared/media are served at /media/, generated media from the repo root. */
-  const urlOf = (path: string) => (path.startsWith(CLIPS_DIR) ? `/media/clips/${relative(CLIPS_DIR, path)}` : `/${relative(process.cwd(), path)}`);
+  const urlOf = (path: string) =>
+    path.startsWith(CLIPS_DIR)
+      ? `/media/clips/${relative(CLIPS_DIR, path)}`
+      : `/${relative(process.cwd(), path)}`;
   const run = (path: string, which: 'webcodecs' | 'playback' | 'both') =>
     page.evaluate(
-      ([url, w]) => (window as unknown as { runSources: (u: string, w: string) => Promise<SourceRun[]> }).runSources(url, w),
+      ([url, w]) =>
+        (window as unknown as { runSources: (u: string, w: string) => Promise<SourceRun[]> }).runSources(
+          url,
+          w,
+        ),
       [urlOf(path), which] as const,
     );
 
@@ -63,8 +75,16 @@ describe('WebCodecs frame source', { skip }, () => {
   async function compare(path: string): Promise<string> {
     const [decoded, played] = await run(path, 'both');
     assert.equal(decoded.source, 'webcodecs', `${path}: WebCodecs declined`);
-    assert.equal(decoded.times.length, played.times.length, `${path}: ${decoded.times.length} decoded frames, ${played.times.length} played`);
-    for (const [i, t] of decoded.times.entries()) assert.ok(Math.abs(t - played.times[i]) < 1e-6, `${path} frame ${i}: ${t} s decoded, ${played.times[i]} s played`);
+    assert.equal(
+      decoded.times.length,
+      played.times.length,
+      `${path}: ${decoded.times.length} decoded frames, ${played.times.length} played`,
+    );
+    for (const [i, t] of decoded.times.entries())
+      assert.ok(
+        Math.abs(t - played.times[i]) < 1e-6,
+        `${path} frame ${i}: ${t} s decoded, ${played.times[i]} s played`,
+      );
     const n = decoded.times.length;
     // Thumbnails of frames 0, n/2 and n−1 of each run (the counts are equal).
     const diffs = decoded.thumbs.map((thumb, i) => meanAbsDiff(thumb, played.thumbs[i]));
@@ -72,13 +92,39 @@ describe('WebCodecs frame source', { skip }, () => {
     return `${n} frames, picture differences ${diffs.map((d) => d.toFixed(2)).join(' / ')} levels`;
   }
 
-  it('gives the <video> loop\'s times and pictures on real clips (25, 29.97, 30 fps, edit lists)', async (t) => {
+  it("gives the <video> loop's times and pictures on real clips (25, 29.97, 30 fps, edit lists)", async (t) => {
     for (const name of CLIPS) t.diagnostic(`${name}: ${await compare(clip(name))}`);
   });
 
   it('gives the same on an ffmpeg-made clip with B-frames and a 60 fps one', async (t) => {
-    const bframes = makeMedia('wc-bframes', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25', '-t', '3', '-c:v', 'libx264', '-bf', '3', '-pix_fmt', 'yuv420p']);
-    const fps60 = makeMedia('wc-60fps', ['-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=60', '-t', '3', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']);
+    const bframes = makeMedia('wc-bframes', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=25',
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-bf',
+      '3',
+      '-pix_fmt',
+      'yuv420p',
+    ]);
+    const fps60 = makeMedia('wc-60fps', [
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=320x240:rate=60',
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+    ]);
     for (const path of [bframes, fps60]) t.diagnostic(`${relative(MEDIA_DIR, path)}: ${await compare(path)}`);
   });
 
@@ -93,7 +139,9 @@ describe('WebCodecs frame source', { skip }, () => {
 
   it('every MP4/MOV of ../shared/media/clips (LIPSYNC_SWEEP=1)', { skip: !sweep }, async (t) => {
     const counts = { equal: 0, declined: 0, different: 0 };
-    for (const name of readdirSync(CLIPS_DIR).filter((n) => /\.(mp4|mov)$/i.test(n)).sort()) {
+    for (const name of readdirSync(CLIPS_DIR)
+      .filter((n) => /\.(mp4|mov)$/i.test(n))
+      .sort()) {
       const [decoded] = await run(join(CLIPS_DIR, name), 'webcodecs');
       if (decoded.source !== 'webcodecs') {
         counts.declined++;

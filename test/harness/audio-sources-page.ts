@@ -25,9 +25,16 @@ async function runAudio(url: string): Promise<{ streamed: AudioRun; whole: Audio
   const whole = await decodeMonoAudio(blob);
   if (whole) wholeSegment.push({ mediaTime: 0, sampleRate: 48000, samples: whole });
   wholeSegment.flush();
-  const run = (segment: AudioSegment, source: string): AudioRun => ({ source, startTime: segment.startTime, pcm: Array.from(segment.pcm()) });
+  const run = (segment: AudioSegment, source: string): AudioRun => ({
+    source,
+    startTime: segment.startTime,
+    pcm: Array.from(segment.pcm()),
+  });
   return {
-    streamed: run(streamedSegment, outcome.decoded ? `webcodecs: ${outcome.chunks} chunks` : `declined: ${outcome.reason}`),
+    streamed: run(
+      streamedSegment,
+      outcome.decoded ? `webcodecs: ${outcome.chunks} chunks` : `declined: ${outcome.reason}`,
+    ),
     whole: run(wholeSegment, whole ? 'decodeAudioData' : 'no audio'),
   };
 }

@@ -70,9 +70,12 @@ export interface RunSummary {
 
 function summarise(face: FaceObservation): FaceResult {
   const [x, y, w, h] = face.box;
-  let sx = 0, sy = 0, inside = true;
+  let sx = 0,
+    sy = 0,
+    inside = true;
   for (let i = 0; i < LIP_LANDMARKS.length; i++) {
-    const px = face.landmarks[3 * i], py = face.landmarks[3 * i + 1];
+    const px = face.landmarks[3 * i],
+      py = face.landmarks[3 * i + 1];
     sx += px;
     sy += py;
     inside &&= px >= x && px <= x + w && py >= y && py <= y + h;
@@ -83,7 +86,8 @@ function summarise(face: FaceObservation): FaceResult {
     id: face.trackId,
     box: face.box.map((v) => Math.round(v * 10) / 10),
     jawOpen: face.blendshapes[JAW_OPEN],
-    blendshapesOk: face.blendshapes.length === BLENDSHAPE_NAMES.length && face.blendshapes.every((s) => s >= 0 && s <= 1),
+    blendshapesOk:
+      face.blendshapes.length === BLENDSHAPE_NAMES.length && face.blendshapes.every((s) => s >= 0 && s <= 1),
     lips: [(sx / n - x) / w, (sy / n - y) / h],
     lipsInside: inside,
     poseLength: face.pose.length,
@@ -128,7 +132,10 @@ async function runTracker(url: string, options: RunOptions = {}): Promise<RunSum
   const video = await openVideo(url);
   const tracker = await createFaceTracker(ASSETS, { maxFaces: options.maxFaces, delegate: options.delegate });
   const plain = options.plain ? await plainLandmarker() : null;
-  const [width, height] = options.size ?? [video.videoWidth * (options.sideBySide ? 2 : 1), video.videoHeight];
+  const [width, height] = options.size ?? [
+    video.videoWidth * (options.sideBySide ? 2 : 1),
+    video.videoHeight,
+  ];
   const canvas = options.size || options.sideBySide ? new OffscreenCanvas(width, height) : null;
   const context = canvas?.getContext('2d') ?? null;
   const frames: FrameSummary[] = [];
@@ -222,13 +229,19 @@ async function compareCrop(
   const video = await openVideo(url);
   await seek(video, time);
   const full = await createImageBitmap(video);
-  const crop = new OffscreenCanvas(Math.round(region.width * cropScale), Math.round(region.height * cropScale));
-  crop.getContext('2d')!.drawImage(full, region.x, region.y, region.width, region.height, 0, 0, crop.width, crop.height);
+  const crop = new OffscreenCanvas(
+    Math.round(region.width * cropScale),
+    Math.round(region.height * cropScale),
+  );
+  crop
+    .getContext('2d')!
+    .drawImage(full, region.x, region.y, region.width, region.height, 0, 0, crop.width, crop.height);
   const whole: FaceTracker = await createFaceTracker(ASSETS);
   const cropped: FaceTracker = await createFaceTracker(ASSETS);
   try {
     const frame = { videoWidth: video.videoWidth, videoHeight: video.videoHeight };
-    let a: FaceObservation[] = [], b: FaceObservation[] = [];
+    let a: FaceObservation[] = [],
+      b: FaceObservation[] = [];
     for (let i = 0; i < repeats; i++) {
       a = (await whole.observe({ ...frame, mediaTime: time + i / 25, image: full }, 0)).faces;
       b = (await cropped.observe({ ...frame, mediaTime: time + i / 25, image: crop, region }, 0)).faces;
@@ -250,11 +263,20 @@ async function runNoise(frames: number, width: number, height: number): Promise<
   const out: FrameSummary[] = [];
   try {
     for (let i = 0; i < frames; i++) {
-      for (let p = 0; p < pixels.data.length; p++) pixels.data[p] = p % 4 === 3 ? 255 : (Math.random() * 256) | 0;
+      for (let p = 0; p < pixels.data.length; p++)
+        pixels.data[p] = p % 4 === 3 ? 255 : (Math.random() * 256) | 0;
       context.putImageData(pixels, 0, 0);
       const started = performance.now();
-      const observation = await tracker.observe({ mediaTime: i / 25, image: canvas, videoWidth: width, videoHeight: height }, 0);
-      out.push({ t: observation.t, segment: 0, ms: performance.now() - started, faces: observation.faces.map(summarise) });
+      const observation = await tracker.observe(
+        { mediaTime: i / 25, image: canvas, videoWidth: width, videoHeight: height },
+        0,
+      );
+      out.push({
+        t: observation.t,
+        segment: 0,
+        ms: performance.now() - started,
+        faces: observation.faces.map(summarise),
+      });
     }
     return out;
   } finally {
@@ -273,7 +295,13 @@ export interface StillCost {
  * (media time advancing 40 ms), against a plain FaceLandmarker on the whole picture: a
  * steadier figure than timing playback, where decoding competes for the CPU.
  */
-async function stillCost(url: string, time: number, width: number, height: number, frames: number): Promise<StillCost> {
+async function stillCost(
+  url: string,
+  time: number,
+  width: number,
+  height: number,
+  frames: number,
+): Promise<StillCost> {
   const video = await openVideo(url);
   await seek(video, time);
   const canvas = new OffscreenCanvas(width, height);
@@ -284,7 +312,10 @@ async function stillCost(url: string, time: number, width: number, height: numbe
   try {
     for (let i = 0; i < frames; i++) {
       let started = performance.now();
-      const observation = await tracker.observe({ mediaTime: i * 0.04, image: canvas, videoWidth: width, videoHeight: height }, 0);
+      const observation = await tracker.observe(
+        { mediaTime: i * 0.04, image: canvas, videoWidth: width, videoHeight: height },
+        0,
+      );
       result.trackerMs.push(performance.now() - started);
       result.faces += observation.faces.length;
       started = performance.now();
@@ -327,10 +358,14 @@ async function compareWorkers(url: string, count: number): Promise<WorkerCompari
   const inThread = await createFaceTracker({ ...ASSETS, landmarkerWorkerUrl: undefined });
   const workers = await createFaceTracker(ASSETS, { workers: 2 });
   const pipelined = await createFaceTracker(ASSETS, { workers: 2 });
-  const broken = await createFaceTracker({ ...ASSETS, landmarkerWorkerUrl: '/no/such/worker.js' }, { workers: 2 });
+  const broken = await createFaceTracker(
+    { ...ASSETS, landmarkerWorkerUrl: '/no/such/worker.js' },
+    { workers: 2 },
+  );
   const oneAtATime = async (tracker: FaceTracker) => {
     const out: FaceObservation[][] = [];
-    for (const [i, image] of frames.entries()) out.push((await tracker.observe({ ...size, mediaTime: i / 25, image }, 0)).faces);
+    for (const [i, image] of frames.entries())
+      out.push((await tracker.observe({ ...size, mediaTime: i / 25, image }, 0)).faces);
     return out;
   };
   try {
@@ -338,12 +373,20 @@ async function compareWorkers(url: string, count: number): Promise<WorkerCompari
     const inFlight: Promise<FaceObservation[]>[] = [];
     const workersPipelined: FaceObservation[][] = [];
     for (const [i, image] of frames.entries()) {
-      inFlight.push(pipelined.observe({ ...size, mediaTime: i / 25, image }, 0).then((o) => (pipelinedOrder.push(o.t), o.faces)));
+      inFlight.push(
+        pipelined
+          .observe({ ...size, mediaTime: i / 25, image }, 0)
+          .then((o) => (pipelinedOrder.push(o.t), o.faces)),
+      );
       if (inFlight.length >= pipelined.parallelFrames) workersPipelined.push(await inFlight.shift()!);
     }
     for (const pending of inFlight) workersPipelined.push(await pending);
     return {
-      where: { inThread: inThread.landmarkingOn, workers: workers.landmarkingOn, badWorkerUrl: broken.landmarkingOn },
+      where: {
+        inThread: inThread.landmarkingOn,
+        workers: workers.landmarkingOn,
+        badWorkerUrl: broken.landmarkingOn,
+      },
       parallelFrames: { inThread: inThread.parallelFrames, workers: workers.parallelFrames },
       inThread: await oneAtATime(inThread),
       workersOneAtATime: await oneAtATime(workers),
@@ -384,7 +427,12 @@ async function runShots(url: string, count: number, track: boolean): Promise<Sho
   try {
     for (let i = 0; i < count; i++) {
       await seek(video, (i + 0.5) / 25);
-      const frame: EngineFrame = { mediaTime: i / 25, image: video, videoWidth: video.videoWidth, videoHeight: video.videoHeight };
+      const frame: EngineFrame = {
+        mediaTime: i / 25,
+        image: video,
+        videoWidth: video.videoWidth,
+        videoHeight: video.videoHeight,
+      };
       const started = performance.now();
       const cut = shots.beforeObserve(frame);
       const ms = performance.now() - started;
@@ -395,7 +443,11 @@ async function runShots(url: string, count: number, track: boolean): Promise<Sho
       }
       const slot = out.length;
       out.push({ t: frame.mediaTime, cut, shot: -1, ids: [], ms });
-      inFlight.push(tracker.observe(frame, 0).then((o) => void (out[slot] = { ...out[slot], shot: o.shot, ids: o.faces.map((f) => f.trackId) })));
+      inFlight.push(
+        tracker
+          .observe(frame, 0)
+          .then((o) => void (out[slot] = { ...out[slot], shot: o.shot, ids: o.faces.map((f) => f.trackId) })),
+      );
       if (inFlight.length >= tracker.parallelFrames) await inFlight.shift();
     }
     await Promise.all(inFlight);
@@ -405,4 +457,12 @@ async function runShots(url: string, count: number, track: boolean): Promise<Sho
   }
 }
 
-Object.assign(window, { runTracker, compareCrop, runNoise, stillCost, compareWorkers, runShots, harnessReady: true });
+Object.assign(window, {
+  runTracker,
+  compareCrop,
+  runNoise,
+  stillCost,
+  compareWorkers,
+  runShots,
+  harnessReady: true,
+});

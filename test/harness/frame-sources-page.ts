@@ -16,7 +16,8 @@ export interface SourceRun {
 const THUMB = 32;
 
 /** The first, middle and last of a run's thumbnails: all that leave the page (a long clip's every frame would be hundreds of MB of JSON). */
-const ends = (thumbs: number[][]) => [0, thumbs.length >> 1, thumbs.length - 1].filter((i) => i >= 0).map((i) => thumbs[i]);
+const ends = (thumbs: number[][]) =>
+  [0, thumbs.length >> 1, thumbs.length - 1].filter((i) => i >= 0).map((i) => thumbs[i]);
 
 /**
  * Box averages over a THUMB×THUMB grid of the frame drawn at full size (a drawImage
@@ -74,11 +75,20 @@ async function runSources(url: string, which: 'webcodecs' | 'playback' | 'both')
   try {
     if (which !== 'playback') {
       const rec = recorder();
-      const outcome = await forEachDecodedFrame(blob, { width: video.videoWidth, height: video.videoHeight }, rec.sink, {
-        cancelled: () => new Error('cancelled'),
-        failed: (message) => new Error(message),
+      const outcome = await forEachDecodedFrame(
+        blob,
+        { width: video.videoWidth, height: video.videoHeight },
+        rec.sink,
+        {
+          cancelled: () => new Error('cancelled'),
+          failed: (message) => new Error(message),
+        },
+      );
+      runs.push({
+        source: outcome.decoded ? 'webcodecs' : `playback (${outcome.reason})`,
+        times: rec.times,
+        thumbs: ends(rec.thumbs),
       });
-      runs.push({ source: outcome.decoded ? 'webcodecs' : `playback (${outcome.reason})`, times: rec.times, thumbs: ends(rec.thumbs) });
     }
     if (which !== 'webcodecs') {
       const rec = recorder();

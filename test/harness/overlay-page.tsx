@@ -40,6 +40,15 @@ window.seeks = [];
 window.showOverlay = (state, expanded) => {
   const r = video.getBoundingClientRect();
   box.style.cssText = `left: ${r.left + 8}px; top: ${r.top + 8}px;`;
-  render(<OverlayView state={state} expanded={expanded} onToggle={() => undefined} maxHeight={r.height - 56 - 8 - 30} onSeek={(t) => window.seeks.push(t)} />, box);
+  render(
+    <OverlayView
+      state={state}
+      expanded={expanded}
+      onToggle={() => undefined}
+      maxHeight={r.height - 56 - 8 - 30}
+      onSeek={(t) => window.seeks.push(t)}
+    />,
+    box,
+  );
 };
 window.harnessReady = true;

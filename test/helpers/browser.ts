@@ -1,2 +1,8 @@
 // Real-browser test helpers: the same Chromium launchers the CLI uses.
-export { CHROMIUM, CHROMIUM_FLAGS, launchWithExtension, launchBrowser, type ExtensionBrowser } from '../../scripts/lib/chromium';
+export {
+  CHROMIUM,
+  CHROMIUM_FLAGS,
+  launchWithExtension,
+  launchBrowser,
+  type ExtensionBrowser,
+} from '../../scripts/lib/chromium';

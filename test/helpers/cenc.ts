@@ -19,7 +19,18 @@ interface Box {
 }
 
 /** Boxes whose body is only child boxes (after `skip` fixed bytes). */
-const CONTAINERS: Record<string, number> = { moov: 0, trak: 0, mdia: 0, minf: 0, stbl: 0, moof: 0, traf: 0, stsd: 8, avc1: 78, mp4a: 28 };
+const CONTAINERS: Record<string, number> = {
+  moov: 0,
+  trak: 0,
+  mdia: 0,
+  minf: 0,
+  stbl: 0,
+  moof: 0,
+  traf: 0,
+  stsd: 8,
+  avc1: 78,
+  mp4a: 28,
+};
 /** The Common PSSH system id (W3C "cenc" init data format): Clear Key reads key ids from it. */
 const COMMON_SYSTEM_ID = Buffer.from('1077efecc0b24d02ace33c1e52e2fb4b', 'hex');
 const IV_SIZE = 8;
@@ -36,28 +47,44 @@ function parse(data: Buffer, start = 0, end = data.length): Box[] {
     } else if (size === 0) size = end - offset;
     const skip = CONTAINERS[type];
     const bodyStart = offset + header;
-    boxes.push(skip === undefined
-      ? { type, body: data.subarray(bodyStart, offset + size) }
-      : { type, body: data.subarray(bodyStart, bodyStart + skip), children: parse(data, bodyStart + skip, offset + size) });
+    boxes.push(
+      skip === undefined
+        ? { type, body: data.subarray(bodyStart, offset + size) }
+        : {
+            type,
+            body: data.subarray(bodyStart, bodyStart + skip),
+            children: parse(data, bodyStart + skip, offset + size),
+          },
+    );
     offset += size;
   }
   return boxes;
 }
 
 function serialize(boxes: Box[]): Buffer {
-  return Buffer.concat(boxes.map((box) => {
-    const body = box.children ? Buffer.concat([box.body, serialize(box.children)]) : box.body;
-    const header = Buffer.alloc(8);
-    header.writeUInt32BE(8 + body.length);
-    header.write(box.type, 4, 'latin1');
-    return Buffer.concat([header, body]);
-  }));
+  return Buffer.concat(
+    boxes.map((box) => {
+      const body = box.children ? Buffer.concat([box.body, serialize(box.children)]) : box.body;
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(8 + body.length);
+      header.write(box.type, 4, 'latin1');
+      return Buffer.concat([header, body]);
+    }),
+  );
 }
 
 const leaf = (type: string, ...parts: Buffer[]): Box => ({ type, body: Buffer.concat(parts) });
 const u8 = (n: number) => Buffer.from([n]);
-const u16 = (n: number) => { const b = Buffer.alloc(2); b.writeUInt16BE(n); return b; };
-const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+const u16 = (n: number) => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(n);
+  return b;
+};
+const u32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+};
 const fullBox = (version: number, flags: number) => u32((version << 24) | flags);
 const child = (box: Box, type: string) => box.children?.find((c) => c.type === type);
 const path = (box: Box, ...types: string[]) => types.reduce<Box | undefined>((b, t) => b && child(b, t), box);
@@ -78,7 +105,11 @@ function protectSampleEntry(entry: Box, kid: Buffer): void {
     children: [
       leaf('frma', Buffer.from(original, 'latin1')),
       leaf('schm', fullBox(0, 0), Buffer.from('cenc', 'latin1'), u32(0x10000)),
-      { type: 'schi', body: Buffer.alloc(0), children: [leaf('tenc', fullBox(0, 0), u8(0), u8(0), u8(1), u8(IV_SIZE), kid)] },
+      {
+        type: 'schi',
+        body: Buffer.alloc(0),
+        children: [leaf('tenc', fullBox(0, 0), u8(0), u8(0), u8(1), u8(IV_SIZE), kid)],
+      },
     ],
   });
 }
@@ -125,9 +156,13 @@ export function encryptCenc(input: Buffer, key: Buffer, kid: Buffer): Buffer {
   for (const trak of moov.children!.filter((b) => b.type === 'trak')) {
     const trackId = child(trak, 'tkhd')!.body.readUInt32BE(child(trak, 'tkhd')!.body[0] === 1 ? 20 : 12);
     const entry = path(trak, 'mdia', 'minf', 'stbl', 'stsd')!.children![0];
-    if (entry.type !== 'avc1' && entry.type !== 'mp4a') throw new Error(`encryptCenc: track ${trackId} is ${entry.type}, not avc1 or mp4a`);
+    if (entry.type !== 'avc1' && entry.type !== 'mp4a')
+      throw new Error(`encryptCenc: track ${trackId} is ${entry.type}, not avc1 or mp4a`);
     const avcC = entry.type === 'avc1' ? child(entry, 'avcC') : undefined;
-    tracks.set(trackId, { nalLengthSize: avcC ? (avcC.body[4] & 3) + 1 : null, defaultSampleSize: trex.get(trackId) ?? 0 });
+    tracks.set(trackId, {
+      nalLengthSize: avcC ? (avcC.body[4] & 3) + 1 : null,
+      defaultSampleSize: trex.get(trackId) ?? 0,
+    });
     protectSampleEntry(entry, kid);
   }
   moov.children!.push(leaf('pssh', fullBox(1, 0), COMMON_SYSTEM_ID, u32(1), kid, u32(0)));
@@ -149,7 +184,8 @@ export function encryptCenc(input: Buffer, key: Buffer, kid: Buffer): Buffer {
     for (const traf of trafs) {
       const tfhd = child(traf, 'tfhd')!.body;
       const tfhdFlags = tfhd.readUInt32BE(0) & 0xffffff;
-      if (tfhdFlags & 0x1 || !(tfhdFlags & 0x20000)) throw new Error('encryptCenc: fragments must use default-base-is-moof');
+      if (tfhdFlags & 0x1 || !(tfhdFlags & 0x20000))
+        throw new Error('encryptCenc: fragments must use default-base-is-moof');
       const track = tracks.get(tfhd.readUInt32BE(4))!;
       let at = 8 + (tfhdFlags & 0x2 ? 4 : 0) + (tfhdFlags & 0x8 ? 4 : 0);
       const defaultSize = tfhdFlags & 0x10 ? tfhd.readUInt32BE(at) : track.defaultSampleSize;
@@ -167,7 +203,9 @@ export function encryptCenc(input: Buffer, key: Buffer, kid: Buffer): Buffer {
         sampleOffset += size;
         const iv = Buffer.alloc(IV_SIZE);
         iv.writeUInt32BE(ivCounter++, 4);
-        const subsamples = track.nalLengthSize ? avcSubsamples(sample, track.nalLengthSize) : [[0, size] as [number, number]];
+        const subsamples = track.nalLengthSize
+          ? avcSubsamples(sample, track.nalLengthSize)
+          : [[0, size] as [number, number]];
         // 'cenc': the protected ranges of a sample are one continuous AES-CTR stream.
         const cipher = createCipheriv('aes-128-ctr', key, Buffer.concat([iv, Buffer.alloc(8)]));
         let pos = 0;
@@ -176,14 +214,28 @@ export function encryptCenc(input: Buffer, key: Buffer, kid: Buffer): Buffer {
           cipher.update(sample.subarray(pos, pos + protectedBytes)).copy(sample, pos);
           pos += protectedBytes;
         }
-        entries.push(track.nalLengthSize ? Buffer.concat([iv, u16(subsamples.length), ...subsamples.map(([c, p]) => Buffer.concat([u16(c), u32(p)]))]) : iv);
+        entries.push(
+          track.nalLengthSize
+            ? Buffer.concat([
+                iv,
+                u16(subsamples.length),
+                ...subsamples.map(([c, p]) => Buffer.concat([u16(c), u32(p)])),
+              ])
+            : iv,
+        );
       }
       const senc = leaf('senc', fullBox(0, track.nalLengthSize ? 0x2 : 0), u32(count), ...entries);
       sencs.push(senc);
       const sizes = entries.map((e) => e.length);
       const sameSize = sizes.every((s) => s === sizes[0]);
       traf.children!.push(
-        leaf('saiz', fullBox(0, 0), u8(sameSize ? sizes[0] : 0), u32(count), ...(sameSize ? [] : [Buffer.from(sizes)])),
+        leaf(
+          'saiz',
+          fullBox(0, 0),
+          u8(sameSize ? sizes[0] : 0),
+          u32(count),
+          ...(sameSize ? [] : [Buffer.from(sizes)]),
+        ),
         leaf('saio', fullBox(0, 0), u32(1), u32(0)),
         senc,
       );
@@ -197,7 +249,9 @@ export function encryptCenc(input: Buffer, key: Buffer, kid: Buffer): Buffer {
     }
     const laidOut = serialize([box]);
     for (const senc of sencs) {
-      const sencAt = laidOut.indexOf(Buffer.concat([u32(8 + senc.body.length), Buffer.from('senc'), senc.body]));
+      const sencAt = laidOut.indexOf(
+        Buffer.concat([u32(8 + senc.body.length), Buffer.from('senc'), senc.body]),
+      );
       const traf = trafs[sencs.indexOf(senc)];
       // saio's offset is from the moof start to the first sample's auxiliary info (after senc's fullbox and count).
       child(traf, 'saio')!.body.writeUInt32BE(sencAt + 16, 8);

@@ -21,7 +21,10 @@ class TextSocket {
   onMessage: (text: string) => void = () => undefined;
   onClose: () => void = () => undefined;
 
-  private constructor(private readonly socket: Socket, head: Buffer) {
+  private constructor(
+    private readonly socket: Socket,
+    head: Buffer,
+  ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => this.onClose());
     socket.on('error', () => undefined);
@@ -35,10 +38,17 @@ class TextSocket {
         host: hostname,
         port,
         path: pathname,
-        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64') },
+        headers: {
+          Connection: 'Upgrade',
+          Upgrade: 'websocket',
+          'Sec-WebSocket-Version': '13',
+          'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        },
       });
       req.on('upgrade', (_res, socket, head) => resolve(new TextSocket(socket, head)));
-      req.on('response', (res) => reject(new Error(`${url}: HTTP ${res.statusCode}, not a WebSocket upgrade`)));
+      req.on('response', (res) =>
+        reject(new Error(`${url}: HTTP ${res.statusCode}, not a WebSocket upgrade`)),
+      );
       req.on('error', reject);
       req.end();
     });
@@ -47,7 +57,8 @@ class TextSocket {
   send(text: string): void {
     const payload = Buffer.from(text, 'utf8');
     const length = payload.length;
-    const header = length < 126 ? Buffer.from([0x81, 0x80 | length]) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+    const header =
+      length < 126 ? Buffer.from([0x81, 0x80 | length]) : length < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
     if (length >= 126 && length < 65536) {
       header[0] = 0x81;
       header[1] = 0x80 | 126;
@@ -112,7 +123,11 @@ class TextSocket {
 }
 
 export class BidiError extends Error {
-  constructor(readonly method: string, readonly error: string, message: string) {
+  constructor(
+    readonly method: string,
+    readonly error: string,
+    message: string,
+  ) {
     super(`${method}: ${error}: ${message}`);
     this.name = 'BidiError';
   }
@@ -123,20 +138,26 @@ type EventHandler = (params: Record<string, unknown>) => void;
 /** A BiDi session: send(method, params) resolves with the command's result or rejects with its error. */
 export class BidiSession {
   private nextId = 1;
-  private readonly pending = new Map<number, { method: string; resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { method: string; resolve: (value: unknown) => void; reject: (error: Error) => void }
+  >();
   private readonly handlers = new Map<string, Set<EventHandler>>();
 
   constructor(private readonly socket: TextSocket) {
     socket.onMessage = (text) => this.dispatch(JSON.parse(text) as Record<string, unknown>);
     socket.onClose = () => {
-      for (const { method, reject } of this.pending.values()) reject(new Error(`${method}: connection closed`));
+      for (const { method, reject } of this.pending.values())
+        reject(new Error(`${method}: connection closed`));
       this.pending.clear();
     };
   }
 
   static async connect(url: string): Promise<BidiSession> {
     const session = new BidiSession(await TextSocket.connect(url));
-    await session.send('session.new', { capabilities: { alwaysMatch: { acceptInsecureCerts: true, webSocketUrl: true } } });
+    await session.send('session.new', {
+      capabilities: { alwaysMatch: { acceptInsecureCerts: true, webSocketUrl: true } },
+    });
     return session;
   }
 
@@ -165,12 +186,14 @@ export class BidiSession {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
-      if (message.type === 'error') waiting.reject(new BidiError(waiting.method, String(message.error), String(message.message)));
+      if (message.type === 'error')
+        waiting.reject(new BidiError(waiting.method, String(message.error), String(message.message)));
       else waiting.resolve(message.result);
       return;
     }
     if (message.type === 'event' && typeof message.method === 'string') {
-      for (const handler of this.handlers.get(message.method) ?? []) handler(message.params as Record<string, unknown>);
+      for (const handler of this.handlers.get(message.method) ?? [])
+        handler(message.params as Record<string, unknown>);
     }
   }
 }
@@ -190,7 +213,12 @@ export function fromRemote(value: { type: string; value?: unknown }): unknown {
     case 'array':
       return (value.value as { type: string }[]).map(fromRemote);
     case 'object':
-      return Object.fromEntries((value.value as [string | { type: string }, { type: string }][]).map(([k, v]) => [typeof k === 'string' ? k : fromRemote(k), fromRemote(v)]));
+      return Object.fromEntries(
+        (value.value as [string | { type: string }, { type: string }][]).map(([k, v]) => [
+          typeof k === 'string' ? k : fromRemote(k),
+          fromRemote(v),
+        ]),
+      );
     default:
       return { type: value.type };
   }
@@ -210,12 +238,22 @@ async function startSoundServer(dir: string): Promise<{ env: Record<string, stri
   const runtime = join(dir, 'pulse-runtime');
   mkdirSync(runtime, { recursive: true });
   const socket = join(runtime, 'native');
-  const server = spawn(PULSEAUDIO, [
-    '-n', '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=false', '--disable-shm=true',
-    '--load=module-null-sink sink_name=null', `--load=module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
-  ], { stdio: 'ignore', env: { ...process.env, HOME: runtime, XDG_RUNTIME_DIR: runtime } });
+  const server = spawn(
+    PULSEAUDIO,
+    [
+      '-n',
+      '--daemonize=no',
+      '--exit-idle-time=-1',
+      '--use-pid-file=false',
+      '--disable-shm=true',
+      '--load=module-null-sink sink_name=null',
+      `--load=module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
+    ],
+    { stdio: 'ignore', env: { ...process.env, HOME: runtime, XDG_RUNTIME_DIR: runtime } },
+  );
   const deadline = Date.now() + 10_000;
-  while (!existsSync(socket) && Date.now() < deadline && server.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  while (!existsSync(socket) && Date.now() < deadline && server.exitCode === null)
+    await new Promise((r) => setTimeout(r, 100));
   return { env: { PULSE_SERVER: `unix:${socket}` }, stop: () => void server.kill('SIGTERM') };
 }
 
@@ -249,12 +287,29 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     'devtools.console.stdout.content': true,
     ...prefs,
   };
-  writeFileSync(join(profile, 'user.js'), Object.entries(allPrefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n') + '\n');
+  writeFileSync(
+    join(profile, 'user.js'),
+    Object.entries(allPrefs)
+      .map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`)
+      .join('\n') + '\n',
+  );
   const sound = await startSoundServer(profile);
-  const child: ChildProcess = spawn(FIREFOX, ['--headless', '--no-remote', '--profile', profile, '--remote-debugging-port=0', '--remote-allow-system-access', 'about:blank'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...sound.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
-  });
+  const child: ChildProcess = spawn(
+    FIREFOX,
+    [
+      '--headless',
+      '--no-remote',
+      '--profile',
+      profile,
+      '--remote-debugging-port=0',
+      '--remote-allow-system-access',
+      'about:blank',
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...sound.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -264,8 +319,13 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`firefox exited (${code}) before its remote agent listened:\n${output.slice(-2000)}`)));
-    setTimeout(() => reject(new Error(`firefox's remote agent did not listen within 60 s:\n${output.slice(-2000)}`)), 60_000);
+    child.on('exit', (code) =>
+      reject(new Error(`firefox exited (${code}) before its remote agent listened:\n${output.slice(-2000)}`)),
+    );
+    setTimeout(
+      () => reject(new Error(`firefox's remote agent did not listen within 60 s:\n${output.slice(-2000)}`)),
+      60_000,
+    );
   });
   const bidi = await BidiSession.connect(`${url}/session`);
   return {

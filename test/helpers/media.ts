@@ -17,7 +17,9 @@ export function makeMedia(name: string, args: string[], extension = 'mp4'): stri
   const out = join(MEDIA_DIR, `${name}-${key}.${extension}`);
   if (!existsSync(out)) {
     const partial = join(MEDIA_DIR, `${name}-${key}.part.${extension}`);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     renameSync(partial, out);
   }
   return out;
@@ -33,10 +35,30 @@ export const withAudioOf = (name: string, video: string, audio: string) =>
 /** The clip with its audio delayed by `frames` 25-fps frames (positive: audio late), same length. */
 export const withAudioShift = (name: string, video: string, frames: number) => {
   const seconds = (frames * 0.04).toFixed(3);
-  const audioFilter = frames >= 0 ? `adelay=${frames * 40}:all=1` : `atrim=start=${-frames * 0.04},asetpts=PTS-STARTPTS`;
-  return makeMedia(name, ['-i', video, '-filter_complex', `[0:a]${audioFilter}[a]`, '-map', '0:v', '-map', '[a]', ...H264, ...AAC, '-t', String(probeDuration(video)), '-metadata', `comment=shift ${seconds}`]);
+  const audioFilter =
+    frames >= 0 ? `adelay=${frames * 40}:all=1` : `atrim=start=${-frames * 0.04},asetpts=PTS-STARTPTS`;
+  return makeMedia(name, [
+    '-i',
+    video,
+    '-filter_complex',
+    `[0:a]${audioFilter}[a]`,
+    '-map',
+    '0:v',
+    '-map',
+    '[a]',
+    ...H264,
+    ...AAC,
+    '-t',
+    String(probeDuration(video)),
+    '-metadata',
+    `comment=shift ${seconds}`,
+  ]);
 };
 
 export function probeDuration(path: string): number {
-  return Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim());
+  return Number(
+    execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], {
+      encoding: 'utf8',
+    }).trim(),
+  );
 }

@@ -16,6 +16,9 @@ export function parity(got: ArrayLike<number>, want: ArrayLike<number>, minRefer
     maxAbs = Math.max(maxAbs, Math.abs(got[i] - want[i]));
     maxRef = Math.max(maxRef, Math.abs(want[i]));
   }
-  assert.ok(maxRef > minReference, `reference is ~0 (max |ref| = ${maxRef}): a comparison with it could not fail`);
+  assert.ok(
+    maxRef > minReference,
+    `reference is ~0 (max |ref| = ${maxRef}): a comparison with it could not fail`,
+  );
   return { maxAbs, relative: maxAbs / maxRef };
 }

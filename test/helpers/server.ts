@@ -1,1 +1,7 @@
-export { serveStatic, SHARED_DIR, CLIPS_DIR, type StaticServer, type ServeOptions } from '../../scripts/lib/server';
+export {
+  serveStatic,
+  SHARED_DIR,
+  CLIPS_DIR,
+  type StaticServer,
+  type ServeOptions,
+} from '../../scripts/lib/server';

@@ -11,7 +11,13 @@
 // shape, a slowly turning and moving head, landmark noise, and matching blendshapes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BLENDSHAPE_NAMES, KEPT_LANDMARKS, type ClipFeatures, type FaceObservation, type FrameObservation } from '../../src/core/features';
+import {
+  BLENDSHAPE_NAMES,
+  KEPT_LANDMARKS,
+  type ClipFeatures,
+  type FaceObservation,
+  type FrameObservation,
+} from '../../src/core/features';
 import { Rng } from '../../src/core/train/rng';
 
 export interface SyntheticClipOptions {
@@ -57,7 +63,13 @@ function syllables(rng: Rng, seconds: number, lead: number): Syllable[] {
   let t = lead;
   while (t < seconds - 0.3) {
     const duration = 0.09 + 0.17 * rng.next();
-    out.push({ start: t, duration, amplitude: 0.45 + 0.55 * rng.next(), openness: rng.next(), rounding: rng.next() });
+    out.push({
+      start: t,
+      duration,
+      amplitude: 0.45 + 0.55 * rng.next(),
+      openness: rng.next(),
+      rounding: rng.next(),
+    });
     t += duration + (rng.next() < 0.12 ? 0.3 + 0.3 * rng.next() : 0.03 + 0.12 * rng.next());
   }
   return out;
@@ -90,7 +102,10 @@ function voice(list: Syllable[], seconds: number, speaker: number, rng: Rng): In
       const f2 = 2200 - 1200 * syl.rounding;
       for (let h = 1; h * f0 < 4000; h++) {
         const f = h * f0;
-        const a = Math.exp(-((f - f1) ** 2) / (2 * 180 ** 2)) + 0.6 * Math.exp(-((f - f2) ** 2) / (2 * 250 ** 2)) + 0.05;
+        const a =
+          Math.exp(-((f - f1) ** 2) / (2 * 180 ** 2)) +
+          0.6 * Math.exp(-((f - f2) ** 2) / (2 * 250 ** 2)) +
+          0.05;
         v += a * Math.sin(h * phase);
       }
       if (t - syl.start < 0.02) v += 2 * (rng.next() - 0.5);
@@ -119,12 +134,15 @@ function faceShape(opening: number, rounding: number, speaker: number): number[]
     ...ring(9, -1, upperRise, halfWidth * 0.85, 1), // inner upper
   ];
   const reference: number[][] = [
-    [-0.5, -0.35, 0], [0.5, -0.35, 0], // eye outer corners 33, 263
-    [-0.2, -0.35, 0], [0.2, -0.35, 0], // eye inner corners
+    [-0.5, -0.35, 0],
+    [0.5, -0.35, 0], // eye outer corners 33, 263
+    [-0.2, -0.35, 0],
+    [0.2, -0.35, 0], // eye inner corners
     [0, 0.2, -0.3], // nose tip
     [0, 1.05 + 0.6 * lowerDrop, 0], // chin
     [0, -0.95, 0], // forehead
-    [-0.8, 0.1, 0.35], [0.8, 0.1, 0.35], // face sides
+    [-0.8, 0.1, 0.35],
+    [0.8, 0.1, 0.35], // face sides
   ];
   return [...points, ...reference];
 }
@@ -146,7 +164,9 @@ export function syntheticClip(options: SyntheticClipOptions): SyntheticClip {
   const noise = options.noise ?? 0.01;
   const rng = new Rng(seed);
   const list = syllables(rng.fork('syllables'), seconds, options.leadingSilenceS ?? 0.3);
-  const samples = options.silent ? new Int16Array(Math.round(seconds * 16000)) : voice(list, seconds, speaker, rng.fork('voice'));
+  const samples = options.silent
+    ? new Int16Array(Math.round(seconds * 16000))
+    : voice(list, seconds, speaker, rng.fork('voice'));
   const iodPx = faceWidth * 0.4;
   const motion = rng.fork('motion');
   const [cx0, cy0] = [320 + 40 * motion.next(), 240 + 30 * motion.next()];
@@ -176,26 +196,54 @@ export function syntheticClip(options: SyntheticClipOptions): SyntheticClip {
           iodPx * (r[2] + noise * landmarkNoise.normal()),
         );
       }
-      const blendshapes = new Array<number>(BLENDSHAPE_NAMES.length).fill(0).map(() => 0.02 * landmarkNoise.next());
+      const blendshapes = new Array<number>(BLENDSHAPE_NAMES.length)
+        .fill(0)
+        .map(() => 0.02 * landmarkNoise.next());
       const clamp = (v: number) => Math.max(0, Math.min(1, v));
       blendshapes[bsIndex('jawOpen')] = clamp(0.75 * opening + 0.03 * landmarkNoise.normal());
       blendshapes[bsIndex('mouthClose')] = clamp(0.2 * (1 - opening) - 0.1 + 0.02 * landmarkNoise.normal());
       blendshapes[bsIndex('mouthFunnel')] = clamp(0.5 * rounding * opening + 0.02 * landmarkNoise.normal());
-      blendshapes[bsIndex('mouthPucker')] = clamp(0.6 * rounding * (1 - opening) + 0.02 * landmarkNoise.normal());
-      blendshapes[bsIndex('mouthLowerDownLeft')] = blendshapes[bsIndex('mouthLowerDownRight')] = clamp(0.5 * opening);
+      blendshapes[bsIndex('mouthPucker')] = clamp(
+        0.6 * rounding * (1 - opening) + 0.02 * landmarkNoise.normal(),
+      );
+      blendshapes[bsIndex('mouthLowerDownLeft')] = blendshapes[bsIndex('mouthLowerDownRight')] = clamp(
+        0.5 * opening,
+      );
       const xs = landmarks.filter((_, i) => i % 3 === 0);
       const ys = landmarks.filter((_, i) => i % 3 === 1);
-      const box: [number, number, number, number] = [Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)];
-      faces.push({ trackId: 1, box, landmarks, blendshapes, pose: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -50, 1] });
+      const box: [number, number, number, number] = [
+        Math.min(...xs),
+        Math.min(...ys),
+        Math.max(...xs) - Math.min(...xs),
+        Math.max(...ys) - Math.min(...ys),
+      ];
+      faces.push({
+        trackId: 1,
+        box,
+        landmarks,
+        blendshapes,
+        pose: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, -50, 1],
+      });
     }
     frames.push({ t, segment: 0, shot: 0, faces });
   }
-  if (KEPT_LANDMARKS.length * 3 !== (frames.find((f) => f.faces.length)?.faces[0].landmarks.length ?? KEPT_LANDMARKS.length * 3)) {
+  if (
+    KEPT_LANDMARKS.length * 3 !==
+    (frames.find((f) => f.faces.length)?.faces[0].landmarks.length ?? KEPT_LANDMARKS.length * 3)
+  ) {
     throw new Error('synthetic landmarks do not follow KEPT_LANDMARKS');
   }
   const file = options.file ?? `synthetic_${seed}.mp4`;
   return {
-    features: { file, durationS: seconds, width: 640, height: 480, fps, frames, audio: { sampleRate: 16000, startS: 0, samples: samples.length } },
+    features: {
+      file,
+      durationS: seconds,
+      width: 640,
+      height: 480,
+      fps,
+      frames,
+      audio: { sampleRate: 16000, startS: 0, samples: samples.length },
+    },
     samples,
     speaker: `synth-${speaker}`,
   };
@@ -205,14 +253,46 @@ export function syntheticClip(options: SyntheticClipOptions): SyntheticClip {
  * Writes clips as a feature cache (`<file>.features.json` + `<file>.pcm`) and a
  * MANIFEST.tsv beside it (status, speaker_id and the other columns the scripts read).
  */
-export function writeSyntheticCache(dir: string, clips: readonly (SyntheticClip & { status?: string; confidence?: string })[]): void {
+export function writeSyntheticCache(
+  dir: string,
+  clips: readonly (SyntheticClip & { status?: string; confidence?: string })[],
+): void {
   mkdirSync(dir, { recursive: true });
-  const header = ['file', 'status', 'confidence', 'speaker_id', 'source_repo', 'path', 'commit', 'blob_sha', 'repo_license', 'media_origin', 'duration_s'];
+  const header = [
+    'file',
+    'status',
+    'confidence',
+    'speaker_id',
+    'source_repo',
+    'path',
+    'commit',
+    'blob_sha',
+    'repo_license',
+    'media_origin',
+    'duration_s',
+  ];
   const rows = [header.join('\t')];
   for (const clip of clips) {
     writeFileSync(join(dir, `${clip.features.file}.features.json`), JSON.stringify(clip.features));
-    writeFileSync(join(dir, `${clip.features.file}.pcm`), Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength));
-    rows.push([clip.features.file, clip.status ?? 'real-in-sync', clip.confidence ?? 'high', clip.speaker, 'synthetic', '-', '-', '-', 'MIT', 'synthetic', clip.features.durationS.toFixed(2)].join('\t'));
+    writeFileSync(
+      join(dir, `${clip.features.file}.pcm`),
+      Buffer.from(clip.samples.buffer, clip.samples.byteOffset, clip.samples.byteLength),
+    );
+    rows.push(
+      [
+        clip.features.file,
+        clip.status ?? 'real-in-sync',
+        clip.confidence ?? 'high',
+        clip.speaker,
+        'synthetic',
+        '-',
+        '-',
+        '-',
+        'MIT',
+        'synthetic',
+        clip.features.durationS.toFixed(2),
+      ].join('\t'),
+    );
   }
   writeFileSync(join(dir, 'MANIFEST.tsv'), rows.join('\n') + '\n');
 }

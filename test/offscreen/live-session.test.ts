@@ -10,10 +10,34 @@ import type { EngineAssets } from '../../src/engine/types';
 import type { PlaybackInfo } from '../../src/shared/protocol';
 import type { SyncEvidence, SyncState } from '../../src/core/state';
 
-const playing: PlaybackInfo = { paused: false, ended: false, seeking: false, silenced: false, rate: 1, src: 'a.mp4', protected: false, hidden: false, audioTrack: true, rect: null };
+const playing: PlaybackInfo = {
+  paused: false,
+  ended: false,
+  seeking: false,
+  silenced: false,
+  rate: 1,
+  src: 'a.mp4',
+  protected: false,
+  hidden: false,
+  audioTrack: true,
+  rect: null,
+};
 
 function judged(status: 'in-sync' | 'mismatch', pMismatch: number, evidenceSeconds: number): SyncState {
-  const evidence: SyncEvidence = { offsetFrames: 0, offsetMs: 0, minDist: 1, confidence: 5, threshold: 3.5, dists: [], timeline: [], pMismatch, evidenceSeconds, segments: [], checkedFrom: 0, checkedTo: evidenceSeconds };
+  const evidence: SyncEvidence = {
+    offsetFrames: 0,
+    offsetMs: 0,
+    minDist: 1,
+    confidence: 5,
+    threshold: 3.5,
+    dists: [],
+    timeline: [],
+    pMismatch,
+    evidenceSeconds,
+    segments: [],
+    checkedFrom: 0,
+    checkedTo: evidenceSeconds,
+  };
   return { status, evidence };
 }
 
@@ -147,6 +171,9 @@ test('a long pause settles a check without a verdict ("too short"); a check with
   other.engine.emit(judged('in-sync', 0.1, 7));
   await other.session.updatePlayback({ ...playing, paused: true });
   await new Promise((r) => setTimeout(r, 80));
-  assert.deepEqual(other.engine.calls.filter((c) => c === 'finish'), []);
+  assert.deepEqual(
+    other.engine.calls.filter((c) => c === 'finish'),
+    [],
+  );
   await other.session.close();
 });

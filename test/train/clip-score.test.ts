@@ -9,8 +9,19 @@ import { useBackend } from '../helpers/tf';
 import { syntheticClip } from '../helpers/synthetic-clip';
 import { mfccSyncnetV2, mfccWindowTensor, type SyncModel } from '../../src/core';
 import { windowsForSegment } from '../../src/core/sync/windows';
-import { clipGrid, scoreAudioVariant, shiftAudio, tracksBySize, type LipTrack } from '../../src/core/train/clip-score';
-import { encodeWindowCache, lipTracksFromCache, parseWindowCache, type WindowCacheManifest } from '../../src/core/train/window-cache';
+import {
+  clipGrid,
+  scoreAudioVariant,
+  shiftAudio,
+  tracksBySize,
+  type LipTrack,
+} from '../../src/core/train/clip-score';
+import {
+  encodeWindowCache,
+  lipTracksFromCache,
+  parseWindowCache,
+  type WindowCacheManifest,
+} from '../../src/core/train/window-cache';
 
 let tf: typeof TF;
 before(async () => {
@@ -27,10 +38,11 @@ const contourModel: SyncModel = {
   embedLip: () => {
     throw new Error('not used');
   },
-  embedAudio: (x) => tf.tidy(() => {
-    const c0 = tf.slice(x, [0, 0, 0], [-1, 1, 20]).reshape([x.shape[0], 20]);
-    return tf.sub(c0, tf.mean(c0, 1, true)) as TF.Tensor2D;
-  }),
+  embedAudio: (x) =>
+    tf.tidy(() => {
+      const c0 = tf.slice(x, [0, 0, 0], [-1, 1, 20]).reshape([x.shape[0], 20]);
+      return tf.sub(c0, tf.mean(c0, 1, true)) as TF.Tensor2D;
+    }),
   dispose: () => {},
 };
 
@@ -38,7 +50,10 @@ async function lipFromOwnAudio(clip: ReturnType<typeof syntheticClip>): Promise<
   const segments = clipGrid(clip.features);
   const mfcc = mfccSyncnetV2(clip.samples);
   const windows = windowsForSegment(segments[0], 0, mfcc.rows);
-  const tensor = mfccWindowTensor(mfcc, windows.map((w) => w.mfccRowStart));
+  const tensor = mfccWindowTensor(
+    mfcc,
+    windows.map((w) => w.mfccRowStart),
+  );
   const rows = tf.tidy(() => contourModel.embedAudio(tensor).arraySync()).map((r) => Float32Array.from(r));
   tensor.dispose();
   const slots = segments[0].frameIndices.length - 4;
@@ -68,10 +83,31 @@ describe('scoreAudioVariant', () => {
   it('cannot judge without audio, with silence, without a face, or with too little speech', async () => {
     const lip = await lipFromOwnAudio(clip);
     assert.equal((await scoreAudioVariant(contourModel, segments, lip, null, range)).reason, 'no-audio');
-    assert.equal((await scoreAudioVariant(contourModel, segments, lip, { startS: 0, samples: new Int16Array(16000 * 8) }, range)).reason, 'silent');
+    assert.equal(
+      (
+        await scoreAudioVariant(
+          contourModel,
+          segments,
+          lip,
+          { startS: 0, samples: new Int16Array(16000 * 8) },
+          range,
+        )
+      ).reason,
+      'silent',
+    );
     const faceless: LipTrack = { trackId: 1, windows: lip.windows.map((s) => s.map(() => null)) };
-    assert.equal((await scoreAudioVariant(contourModel, segments, faceless, { startS: 0, samples: clip.samples }, range)).reason, 'no-face');
-    const short = await scoreAudioVariant(contourModel, segments, lip, { startS: 0, samples: clip.samples }, { fromS: 1, toS: 3 });
+    assert.equal(
+      (await scoreAudioVariant(contourModel, segments, faceless, { startS: 0, samples: clip.samples }, range))
+        .reason,
+      'no-face',
+    );
+    const short = await scoreAudioVariant(
+      contourModel,
+      segments,
+      lip,
+      { startS: 0, samples: clip.samples },
+      { fromS: 1, toS: 3 },
+    );
     assert.equal(short.reason, 'too-short');
     assert.ok(short.evidenceWindows > 0 && short.evidenceWindows < 75);
   });
@@ -81,7 +117,10 @@ describe('scoreAudioVariant', () => {
     two.features.frames.forEach((f, i) => {
       if (i % 2 === 0) f.faces.push({ ...f.faces[0], trackId: 7 });
     });
-    assert.deepEqual(tracksBySize(two.features).map((t) => t.trackId), [1, 7]);
+    assert.deepEqual(
+      tracksBySize(two.features).map((t) => t.trackId),
+      [1, 7],
+    );
   });
 });
 
@@ -106,8 +145,15 @@ describe('window cache', () => {
 
   it('round-trips rows onto the feature grid, per track', () => {
     const data = encodeWindowCache(manifest, rows);
-    const tracks = lipTracksFromCache(parseWindowCache(JSON.parse(JSON.stringify(manifest)), data, 'x'), segments, 'x');
-    assert.deepEqual(tracks.map((t) => t.trackId), [1, 2]);
+    const tracks = lipTracksFromCache(
+      parseWindowCache(JSON.parse(JSON.stringify(manifest)), data, 'x'),
+      segments,
+      'x',
+    );
+    assert.deepEqual(
+      tracks.map((t) => t.trackId),
+      [1, 2],
+    );
     assert.equal(tracks[0].windows[0].length, segments[0].frameIndices.length - 4);
     assert.deepEqual(Array.from(tracks[0].windows[0][9]!), [4, 5, 6]);
     assert.equal(tracks[0].windows[0][4], null);
@@ -116,9 +162,18 @@ describe('window cache', () => {
 
   it('refuses a truncated file or a different grid, naming the file', () => {
     const data = encodeWindowCache(manifest, rows);
-    assert.throws(() => parseWindowCache(manifest, data.slice(0, 20), 'clip.syncnet-v2.embedding'), /clip.syncnet-v2.embedding: 20 bytes of data, the manifest needs 36/);
-    assert.throws(() => parseWindowCache({ format: 'nope' }, data, 'f'), /f: not a lipsync-lens window cache/);
+    assert.throws(
+      () => parseWindowCache(manifest, data.slice(0, 20), 'clip.syncnet-v2.embedding'),
+      /clip.syncnet-v2.embedding: 20 bytes of data, the manifest needs 36/,
+    );
+    assert.throws(
+      () => parseWindowCache({ format: 'nope' }, data, 'f'),
+      /f: not a lipsync-lens window cache/,
+    );
     const shifted = { ...manifest, segments: [{ startTimeSec: 0.5, slots: manifest.segments[0].slots }] };
-    assert.throws(() => lipTracksFromCache({ manifest: shifted, rows: new Float32Array(9) }, segments, 'g'), /g: grid segment 0 differs/);
+    assert.throws(
+      () => lipTracksFromCache({ manifest: shifted, rows: new Float32Array(9) }, segments, 'g'),
+      /g: grid segment 0 differs/,
+    );
   });
 });

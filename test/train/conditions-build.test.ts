@@ -32,13 +32,31 @@ function linkInputs(): { clipsDir: string; musicDir: string } {
 
 /** Mono float samples at 8 kHz (ffmpeg applies the MP4 edit list, so AAC priming is not counted). */
 function decode(path: string): Float32Array {
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar', String(RATE), '-f', 's16le', '-'], { maxBuffer: 64 << 20 });
+  const raw = execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-map', '0:a:0', '-ac', '1', '-ar', String(RATE), '-f', 's16le', '-'],
+    { maxBuffer: 64 << 20 },
+  );
   const ints = new Int16Array(raw.buffer, raw.byteOffset, raw.length >> 1);
   return Float32Array.from(ints, (v) => v / 32768);
 }
 
 const probeOut = (path: string) =>
-  JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_name,pix_fmt,r_frame_rate', '-of', 'json', path], { encoding: 'utf8' })) as {
+  JSON.parse(
+    execFileSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-show_entries',
+        'format=duration:stream=codec_name,pix_fmt,r_frame_rate',
+        '-of',
+        'json',
+        path,
+      ],
+      { encoding: 'utf8' },
+    ),
+  ) as {
     format: { duration: string };
     streams: { codec_name: string; pix_fmt?: string; r_frame_rate: string }[];
   };
@@ -89,7 +107,16 @@ describe('buildConditions', { timeout: 300_000 }, () => {
   let outDir: string;
   let clipsDir: string;
   let musicDir: string;
-  const build = (log?: (line: string) => void) => buildConditions({ clipsDir, outDir, musicDir, seed: 1, shifts: [3, -5], shiftsPerClip: 2, log: log ?? (() => {}) });
+  const build = (log?: (line: string) => void) =>
+    buildConditions({
+      clipsDir,
+      outDir,
+      musicDir,
+      seed: 1,
+      shifts: [3, -5],
+      shiftsPerClip: 2,
+      log: log ?? (() => {}),
+    });
 
   before(() => {
     ({ clipsDir, musicDir } = linkInputs());
@@ -100,7 +127,18 @@ describe('buildConditions', { timeout: 300_000 }, () => {
   it('makes each condition of both clips as H.264 yuv420p + AAC MP4 of the planned length', () => {
     assert.deepEqual(readConditions(outDir), entries);
     const conditions = new Set(entries.map((e) => e.condition));
-    for (const c of ['music-only', 'speech-under-music', 'cutaway', 'listener', 'two-speakers', 'partial-swap', 'reencode', 'swap', 'shift']) assert.ok(conditions.has(c as never), `no ${c}`);
+    for (const c of [
+      'music-only',
+      'speech-under-music',
+      'cutaway',
+      'listener',
+      'two-speakers',
+      'partial-swap',
+      'reencode',
+      'swap',
+      'shift',
+    ])
+      assert.ok(conditions.has(c as never), `no ${c}`);
     for (const e of entries) {
       const path = join(outDir, e.file);
       assert.ok(existsSync(path), e.file);
@@ -108,7 +146,10 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       const video = info.streams.find((s) => s.codec_name === 'h264');
       assert.ok(video && video.pix_fmt === 'yuv420p', `${e.file}: ${JSON.stringify(info.streams)}`);
       assert.equal(video.r_frame_rate, e.condition === 'reencode' ? '15/1' : '25/1');
-      assert.ok(info.streams.some((s) => s.codec_name === 'aac'), e.file);
+      assert.ok(
+        info.streams.some((s) => s.codec_name === 'aac'),
+        e.file,
+      );
       const seconds = Number(info.format.duration);
       assert.ok(Math.abs(seconds - e.durationS) < 0.05, `${e.file}: ${seconds} s, planned ${e.durationS}`);
       if (e.donorSpeaker) assert.notEqual(e.donorSpeaker, e.speaker);
@@ -121,7 +162,10 @@ describe('buildConditions', { timeout: 300_000 }, () => {
     for (const e of shifts) {
       const own = decode(join(clipsDir, e.source));
       const lag = bestLag(own, decode(join(outDir, e.file)));
-      assert.ok(Math.abs(lag - e.shiftFrames! * 0.04) <= 0.01, `${e.file}: lag ${lag} s, expected ${e.shiftFrames! * 0.04}`);
+      assert.ok(
+        Math.abs(lag - e.shiftFrames! * 0.04) <= 0.01,
+        `${e.file}: lag ${lag} s, expected ${e.shiftFrames! * 0.04}`,
+      );
     }
   });
 
@@ -132,11 +176,21 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       const { start, end } = e.span!;
       assert.ok(end - start >= 2 && end - start <= 4, `${e.file}: ${start}–${end}`);
       const d = difference(decode(join(clipsDir, e.source)), decode(join(outDir, e.file)));
-      const inside = d.filter((v, i) => v !== null && i / 20 >= start + 0.1 && (i + 1) / 20 <= end - 0.1) as number[];
-      const outside = d.filter((v, i) => v !== null && ((i + 1) / 20 <= start - 0.1 || i / 20 >= end + 0.1)) as number[];
-      assert.ok(inside.length > 10 && outside.length > 5, `${e.file}: ${inside.length} inside, ${outside.length} outside`);
+      const inside = d.filter(
+        (v, i) => v !== null && i / 20 >= start + 0.1 && (i + 1) / 20 <= end - 0.1,
+      ) as number[];
+      const outside = d.filter(
+        (v, i) => v !== null && ((i + 1) / 20 <= start - 0.1 || i / 20 >= end + 0.1),
+      ) as number[];
+      assert.ok(
+        inside.length > 10 && outside.length > 5,
+        `${e.file}: ${inside.length} inside, ${outside.length} outside`,
+      );
       const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-      assert.ok(median(inside) > 0.5, `${e.file}: inside the span the sound is still the clip's own (${median(inside)})`);
+      assert.ok(
+        median(inside) > 0.5,
+        `${e.file}: inside the span the sound is still the clip's own (${median(inside)})`,
+      );
       assert.ok(median(outside) < 0.1, `${e.file}: outside the span the sound changed (${median(outside)})`);
     }
   });
@@ -145,6 +199,9 @@ describe('buildConditions', { timeout: 300_000 }, () => {
     const lines: string[] = [];
     const again = build((l) => lines.push(l));
     assert.deepEqual(again, entries);
-    assert.ok(lines.filter((l) => / made, /.test(l)).every((l) => l.includes('(0 made')), lines.join('\n'));
+    assert.ok(
+      lines.filter((l) => / made, /.test(l)).every((l) => l.includes('(0 made')),
+      lines.join('\n'),
+    );
   });
 });

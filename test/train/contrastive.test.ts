@@ -13,8 +13,18 @@ before(async () => {
 
 describe('contrastiveLoss', () => {
   it('is ½·mean(y·d² + (1−y)·max(m − d, 0)²)', () => {
-    const lip = tf.tensor2d([[0, 0], [0, 0], [0, 0], [1, 1]]);
-    const audio = tf.tensor2d([[3, 4], [0.3, 0.4], [3, 4], [1, 1]]);
+    const lip = tf.tensor2d([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [1, 1],
+    ]);
+    const audio = tf.tensor2d([
+      [3, 4],
+      [0.3, 0.4],
+      [3, 4],
+      [1, 1],
+    ]);
     const labels = tf.tensor1d([1, 0, 0, 1]);
     // d = 5, 0.5, 5, 0 → pull 25 (true pair at 5), push (1 − 0.5)² = 0.25, push 0 (beyond margin), pull 0.
     const loss = contrastiveLoss(lip, audio, labels, 1);
@@ -25,18 +35,29 @@ describe('contrastiveLoss', () => {
   });
 
   it('passes finite gradients to both embeddings, also for identical pairs', () => {
-    const lip = tf.tensor2d([[0.2, -0.1, 0.4], [1, 1, 1]]);
-    const audio = tf.tensor2d([[0.1, 0.3, 0.2], [1, 1, 1]]);
+    const lip = tf.tensor2d([
+      [0.2, -0.1, 0.4],
+      [1, 1, 1],
+    ]);
+    const audio = tf.tensor2d([
+      [0.1, 0.3, 0.2],
+      [1, 1, 1],
+    ]);
     const labels = tf.tensor1d([0, 1]);
     const before = tf.memory().numTensors;
-    const [gLip, gAudio] = tf.grads((a, b) => contrastiveLoss(a as TF.Tensor2D, b as TF.Tensor2D, labels, 1))([lip, audio]);
+    const [gLip, gAudio] = tf.grads((a, b) => contrastiveLoss(a as TF.Tensor2D, b as TF.Tensor2D, labels, 1))(
+      [lip, audio],
+    );
     const gl = gLip.arraySync() as number[][];
     const ga = gAudio.arraySync() as number[][];
     assert.ok(gl.flat().every(Number.isFinite) && ga.flat().every(Number.isFinite));
     // The false pair at d < margin is pushed apart: the gradient on lip points towards audio.
     const diff = [-0.1, 0.4, -0.2]; // audio − lip
     assert.ok(gl[0].reduce((s, g, i) => s + g * diff[i], 0) > 0);
-    assert.ok(gl[0].every((g, i) => Math.abs(g + ga[0][i]) < 1e-6), 'equal and opposite');
+    assert.ok(
+      gl[0].every((g, i) => Math.abs(g + ga[0][i]) < 1e-6),
+      'equal and opposite',
+    );
     tf.dispose([gLip, gAudio]);
     assert.equal(tf.memory().numTensors, before);
     tf.dispose([lip, audio, labels]);

@@ -16,7 +16,15 @@ import { embeddedWeightRole } from '../../src/core/models/embedded';
 import type { WeightMap } from '../../src/core/models/types';
 import { trainEmbedded, type TrainingClip } from '../../src/core/train/embedded-training';
 import { Rng } from '../../src/core/train/rng';
-import { finetuneSyncNetHead, preFcSize, SyncNetHead, syncNetAudioPreFc, syncNetHeadTrainableNames, type ActivationTables, type SyncNetKind } from '../../src/core/train/syncnet-head';
+import {
+  finetuneSyncNetHead,
+  preFcSize,
+  SyncNetHead,
+  syncNetAudioPreFc,
+  syncNetHeadTrainableNames,
+  type ActivationTables,
+  type SyncNetKind,
+} from '../../src/core/train/syncnet-head';
 import type { WindowClip } from '../../src/core/train/pairs';
 
 let tf: typeof TF;
@@ -61,7 +69,12 @@ describe('embedded model head fine-tuning', () => {
       return { id: c.features.file, group: c.speaker, features: c.features, samples: c.samples };
     });
     const start = trainEmbedded(clips, { seed: 2, steps: 40, batchSize: 64 }).weights;
-    const tuned = trainEmbedded(clips, { seed: 5, steps: 120, batchSize: 64, learningRate: 3e-3 }, 'head', start);
+    const tuned = trainEmbedded(
+      clips,
+      { seed: 5, steps: 120, batchSize: 64, learningRate: 3e-3 },
+      'head',
+      start,
+    );
     const first = mean(tuned.losses.slice(0, 15));
     const last = mean(tuned.losses.slice(-15));
     assert.ok(last < 0.85 * first, `loss ${first} → ${last}`);
@@ -110,7 +123,12 @@ for (const kind of ['syncnet-v2', 'syncnet-v4'] as const) {
     const audioWeights = randomWeights(shapes, kind === 'syncnet-v2' ? 21 : 22);
 
     /** The head (unfolded BatchNorm, trainable fc) on `preFc` gives the model's own embeddings `direct`; nothing leaks. */
-    function assertHeadMatches(stream: 'lip' | 'audio', weights: WeightMap, forward: () => { preFc: TF.Tensor2D; direct: TF.Tensor2D }, rows: number): void {
+    function assertHeadMatches(
+      stream: 'lip' | 'audio',
+      weights: WeightMap,
+      forward: () => { preFc: TF.Tensor2D; direct: TF.Tensor2D },
+      rows: number,
+    ): void {
       const before = tf.memory().numTensors;
       const out = forward();
       assert.deepEqual(out.preFc.shape, [rows, preFcSize(kind, stream)]);
@@ -126,19 +144,50 @@ for (const kind of ['syncnet-v2', 'syncnet-v4'] as const) {
     }
 
     it('its head on the extracted pre-fc activations equals the model’s own audio forward', () => {
-      const model = kind === 'syncnet-v2' ? createSyncNetV2(audioWeights, 'audio', 'w') : createSyncNetV4(audioWeights, 'audio', 'w');
-      const mfcc = tf.randomNormal([3, kind === 'syncnet-v2' ? 13 : 12, 20], 0, 8, 'float32', 7) as TF.Tensor3D;
-      assertHeadMatches('audio', audioWeights, () => ({ preFc: syncNetAudioPreFc(kind, audioWeights, mfcc), direct: model.embedAudio(mfcc) }), 3);
+      const model =
+        kind === 'syncnet-v2'
+          ? createSyncNetV2(audioWeights, 'audio', 'w')
+          : createSyncNetV4(audioWeights, 'audio', 'w');
+      const mfcc = tf.randomNormal(
+        [3, kind === 'syncnet-v2' ? 13 : 12, 20],
+        0,
+        8,
+        'float32',
+        7,
+      ) as TF.Tensor3D;
+      assertHeadMatches(
+        'audio',
+        audioWeights,
+        () => ({ preFc: syncNetAudioPreFc(kind, audioWeights, mfcc), direct: model.embedAudio(mfcc) }),
+        3,
+      );
       model.dispose();
       mfcc.dispose();
     });
 
     it('its lip head on the model’s lip pre-fc output (what the window cache stores) equals embedLip', () => {
-      const lipWeights = randomWeights(kind === 'syncnet-v2' ? syncNetV2WeightShapes('lip') : syncNetV4WeightShapes('lip'), kind === 'syncnet-v2' ? 23 : 24);
-      const model = kind === 'syncnet-v2' ? createSyncNetV2(lipWeights, 'lip', 'w') : createSyncNetV4(lipWeights, 'lip', 'w');
+      const lipWeights = randomWeights(
+        kind === 'syncnet-v2' ? syncNetV2WeightShapes('lip') : syncNetV4WeightShapes('lip'),
+        kind === 'syncnet-v2' ? 23 : 24,
+      );
+      const model =
+        kind === 'syncnet-v2'
+          ? createSyncNetV2(lipWeights, 'lip', 'w')
+          : createSyncNetV4(lipWeights, 'lip', 'w');
       const { frames, height, width, channels } = model.lipInput;
-      const pixels = tf.randomUniform([2, frames, height, width, channels], 0, 255, 'float32', 8) as TF.Tensor5D;
-      assertHeadMatches('lip', lipWeights, () => ({ preFc: model.lipPreFc(pixels), direct: model.embedLip(pixels) }), 2);
+      const pixels = tf.randomUniform(
+        [2, frames, height, width, channels],
+        0,
+        255,
+        'float32',
+        8,
+      ) as TF.Tensor5D;
+      assertHeadMatches(
+        'lip',
+        lipWeights,
+        () => ({ preFc: model.lipPreFc(pixels), direct: model.embedLip(pixels) }),
+        2,
+      );
       model.dispose();
       pixels.dispose();
     });
@@ -149,14 +198,27 @@ for (const kind of ['syncnet-v2', 'syncnet-v4'] as const) {
       const fcShapes = Object.fromEntries(Object.entries(allShapes).filter(([name]) => /\.fc\d/.test(name)));
       const weights = randomWeights(fcShapes, 31);
       const tables = syntheticTables(kind, 32);
-      const result = finetuneSyncNetHead(kind, weights, tables, { seed: 1, steps: kind === 'syncnet-v2' ? 30 : 16, batchSize: 32, learningRate: 1e-3 });
+      const result = finetuneSyncNetHead(kind, weights, tables, {
+        seed: 1,
+        steps: kind === 'syncnet-v2' ? 30 : 16,
+        batchSize: 32,
+        learningRate: 1e-3,
+      });
       const window = kind === 'syncnet-v2' ? 6 : 4;
       const first = mean(result.losses.slice(0, window));
       const last = mean(result.losses.slice(-window));
       assert.ok(last < 0.75 * first, `loss ${first} → ${last} (margin ${result.margin})`);
-      const trainable = new Set([...syncNetHeadTrainableNames(kind, 'lip'), ...syncNetHeadTrainableNames(kind, 'audio')]);
+      const trainable = new Set([
+        ...syncNetHeadTrainableNames(kind, 'lip'),
+        ...syncNetHeadTrainableNames(kind, 'audio'),
+      ]);
       assertOnlyChanged(weights, result.weights, (name) => trainable.has(name));
-      for (const name of trainable) assert.deepEqual(result.weights[name].shape, weights[name].shape, `${name} keeps its canonical shape`);
+      for (const name of trainable)
+        assert.deepEqual(
+          result.weights[name].shape,
+          weights[name].shape,
+          `${name} keeps its canonical shape`,
+        );
     });
   });
 }

@@ -69,12 +69,20 @@ describe('speaker folds', () => {
 
 describe('report figures', () => {
   it('draws one bar per non-empty bin per series, the threshold and the ROC path', () => {
-    const svg = histogramSvg('t', [
-      { label: 'real', values: [0.55, 0.57, 0.9], colour: '#0a0' },
-      { label: 'fake', values: [0.1, 0.12], colour: '#a00' },
-    ], { bins: 10, threshold: 0.3 });
+    const svg = histogramSvg(
+      't',
+      [
+        { label: 'real', values: [0.55, 0.57, 0.9], colour: '#0a0' },
+        { label: 'fake', values: [0.1, 0.12], colour: '#a00' },
+      ],
+      { bins: 10, threshold: 0.3 },
+    );
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.equal((svg.match(/fill-opacity="0.35"/g) ?? []).length, 3, 'bars: real 0.55/0.57 share a bin, 0.9; fake 0.1/0.12 share a bin');
+    assert.equal(
+      (svg.match(/fill-opacity="0.35"/g) ?? []).length,
+      3,
+      'bars: real 0.55/0.57 share a bin, 0.9; fake 0.1/0.12 share a bin',
+    );
     assert.match(svg, /threshold 0.30/);
     assert.match(svg, /real \(n = 3\)/);
     const roc = rocSvg('r', rocCurve([2, 3], [1, 2.5]), 0.75);

@@ -7,17 +7,31 @@ import { PairSampler, type WindowClip } from '../../src/core/train/pairs';
 import { Rng } from '../../src/core/train/rng';
 
 /** Clip c has lip rows 1000·c + g and audio rows 1000·c + 500 + g at grid position g. */
-function clip(c: number, group: string, positions: number, ownOffset = 0, missing: number[] = []): WindowClip {
+function clip(
+  c: number,
+  group: string,
+  positions: number,
+  ownOffset = 0,
+  missing: number[] = [],
+): WindowClip {
   const lipRows = Int32Array.from({ length: positions }, (_, g) => (missing.includes(g) ? -1 : 1000 * c + g));
   const audioRows = Int32Array.from({ length: positions }, (_, g) => 1000 * c + 500 + g);
   return { id: `c${c}`, group, lipRows, audioRows, ownOffset };
 }
 
-const decode = (row: number) => ({ clip: Math.floor(row / 1000), g: row % 1000 >= 500 ? (row % 1000) - 500 : row % 1000 });
+const decode = (row: number) => ({
+  clip: Math.floor(row / 1000),
+  g: row % 1000 >= 500 ? (row % 1000) - 500 : row % 1000,
+});
 
 describe('PairSampler', () => {
   const clips = [clip(0, 'a', 60), clip(1, 'a', 40, 3, [5, 6, 7]), clip(2, 'b', 80), clip(3, 'c', 30, -2)];
-  const sampler = new PairSampler(clips, { positiveFraction: 0.5, swapFraction: 0.4, minShift: 2, maxShift: 15 });
+  const sampler = new PairSampler(clips, {
+    positiveFraction: 0.5,
+    swapFraction: 0.4,
+    minShift: 2,
+    maxShift: 15,
+  });
 
   it('makes true pairs at the same time, shifted by the clip’s own offset', () => {
     const batch = sampler.sample(400, new Rng(5));
@@ -28,7 +42,11 @@ describe('PairSampler', () => {
       const lip = decode(batch.lipRows[i]);
       const audio = decode(batch.audioRows[i]);
       assert.equal(audio.clip, lip.clip);
-      assert.equal(audio.g, lip.g - (clips[lip.clip].ownOffset ?? 0), 'audio leads by ownOffset: lip g ↔ audio g − own');
+      assert.equal(
+        audio.g,
+        lip.g - (clips[lip.clip].ownOffset ?? 0),
+        'audio leads by ownOffset: lip g ↔ audio g − own',
+      );
       assert.ok(clips[lip.clip].lipRows[lip.g] >= 0, 'never a window without a face');
     });
     assert.equal(positives, 200);
@@ -69,6 +87,9 @@ describe('PairSampler', () => {
   });
 
   it('refuses a set without any usable window', () => {
-    assert.throws(() => new PairSampler([clip(0, 'a', 10, 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])]), /nothing to train on/);
+    assert.throws(
+      () => new PairSampler([clip(0, 'a', 10, 0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])]),
+      /nothing to train on/,
+    );
   });
 });

@@ -6,9 +6,27 @@ import { glorotUniform, Rng } from '../../src/core/train/rng';
 
 describe('Rng', () => {
   it('is deterministic per seed and differs between seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(42)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(42)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(43)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(42)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(42)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(43)),
+    );
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
   });
@@ -41,7 +59,10 @@ describe('Rng', () => {
   it('shuffles into a permutation and forks independently of later parent draws', () => {
     const items = Array.from({ length: 50 }, (_, i) => i);
     const shuffled = new Rng(1).shuffle(items);
-    assert.deepEqual([...shuffled].sort((a, b) => a - b), items);
+    assert.deepEqual(
+      [...shuffled].sort((a, b) => a - b),
+      items,
+    );
     assert.notDeepEqual(shuffled, items);
     const parent1 = new Rng(9);
     const fork1 = parent1.fork('x').next();

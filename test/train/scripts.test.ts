@@ -19,7 +19,10 @@ const root = mkdtempSync(join(tmpdir(), 'lipsync-ml-'));
 const cache = join(root, 'clips');
 
 function run(script: string, args: string[]): string {
-  return execFileSync(process.execPath, ['--import', 'tsx', script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 function bundleAt(dir: string) {
@@ -32,7 +35,10 @@ before(() => {
   writeSyntheticCache(cache, [
     ...[0, 1, 2, 3].map((i) => syntheticClip({ seed: 60 + i, seconds: 7, speaker: i, file: `real${i}.mp4` })),
     { ...syntheticClip({ seed: 70, seconds: 7, speaker: 4, file: 'mimed.mp4' }), confidence: 'low' },
-    { ...syntheticClip({ seed: 71, seconds: 6, speaker: 5, file: 'dubbed.mp4' }), status: 'generated-lipsync' },
+    {
+      ...syntheticClip({ seed: 71, seconds: 6, speaker: 5, file: 'dubbed.mp4' }),
+      status: 'generated-lipsync',
+    },
   ]);
 });
 
@@ -40,7 +46,15 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('train / eval / finetune commands', () => {
   it('train: deterministic bundle ≤ 1 MB from real, not-low-confidence clips', () => {
-    const out = run('scripts/train.ts', [cache, '--out', join(root, 'model'), '--steps', '60', '--folds', '2']);
+    const out = run('scripts/train.ts', [
+      cache,
+      '--out',
+      join(root, 'model'),
+      '--steps',
+      '60',
+      '--folds',
+      '2',
+    ]);
     assert.match(out, /train: 4 clips, 4 speakers/);
     assert.match(out, /step 60\/60/);
     const first = bundleAt(join(root, 'model'));
@@ -63,7 +77,10 @@ describe('train / eval / finetune commands', () => {
     const outDir = join(root, 'eval');
     run('scripts/eval.ts', [cache, '--out', outDir, '--folds', '2', '--steps', '60']);
     const results = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
-    assert.deepEqual(Object.keys(results).sort(), ['calibration', 'clips', 'conditions', 'foldCalibrations', 'model', 'perVariant', 'summary'].sort());
+    assert.deepEqual(
+      Object.keys(results).sort(),
+      ['calibration', 'clips', 'conditions', 'foldCalibrations', 'model', 'perVariant', 'summary'].sort(),
+    );
     assert.equal(results.model, 'embedded');
     assert.equal(results.clips, 5, 'every real clip is evaluated, the low-confidence one too');
     assert.equal(results.foldCalibrations.length, 2);
@@ -74,11 +91,15 @@ describe('train / eval / finetune commands', () => {
     for (const entry of results.perVariant) {
       assert.ok(['real', 'shifted', 'fake', 'cannot-judge'].includes(entry.verdict), entry.verdict);
       assert.ok(entry.pMismatch === null || (entry.pMismatch >= 0 && entry.pMismatch <= 1));
-      if (entry.kind === 'shift') assert.ok(Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12);
+      if (entry.kind === 'shift')
+        assert.ok(
+          Number.isInteger(entry.shiftFrames) && entry.shiftFrames !== 0 && Math.abs(entry.shiftFrames) <= 12,
+        );
     }
     assert.ok(results.summary.falseFake.of > 0);
     const conditions = results.conditions.map((c: { condition: string }) => c.condition);
-    for (const name of ['real', 'swap', 'shift past tolerance', 'shift within tolerance']) assert.ok(conditions.includes(name), name);
+    for (const name of ['real', 'swap', 'shift past tolerance', 'shift within tolerance'])
+      assert.ok(conditions.includes(name), name);
     const report = readFileSync(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /genuine variants called FAKE/);
     assert.match(report, /dubbed.mp4 \| generated-lipsync/);
@@ -89,7 +110,15 @@ describe('train / eval / finetune commands', () => {
 
   it('finetune: a new bundle whose head moved and whose trunk did not', () => {
     const outDir = join(root, 'tuned');
-    const out = run('scripts/finetune.ts', [cache, '--weights', join(root, 'model'), '--out', outDir, '--steps', '40']);
+    const out = run('scripts/finetune.ts', [
+      cache,
+      '--weights',
+      join(root, 'model'),
+      '--out',
+      outDir,
+      '--steps',
+      '40',
+    ]);
     assert.match(out, /finetune: loss [\d.]+ \(first 8 steps\) → [\d.]+ \(last 8\)/);
     const before = bundleAt(join(root, 'model')).weights;
     const after = bundleAt(outDir);
@@ -103,6 +132,9 @@ describe('train / eval / finetune commands', () => {
 
   it('explains what is missing for SyncNet and for a missing cache', () => {
     assert.throws(() => run('scripts/eval.ts', [cache, '--model', 'syncnet-v2']), /needs --weights/);
-    assert.throws(() => run('scripts/train.ts', [join(root, 'nowhere'), '--out', join(root, 'x')]), /no feature cache — run `npm run features/);
+    assert.throws(
+      () => run('scripts/train.ts', [join(root, 'nowhere'), '--out', join(root, 'x')]),
+      /no feature cache — run `npm run features/,
+    );
   });
 });

@@ -32,11 +32,23 @@ const seeks = () => page.evaluate(() => window.seeks.splice(0));
 test('the timeline spans 2:00–2:10 over its whole width, the mismatch span at 2:02–2:05', async () => {
   const timeline = page.locator('svg.timeline');
   assert.equal(await timeline.getAttribute('aria-valuetext'), '2:00');
-  const bars = await page.$$eval('svg.timeline rect.bar', (rects) => rects.map((r) => Number(r.getAttribute('x'))));
-  assert.deepEqual(bars.map((x) => Math.round(x)), [0, 30, 60, 90, 120, 150, 180, 210, 240, 270]);
-  const mismatch = await page.$eval('svg.timeline g.span.mismatch rect', (r) => [Number(r.getAttribute('x')), Number(r.getAttribute('width')), getComputedStyle(r).fill]);
+  const bars = await page.$$eval('svg.timeline rect.bar', (rects) =>
+    rects.map((r) => Number(r.getAttribute('x'))),
+  );
+  assert.deepEqual(
+    bars.map((x) => Math.round(x)),
+    [0, 30, 60, 90, 120, 150, 180, 210, 240, 270],
+  );
+  const mismatch = await page.$eval('svg.timeline g.span.mismatch rect', (r) => [
+    Number(r.getAttribute('x')),
+    Number(r.getAttribute('width')),
+    getComputedStyle(r).fill,
+  ]);
   assert.deepEqual(mismatch, [60, 90, 'rgb(240, 110, 110)']);
-  assert.deepEqual(await page.$$eval('svg.timeline text', (texts) => texts.map((t) => t.textContent)), ['2:00', '2:10']);
+  assert.deepEqual(await page.$$eval('svg.timeline text', (texts) => texts.map((t) => t.textContent)), [
+    '2:00',
+    '2:10',
+  ]);
 });
 
 test('a click seeks to the media time under it', async () => {
@@ -67,6 +79,9 @@ test('keyboard: focus, arrows move the moment, Enter seeks there; Home and End; 
 test('the curve: left end "+15 sound early", right end "−15 sound late", the dip of +3 left of 0', async () => {
   const texts = await page.$$eval('svg.distance-curve text', (ts) => ts.map((t) => t.textContent));
   assert.deepEqual(texts, ['+15 sound early', '0', '−15 sound late']);
-  const [dot, zero] = await page.$eval('svg.distance-curve', (svg) => [Number(svg.querySelector('circle')!.getAttribute('cx')), Number(svg.querySelector('line')!.getAttribute('x1'))]);
+  const [dot, zero] = await page.$eval('svg.distance-curve', (svg) => [
+    Number(svg.querySelector('circle')!.getAttribute('cx')),
+    Number(svg.querySelector('line')!.getAttribute('x1')),
+  ]);
   assert.ok(dot < zero);
 });

@@ -15,7 +15,9 @@ const FILES = [
   'src/options/index.tsx',
   'src/options/check.tsx',
   'src/content/overlay.tsx',
-  ...readdirSync('src/ui').filter((f) => /\.tsx?$/.test(f)).map((f) => join('src/ui', f)),
+  ...readdirSync('src/ui')
+    .filter((f) => /\.tsx?$/.test(f))
+    .map((f) => join('src/ui', f)),
   'src/shared/state-look.ts',
   'src/shared/spans.ts',
   'src/shared/result-figures.ts',
@@ -46,19 +48,43 @@ const ALLOWED = new Set([
 /** Symbols, numbers and units only. */
 const NON_WORDS = /^[\s\d.,:;·×—–\-+−%/()…!?'"]*(ms|s|px|fps|%)?[\s\d.,:;·×—–\-+−%/()…!?'"]*$/u;
 
-const USER_PROPS = new Set(['title', 'aria-label', 'aria-valuetext', 'placeholder', 'alt', 'label', 'aria-description']);
+const USER_PROPS = new Set([
+  'title',
+  'aria-label',
+  'aria-valuetext',
+  'placeholder',
+  'alt',
+  'label',
+  'aria-description',
+]);
 /** Variables whose string is not text (the overlay's stylesheet). */
 const NOT_TEXT_VARIABLES = new Set(['STYLE']);
 
-interface Finding { file: string; line: number; text: string; why: string }
+interface Finding {
+  file: string;
+  line: number;
+  text: string;
+  why: string;
+}
 
 function scan(file: string): Finding[] {
-  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    file,
+    readFileSync(file, 'utf8'),
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const findings: Finding[] = [];
   const report = (node: ts.Node, text: string, why: string) => {
     const clean = text.replace(/\s+/g, ' ').trim();
     if (!clean || ALLOWED.has(clean) || NON_WORDS.test(clean)) return;
-    findings.push({ file, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1, text: clean, why });
+    findings.push({
+      file,
+      line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1,
+      text: clean,
+      why,
+    });
   };
   const sentenceLike = (text: string) => /\p{L}{2,}[,.:;!?]? +\p{L}/u.test(text);
   /**
@@ -66,7 +92,9 @@ function scan(file: string): Finding[] {
    * every text between its tags is empty or symbols, numbers and units. Tag names and
    * attributes are markup, not text; a word between tags ('<th>Checked at</th>') is text.
    */
-  const markupOnly = (text: string) => /<[a-z!/][^>]*>/i.test(text) && text.split(/<[a-z!/][^>]*>/i).every((between) => NON_WORDS.test(between.trim()));
+  const markupOnly = (text: string) =>
+    /<[a-z!/][^>]*>/i.test(text) &&
+    text.split(/<[a-z!/][^>]*>/i).every((between) => NON_WORDS.test(between.trim()));
 
   const visit = (node: ts.Node): void => {
     // Not text: imports, t('key') / tParts('key') keys, console output, type positions, the stylesheet.
@@ -93,7 +121,8 @@ function scan(file: string): Finding[] {
         if (init && ts.isJsxExpression(init) && init.expression) visitExpressionForSentences(init.expression);
         return;
       }
-      if (init && ts.isStringLiteral(init) && /\p{L}/u.test(init.text)) report(init, init.text, `${name}="…"`);
+      if (init && ts.isStringLiteral(init) && /\p{L}/u.test(init.text))
+        report(init, init.text, `${name}="…"`);
       else if (init) ts.forEachChild(init, visitUserProp(name));
       return;
     }
@@ -101,38 +130,48 @@ function scan(file: string): Finding[] {
       visitUserProp(node.name.getText(source))(node.initializer);
       return;
     }
-    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && sentenceLike(node.text)) report(node, node.text, 'string literal');
+    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && sentenceLike(node.text))
+      report(node, node.text, 'string literal');
     if (ts.isTemplateExpression(node)) {
       const parts = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)];
-      if (sentenceLike(parts.join(' ')) && !markupOnly(parts.join('…'))) report(node, parts.join('…'), 'template literal');
+      if (sentenceLike(parts.join(' ')) && !markupOnly(parts.join('…')))
+        report(node, parts.join('…'), 'template literal');
     }
     ts.forEachChild(node, visit);
   };
   const visitExpressionForSentences = (node: ts.Node) => visit(node);
   /** In a user-visible prop any literal with a letter is text. */
-  const visitUserProp = (name: string) => (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && ['t', 'tParts'].includes(node.expression.getText(source))) return;
-    if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && /\p{L}/u.test(node.text)) report(node, node.text, `${name}: literal`);
-    else if (ts.isTemplateExpression(node)) {
-      const text = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('…');
-      if (/\p{L}/u.test(text)) report(node, text, `${name}: template`);
-      node.templateSpans.forEach((s) => visitUserProp(name)(s.expression));
-    } else ts.forEachChild(node, visitUserProp(name));
-  };
+  const visitUserProp =
+    (name: string) =>
+    (node: ts.Node): void => {
+      if (ts.isCallExpression(node) && ['t', 'tParts'].includes(node.expression.getText(source))) return;
+      if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && /\p{L}/u.test(node.text))
+        report(node, node.text, `${name}: literal`);
+      else if (ts.isTemplateExpression(node)) {
+        const text = [node.head.text, ...node.templateSpans.map((s) => s.literal.text)].join('…');
+        if (/\p{L}/u.test(text)) report(node, text, `${name}: template`);
+        node.templateSpans.forEach((s) => visitUserProp(name)(s.expression));
+      } else ts.forEachChild(node, visitUserProp(name));
+    };
   visit(source);
   return findings;
 }
 
 test('every user-facing string in the views comes from the catalogue (t(…))', () => {
   const findings = FILES.flatMap(scan);
-  assert.deepEqual(findings.map((f) => `${f.file}:${f.line} ${f.why}: ${f.text}`), []);
+  assert.deepEqual(
+    findings.map((f) => `${f.file}:${f.line} ${f.why}: ${f.text}`),
+    [],
+  );
 });
 
 test('the scanner catches what it is meant to (a JSX text, a title literal, a sentence in a string, words inside markup; not symbols, keys or bare markup)', () => {
   const dir = 'test/.generated';
   const file = join(dir, 'i18n-scan-sample.tsx');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, `const a = <p title="Close it">Hello there {t('label_real')} · 3 s ×</p>;
+  writeFileSync(
+    file,
+    `const a = <p title="Close it">Hello there {t('label_real')} · 3 s ×</p>;
 const b = <svg aria-label={\`Timeline \${x}\`} class="muted small" />;
 const c = 'This is a sentence.';
 const d = t('where_from_to', '0:12', '0:15');
@@ -141,7 +180,8 @@ throw new Error('something failed badly');
 const f = \`<polyline points="\${p}" fill="none" stroke="currentColor"/><td>\${a}–\${b} s</td>\`;
 const g = \`<tr><th>Checked at</th><td id="\${id}">\${value}</td></tr>\`;
 const h = \`<text x="\${x}" font-size="11">mean distance</text>\`;
-`);
+`,
+  );
   const found = scan(file).map((f) => f.text);
   assert.deepEqual(found, [
     'Close it',

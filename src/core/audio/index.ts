@@ -1,13 +1,7 @@
 // Audio front end: resampling to 16 kHz, float → int16 PCM scale, and the two SyncNet MFCC
 // variants (v4: speechpy), and the speech detector (speech.ts). Pure functions; no DOM, no node:.
 export type { FeatureMatrix, Int16ScaleSamples } from './dsp';
-export {
-  floatToInt16Pcm,
-  mfccPsf,
-  mfccSyncnetV2,
-  psfFilterbankEdges,
-  type PsfMfccOptions,
-} from './mfcc';
+export { floatToInt16Pcm, mfccPsf, mfccSyncnetV2, psfFilterbankEdges, type PsfMfccOptions } from './mfcc';
 export {
   mfccSpeechpy,
   mfccSyncnetV4,

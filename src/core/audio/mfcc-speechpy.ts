@@ -95,14 +95,23 @@ export function mfccSpeechpy(samples: Int16ScaleSamples, options: SpeechpyMfccOp
  * cepstra, c0 dropped → 12 coefficients (speechpy columns 1..12) per row.
  */
 export function mfccSyncnetV4(samples: Int16ScaleSamples): FeatureMatrix {
-  return speechpyCepstra(samples, { sampleRate: 16000, frameLength: 0.01, frameStride: 0.01, numCepstral: 13 }, 1);
+  return speechpyCepstra(
+    samples,
+    { sampleRate: 16000, frameLength: 0.01, frameStride: 0.01, numCepstral: 13 },
+    1,
+  );
 }
 
-function speechpyCepstra(samples: Int16ScaleSamples, options: SpeechpyMfccOptions, dropLeading: number): FeatureMatrix {
+function speechpyCepstra(
+  samples: Int16ScaleSamples,
+  options: SpeechpyMfccOptions,
+  dropLeading: number,
+): FeatureMatrix {
   const sampleRate = options.sampleRate ?? 16000;
   const numCepstral = options.numCepstral ?? 13;
   const numFilters = options.numFilters ?? 40;
-  if (numCepstral > numFilters) throw new RangeError(`numCepstral (${numCepstral}) exceeds numFilters (${numFilters})`);
+  if (numCepstral > numFilters)
+    throw new RangeError(`numCepstral (${numCepstral}) exceeds numFilters (${numFilters})`);
   const signal = toFloat64(samples); // feature.mfe: signal.astype(float)
 
   // processing.stack_frames: int(np.round(fs·frame_length)), float(np.round(fs·frame_stride))

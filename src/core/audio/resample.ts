@@ -49,7 +49,8 @@ function kaiserBeta(attenuationDb: number): number {
 }
 
 function assertRate(name: string, rate: number): void {
-  if (!Number.isInteger(rate) || rate <= 0) throw new RangeError(`${name} must be a positive integer in Hz, got ${rate}`);
+  if (!Number.isInteger(rate) || rate <= 0)
+    throw new RangeError(`${name} must be a positive integer in Hz, got ${rate}`);
 }
 
 export class StreamingResampler {

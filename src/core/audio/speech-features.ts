@@ -77,7 +77,10 @@ export function rowCount(numSamples: number): number {
   return numSamples <= FRAME_LEN ? 1 : 1 + Math.ceil((numSamples - FRAME_LEN) / FRAME_STEP);
 }
 
-const HANN = Float64Array.from({ length: FRAME_LEN }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FRAME_LEN - 1)));
+const HANN = Float64Array.from(
+  { length: FRAME_LEN },
+  (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (FRAME_LEN - 1)),
+);
 const hzBin = (hz: number) => Math.round(hz / BIN_HZ);
 /** Band edges in FFT bins, evenly spaced on the mel scale from 100 Hz to 8 kHz. */
 const BAND_EDGES = (() => {
@@ -85,7 +88,9 @@ const BAND_EDGES = (() => {
   const hz = (m: number) => 700 * (10 ** (m / 2595) - 1);
   const lo = mel(100);
   const hi = mel(8000);
-  return Array.from({ length: NUM_BANDS + 1 }, (_, i) => Math.min(NFFT / 2 + 1, hzBin(hz(lo + ((hi - lo) * i) / NUM_BANDS))));
+  return Array.from({ length: NUM_BANDS + 1 }, (_, i) =>
+    Math.min(NFFT / 2 + 1, hzBin(hz(lo + ((hi - lo) * i) / NUM_BANDS))),
+  );
 })();
 const FLAT_LO = hzBin(300);
 const FLAT_HI = hzBin(4000);
@@ -99,7 +104,8 @@ const FINE_BINS = FINE_HI - FINE_LO;
 /** 40 ms: a sustained note outlasts it, a syllable's formants move within it. */
 const CORR_LAG = 4;
 
-const toDb = (meanSquare: number) => (meanSquare > 0 ? Math.max(SILENT_DB, 10 * Math.log10(meanSquare)) : SILENT_DB);
+const toDb = (meanSquare: number) =>
+  meanSquare > 0 ? Math.max(SILENT_DB, 10 * Math.log10(meanSquare)) : SILENT_DB;
 
 /** Frame features of rows [first, end) of the signal (end ≤ rowCount). */
 function frameFeatures(samples: Int16Array, first: number, end: number): FrameFeatures {
@@ -132,7 +138,7 @@ function frameFeatures(samples: Int16Array, first: number, end: number): FrameFe
       const index = offset + i;
       const x = index < samples.length ? samples[index] : 0;
       sumSq += x * x;
-      if (i > 0 && (x >= 0) !== (frame[i - 1] >= 0)) crossings++;
+      if (i > 0 && x >= 0 !== frame[i - 1] >= 0) crossings++;
       frame[i] = x;
     }
     for (let i = 0; i < FRAME_LEN; i++) frame[i] *= HANN[i];
@@ -185,7 +191,8 @@ function frameFeatures(samples: Int16Array, first: number, end: number): FrameFe
 /** log power of bins FINE_LO..FINE_HI, mean removed and scaled to unit norm, into out[at..]. */
 function normalisedLogSpectrum(power: Float64Array, out: Float64Array, at: number): void {
   let mean = 0;
-  for (let i = 0; i < FINE_BINS; i++) mean += (out[at + i] = Math.log(power[FINE_LO + i] / FULL_SCALE_SQ + EPS)) / FINE_BINS;
+  for (let i = 0; i < FINE_BINS; i++)
+    mean += (out[at + i] = Math.log(power[FINE_LO + i] / FULL_SCALE_SQ + EPS)) / FINE_BINS;
   let norm = 0;
   for (let i = 0; i < FINE_BINS; i++) norm += (out[at + i] -= mean) ** 2;
   const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
@@ -196,9 +203,16 @@ function normalisedLogSpectrum(power: Float64Array, out: Float64Array, at: numbe
 // fall about 1 Hz apart), Hann-tapered: the share of power at the 3–6 Hz syllable rate.
 const MOD_FREQS = [3, 4, 5, 6];
 const CONTEXT_LEN = 2 * CONTEXT_ROWS + 1;
-const MOD_TAPER = Float64Array.from({ length: CONTEXT_LEN }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 1)) / (CONTEXT_LEN + 1)));
-const MOD_COS = MOD_FREQS.map((hz) => Float64Array.from({ length: CONTEXT_LEN }, (_, i) => Math.cos((2 * Math.PI * hz * i) / 100)));
-const MOD_SIN = MOD_FREQS.map((hz) => Float64Array.from({ length: CONTEXT_LEN }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 100)));
+const MOD_TAPER = Float64Array.from(
+  { length: CONTEXT_LEN },
+  (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 1)) / (CONTEXT_LEN + 1)),
+);
+const MOD_COS = MOD_FREQS.map((hz) =>
+  Float64Array.from({ length: CONTEXT_LEN }, (_, i) => Math.cos((2 * Math.PI * hz * i) / 100)),
+);
+const MOD_SIN = MOD_FREQS.map((hz) =>
+  Float64Array.from({ length: CONTEXT_LEN }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 100)),
+);
 
 function meanStd(values: Float64Array, lo: number, hi: number): [number, number] {
   let sum = 0;
@@ -222,7 +236,7 @@ function speechRateModulation(env: Float64Array, n: number): [number, number] {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += env[i] / n;
   let total = 0;
-  for (let i = 0; i < n; i++) total += ((env[i] = (env[i] - mean) * MOD_TAPER[i + shift]) ** 2);
+  for (let i = 0; i < n; i++) total += (env[i] = (env[i] - mean) * MOD_TAPER[i + shift]) ** 2;
   let speech = 0;
   for (let m = 0; m < MOD_FREQS.length; m++) {
     let re = 0;
@@ -241,7 +255,8 @@ function bandModulation(f: FrameFeatures, lo: number, hi: number): [number, numb
   let sum = 0;
   let max = 0;
   for (let p = 0; p < BAND_PAIRS; p++) {
-    for (let i = lo; i < hi; i++) envelope[i - lo] = 0.5 * (f.bands[i * NUM_BANDS + 2 * p] + f.bands[i * NUM_BANDS + 2 * p + 1]);
+    for (let i = lo; i < hi; i++)
+      envelope[i - lo] = 0.5 * (f.bands[i * NUM_BANDS + 2 * p] + f.bands[i * NUM_BANDS + 2 * p + 1]);
     const [share] = speechRateModulation(envelope, hi - lo);
     sum += share;
     max = Math.max(max, share);
@@ -250,7 +265,13 @@ function bandModulation(f: FrameFeatures, lo: number, hi: number): [number, numb
 }
 
 /** Context features of row r (absolute row index) into out[0 .. NUM_FEATURES). */
-function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: Float32Array, at: number): void {
+function contextFeatures(
+  f: FrameFeatures,
+  row: number,
+  totalRows: number,
+  out: Float32Array,
+  at: number,
+): void {
   const lo = Math.max(0, row - CONTEXT_ROWS) - f.first;
   const hi = Math.min(totalRows, row + CONTEXT_ROWS + 1) - f.first;
   const k = row - f.first;
@@ -279,7 +300,25 @@ function contextFeatures(f: FrameFeatures, row: number, totalRows: number, out: 
   // Pairs (j, j + CORR_LAG) inside the context; a context too short for one pair reads 0.
   const pairs = Math.max(0, hi - lo - CORR_LAG);
   const [specCorr, specCorrStd] = pairs > 0 ? meanStd(f.corrAhead, lo, lo + pairs) : [0, 0];
-  const values = [f.db[k] - maxDb, stdDb, low / (hi - lo), mod, modDb, fluxMean, fluxStd, ltsv / NUM_BANDS, flatness, flatnessStd, speechBand, zcrMean, zcrStd, bandModMean, bandModMax, specCorr, specCorrStd];
+  const values = [
+    f.db[k] - maxDb,
+    stdDb,
+    low / (hi - lo),
+    mod,
+    modDb,
+    fluxMean,
+    fluxStd,
+    ltsv / NUM_BANDS,
+    flatness,
+    flatnessStd,
+    speechBand,
+    zcrMean,
+    zcrStd,
+    bandModMean,
+    bandModMax,
+    specCorr,
+    specCorrStd,
+  ];
   for (let c = 0; c < NUM_FEATURES; c++) out[at + c] = values[c];
 }
 
@@ -295,7 +334,11 @@ export interface SpeechFeatureRows {
  * Features of rows [fromRow, toRow) of `samples` (clamped to the signal's rows). Row r reads
  * samples [(r − 51)·160, (r + 50)·160 + 400): it is final once the signal reaches that far.
  */
-export function speechFeatureRows(samples: Int16Array, fromRow = 0, toRow = rowCount(samples.length)): SpeechFeatureRows {
+export function speechFeatureRows(
+  samples: Int16Array,
+  fromRow = 0,
+  toRow = rowCount(samples.length),
+): SpeechFeatureRows {
   const total = rowCount(samples.length);
   const from = Math.max(0, Math.min(fromRow, total));
   const to = Math.max(from, Math.min(toRow, total));

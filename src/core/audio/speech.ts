@@ -13,7 +13,14 @@
 // speechProbabilities(samples).slice(a, b) exactly, and a row is final once the samples
 // reach 0.5 s past its frame.
 import shipped from './speech-model.json';
-import { CONTEXT_ROWS, FEATURE_NAMES, NUM_FEATURES, rowCount, speechFeatureRows, type SpeechFeatureRows } from './speech-features';
+import {
+  CONTEXT_ROWS,
+  FEATURE_NAMES,
+  NUM_FEATURES,
+  rowCount,
+  speechFeatureRows,
+  type SpeechFeatureRows,
+} from './speech-features';
 
 /** A dense layer: `weights` is outputs × inputs, row-major. */
 export interface DenseLayer {
@@ -40,12 +47,20 @@ export const SYNCNET_WINDOW_ROWS = 20;
 /** Checks that a model fits the feature extractor; throws a message naming what is wrong. */
 export function validateSpeechModel(model: SpeechModel): SpeechModel {
   if (model.features.join() !== FEATURE_NAMES.join()) {
-    throw new Error(`speech model features [${model.features.join()}] differ from the extractor's [${FEATURE_NAMES.join()}]`);
+    throw new Error(
+      `speech model features [${model.features.join()}] differ from the extractor's [${FEATURE_NAMES.join()}]`,
+    );
   }
   let width: number = NUM_FEATURES;
   for (const layer of model.layers) {
-    if (layer.inputs !== width || layer.weights.length !== layer.inputs * layer.outputs || layer.bias.length !== layer.outputs) {
-      throw new Error(`speech model layer ${layer.inputs}→${layer.outputs} does not fit its input width ${width} or its weights`);
+    if (
+      layer.inputs !== width ||
+      layer.weights.length !== layer.inputs * layer.outputs ||
+      layer.bias.length !== layer.outputs
+    ) {
+      throw new Error(
+        `speech model layer ${layer.inputs}→${layer.outputs} does not fit its input width ${width} or its weights`,
+      );
     }
     width = layer.outputs;
   }
@@ -79,17 +94,26 @@ function forward(model: SpeechModel, row: Float32Array, at: number, scratch: Flo
 }
 
 /** The model's probability for each row of already computed features (gate applied). */
-export function applySpeechModel(features: SpeechFeatureRows, model: SpeechModel = shippedSpeechModel()): Float32Array {
+export function applySpeechModel(
+  features: SpeechFeatureRows,
+  model: SpeechModel = shippedSpeechModel(),
+): Float32Array {
   const out = new Float32Array(features.rows);
   const scratch = [new Float64Array(NUM_FEATURES), ...model.layers.map((l) => new Float64Array(l.outputs))];
   for (let r = 0; r < features.rows; r++) {
-    out[r] = features.contextMaxDb[r] < model.gateDb ? 0 : forward(model, features.data, r * NUM_FEATURES, scratch);
+    out[r] =
+      features.contextMaxDb[r] < model.gateDb ? 0 : forward(model, features.data, r * NUM_FEATURES, scratch);
   }
   return out;
 }
 
 /** Speech probability of rows [fromRow, toRow) (clamped to the signal's rows). */
-export function speechProbabilitiesRange(samples: Int16Array, fromRow: number, toRow: number, model: SpeechModel = shippedSpeechModel()): Float32Array {
+export function speechProbabilitiesRange(
+  samples: Int16Array,
+  fromRow: number,
+  toRow: number,
+  model: SpeechModel = shippedSpeechModel(),
+): Float32Array {
   return applySpeechModel(speechFeatureRows(samples, fromRow, toRow), model);
 }
 
@@ -97,7 +121,10 @@ export function speechProbabilitiesRange(samples: Int16Array, fromRow: number, t
  * Speech probability of every row: as many rows as mfccSyncnetV2 gives for these samples
  * (mono, 16 kHz, int16 scale).
  */
-export function speechProbabilities(samples: Int16Array, model: SpeechModel = shippedSpeechModel()): Float32Array {
+export function speechProbabilities(
+  samples: Int16Array,
+  model: SpeechModel = shippedSpeechModel(),
+): Float32Array {
   return speechProbabilitiesRange(samples, 0, rowCount(samples.length), model);
 }
 

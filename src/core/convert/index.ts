@@ -17,7 +17,11 @@ function startsWith(bytes: Uint8Array, at: number, signature: number[]): boolean
 }
 
 function startsWithText(bytes: Uint8Array, text: string): boolean {
-  return startsWith(bytes, 0, [...text].map((c) => c.charCodeAt(0)));
+  return startsWith(
+    bytes,
+    0,
+    [...text].map((c) => c.charCodeAt(0)),
+  );
 }
 
 /**
@@ -27,7 +31,12 @@ function startsWithText(bytes: Uint8Array, text: string): boolean {
  */
 export function detectCheckpointFormat(bytes: Uint8Array): CheckpointFormat {
   if (looksLikeZip(bytes) || bytes[0] === PICKLE_PROTO) return 'torch';
-  if (startsWithText(bytes, 'MATLAB') || startsWith(bytes, 0, HDF5_SIGNATURE) || startsWith(bytes, 512, HDF5_SIGNATURE)) return 'matlab';
+  if (
+    startsWithText(bytes, 'MATLAB') ||
+    startsWith(bytes, 0, HDF5_SIGNATURE) ||
+    startsWith(bytes, 512, HDF5_SIGNATURE)
+  )
+    return 'matlab';
   return 'unknown';
 }
 

@@ -39,10 +39,13 @@ export interface DagNN {
 export function readDagNN(mat: MatFile, variable = 'net'): DagNN {
   const net = mat.variable(variable);
   if (!net.isGroup || net.matlabClass !== 'struct') {
-    mat.fail(`variable '${variable}' is not a struct (class '${net.matlabClass || 'none'}'), so not a MatConvNet network`);
+    mat.fail(
+      `variable '${variable}' is not a struct (class '${net.matlabClass || 'none'}'), so not a MatConvNet network`,
+    );
   }
   for (const field of ['layers', 'params']) {
-    if (!net.hasField(field)) mat.fail(`'${variable}' has no '${field}' field, so it is not a MatConvNet DagNN network`);
+    if (!net.hasField(field))
+      mat.fail(`'${variable}' has no '${field}' field, so it is not a MatConvNet DagNN network`);
   }
   const layersNode = net.field('layers');
   const paramsNode = net.field('params');
@@ -50,7 +53,10 @@ export function readDagNN(mat: MatFile, variable = 'net'): DagNN {
   const layerNames = readStrings(layersNode.field('name'));
   const layerTypes = layersNode.hasField('type') ? readStrings(layersNode.field('type')) : undefined;
   const layerParams = layersNode.hasField('params')
-    ? layersNode.field('params').elements().map((cell) => cell.readStringCell())
+    ? layersNode
+        .field('params')
+        .elements()
+        .map((cell) => cell.readStringCell())
     : undefined;
   checkLength(mat, layersNode, 'type', layerTypes, layerNames.length);
   checkLength(mat, layersNode, 'params', layerParams, layerNames.length);
@@ -60,7 +66,12 @@ export function readDagNN(mat: MatFile, variable = 'net'): DagNN {
   checkLength(mat, paramsNode, 'name', paramNames, values.length);
 
   return {
-    layers: layerNames.map((name, i) => ({ index: i + 1, name, type: layerTypes?.[i], params: layerParams?.[i] })),
+    layers: layerNames.map((name, i) => ({
+      index: i + 1,
+      name,
+      type: layerTypes?.[i],
+      params: layerParams?.[i],
+    })),
     params: values.map((node, i) => paramFromNode(node, i, paramNames?.[i])),
   };
 }
@@ -69,9 +80,17 @@ function readStrings(field: MatNode): string[] {
   return field.elements().map((n) => n.readString());
 }
 
-function checkLength(mat: MatFile, struct: MatNode, field: string, values: unknown[] | undefined, expected: number): void {
+function checkLength(
+  mat: MatFile,
+  struct: MatNode,
+  field: string,
+  values: unknown[] | undefined,
+  expected: number,
+): void {
   if (values && values.length !== expected) {
-    mat.fail(`${struct.path}.${field} has ${values.length} entries but ${struct.path} has ${expected} elements`);
+    mat.fail(
+      `${struct.path}.${field} has ${values.length} entries but ${struct.path} has ${expected} elements`,
+    );
   }
 }
 

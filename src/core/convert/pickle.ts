@@ -52,7 +52,8 @@ function orderedDictFromPairs(args: unknown[]): PyDict {
     const list = pairs instanceof PyDict ? [...pairs.items] : pairs;
     if (!Array.isArray(list)) throw new TypeError('OrderedDict argument is not a list of pairs');
     for (const pair of list) {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError('OrderedDict argument is not a list of pairs');
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new TypeError('OrderedDict argument is not a list of pairs');
       dict.items.set(pair[0], pair[1]);
     }
   }
@@ -68,7 +69,8 @@ export const BASE_GLOBALS: ReadonlyMap<string, PyGlobal> = new Map<string, PyGlo
       qualifiedName: '_codecs.encode',
       call: (args: unknown[]) => {
         const [text, encoding] = args;
-        if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) throw new TypeError('unsupported _codecs.encode arguments');
+        if (typeof text !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1'))
+          throw new TypeError('unsupported _codecs.encode arguments');
         return Uint8Array.from(text, (ch) => ch.charCodeAt(0));
       },
     },
@@ -96,19 +98,31 @@ class PickleReader {
   private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
   private readonly globals: ReadonlyMap<string, PyGlobal>;
 
-  constructor(private readonly bytes: Uint8Array, start: number, private readonly options: PickleOptions) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    start: number,
+    private readonly options: PickleOptions,
+  ) {
     this.pos = start;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.globals = new Map([...BASE_GLOBALS, ...(options.globals ?? [])]);
   }
 
   private fail(what: string): never {
-    throw new PickleError(`${this.options.where}: ${what} (pickle opcode 0x${(this.bytes[this.opcodeStart] ?? 0).toString(16).padStart(2, '0')} at byte ${this.opcodeStart})`);
+    throw new PickleError(
+      `${this.options.where}: ${what} (pickle opcode 0x${(this.bytes[this.opcodeStart] ?? 0).toString(16).padStart(2, '0')} at byte ${this.opcodeStart})`,
+    );
   }
 
   private take(n: number): Uint8Array {
-    if (n < 0 || n > this.bytes.length) this.fail(`corrupt pickle data: a field claims ${n} bytes, more than the whole file (${this.bytes.length} bytes)`);
-    if (this.pos + n > this.bytes.length) this.fail(`truncated pickle data: a ${n}-byte field at byte ${this.pos} runs past the end of the file (${this.bytes.length} bytes)`);
+    if (n < 0 || n > this.bytes.length)
+      this.fail(
+        `corrupt pickle data: a field claims ${n} bytes, more than the whole file (${this.bytes.length} bytes)`,
+      );
+    if (this.pos + n > this.bytes.length)
+      this.fail(
+        `truncated pickle data: a ${n}-byte field at byte ${this.pos} runs past the end of the file (${this.bytes.length} bytes)`,
+      );
     const out = this.bytes.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;
@@ -148,14 +162,21 @@ class PickleReader {
   }
 
   private pop(): unknown {
-    if (this.stack.length === 0 || (this.marks.length && this.stack.length <= this.marks[this.marks.length - 1])) {
+    if (
+      this.stack.length === 0 ||
+      (this.marks.length && this.stack.length <= this.marks[this.marks.length - 1])
+    ) {
       this.fail('corrupt pickle data: stack underflow');
     }
     return this.stack.pop();
   }
 
   private top(): unknown {
-    if (this.stack.length === 0 || (this.marks.length && this.stack.length <= this.marks[this.marks.length - 1])) this.fail('corrupt pickle data: stack underflow');
+    if (
+      this.stack.length === 0 ||
+      (this.marks.length && this.stack.length <= this.marks[this.marks.length - 1])
+    )
+      this.fail('corrupt pickle data: stack underflow');
     return this.stack[this.stack.length - 1];
   }
 
@@ -201,12 +222,15 @@ class PickleReader {
       return fn.call(args);
     } catch (err) {
       if (err instanceof WeightsFormatError) throw err;
-      return this.fail(`corrupt pickle data: ${fn.qualifiedName} rejected its arguments (${(err as Error).message})`);
+      return this.fail(
+        `corrupt pickle data: ${fn.qualifiedName} rejected its arguments (${(err as Error).message})`,
+      );
     }
   }
 
   private setItems(dict: unknown, flat: unknown[]): void {
-    if (!(dict instanceof PyDict)) this.fail('corrupt pickle data: SETITEM(S) on something that is not a dict');
+    if (!(dict instanceof PyDict))
+      this.fail('corrupt pickle data: SETITEM(S) on something that is not a dict');
     if (flat.length % 2) this.fail('corrupt pickle data: odd number of dict items');
     for (let i = 0; i < flat.length; i += 2) dict.items.set(flat[i], flat[i + 1]);
   }
@@ -224,7 +248,8 @@ class PickleReader {
           this.le(8);
           break;
         case 0x2e: // STOP
-          if (this.stack.length !== 1 || this.marks.length) this.fail('corrupt pickle data: stack not balanced at STOP');
+          if (this.stack.length !== 1 || this.marks.length)
+            this.fail('corrupt pickle data: stack not balanced at STOP');
           return { value: this.stack[0], end: this.pos };
         case 0x28: // MARK
           this.marks.push(this.stack.length);
@@ -248,7 +273,8 @@ class PickleReader {
         case 0x89: // NEWFALSE
           this.push(false);
           break;
-        case 0x49: { // INT (text; I01 / I00 are True / False)
+        case 0x49: {
+          // INT (text; I01 / I00 are True / False)
           const line = this.line();
           if (line === '01' || line === '00') this.push(line === '01');
           else this.push(this.parseIntText(line));
@@ -273,7 +299,8 @@ class PickleReader {
         case 0x8b: // LONG4
           this.push(this.intFromBytes(this.take(this.le(4))));
           break;
-        case 0x46: { // FLOAT (text)
+        case 0x46: {
+          // FLOAT (text)
           const value = Number(this.line());
           if (Number.isNaN(value)) this.fail('corrupt pickle data: bad FLOAT text');
           this.push(value);
@@ -294,7 +321,11 @@ class PickleReader {
           this.push(latin1(this.take(this.u8())));
           break;
         case 0x56: // UNICODE (raw-unicode-escape line)
-          this.push(this.line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string, b: string) => String.fromCodePoint(parseInt(a ?? b, 16))));
+          this.push(
+            this.line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_, a: string, b: string) =>
+              String.fromCodePoint(parseInt(a ?? b, 16)),
+            ),
+          );
           break;
         case 0x58: // BINUNICODE
           this.push(this.text(this.le(4)));
@@ -325,12 +356,14 @@ class PickleReader {
         case 0x85: // TUPLE1
           this.push([this.pop()]);
           break;
-        case 0x86: { // TUPLE2
+        case 0x86: {
+          // TUPLE2
           const b = this.pop();
           this.push([this.pop(), b]);
           break;
         }
-        case 0x87: { // TUPLE3
+        case 0x87: {
+          // TUPLE3
           const c = this.pop();
           const b = this.pop();
           this.push([this.pop(), b, c]);
@@ -342,12 +375,14 @@ class PickleReader {
         case 0x6c: // LIST
           this.push(this.popMark());
           break;
-        case 0x61: { // APPEND
+        case 0x61: {
+          // APPEND
           const item = this.pop();
           this.listTop().push(item);
           break;
         }
-        case 0x65: { // APPENDS
+        case 0x65: {
+          // APPENDS
           const items = this.popMark();
           this.listTop().push(...items);
           break;
@@ -355,19 +390,22 @@ class PickleReader {
         case 0x7d: // EMPTY_DICT
           this.push(new PyDict());
           break;
-        case 0x64: { // DICT
+        case 0x64: {
+          // DICT
           const dict = new PyDict();
           this.setItems(dict, this.popMark());
           this.push(dict);
           break;
         }
-        case 0x73: { // SETITEM
+        case 0x73: {
+          // SETITEM
           const value = this.pop();
           const key = this.pop();
           this.setItems(this.top(), [key, value]);
           break;
         }
-        case 0x75: { // SETITEMS
+        case 0x75: {
+          // SETITEMS
           const flat = this.popMark();
           this.setItems(this.top(), flat);
           break;
@@ -375,10 +413,12 @@ class PickleReader {
         case 0x8f: // EMPTY_SET
           this.push(new Set());
           break;
-        case 0x90: { // ADDITEMS
+        case 0x90: {
+          // ADDITEMS
           const items = this.popMark();
           const set = this.top();
-          if (!(set instanceof Set)) this.fail('corrupt pickle data: ADDITEMS on something that is not a set');
+          if (!(set instanceof Set))
+            this.fail('corrupt pickle data: ADDITEMS on something that is not a set');
           for (const item of items) set.add(item);
           break;
         }
@@ -408,31 +448,37 @@ class PickleReader {
           this.push(this.memoGet(this.le(4)));
           break;
         // ---- globals, calls, persistent ids ----
-        case 0x63: { // GLOBAL "module\nname\n"
+        case 0x63: {
+          // GLOBAL "module\nname\n"
           const module = this.line();
           this.push(this.resolveGlobal(module, this.line()));
           break;
         }
-        case 0x93: { // STACK_GLOBAL
+        case 0x93: {
+          // STACK_GLOBAL
           const name = this.pop();
           const module = this.pop();
-          if (typeof module !== 'string' || typeof name !== 'string') this.fail('corrupt pickle data: STACK_GLOBAL needs two strings');
+          if (typeof module !== 'string' || typeof name !== 'string')
+            this.fail('corrupt pickle data: STACK_GLOBAL needs two strings');
           this.push(this.resolveGlobal(module, name));
           break;
         }
-        case 0x52: { // REDUCE
+        case 0x52: {
+          // REDUCE
           const args = this.pop();
           const callable = this.pop();
           this.push(this.call(callable, args));
           break;
         }
-        case 0x81: { // NEWOBJ: cls.__new__(cls, *args) — only for allow-listed classes
+        case 0x81: {
+          // NEWOBJ: cls.__new__(cls, *args) — only for allow-listed classes
           const args = this.pop();
           const cls = this.pop();
           this.push(this.call(cls, args));
           break;
         }
-        case 0x62: { // BUILD: only dict-like state on our own objects (OrderedDict._metadata)
+        case 0x62: {
+          // BUILD: only dict-like state on our own objects (OrderedDict._metadata)
           const state = this.pop();
           const target = this.top();
           if (target instanceof PyDict) target.state = state;
@@ -453,7 +499,9 @@ class PickleReader {
         case 0x84: // EXT4
         case 0x97: // NEXT_BUFFER
         case 0x98: // READONLY_BUFFER
-          this.fail('unsupported pickle opcode: it would construct arbitrary objects, which this safe reader refuses');
+          this.fail(
+            'unsupported pickle opcode: it would construct arbitrary objects, which this safe reader refuses',
+          );
           break;
         default:
           this.fail('corrupt pickle data: unexpected byte, not a pickle opcode');
@@ -484,7 +532,9 @@ class PickleReader {
 }
 
 function narrow(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
 }
 
 /** Python 2 repr of a str: 'abc' or "abc" with backslash escapes. */
@@ -492,6 +542,16 @@ function parseStringRepr(line: string, bad: () => never): string {
   const quote = line[0];
   if ((quote !== "'" && quote !== '"') || line[line.length - 1] !== quote || line.length < 2) bad();
   const body = line.slice(1, -1);
-  const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
-  return body.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) => (e[0] === 'x' && e.length === 3 ? String.fromCharCode(parseInt(e.slice(1), 16)) : escapes[e] ?? `\\${e}`));
+  const escapes: Record<string, string> = {
+    n: '\n',
+    r: '\r',
+    t: '\t',
+    '\\': '\\',
+    "'": "'",
+    '"': '"',
+    '0': '\0',
+  };
+  return body.replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) =>
+    e[0] === 'x' && e.length === 3 ? String.fromCharCode(parseInt(e.slice(1), 16)) : (escapes[e] ?? `\\${e}`),
+  );
 }

@@ -15,7 +15,8 @@ export class TorchCheckpointError extends WeightsFormatError {
   override name = 'TorchCheckpointError';
 }
 
-export type TorchDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type TorchDType =
+  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 export interface TorchTensor {
   /** dtype in the checkpoint; `data` is always float32 (integer tensors converted too). */
@@ -94,8 +95,14 @@ function torchGlobals(): Map<string, PyGlobal> {
     // _rebuild_tensor_v2(..., requires_grad, backward_hooks[, metadata]) — the extra
     // arguments only matter for autograd.
     const [storage, storageOffset, size, stride] = args;
-    if (!storage || typeof storage !== 'object' || !('root' in storage)) throw new TypeError('tensor without a storage');
-    if (!Number.isSafeInteger(storageOffset) || !isIntList(size) || !isIntList(stride) || size.length !== stride.length) {
+    if (!storage || typeof storage !== 'object' || !('root' in storage))
+      throw new TypeError('tensor without a storage');
+    if (
+      !Number.isSafeInteger(storageOffset) ||
+      !isIntList(size) ||
+      !isIntList(stride) ||
+      size.length !== stride.length
+    ) {
       throw new TypeError('bad tensor offset, size or stride');
     }
     return { storage: storage as StorageSlice, storageOffset: storageOffset as number, size, stride };
@@ -124,7 +131,9 @@ export function readTorchCheckpoint(bytes: Uint8Array, fileName: string): TorchS
   } catch (err) {
     if (err instanceof WeightsFormatError) throw err;
     // Whatever slipped through validation is still a bad file, not a crash.
-    throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (unexpected ${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? err})`);
+    throw new TorchCheckpointError(
+      `${fileName}: corrupt checkpoint (unexpected ${(err as Error)?.name ?? 'error'}: ${(err as Error)?.message ?? err})`,
+    );
   }
 }
 
@@ -139,9 +148,12 @@ function storageLoader(storages: Map<string, StorageRef>, fileName: string): (pi
       );
     }
     const [, type, key, , numel, view] = pid as [string, StorageType, unknown, unknown, unknown, unknown];
-    if (!type || typeof type !== 'object' || !('dtype' in type)) throw new TypeError('storage persistent id without a storage type');
-    if (typeof key !== 'string' && typeof key !== 'number') throw new TypeError('storage key is not a string');
-    if (!Number.isSafeInteger(numel) || (numel as number) < 0) throw new TypeError('storage size is not a count');
+    if (!type || typeof type !== 'object' || !('dtype' in type))
+      throw new TypeError('storage persistent id without a storage type');
+    if (typeof key !== 'string' && typeof key !== 'number')
+      throw new TypeError('storage key is not a string');
+    if (!Number.isSafeInteger(numel) || (numel as number) < 0)
+      throw new TypeError('storage size is not a count');
     const name = String(key);
     let root = storages.get(name);
     if (!root) {
@@ -151,7 +163,8 @@ function storageLoader(storages: Map<string, StorageRef>, fileName: string): (pi
     // Pre-1.0 legacy files may reference a view: (view_key, element offset, view size).
     if (Array.isArray(view)) {
       const [, offset, size] = view;
-      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size)) throw new TypeError('bad storage view');
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size))
+        throw new TypeError('bad storage view');
       return { root, offset: offset as number, numel: size as number };
     }
     return { root, offset: 0, numel: root.numel };
@@ -161,16 +174,27 @@ function storageLoader(storages: Map<string, StorageRef>, fileName: string): (pi
 function readZipCheckpoint(bytes: Uint8Array, fileName: string): TorchStateDict {
   const zip = new ZipArchive(bytes, fileName);
   const pklName = [...zip.entries.keys()].find((name) => name === 'data.pkl' || name.endsWith('/data.pkl'));
-  if (!pklName) throw new TorchCheckpointError(`${fileName}: not a torch checkpoint (zip archive without data.pkl)`);
+  if (!pklName)
+    throw new TorchCheckpointError(`${fileName}: not a torch checkpoint (zip archive without data.pkl)`);
   const prefix = pklName.slice(0, -'data.pkl'.length);
-  const byteOrder = zip.entries.has(`${prefix}byteorder`) ? new TextDecoder().decode(zip.read(`${prefix}byteorder`)) : 'little';
-  if (byteOrder !== 'little') throw new TorchCheckpointError(`${fileName}: big-endian checkpoints are not supported`);
+  const byteOrder = zip.entries.has(`${prefix}byteorder`)
+    ? new TextDecoder().decode(zip.read(`${prefix}byteorder`))
+    : 'little';
+  if (byteOrder !== 'little')
+    throw new TorchCheckpointError(`${fileName}: big-endian checkpoints are not supported`);
 
   const storages = new Map<string, StorageRef>();
-  const { value } = readPickle(zip.read(pklName), 0, { where: `${fileName} (${pklName})`, globals: torchGlobals(), persistentLoad: storageLoader(storages, fileName) });
+  const { value } = readPickle(zip.read(pklName), 0, {
+    where: `${fileName} (${pklName})`,
+    globals: torchGlobals(),
+    persistentLoad: storageLoader(storages, fileName),
+  });
   for (const storage of storages.values()) {
     const entryName = `${prefix}data/${storage.key}`;
-    if (!zip.entries.has(entryName)) throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage entry ${entryName} is missing)`);
+    if (!zip.entries.has(entryName))
+      throw new TorchCheckpointError(
+        `${fileName}: corrupt checkpoint (storage entry ${entryName} is missing)`,
+      );
     storage.bytes = zip.read(entryName);
   }
   return collectTensors(value, fileName);
@@ -178,7 +202,9 @@ function readZipCheckpoint(bytes: Uint8Array, fileName: string): TorchStateDict 
 
 function readLegacyCheckpoint(bytes: Uint8Array, fileName: string): TorchStateDict {
   if (bytes.length > 262 && new TextDecoder().decode(bytes.subarray(257, 262)) === 'ustar') {
-    throw new TorchCheckpointError(`${fileName}: a PyTorch 0.1 tar checkpoint; load and re-save it with a newer PyTorch first`);
+    throw new TorchCheckpointError(
+      `${fileName}: a PyTorch 0.1 tar checkpoint; load and re-save it with a newer PyTorch first`,
+    );
   }
   let magic: unknown;
   let at: number;
@@ -189,7 +215,10 @@ function readLegacyCheckpoint(bytes: Uint8Array, fileName: string): TorchStateDi
     at = 0;
   }
   if (magic !== LEGACY_MAGIC) {
-    const what = bytes.length === 0 ? 'the file is empty' : 'neither a zip archive nor a legacy torch.save file (magic number missing)';
+    const what =
+      bytes.length === 0
+        ? 'the file is empty'
+        : 'neither a zip archive nor a legacy torch.save file (magic number missing)';
     throw new TorchCheckpointError(`${fileName}: not a torch checkpoint — ${what}`);
   }
   const headerPickle = (what: string): unknown => {
@@ -198,46 +227,66 @@ function readLegacyCheckpoint(bytes: Uint8Array, fileName: string): TorchStateDi
     return result.value;
   };
   const protocol = headerPickle('protocol version');
-  if (protocol !== LEGACY_PROTOCOL_VERSION) throw new TorchCheckpointError(`${fileName}: unsupported torch.save protocol version ${String(protocol)} (expected ${LEGACY_PROTOCOL_VERSION})`);
+  if (protocol !== LEGACY_PROTOCOL_VERSION)
+    throw new TorchCheckpointError(
+      `${fileName}: unsupported torch.save protocol version ${String(protocol)} (expected ${LEGACY_PROTOCOL_VERSION})`,
+    );
   const sysInfo = headerPickle('sys_info');
   if (sysInfo instanceof PyDict && sysInfo.get('little_endian') === false) {
     throw new TorchCheckpointError(`${fileName}: big-endian checkpoints are not supported`);
   }
 
   const storages = new Map<string, StorageRef>();
-  const main = readPickle(bytes, at, { where: `${fileName} (object pickle)`, globals: torchGlobals(), persistentLoad: storageLoader(storages, fileName) });
+  const main = readPickle(bytes, at, {
+    where: `${fileName} (object pickle)`,
+    globals: torchGlobals(),
+    persistentLoad: storageLoader(storages, fileName),
+  });
   at = main.end;
   const keys = headerPickle('storage key list');
-  if (!Array.isArray(keys)) throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage key list is not a list)`);
+  if (!Array.isArray(keys))
+    throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage key list is not a list)`);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const key of keys) {
     const storage = storages.get(String(key));
-    if (at + 8 > bytes.length) throw truncated(fileName, `storage ${String(key)}'s header`, at + 8, bytes.length);
+    if (at + 8 > bytes.length)
+      throw truncated(fileName, `storage ${String(key)}'s header`, at + 8, bytes.length);
     const count = view.getBigInt64(at, true);
     at += 8;
-    if (!storage) throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage key ${String(key)} is not used by any tensor)`);
+    if (!storage)
+      throw new TorchCheckpointError(
+        `${fileName}: corrupt checkpoint (storage key ${String(key)} is not used by any tensor)`,
+      );
     if (count !== BigInt(storage.numel)) {
-      throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage ${storage.key} declares ${storage.numel} elements, its data header says ${count})`);
+      throw new TorchCheckpointError(
+        `${fileName}: corrupt checkpoint (storage ${storage.key} declares ${storage.numel} elements, its data header says ${count})`,
+      );
     }
     const byteLength = storage.numel * storage.type.elementBytes;
-    if (at + byteLength > bytes.length) throw truncated(fileName, `storage ${storage.key}`, at + byteLength, bytes.length);
+    if (at + byteLength > bytes.length)
+      throw truncated(fileName, `storage ${storage.key}`, at + byteLength, bytes.length);
     storage.bytes = bytes.subarray(at, at + byteLength);
     at += byteLength;
   }
   for (const storage of storages.values()) {
-    if (!storage.bytes) throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage ${storage.key} has no data)`);
+    if (!storage.bytes)
+      throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (storage ${storage.key} has no data)`);
   }
   return collectTensors(main.value, fileName);
 }
 
 function truncated(fileName: string, what: string, needed: number, size: number): TorchCheckpointError {
-  return new TorchCheckpointError(`${fileName}: truncated checkpoint — ${what} needs bytes up to ${needed}, the file has ${size} (was the download cut short?)`);
+  return new TorchCheckpointError(
+    `${fileName}: truncated checkpoint — ${what} needs bytes up to ${needed}, the file has ${size} (was the download cut short?)`,
+  );
 }
 
 function collectTensors(root: unknown, fileName: string): TorchStateDict {
   if (!(root instanceof PyDict)) {
-    throw new TorchCheckpointError(`${fileName}: not a state_dict checkpoint (the pickled object is a ${Array.isArray(root) ? 'list' : typeof root}, not a dict of tensors)`);
+    throw new TorchCheckpointError(
+      `${fileName}: not a state_dict checkpoint (the pickled object is a ${Array.isArray(root) ? 'list' : typeof root}, not a dict of tensors)`,
+    );
   }
   const out: TorchStateDict = new Map();
   for (const [name, value] of root.items) {
@@ -256,13 +305,20 @@ function materialise(tensor: TensorRef, name: string, fileName: string): TorchTe
   if (numel > 0) {
     const last = storageOffset + size.reduce((sum, n, i) => sum + (n - 1) * stride[i], 0);
     if (storageOffset < 0 || last >= storage.numel || storage.offset + storage.numel > root.numel) {
-      throw new TorchCheckpointError(`${fileName}: corrupt checkpoint (tensor ${name} [${size}] reaches element ${last} of a ${storage.numel}-element storage)`);
+      throw new TorchCheckpointError(
+        `${fileName}: corrupt checkpoint (tensor ${name} [${size}] reaches element ${last} of a ${storage.numel}-element storage)`,
+      );
     }
     const bytes = root.bytes as Uint8Array;
     const base = storage.offset + storageOffset;
-    const read = elementReader(dtype, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), elementBytes);
+    const read = elementReader(
+      dtype,
+      new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      elementBytes,
+    );
     if (isContiguous(size, stride)) {
-      if (dtype === 'float32' && HOST_LITTLE_ENDIAN) out.set(new Float32Array(bytes.slice(base * 4, (base + numel) * 4).buffer));
+      if (dtype === 'float32' && HOST_LITTLE_ENDIAN)
+        out.set(new Float32Array(bytes.slice(base * 4, (base + numel) * 4).buffer));
       else for (let i = 0; i < numel; i++) out[i] = read(base + i);
     } else {
       gatherStrided(read, base, size, stride, out);
@@ -282,7 +338,13 @@ function isContiguous(size: number[], stride: number[]): boolean {
   return true;
 }
 
-function gatherStrided(read: (index: number) => number, base: number, size: number[], stride: number[], out: Float32Array): void {
+function gatherStrided(
+  read: (index: number) => number,
+  base: number,
+  size: number[],
+  stride: number[],
+  out: Float32Array,
+): void {
   const rank = size.length;
   const counter = new Array<number>(rank).fill(0);
   let offset = base;

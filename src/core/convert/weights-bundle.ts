@@ -38,7 +38,9 @@ export function encodeWeights(model: SyncModelKind, source: string, weights: Wei
   let total = 0;
   for (const [name, tensor] of Object.entries(weights)) {
     if (tensor.data.length !== elementCount(tensor.shape)) {
-      throw new WeightsFormatError(`weight ${name}: ${tensor.data.length} values do not fill shape [${tensor.shape}]`);
+      throw new WeightsFormatError(
+        `weight ${name}: ${tensor.data.length} values do not fill shape [${tensor.shape}]`,
+      );
     }
     entries.push({ name, shape: [...tensor.shape], dtype: 'float32' });
     total += tensor.data.length;
@@ -50,7 +52,13 @@ export function encodeWeights(model: SyncModelKind, source: string, weights: Wei
     offset += tensor.data.length;
   }
   return {
-    manifest: { format: WEIGHTS_FORMAT, formatVersion: WEIGHTS_FORMAT_VERSION, model, source, weights: entries },
+    manifest: {
+      format: WEIGHTS_FORMAT,
+      formatVersion: WEIGHTS_FORMAT_VERSION,
+      model,
+      source,
+      weights: entries,
+    },
     data: new Uint8Array(floats.buffer),
   };
 }
@@ -59,10 +67,14 @@ export function encodeWeights(model: SyncModelKind, source: string, weights: Wei
 export function parseManifest(json: unknown, where: string): WeightsManifest {
   const m = json as Partial<WeightsManifest> | null;
   if (!m || typeof m !== 'object' || m.format !== WEIGHTS_FORMAT) {
-    throw new WeightsFormatError(`${where}: not a lipsync-lens weights manifest (missing format "${WEIGHTS_FORMAT}")`);
+    throw new WeightsFormatError(
+      `${where}: not a lipsync-lens weights manifest (missing format "${WEIGHTS_FORMAT}")`,
+    );
   }
   if (m.formatVersion !== WEIGHTS_FORMAT_VERSION) {
-    throw new WeightsFormatError(`${where}: weights format version ${m.formatVersion} is not supported (expected ${WEIGHTS_FORMAT_VERSION})`);
+    throw new WeightsFormatError(
+      `${where}: weights format version ${m.formatVersion} is not supported (expected ${WEIGHTS_FORMAT_VERSION})`,
+    );
   }
   if (!Array.isArray(m.weights) || typeof m.model !== 'string') {
     throw new WeightsFormatError(`${where}: manifest has no weights list or model kind`);
@@ -74,7 +86,9 @@ export function decodeWeights(bundle: WeightsBundle, where = bundle.manifest.sou
   const { manifest, data } = bundle;
   const needed = manifest.weights.reduce((sum, w) => sum + elementCount(w.shape), 0) * 4;
   if (data.byteLength !== needed) {
-    throw new WeightsFormatError(`${where}: weights data has ${data.byteLength} bytes, the manifest needs ${needed} (truncated or mismatched file)`);
+    throw new WeightsFormatError(
+      `${where}: weights data has ${data.byteLength} bytes, the manifest needs ${needed} (truncated or mismatched file)`,
+    );
   }
   // Copy into an aligned buffer: the blob may sit at any offset of a larger buffer.
   const floats = new Float32Array(data.slice().buffer);
@@ -92,12 +106,20 @@ export function decodeWeights(bundle: WeightsBundle, where = bundle.manifest.sou
  * Checks that `weights` holds exactly the tensors `expected` names with the expected
  * shapes; the message names the first offending tensor and the file.
  */
-export function checkWeightShapes(weights: WeightMap, expected: Record<string, number[]>, where: string, modelName: string): void {
+export function checkWeightShapes(
+  weights: WeightMap,
+  expected: Record<string, number[]>,
+  where: string,
+  modelName: string,
+): void {
   for (const [name, shape] of Object.entries(expected)) {
     const got = weights[name];
-    if (!got) throw new WeightsFormatError(`${where}: not a ${modelName} checkpoint — tensor ${name} is missing`);
+    if (!got)
+      throw new WeightsFormatError(`${where}: not a ${modelName} checkpoint — tensor ${name} is missing`);
     if (got.shape.length !== shape.length || got.shape.some((d, i) => d !== shape[i])) {
-      throw new WeightsFormatError(`${where}: not a ${modelName} checkpoint — tensor ${name} has shape [${got.shape}], expected [${shape}]`);
+      throw new WeightsFormatError(
+        `${where}: not a ${modelName} checkpoint — tensor ${name} has shape [${got.shape}], expected [${shape}]`,
+      );
     }
   }
 }

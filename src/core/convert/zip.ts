@@ -30,7 +30,9 @@ const MAX_COMMENT = 0xffff;
 
 /** True when the bytes start like a zip archive (a local file header). */
 export function looksLikeZip(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+  return (
+    bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04
+  );
 }
 
 let crcTable: Uint32Array | undefined;
@@ -54,7 +56,10 @@ export class ZipArchive {
   private readonly view: DataView;
 
   /** `where` names the file in error messages. */
-  constructor(private readonly bytes: Uint8Array, private readonly where: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly where: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.readCentralDirectory();
   }
@@ -73,7 +78,8 @@ export class ZipArchive {
 
   private u64(at: number): number {
     const value = this.view.getBigUint64(at, true);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`corrupt zip archive (64-bit field at byte ${at} is out of range)`);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER))
+      this.fail(`corrupt zip archive (64-bit field at byte ${at} is out of range)`);
     return Number(value);
   }
 
@@ -98,18 +104,24 @@ export class ZipArchive {
     let dirOffset = this.u32(eocd + 16);
     if (count === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) {
       const locator = eocd - 20;
-      if (locator < 0 || this.u32(locator) !== ZIP64_LOCATOR_SIG) this.fail('corrupt zip archive (zip64 locator missing)');
+      if (locator < 0 || this.u32(locator) !== ZIP64_LOCATOR_SIG)
+        this.fail('corrupt zip archive (zip64 locator missing)');
       const zip64End = this.u64(locator + 8);
-      if (zip64End + 56 > this.bytes.length || this.u32(zip64End) !== ZIP64_END_SIG) this.fail('corrupt zip archive (zip64 end record missing)');
+      if (zip64End + 56 > this.bytes.length || this.u32(zip64End) !== ZIP64_END_SIG)
+        this.fail('corrupt zip archive (zip64 end record missing)');
       count = this.u64(zip64End + 32);
       dirSize = this.u64(zip64End + 40);
       dirOffset = this.u64(zip64End + 48);
     }
-    if (dirOffset + dirSize > this.bytes.length) this.fail(`truncated or corrupt zip archive (central directory at ${dirOffset}+${dirSize} lies past the end, ${this.bytes.length} bytes)`);
+    if (dirOffset + dirSize > this.bytes.length)
+      this.fail(
+        `truncated or corrupt zip archive (central directory at ${dirOffset}+${dirSize} lies past the end, ${this.bytes.length} bytes)`,
+      );
     const decoder = new TextDecoder('utf-8');
     let at = dirOffset;
     for (let i = 0; i < count; i++) {
-      if (at + 46 > dirOffset + dirSize || this.u32(at) !== CENTRAL_HEADER_SIG) this.fail(`corrupt zip archive (bad central directory entry ${i} at byte ${at})`);
+      if (at + 46 > dirOffset + dirSize || this.u32(at) !== CENTRAL_HEADER_SIG)
+        this.fail(`corrupt zip archive (bad central directory entry ${i} at byte ${at})`);
       const nameLength = this.u16(at + 28);
       const extraLength = this.u16(at + 30);
       const commentLength = this.u16(at + 32);
@@ -129,9 +141,11 @@ export class ZipArchive {
 
   /** Sizes and offsets of 0xffffffff live in the zip64 extra field, in this order. */
   private applyZip64Extra(entry: ZipEntry, extraStart: number, extraLength: number): void {
-    const needed = (['size', 'compressedSize', 'localHeaderOffset'] as const).filter((key) => entry[key] === 0xffffffff);
+    const needed = (['size', 'compressedSize', 'localHeaderOffset'] as const).filter(
+      (key) => entry[key] === 0xffffffff,
+    );
     if (needed.length === 0) return;
-    for (let at = extraStart; at + 4 <= extraStart + extraLength; ) {
+    for (let at = extraStart; at + 4 <= extraStart + extraLength;) {
       const id = this.u16(at);
       const length = this.u16(at + 2);
       if (id === ZIP64_EXTRA_ID) {
@@ -157,12 +171,17 @@ export class ZipArchive {
       );
     }
     const local = entry.localHeaderOffset;
-    if (local + 30 > this.bytes.length || this.u32(local) !== LOCAL_HEADER_SIG) this.fail(`corrupt zip archive (bad local header for ${name} at byte ${local})`);
+    if (local + 30 > this.bytes.length || this.u32(local) !== LOCAL_HEADER_SIG)
+      this.fail(`corrupt zip archive (bad local header for ${name} at byte ${local})`);
     const start = local + 30 + this.u16(local + 26) + this.u16(local + 28);
     const end = start + entry.size;
-    if (end > this.bytes.length) this.fail(`truncated zip archive: entry ${name} ends at byte ${end}, the file has ${this.bytes.length}`);
+    if (end > this.bytes.length)
+      this.fail(
+        `truncated zip archive: entry ${name} ends at byte ${end}, the file has ${this.bytes.length}`,
+      );
     const data = this.bytes.subarray(start, end);
-    if (verifyCrc && crc32(data) !== entry.crc32) this.fail(`corrupt zip entry ${name} (CRC-32 mismatch: the data was altered)`);
+    if (verifyCrc && crc32(data) !== entry.crc32)
+      this.fail(`corrupt zip entry ${name} (CRC-32 mismatch: the data was altered)`);
     return data;
   }
 }

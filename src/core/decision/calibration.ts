@@ -27,7 +27,12 @@ const REFERENCE_WINDOWS = 50;
  * weighs it against the plain depth. A shallow dip in clean speech says more than the same
  * dip in speech under music or noise, which the last term lets the fit learn.
  */
-export function calibrationFeatures(confidence: number, windows: number, scale: number, speech = 1): number[] {
+export function calibrationFeatures(
+  confidence: number,
+  windows: number,
+  scale: number,
+  speech = 1,
+): number[] {
   const depth = confidence / scale;
   return [1, depth, depth * Math.sqrt(Math.max(1, windows) / REFERENCE_WINDOWS), 1 - speech];
 }
@@ -36,15 +41,33 @@ export function calibrationFeatures(confidence: number, windows: number, scale: 
 export function parseCalibration(json: unknown, where: string): DecisionCalibration {
   const c = json as Partial<DecisionCalibration> | null;
   const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-  if (!c || !finite(c.scale) || !Array.isArray(c.coefficients) || !c.coefficients.every(finite) || !c.window || ![c.window.matchMean, c.window.mismatchMean, c.window.sd].every(finite) || !(c.window.sd! > 0)) {
+  if (
+    !c ||
+    !finite(c.scale) ||
+    !Array.isArray(c.coefficients) ||
+    !c.coefficients.every(finite) ||
+    !c.window ||
+    ![c.window.matchMean, c.window.mismatchMean, c.window.sd].every(finite) ||
+    !(c.window.sd! > 0)
+  ) {
     throw new Error(`${where}: the model's decision calibration is malformed`);
   }
-  return { scale: c.scale!, coefficients: c.coefficients, window: c.window, fittedOn: String(c.fittedOn ?? 'unknown') };
+  return {
+    scale: c.scale!,
+    coefficients: c.coefficients,
+    window: c.window,
+    fittedOn: String(c.fittedOn ?? 'unknown'),
+  };
 }
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-export function mismatchProbability(calibration: DecisionCalibration, confidence: number, windows: number, speech = 1): number {
+export function mismatchProbability(
+  calibration: DecisionCalibration,
+  confidence: number,
+  windows: number,
+  speech = 1,
+): number {
   const x = calibrationFeatures(confidence, windows, calibration.scale, speech);
   return sigmoid(x.reduce((z, v, i) => z + v * (calibration.coefficients[i] ?? 0), 0));
 }
@@ -68,7 +91,13 @@ export function defaultCalibration(threshold: number): DecisionCalibration {
  * deterministic. `rows`: feature rows (calibrationFeatures), labels (1 = mismatch), and a
  * weight per row (default 1).
  */
-export function fitLogistic(rows: readonly number[][], labels: readonly number[], weights: readonly number[] = [], ridge = 1e-3, iterations = 50): number[] {
+export function fitLogistic(
+  rows: readonly number[][],
+  labels: readonly number[],
+  weights: readonly number[] = [],
+  ridge = 1e-3,
+  iterations = 50,
+): number[] {
   const d = rows[0]?.length ?? 0;
   let w = new Array<number>(d).fill(0);
   for (let it = 0; it < iterations; it++) {
@@ -113,7 +142,12 @@ function solve(a: number[][], b: number[]): number[] {
 }
 
 /** Expected calibration error over `bins` equal-width probability bins (each sample weighted, default 1). */
-export function expectedCalibrationError(probabilities: readonly number[], labels: readonly number[], bins = 10, weights: readonly number[] = []): number {
+export function expectedCalibrationError(
+  probabilities: readonly number[],
+  labels: readonly number[],
+  bins = 10,
+  weights: readonly number[] = [],
+): number {
   const count = new Array<number>(bins).fill(0);
   const sumP = new Array<number>(bins).fill(0);
   const sumY = new Array<number>(bins).fill(0);
@@ -125,5 +159,7 @@ export function expectedCalibrationError(probabilities: readonly number[], label
     sumY[b] += w * labels[i];
   });
   const total = count.reduce((a, b) => a + b, 0);
-  return total === 0 ? 0 : count.reduce((e, c, b) => (c ? e + (c / total) * Math.abs(sumP[b] / c - sumY[b] / c) : e), 0);
+  return total === 0
+    ? 0
+    : count.reduce((e, c, b) => (c ? e + (c / total) * Math.abs(sumP[b] / c - sumY[b] / c) : e), 0);
 }

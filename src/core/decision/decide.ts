@@ -14,7 +14,12 @@
 // 7. What: mismatch (p high, or a confident mismatched span amid matching speech), shifted
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
 //    early or 185 ms late), in sync, or can't judge with the reason.
-import { combineSearches, offsetFramesToMs, SYNCNET_VSHIFT, type CombinedOffset } from '../sync/offset-search';
+import {
+  combineSearches,
+  offsetFramesToMs,
+  SYNCNET_VSHIFT,
+  type CombinedOffset,
+} from '../sync/offset-search';
 import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
 import { mismatchProbability, type DecisionCalibration } from './calibration';
 import type { ClipContext, FaceWindow, WindowEvidence } from './evidence';
@@ -106,7 +111,8 @@ const cannotJudge = (reason: CannotJudgeReason, detail?: string, evidence?: Sync
   ...(evidence ? { evidence } : {}),
 });
 
-const isCandidate = (face: FaceWindow, policy: DecisionPolicy): boolean => face.faceWidth >= policy.minFaceWidthPx && face.lipActivity >= policy.minLipActivity;
+const isCandidate = (face: FaceWindow, policy: DecisionPolicy): boolean =>
+  face.faceWidth >= policy.minFaceWidthPx && face.lipActivity >= policy.minLipActivity;
 
 /** The speaking face of a speech window: among big-enough faces, the one whose lips move most, if they move at all. */
 function speakingFace(window: WindowEvidence, policy: DecisionPolicy): FaceWindow | null {
@@ -124,7 +130,11 @@ function speakingFace(window: WindowEvidence, policy: DecisionPolicy): FaceWindo
  * nobody can say which one speaks. Returns the votes with shared windows given to the
  * better-matching face, or null when that is unresolved.
  */
-function resolveRivals(votes: Vote[], calibration: DecisionCalibration, policy: DecisionPolicy): Vote[] | null {
+function resolveRivals(
+  votes: Vote[],
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy,
+): Vote[] | null {
   const shared = votes.filter((v) => v.window.faces.filter((f) => isCandidate(f, policy)).length >= 2);
   if (shared.length < policy.minEvidenceWindows) return votes;
   const byTrack = new Map<number, Vote[]>();
@@ -145,7 +155,11 @@ function resolveRivals(votes: Vote[], calibration: DecisionCalibration, policy: 
     .sort((a, b) => a.p - b.p);
   if (ranked.length < 2) return votes;
   const [best, second] = ranked;
-  if (second.p <= policy.matchAt && Math.abs(best.search.offsetFrames - second.search.offsetFrames) > RIVAL_OFFSET_FRAMES) return null;
+  if (
+    second.p <= policy.matchAt &&
+    Math.abs(best.search.offsetFrames - second.search.offsetFrames) > RIVAL_OFFSET_FRAMES
+  )
+    return null;
   return votes.map((v) => {
     const face = v.window.faces.find((f) => f.trackId === best.trackId && isCandidate(f, policy));
     return face ? { window: v.window, face } : v;
@@ -156,7 +170,10 @@ function resolveRivals(votes: Vote[], calibration: DecisionCalibration, policy: 
 const RIVAL_OFFSET_FRAMES = 2;
 
 /** The speech windows (in time order) that vote, each with its speaking face. */
-export function collectVotes(windows: readonly WindowEvidence[], policy: DecisionPolicy = DEFAULT_DECISION_POLICY): Vote[] {
+export function collectVotes(
+  windows: readonly WindowEvidence[],
+  policy: DecisionPolicy = DEFAULT_DECISION_POLICY,
+): Vote[] {
   const votes: Vote[] = [];
   for (const window of windows) {
     if (window.speech < policy.speechProbability) continue;
@@ -194,29 +211,54 @@ function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | 
   if (faceVerdictDue && context.framesSeen > 0 && context.framesWithFace === 0) return cannotJudge('no-face');
   // Windows over lost frames never vote (frozen mouths); with this many lost, few are left and those are suspect.
   if (faceVerdictDue && context.droppedFrameRatio > policy.maxDroppedFrameRatio) {
-    return cannotJudge('frame-rate-too-low', `${Math.round(100 * context.droppedFrameRatio)} % of frames were lost`);
+    return cannotJudge(
+      'frame-rate-too-low',
+      `${Math.round(100 * context.droppedFrameRatio)} % of frames were lost`,
+    );
   }
   if (faceVerdictDue && context.framesWithFace < policy.minFaceFraction * context.framesSeen) {
-    return cannotJudge('no-face', `a face was visible in ${Math.round((100 * context.framesWithFace) / context.framesSeen)} % of frames`);
+    return cannotJudge(
+      'no-face',
+      `a face was visible in ${Math.round((100 * context.framesWithFace) / context.framesSeen)} % of frames`,
+    );
   }
   if (context.hasAudioTrack && context.audioPeak < SILENT_PEAK) {
-    return context.final ? cannotJudge('silent') : { status: 'waiting-for-speech', seconds: context.secondsSeen };
+    return context.final
+      ? cannotJudge('silent')
+      : { status: 'waiting-for-speech', seconds: context.secondsSeen };
   }
   return null;
 }
 
 /** Why there are too few voting windows, in the most useful words. */
-function notEnough(speech: readonly WindowEvidence[], votes: number, context: ClipContext, policy: DecisionPolicy): SyncState {
+function notEnough(
+  speech: readonly WindowEvidence[],
+  votes: number,
+  context: ClipContext,
+  policy: DecisionPolicy,
+): SyncState {
   const withFace = speech.filter((w) => w.faces.length > 0);
   const bigFace = withFace.filter((w) => w.faces.some((f) => f.faceWidth >= policy.minFaceWidthPx));
   const enoughSpeech = speech.length >= policy.minEvidenceWindows;
-  if (!context.final) return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
-  if (enoughSpeech && withFace.length >= policy.minEvidenceWindows && bigFace.length < policy.minEvidenceWindows) return cannotJudge('mouth-too-small');
+  if (!context.final)
+    return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
+  if (
+    enoughSpeech &&
+    withFace.length >= policy.minEvidenceWindows &&
+    bigFace.length < policy.minEvidenceWindows
+  )
+    return cannotJudge('mouth-too-small');
   if (enoughSpeech && bigFace.length >= policy.minEvidenceWindows) {
-    return cannotJudge('no-speaking-face', `a voice was heard for ${(speech.length * WINDOW_STEP).toFixed(1)} s, lips moved with it for ${(votes * WINDOW_STEP).toFixed(1)} s`);
+    return cannotJudge(
+      'no-speaking-face',
+      `a voice was heard for ${(speech.length * WINDOW_STEP).toFixed(1)} s, lips moved with it for ${(votes * WINDOW_STEP).toFixed(1)} s`,
+    );
   }
   if (context.framesWithFace === 0) return cannotJudge('no-face');
-  return cannotJudge('too-short', `${(votes * WINDOW_STEP).toFixed(1)} s of face-plus-speech evidence, ${(policy.minEvidenceWindows * WINDOW_STEP).toFixed(1)} s needed`);
+  return cannotJudge(
+    'too-short',
+    `${(votes * WINDOW_STEP).toFixed(1)} s of face-plus-speech evidence, ${(policy.minEvidenceWindows * WINDOW_STEP).toFixed(1)} s needed`,
+  );
 }
 
 /** Per window: syncnet's fconf at the clip's offset, in calibration units. */
@@ -225,7 +267,11 @@ export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: 
   return votes.map(({ face }) => (search.medianDist - face.dists[k]) / scale);
 }
 
-function timelineOf(votes: readonly Vote[], scores: readonly number[], scale: number): { t: number; confidence: number }[] {
+function timelineOf(
+  votes: readonly Vote[],
+  scores: readonly number[],
+  scale: number,
+): { t: number; confidence: number }[] {
   const buckets = new Map<number, { sum: number; n: number }>();
   votes.forEach(({ window }, i) => {
     const key = Math.floor(window.t / TIMELINE_STEP) * TIMELINE_STEP;
@@ -240,8 +286,16 @@ function timelineOf(votes: readonly Vote[], scores: readonly number[], scale: nu
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Spans over the voting windows; a gap of more than a second without votes becomes no-evidence. */
-function spansOf(votes: readonly Vote[], scores: readonly number[], calibration: DecisionCalibration, matched: SpanOutcome): SyncSpan[] {
-  const found = findSpans(votes.map((v, i) => ({ t: v.window.t, score: scores[i] })), calibration);
+function spansOf(
+  votes: readonly Vote[],
+  scores: readonly number[],
+  calibration: DecisionCalibration,
+  matched: SpanOutcome,
+): SyncSpan[] {
+  const found = findSpans(
+    votes.map((v, i) => ({ t: v.window.t, score: scores[i] })),
+    calibration,
+  );
   const out: SyncSpan[] = [];
   const push = (span: SyncSpan) => {
     const last = out.at(-1);
@@ -275,7 +329,12 @@ function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
  * The decision: per-window evidence (any order) and what is known of the clip → the state
  * every view shows. `threshold` is the model's confidence scale, reported with the evidence.
  */
-export function decide(windows: readonly WindowEvidence[], context: ClipContext, calibration: DecisionCalibration, policy: DecisionPolicy = DEFAULT_DECISION_POLICY): Decision {
+export function decide(
+  windows: readonly WindowEvidence[],
+  context: ClipContext,
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy = DEFAULT_DECISION_POLICY,
+): Decision {
   const votesByTrack = new Map<number, number>();
   const gate = contextGate(context, policy);
   if (gate) return { state: gate, search: null, votesByTrack };
@@ -283,24 +342,35 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
   const ordered = [...windows].sort((a, b) => a.t - b.t);
   const speech = ordered.filter((w) => w.speech >= policy.speechProbability);
   if (speech.length < policy.minSpeechWindows) {
-    const state: SyncState = context.final ? cannotJudge('no-speech') : { status: 'waiting-for-speech', seconds: context.secondsSeen };
+    const state: SyncState = context.final
+      ? cannotJudge('no-speech')
+      : { status: 'waiting-for-speech', seconds: context.secondsSeen };
     return { state, search: null, votesByTrack };
   }
   const resolved = resolveRivals(collectVotes(speech, policy), calibration, policy);
   if (!resolved) {
-    const state: SyncState = context.final ? cannotJudge('several-speakers-unresolved') : { status: 'checking', progress: 0.99 };
+    const state: SyncState = context.final
+      ? cannotJudge('several-speakers-unresolved')
+      : { status: 'checking', progress: 0.99 };
     return { state, search: null, votesByTrack };
   }
   const votes = resolved;
   for (const { face } of votes) votesByTrack.set(face.trackId, (votesByTrack.get(face.trackId) ?? 0) + 1);
-  if (votes.length < policy.minEvidenceWindows) return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
+  if (votes.length < policy.minEvidenceWindows)
+    return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
 
   const search = pooledSearch(votes);
   const scores = windowScores(votes, search, calibration.scale);
   const pMismatch = probabilityOf(votes, search, calibration);
   const shifted = isShifted(search.offsetFrames, policy);
   const segments = spansOf(votes, scores, calibration, shifted ? 'shifted' : 'in-sync');
-  const badSpans = segments.filter((s) => s.outcome === 'mismatch' && s.end - s.start >= policy.minSpanSeconds && s.confidence >= policy.spanMismatchAt && !matchesElsewhere(votes, s, calibration, policy));
+  const badSpans = segments.filter(
+    (s) =>
+      s.outcome === 'mismatch' &&
+      s.end - s.start >= policy.minSpanSeconds &&
+      s.confidence >= policy.spanMismatchAt &&
+      !matchesElsewhere(votes, s, calibration, policy),
+  );
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const evidence: SyncEvidence = {
     offsetFrames: search.offsetFrames,
@@ -322,7 +392,11 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
   let state: SyncState;
   if (pMismatch >= policy.mismatchAt) {
     // The whole clip: no offset matches. Spans then only say where evidence was missing.
-    evidence.segments = mergeSpans(segments.map((s) => (s.outcome === 'no-evidence' ? s : { ...s, outcome: 'mismatch', confidence: pMismatch })));
+    evidence.segments = mergeSpans(
+      segments.map((s) =>
+        s.outcome === 'no-evidence' ? s : { ...s, outcome: 'mismatch', confidence: pMismatch },
+      ),
+    );
     state = { status: 'mismatch', evidence };
   } else if (badSpans.length > 0 && restMatches(votes, segments, calibration, policy)) {
     // Matching speech with a confident stretch that does not match: partial tampering.
@@ -330,7 +404,11 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
     state = { status: 'mismatch', evidence };
   } else if (pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
     const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
-    evidence.segments = mergeSpans(segments.map((s) => (s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s)));
+    evidence.segments = mergeSpans(
+      segments.map((s) =>
+        s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s,
+      ),
+    );
     state = { status: matched, evidence };
   } else if (!context.final) {
     state = { status: 'checking', progress: 0.99, evidence };
@@ -345,16 +423,31 @@ export function decide(windows: readonly WindowEvidence[], context: ClipContext,
  * (another speaker whose recording is offset differently, a stretch re-timed in editing)?
  * Then it is not another voice, and not a partial swap.
  */
-function matchesElsewhere(votes: readonly Vote[], span: SyncSpan, calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
-  const inside = votes.filter((v) => v.window.t >= span.start - 1e-6 && v.window.t + WINDOW_SECONDS <= span.end + 1e-6);
+function matchesElsewhere(
+  votes: readonly Vote[],
+  span: SyncSpan,
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy,
+): boolean {
+  const inside = votes.filter(
+    (v) => v.window.t >= span.start - 1e-6 && v.window.t + WINDOW_SECONDS <= span.end + 1e-6,
+  );
   if (inside.length === 0) return false;
   const search = pooledSearch(inside);
   return probabilityOf(inside, search, calibration) <= policy.matchAt;
 }
 
 /** Outside the mismatched spans, does the voice clearly match the lips (enough evidence, p ≤ matchAt)? */
-function restMatches(votes: readonly Vote[], segments: readonly SyncSpan[], calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
-  const inBadSpan = (t: number) => segments.some((s) => s.outcome === 'mismatch' && t >= s.start - 1e-6 && t + WINDOW_SECONDS <= s.end + 1e-6);
+function restMatches(
+  votes: readonly Vote[],
+  segments: readonly SyncSpan[],
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy,
+): boolean {
+  const inBadSpan = (t: number) =>
+    segments.some(
+      (s) => s.outcome === 'mismatch' && t >= s.start - 1e-6 && t + WINDOW_SECONDS <= s.end + 1e-6,
+    );
   const rest = votes.filter((v) => !inBadSpan(v.window.t));
   if (rest.length < policy.minEvidenceWindows) return false;
   const search = pooledSearch(rest);
@@ -365,7 +458,12 @@ function mergeSpans(spans: readonly SyncSpan[]): SyncSpan[] {
   const out: SyncSpan[] = [];
   for (const span of spans) {
     const last = out.at(-1);
-    if (last && last.outcome === span.outcome && span.start - last.end < 1e-6) out[out.length - 1] = { ...last, end: span.end, confidence: Math.min(last.confidence, span.confidence) };
+    if (last && last.outcome === span.outcome && span.start - last.end < 1e-6)
+      out[out.length - 1] = {
+        ...last,
+        end: span.end,
+        confidence: Math.min(last.confidence, span.confidence),
+      };
     else out.push({ ...span });
   }
   return out;

@@ -33,7 +33,10 @@ export function mouthOpening(face: Pick<FaceObservation, 'landmarks'>): number |
  * Per frame of one track (null where the face is absent): the standard deviation of the
  * mouth opening over the frames of the same run within ±halfSpan. Null where the face is absent.
  */
-export function lipActivity(openings: readonly (number | null)[], halfSpan = ACTIVITY_HALF_SPAN_FRAMES): (number | null)[] {
+export function lipActivity(
+  openings: readonly (number | null)[],
+  halfSpan = ACTIVITY_HALF_SPAN_FRAMES,
+): (number | null)[] {
   // Prefix sums over present frames make each frame's neighbourhood O(1).
   const n = openings.length;
   const count = new Float64Array(n + 1);

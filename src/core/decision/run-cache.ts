@@ -51,7 +51,12 @@ export class RunEvidenceCache {
    * Evidence for every window of the run (`windows` grows at its end between calls).
    * `frameCount`: frames observed so far in the segment; `done`: nothing more will come.
    */
-  evidence(windows: readonly RunWindow[], tracks: readonly TrackFrames[], frameCount: number, done: boolean): WindowEvidence[] {
+  evidence(
+    windows: readonly RunWindow[],
+    tracks: readonly TrackFrames[],
+    frameCount: number,
+    done: boolean,
+  ): WindowEvidence[] {
     const from = this.kept.length;
     if (from === windows.length) return this.kept;
     // The vshift windows before `from` lend their audio to its calc_pdist rows.

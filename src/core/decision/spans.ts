@@ -42,7 +42,10 @@ export function blocksOf(windows: readonly ScoredWindow[]): Block[] {
   const blocks: Block[] = [];
   let from = 0;
   for (let i = 1; i <= windows.length; i++) {
-    if (i === windows.length || Math.floor(windows[i].t / BLOCK_SECONDS) !== Math.floor(windows[from].t / BLOCK_SECONDS)) {
+    if (
+      i === windows.length ||
+      Math.floor(windows[i].t / BLOCK_SECONDS) !== Math.floor(windows[from].t / BLOCK_SECONDS)
+    ) {
       let sum = 0;
       for (let k = from; k < i; k++) sum += windows[k].score;
       blocks.push({ from, to: i, mean: sum / (i - from) });
@@ -61,7 +64,8 @@ export function blockLogOdds(mean: number, calibration: DecisionCalibration): nu
 /** Viterbi over match (0) / mismatch (1) on full blocks; short blocks join their neighbour's state. */
 export function findSpans(windows: readonly ScoredWindow[], calibration: DecisionCalibration): FoundSpan[] {
   const blocks = blocksOf(windows).filter((b) => b.to - b.from >= MIN_BLOCK_WINDOWS);
-  if (blocks.length === 0) return windows.length ? [{ from: 0, to: windows.length, mismatch: false, logOdds: 0 }] : [];
+  if (blocks.length === 0)
+    return windows.length ? [{ from: 0, to: windows.length, mismatch: false, logOdds: 0 }] : [];
   const llr = blocks.map((b) => blockLogOdds(b.mean, calibration));
   const n = blocks.length;
   const back = new Uint8Array(2 * n);
@@ -83,7 +87,12 @@ export function findSpans(windows: readonly ScoredWindow[], calibration: Decisio
   let start = 0;
   for (let i = 1; i <= n; i++) {
     if (i === n || states[i] !== states[start]) {
-      spans.push({ from: start === 0 ? 0 : blocks[start].from, to: i === n ? windows.length : blocks[i].from, mismatch: states[start] === 1, logOdds: llr.slice(start, i).reduce((a, b) => a + b, 0) });
+      spans.push({
+        from: start === 0 ? 0 : blocks[start].from,
+        to: i === n ? windows.length : blocks[i].from,
+        mismatch: states[start] === 1,
+        logOdds: llr.slice(start, i).reduce((a, b) => a + b, 0),
+      });
       start = i;
     }
   }

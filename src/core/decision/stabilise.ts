@@ -51,7 +51,12 @@ type Outcome = Judged['status'];
 const FACTS: ReadonlySet<CannotJudgeReason> = new Set(['protected-content', 'model-unavailable', 'no-audio']);
 
 function isJudged(state: SyncState): state is Judged {
-  return state.status === 'in-sync' || state.status === 'shifted' || state.status === 'mismatch' || state.status === 'cannot-judge';
+  return (
+    state.status === 'in-sync' ||
+    state.status === 'shifted' ||
+    state.status === 'mismatch' ||
+    state.status === 'cannot-judge'
+  );
 }
 
 const matchingVoice = (outcome: Outcome) => outcome === 'in-sync' || outcome === 'shifted';
@@ -116,7 +121,8 @@ export class VerdictStabiliser {
     this.shownHeld = shown?.status === raw.status ? this.shownHeld + step : 0;
     this.shown = raw;
     const evidenceSeconds = raw.status === 'cannot-judge' ? 0 : raw.evidence.evidenceSeconds;
-    this.firm = evidenceSeconds >= this.rules.firmEvidenceSeconds || this.shownHeld >= this.rules.firmHeldSeconds;
+    this.firm =
+      evidenceSeconds >= this.rules.firmEvidenceSeconds || this.shownHeld >= this.rules.firmHeldSeconds;
   }
 
   private updateFirm(raw: Judged, step: number): void {

@@ -73,7 +73,10 @@ export interface SmoothedFaceTrack {
  * zeros. We reproduce this on purpose (run_pipeline only crops tracks of ≥ 100 frames by
  * default); callers working on short or live tracks should pick their own smoothing.
  */
-export function smoothFaceTrack(boxes: readonly FaceBox[], kernelSize = FACE_TRACK_MEDFILT_KERNEL): SmoothedFaceTrack {
+export function smoothFaceTrack(
+  boxes: readonly FaceBox[],
+  kernelSize = FACE_TRACK_MEDFILT_KERNEL,
+): SmoothedFaceTrack {
   const halfSize = boxes.map((b) => Math.max(b.y2 - b.y1, b.x2 - b.x1) / 2);
   const centerY = boxes.map((b) => (b.y1 + b.y2) / 2);
   const centerX = boxes.map((b) => (b.x1 + b.x2) / 2);
@@ -121,7 +124,9 @@ export function faceCropTrack(
   opts: { cropScale?: number; smoothKernel?: number } = {},
 ): FaceCropGeometry[] {
   const smooth = smoothFaceTrack(boxes, opts.smoothKernel ?? FACE_TRACK_MEDFILT_KERNEL);
-  return boxes.map((_, i) => faceCropRect(smooth.centerX[i], smooth.centerY[i], smooth.halfSize[i], opts.cropScale));
+  return boxes.map((_, i) =>
+    faceCropRect(smooth.centerX[i], smooth.centerY[i], smooth.halfSize[i], opts.cropScale),
+  );
 }
 
 export interface Point {
@@ -212,9 +217,11 @@ export function cropResize(
   if (cropWidth <= 0 || cropHeight <= 0) throw new RangeError('empty crop rect');
   if (!(outWidth > 0 && outHeight > 0)) throw new RangeError('empty output size');
   for (const c of channelMap) {
-    if (!(c >= 0 && c < image.channels)) throw new RangeError(`channel ${c} not in a ${image.channels}-channel image`);
+    if (!(c >= 0 && c < image.channels))
+      throw new RangeError(`channel ${c} not in a ${image.channels}-channel image`);
   }
-  if (image.data.length < image.width * image.height * image.channels) throw new RangeError('image data too short');
+  if (image.data.length < image.width * image.height * image.channels)
+    throw new RangeError('image data too short');
 
   const xs = bilinearTaps(cropWidth, outWidth);
   const ys = bilinearTaps(cropHeight, outHeight);
@@ -282,14 +289,21 @@ export function toGray(data: Uint8Array | Uint8ClampedArray, order: ColourOrder)
   for (let p = 0; p < pixels; p++) {
     const base = p * channels;
     gray[p] =
-      (data[base + red] * GRAY_R + data[base + 1] * GRAY_G + data[base + blue] * GRAY_B + (1 << (GRAY_SHIFT - 1))) >>
+      (data[base + red] * GRAY_R +
+        data[base + 1] * GRAY_G +
+        data[base + blue] * GRAY_B +
+        (1 << (GRAY_SHIFT - 1))) >>
       GRAY_SHIFT;
   }
   return gray;
 }
 
 /** 224×224 v2 face crop for one frame (crop_video steps 3 and 5). */
-export function faceCrop(image: PixelImage, geometry: FaceCropGeometry, opts: CropResizeOptions = {}): Uint8Array {
+export function faceCrop(
+  image: PixelImage,
+  geometry: FaceCropGeometry,
+  opts: CropResizeOptions = {},
+): Uint8Array {
   return cropResize(image, geometry.rect, FACE_CROP_SIZE, FACE_CROP_SIZE, opts);
 }
 
@@ -303,7 +317,8 @@ export function mouthCrop(
   order: ColourOrder,
   opts: { padValue?: number } = {},
 ): Uint8Array {
-  if (order.length !== image.channels) throw new RangeError(`order ${order} for a ${image.channels}-channel image`);
+  if (order.length !== image.channels)
+    throw new RangeError(`order ${order} for a ${image.channels}-channel image`);
   const colour = cropResize(image, box.rect, MOUTH_CROP_SIZE, MOUTH_CROP_SIZE, { padValue: opts.padValue });
   return toGray(colour, order);
 }

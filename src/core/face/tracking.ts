@@ -39,7 +39,10 @@ export function intersect(a: Rect, b: Rect): Rect | null {
 
 export function unionRect(rects: readonly Rect[]): Rect | null {
   if (rects.length === 0) return null;
-  let x = Infinity, y = Infinity, right = -Infinity, bottom = -Infinity;
+  let x = Infinity,
+    y = Infinity,
+    right = -Infinity,
+    bottom = -Infinity;
   for (const r of rects) {
     x = Math.min(x, r.x);
     y = Math.min(y, r.y);
@@ -161,7 +164,12 @@ export interface TilePolicy {
  * overlapping; a stride of 2/3 of the side puts every face up to a third of the
  * side wholly inside some tile.
  */
-export const DEFAULT_TILE_POLICY: TilePolicy = { minTileSide: 192, minTileFraction: 1 / 3, maxStride: 2 / 3, maxTiles: 24 };
+export const DEFAULT_TILE_POLICY: TilePolicy = {
+  minTileSide: 192,
+  minTileFraction: 1 / 3,
+  maxStride: 2 / 3,
+  maxTiles: 24,
+};
 
 /** Evenly spread starts of `count` spans of `span` over [0, length]. */
 function spreadStarts(length: number, span: number, maxStride: number): number[] {
@@ -176,17 +184,23 @@ function spreadStarts(length: number, span: number, maxStride: number): number[]
  * levels before fine ones and, within a level, central tiles first (where speakers
  * usually are).
  */
-export function acquisitionTiles(width: number, height: number, policy: TilePolicy = DEFAULT_TILE_POLICY): Rect[] {
+export function acquisitionTiles(
+  width: number,
+  height: number,
+  policy: TilePolicy = DEFAULT_TILE_POLICY,
+): Rect[] {
   const tiles: Rect[] = [{ x: 0, y: 0, width, height }];
   const shorter = Math.min(width, height);
   const finest = Math.max(policy.minTileSide, shorter * policy.minTileFraction);
   for (let side = shorter; side >= finest && tiles.length < policy.maxTiles; side = Math.floor(side / 2)) {
     const level: Rect[] = [];
     for (const y of spreadStarts(height, side, policy.maxStride)) {
-      for (const x of spreadStarts(width, side, policy.maxStride)) level.push({ x, y, width: side, height: side });
+      for (const x of spreadStarts(width, side, policy.maxStride))
+        level.push({ x, y, width: side, height: side });
     }
     if (level.length === 1 && level[0].width === width && level[0].height === height) continue;
-    const centreOffset = (r: Rect) => Math.hypot(r.x + r.width / 2 - width / 2, r.y + r.height / 2 - height / 2);
+    const centreOffset = (r: Rect) =>
+      Math.hypot(r.x + r.width / 2 - width / 2, r.y + r.height / 2 - height / 2);
     level.sort((a, b) => centreOffset(a) - centreOffset(b));
     tiles.push(...level.slice(0, policy.maxTiles - tiles.length));
   }
@@ -215,7 +229,13 @@ export interface DrawPlan {
  * at the place it takes within `dest`, so the rest of `dest` keeps whatever it was
  * cleared to and `dest` always maps linearly onto `want`. Null when none of it is shown.
  */
-export function planDraw(want: Rect, shown: Rect, imageWidth: number, imageHeight: number, dest: Rect): DrawPlan | null {
+export function planDraw(
+  want: Rect,
+  shown: Rect,
+  imageWidth: number,
+  imageHeight: number,
+  dest: Rect,
+): DrawPlan | null {
   const visible = intersect(want, shown);
   if (!visible) return null;
   const imageScaleX = imageWidth / shown.width;
@@ -279,8 +299,15 @@ export interface MappedFace {
 }
 
 /** Maps one face's normalised landmarks to video pixels: their extent, and the kept points. */
-export function mapLandmarks(points: readonly NormalizedPoint[], view: View, keep: readonly number[]): MappedFace {
-  let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+export function mapLandmarks(
+  points: readonly NormalizedPoint[],
+  view: View,
+  keep: readonly number[],
+): MappedFace {
+  let left = Infinity,
+    top = Infinity,
+    right = -Infinity,
+    bottom = -Infinity;
   for (const p of points) {
     const [x, y] = toVideo(view, p);
     left = Math.min(left, x);
@@ -294,8 +321,15 @@ export function mapLandmarks(points: readonly NormalizedPoint[], view: View, kee
 }
 
 /** Centre of a face's normalised landmarks, in canvas pixels (to tell which slot it is in). */
-export function canvasCentre(points: readonly NormalizedPoint[], canvasWidth: number, canvasHeight: number): [number, number] {
-  let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+export function canvasCentre(
+  points: readonly NormalizedPoint[],
+  canvasWidth: number,
+  canvasHeight: number,
+): [number, number] {
+  let left = Infinity,
+    top = Infinity,
+    right = -Infinity,
+    bottom = -Infinity;
   for (const p of points) {
     left = Math.min(left, p.x);
     top = Math.min(top, p.y);
@@ -331,7 +365,12 @@ export function mosaicLayout(slots: number, slotSize: number): MosaicLayout {
 
 export function slotRect(layout: MosaicLayout, slot: number): Rect {
   const { slotSize, columns } = layout;
-  return { x: (slot % columns) * slotSize, y: Math.floor(slot / columns) * slotSize, width: slotSize, height: slotSize };
+  return {
+    x: (slot % columns) * slotSize,
+    y: Math.floor(slot / columns) * slotSize,
+    width: slotSize,
+    height: slotSize,
+  };
 }
 
 /** The slot containing canvas point (x, y), or -1. */

@@ -42,7 +42,16 @@ class Bits {
 function rbsp(nal: Uint8Array): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < nal.length; i++) {
-    if (i >= 2 && nal[i] === 3 && nal[i - 1] === 0 && nal[i - 2] === 0 && out.length >= 2 && out[out.length - 1] === 0 && out[out.length - 2] === 0) continue;
+    if (
+      i >= 2 &&
+      nal[i] === 3 &&
+      nal[i - 1] === 0 &&
+      nal[i - 2] === 0 &&
+      out.length >= 2 &&
+      out[out.length - 1] === 0 &&
+      out[out.length - 2] === 0
+    )
+      continue;
     out.push(nal[i]);
   }
   return Uint8Array.from(out);
@@ -74,7 +83,8 @@ export function spsColour(nal: Uint8Array): H264Colour {
     bits.bit(); // qpprime_y_zero_transform_bypass_flag
     if (bits.bit()) {
       // seq_scaling_matrix_present_flag
-      for (let i = 0; i < (chromaFormat !== 3 ? 8 : 12); i++) if (bits.bit()) skipScalingList(bits, i < 6 ? 16 : 64);
+      for (let i = 0; i < (chromaFormat !== 3 ? 8 : 12); i++)
+        if (bits.bit()) skipScalingList(bits, i < 6 ? 16 : 64);
     }
   }
   bits.ue(); // log2_max_frame_num_minus4

@@ -70,7 +70,10 @@ function descriptor(bytes: Uint8Array, at: number): { tag: number; start: number
 }
 
 /** 'esds' → the AudioSpecificConfig and the codec string. */
-function audioConfig(view: DataView, esds: Box): { codec: string; description: Uint8Array; sampleRate?: number; channels?: number } {
+function audioConfig(
+  view: DataView,
+  esds: Box,
+): { codec: string; description: Uint8Array; sampleRate?: number; channels?: number } {
   // After the full box's version and flags: the ES_Descriptor.
   const bytes = new Uint8Array(view.buffer, view.byteOffset + esds.start + 4, esds.end - esds.start - 4);
   const es = descriptor(bytes, 0);
@@ -85,13 +88,16 @@ function audioConfig(view: DataView, esds: Box): { codec: string; description: U
   const objectType = bytes[config.start];
   if (objectType !== MPEG4_AUDIO) throw new Mp4Unsupported(`audio object type 0x${objectType.toString(16)}`);
   const info = descriptor(bytes, config.start + 13);
-  if (info.tag !== DECODER_SPECIFIC_INFO || info.end - info.start < 2) throw new Mp4Unsupported('no AudioSpecificConfig');
+  if (info.tag !== DECODER_SPECIFIC_INFO || info.end - info.start < 2)
+    throw new Mp4Unsupported('no AudioSpecificConfig');
   const description = bytes.slice(info.start, info.end);
   return { description, ...audioSpecificConfig(description) };
 }
 
 /** samplingFrequencyIndex → Hz (ISO/IEC 14496-3 Table 1.18). */
-const SAMPLING_FREQUENCIES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+const SAMPLING_FREQUENCIES = [
+  96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+];
 
 /**
  * The start of an AudioSpecificConfig (14496-3 1.6.2.1): object type, sampling rate and
@@ -114,12 +120,16 @@ function audioSpecificConfig(asc: Uint8Array): { codec: string; sampleRate?: num
   const sampleRate = index === 15 ? read(24) : SAMPLING_FREQUENCIES[index];
   const channelConfig = read(4);
   // Channel configurations 1–6 are that many channels, 7 is 7.1 (8); 0 is given in-band.
-  const channels = channelConfig === 7 ? 8 : channelConfig > 0 && channelConfig < 7 ? channelConfig : undefined;
+  const channels =
+    channelConfig === 7 ? 8 : channelConfig > 0 && channelConfig < 7 ? channelConfig : undefined;
   return { codec: `mp4a.40.${objectType}`, sampleRate, channels };
 }
 
 /** 'stsd' with one 'mp4a' AudioSampleEntry (8.5.2.2: 28 bytes before its child boxes). */
-function mp4aSampleEntry(view: DataView, stbl: Box): Pick<Mp4AudioTrack, 'codec' | 'description' | 'sampleRate' | 'channels'> {
+function mp4aSampleEntry(
+  view: DataView,
+  stbl: Box,
+): Pick<Mp4AudioTrack, 'codec' | 'description' | 'sampleRate' | 'channels'> {
   const stsd = need(view, stbl, 'stsd');
   const count = view.getUint32(stsd.start + 4);
   if (count !== 1) throw new Mp4Unsupported(`${count} audio sample descriptions`);
@@ -132,7 +142,9 @@ function mp4aSampleEntry(view: DataView, stbl: Box): Pick<Mp4AudioTrack, 'codec'
   if (extra === undefined) throw new Mp4Unsupported(`a QuickTime sound description of version ${version}`);
   const boxes = children(view, entry.start + 28 + extra, entry.end);
   const wave = boxes.find((b) => b.type === 'wave');
-  const esds = boxes.find((b) => b.type === 'esds') ?? (wave && children(view, wave.start, wave.end).find((b) => b.type === 'esds'));
+  const esds =
+    boxes.find((b) => b.type === 'esds') ??
+    (wave && children(view, wave.start, wave.end).find((b) => b.type === 'esds'));
   if (!esds) throw new Mp4Unsupported("no 'esds'");
   const config = audioConfig(view, esds);
   return {
@@ -163,7 +175,14 @@ export async function readMp4AudioTrack(read: ByteReader, fileSize: number): Pro
   let dts = 0;
   for (let i = 0; i < sizes.length; i++) {
     const time = dts - edit.shift;
-    samples.push({ offset: offsets[i], size: sizes[i], timeUs: toMicros(time, timescale), durationUs: toMicros(deltas[i], timescale), key: true, shown: time < edit.end });
+    samples.push({
+      offset: offsets[i],
+      size: sizes[i],
+      timeUs: toMicros(time, timescale),
+      durationUs: toMicros(deltas[i], timescale),
+      key: true,
+      shown: time < edit.end,
+    });
     dts += deltas[i];
   }
   return { ...entry, samples, endUs: Number.isFinite(edit.end) ? toMicros(edit.end, timescale) : Infinity };

@@ -24,7 +24,6 @@ export interface Mp4Sample {
   shown: boolean;
 }
 
-
 /** Largest 'moov' read whole; bigger ones (hours of samples) go to playback. */
 const MAX_MOOV_BYTES = 64 << 20;
 
@@ -70,7 +69,8 @@ export function children(view: DataView, start: number, end: number): Box[] {
   return boxes;
 }
 
-export const child = (view: DataView, parent: Box, type: string) => children(view, parent.start, parent.end).find((b) => b.type === type);
+export const child = (view: DataView, parent: Box, type: string) =>
+  children(view, parent.start, parent.end).find((b) => b.type === type);
 
 export function need(view: DataView, parent: Box, type: string): Box {
   const box = child(view, parent, type);
@@ -95,7 +95,15 @@ export async function readMoov(read: ByteReader, fileSize: number): Promise<Data
     } else if (size === 0) {
       size = fileSize - at;
     }
-    if (at === 0 && type !== 'ftyp' && type !== 'moov' && type !== 'wide' && type !== 'mdat' && type !== 'free' && type !== 'skip') {
+    if (
+      at === 0 &&
+      type !== 'ftyp' &&
+      type !== 'moov' &&
+      type !== 'wide' &&
+      type !== 'mdat' &&
+      type !== 'free' &&
+      type !== 'skip'
+    ) {
       throw new Mp4Unsupported('not an ISO BMFF file');
     }
     if (size < headerSize) throw new Mp4Unsupported(`top-level box '${type}' has size ${size}`);
@@ -107,7 +115,8 @@ export async function readMoov(read: ByteReader, fileSize: number): Promise<Data
       if (bytes.byteLength < size - headerSize) throw new Mp4Unsupported("truncated 'moov'");
       moov = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       // A fragmented file announces itself with 'mvex' in 'moov' (8.8.1); stop looking otherwise.
-      if (children(moov, 0, moov.byteLength).some((b) => b.type === 'mvex')) throw new Mp4Unsupported('fragmented MP4');
+      if (children(moov, 0, moov.byteLength).some((b) => b.type === 'mvex'))
+        throw new Mp4Unsupported('fragmented MP4');
       return moov;
     }
     at += size;
@@ -134,7 +143,12 @@ export function mediaTimescale(view: DataView, mdia: Box): number {
  * not shown. An empty edit (media_time −1, a delayed start), several edits
  * or a rate other than 1 change the timeline in ways left to playback.
  */
-export function editWindow(view: DataView, moovTimescale: number, trak: Box, timescale: number): { shift: number; end: number } {
+export function editWindow(
+  view: DataView,
+  moovTimescale: number,
+  trak: Box,
+  timescale: number,
+): { shift: number; end: number } {
   const edts = child(view, trak, 'edts');
   const elst = edts && child(view, edts, 'elst');
   if (!elst) return { shift: 0, end: Infinity };
@@ -183,7 +197,8 @@ export function perSample(pairs: [number, number][], samples: number, what: stri
 /** 'stsz' (8.7.3.2): sample sizes (one for all, or one each). 'stz2' is not handled. */
 export function sampleSizes(view: DataView, stbl: Box): Uint32Array {
   const stsz = child(view, stbl, 'stsz');
-  if (!stsz) throw new Mp4Unsupported(child(view, stbl, 'stz2') ? "compact sample sizes ('stz2')" : "no 'stsz'");
+  if (!stsz)
+    throw new Mp4Unsupported(child(view, stbl, 'stz2') ? "compact sample sizes ('stz2')" : "no 'stsz'");
   const fixed = view.getUint32(stsz.start + 4);
   const count = view.getUint32(stsz.start + 8);
   const sizes = new Uint32Array(count);
@@ -204,7 +219,9 @@ export function chunkOffsets(view: DataView, stbl: Box): number[] {
   const count = view.getUint32(box.start + 4);
   const width = stco ? 4 : 8;
   if (box.start + 8 + count * width > box.end) throw new Mp4Unsupported(`'${box.type}' overruns its box`);
-  return Array.from({ length: count }, (_, i) => (stco ? view.getUint32(box.start + 8 + i * 4) : u64(view, box.start + 8 + i * 8)));
+  return Array.from({ length: count }, (_, i) =>
+    stco ? view.getUint32(box.start + 8 + i * 4) : u64(view, box.start + 8 + i * 8),
+  );
 }
 
 /**

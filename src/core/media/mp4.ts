@@ -51,7 +51,8 @@ function checkMatrix(view: DataView, tkhd: Box) {
   const version = view.getUint8(tkhd.start);
   const matrixAt = tkhd.start + (version === 1 ? 52 : 40);
   const [a, b, , c, d] = [0, 4, 8, 12, 16].map((o) => view.getInt32(matrixAt + o));
-  if (a !== 0x10000 || b !== 0 || c !== 0 || d !== 0x10000) throw new Mp4Unsupported('a rotated or scaled track (tkhd matrix)');
+  if (a !== 0x10000 || b !== 0 || c !== 0 || d !== 0x10000)
+    throw new Mp4Unsupported('a rotated or scaled track (tkhd matrix)');
 }
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
@@ -61,7 +62,10 @@ const hex2 = (n: number) => n.toString(16).padStart(2, '0');
  * VisualSampleEntry of 78 bytes before its child boxes, 'avcC' among them): the codec
  * string from avcC's profile, compatibility and level bytes ('avc1.PPCCLL', RFC 6381).
  */
-function avcSampleEntry(view: DataView, stbl: Box): Pick<Mp4VideoTrack, 'codec' | 'description' | 'codedWidth' | 'codedHeight' | 'containerColour'> {
+function avcSampleEntry(
+  view: DataView,
+  stbl: Box,
+): Pick<Mp4VideoTrack, 'codec' | 'description' | 'codedWidth' | 'codedHeight' | 'containerColour'> {
   const stsd = need(view, stbl, 'stsd');
   const count = view.getUint32(stsd.start + 4);
   if (count !== 1) throw new Mp4Unsupported(`${count} sample descriptions`);
@@ -75,10 +79,21 @@ function avcSampleEntry(view: DataView, stbl: Box): Pick<Mp4VideoTrack, 'codec' 
   if (!avcC || avcC.end - avcC.start < 7) throw new Mp4Unsupported("no 'avcC'");
   // 'pasp' (12.1.4.3) other than 1:1: <video> stretches the picture, a decoded frame does not.
   const pasp = boxes.find((b) => b.type === 'pasp');
-  if (pasp && view.getUint32(pasp.start) !== view.getUint32(pasp.start + 4)) throw new Mp4Unsupported('non-square pixels');
+  if (pasp && view.getUint32(pasp.start) !== view.getUint32(pasp.start + 4))
+    throw new Mp4Unsupported('non-square pixels');
   const codec = `${entry.type}.${hex2(view.getUint8(avcC.start + 1))}${hex2(view.getUint8(avcC.start + 2))}${hex2(view.getUint8(avcC.start + 3))}`;
-  const description = new Uint8Array(view.buffer, view.byteOffset + avcC.start, avcC.end - avcC.start).slice();
-  return { codec, description, codedWidth, codedHeight, containerColour: boxes.some((b) => b.type === 'colr') };
+  const description = new Uint8Array(
+    view.buffer,
+    view.byteOffset + avcC.start,
+    avcC.end - avcC.start,
+  ).slice();
+  return {
+    codec,
+    description,
+    codedWidth,
+    codedHeight,
+    containerColour: boxes.some((b) => b.type === 'colr'),
+  };
 }
 
 /**
@@ -107,7 +122,9 @@ export async function readMp4VideoTrack(read: ByteReader, fileSize: number): Pro
   const deltas = perSample(runs(view, need(view, stbl, 'stts'), false), count, 'stts');
   // Composition offsets (8.6.1.3), read signed as FFmpeg does for both versions; none = 0.
   const ctts = child(view, stbl, 'ctts');
-  const compositionOffsets = ctts ? perSample(runs(view, ctts, true), count, 'ctts') : new Float64Array(count);
+  const compositionOffsets = ctts
+    ? perSample(runs(view, ctts, true), count, 'ctts')
+    : new Float64Array(count);
   // Sync samples (8.6.2): 1-based numbers; no 'stss' means every sample is one.
   const stss = child(view, stbl, 'stss');
   const key = new Uint8Array(count).fill(stss ? 0 : 1);

@@ -80,7 +80,8 @@ export function offsetFramesToMs(offsetFrames: number): number {
 
 /** Views N rows of length `dim` over a flat [N×dim] buffer (no copy). */
 export function rowsFromFlat(flat: Float32Array, dim: number): Float32Array[] {
-  if (dim <= 0 || flat.length % dim !== 0) throw new RangeError(`length ${flat.length} is not a multiple of ${dim}`);
+  if (dim <= 0 || flat.length % dim !== 0)
+    throw new RangeError(`length ${flat.length} is not a multiple of ${dim}`);
   const rows: Float32Array[] = [];
   for (let start = 0; start < flat.length; start += dim) rows.push(flat.subarray(start, start + dim));
   return rows;
@@ -107,16 +108,22 @@ export function pairwiseDistance(a: Float32Array, b: Float32Array | null): numbe
 }
 
 function assertVshift(vshift: number): void {
-  if (!Number.isInteger(vshift) || vshift < 0) throw new RangeError(`vshift must be a non-negative integer, got ${vshift}`);
+  if (!Number.isInteger(vshift) || vshift < 0)
+    throw new RangeError(`vshift must be a non-negative integer, got ${vshift}`);
 }
 
 /**
  * calc_pdist: row i holds the 2·vshift+1 distances between lip[i] and the zero-padded
  * audio windows i − vshift … i + vshift (index k = shift + vshift). Flat [N × (2·vshift+1)].
  */
-export function windowDistances(lip: SparseEmbeddingRows, audio: SparseEmbeddingRows, vshift = SYNCNET_VSHIFT): Float32Array {
+export function windowDistances(
+  lip: SparseEmbeddingRows,
+  audio: SparseEmbeddingRows,
+  vshift = SYNCNET_VSHIFT,
+): Float32Array {
   assertVshift(vshift);
-  if (lip.length !== audio.length) throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
+  if (lip.length !== audio.length)
+    throw new RangeError(`${lip.length} lip windows vs ${audio.length} audio windows`);
   const shifts = 2 * vshift + 1;
   const out = new Float32Array(lip.length * shifts);
   const first = lip.find((row) => row !== null);
@@ -138,7 +145,8 @@ export function windowDistances(lip: SparseEmbeddingRows, audio: SparseEmbedding
 }
 
 function assertSameDim(row: Float32Array, reference: Float32Array): void {
-  if (row.length !== reference.length) throw new RangeError(`embedding length ${row.length} ≠ ${reference.length}`);
+  if (row.length !== reference.length)
+    throw new RangeError(`embedding length ${row.length} ≠ ${reference.length}`);
 }
 
 /**
@@ -146,7 +154,11 @@ function assertSameDim(row: Float32Array, reference: Float32Array): void {
  * precomputed lip and audio embeddings (N windows each). A null audio window is compared
  * like calc_pdist's zero padding past the ends. Throws when no lip window is present.
  */
-export function searchOffset(lip: SparseEmbeddingRows, audio: SparseEmbeddingRows, opts: OffsetSearchOptions = {}): OffsetResult {
+export function searchOffset(
+  lip: SparseEmbeddingRows,
+  audio: SparseEmbeddingRows,
+  opts: OffsetSearchOptions = {},
+): OffsetResult {
   const vshift = opts.vshift ?? SYNCNET_VSHIFT;
   const windowIndices: number[] = [];
   lip.forEach((row, i) => row !== null && windowIndices.push(i));
@@ -189,18 +201,28 @@ export interface CombinedOffset {
  * weighted by window count, then the same min/median/confidence as evaluate. With one
  * input it returns that input's figures unchanged.
  */
-export function combineSearches(parts: readonly Pick<OffsetResult, 'meanDists' | 'windowCount' | 'vshift'>[]): CombinedOffset {
+export function combineSearches(
+  parts: readonly Pick<OffsetResult, 'meanDists' | 'windowCount' | 'vshift'>[],
+): CombinedOffset {
   const used = parts.filter((p) => p.windowCount > 0);
   if (used.length === 0) throw new RangeError('no searches to combine');
   const vshift = used[0].vshift;
-  if (used.some((p) => p.vshift !== vshift)) throw new RangeError('cannot combine searches with different vshift');
+  if (used.some((p) => p.vshift !== vshift))
+    throw new RangeError('cannot combine searches with different vshift');
   const windowCount = used.reduce((n, p) => n + p.windowCount, 0);
   const meanDists = new Float32Array(2 * vshift + 1);
   for (let k = 0; k < meanDists.length; k++) {
     meanDists[k] = used.reduce((sum, p) => sum + p.meanDists[k] * p.windowCount, 0) / windowCount;
   }
   const { argmin, minDist, medianDist } = minAndMedian(meanDists);
-  return { offsetFrames: vshift - argmin, minDist, medianDist, confidence: Math.fround(medianDist - minDist), meanDists, windowCount };
+  return {
+    offsetFrames: vshift - argmin,
+    minDist,
+    medianDist,
+    confidence: Math.fround(medianDist - minDist),
+    meanDists,
+    windowCount,
+  };
 }
 
 /**
@@ -212,7 +234,9 @@ export function searchOffsetRuns(
   runs: readonly { lip: SparseEmbeddingRows; audio: SparseEmbeddingRows }[],
   opts: OffsetSearchOptions = {},
 ): CombinedOffset | null {
-  const searched = runs.filter((run) => run.lip.some((row) => row !== null)).map((run) => searchOffset(run.lip, run.audio, opts));
+  const searched = runs
+    .filter((run) => run.lip.some((row) => row !== null))
+    .map((run) => searchOffset(run.lip, run.audio, opts));
   return searched.length > 0 ? combineSearches(searched) : null;
 }
 
@@ -318,7 +342,11 @@ export class StreamingOffsetSearch {
 
   bufferSizes(): StreamingBufferSizes {
     const ringSize = (ring: Float32Array[]) => ring.reduce((n, row) => n + row.length, 0);
-    return { audioRing: ringSize(this.audioRing), lipRing: ringSize(this.lipRing), timeline: this.timeline.length };
+    return {
+      audioRing: ringSize(this.audioRing),
+      lipRing: ringSize(this.lipRing),
+      timeline: this.timeline.length,
+    };
   }
 
   /** Adds window `windowCount`: its lip and audio embeddings (copied). */
@@ -355,7 +383,15 @@ export class StreamingOffsetSearch {
       for (let k = 0; k < this.shifts; k++) sums[k] += row[k];
       pendingRows.push(row);
     }
-    ({ timeline, rows, stride } = appendRows(timeline, rows, stride, this.scored, pendingRows, this.shifts, this.maxTimelineRows));
+    ({ timeline, rows, stride } = appendRows(
+      timeline,
+      rows,
+      stride,
+      this.scored,
+      pendingRows,
+      this.shifts,
+      this.maxTimelineRows,
+    ));
     return summarize(this.vshift, sums, this.pushed, timeline, rows, stride);
   }
 
@@ -414,7 +450,15 @@ export class StreamingOffsetSearch {
       timeline: this.timeline,
       rows: this.timelineRowCount,
       stride: this.stride,
-    } = appendRows(this.timeline, this.timelineRowCount, this.stride, i, [row], this.shifts, this.maxTimelineRows));
+    } = appendRows(
+      this.timeline,
+      this.timelineRowCount,
+      this.stride,
+      i,
+      [row],
+      this.shifts,
+      this.maxTimelineRows,
+    ));
     this.scored = i + 1;
   }
 }

@@ -214,9 +214,11 @@ export class GridFrameFilter {
     // before the slot, or the next one when it is at least as close.
     for (let slot = Math.max(0, Math.floor(before)); slot <= Math.ceil(after); slot++) {
       const lastAtOrBefore = position <= slot + ROUNDING_TOLERANCE && after > slot + ROUNDING_TOLERANCE;
-      if (lastAtOrBefore && !(after - slot <= slot - position + ROUNDING_TOLERANCE)) return this.kept(timeSec);
+      if (lastAtOrBefore && !(after - slot <= slot - position + ROUNDING_TOLERANCE))
+        return this.kept(timeSec);
       const nextAfterPrevious = before <= slot + ROUNDING_TOLERANCE && position > slot + ROUNDING_TOLERANCE;
-      if (nextAfterPrevious && position - slot <= slot - before + ROUNDING_TOLERANCE) return this.kept(timeSec);
+      if (nextAfterPrevious && position - slot <= slot - before + ROUNDING_TOLERANCE)
+        return this.kept(timeSec);
     }
     return false;
   }

@@ -37,7 +37,9 @@ export function faceSeries(features: ClipFeatures, trackId: number): FaceSeries 
 
 const meanOf = (values: readonly (number | null)[]): number | null => {
   const present = values.filter((v): v is number => v !== null);
-  return present.length === values.length && present.length > 0 ? present.reduce((a, b) => a + b, 0) / present.length : null;
+  return present.length === values.length && present.length > 0
+    ? present.reduce((a, b) => a + b, 0) / present.length
+    : null;
 };
 
 /** What the engine would know of the clip (final), for the decision's gates. */

@@ -20,9 +20,12 @@ import type { CannotJudgeReason } from '../state';
 import { cropAudio, frameLevelsDb, speechRows } from './evidence';
 
 /** A clip's frames on the 25-fps grid; a new `segment` number in the cache starts a new grid segment. */
-export function clipGrid(clip: { frames: readonly Pick<FrameObservation, 't' | 'segment'>[] }): GridSegment[] {
+export function clipGrid(clip: {
+  frames: readonly Pick<FrameObservation, 't' | 'segment'>[];
+}): GridSegment[] {
   const breaks: number[] = [];
-  for (let i = 1; i < clip.frames.length; i++) if (clip.frames[i].segment !== clip.frames[i - 1].segment) breaks.push(i);
+  for (let i = 1; i < clip.frames.length; i++)
+    if (clip.frames[i].segment !== clip.frames[i - 1].segment) breaks.push(i);
   return resampleToGrid(
     clip.frames.map((f) => f.t),
     { breaksBefore: breaks },
@@ -57,7 +60,12 @@ export interface LipTrack {
  * The embedded model's lip input per window: the 5 frames' normalised features
  * concatenated (5·F values, time-major), null where a frame of the window lacks the face.
  */
-export function embeddedLipInputs(clip: ClipFeatures, segments: readonly GridSegment[], trackId: number, prior: { mean: Float32Array; std: Float32Array }): LipTrack {
+export function embeddedLipInputs(
+  clip: ClipFeatures,
+  segments: readonly GridSegment[],
+  trackId: number,
+  prior: { mean: Float32Array; std: Float32Array },
+): LipTrack {
   const perFrame = normalisedTrackFeatures(clip.frames, trackId, prior.mean, prior.std);
   const windows = segments.map((segment) => {
     const rows: (Float32Array | null)[] = [];
@@ -78,7 +86,11 @@ export function embeddedLipInputs(clip: ClipFeatures, segments: readonly GridSeg
 }
 
 /** Embeds the non-null rows of a track with the embedded model's lip stream. */
-export async function embedLipTrack(model: EmbeddedSyncModel, inputs: LipTrack, batchSize = 256): Promise<LipTrack> {
+export async function embedLipTrack(
+  model: EmbeddedSyncModel,
+  inputs: LipTrack,
+  batchSize = 256,
+): Promise<LipTrack> {
   const rows = inputs.windows.flat().filter((r): r is Float32Array => r !== null);
   let embedded: Float32Array[] = [];
   if (rows.length > 0) {
@@ -91,7 +103,10 @@ export async function embedLipTrack(model: EmbeddedSyncModel, inputs: LipTrack, 
     tensor.dispose();
   }
   let k = 0;
-  return { trackId: inputs.trackId, windows: inputs.windows.map((seg) => seg.map((r) => (r === null ? null : embedded[k++]))) };
+  return {
+    trackId: inputs.trackId,
+    windows: inputs.windows.map((seg) => seg.map((r) => (r === null ? null : embedded[k++]))),
+  };
 }
 
 export interface EvidenceRules {
@@ -129,7 +144,8 @@ export async function scoreAudioVariant(
   options: { rules?: EvidenceRules; mfcc?: (samples: Int16Array) => FeatureMatrix } = {},
 ): Promise<VariantScore> {
   const rules = options.rules ?? DEFAULT_EVIDENCE;
-  if (!audio || audio.samples.length === 0) return { result: null, reason: 'no-audio', windows: 0, evidenceWindows: 0 };
+  if (!audio || audio.samples.length === 0)
+    return { result: null, reason: 'no-audio', windows: 0, evidenceWindows: 0 };
   const cropped = cropAudio(audio.samples, audio.startS, range.fromS, range.toS);
   const speech = speechRows(frameLevelsDb(cropped.samples));
   if (!speech.includes(1)) return { result: null, reason: 'silent', windows: 0, evidenceWindows: 0 };
@@ -139,7 +155,8 @@ export async function scoreAudioVariant(
   segments.forEach((segment, s) => {
     const run = { lip: [] as (Float32Array | null)[], rowStarts: [] as number[] };
     for (const w of windowsForSegment(segment, cropped.startS, mfcc.rows)) {
-      if (w.startTimeSec < range.fromS - 1e-6 || w.startTimeSec + WINDOW_FRAMES / 25 > range.toS + 1e-6) continue;
+      if (w.startTimeSec < range.fromS - 1e-6 || w.startTimeSec + WINDOW_FRAMES / 25 > range.toS + 1e-6)
+        continue;
       const row = lip.windows[s]?.[w.gridStart] ?? null;
       run.lip.push(row);
       run.rowStarts.push(w.mfccRowStart);
@@ -151,7 +168,8 @@ export async function scoreAudioVariant(
   });
   const windows = runs.reduce((n, r) => n + r.lip.filter(Boolean).length, 0);
   if (windows === 0) return { result: null, reason: 'no-face', windows, evidenceWindows: 0 };
-  if (evidence < rules.minEvidenceWindows) return { result: null, reason: 'too-short', windows, evidenceWindows: evidence };
+  if (evidence < rules.minEvidenceWindows)
+    return { result: null, reason: 'too-short', windows, evidenceWindows: evidence };
   const embedded: { lip: (Float32Array | null)[]; audio: Float32Array[] }[] = [];
   for (const run of runs) {
     const tensor = mfccWindowTensor(mfcc, run.rowStarts);
@@ -163,6 +181,9 @@ export async function scoreAudioVariant(
 }
 
 /** Moves an audio track by `frames` grid frames: > 0 makes it lead the video (heard earlier). */
-export function shiftAudio(audio: { startS: number; samples: Int16Array }, frames: number): { startS: number; samples: Int16Array } {
+export function shiftAudio(
+  audio: { startS: number; samples: Int16Array },
+  frames: number,
+): { startS: number; samples: Int16Array } {
   return { startS: audio.startS - frames / 25, samples: audio.samples };
 }

@@ -19,9 +19,17 @@ export function pairDistance(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor1D {
  * (1 = in sync, 0 = false pair); optional per-pair weights [N] (default 1) replace the
  * 1/N average by a weighted one.
  */
-export function contrastiveLoss(lip: tf.Tensor2D, audio: tf.Tensor2D, labels: tf.Tensor1D, margin: number, weights?: tf.Tensor1D): tf.Scalar {
+export function contrastiveLoss(
+  lip: tf.Tensor2D,
+  audio: tf.Tensor2D,
+  labels: tf.Tensor1D,
+  margin: number,
+  weights?: tf.Tensor1D,
+): tf.Scalar {
   if (lip.shape[0] !== audio.shape[0] || lip.shape[0] !== labels.shape[0]) {
-    throw new RangeError(`contrastiveLoss: ${lip.shape[0]} lip, ${audio.shape[0]} audio embeddings and ${labels.shape[0]} labels`);
+    throw new RangeError(
+      `contrastiveLoss: ${lip.shape[0]} lip, ${audio.shape[0]} audio embeddings and ${labels.shape[0]} labels`,
+    );
   }
   if (!(margin > 0)) throw new RangeError(`contrastiveLoss: margin must be positive, got ${margin}`);
   return tf.tidy(() => {

@@ -42,7 +42,8 @@ export interface TrainingClip {
 }
 
 /** The face the model is trained on: the clip's longest track (the speaker in the clips used here). */
-export const mainTrack = (features: ClipFeatures): number | null => tracksBySize(features)[0]?.trackId ?? null;
+export const mainTrack = (features: ClipFeatures): number | null =>
+  tracksBySize(features)[0]?.trackId ?? null;
 
 /** Mean and std of the raw per-frame features over the main track of every clip (the normaliser prior). */
 export function featureStats(clips: readonly TrainingClip[]): { mean: Float32Array; std: Float32Array } {
@@ -73,7 +74,10 @@ export function featureStats(clips: readonly TrainingClip[]): { mean: Float32Arr
  * MFCC scaling: per-coefficient mean and std over all rows of the training audio, c0 taken
  * relative to its 20-row window mean, exactly as the audio trunk sees it.
  */
-export function mfccStats(mfccs: readonly { rows: number; data: Float32Array }[]): { mean: Float32Array; std: Float32Array } {
+export function mfccStats(mfccs: readonly { rows: number; data: Float32Array }[]): {
+  mean: Float32Array;
+  std: Float32Array;
+} {
   const C = MFCC_COEFFICIENTS;
   const sum = new Float64Array(C);
   const sumSq = new Float64Array(C);
@@ -117,7 +121,11 @@ export interface WindowTables {
  * `speechOnly`, each WindowClip also marks which audio windows hold speech (the evidence
  * rule of clip scoring), so the sampler draws true pairs and swaps from speech only.
  */
-export function buildWindowTables(clips: readonly TrainingClip[], prior: { mean: Float32Array; std: Float32Array }, speechOnly = false): WindowTables {
+export function buildWindowTables(
+  clips: readonly TrainingClip[],
+  prior: { mean: Float32Array; std: Float32Array },
+  speechOnly = false,
+): WindowTables {
   const lipRows: Float32Array[] = [];
   const audioRows: Float32Array[] = [];
   const windowClips: WindowClip[] = [];
@@ -144,12 +152,14 @@ export function buildWindowTables(clips: readonly TrainingClip[], prior: { mean:
       for (const w of windowsForSegment(segment, audio.startS, mfcc.rows)) {
         const row = new Float32Array(MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS);
         for (let c = 0; c < MFCC_COEFFICIENTS; c++) {
-          for (let t = 0; t < WINDOW_MFCC_ROWS; t++) row[c * WINDOW_MFCC_ROWS + t] = mfcc.data[(w.mfccRowStart + t) * MFCC_COEFFICIENTS + c];
+          for (let t = 0; t < WINDOW_MFCC_ROWS; t++)
+            row[c * WINDOW_MFCC_ROWS + t] = mfcc.data[(w.mfccRowStart + t) * MFCC_COEFFICIENTS + c];
         }
         audioIndex[w.gridStart] = audioRows.length;
         audioRows.push(row);
         let speechCount = 0;
-        for (let r = w.mfccRowStart; r < w.mfccRowStart + WINDOW_MFCC_ROWS; r++) speechCount += speechRow[r] ?? 0;
+        for (let r = w.mfccRowStart; r < w.mfccRowStart + WINDOW_MFCC_ROWS; r++)
+          speechCount += speechRow[r] ?? 0;
         speech[w.gridStart] = speechCount >= DEFAULT_EVIDENCE.speechFraction * WINDOW_MFCC_ROWS ? 1 : 0;
       }
       windowClips.push({
@@ -255,7 +265,8 @@ export class EmbeddedTrainable {
 
   toWeightMap(): WeightMap {
     const out: WeightMap = {};
-    for (const [name, v] of Object.entries(this.variables)) out[name] = { shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
+    for (const [name, v] of Object.entries(this.variables))
+      out[name] = { shape: [...v.shape], data: Float32Array.from(v.dataSync()) };
     return out;
   }
 
@@ -308,7 +319,10 @@ export const EMBEDDED_RECIPE = {
 } as const;
 
 /** The recipe's realignment for a run of `steps` steps. */
-export const recipeRealign = (steps: number) => ({ warmupSteps: Math.round(steps * EMBEDDED_RECIPE.realign.warmupFraction), maxOffset: EMBEDDED_RECIPE.realign.maxOffset });
+export const recipeRealign = (steps: number) => ({
+  warmupSteps: Math.round(steps * EMBEDDED_RECIPE.realign.warmupFraction),
+  maxOffset: EMBEDDED_RECIPE.realign.maxOffset,
+});
 
 export interface EmbeddedTrainResult {
   weights: WeightMap;
@@ -322,7 +336,12 @@ export interface EmbeddedTrainResult {
  * Every WindowClip's own offset under the current weights: all lip and audio windows
  * embedded once, then calc_pdist + evaluate over its grid positions (searchOffsetRuns).
  */
-export function estimateOwnOffsets(net: EmbeddedTrainable, tables: WindowTables, lipTable: tf.Tensor2D, audioTable: tf.Tensor2D): { id: string; offset: number | null; confidence: number | null }[] {
+export function estimateOwnOffsets(
+  net: EmbeddedTrainable,
+  tables: WindowTables,
+  lipTable: tf.Tensor2D,
+  audioTable: tf.Tensor2D,
+): { id: string; offset: number | null; confidence: number | null }[] {
   const embedAll = (table: tf.Tensor2D, embed: (rows: tf.Tensor) => tf.Tensor2D): Float32Array[] => {
     const rows: Float32Array[] = [];
     for (let start = 0; start < table.shape[0]; start += 1024) {
@@ -350,7 +369,12 @@ export function estimateOwnOffsets(net: EmbeddedTrainable, tables: WindowTables,
  * Trains the embedded model from scratch (scope 'all', from `initial` or a seeded init
  * with statistics from `clips`) or its head only (scope 'head', from `initial`).
  */
-export function trainEmbedded(clips: readonly TrainingClip[], options: EmbeddedTrainOptions, scope: TrainableScope = 'all', initial?: WeightMap): EmbeddedTrainResult {
+export function trainEmbedded(
+  clips: readonly TrainingClip[],
+  options: EmbeddedTrainOptions,
+  scope: TrainableScope = 'all',
+  initial?: WeightMap,
+): EmbeddedTrainResult {
   let start = initial;
   if (!start) {
     if (scope === 'head') throw new RangeError('trainEmbedded: head-only training needs initial weights');
@@ -362,7 +386,9 @@ export function trainEmbedded(clips: readonly TrainingClip[], options: EmbeddedT
   const net = new EmbeddedTrainable(start, scope);
   const lipTable = tf.tensor2d(tables.lip, [tables.lipCount, 5 * EMBEDDED_FEATURE_COUNT]);
   // The audio normalisation has no trainable weight: apply it to the table once.
-  const audioTable = tf.tidy(() => net.audioInputRows(tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS])));
+  const audioTable = tf.tidy(() =>
+    net.audioInputRows(tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS])),
+  );
   const lipNoise = options.lipNoise ?? EMBEDDED_RECIPE.lipNoise;
   let noiseCalls = 0;
   const task: TwoTowerTask = {
@@ -380,32 +406,60 @@ export function trainEmbedded(clips: readonly TrainingClip[], options: EmbeddedT
     margin: options.margin ?? EMBEDDED_RECIPE.margin,
     l2: options.l2 ?? EMBEDDED_RECIPE.l2,
     seed,
-    onProgress: options.onProgress && ((p: TrainProgress) => options.onProgress!({ ...p, step: p.step + firstStep, steps: options.steps })),
+    onProgress:
+      options.onProgress &&
+      ((p: TrainProgress) => options.onProgress!({ ...p, step: p.step + firstStep, steps: options.steps })),
     progressEvery: options.progressEvery,
   });
   try {
-    let ownOffsets: EmbeddedTrainResult['ownOffsets'] = tables.clips.map((c) => ({ id: c.id, offset: c.ownOffset ?? 0, estimate: null, confidence: null }));
+    let ownOffsets: EmbeddedTrainResult['ownOffsets'] = tables.clips.map((c) => ({
+      id: c.id,
+      offset: c.ownOffset ?? 0,
+      estimate: null,
+      confidence: null,
+    }));
     const warmup = options.realign ? Math.min(options.realign.warmupSteps, options.steps) : 0;
     const losses = new Float32Array(options.steps);
     if (warmup > 0) {
-      losses.set(trainContrastive(task, new PairSampler(tables.clips, options.sampling), phase(warmup, options.seed, 0)).losses);
+      losses.set(
+        trainContrastive(
+          task,
+          new PairSampler(tables.clips, options.sampling),
+          phase(warmup, options.seed, 0),
+        ).losses,
+      );
       const estimates = estimateOwnOffsets(net, tables, lipTable, audioTable);
       const known = estimates.filter((e) => e.offset !== null).map((e) => e.offset!);
       const reference = known.length ? torchMedian(known) : 0;
       ownOffsets = estimates.map((e, i) => {
         const relative = e.offset === null ? null : e.offset - reference;
-        const offset = relative !== null && Math.abs(relative) <= options.realign!.maxOffset ? relative : (tables.clips[i].ownOffset ?? 0);
+        const offset =
+          relative !== null && Math.abs(relative) <= options.realign!.maxOffset
+            ? relative
+            : (tables.clips[i].ownOffset ?? 0);
         return { id: e.id, offset, estimate: e.offset, confidence: e.confidence };
       });
       tables.clips.forEach((c, i) => (c.ownOffset = ownOffsets[i].offset));
     }
     if (options.steps > warmup) {
-      losses.set(trainContrastive(task, new PairSampler(tables.clips, options.sampling), phase(options.steps - warmup, options.seed + 1, warmup)).losses, warmup);
+      losses.set(
+        trainContrastive(
+          task,
+          new PairSampler(tables.clips, options.sampling),
+          phase(options.steps - warmup, options.seed + 1, warmup),
+        ).losses,
+        warmup,
+      );
     }
     return {
       weights: net.toWeightMap(),
       losses,
-      tables: { lipWindows: tables.lipCount, audioWindows: tables.audioCount, clips: tables.clips.length, anchors: new PairSampler(tables.clips, options.sampling).anchorCount },
+      tables: {
+        lipWindows: tables.lipCount,
+        audioWindows: tables.audioCount,
+        clips: tables.clips.length,
+        anchors: new PairSampler(tables.clips, options.sampling).anchorCount,
+      },
       ownOffsets,
     };
   } finally {

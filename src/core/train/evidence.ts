@@ -22,7 +22,12 @@ export interface SpeechOptions {
 
 /** RMS level in dBFS of each 25-ms frame (10-ms hop), as many rows as mfccSyncnetV2 gives. */
 export function frameLevelsDb(samples: Int16Array): Float32Array {
-  const rows = samples.length <= FRAME_LEN ? (samples.length > 0 ? 1 : 0) : 1 + Math.ceil((samples.length - FRAME_LEN) / FRAME_STEP);
+  const rows =
+    samples.length <= FRAME_LEN
+      ? samples.length > 0
+        ? 1
+        : 0
+      : 1 + Math.ceil((samples.length - FRAME_LEN) / FRAME_STEP);
   const out = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
     const start = r * FRAME_STEP;
@@ -62,7 +67,11 @@ export function speechRows(levelsDb: Float32Array, options: SpeechOptions = {}):
  * Media-time span from the first to the last speech row (± `marginS`), clamped to the
  * audio, or null when nothing is heard.
  */
-export function speechSpan(samples: Int16Array, startS: number, options: SpeechOptions & { marginS?: number } = {}): { startS: number; endS: number } | null {
+export function speechSpan(
+  samples: Int16Array,
+  startS: number,
+  options: SpeechOptions & { marginS?: number } = {},
+): { startS: number; endS: number } | null {
   const rows = speechRows(frameLevelsDb(samples), options);
   const first = rows.indexOf(1);
   if (first < 0) return null;
@@ -76,7 +85,12 @@ export function speechSpan(samples: Int16Array, startS: number, options: SpeechO
 }
 
 /** The samples of [fromS, toS) of a signal that starts at `startS`, and the media time of the first one. */
-export function cropAudio(samples: Int16Array, startS: number, fromS: number, toS: number): { startS: number; samples: Int16Array } {
+export function cropAudio(
+  samples: Int16Array,
+  startS: number,
+  fromS: number,
+  toS: number,
+): { startS: number; samples: Int16Array } {
   const first = Math.max(0, Math.min(samples.length, Math.ceil((fromS - startS) * SAMPLE_RATE - 1e-6)));
   const last = Math.max(first, Math.min(samples.length, Math.floor((toS - startS) * SAMPLE_RATE + 1e-6)));
   return { startS: startS + first / SAMPLE_RATE, samples: samples.subarray(first, last) };

@@ -3,7 +3,11 @@
 // with the least material so far (balanced by seconds of video).
 import { Rng } from './rng';
 
-export function speakerFolds(items: readonly { speaker: string; seconds: number }[], folds: number, seed: number): Map<string, number> {
+export function speakerFolds(
+  items: readonly { speaker: string; seconds: number }[],
+  folds: number,
+  seed: number,
+): Map<string, number> {
   if (!Number.isInteger(folds) || folds < 2) throw new RangeError(`need at least 2 folds, got ${folds}`);
   const totals = new Map<string, number>();
   for (const { speaker, seconds } of items) totals.set(speaker, (totals.get(speaker) ?? 0) + seconds);

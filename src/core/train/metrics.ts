@@ -27,7 +27,8 @@ function assertScores(scores: readonly number[], what: string): void {
 export function rocCurve(realScores: readonly number[], fakeScores: readonly number[]): RocPoint[] {
   assertScores(realScores, 'real');
   assertScores(fakeScores, 'fake');
-  if (realScores.length === 0 || fakeScores.length === 0) throw new RangeError('ROC needs at least one real and one fake score');
+  if (realScores.length === 0 || fakeScores.length === 0)
+    throw new RangeError('ROC needs at least one real and one fake score');
   const all = [...realScores.map((s) => ({ s, real: true })), ...fakeScores.map((s) => ({ s, real: false }))];
   all.sort((a, b) => b.s - a.s);
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
@@ -75,12 +76,17 @@ export interface ThresholdRow {
   accuracy: number;
 }
 
-export function confusionAt(realScores: readonly number[], fakeScores: readonly number[], threshold: number): ThresholdRow {
+export function confusionAt(
+  realScores: readonly number[],
+  fakeScores: readonly number[],
+  threshold: number,
+): ThresholdRow {
   const truePositives = fakeScores.filter((s) => s < threshold).length;
   const falsePositives = realScores.filter((s) => s < threshold).length;
   const falseNegatives = fakeScores.length - truePositives;
   const trueNegatives = realScores.length - falsePositives;
-  const precision = truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives);
+  const precision =
+    truePositives + falsePositives === 0 ? 1 : truePositives / (truePositives + falsePositives);
   const recall = fakeScores.length === 0 ? 0 : truePositives / fakeScores.length;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const total = realScores.length + fakeScores.length;
@@ -101,7 +107,11 @@ export function confusionAt(realScores: readonly number[], fakeScores: readonly 
  * Precision / recall / F1 at every candidate threshold: by default each distinct score
  * and the midpoints between neighbours (where a decision actually changes), ascending.
  */
-export function thresholdSweep(realScores: readonly number[], fakeScores: readonly number[], thresholds?: readonly number[]): ThresholdRow[] {
+export function thresholdSweep(
+  realScores: readonly number[],
+  fakeScores: readonly number[],
+  thresholds?: readonly number[],
+): ThresholdRow[] {
   assertScores(realScores, 'real');
   assertScores(fakeScores, 'fake');
   let candidates: number[];
@@ -131,6 +141,7 @@ export function chooseThreshold(rows: readonly ThresholdRow[], minPrecision = 0.
   const best = (candidates: readonly ThresholdRow[]) =>
     candidates.reduce((a, b) => (b.f1 > a.f1 || (b.f1 === a.f1 && b.threshold < a.threshold) ? b : a));
   const precise = rows.filter((r) => r.precision >= minPrecision && r.truePositives > 0);
-  if (precise.length > 0) return { row: best(precise), rule: `highest F1 with precision(fake) ≥ ${minPrecision}` };
+  if (precise.length > 0)
+    return { row: best(precise), rule: `highest F1 with precision(fake) ≥ ${minPrecision}` };
   return { row: best(rows), rule: `highest F1 (no threshold reached precision(fake) ≥ ${minPrecision})` };
 }

@@ -51,7 +51,13 @@ export interface PairSamplingOptions {
   clipWeightCap?: number;
 }
 
-const DEFAULTS: Required<PairSamplingOptions> = { positiveFraction: 0.5, swapFraction: 0.4, minShift: 2, maxShift: 15, clipWeightCap: 500 };
+const DEFAULTS: Required<PairSamplingOptions> = {
+  positiveFraction: 0.5,
+  swapFraction: 0.4,
+  minShift: 2,
+  maxShift: 15,
+  clipWeightCap: 500,
+};
 
 /** Draws batches of (lip, audio) rows from clips; deterministic for a given Rng. */
 export class PairSampler {
@@ -69,19 +75,29 @@ export class PairSampler {
   ) {
     this.options = { ...DEFAULTS, ...options };
     const { minShift, maxShift } = this.options;
-    if (!(minShift >= 1 && maxShift >= minShift)) throw new RangeError(`need 1 ≤ minShift ≤ maxShift, got ${minShift}, ${maxShift}`);
+    if (!(minShift >= 1 && maxShift >= minShift))
+      throw new RangeError(`need 1 ≤ minShift ≤ maxShift, got ${minShift}, ${maxShift}`);
     this.anchors = clips.map((clip) => {
-      if (clip.lipRows.length !== clip.audioRows.length) throw new RangeError(`clip ${clip.id}: lip and audio grids differ in length`);
+      if (clip.lipRows.length !== clip.audioRows.length)
+        throw new RangeError(`clip ${clip.id}: lip and audio grids differ in length`);
       const own = clip.ownOffset ?? 0;
       const out: number[] = [];
       for (let g = 0; g < clip.lipRows.length; g++) {
         const a = g - own;
-        if (clip.lipRows[g] >= 0 && a >= 0 && a < clip.audioRows.length && clip.audioRows[a] >= 0 && (!clip.speech || clip.speech[a])) out.push(g);
+        if (
+          clip.lipRows[g] >= 0 &&
+          a >= 0 &&
+          a < clip.audioRows.length &&
+          clip.audioRows[a] >= 0 &&
+          (!clip.speech || clip.speech[a])
+        )
+          out.push(g);
       }
       return Int32Array.from(out);
     });
     this.usable = clips.map((_, i) => i).filter((i) => this.anchors[i].length > 0);
-    if (this.usable.length === 0) throw new RangeError('no clip has a lip window with its audio: nothing to train on');
+    if (this.usable.length === 0)
+      throw new RangeError('no clip has a lip window with its audio: nothing to train on');
     this.cumulativeWeight = new Float64Array(this.usable.length);
     let total = 0;
     this.usable.forEach((c, k) => {
@@ -92,7 +108,9 @@ export class PairSampler {
       if (this.swapSources.has(clip.group)) continue;
       this.swapSources.set(
         clip.group,
-        clips.map((_, i) => i).filter((i) => clips[i].group !== clip.group && clips[i].audioRows.some((r) => r >= 0)),
+        clips
+          .map((_, i) => i)
+          .filter((i) => clips[i].group !== clip.group && clips[i].audioRows.some((r) => r >= 0)),
       );
     }
   }
@@ -134,7 +152,8 @@ export class PairSampler {
     for (let attempt = 0; ; attempt++) {
       const g = rng.int(other.audioRows.length);
       // Prefer speech (see WindowClip.speech); give up on that after a few misses.
-      if (other.audioRows[g] >= 0 && (!other.speech || other.speech[g] || attempt > 20)) return other.audioRows[g];
+      if (other.audioRows[g] >= 0 && (!other.speech || other.speech[g] || attempt > 20))
+        return other.audioRows[g];
     }
   }
 

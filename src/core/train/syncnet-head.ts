@@ -58,7 +58,11 @@ export function syncNetHeadTrainableNames(kind: SyncNetKind, stream: SyncNetStre
 }
 
 /** BatchNorm after a layer as a frozen affine y = scale·x + shift (eval mode). */
-function batchNormAffine(kind: SyncNetKind, weights: WeightMap, layer: string): { scale: Float32Array; shift: Float32Array } | null {
+function batchNormAffine(
+  kind: SyncNetKind,
+  weights: WeightMap,
+  layer: string,
+): { scale: Float32Array; shift: Float32Array } | null {
   const get = (n: string) => weights[`${layer}.bn.${n}`]?.data;
   const gamma = get('gamma');
   if (!gamma) return null; // v2's fc2 has no BatchNorm
@@ -77,7 +81,12 @@ function batchNormAffine(kind: SyncNetKind, weights: WeightMap, layer: string): 
 
 /** One stream's fc head with trainable kernels and biases and frozen BatchNorm. */
 export class SyncNetHead {
-  private readonly layers: { spec: FcLayer; kernel: tf.Variable; bias: tf.Variable; bn: { scale: tf.Tensor1D; shift: tf.Tensor1D } | null }[];
+  private readonly layers: {
+    spec: FcLayer;
+    kernel: tf.Variable;
+    bias: tf.Variable;
+    bn: { scale: tf.Tensor1D; shift: tf.Tensor1D } | null;
+  }[];
 
   constructor(
     readonly kind: SyncNetKind,
@@ -88,9 +97,12 @@ export class SyncNetHead {
     this.layers = fcLayers(kind, stream).map((spec) => {
       const k = weights[`${spec.name}.kernel`];
       const b = weights[`${spec.name}.bias`];
-      if (!k || !b) throw new Error(`${kind} ${stream} head: weights ${spec.name}.kernel / .bias are missing`);
+      if (!k || !b)
+        throw new Error(`${kind} ${stream} head: weights ${spec.name}.kernel / .bias are missing`);
       if (k.data.length !== spec.inFeatures * spec.outFeatures) {
-        throw new Error(`${kind} ${stream} head: ${spec.name}.kernel has ${k.data.length} values, expected ${spec.inFeatures}×${spec.outFeatures}`);
+        throw new Error(
+          `${kind} ${stream} head: ${spec.name}.kernel has ${k.data.length} values, expected ${spec.inFeatures}×${spec.outFeatures}`,
+        );
       }
       const affine = batchNormAffine(kind, weights, spec.name);
       const kernelInit = tf.tensor2d(k.data, [spec.inFeatures, spec.outFeatures]);
@@ -131,8 +143,14 @@ export class SyncNetHead {
   toWeightMap(original: WeightMap): WeightMap {
     const out: WeightMap = {};
     for (const l of this.layers) {
-      out[`${l.spec.name}.kernel`] = { shape: [...original[`${l.spec.name}.kernel`].shape], data: Float32Array.from(l.kernel.dataSync()) };
-      out[`${l.spec.name}.bias`] = { shape: [...original[`${l.spec.name}.bias`].shape], data: Float32Array.from(l.bias.dataSync()) };
+      out[`${l.spec.name}.kernel`] = {
+        shape: [...original[`${l.spec.name}.kernel`].shape],
+        data: Float32Array.from(l.kernel.dataSync()),
+      };
+      out[`${l.spec.name}.bias`] = {
+        shape: [...original[`${l.spec.name}.bias`].shape],
+        data: Float32Array.from(l.bias.dataSync()),
+      };
     }
     return out;
   }
@@ -146,7 +164,11 @@ export class SyncNetHead {
  * Pre-fc audio activations of SyncNet v2 / v4 for MFCC windows [N, coefficients, 20]: the
  * model's own audio conv tower (SyncNetModel.audioPreFc), one plain forward.
  */
-export function syncNetAudioPreFc(kind: SyncNetKind, weights: WeightMap, mfccWindows: tf.Tensor3D): tf.Tensor2D {
+export function syncNetAudioPreFc(
+  kind: SyncNetKind,
+  weights: WeightMap,
+  mfccWindows: tf.Tensor3D,
+): tf.Tensor2D {
   const model = createSyncNetModel(kind, weights, 'audio', 'pre-fc pass');
   try {
     return model.audioPreFc(mfccWindows);
@@ -180,7 +202,11 @@ export interface ActivationTables {
  * syncNetAudioPreFc) for every grid window that has audio, and the WindowClips mapping
  * grid positions to rows (the same layout as the embedded model's tables).
  */
-export function syncNetActivationTables(kind: SyncNetKind, weights: WeightMap, clips: readonly SyncNetFinetuneClip[]): ActivationTables {
+export function syncNetActivationTables(
+  kind: SyncNetKind,
+  weights: WeightMap,
+  clips: readonly SyncNetFinetuneClip[],
+): ActivationTables {
   const lipSize = preFcSize(kind, 'lip');
   const audioSize = preFcSize(kind, 'audio');
   const lipRows: Float32Array[] = [];
@@ -188,7 +214,8 @@ export function syncNetActivationTables(kind: SyncNetKind, weights: WeightMap, c
   let audioCount = 0;
   const windowClips: WindowClip[] = [];
   for (const clip of clips) {
-    const mfcc = kind === 'syncnet-v2' ? mfccSyncnetV2(clip.audio.samples) : mfccSyncnetV4(clip.audio.samples);
+    const mfcc =
+      kind === 'syncnet-v2' ? mfccSyncnetV2(clip.audio.samples) : mfccSyncnetV4(clip.audio.samples);
     clip.segments.forEach((segment, s) => {
       const positions = clip.lip.windows[s]?.length ?? 0;
       if (positions <= 0) return;
@@ -196,20 +223,33 @@ export function syncNetActivationTables(kind: SyncNetKind, weights: WeightMap, c
       const audioIndex = new Int32Array(positions).fill(-1);
       clip.lip.windows[s].forEach((row, g) => {
         if (!row) return;
-        if (row.length !== lipSize) throw new RangeError(`${clip.id}: cached lip activation has ${row.length} values, ${kind} needs ${lipSize}`);
+        if (row.length !== lipSize)
+          throw new RangeError(
+            `${clip.id}: cached lip activation has ${row.length} values, ${kind} needs ${lipSize}`,
+          );
         lipIndex[g] = lipRows.length;
         lipRows.push(row);
       });
-      const windows = windowsForSegment(segment, clip.audio.startS, mfcc.rows).filter((w) => w.gridStart < positions);
+      const windows = windowsForSegment(segment, clip.audio.startS, mfcc.rows).filter(
+        (w) => w.gridStart < positions,
+      );
       if (windows.length > 0) {
-        const tensor = mfccWindowTensor(mfcc, windows.map((w) => w.mfccRowStart));
+        const tensor = mfccWindowTensor(
+          mfcc,
+          windows.map((w) => w.mfccRowStart),
+        );
         const activations = syncNetAudioPreFc(kind, weights, tensor);
         audioParts.push(activations.dataSync() as Float32Array);
         tf.dispose([tensor, activations]);
         windows.forEach((w, k) => (audioIndex[w.gridStart] = audioCount + k));
         audioCount += windows.length;
       }
-      windowClips.push({ id: clip.segments.length > 1 ? `${clip.id}#${s}` : clip.id, group: clip.group, lipRows: lipIndex, audioRows: audioIndex });
+      windowClips.push({
+        id: clip.segments.length > 1 ? `${clip.id}#${s}` : clip.id,
+        group: clip.group,
+        lipRows: lipIndex,
+        audioRows: audioIndex,
+      });
     });
   }
   const lip = new Float32Array(lipRows.length * lipSize);
@@ -241,7 +281,12 @@ export interface SyncNetFinetuneOptions {
  * they are frozen by construction. Returns the full WeightMap with the fc kernels and
  * biases replaced (everything else, BatchNorm statistics included, is the input's).
  */
-export function finetuneSyncNetHead(kind: SyncNetKind, weights: WeightMap, tables: ActivationTables, options: SyncNetFinetuneOptions): { weights: WeightMap; losses: Float32Array; margin: number } {
+export function finetuneSyncNetHead(
+  kind: SyncNetKind,
+  weights: WeightMap,
+  tables: ActivationTables,
+  options: SyncNetFinetuneOptions,
+): { weights: WeightMap; losses: Float32Array; margin: number } {
   const sampler = new PairSampler(tables.clips);
   const lipHead = new SyncNetHead(kind, 'lip', weights);
   const audioHead = new SyncNetHead(kind, 'audio', weights);
@@ -253,8 +298,24 @@ export function finetuneSyncNetHead(kind: SyncNetKind, weights: WeightMap, table
       const probe = sampler.sample(256, new Rng(options.seed).fork('margin'));
       const negatives = probe.labels.reduce<number[]>((acc, y, i) => (y === 0 ? [...acc, i] : acc), []);
       const d = tf.tidy(() => {
-        const lip = lipHead.embed(tf.gather(lipTable, tf.tensor1d(negatives.map((i) => probe.lipRows[i]), 'int32')));
-        const audio = audioHead.embed(tf.gather(audioTable, tf.tensor1d(negatives.map((i) => probe.audioRows[i]), 'int32')));
+        const lip = lipHead.embed(
+          tf.gather(
+            lipTable,
+            tf.tensor1d(
+              negatives.map((i) => probe.lipRows[i]),
+              'int32',
+            ),
+          ),
+        );
+        const audio = audioHead.embed(
+          tf.gather(
+            audioTable,
+            tf.tensor1d(
+              negatives.map((i) => probe.audioRows[i]),
+              'int32',
+            ),
+          ),
+        );
         return pairDistance(lip, audio).dataSync();
       });
       margin = torchMedian(d);
@@ -280,7 +341,11 @@ export function finetuneSyncNetHead(kind: SyncNetKind, weights: WeightMap, table
         progressEvery: options.progressEvery,
       },
     );
-    return { weights: { ...weights, ...lipHead.toWeightMap(weights), ...audioHead.toWeightMap(weights) }, losses, margin };
+    return {
+      weights: { ...weights, ...lipHead.toWeightMap(weights), ...audioHead.toWeightMap(weights) },
+      losses,
+      margin,
+    };
   } finally {
     tf.dispose([lipTable, audioTable]);
     lipHead.dispose();

@@ -55,9 +55,14 @@ class ScheduledAdam extends tf.AdamOptimizer {
   }
 }
 
-export function trainContrastive(task: TwoTowerTask, sampler: PairSampler, options: TrainOptions): TrainResult {
+export function trainContrastive(
+  task: TwoTowerTask,
+  sampler: PairSampler,
+  options: TrainOptions,
+): TrainResult {
   const { steps, batchSize, learningRate, margin } = options;
-  if (!(steps > 0 && batchSize > 1 && learningRate > 0)) throw new RangeError('trainContrastive: steps, batchSize and learningRate must be positive');
+  if (!(steps > 0 && batchSize > 1 && learningRate > 0))
+    throw new RangeError('trainContrastive: steps, batchSize and learningRate must be positive');
   if (task.trainable.length === 0) throw new RangeError('trainContrastive: nothing is trainable');
   const l2 = options.l2 ?? 0;
   const finalFraction = options.finalLearningRateFraction ?? 0.05;
@@ -69,7 +74,8 @@ export function trainContrastive(task: TwoTowerTask, sampler: PairSampler, optio
   let windowCount = 0;
   try {
     for (let step = 0; step < steps; step++) {
-      const rate = learningRate * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos((Math.PI * step) / steps)));
+      const rate =
+        learningRate * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos((Math.PI * step) / steps)));
       optimizer.setLearningRate(rate);
       const batch = sampler.sample(batchSize, rng);
       const lipIdx = tf.tensor1d(batch.lipRows, 'int32');
@@ -78,17 +84,26 @@ export function trainContrastive(task: TwoTowerTask, sampler: PairSampler, optio
       let contrastive = 0;
       const total = optimizer.minimize(
         () => {
-          const loss = contrastiveLoss(task.embedLip(tf.gather(task.lipTable, lipIdx)), task.embedAudio(tf.gather(task.audioTable, audioIdx)), labels, margin);
+          const loss = contrastiveLoss(
+            task.embedLip(tf.gather(task.lipTable, lipIdx)),
+            task.embedAudio(tf.gather(task.audioTable, audioIdx)),
+            labels,
+            margin,
+          );
           contrastive = loss.dataSync()[0];
           if (l2 === 0 || !task.regularised?.length) return loss;
-          return tf.add(loss, tf.mul(l2, tf.addN(task.regularised.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+          return tf.add(
+            loss,
+            tf.mul(l2, tf.addN(task.regularised.map((v) => tf.sum(tf.square(v))))),
+          ) as tf.Scalar;
         },
         false,
         task.trainable,
       );
       total?.dispose();
       tf.dispose([lipIdx, audioIdx, labels]);
-      if (!Number.isFinite(contrastive)) throw new Error(`trainContrastive: loss became ${contrastive} at step ${step}`);
+      if (!Number.isFinite(contrastive))
+        throw new Error(`trainContrastive: loss became ${contrastive} at step ${step}`);
       losses[step] = contrastive;
       windowSum += contrastive;
       windowCount++;

@@ -43,27 +43,37 @@ export interface WindowCacheManifest {
   weights?: { source: string; sha256: string };
 }
 
-export const windowCacheName = (file: string, model: string, stage: WindowCacheStage): string => `${file}.${model}.${stage}`;
+export const windowCacheName = (file: string, model: string, stage: WindowCacheStage): string =>
+  `${file}.${model}.${stage}`;
 
 /** Validates a parsed manifest and the byte length of its data; `where` names the file in messages. */
-export function parseWindowCache(json: unknown, data: Uint8Array, where: string): { manifest: WindowCacheManifest; rows: Float32Array } {
+export function parseWindowCache(
+  json: unknown,
+  data: Uint8Array,
+  where: string,
+): { manifest: WindowCacheManifest; rows: Float32Array } {
   const m = json as Partial<WindowCacheManifest> | null;
-  if (!m || m.format !== WINDOW_CACHE_FORMAT) throw new Error(`${where}: not a lipsync-lens window cache (missing format "${WINDOW_CACHE_FORMAT}")`);
-  if (m.version !== WINDOW_CACHE_VERSION) throw new Error(`${where}: window cache version ${m.version} is not supported`);
+  if (!m || m.format !== WINDOW_CACHE_FORMAT)
+    throw new Error(`${where}: not a lipsync-lens window cache (missing format "${WINDOW_CACHE_FORMAT}")`);
+  if (m.version !== WINDOW_CACHE_VERSION)
+    throw new Error(`${where}: window cache version ${m.version} is not supported`);
   if (!Array.isArray(m.windows) || !Array.isArray(m.segments) || !(typeof m.dim === 'number' && m.dim > 0)) {
     throw new Error(`${where}: window cache manifest lacks windows, segments or dim`);
   }
   const needed = m.windows.length * m.dim * 4;
-  if (data.byteLength !== needed) throw new Error(`${where}: ${data.byteLength} bytes of data, the manifest needs ${needed}`);
+  if (data.byteLength !== needed)
+    throw new Error(`${where}: ${data.byteLength} bytes of data, the manifest needs ${needed}`);
   return { manifest: m as WindowCacheManifest, rows: new Float32Array(data.slice().buffer) };
 }
 
 /** Encodes rows for writing (the browser side, and the tests). */
 export function encodeWindowCache(manifest: WindowCacheManifest, rows: readonly Float32Array[]): Uint8Array {
-  if (rows.length !== manifest.windows.length) throw new RangeError(`${rows.length} rows for ${manifest.windows.length} windows`);
+  if (rows.length !== manifest.windows.length)
+    throw new RangeError(`${rows.length} rows for ${manifest.windows.length} windows`);
   const out = new Float32Array(rows.length * manifest.dim);
   rows.forEach((r, i) => {
-    if (r.length !== manifest.dim) throw new RangeError(`row ${i} has ${r.length} values, dim is ${manifest.dim}`);
+    if (r.length !== manifest.dim)
+      throw new RangeError(`row ${i} has ${r.length} values, dim is ${manifest.dim}`);
     out.set(r, i * manifest.dim);
   });
   return new Uint8Array(out.buffer);
@@ -73,13 +83,22 @@ export function encodeWindowCache(manifest: WindowCacheManifest, rows: readonly 
  * The cached rows as LipTracks on the feature cache's grid (one per face track). Throws
  * when the cache was written on a different grid (segment count, start or length).
  */
-export function lipTracksFromCache(cache: { manifest: WindowCacheManifest; rows: Float32Array }, segments: readonly GridSegment[], where: string): LipTrack[] {
+export function lipTracksFromCache(
+  cache: { manifest: WindowCacheManifest; rows: Float32Array },
+  segments: readonly GridSegment[],
+  where: string,
+): LipTrack[] {
   const { manifest, rows } = cache;
   if (manifest.segments.length !== segments.length) {
-    throw new Error(`${where}: cached on ${manifest.segments.length} grid segments, the feature cache gives ${segments.length}`);
+    throw new Error(
+      `${where}: cached on ${manifest.segments.length} grid segments, the feature cache gives ${segments.length}`,
+    );
   }
   manifest.segments.forEach((s, i) => {
-    if (Math.abs(s.startTimeSec - segments[i].startTimeSec) > 1e-3 || s.slots !== segments[i].frameIndices.length) {
+    if (
+      Math.abs(s.startTimeSec - segments[i].startTimeSec) > 1e-3 ||
+      s.slots !== segments[i].frameIndices.length
+    ) {
       const cached = `cached start ${s.startTimeSec} s, ${s.slots} slots`;
       const fresh = `feature cache ${segments[i].startTimeSec} s, ${segments[i].frameIndices.length} slots`;
       throw new Error(`${where}: grid segment ${i} differs (${cached}; ${fresh})`);
@@ -89,11 +108,19 @@ export function lipTracksFromCache(cache: { manifest: WindowCacheManifest; rows:
   manifest.windows.forEach((w, i) => {
     let track = tracks.get(w.trackId);
     if (!track) {
-      track = { trackId: w.trackId, windows: segments.map((s) => new Array<Float32Array | null>(Math.max(0, s.frameIndices.length - 4)).fill(null)) };
+      track = {
+        trackId: w.trackId,
+        windows: segments.map((s) =>
+          new Array<Float32Array | null>(Math.max(0, s.frameIndices.length - 4)).fill(null),
+        ),
+      };
       tracks.set(w.trackId, track);
     }
     const slots = track.windows[w.segment];
-    if (!slots || w.gridStart < 0 || w.gridStart >= slots.length) throw new Error(`${where}: window ${i} (segment ${w.segment}, slot ${w.gridStart}) is outside the grid`);
+    if (!slots || w.gridStart < 0 || w.gridStart >= slots.length)
+      throw new Error(
+        `${where}: window ${i} (segment ${w.segment}, slot ${w.gridStart}) is outside the grid`,
+      );
     slots[w.gridStart] = rows.subarray(i * manifest.dim, (i + 1) * manifest.dim);
   });
   return [...tracks.values()];

@@ -72,7 +72,11 @@ export class FrameDropCounter {
  * Whether a window shows a frozen mouth: some grid slot's frame is farther from the slot's
  * time than a frame of a steady source at `typicalInterval` could be.
  */
-export function isFrozenWindow(slotTimes: readonly number[], frameTimes: readonly number[], typicalInterval: number): boolean {
+export function isFrozenWindow(
+  slotTimes: readonly number[],
+  frameTimes: readonly number[],
+  typicalInterval: number,
+): boolean {
   if (!(typicalInterval > 0)) return false;
   // The grid's last slot may lie up to half a grid period past the run's last frame (windows.ts).
   const limit = Math.max(FROZEN_SLOT_FACTOR * typicalInterval, 0.5 / GRID_FPS) + JITTER_SEC;
@@ -80,7 +84,9 @@ export function isFrozenWindow(slotTimes: readonly number[], frameTimes: readonl
 }
 
 /** Share of frames lost, 0–1. */
-export function droppedFrameRatio(counters: readonly Pick<FrameDropCounter, 'received' | 'dropped'>[]): number {
+export function droppedFrameRatio(
+  counters: readonly Pick<FrameDropCounter, 'received' | 'dropped'>[],
+): number {
   const received = counters.reduce((n, c) => n + c.received, 0);
   const dropped = counters.reduce((n, c) => n + c.dropped, 0);
   return received + dropped > 0 ? dropped / (received + dropped) : 0;

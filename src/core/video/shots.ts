@@ -31,7 +31,11 @@ export const SIGNATURE_LENGTH = GRID * GRID * 3 + LUMA_BINS;
  * The signature of an RGBA picture (alpha ignored): 48 grid means (R, G, B per cell, row
  * by row, 0…1) then 16 luma-histogram fractions (BT.601 luma, summing to 1).
  */
-export function frameSignature(rgba: Uint8ClampedArray | Uint8Array, width: number, height: number): number[] {
+export function frameSignature(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+): number[] {
   if (width < 1 || height < 1 || rgba.length < width * height * 4) {
     throw new RangeError(`frameSignature: ${rgba.length} bytes is not a ${width}×${height} RGBA picture`);
   }
@@ -57,7 +61,8 @@ export function frameSignature(rgba: Uint8ClampedArray | Uint8Array, width: numb
   const signature: number[] = [];
   for (let cell = 0; cell < GRID * GRID; cell++) {
     // A picture smaller than the grid leaves cells empty: they read black.
-    for (let c = 0; c < 3; c++) signature.push(counts[cell] > 0 ? sums[cell * 3 + c] / counts[cell] / 255 : 0);
+    for (let c = 0; c < 3; c++)
+      signature.push(counts[cell] > 0 ? sums[cell * 3 + c] / counts[cell] / 255 : 0);
   }
   const pixels = width * height;
   for (const n of histogram) signature.push(n / pixels);
@@ -67,7 +72,9 @@ export function frameSignature(rgba: Uint8ClampedArray | Uint8Array, width: numb
 /** How different two signatures are: 0 for equal pictures, up to 2 for opposite ones. */
 export function signatureDistance(a: readonly number[], b: readonly number[]): number {
   if (a.length !== SIGNATURE_LENGTH || b.length !== SIGNATURE_LENGTH) {
-    throw new RangeError(`signatureDistance: signatures have ${SIGNATURE_LENGTH} values, got ${a.length} and ${b.length}`);
+    throw new RangeError(
+      `signatureDistance: signatures have ${SIGNATURE_LENGTH} values, got ${a.length} and ${b.length}`,
+    );
   }
   const gridLength = GRID * GRID * 3;
   let grid = 0;
@@ -98,7 +105,13 @@ export interface ShotPolicy {
  * are 0.002–0.02, head turns and hand gestures up to ~0.05; cuts between two talking-head
  * shots 0.1 and more.
  */
-export const DEFAULT_SHOT_POLICY: ShotPolicy = { ratio: 5, minDistance: 0.08, history: 25, typicalFloor: 0.01, minHistory: 3 };
+export const DEFAULT_SHOT_POLICY: ShotPolicy = {
+  ratio: 5,
+  minDistance: 0.08,
+  history: 25,
+  typicalFloor: 0.01,
+  minHistory: 3,
+};
 
 /**
  * Streaming cut detector: push() every frame's signature in media-time order; it answers

@@ -7,7 +7,14 @@
 // (./landmarker-worker.ts) and the tracker's own thread (./landmarker-pool.ts).
 import type { FaceLandmarker } from '@mediapipe/tasks-vision';
 import { canvasCentre, slotAt, slotRect, type MosaicLayout } from '../../core/face/tracking';
-import { landmarkedFaces, loadFaceLandmarker, resolveWasm, type LandmarkedFace, type LandmarkerAssets, type LandmarkerDelegate } from './landmarker';
+import {
+  landmarkedFaces,
+  loadFaceLandmarker,
+  resolveWasm,
+  type LandmarkedFace,
+  type LandmarkerAssets,
+  type LandmarkerDelegate,
+} from './landmarker';
 
 export interface LandmarkerSettings {
   /** Most faces tracked at once. */
@@ -62,8 +69,16 @@ export class LandmarkJobRunner {
     const [follower, finder] = await Promise.all([
       // At least 2: with numFaces 1, VIDEO mode switches on MediaPipe's one-euro landmark
       // smoothing, which would delay and flatten exactly the lip motion we measure.
-      loadFaceLandmarker(fileset, assets, { mode: 'VIDEO', numFaces: Math.max(2, settings.maxFaces), delegate: settings.delegate }),
-      loadFaceLandmarker(fileset, assets, { mode: 'IMAGE', numFaces: settings.maxFaces, delegate: settings.delegate }),
+      loadFaceLandmarker(fileset, assets, {
+        mode: 'VIDEO',
+        numFaces: Math.max(2, settings.maxFaces),
+        delegate: settings.delegate,
+      }),
+      loadFaceLandmarker(fileset, assets, {
+        mode: 'IMAGE',
+        numFaces: settings.maxFaces,
+        delegate: settings.delegate,
+      }),
     ]);
     return new LandmarkJobRunner(follower, finder);
   }
@@ -96,7 +111,11 @@ export class LandmarkJobRunner {
       this.follower.detectForVideo(blank, job.blankTimestampMs);
     }
     result.followed = landmarkedFaces(this.follower.detectForVideo(job.image, job.timestampMs));
-    const filled = new Set(result.followed.map((face) => slotAt(layout, ...canvasCentre(face.points, layout.width, layout.height))));
+    const filled = new Set(
+      result.followed.map((face) =>
+        slotAt(layout, ...canvasCentre(face.points, layout.width, layout.height)),
+      ),
+    );
     for (const slot of job.occupied) {
       if (filled.has(slot)) continue;
       const rect = slotRect(layout, slot);

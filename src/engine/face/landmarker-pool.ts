@@ -6,7 +6,13 @@
 //
 // In-thread is the fallback where workers cannot start (no worker URL, no Worker, a
 // worker that fails to load): the same runner, one instance, no parallelism.
-import { LandmarkJobRunner, jobPictures, type LandmarkJob, type LandmarkJobResult, type LandmarkerSettings } from './landmark-jobs';
+import {
+  LandmarkJobRunner,
+  jobPictures,
+  type LandmarkJob,
+  type LandmarkJobResult,
+  type LandmarkerSettings,
+} from './landmark-jobs';
 import type { LandmarkerAssets } from './landmarker';
 
 export type WorkerRequest =
@@ -33,7 +39,7 @@ const WORKER_START_TIMEOUT_MS = 30000;
 
 /** min(2, cores): more instances would add frames of lag to the tracker's ROI plans for little gain. */
 export function defaultWorkerCount(): number {
-  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency ?? 1 : 1;
+  const cores = typeof navigator !== 'undefined' ? (navigator.hardwareConcurrency ?? 1) : 1;
   return Math.max(1, Math.min(2, cores));
 }
 
@@ -42,9 +48,18 @@ export async function createLandmarkerPool(
   settings: LandmarkerSettings,
   workers: { url?: string; count: number },
 ): Promise<LandmarkerPool> {
-  let reason = workers.count < 1 ? 'no workers asked for' : !workers.url ? 'no worker URL' : typeof Worker === 'undefined' ? 'no Worker here' : '';
+  let reason =
+    workers.count < 1
+      ? 'no workers asked for'
+      : !workers.url
+        ? 'no worker URL'
+        : typeof Worker === 'undefined'
+          ? 'no Worker here'
+          : '';
   if (!reason) {
-    const started = await Promise.allSettled(Array.from({ length: workers.count }, () => LandmarkerWorker.start(workers.url!, assets, settings)));
+    const started = await Promise.allSettled(
+      Array.from({ length: workers.count }, () => LandmarkerWorker.start(workers.url!, assets, settings)),
+    );
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (!failed) return new WorkerPool(running);
@@ -80,7 +95,10 @@ class WorkerPool implements LandmarkerPool {
 
 class LandmarkerWorker {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (r: LandmarkJobResult) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: LandmarkJobResult) => void; reject: (e: Error) => void }
+  >();
   private broken: Error | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -93,10 +111,15 @@ class LandmarkerWorker {
       if (reply.type === 'result') waiting.resolve(reply.result);
       else waiting.reject(new Error(`face tracker: ${reply.message}`));
     };
-    worker.onerror = (event) => this.fail(new Error(`face tracker: landmarker worker error: ${event.message || 'unknown'}`));
+    worker.onerror = (event) =>
+      this.fail(new Error(`face tracker: landmarker worker error: ${event.message || 'unknown'}`));
   }
 
-  static start(url: string, assets: LandmarkerAssets, settings: LandmarkerSettings): Promise<LandmarkerWorker> {
+  static start(
+    url: string,
+    assets: LandmarkerAssets,
+    settings: LandmarkerSettings,
+  ): Promise<LandmarkerWorker> {
     // The asset URLs may be relative to this page; the worker resolves against its own URL.
     const absolute: LandmarkerAssets = {
       mediapipeWasmBase: new URL(assets.mediapipeWasmBase, location.href).href,
@@ -104,7 +127,10 @@ class LandmarkerWorker {
     };
     const worker = new Worker(url);
     return new Promise<LandmarkerWorker>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`no answer within ${WORKER_START_TIMEOUT_MS / 1000} s`)), WORKER_START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => fail(new Error(`no answer within ${WORKER_START_TIMEOUT_MS / 1000} s`)),
+        WORKER_START_TIMEOUT_MS,
+      );
       const fail = (error: Error) => {
         clearTimeout(timer);
         worker.terminate();

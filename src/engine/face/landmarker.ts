@@ -13,7 +13,10 @@ type Fileset = Parameters<typeof FaceLandmarker.createFromOptions>[0];
 /** The SIMD build, always (./mediapipe-wasm.ts): FilesetResolver would choose at run time. */
 export async function resolveWasm(assets: LandmarkerAssets): Promise<Fileset> {
   const base = assets.mediapipeWasmBase.replace(/\/+$/, '');
-  return { wasmLoaderPath: `${base}/${MEDIAPIPE_WASM_LOADER}`, wasmBinaryPath: `${base}/${MEDIAPIPE_WASM_BINARY}` };
+  return {
+    wasmLoaderPath: `${base}/${MEDIAPIPE_WASM_LOADER}`,
+    wasmBinaryPath: `${base}/${MEDIAPIPE_WASM_BINARY}`,
+  };
 }
 
 export async function loadFaceLandmarker(
@@ -31,7 +34,9 @@ export async function loadFaceLandmarker(
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`face tracker: cannot load the face landmarker ${assets.faceLandmarkerUrl} (wasm from ${assets.mediapipeWasmBase}): ${reason}`);
+    throw new Error(
+      `face tracker: cannot load the face landmarker ${assets.faceLandmarkerUrl} (wasm from ${assets.mediapipeWasmBase}): ${reason}`,
+    );
   }
 }
 
@@ -49,7 +54,8 @@ export function landmarkedFaces(result: FaceLandmarkerResult): LandmarkedFace[] 
     const blendshapes = new Array<number>(BLENDSHAPE_NAMES.length).fill(0);
     // Placed by the model's own category index, not by list position.
     for (const category of result.faceBlendshapes[i]?.categories ?? []) {
-      if (category.index >= 0 && category.index < blendshapes.length) blendshapes[category.index] = category.score;
+      if (category.index >= 0 && category.index < blendshapes.length)
+        blendshapes[category.index] = category.score;
     }
     return { points, blendshapes, pose: [...(result.facialTransformationMatrixes[i]?.data ?? [])] };
   });
