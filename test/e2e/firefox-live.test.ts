@@ -363,9 +363,12 @@ describe(
           await evaluate(context, `(() => { document.querySelector('video').pause(); return true; })()`);
         }
         await startCheck(tabId);
+        // The session exists in the engine host from its opening on, while the engine's parts
+        // still load (TF.js took over 60 s once in a fresh-clone run): what must outlive the
+        // idle timeout is the session, loaded or not.
         const opened = await waitForState(
           tabId,
-          (v) => !!v?.session && v.session.state.status !== 'loading',
+          (v) => !!v?.session,
           (line) => t.diagnostic(`before: ${line}`),
           60_000,
         );
@@ -455,7 +458,11 @@ hls.attachMedia(video);
           60_000,
         );
         assert.equal(opened.session!.capture, 'element');
-        assert.notEqual(opened.session!.state.status, 'error', JSON.stringify(opened.session!.state));
+        const state = opened.session!.state;
+        // Without WebGL the face tracker fails at the first frame: that error, and no other, is expected here.
+        if (noEngine && state.status === 'error')
+          assert.match(state.message, /GLctx|WebGL/, JSON.stringify(state));
+        else assert.notEqual(state.status, 'error', JSON.stringify(state));
         if (noEngine) {
           t.diagnostic(`no verdict to wait for: ${noEngine}`);
         } else {

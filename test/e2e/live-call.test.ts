@@ -178,8 +178,9 @@ describe(
                 `${v.videoKey}: ${s.status}, offset ${s.evidence.offsetMs} ms, confidence ${s.evidence.confidence.toFixed(3)}, pMismatch ${s.evidence.pMismatch}`,
               );
           }
+          // Keys carry the document's id before the number (src/content/videos.ts).
           assert.deepEqual(
-            checked.map((v) => v.videoKey),
+            checked.map((v) => v.videoKey.replace(/^.*-(v\d+)$/, '$1')),
             ['v1', 'v2'],
           );
           assert.ok(GENUINE.has(statusOf(checked[0])), `tile 1 (real): ${statusOf(checked[0])}`);
@@ -196,8 +197,8 @@ describe(
           // The popup lists each participant's tile with its own verdict.
           const popup = await openPopupFor(browser, url);
           for (const [key, name, tone] of [
-            ['v1', 'call tile 1', statusOf(checked[0]) === 'shifted' ? 'shifted' : 'real'],
-            ['v2', 'call tile 2', 'fake'],
+            [checked[0].videoKey, 'call tile 1', statusOf(checked[0]) === 'shifted' ? 'shifted' : 'real'],
+            [checked[1].videoKey, 'call tile 2', 'fake'],
           ]) {
             const section = popup.locator(`section[data-video="${key}"]`);
             await section.locator(`p.state .badge.${tone}`).waitFor({ timeout: 10_000 });

@@ -21,6 +21,7 @@ import {
   launchLive,
   openPlaying,
   openPopupFor,
+  pollUntil,
   serveLiveMedia,
   startRecordingProxy,
   tabRecord,
@@ -150,11 +151,12 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
       await page.waitForFunction(() => document.querySelector('lipsync-lens-overlay') === null, null, {
         timeout: 10000,
       });
-      const after = await engineStats(browser);
-      assert.equal(
-        after.sessions.some((s) => s.sessionId === session.sessionId),
-        false,
-        'session closed in the engine host',
+      // Stop goes content → background → engine host: the close lands a moment later.
+      await pollUntil(
+        () => engineStats(browser),
+        (after) => !after.sessions.some((s) => s.sessionId === session.sessionId),
+        10_000,
+        'the session to close in the engine host',
       );
       await page.evaluate(() => document.querySelector('video')!.play());
     },
