@@ -1,7 +1,7 @@
 // Builds the extension with esbuild into dist/chrome and dist/firefox, each loadable
 // unpacked. One source tree; the per-browser manifest patch (scripts/browser/*.json)
 // and the per-browser platform module (src/platform/<browser>.ts, equal exports) are
-// the only differences. dist/chrome-test is the Chrome build with the test hooks
+// the only differences. dist/chrome-test and dist/firefox-test are the builds with the test hooks
 // (__TEST_HOOKS__: debug messages, the popup's ?tabId=N) that the e2e tests load; the
 // product builds contain none of them (test/build/test-hooks.test.ts).
 import { build } from 'esbuild';
@@ -13,10 +13,16 @@ import { drawIcon } from './icon.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const browsers = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const coreOnly = process.argv.includes('--core-only');
-const targets = coreOnly ? [] : browsers.length ? browsers : ['chrome', 'chrome-test', 'firefox'];
+const targets = coreOnly
+  ? []
+  : browsers.length
+    ? browsers
+    : ['chrome', 'chrome-test', 'firefox', 'firefox-test'];
 /** A target's browser (platform module, manifest patch) and whether it carries the test hooks. */
 const variantOf = (target) =>
-  target === 'chrome-test' ? { browser: 'chrome', testHooks: true } : { browser: target, testHooks: false };
+  target.endsWith('-test')
+    ? { browser: target.slice(0, -'-test'.length), testHooks: true }
+    : { browser: target, testHooks: false };
 const watchFree = !process.argv.includes('--dev');
 
 /** Deep merge for manifest patches: objects merge, arrays and scalars replace. */

@@ -22,14 +22,15 @@ const found = (dist: string) =>
   HOOKS.filter((hook) => scripts(dist).some((file) => hook.test(readFileSync(file, 'utf8')))).map(String);
 
 test(
-  'the product builds contain none of the test hooks; the test build contains them all',
+  'the product builds contain none of the test hooks; the test builds contain the debug handler (and Chrome's the popup hook)',
   { timeout: 120_000 },
   () => {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox'], {
+    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox', 'firefox-test'], {
       stdio: 'ignore',
     });
     assert.deepEqual(found('dist/chrome'), []);
     assert.deepEqual(found('dist/firefox'), []);
     assert.deepEqual(found('dist/chrome-test'), HOOKS.map(String));
+    assert.ok(found('dist/firefox-test').length > 0, 'the Firefox test build answers the debug messages');
   },
 );

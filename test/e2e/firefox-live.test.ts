@@ -50,9 +50,10 @@ const NO_FIREFOX = existsSync(FIREFOX)
 
 /** The Firefox build with the host access the toolbar click's activeTab stands for. */
 function testExtension(): string {
-  execFileSync(process.execPath, ['scripts/build.mjs', 'firefox'], { stdio: 'ignore' });
+  // The test build: it answers debug→engine:stats (the engine host's sessions), which product builds lack.
+  execFileSync(process.execPath, ['scripts/build.mjs', 'firefox-test'], { stdio: 'ignore' });
   const dir = mkdtempSync(join(tmpdir(), 'lipsync-lens-firefox-ext-'));
-  cpSync('dist/firefox', dir, { recursive: true });
+  cpSync('dist/firefox-test', dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   manifest.host_permissions = ['http://127.0.0.1/*'];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
