@@ -22,12 +22,16 @@ const found = (dist: string) =>
   HOOKS.filter((hook) => scripts(dist).some((file) => hook.test(readFileSync(file, 'utf8')))).map(String);
 
 test(
-  'the product builds contain none of the test hooks; the test builds contain the debug handler (and Chrome's the popup hook)',
+  'the product builds contain none of the test hooks; the test builds contain the debug handler (Chrome: the popup hook too)',
   { timeout: 120_000 },
   () => {
-    execFileSync(process.execPath, ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox', 'firefox-test'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      ['scripts/build.mjs', 'chrome', 'chrome-test', 'firefox', 'firefox-test'],
+      {
+        stdio: 'ignore',
+      },
+    );
     assert.deepEqual(found('dist/chrome'), []);
     assert.deepEqual(found('dist/firefox'), []);
     assert.deepEqual(found('dist/chrome-test'), HOOKS.map(String));
