@@ -137,6 +137,8 @@ export class SyncEngine implements Engine {
   private lastUpdateAt: number | null = null;
   private hasAudioTrack: boolean | null = null;
   private protectedContent = false;
+  /** Tab capture: frame gaps are the capture's cadence, not frames lost (setSampledFrames). */
+  private sampledFrames = false;
   private lastState: SyncState = { status: 'waiting-for-speech', seconds: 0 };
   private disposed = false;
   /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
@@ -170,6 +172,10 @@ export class SyncEngine implements Engine {
   /** The host knows there is no audio track (file without audio, muted live source). */
   setAudioTrackPresent(present: boolean): void {
     this.hasAudioTrack = present;
+  }
+
+  setSampledFrames(sampled: boolean): void {
+    this.sampledFrames = sampled;
   }
 
   /** DRM/EME content: frames are black to us, nothing can be judged. */
@@ -368,7 +374,7 @@ export class SyncEngine implements Engine {
     audioInput.dispose();
 
     // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
-    const typicalInterval = segment.drops.typicalInterval();
+    const typicalInterval = this.sampledFrames ? 0 : segment.drops.typicalInterval();
     const frozen = (w: SyncWindow) =>
       isFrozenWindow(
         w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
@@ -454,7 +460,7 @@ export class SyncEngine implements Engine {
       protectedContent: this.protectedContent,
       final,
       secondsSeen: seconds,
-      droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
+      droppedFrameRatio: this.sampledFrames ? 0 : droppedFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
 

@@ -148,6 +148,12 @@ export interface Engine {
   setAudioTrackPresent(present: boolean): void;
   /** DRM/EME content: frames are black to us, so nothing can be judged. */
   setProtectedContent(isProtected: boolean): void;
+  /**
+   * Frames are sampled from a screen capture at its own cadence, their times estimated (tab
+   * capture): gaps between them say nothing about frames lost, so the dropped-frame rules
+   * (core/video/frame-drops.ts) are off.
+   */
+  setSampledFrames(sampled: boolean): void;
   /** Starts a new segment: windows never straddle a seek, source change or rate change. */
   newSegment(reason: SegmentReason): void;
   /**

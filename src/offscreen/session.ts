@@ -146,6 +146,7 @@ export class LiveSession {
       this.engine = engine;
       this.fromEngine(this.stabilised(engine.state));
       if (this.playback?.protected) engine.setProtectedContent(true);
+      if (this.capture === 'tab-capture') engine.setSampledFrames(true);
       this.report();
     } catch (error) {
       this.loadFailed = true;
