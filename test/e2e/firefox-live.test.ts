@@ -21,9 +21,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { FIREFOX, fromRemote, launchFirefox, type Firefox } from '../helpers/firefox-bidi';
 import { serveStatic, type StaticServer } from '../helpers/server';
+import { makeHls } from './player-fixtures';
 import {
   MEDIA_DIR,
   NO_CLIPS,
@@ -39,7 +40,6 @@ const EXTENSION_ID = 'lipsync-lens@lipsync-lens.dev';
 const UUID = '6c697073-796e-4c2d-8c65-6e732d666678';
 const IDLE_TIMEOUT_MS = 10_000;
 const CHECK_MS = 120_000;
-const HLS_DIR = resolve('test/.generated/hls');
 const SCREENSHOTS = resolve('docs/screenshots');
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
 const FINAL = new Set([...VERDICT, 'cannot-judge', 'error']);
@@ -58,53 +58,6 @@ function testExtension(): string {
   manifest.host_permissions = ['http://127.0.0.1/*'];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   return dir;
-}
-
-/** The live test clip as HLS (two renditions, 2 s segments) under test/.generated/hls, made once. */
-function hlsRenditions(real: string): string {
-  const master = join(HLS_DIR, 'master.m3u8');
-  const stamp = join(HLS_DIR, '.source');
-  if (existsSync(master) && existsSync(stamp) && readFileSync(stamp, 'utf8') === real) return master;
-  rmSync(HLS_DIR, { recursive: true, force: true });
-  mkdirSync(HLS_DIR, { recursive: true });
-  const hls = (name: string, video: string[]) =>
-    execFileSync('ffmpeg', [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-y',
-      '-i',
-      real,
-      ...video,
-      '-c:a',
-      'aac',
-      '-b:a',
-      '96k',
-      '-f',
-      'hls',
-      '-hls_time',
-      '2',
-      '-hls_playlist_type',
-      'vod',
-      '-hls_segment_filename',
-      join(HLS_DIR, `${name}-%03d.ts`),
-      join(HLS_DIR, `${name}.m3u8`),
-    ]);
-  hls('720p', ['-c:v', 'copy']);
-  hls('360p', ['-vf', 'scale=-2:360', '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p']);
-  writeFileSync(
-    master,
-    [
-      '#EXTM3U',
-      '#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360',
-      '360p.m3u8',
-      '#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720',
-      '720p.m3u8',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(stamp, real);
-  return master;
 }
 
 describe(
@@ -246,7 +199,7 @@ describe(
     before(async () => {
       extensionDir = testExtension();
       makeMedia();
-      server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR, '/hls/': HLS_DIR } });
+      server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
       otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
       firefox = await launchFirefox({
         'extensions.webextensions.uuids': JSON.stringify({ [EXTENSION_ID]: UUID }),
@@ -432,12 +385,13 @@ describe(
       'an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL',
       { timeout: CHECK_MS + 90_000 },
       async (t) => {
-        hlsRenditions(join(MEDIA_DIR, 'live-real.mp4'));
+        // The renditions the Chromium player tests use (separate video and audio, fMP4), served from the repository root.
+        const master = `/${relative(process.cwd(), makeHls('firefox-live', join(MEDIA_DIR, 'live-real.mp4')))}`;
         const player = `<script src="/node_modules/hls.js/dist/hls.min.js"></script>
 <script>
 const video = document.querySelector('#video0');
 const hls = new Hls();
-hls.loadSource('/hls/master.m3u8');
+hls.loadSource('${master}');
 hls.attachMedia(video);
 </script>`;
         const { context, tabId } = await openPlaying(
