@@ -45,6 +45,20 @@ const VIDEO = [
 ];
 const AUDIO = ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000'];
 
+/** The input looped `loops` times, its first video and audio stream encoded as every rendition is. */
+const loopedStreams = (loops: number) => [
+  '-stream_loop',
+  String(loops - 1),
+  '-i',
+  '{in}',
+  '-map',
+  '0:v:0',
+  '-map',
+  '0:a:0',
+  ...VIDEO,
+  ...AUDIO,
+];
+
 function inputHash(input: string, args: string[]): string {
   return createHash('sha256')
     .update(readFileSync(input))
@@ -80,16 +94,7 @@ export function makeHls(name: string, input: string, loops = 4): string {
     `${name}-hls`,
     input,
     [
-      '-stream_loop',
-      String(loops - 1),
-      '-i',
-      '{in}',
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0',
-      ...VIDEO,
-      ...AUDIO,
+      ...loopedStreams(loops),
       '-f',
       'hls',
       '-hls_time',
@@ -118,16 +123,7 @@ export function makeDash(name: string, input: string, loops = 4): string {
     `${name}-dash`,
     input,
     [
-      '-stream_loop',
-      String(loops - 1),
-      '-i',
-      '{in}',
-      '-map',
-      '0:v:0',
-      '-map',
-      '0:a:0',
-      ...VIDEO,
-      ...AUDIO,
+      ...loopedStreams(loops),
       '-f',
       'dash',
       '-seg_duration',
