@@ -7,12 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { bundleTestPage } from '../helpers/bundle';
+import type { Page } from 'playwright-core';
+import { mediaUrl, openHarness, type Harness } from '../helpers/harness';
 import { clip, makeMedia } from '../helpers/media';
-import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
+import { CLIPS_DIR } from '../helpers/server';
 import type { AudioRun } from '../harness/audio-sources-page';
 
 const CLIPS = [
@@ -62,27 +60,18 @@ function bestLag(
 }
 
 describe('WebCodecs audio source', { skip }, () => {
-  let server: StaticServer;
-  let browser: Browser;
+  let harness: Harness;
   let page: Page;
 
   before(async () => {
-    const pagePath = await bundleTestPage('audio-sources', 'test/harness/audio-sources-page.ts');
-    server = await serveStatic();
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await page.goto(`${server.origin}/${pagePath}`);
-    await page.waitForFunction(() => (window as unknown as { harnessReady?: boolean }).harnessReady === true);
+    harness = await openHarness('audio-sources', 'test/harness/audio-sources-page.ts');
+    page = harness.page;
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await harness?.close();
   });
 
-  const urlOf = (path: string) =>
-    path.startsWith(CLIPS_DIR)
-      ? `/media/clips/${relative(CLIPS_DIR, path)}`
-      : `/${relative(process.cwd(), path)}`;
+  const urlOf = mediaUrl;
   const run = (path: string) =>
     page.evaluate(
       (url) =>

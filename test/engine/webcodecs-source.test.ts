@@ -7,11 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser';
-import { bundleTestPage } from '../helpers/bundle';
+import type { Page } from 'playwright-core';
+import { mediaUrl, openHarness, type Harness } from '../helpers/harness';
 import { clip, makeMedia, MEDIA_DIR } from '../helpers/media';
-import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
+import { CLIPS_DIR } from '../helpers/server';
 import type { SourceRun } from '../harness/frame-sources-page';
 
 const CLIPS = [
@@ -39,28 +38,18 @@ const meanAbsDiff = (a: number[], b: number[]) =>
   a.reduce((sum, v, i) => sum + Math.abs(v - b[i]), 0) / a.length;
 
 describe('WebCodecs frame source', { skip }, () => {
-  let server: StaticServer;
-  let browser: Browser;
+  let harness: Harness;
   let page: Page;
 
   before(async () => {
-    const pagePath = await bundleTestPage('frame-sources', 'test/harness/frame-sources-page.ts');
-    server = await serveStatic();
-    browser = await launchBrowser();
-    page = await browser.newPage();
-    await page.goto(`${server.origin}/${pagePath}`);
-    await page.waitForFunction(() => (window as unknown as { harnessReady?: boolean }).harnessReady === true);
+    harness = await openHarness('frame-sources', 'test/harness/frame-sources-page.ts');
+    page = harness.page;
   });
   after(async () => {
-    await browser?.close();
-    await server?.close();
+    await harness?.close();
   });
 
-  /** Clips under ../shared/media are served at /media/, generated media from the repo root. */
-  const urlOf = (path: string) =>
-    path.startsWith(CLIPS_DIR)
-      ? `/media/clips/${relative(CLIPS_DIR, path)}`
-      : `/${relative(process.cwd(), path)}`;
+  const urlOf = mediaUrl;
   const run = (path: string, which: 'webcodecs' | 'playback' | 'both') =>
     page.evaluate(
       ([url, w]) =>
