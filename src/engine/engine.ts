@@ -7,6 +7,7 @@
 // grid frames are final are embedded once and only their embeddings are kept, so memory
 // stays bounded by the segments kept, not by the pixels seen. Live checking rolls its
 // segment every LIVE_SEGMENT_SECONDS and keeps the last LIVE_HORIZON_SECONDS of evidence.
+import { summariseEvidence, type EvidenceSummary } from '../core/decision/summary';
 import {
   GridFrameFilter,
   resampleToGrid,
@@ -298,6 +299,10 @@ export class SyncEngine implements Engine {
     this.hasAudioTrack = null;
     this.current = this.openSegment();
     this.lastState = { status: 'waiting-for-speech', seconds: 0 };
+  }
+
+  evidenceSummary(): EvidenceSummary {
+    return summariseEvidence(this.windowEvidence(false), this.parts.policy);
   }
 
   suggestedRegion(): EngineFrame['region'] | null {

@@ -5,6 +5,7 @@
 import type { FrameObservation } from '../core/features';
 import type { SyncSpan, SyncState, Verdict } from '../core/state';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
+import type { EvidenceSummary } from '../core/decision/summary';
 
 export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
 
@@ -161,6 +162,8 @@ export interface Engine {
    * included, and starts a new segment — nothing seen before belongs to the new source.
    */
   resetEvidence(): void;
+  /** Where the evidence so far went (speech, faces, moving mouths, votes): test builds' stats. */
+  evidenceSummary(): EvidenceSummary;
   /** The region the live capture should send next (around the tracked face), or null for the whole frame. */
   suggestedRegion(): EngineFrame['region'] | null;
   readonly state: SyncState;

@@ -124,7 +124,7 @@ export function startEngineHost(options: EngineHostOptions = {}): void {
                 videoWidth: frame.videoWidth,
                 videoHeight: frame.videoHeight,
                 ...(frame.region ? { region: frame.region } : {}),
-                ...(frame.signature ? { signature: frame.signature } : {}),
+                signature: frame.signature,
               });
             },
             onAudio: (time, sampleRate, samples) => void session.audio(time, sampleRate, samples),
@@ -196,6 +196,7 @@ export function startEngineHost(options: EngineHostOptions = {}): void {
             framesAnalysed: session.framesAnalysed,
             audioSeconds: session.audioSeconds,
             status: session.state.status,
+            evidence: session.evidenceSummary(),
           })),
         };
       },

@@ -4,6 +4,7 @@
 // change, resume after a pause / hidden tab / mute), what is dropped (frames and sound
 // while paused, seeking, hidden or muted), and what the video's state is: the engine's
 // decision through the live stabiliser (provisional, then firm, with hysteresis).
+import type { EvidenceSummary } from '../core/decision/summary';
 import type { SyncState } from '../core/state';
 import { VerdictStabiliser } from '../core/decision/stabilise';
 import { createEngine, type CreateEngineOptions } from '../engine/create';
@@ -79,6 +80,11 @@ export class LiveSession {
   framesAnalysed = 0;
   audioSeconds = 0;
   private engine: SyncEngine | null = null;
+  /** Where the evidence so far went (test builds' engine stats). */
+  evidenceSummary(): EvidenceSummary | null {
+    return this.engine?.evidenceSummary() ?? null;
+  }
+
   private loadFailed = false;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();

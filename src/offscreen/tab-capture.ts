@@ -14,8 +14,8 @@ export interface CapturedFrame {
   videoWidth: number;
   videoHeight: number;
   region: Region | null;
-  /** The whole video rectangle's signature (cut detection) when `image` is a crop of it. */
-  signature?: number[];
+  /** The whole video rectangle's signature (cut detection), on every frame. */
+  signature: number[];
 }
 
 export interface TabCaptureSink {
@@ -167,15 +167,16 @@ export class TabCapture {
       plan.out.width,
       plan.out.height,
     );
-    // A crop cannot show a cut elsewhere in the picture: the engine gets the whole picture's signature.
-    const signature = plan.region ? { signature: this.signatures.read(source, picture) } : {};
+    // Every frame carries the whole picture's signature, read the same way: a crop cannot show a
+    // cut elsewhere in the picture, and signatures read two ways (here from the captured frame,
+    // in the engine from the scaled copy) differ enough between neighbours to look like cuts.
     return {
       time,
       image: this.canvas,
       videoWidth: picture.width,
       videoHeight: picture.height,
       region: plan.region,
-      ...signature,
+      signature: this.signatures.read(source, picture),
     };
   }
 

@@ -12,6 +12,7 @@
 // (runtime.sendMessage never reaches the sending page itself): on Firefox the background
 // page hosts the engine, so `bg→engine:…` and `engine→bg:…` stay in one page there, while
 // on Chrome they cross to the offscreen document. Callers never branch on the browser.
+import type { EvidenceSummary } from '../core/decision/summary';
 import type { SyncState } from '../core/state';
 import type { ModelChoice } from '../engine/types';
 
@@ -82,6 +83,8 @@ export interface EngineStats {
     framesAnalysed: number;
     audioSeconds: number;
     status: SyncState['status'];
+    /** Where the evidence went: speech, faces, moving mouths, votes. */
+    evidence: EvidenceSummary | null;
   }[];
 }
 

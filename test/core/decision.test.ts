@@ -14,6 +14,7 @@ import type { ClipContext, FaceWindow, WindowEvidence } from '../../src/core/dec
 import { runEvidence } from '../../src/core/decision/build';
 import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
+import { summariseEvidence } from '../../src/core/decision/summary';
 import { Rng } from '../../src/core/train/rng';
 
 const CAL: DecisionCalibration = {
@@ -351,4 +352,26 @@ test('defaults are the documented ones', () => {
   assert.equal(DEFAULT_DECISION_POLICY.minEvidenceWindows * 0.04, 2);
   assert.equal(DEFAULT_DECISION_POLICY.acceptEarlyMs, 90);
   assert.equal(DEFAULT_DECISION_POLICY.acceptLateMs, 185);
+});
+
+test('the evidence summary says which filter removed the windows', () => {
+  // 4 s: speech in the first 3; a face only after 1 s, too small after 2 s; a still mouth in the last one.
+  const windows = clip(
+    4,
+    (t) => (t < 1 ? null : { offset: 0, width: t < 2 ? 120 : 20, activity: t < 3 ? 0.05 : 0 }),
+    (t) => (t < 3 ? 1 : 0),
+  ).map((w) => ({ ...w, shot: w.t < 2 ? 0 : 1 }));
+  const s = summariseEvidence(windows);
+  const count = (from: number, to: number) =>
+    windows.filter((w) => w.t >= from - 1e-9 && w.t < to - 1e-9).length;
+  assert.equal(s.windows, windows.length);
+  assert.equal(s.speechWindows, count(0, 3));
+  assert.equal(s.speechWithFace, count(1, 3));
+  assert.equal(s.speechWithBigFace, count(1, 2));
+  assert.equal(s.votes, count(1, 2));
+  assert.equal(s.shots, 2);
+  assert.equal(s.tracks, 2);
+  assert.equal(s.medianFaceWidth, 20);
+  assert.equal(s.medianLipActivity, 0.05);
+  assert.equal(summariseEvidence([]).medianLipActivity, null);
 });

@@ -64,12 +64,14 @@ describe('tab capture (cross-origin video without CORS)', { skip: NO_EMBEDDED_MO
           const session = video.session!;
           const stats = (await engineStats(browser)).sessions.find((s) => s.sessionId === session.sessionId);
           const seconds = ((Date.now() - clicked) / 1000).toFixed(1);
-          const outcome = `try ${i}: ${session.state.status} after ${seconds} s (capture ${session.capture}, frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s)`;
+          const outcome = `try ${i}: ${session.state.status} after ${seconds} s (capture ${session.capture}, frames ${stats?.framesAnalysed}, audio ${stats?.audioSeconds.toFixed(1)} s, evidence ${JSON.stringify(stats?.evidence)})`;
           t.diagnostic(outcome);
           outcomes.push(outcome);
           assert.equal(session.capture, 'tab-capture');
           assert.ok(VERDICT.has(session.state.status), `${outcome}: ${JSON.stringify(session.state)}`);
           assert.equal(session.state.status, 'in-sync', outcome);
+          // One shot on screen: cut detection must not split it (each false cut restarts the face tracks).
+          assert.ok((stats?.evidence?.shots ?? Infinity) <= 2, `${outcome}: false cuts`);
           assert.equal((await badgeOf(browser, url)).text, 'REAL');
         } finally {
           await page.close();
