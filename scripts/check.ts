@@ -13,9 +13,9 @@
 import { basename, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { Checker, type CheckOutcome, type CheckRequest } from './lib/checker';
+import { Checker, CLI_DIST, type CheckOutcome, type CheckRequest } from './lib/checker';
 import type { ModelChoice } from '../src/engine/types';
-import type { PageProgress } from '../src/options/check';
+import type { PageProgress } from '../src/options/automation';
 import {
   cliModel,
   cliReportData,
@@ -218,9 +218,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  if (!existsSync('dist/chrome/manifest.json')) {
+  if (!existsSync(`${CLI_DIST}/manifest.json`)) {
     process.stderr.write('check: building the extension first…\n');
-    if (spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'inherit' }).status !== 0)
+    if (
+      spawnSync(process.execPath, ['scripts/build.mjs', basename(CLI_DIST)], { stdio: 'inherit' }).status !==
+      0
+    )
       return 1;
   }
   let reportModel: ReportModel | null = null;

@@ -31,7 +31,7 @@ import {
   type WindowCacheManifest,
   type WindowCacheStage,
 } from '../src/core/train/window-cache';
-import type { PageProgress } from '../src/options/check';
+import type { PageProgress } from '../src/options/automation';
 import { Checker, videosIn } from './lib/checker';
 import { parseArgs, readBundle, writeBundle } from './ml-common';
 

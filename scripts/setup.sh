@@ -4,14 +4,15 @@
 # the main job: one real check of a demo clip with its verdict printed.
 #   chromium            — headless engine for the check CLI and the real-browser tests
 #   firefox-esr         — the Firefox tests (test/e2e/firefox-*.test.ts)
-#   pulseaudio          — a sound output for headless Firefox in those tests (a private null sink)
+#   pulseaudio          — a sound output for Firefox in those tests (a private null sink)
+#   xvfb                — a virtual display for Firefox in those tests: headless Firefox without a GPU has no WebGL, which the face landmarker needs
 #   ffmpeg              — test media (shifted/silent clips) and golden audio decoding
 #   python3-torch/numpy/scipy/h5py — make random-init SyncNet checkpoints and goldens in tests
 #   fonts-wqy-microhei  — a CJK font, so the Chinese popup renders (test/e2e/languages.test.ts screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium firefox-esr pulseaudio ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
+APT_PACKAGES=(chromium firefox-esr pulseaudio xvfb ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -4,8 +4,9 @@
 // samples the proportional set size (PSS) of that process and every descendant — node plus
 // Chromium, as a user running the check would see it — twice a second. Asserts nothing.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
+import { treePssKiB } from './pss';
 
 /** Seconds of the clip each loop repeats (see loopedFile). */
 const BASE_SECONDS = 11.84;
@@ -73,36 +74,6 @@ export function loopedFile(clip: string, minutes: number): string {
     out,
   );
   return out;
-}
-
-/** PSS (KiB) of `root` and all its descendants, from /proc. */
-function treePssKiB(root: number): number {
-  const parent = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // Field 4 of /proc/PID/stat, after the parenthesised command name.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  const inTree = (pid: number): boolean => {
-    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
-    return false;
-  };
-  let total = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
-    try {
-      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (match) total += Number(match[1]);
-    } catch {
-      // ended, or not ours to read
-    }
-  }
-  return total;
 }
 
 async function checkWithPeak(

@@ -1,6 +1,7 @@
 // What `npm run check` prints for one file: the human report and the --json line. Pure (no
 // browser), so tests pin both on a fabricated CheckResult. The sentences come from the same
 // mapping the extension's views use (src/shared/state-look.ts, result-figures.ts).
+import { CLI_DIST } from './checker';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -122,8 +123,8 @@ export function sha256File(path: string): string {
   return hash.digest('hex');
 }
 
-/** The extension's version as built (dist/chrome/manifest.json), else the source manifest's. */
-export function extensionVersion(distDir = 'dist/chrome'): string {
+/** The extension's version as built (the CLI's build's manifest.json), else the source manifest's. */
+export function extensionVersion(distDir = CLI_DIST): string {
   for (const path of [join(distDir, 'manifest.json'), 'manifest.json']) {
     if (existsSync(path)) return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
   }
@@ -134,7 +135,7 @@ export function extensionVersion(distDir = 'dist/chrome'): string {
  * The model a CLI check ran with: the embedded model's manifest and weights.bin as built into
  * the extension, or the --weights given (a converted folder's manifest, or a checkpoint file).
  */
-export function cliModel(choice: ModelChoice, weights?: string, distDir = 'dist/chrome'): ReportModel {
+export function cliModel(choice: ModelChoice, weights?: string, distDir = CLI_DIST): ReportModel {
   const folder =
     choice === 'embedded'
       ? join(distDir, 'models/embedded')

@@ -9,8 +9,14 @@ import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from './chromium';
 import type { CheckResult, ModelChoice } from '../../src/engine/types';
 import type { ClipFeatures } from '../../src/core/features';
-import type { PageProgress, WindowCacheRequest } from '../../src/options/check';
+import type { PageProgress, WindowCacheRequest } from '../../src/options/automation';
 import type { WindowCacheManifest } from '../../src/core/train/window-cache';
+
+/**
+ * The build the CLI drives: the instrumented Chrome build, the product's code plus the file
+ * page's automation entry points (src/options/automation.ts), which the product build leaves out.
+ */
+export const CLI_DIST = 'dist/chrome-test';
 
 export interface CheckRequest {
   video: string;
@@ -106,7 +112,7 @@ export class Checker {
 
   static async open(
     onProgress?: (progress: PageProgress) => void,
-    distDir = resolve('dist/chrome'),
+    distDir = resolve(CLI_DIST),
   ): Promise<Checker> {
     // Load a private copy of the build: a rebuild of dist/ while a long run is going
     // (another terminal, a test) must not pull files from under the running extension.

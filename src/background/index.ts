@@ -230,6 +230,9 @@ async function engineSessions(): Promise<string[] | null> {
  */
 async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void> {
   if (held === null) return;
+  // Opens in flight when the list was taken are not in it, and may finish while the records
+  // are read: they are left alone too (a host's first hello comes while its first open is in flight).
+  const inFlight = new Set(opening);
   const records = tabIds ? await Promise.all(tabIds.map(readTab)) : await readAllTabs();
   for (const record of records) {
     for (const video of Object.values(record.videos)) {
@@ -238,6 +241,7 @@ async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void
         !session ||
         !isPending(session) ||
         held.includes(session.sessionId) ||
+        inFlight.has(session.sessionId) ||
         opening.has(session.sessionId)
       )
         continue;

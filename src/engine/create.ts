@@ -14,7 +14,7 @@ import {
   type EmbeddedSyncModel,
 } from '../core/models/embedded';
 import type { StreamMode, SyncModel, SyncNetModel } from '../core/models/types';
-import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
+import { DEFAULT_DECISION_POLICY, LIVE_DECISION_POLICY, type DecisionPolicy } from '../core/decision/decide';
 import { defaultCalibration, parseCalibration, type DecisionCalibration } from '../core/decision/calibration';
 import { chooseBackend } from './backend';
 import { SyncEngine } from './engine';
@@ -142,7 +142,11 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
     mode: options.mode,
     // A user threshold stands for the confidence at which match and mismatch are equally likely.
     calibration: options.threshold !== undefined ? defaultCalibration(options.threshold) : parts.calibration,
-    policy: { ...DEFAULT_DECISION_POLICY, ...options.policy },
+    policy: {
+      ...DEFAULT_DECISION_POLICY,
+      ...(options.mode === 'live' ? LIVE_DECISION_POLICY : {}),
+      ...options.policy,
+    },
     onState,
   });
 }

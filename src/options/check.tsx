@@ -1,31 +1,23 @@
 // Options → "Check a file": the original study's upload form, offline. Drop a video,
 // optionally a separate audio file; the engine runs in this page; nothing is uploaded.
-// The `check` CLI drives this same page in headless Chromium (it sets the file inputs,
-// clicks Check, and reads progress through window.lipsyncProgress and the result from
-// window.lipsyncResult), so the CLI and the page can never disagree.
+// The `check` CLI drives this same page in headless Chromium (automation.ts, in the
+// instrumented build dist/chrome-test only), so the CLI and the page can never disagree.
 // The model and threshold are the user's settings and imported weights, picked the way the
 // live engine host picks them (storedWeightsFor); a weights file chosen here overrides the
 // imported ones for this page only. "Export report" saves the HTML report (src/ui/report.ts).
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { convertCheckpoint } from '../core/convert';
-import { encodeWeights, parseManifest, type WeightsBundle } from '../core/convert/weights-bundle';
-import { chooseBackend } from '../engine/backend';
-import { createEngine, syncNetFromBundle } from '../engine/create';
-import { createSyncNetSampler } from '../engine/lip-samplers';
-import { WindowCacheWriter, type WindowCacheFile } from '../engine/window-cache-writer';
-import type { SyncNetModel } from '../core/models/types';
-import type { WindowCacheManifest, WindowCacheStage } from '../core/train/window-cache';
-import { checkFile, extractFeatures, type FileCheckProgress } from '../engine/file-source';
-import { createFaceTracker } from '../engine/face-tracker';
-import type { ClipFeatures } from '../core/features';
-import type { CheckResult, FaceTracker, ModelChoice } from '../engine/types';
+import { createEngine } from '../engine/create';
+import { checkFile } from '../engine/file-source';
+import { installAutomation, type PageProgress } from './automation';
+import { readWeights } from './read-weights';
+import type { CheckResult, ModelChoice } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { DistanceCurve, Timeline } from '../ui/charts';
 import { announcement, loadingText, stateLook } from '../shared/state-look';
 import { certaintyLine, evidenceLine, offsetLine, resultFigures } from '../shared/result-figures';
 import { spanLines } from '../shared/spans';
-import { plainError, UserFacingError, type PlainError } from '../shared/errors';
+import { plainError, type PlainError } from '../shared/errors';
 import { localizePage, t } from '../shared/i18n';
 import { ErrorMessage, LiveRegion } from '../ui/messages';
 import { DEFAULT_SETTINGS, loadSettings, type Settings } from '../shared/settings';
@@ -38,103 +30,8 @@ import {
 import { reportFromCheck } from '../ui/report';
 import { describeModel, downloadReport, sha256Hex } from '../ui/report-export';
 
-declare global {
-  interface Window {
-    /** Set by the CLI (Playwright exposeFunction) to receive progress. */
-    lipsyncProgress?: (progress: PageProgress) => void;
-    lipsyncResult?: CheckResult | { error: string };
-    /**
-     * Automation (npm run features): face observations + 16 kHz PCM (base64) of the chosen
-     * files, no model — and with `windows`, the SyncNet window caches of the same run, made
-     * with the weights in the #weights-file input (their bytes: lipsyncReadWindowCache).
-     */
-    lipsyncExtractFeatures?: (windows?: WindowCacheRequest) => Promise<ExtractedForCli | { error: string }>;
-    /** base64 of bytes [start, start + length) of window cache `index` of the last extraction. */
-    lipsyncReadWindowCache?: (index: number, start: number, length: number) => string;
-  }
-}
-
-export interface WindowCacheRequest {
-  model: SyncNetModel['kind'];
-  stages: WindowCacheStage[];
-}
-
-export interface ExtractedForCli {
-  features: ClipFeatures;
-  pcmBase64: string | null;
-  /** Manifest and byte length of each window cache (one per requested stage). */
-  windowCaches: { manifest: WindowCacheManifest; bytes: number }[];
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000)
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-}
-
-let windowCaches: WindowCacheFile[] = [];
-window.lipsyncReadWindowCache = (index, start, length) =>
-  toBase64(windowCaches[index].data.subarray(start, start + length));
-
-window.lipsyncExtractFeatures = async (windows) => {
-  const video = (document.getElementById('video-file') as HTMLInputElement).files?.[0];
-  const audio = (document.getElementById('audio-file') as HTMLInputElement).files?.[0];
-  if (!video) return { error: 'no video chosen' };
-  let tracker: FaceTracker | null = null;
-  let writer: WindowCacheWriter | null = null;
-  windowCaches = [];
-  try {
-    if (windows) {
-      const weights = [
-        ...((document.getElementById('weights-file') as HTMLInputElement | null)?.files ?? []),
-      ];
-      await chooseBackend(extensionAssets().tfWasmBase);
-      writer = new WindowCacheWriter(
-        syncNetFromBundle(windows.model, await readWeights(weights), 'lip'),
-        createSyncNetSampler(windows.model),
-        windows.stages,
-      );
-    }
-    tracker = await createFaceTracker(extensionAssets());
-    const onObservation = writer ? writer.observe.bind(writer) : undefined;
-    const { features, pcm } = await extractFeatures(
-      tracker,
-      { video, videoName: video.name, audio, audioName: audio?.name },
-      { onProgress: (p) => window.lipsyncProgress?.(p) },
-      onObservation,
-    );
-    windowCaches = writer ? await writer.finish(features) : [];
-    return {
-      features,
-      pcmBase64: pcm ? toBase64(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)) : null,
-      windowCaches: windowCaches.map((c) => ({ manifest: c.manifest, bytes: c.data.byteLength })),
-    };
-  } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    tracker?.close();
-    writer?.dispose();
-  }
-};
-
-export type PageProgress = FileCheckProgress | { phase: 'loading'; what: string };
-
-/** Weights from the file input: one official checkpoint, or a converted manifest.json + weights.bin. */
-async function readWeights(files: File[]): Promise<WeightsBundle> {
-  const manifestFile = files.find((f) => f.name.endsWith('.json'));
-  const dataFile = files.find((f) => f.name.endsWith('.bin'));
-  if (manifestFile && dataFile) {
-    return {
-      manifest: parseManifest(JSON.parse(await manifestFile.text()), manifestFile.name),
-      data: new Uint8Array(await dataFile.arrayBuffer()),
-    };
-  }
-  if (files.length !== 1) throw new UserFacingError(t('error_choose_weights'));
-  const [file] = files;
-  const { model, weights } = convertCheckpoint(new Uint8Array(await file.arrayBuffer()), file.name);
-  return encodeWeights(model, file.name, weights);
-}
+/** The CLI's entry points, in the instrumented build only (automation.ts). */
+const automation = typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? installAutomation() : null;
 
 function describeProgress(progress: PageProgress | null): string {
   switch (progress?.phase) {
@@ -319,7 +216,7 @@ function CheckPage() {
   const report = (p: PageProgress) => {
     setProgress(p);
     if (p.phase === 'frames') setFraction(p.fraction);
-    window.lipsyncProgress?.(p);
+    automation?.progress(p);
   };
 
   const run = async () => {
@@ -330,7 +227,7 @@ function CheckPage() {
     setExported(null);
     checkedRef.current = null;
     setFraction(0);
-    window.lipsyncResult = undefined;
+    automation?.result(undefined);
     abort.current = new AbortController();
     let engine: Awaited<ReturnType<typeof createEngine>> | null = null;
     try {
@@ -358,11 +255,11 @@ function CheckPage() {
         userThreshold: threshold !== null,
       };
       setResult(checked);
-      window.lipsyncResult = checked;
+      automation?.result(checked);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       setError(plainError(e));
-      window.lipsyncResult = { error: message };
+      automation?.result({ error: message });
     } finally {
       engine?.dispose();
       setRunning(false);

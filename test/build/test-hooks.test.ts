@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const HOOKS = [/engine:stats/, /get\("tabId"\)/];
+const HOOKS = [/engine:stats/, /get\("tabId"\)/, /lipsyncResult/, /lipsyncExtractFeatures/];
 
 function scripts(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

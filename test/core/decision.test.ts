@@ -9,7 +9,7 @@ import {
   parseCalibration,
   type DecisionCalibration,
 } from '../../src/core/decision/calibration';
-import { decide, DEFAULT_DECISION_POLICY } from '../../src/core/decision/decide';
+import { decide, DEFAULT_DECISION_POLICY, LIVE_DECISION_POLICY } from '../../src/core/decision/decide';
 import type { ClipContext, FaceWindow, WindowEvidence } from '../../src/core/decision/evidence';
 import { runEvidence } from '../../src/core/decision/build';
 import { lipActivity } from '../../src/core/decision/lip-activity';
@@ -213,6 +213,21 @@ test("what: shifted past viewers' tolerance (90 ms early, 185 ms late), within i
       s.evidence.offsetMs === -320 &&
       s.evidence.segments.every((x) => x.outcome === 'shifted'),
   );
+});
+
+test('live: "shifted" needs the offset past the bounds by the live measurement uncertainty (2 frames)', () => {
+  const at = (offset: number) =>
+    decide(
+      clip(10, () => ({ offset })),
+      CONTEXT,
+      CAL,
+      { ...DEFAULT_DECISION_POLICY, ...LIVE_DECISION_POLICY },
+    ).state.status;
+  assert.equal(LIVE_DECISION_POLICY.offsetUncertaintyMs, 80);
+  assert.equal(at(4), 'in-sync'); // 160 ms early: within 90 + 80
+  assert.equal(at(5), 'shifted'); // 200 ms early
+  assert.equal(at(-6), 'in-sync'); // 240 ms late: within 185 + 80
+  assert.equal(at(-7), 'shifted'); // 280 ms late
 });
 
 test('a weak dip: in sync when at the in-sync offsets, uncertain (not "shifted") away from them', () => {

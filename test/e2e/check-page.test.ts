@@ -5,6 +5,7 @@
 //   without any file picked here, says so, and a check runs on them (issue 14, item 6).
 // The weights are a random-init SyncNet v2 checkpoint made by the golden script (no official
 // weights needed); what is tested is which model runs, not its verdict.
+import { CLI_DIST } from '../../scripts/lib/checker';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -48,7 +49,7 @@ describe('file page: Export report, and the imported weights and settings', { sk
 
   before(async () => {
     spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
-    browser = await launchWithExtension(resolve('dist/chrome'));
+    browser = await launchWithExtension(resolve(CLI_DIST));
   });
   after(async () => {
     await browser?.close();

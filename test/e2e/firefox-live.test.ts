@@ -13,9 +13,10 @@
 // user clicking play): without one Firefox keeps a page's AudioContext suspended. Sound
 // goes to a private PulseAudio null sink (launchFirefox). Firefox's event-page idle timeout
 // is shortened from 30 s to 10 s (pref extensions.background.idle.timeout) so the pause
-// test is short: a 16 s pause outlasts it. Where Firefox creates no WebGL context
-// (headless without a GPU, as on the project's machine) MediaPipe's face landmarker cannot
-// run: the scenarios that need frames analysed are skipped with that reason (docs/firefox.md).
+// test is short: a 16 s pause outlasts it. Firefox draws on a virtual display (Xvfb), where
+// it gets WebGL from Mesa's software rasteriser; headless without a GPU it creates no WebGL
+// context and MediaPipe's face landmarker cannot run, so without Xvfb the scenarios that need
+// frames analysed are skipped with that reason (docs/firefox.md).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -180,8 +181,12 @@ describe(
         if (line !== last) log(line);
         last = line;
         if (done(video)) return video!;
-        if (Date.now() > deadline)
-          throw new Error(`timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}`);
+        if (Date.now() > deadline) {
+          const held = await engineStats().catch((e: Error) => e.message);
+          throw new Error(
+            `timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}; records: ${JSON.stringify(await videosOf(tabId))}; engine: ${JSON.stringify(held)}`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -222,9 +227,11 @@ describe(
         control,
         `(() => { try { return !!new OffscreenCanvas(1, 1).getContext('webgl2'); } catch { return false; } })()`,
       );
+      // On a virtual display (Xvfb installed, as scripts/setup.sh does) WebGL must work: no skipping there.
+      assert.ok(webgl || !firefox.display, `no WebGL context on the Xvfb display ${firefox.display}`);
       if (!webgl)
         noEngine =
-          "this Firefox creates no WebGL context (headless, no GPU), which MediaPipe's face landmarker needs: no frame can be analysed";
+          "this Firefox runs headless (no Xvfb: apt-get install xvfb) and creates no WebGL context without a GPU, which MediaPipe's face landmarker needs: no frame can be analysed";
     });
 
     after(async () => {

@@ -1,5 +1,5 @@
 // A small WebDriver BiDi client for Firefox's built-in remote agent: Firefox ESR started
-// headless with --remote-debugging-port and a fresh profile, one WebSocket to
+// with --remote-debugging-port and a fresh profile, one WebSocket to
 // ws://127.0.0.1:PORT/session, commands sent and awaited by id, events by name.
 // Playwright drives only its own patched Firefox and Node 20 has no global WebSocket
 // (without --experimental-websocket), so the WebSocket client (RFC 6455, text frames, the
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const FIREFOX = process.env.LIPSYNC_FIREFOX ?? '/usr/bin/firefox-esr';
+const XVFB = '/usr/bin/Xvfb';
 
 /** A text-frame WebSocket client connection (what BiDi needs: JSON messages both ways). */
 class TextSocket {
@@ -257,17 +258,46 @@ async function startSoundServer(dir: string): Promise<{ env: Record<string, stri
   return { env: { PULSE_SERVER: `unix:${socket}` }, stop: () => void server.kill('SIGTERM') };
 }
 
+/**
+ * A virtual X display (Xvfb) for Firefox to draw on. Headless Firefox on a machine without a
+ * GPU creates no WebGL context ("WebGL creation failed"), and MediaPipe's face landmarker
+ * needs one; a windowed Firefox on Xvfb gets Mesa's llvmpipe (measured: "llvmpipe, or
+ * similar / WebGL 2.0" with webgl.force-enabled, which overrides the no-PCI-GPU blocklist).
+ * Without Xvfb, Firefox runs headless and the tests that need frames analysed skip, saying so.
+ */
+async function startDisplay(): Promise<{ display: string | null; stop(): void }> {
+  if (!existsSync(XVFB)) return { display: null, stop: () => undefined };
+  // -displayfd: Xvfb picks a free display number and writes it to stdout once it is ready.
+  const server = spawn(XVFB, ['-displayfd', '1', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const display = await new Promise<string | null>((resolve) => {
+    let out = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(`:${out.trim()}`);
+    });
+    server.on('exit', () => resolve(null));
+    setTimeout(() => resolve(null), 10_000);
+  });
+  const stop = () => void server.kill('SIGTERM');
+  if (!display) stop();
+  return { display, stop };
+}
+
 export interface Firefox {
   bidi: BidiSession;
   profile: string;
   /** Firefox's stdout and stderr so far (console lines with the console prefs). */
   output(): string;
+  /** The Xvfb display Firefox draws on, or null when it runs headless (no WebGL without a GPU). */
+  display: string | null;
   close(): Promise<void>;
 }
 
 /**
- * Starts Firefox headless with a fresh profile (`prefs` written to its user.js) and the
- * remote agent on a free port, and opens a BiDi session.
+ * Starts Firefox on a virtual display (headless without Xvfb) with a fresh profile (`prefs`
+ * written to its user.js) and the remote agent on a free port, and opens a BiDi session.
  */
 export async function launchFirefox(prefs: Record<string, string | number | boolean> = {}): Promise<Firefox> {
   const profile = mkdtempSync(join(tmpdir(), 'lipsync-lens-firefox-'));
@@ -285,6 +315,8 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     'xpinstall.signatures.required': false,
     'devtools.console.stdout.chrome': true,
     'devtools.console.stdout.content': true,
+    // WebGL on Mesa's software rasteriser: the blocklist refuses it when no GPU is found on PCI.
+    'webgl.force-enabled': true,
     ...prefs,
   };
   writeFileSync(
@@ -294,10 +326,12 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
       .join('\n') + '\n',
   );
   const sound = await startSoundServer(profile);
+  const screen = await startDisplay();
+  const display = screen.display ? { DISPLAY: screen.display } : { MOZ_HEADLESS: '1' };
   const child: ChildProcess = spawn(
     FIREFOX,
     [
-      '--headless',
+      ...(screen.display ? [] : ['--headless']),
       '--no-remote',
       '--profile',
       profile,
@@ -307,11 +341,11 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...sound.env, MOZ_HEADLESS: '1', MOZ_CRASHREPORTER_DISABLE: '1' },
+      env: { ...process.env, ...sound.env, ...display, MOZ_CRASHREPORTER_DISABLE: '1' },
     },
   );
   let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /WebDriver BiDi listening on (ws:\/\/[^\s]+)/.exec(output);
@@ -327,11 +361,21 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
       60_000,
     );
   });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    sound.stop();
+    screen.stop();
+    throw error;
+  }
   const bidi = await BidiSession.connect(`${url}/session`);
   return {
     bidi,
     profile,
     output: () => output,
+    display: screen.display,
     async close() {
       try {
         await Promise.race([bidi.send('browser.close'), new Promise((r) => setTimeout(r, 5000))]);
@@ -345,6 +389,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
         await exited;
       }
       sound.stop();
+      screen.stop();
       rmSync(profile, { recursive: true, force: true });
     },
   };

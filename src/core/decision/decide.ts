@@ -52,6 +52,14 @@ export interface DecisionPolicy {
   acceptEarlyMs: number;
   /** Sound heard late by more than this is "shifted" (ITU-R BT.1359 acceptability: 185 ms). */
   acceptLateMs: number;
+  /**
+   * How far the measured offset itself may be off (ms): "shifted" needs the offset past the
+   * acceptable bounds by more than this. 0 for files, where sound and pictures carry their
+   * own timestamps; live checks place sound by the clocks of a playing page
+   * (LIVE_DECISION_POLICY), and a genuine clip measured there 40–80 ms early (160 ms on a
+   * heavily loaded machine: docs/decision.md).
+   */
+  offsetUncertaintyMs: number;
   /** Shortest mismatched stretch reported as tampering inside matching speech (s); the partial swaps are 2 s or more. */
   minSpanSeconds: number;
   /** Span probability at or above which a mismatched stretch makes the clip a mismatch. */
@@ -74,11 +82,15 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   shiftedAt: 0.05,
   acceptEarlyMs: 90,
   acceptLateMs: 185,
+  offsetUncertaintyMs: 0,
   minSpanSeconds: 2,
   spanMismatchAt: 0.99,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
 };
+
+/** Live checks: the offset measured on a playing page is off by up to two frames (offsetUncertaintyMs). */
+export const LIVE_DECISION_POLICY: Partial<DecisionPolicy> = { offsetUncertaintyMs: 80 };
 
 /** int16 peak below which the audio counts as digital silence (−60 dBFS). */
 const SILENT_PEAK = 32768 * 1e-3;
@@ -322,7 +334,10 @@ function spansOf(
 
 function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
   const ms = offsetFramesToMs(offsetFrames);
-  return ms > policy.acceptEarlyMs || -ms > policy.acceptLateMs;
+  return (
+    ms > policy.acceptEarlyMs + policy.offsetUncertaintyMs ||
+    -ms > policy.acceptLateMs + policy.offsetUncertaintyMs
+  );
 }
 
 /**
