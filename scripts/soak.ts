@@ -71,6 +71,16 @@ async function sessionsLeft(browser: LiveBrowser): Promise<number> {
   return open;
 }
 
+/** Why the browser did not restore the page from the back/forward cache (NotRestoredReasons, Chrome 123+). */
+async function notRestoredReasons(page: Page): Promise<string> {
+  // A string, not a function: tsx's helpers for named functions do not exist in the page.
+  const reasons = await page.evaluate<string[]>(`(() => {
+    const collect = (r) => [...(r?.reasons ?? []).map((x) => x.reason), ...(r?.children ?? []).flatMap(collect)];
+    return collect(performance.getEntriesByType('navigation')[0]?.notRestoredReasons ?? null);
+  })()`);
+  return reasons.length ? reasons.join(', ') : 'none given';
+}
+
 async function stateOf(browser: LiveBrowser, page: Page): Promise<string> {
   const record = await tabRecord(browser, page.url());
   return Object.values(record?.videos ?? {})[0]?.session?.state.status ?? '-';
@@ -91,7 +101,7 @@ async function main() {
   if (!(PAGES >= 1 && MINUTES >= PAGES / 4)) throw new Error('soak: at least 15 s per page');
   execFileSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
   makeMedia();
-  const server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+  const server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR }, cacheable: true });
   // A page restored from the back/forward cache says so (pageshow's persisted).
   const restoredFlag = `<script>addEventListener('pageshow', (e) => { window.restoredFromCache = e.persisted; });</script>`;
   const urls = Array.from({ length: PAGES }, (_, i) => {
@@ -99,11 +109,14 @@ async function main() {
     return `${server.origin}/${fixturePage(`soak-${i + 1}`, [{ src: `/gen/${clip}`, attrs: 'autoplay loop playsinline controls' }], restoredFlag)}`;
   });
   // --expose-gc: the engine host collects garbage before reporting its heap, so the figure is the live heap, not GC timing.
-  const browser = await launchLive(undefined, ['--js-flags=--expose-gc']);
+  const browser = await launchLive(undefined, ['--js-flags=--expose-gc'], undefined, {
+    backForwardCache: true,
+  });
   const slotMs = (MINUTES * 60_000) / PAGES;
   const samples: Sample[] = [];
   let leaks = 0;
   let restores = 0;
+  const notRestored = new Set<string>();
   const verdicts: string[] = [];
   try {
     const page = await browser.context.newPage();
@@ -119,7 +132,8 @@ async function main() {
       const back = step % BACK_EVERY === 0 && history.length >= 2;
       let shown: number;
       if (back) {
-        await page.goBack();
+        // A page restored from the cache fires no load event: the navigation's commit is the wait.
+        await page.goBack({ waitUntil: 'commit' });
         history = history.slice(0, -1);
         shown = history.at(-1)!;
       } else {
@@ -131,8 +145,13 @@ async function main() {
       const restored =
         back && (await page.evaluate(() => (window as { restoredFromCache?: boolean }).restoredFromCache));
       if (restored) restores++;
+      else if (back) notRestored.add(await notRestoredReasons(page));
       const left = await sessionsLeft(browser);
       leaks += left;
+      if (left > 0)
+        console.log(
+          `      left open: ${(await engineStats(browser)).sessions.map((x) => `${x.sessionId} (${x.status}, ${x.framesAnalysed} frames)`).join(', ')}`,
+        );
       await clickToolbarButton(browser, page);
       const how = back ? (restored ? 'back(bf)' : 'back') : 'link';
       const slotEnd = started + step * slotMs;
@@ -163,6 +182,8 @@ async function main() {
     console.log(
       `soak: ${PAGES} pages, ${restores} restored from the back/forward cache; sessions left open after navigating: ${leaks}`,
     );
+    if (notRestored.size)
+      console.log(`soak: back without the cache, because: ${[...notRestored].join('; ')}`);
     console.log(
       `soak: JS heap ${head.heapMb.toFixed(1)} → ${tail.heapMb.toFixed(1)} MB (max ${maxOf('heapMb').toFixed(1)}); tensors ${head.tensors} → ${tail.tensors}; PSS ${head.pssMb.toFixed(0)} → ${tail.pssMb.toFixed(0)} MB (max ${maxOf('pssMb').toFixed(0)})`,
     );

@@ -39,6 +39,8 @@ export interface ServeOptions {
   mounts?: Record<string, string>;
   /** Add Access-Control-Allow-Origin: * (default false: cross-origin media stays opaque). */
   cors?: boolean;
+  /** Let the browser cache responses (default false: no-store, every test reads the file as it is now; no-store pages are never kept in the back/forward cache). */
+  cacheable?: boolean;
   port?: number;
 }
 
@@ -63,7 +65,7 @@ export async function serveStatic(options: ServeOptions = {}): Promise<StaticSer
     const headers: Record<string, string | number> = {
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Accept-Ranges': 'bytes',
-      'Cache-Control': 'no-store',
+      'Cache-Control': options.cacheable ? 'no-cache' : 'no-store',
     };
     if (options.cors) headers['Access-Control-Allow-Origin'] = '*';
     const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');

@@ -75,9 +75,12 @@ function main(): void {
   let port: chrome.runtime.Port | null = null;
   const connect = () => {
     if (port || checks.size === 0) return;
-    port = chrome.runtime.connect({ name: `lipsync-lens:document:${documentId}` });
-    // The worker's own restart breaks the port: reconnect while checks run.
-    port.onDisconnect.addListener(() => {
+    const opened = chrome.runtime.connect({ name: `lipsync-lens:document:${documentId}` });
+    port = opened;
+    // The worker's own restart breaks the port: reconnect while checks run. A port left
+    // behind (the page went into the back/forward cache) says nothing about the new one.
+    opened.onDisconnect.addListener(() => {
+      if (port !== opened) return;
       port = null;
       setTimeout(connect, 100);
     });
@@ -194,6 +197,14 @@ function main(): void {
   // carry on with sessions that no longer exist; it reports its videos afresh.
   window.addEventListener('pagehide', (event: PageTransitionEvent) => {
     for (const c of [...checks.values()]) c.stop(event.persisted ? 'bfcache' : 'page-gone');
+    if (!event.persisted) return;
+    // Going into the cache: the port goes now (the background ends whatever is left of this
+    // document's checks), and a restored page opens a new one with its next check. Without
+    // this, a check started after a restore kept its engine session when the page went into
+    // the cache again for about:blank (test/e2e/live-bfcache.test.ts).
+    const left = port;
+    port = null;
+    left?.disconnect();
   });
   window.addEventListener('pageshow', (event: PageTransitionEvent) => {
     if (!event.persisted) return;

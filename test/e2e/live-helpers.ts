@@ -242,11 +242,21 @@ export interface LiveBrowser extends ExtensionBrowser {
   remote: Browser;
 }
 
-function launchPersistent(userDataDir: string, distDir: string, extraArgs: string[]) {
+function launchPersistent(
+  userDataDir: string,
+  distDir: string,
+  extraArgs: string[],
+  backForwardCache = false,
+) {
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: false,
-    ignoreDefaultArgs: ['--disable-extensions', '--mute-audio'],
+    // Playwright turns the back/forward cache off by default; the soak wants the browser as people have it.
+    ignoreDefaultArgs: [
+      '--disable-extensions',
+      '--mute-audio',
+      ...(backForwardCache ? ['--disable-back-forward-cache'] : []),
+    ],
     args: [
       ...CHROMIUM_FLAGS,
       ...extraArgs,
@@ -266,8 +276,14 @@ export async function launchLive(
   distDir = TEST_DIST,
   extraArgs: string[] = [],
   userDataDir = mkdtempSync(join(tmpdir(), 'lipsync-lens-live-')),
+  { backForwardCache = false }: { backForwardCache?: boolean } = {},
 ): Promise<LiveBrowser> {
-  const context = await launchPersistent(userDataDir, distDir, [...extraArgs, '--remote-debugging-port=0']);
+  const context = await launchPersistent(
+    userDataDir,
+    distDir,
+    [...extraArgs, '--remote-debugging-port=0'],
+    backForwardCache,
+  );
   try {
     const worker =
       context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker', { timeout: 20000 }));
