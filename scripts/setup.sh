@@ -6,13 +6,14 @@
 #   firefox-esr         — the Firefox tests (test/e2e/firefox-*.test.ts)
 #   pulseaudio          — a sound output for Firefox in those tests (a private null sink)
 #   xvfb                — a virtual display for Firefox in those tests: headless Firefox without a GPU has no WebGL, which the face landmarker needs
+#   xdotool             — real key presses on that display (the keyboard shortcut test in Firefox)
 #   ffmpeg              — test media (shifted/silent clips) and golden audio decoding
 #   python3-torch/numpy/scipy/h5py — make random-init SyncNet checkpoints and goldens in tests
 #   fonts-wqy-microhei  — a CJK font, so the Chinese popup renders (test/e2e/languages.test.ts screenshots)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium firefox-esr pulseaudio xvfb ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
+APT_PACKAGES=(chromium firefox-esr pulseaudio xvfb xdotool ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

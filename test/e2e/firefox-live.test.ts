@@ -23,7 +23,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { FIREFOX, fromRemote, launchFirefox, type Firefox } from '../helpers/firefox-bidi';
+import { FIREFOX, fromRemote, launchFirefox, pressKeys, type Firefox } from '../helpers/firefox-bidi';
 import { serveStatic, type StaticServer } from '../helpers/server';
 import { makeHls } from './player-fixtures';
 import {
@@ -437,6 +437,27 @@ hls.attachMedia(video);
     );
 
     test(
+      "the keyboard shortcut (Alt+Shift+L, pressed on Firefox's window) checks the tab's playing video: REAL",
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        if (needsEngine(t)) return;
+        const { context, tabId } = await openPlaying('shortcut', [
+          { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' },
+        ]);
+        const cannot = pressKeys(firefox, 'alt+shift+l');
+        if (cannot) {
+          t.skip(cannot);
+          await firefox.bidi.send('browsingContext.close', { context });
+          return;
+        }
+        const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
+        assert.equal(video.session!.state.status, 'in-sync');
+        assert.equal(await badgeOf(tabId), 'REAL');
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
+
+    test(
       "a cross-origin video without CORS is can't judge (this browser does not let extensions read it), and keeps playing unhooked",
       { timeout: 90_000 },
       async (t) => {
@@ -471,6 +492,57 @@ hls.attachMedia(video);
     );
 
     test(
+      'the file page checks a file in Firefox (WebCodecs, the engine in the page): the real clip is REAL',
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        if (needsEngine(t)) return;
+        const { context: tab } = await firefox.bidi.send<{ context: string }>('browsingContext.create', {
+          type: 'tab',
+        });
+        await firefox.bidi.send('browsingContext.navigate', {
+          context: tab,
+          url: `moz-extension://${UUID}/options/check.html`,
+          wait: 'complete',
+        });
+        // The form is rendered once the page's settings are read.
+        const rendered = Date.now() + 15_000;
+        while (!(await evaluate<boolean>(tab, `document.querySelector('#video-file') !== null`)))
+          if (Date.now() > rendered) assert.fail('the file page rendered no file input within 15 s');
+          else await new Promise((r) => setTimeout(r, 250));
+        const input = await firefox.bidi.send<{ type: string; result?: { sharedId?: string } }>(
+          'script.evaluate',
+          {
+            expression: `document.querySelector('#video-file')`,
+            target: { context: tab },
+            awaitPromise: false,
+          },
+        );
+        assert.ok(input.result?.sharedId, `the file input is on the page: ${JSON.stringify(input)}`);
+        await firefox.bidi.send('input.setFiles', {
+          context: tab,
+          element: { sharedId: input.result.sharedId },
+          files: [resolve(MEDIA_DIR, 'live-real.mp4')],
+        });
+        await evaluate(tab, `(() => { document.querySelector('#check').click(); return true; })()`, true);
+        const deadline = Date.now() + CHECK_MS;
+        type PageResult = { error?: string; state?: { status: string }; offsetMs?: number | null };
+        let result = null as PageResult | null;
+        while (!result && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 500));
+          result = JSON.parse(
+            await evaluate<string>(tab, `JSON.stringify(window.lipsyncResult ?? null)`),
+          ) as PageResult | null;
+        }
+        assert.ok(result, `a result within ${CHECK_MS / 1000} s`);
+        assert.equal(result.error, undefined, result.error);
+        t.diagnostic(`file page in Firefox: ${result.state?.status}, offset ${result.offsetMs} ms`);
+        assert.equal(result.state?.status, 'in-sync');
+        assert.match(await evaluate<string>(tab, `document.body.textContent`), /Real/);
+        await firefox.bidi.send('browsingContext.close', { context: tab });
+      },
+    );
+
+    test(
       'screenshots: the popup on a checked tab and the file page, rendered by Firefox',
       { timeout: CHECK_MS + 60_000 },
       async (t) => {
@@ -501,6 +573,7 @@ hls.attachMedia(video);
           const deadline = Date.now() + 15_000;
           while (!(await evaluate<boolean>(tab, ready)) && Date.now() < deadline)
             await new Promise((r) => setTimeout(r, 250));
+          assert.ok(await evaluate<boolean>(tab, ready), `${file}: the page rendered (${ready})`);
           await new Promise((r) => setTimeout(r, 500));
           const { data } = await firefox.bidi.send<{ data: string }>('browsingContext.captureScreenshot', {
             context: tab,
@@ -517,7 +590,13 @@ hls.attachMedia(video);
           720,
           `!document.body.textContent.includes('No video checked')`,
         );
-        await shoot(`moz-extension://${UUID}/options/check.html`, 'firefox-file-page.png', 1000, 800);
+        await shoot(
+          `moz-extension://${UUID}/options/check.html`,
+          'firefox-file-page.png',
+          1000,
+          800,
+          `document.querySelector('#video-file') !== null`,
+        );
         await firefox.bidi.send('browsingContext.close', { context });
       },
     );

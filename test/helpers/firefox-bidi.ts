@@ -4,7 +4,7 @@
 // Playwright drives only its own patched Firefox and Node 20 has no global WebSocket
 // (without --experimental-websocket), so the WebSocket client (RFC 6455, text frames, the
 // client's frames masked) is written out here on node:http's upgrade: about 80 lines.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -14,6 +14,7 @@ import { join } from 'node:path';
 
 export const FIREFOX = process.env.LIPSYNC_FIREFOX ?? '/usr/bin/firefox-esr';
 const XVFB = '/usr/bin/Xvfb';
+const XDOTOOL = '/usr/bin/xdotool';
 
 /** A text-frame WebSocket client connection (what BiDi needs: JSON messages both ways). */
 class TextSocket {
@@ -283,6 +284,33 @@ async function startDisplay(): Promise<{ display: string | null; stop(): void }>
   const stop = () => void server.kill('SIGTERM');
   if (!display) stop();
   return { display, stop };
+}
+
+/**
+ * Presses `keys` (xdotool's names, e.g. "alt+shift+l") on Firefox's window as a person would:
+ * real X key events through XTEST, so browser shortcuts — an extension's `commands` — fire,
+ * which BiDi's input actions (delivered to the page) never reach. Returns why it cannot
+ * (headless, or no xdotool), or null once the keys were pressed.
+ */
+export function pressKeys(firefox: Firefox, keys: string): string | null {
+  if (!firefox.display) return 'Firefox runs headless (no Xvfb): there is no window to type into';
+  if (!existsSync(XDOTOOL)) return 'no xdotool (apt-get install xdotool) to type on the display';
+  const env = { ...process.env, DISPLAY: firefox.display };
+  // No window manager on Xvfb: the keyboard goes to the window under the pointer.
+  const found = spawnSync(XDOTOOL, ['search', '--onlyvisible', '--class', 'firefox'], {
+    env,
+    encoding: 'utf8',
+  });
+  const window = found.stdout.trim().split('\n').filter(Boolean).at(-1);
+  if (!window) throw new Error(`no Firefox window on ${firefox.display}: ${found.stderr}`);
+  const run = (args: string[]) => {
+    const result = spawnSync(XDOTOOL, args, { env, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`xdotool ${args.join(' ')}: ${result.stderr}`);
+  };
+  run(['mousemove', '--window', window, '200', '200']);
+  run(['windowfocus', '--sync', window]);
+  run(['key', '--clearmodifiers', keys]);
+  return null;
 }
 
 export interface Firefox {
