@@ -14,7 +14,8 @@ import {
   type SessionRecord,
 } from '../../src/background/session-machine';
 import { headlineSession, sessionLook } from '../../src/shared/state-look';
-import type { SyncEvidence, SyncState } from '../../src/core/state';
+import type { SyncState } from '../../src/core/state';
+import { evidenceOf } from '../helpers/states';
 
 const open = (sessionId = 's1', reattach = false): SessionEvent => ({
   type: 'open',
@@ -25,20 +26,7 @@ const open = (sessionId = 's1', reattach = false): SessionEvent => ({
   ...(reattach ? { reattach } : {}),
 });
 const checking: SyncState = { status: 'checking', progress: 0.4 };
-const evidence: SyncEvidence = {
-  offsetFrames: 0,
-  offsetMs: 0,
-  minDist: 1,
-  confidence: 5,
-  threshold: 3.5,
-  dists: [],
-  timeline: [],
-  pMismatch: 0.05,
-  evidenceSeconds: 7,
-  segments: [],
-  checkedFrom: 0,
-  checkedTo: 8,
-};
+const evidence = evidenceOf({ pMismatch: 0.05, evidenceSeconds: 7 });
 const real: SyncState = { status: 'in-sync', evidence };
 const engineState = (state: SyncState, final = false, sessionId = 's1'): SessionEvent => ({
   type: 'engine-state',

@@ -9,21 +9,10 @@ import { clampRegion, cropPlan, pictureRect } from '../../src/shared/capture-geo
 import { MediaClock } from '../../src/content/media-clock';
 import { processedAt, type OutputClock } from '../../src/content/audio-tap';
 import { migrateSettings, parseSite, sitePatterns } from '../../src/shared/settings';
-import type { PlaybackInfo } from '../../src/shared/protocol';
-import type { SyncEvidence, SyncState } from '../../src/core/state';
+import type { SyncState } from '../../src/core/state';
+import { evidenceOf, PLAYING } from '../helpers/states';
 
-const playing: PlaybackInfo = {
-  paused: false,
-  ended: false,
-  seeking: false,
-  silenced: false,
-  rate: 1,
-  src: 'a.mp4',
-  protected: false,
-  hidden: false,
-  audioTrack: true,
-  rect: null,
-};
+const playing = PLAYING;
 
 test('segment reasons: seek, source change, rate change, resume after pause / hidden / mute; nothing else', () => {
   assert.equal(segmentReason(null, playing), null);
@@ -45,20 +34,7 @@ test('segment reasons: seek, source change, rate change, resume after pause / hi
   );
 });
 
-const evidence: SyncEvidence = {
-  offsetFrames: 0,
-  offsetMs: 0,
-  minDist: 1,
-  confidence: 5,
-  threshold: 3.5,
-  dists: [],
-  timeline: [],
-  pMismatch: 0,
-  evidenceSeconds: 3,
-  segments: [],
-  checkedFrom: 0,
-  checkedTo: 3,
-};
+const evidence = evidenceOf({ evidenceSeconds: 3, checkedTo: 3 });
 
 test("badge look per state, and a fake beats a real beats work in progress across a tab's videos", () => {
   assert.deepEqual(

@@ -4,70 +4,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { humanReport, jsonReport } from '../../scripts/lib/check-report';
-import type { CheckResult } from '../../src/engine/types';
-import type { SyncEvidence, SyncSpan, SyncState } from '../../src/core/state';
+import type { SyncEvidence, SyncSpan } from '../../src/core/state';
+import { evidenceOf, PARTIAL_SWAP_SPANS, resultOf } from '../helpers/states';
 
-const segments: SyncSpan[] = [
-  { start: 0, end: 12, outcome: 'in-sync', confidence: 0.9 },
-  { start: 12, end: 15, outcome: 'mismatch', confidence: 0.97 },
-  { start: 15, end: 30, outcome: 'in-sync', confidence: 0.9 },
-];
+const segments = PARTIAL_SWAP_SPANS;
 
-const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence => ({
-  offsetFrames: 0,
-  offsetMs: 0,
-  minDist: 7.1,
-  confidence: 4.2,
-  threshold: 3.5,
-  dists: Array(31).fill(8),
-  timeline: [
-    { t: 0, confidence: 4 },
-    { t: 1, confidence: 1 },
-  ],
-  pMismatch: 0.96,
-  evidenceSeconds: 24.5,
-  segments,
-  checkedFrom: 0,
-  checkedTo: 30,
-  ...over,
-});
-
-function result(state: SyncState, over: Partial<CheckResult> = {}): CheckResult {
-  const verdict =
-    ({ 'in-sync': 'real', shifted: 'shifted', mismatch: 'fake' } as const)[state.status as 'in-sync'] ??
-    'cannot-judge';
-  const e = 'evidence' in state ? state.evidence : undefined;
-  return {
-    model: 'embedded',
-    backend: 'wasm',
-    landmarking: '2 workers',
-    fps: 25,
-    durationS: 30,
-    state,
-    offsetFrames: e?.offsetFrames ?? null,
-    offsetMs: e?.offsetMs ?? null,
-    minDist: e?.minDist ?? null,
-    confidence: e?.confidence ?? null,
-    threshold: 3.5,
-    pMismatch: e?.pMismatch ?? null,
-    evidenceSeconds: e?.evidenceSeconds ?? 0,
-    verdict,
-    dists: e?.dists ?? [],
-    timeline: e?.timeline ?? [],
-    segments: e?.segments ?? [],
-    faces: [
-      {
-        trackId: 1,
-        frames: 750,
-        medianWidth: 200,
-        box: [10, 20, 200, 220],
-        speakingSeconds: 8,
-        chosen: true,
-      },
+const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence =>
+  evidenceOf({
+    minDist: 7.1,
+    confidence: 4.2,
+    dists: Array(31).fill(8),
+    timeline: [
+      { t: 0, confidence: 4 },
+      { t: 1, confidence: 1 },
     ],
+    pMismatch: 0.96,
+    evidenceSeconds: 24.5,
+    segments,
+    checkedTo: 30,
     ...over,
-  };
-}
+  });
+
+const result = resultOf;
 
 test('mismatch: FAKE line, the sentence naming where, certainty in words, evidence seconds, the spans listed', () => {
   const text = humanReport('/clips/a.mp4', result({ status: 'mismatch', evidence: evidence() }));

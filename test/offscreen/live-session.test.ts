@@ -7,37 +7,13 @@ import { LiveSession } from '../../src/offscreen/session';
 import type { SyncEngine } from '../../src/engine/engine';
 import type { CreateEngineOptions } from '../../src/engine/create';
 import type { EngineAssets } from '../../src/engine/types';
-import type { PlaybackInfo } from '../../src/shared/protocol';
-import type { SyncEvidence, SyncState } from '../../src/core/state';
+import type { SyncState } from '../../src/core/state';
+import { evidenceOf, PLAYING } from '../helpers/states';
 
-const playing: PlaybackInfo = {
-  paused: false,
-  ended: false,
-  seeking: false,
-  silenced: false,
-  rate: 1,
-  src: 'a.mp4',
-  protected: false,
-  hidden: false,
-  audioTrack: true,
-  rect: null,
-};
+const playing = PLAYING;
 
 function judged(status: 'in-sync' | 'mismatch', pMismatch: number, evidenceSeconds: number): SyncState {
-  const evidence: SyncEvidence = {
-    offsetFrames: 0,
-    offsetMs: 0,
-    minDist: 1,
-    confidence: 5,
-    threshold: 3.5,
-    dists: [],
-    timeline: [],
-    pMismatch,
-    evidenceSeconds,
-    segments: [],
-    checkedFrom: 0,
-    checkedTo: evidenceSeconds,
-  };
+  const evidence = evidenceOf({ pMismatch, evidenceSeconds, checkedTo: evidenceSeconds });
   return { status, evidence };
 }
 

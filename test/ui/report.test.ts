@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_DECISION_POLICY } from '../../src/core/decision/decide';
-import type { SyncEvidence, SyncSpan } from '../../src/core/state';
+import type { SyncEvidence } from '../../src/core/state';
+import { evidenceOf, PARTIAL_SWAP_SPANS, resultOf } from '../helpers/states';
 import type { CheckResult } from '../../src/engine/types';
 import {
   escapeHtml,
@@ -16,59 +17,22 @@ import {
   type ReportData,
 } from '../../src/ui/report';
 
-const segments: SyncSpan[] = [
-  { start: 0, end: 12, outcome: 'in-sync', confidence: 0.9 },
-  { start: 12, end: 15, outcome: 'mismatch', confidence: 0.97 },
-  { start: 15, end: 30, outcome: 'in-sync', confidence: 0.9 },
-];
+const segments = PARTIAL_SWAP_SPANS;
 
-const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence => ({
-  offsetFrames: 0,
-  offsetMs: 0,
-  minDist: 7.1,
-  confidence: 4.2,
-  threshold: 3.5,
-  dists: Array.from({ length: 31 }, (_, i) => 8 + Math.abs(i - 15) / 10),
-  timeline: Array.from({ length: 30 }, (_, t) => ({ t, confidence: t >= 12 && t < 15 ? 1 : 4 })),
-  pMismatch: 0.996,
-  evidenceSeconds: 24.5,
-  segments,
-  checkedFrom: 0,
-  checkedTo: 30,
-  ...over,
-});
+const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence =>
+  evidenceOf({
+    minDist: 7.1,
+    confidence: 4.2,
+    dists: Array.from({ length: 31 }, (_, i) => 8 + Math.abs(i - 15) / 10),
+    timeline: Array.from({ length: 30 }, (_, t) => ({ t, confidence: t >= 12 && t < 15 ? 1 : 4 })),
+    pMismatch: 0.996,
+    evidenceSeconds: 24.5,
+    segments,
+    checkedTo: 30,
+    ...over,
+  });
 
-function fakeResult(e = evidence()): CheckResult {
-  return {
-    model: 'embedded',
-    backend: 'wasm',
-    landmarking: '2 workers',
-    fps: 25,
-    durationS: 30,
-    state: { status: 'mismatch', evidence: e },
-    offsetFrames: e.offsetFrames,
-    offsetMs: e.offsetMs,
-    minDist: e.minDist,
-    confidence: e.confidence,
-    threshold: e.threshold,
-    pMismatch: e.pMismatch,
-    evidenceSeconds: e.evidenceSeconds,
-    verdict: 'fake',
-    dists: e.dists,
-    timeline: e.timeline,
-    segments: e.segments,
-    faces: [
-      {
-        trackId: 1,
-        frames: 750,
-        medianWidth: 200,
-        box: [10, 20, 200, 220],
-        speakingSeconds: 8,
-        chosen: true,
-      },
-    ],
-  };
-}
+const fakeResult = (e = evidence()): CheckResult => resultOf({ status: 'mismatch', evidence: e });
 
 const HOSTILE = '/clips/<b onmouseover="alert(1)">&\'co\'.mp4';
 const SHA = 'ab'.repeat(32);

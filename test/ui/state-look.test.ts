@@ -13,22 +13,10 @@ import {
 } from '../../src/shared/state-look';
 import { clockSpan, clockTime, spanLines, spansOf, whereWords } from '../../src/shared/spans';
 import type { SyncEvidence, SyncSpan, SyncState } from '../../src/core/state';
+import { evidenceOf } from '../helpers/states';
 
-const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence => ({
-  offsetFrames: 0,
-  offsetMs: 0,
-  minDist: 1,
-  confidence: 5,
-  threshold: 3.5,
-  dists: [],
-  timeline: [],
-  pMismatch: 0.02,
-  evidenceSeconds: 8,
-  segments: [],
-  checkedFrom: 0,
-  checkedTo: 30,
-  ...over,
-});
+const evidence = (over: Partial<SyncEvidence> = {}): SyncEvidence =>
+  evidenceOf({ pMismatch: 0.02, checkedTo: 30, ...over });
 const span = (start: number, end: number, outcome: SyncSpan['outcome'], confidence = 0.9): SyncSpan => ({
   start,
   end,
