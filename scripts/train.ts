@@ -121,18 +121,13 @@ async function main(): Promise<void> {
   const started = Date.now();
 
   const folds = Number(options.get('folds') ?? 5);
+  /** The decision's calibration from held-out speakers (k-fold, models trained here). */
+  const calibrate = () =>
+    heldOutCalibration(clipsDir, cacheDir, manifest, seed, steps, folds, options.get('keep-models'));
   if (options.has('calibration-only')) {
     // Keep the weights in outDir; refit only the decision's calibration.
     const bundle = readBundle(outDir);
-    const decision = await heldOutCalibration(
-      clipsDir,
-      cacheDir,
-      manifest,
-      seed,
-      steps,
-      folds,
-      options.get('keep-models'),
-    );
+    const decision = await calibrate();
     writeBundle(outDir, bundle, { ...bundle.json, decision });
     console.log(
       `train: decision calibration ${JSON.stringify(decision)} written into ${join(outDir, 'manifest.json')} in ${seconds(started)}`,
@@ -170,15 +165,7 @@ async function main(): Promise<void> {
       `(frames, audio leads > 0, relative to the median clip): ${offsets}`,
   );
 
-  const decision = await heldOutCalibration(
-    clipsDir,
-    cacheDir,
-    manifest,
-    seed,
-    steps,
-    folds,
-    options.get('keep-models'),
-  );
+  const decision = await calibrate();
   console.log(`train: decision calibration ${JSON.stringify(decision)}`);
   const bundle = encodeWeights('embedded', 'lipsync-lens embedded model', result.weights);
   writeBundle(outDir, bundle, {
