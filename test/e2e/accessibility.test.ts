@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, launchWithExtension, type ExtensionBrowser } from '../helpers/browser';
 import { bundleTestPage } from '../helpers/bundle';
 import { serveStatic, type StaticServer } from '../helpers/server';
-import { clip, makeMedia, MEDIA_DIR } from '../helpers/media';
+import { clip, makeMedia, MEDIA_DIR, X264_FAST } from '../helpers/media';
 import { describeViolations, openPopupOf, runAxe, sampleEvidence, storeVerdict } from './a11y-helpers';
 import type { SyncState } from '../../src/core/state';
 
@@ -190,20 +190,7 @@ describe('extension pages', () => {
     'file page after checking a real clip: verdict, figures, curve and timeline — no violations, the verdict announced',
     { skip: NO_CLIP || NO_MODEL },
     async () => {
-      const short = makeMedia('a11y-short', [
-        '-i',
-        clip(SHORT_CLIP),
-        '-t',
-        '5',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'veryfast',
-        '-pix_fmt',
-        'yuv420p',
-        '-c:a',
-        'aac',
-      ]);
+      const short = makeMedia('a11y-short', ['-i', clip(SHORT_CLIP), '-t', '5', ...X264_FAST, '-c:a', 'aac']);
       const page = await browser.context.newPage();
       try {
         await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);

@@ -8,42 +8,16 @@
 // `sameStream`: the tile and its <audio> get the remote MediaStream the track event
 // names (event.streams[0], both tracks: a page that plays one stream twice); otherwise
 // each gets a MediaStream of its own track only (nothing ties the voice to the tile).
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fixturePage, MEDIA_DIR } from './live-helpers';
+import { statSync } from 'node:fs';
+import { ffmpeg, fixturePage, H264 } from './live-helpers';
 
 /** Chromium hides host candidates behind mDNS names by default; the loopback needs plain addresses. */
 export const CALL_FLAGS = ['--disable-features=WebRtcHideLocalIpsWithMdns'];
 
 /** A 640×360 copy of a makeMedia clip (less to encode and decode twice on a small machine), served under /gen/. */
 export function callClip(source: string, name: string): string {
-  const out = join(MEDIA_DIR, name);
-  const args = [
-    '-i',
-    source,
-    '-vf',
-    'scale=640:360',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-b:a',
-    '96k',
-    '-movflags',
-    '+faststart',
-  ];
-  const stamp = `${out}.args`;
-  const key = JSON.stringify([args, readFileSync(source).length]);
-  if (!(existsSync(out) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key)) {
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, `${out}.tmp.mp4`]);
-    execFileSync('mv', [`${out}.tmp.mp4`, out]);
-    writeFileSync(stamp, key);
-  }
+  // The source's size is part of the key: makeMedia() remakes the source when its recipe changes.
+  ffmpeg(name, ['-i', source, '-vf', 'scale=640:360', ...H264], String(statSync(source).size));
   return `/gen/${name}`;
 }
 

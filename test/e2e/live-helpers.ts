@@ -16,8 +16,9 @@ import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
 import type { EngineStats } from '../../src/shared/protocol';
 import { encryptCenc } from '../helpers/cenc';
+import { MEDIA_DIR, X264_FAST } from '../helpers/media';
 
-export const MEDIA_DIR = resolve('test/.generated/media');
+export { MEDIA_DIR };
 export const FIXTURE_DIR = resolve('test/.generated/pages');
 export const SCREENSHOT_DIR = resolve('test/.generated/screenshots');
 export const EMBEDDED_MODEL_PRESENT = existsSync('models/embedded/manifest.json');
@@ -39,11 +40,14 @@ export const NO_CLIPS = clipsPresent()
   ? false
   : `../shared/media/clips lacks ${REAL_CLIP} / ${OTHER_SPEAKER_CLIP}`;
 
-/** ffmpeg output in MEDIA_DIR, remade when its arguments change (a `.args` stamp beside it). */
-function ffmpeg(out: string, args: string[]): string {
+/**
+ * ffmpeg output in MEDIA_DIR, remade when its arguments change (a `.args` stamp beside it)
+ * or `also` does (what else the output depends on, e.g. an input's size).
+ */
+export function ffmpeg(out: string, args: string[], also = ''): string {
   const path = join(MEDIA_DIR, out);
   const stamp = `${path}.args`;
-  const key = JSON.stringify(args);
+  const key = JSON.stringify(also ? [args, also] : args);
   if (existsSync(path) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return path;
   mkdirSync(MEDIA_DIR, { recursive: true });
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args, `${path}.tmp.mp4`]);
@@ -58,20 +62,8 @@ export const CLEAR_KEY = {
   key: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
 };
 
-const H264 = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-pix_fmt',
-  'yuv420p',
-  '-c:a',
-  'aac',
-  '-b:a',
-  '96k',
-  '-movflags',
-  '+faststart',
-];
+/** The live fixtures' encoding: plays in every browser, moov first so playback starts at once. */
+export const H264 = [...X264_FAST, '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
 
 /** Test media, made once: served under /gen/ by serveStatic({ mounts: { '/gen/': MEDIA_DIR } }). */
 export function makeMedia() {

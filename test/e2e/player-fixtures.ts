@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { X264_FAST } from '../helpers/media';
 
 export const PLAYERS_DIR = resolve('test/.generated/players');
 
@@ -29,20 +30,7 @@ export const PLAYER_FORMAT: Record<PlayerKind, 'hls' | 'dash'> = {
 };
 
 /** 2-s segments on a fixed 50-frame GOP (25 fps), so every segment starts on a keyframe. */
-const VIDEO = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-pix_fmt',
-  'yuv420p',
-  '-g',
-  '50',
-  '-keyint_min',
-  '50',
-  '-sc_threshold',
-  '0',
-];
+const VIDEO = [...X264_FAST, '-g', '50', '-keyint_min', '50', '-sc_threshold', '0'];
 const AUDIO = ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000'];
 
 /** The input looped `loops` times, its first video and audio stream encoded as every rendition is. */

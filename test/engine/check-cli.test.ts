@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Checker } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
-import { clip, makeMedia, MEDIA_DIR, withAudioOf, withAudioShift } from '../helpers/media';
+import { clip, makeMedia, MEDIA_DIR, withAudioOf, withAudioShift, X264_FAST } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
@@ -307,12 +307,7 @@ describe('npm run check', { skip }, () => {
       '1:a',
       '-t',
       '4',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
+      ...X264_FAST,
       '-c:a',
       'aac',
     ]);

@@ -21,7 +21,7 @@ import type {
   StillCost,
   WorkerComparison,
 } from '../harness/face-tracker-page';
-import { makeMedia } from '../helpers/media';
+import { makeMedia, X264 } from '../helpers/media';
 
 // Clips (rows of ../shared/media/MANIFEST.tsv).
 const CLOSE_UP = 'AniPortrait_configs_inference_head_pose_temp_pose_ref_video.mp4'; // 512×512, woman addressing the camera
@@ -420,14 +420,7 @@ test(
       `[0:v]trim=0:3,setpts=PTS-STARTPTS,${scale}[a];[1:v]trim=0:3,setpts=PTS-STARTPTS,${scale}[b];[a][b]concat=n=2:v=1[v]`,
       '-map',
       '[v]',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '18',
-      '-pix_fmt',
-      'yuv420p',
+      ...X264,
     ]);
     const frames = await runShots(`/test/.generated/media/${made.split('/').pop()}`, 150, true);
     const cuts = frames.filter((f) => f.cut);

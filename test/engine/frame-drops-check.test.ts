@@ -7,12 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Checker } from '../../scripts/lib/checker';
-import { clip, makeMedia } from '../helpers/media';
+import { clip, makeMedia, X264 } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const CLIP = 'PCAVS_misc_Audio_Source_00104.mp4'; // 25 fps, 12 s, one speaker
 const skip = existsSync(clip(CLIP)) ? false : `no ${CLIP} in ${CLIPS_DIR}`;
-const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'copy'];
+const H264 = [...X264, '-c:a', 'copy'];
 
 describe('dropped frames', { skip }, () => {
   let checker: Checker;

@@ -9,7 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
 import { mediaUrl, openHarness, type Harness } from '../helpers/harness';
-import { clip, makeMedia, MEDIA_DIR } from '../helpers/media';
+import { clip, makeMedia, MEDIA_DIR, X264_FAST } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 import type { SourceRun } from '../harness/frame-sources-page';
 
@@ -107,12 +107,7 @@ describe('WebCodecs frame source', { skip }, () => {
       'testsrc2=size=320x240:rate=60',
       '-t',
       '3',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-pix_fmt',
-      'yuv420p',
+      ...X264_FAST,
     ]);
     for (const path of [bframes, fps60]) t.diagnostic(`${relative(MEDIA_DIR, path)}: ${await compare(path)}`);
   });

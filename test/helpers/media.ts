@@ -25,12 +25,15 @@ export function makeMedia(name: string, args: string[], extension = 'mp4'): stri
   return out;
 }
 
-const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
+/** H.264 at near-transparent quality (CRF 18): fixtures whose pictures are analysed closely. */
+export const X264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
+/** H.264 at the encoder's default quality: fixtures that only need to play. */
+export const X264_FAST = ['-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'];
 const AAC = ['-c:a', 'aac', '-b:a', '128k'];
 
 /** The video of `video` with the audio of `audio` (audio cut to the video's length). */
 export const withAudioOf = (name: string, video: string, audio: string) =>
-  makeMedia(name, ['-i', video, '-i', audio, '-map', '0:v', '-map', '1:a', ...H264, ...AAC, '-shortest']);
+  makeMedia(name, ['-i', video, '-i', audio, '-map', '0:v', '-map', '1:a', ...X264, ...AAC, '-shortest']);
 
 /** The clip with its audio delayed by `frames` 25-fps frames (positive: audio late), same length. */
 export const withAudioShift = (name: string, video: string, frames: number) => {
@@ -46,7 +49,7 @@ export const withAudioShift = (name: string, video: string, frames: number) => {
     '0:v',
     '-map',
     '[a]',
-    ...H264,
+    ...X264,
     ...AAC,
     '-t',
     String(probeDuration(video)),

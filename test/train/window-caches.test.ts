@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { useBackend } from '../helpers/tf';
 import { ensureGenerated } from '../helpers/generated';
-import { clip, makeMedia } from '../helpers/media';
+import { clip, makeMedia, X264 } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 import { Checker } from '../../scripts/lib/checker';
 import { mfccSyncnetV2 } from '../../src/core/audio';
@@ -42,20 +42,7 @@ import {
 } from '../../src/core/train/window-cache';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
-const H264_AAC = [
-  '-c:v',
-  'libx264',
-  '-preset',
-  'veryfast',
-  '-crf',
-  '18',
-  '-pix_fmt',
-  'yuv420p',
-  '-c:a',
-  'aac',
-  '-b:a',
-  '128k',
-];
+const H264_AAC = [...X264, '-c:a', 'aac', '-b:a', '128k'];
 
 function run(script: string, args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
