@@ -242,6 +242,18 @@ function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | 
   return null;
 }
 
+/** Of the speech windows: those with a face in all 5 frames, and of those the ones with a face wide enough to judge. */
+export function speechWithFaces(
+  speech: readonly WindowEvidence[],
+  policy: DecisionPolicy,
+): { withFace: WindowEvidence[]; bigFace: WindowEvidence[] } {
+  const withFace = speech.filter((w) => w.faces.length > 0);
+  return {
+    withFace,
+    bigFace: withFace.filter((w) => w.faces.some((f) => f.faceWidth >= policy.minFaceWidthPx)),
+  };
+}
+
 /** Why there are too few voting windows, in the most useful words. */
 function notEnough(
   speech: readonly WindowEvidence[],
@@ -249,8 +261,7 @@ function notEnough(
   context: ClipContext,
   policy: DecisionPolicy,
 ): SyncState {
-  const withFace = speech.filter((w) => w.faces.length > 0);
-  const bigFace = withFace.filter((w) => w.faces.some((f) => f.faceWidth >= policy.minFaceWidthPx));
+  const { withFace, bigFace } = speechWithFaces(speech, policy);
   const enoughSpeech = speech.length >= policy.minEvidenceWindows;
   if (!context.final)
     return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };

@@ -1,7 +1,7 @@
 // Where the evidence went: how many windows held speech, a face, a moving mouth, a vote.
 // For the test build's engine stats and the soak: a "too short" after a minute of a talking
 // face says which of the decision's filters (decide.ts collectVotes) removed the windows.
-import { DEFAULT_DECISION_POLICY, collectVotes, type DecisionPolicy } from './decide';
+import { DEFAULT_DECISION_POLICY, collectVotes, speechWithFaces, type DecisionPolicy } from './decide';
 import type { WindowEvidence } from './evidence';
 
 export interface EvidenceSummary {
@@ -32,14 +32,13 @@ export function summariseEvidence(
   policy: DecisionPolicy = DEFAULT_DECISION_POLICY,
 ): EvidenceSummary {
   const speech = windows.filter((w) => w.speech >= policy.speechProbability);
-  const speechWithFace = speech.filter((w) => w.faces.length > 0);
+  const { withFace: speechWithFace, bigFace } = speechWithFaces(speech, policy);
   const withFace = windows.filter((w) => w.faces.length > 0);
   return {
     windows: windows.length,
     speechWindows: speech.length,
     speechWithFace: speechWithFace.length,
-    speechWithBigFace: speechWithFace.filter((w) => w.faces.some((f) => f.faceWidth >= policy.minFaceWidthPx))
-      .length,
+    speechWithBigFace: bigFace.length,
     votes: collectVotes(windows, policy).length,
     shots: new Set(windows.map((w) => w.shot)).size,
     tracks: new Set(windows.flatMap((w) => w.faces.map((f) => `${w.shot}:${f.trackId}`))).size,
