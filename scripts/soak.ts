@@ -19,8 +19,10 @@ import {
   clickToolbarButton,
   engineStats,
   fixturePage,
+  goBackRestored,
   launchLive,
   makeMedia,
+  RESTORED_FLAG,
   tabRecord,
   type LiveBrowser,
 } from '../test/e2e/live-helpers';
@@ -102,11 +104,9 @@ async function main() {
   execFileSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
   makeMedia();
   const server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR }, cacheable: true });
-  // A page restored from the back/forward cache says so (pageshow's persisted).
-  const restoredFlag = `<script>addEventListener('pageshow', (e) => { window.restoredFromCache = e.persisted; });</script>`;
   const urls = Array.from({ length: PAGES }, (_, i) => {
     const { clip } = CLIPS[i % CLIPS.length];
-    return `${server.origin}/${fixturePage(`soak-${i + 1}`, [{ src: `/gen/${clip}`, attrs: 'autoplay loop playsinline controls' }], restoredFlag)}`;
+    return `${server.origin}/${fixturePage(`soak-${i + 1}`, [{ src: `/gen/${clip}`, attrs: 'autoplay loop playsinline controls' }], RESTORED_FLAG)}`;
   });
   // --expose-gc: the engine host collects garbage before reporting its heap, so the figure is the live heap, not GC timing.
   const browser = await launchLive(undefined, ['--js-flags=--expose-gc'], undefined, {
@@ -131,9 +131,9 @@ async function main() {
     for (let step = 1; step <= PAGES; step++) {
       const back = step % BACK_EVERY === 0 && history.length >= 2;
       let shown: number;
+      let restored = false;
       if (back) {
-        // A page restored from the cache fires no load event: the navigation's commit is the wait.
-        await page.goBack({ waitUntil: 'commit' });
+        restored = await goBackRestored(page);
         history = history.slice(0, -1);
         shown = history.at(-1)!;
       } else {
@@ -142,8 +142,6 @@ async function main() {
         history.push(shown);
       }
       await playing(page);
-      const restored =
-        back && (await page.evaluate(() => (window as { restoredFromCache?: boolean }).restoredFromCache));
       if (restored) restores++;
       else if (back) notRestored.add(await notRestoredReasons(page));
       const left = await sessionsLeft(browser);

@@ -17,16 +17,17 @@ import {
   clickToolbarButton,
   engineStats,
   fixturePage,
+  goBackRestored,
   launchLive,
   makeMedia,
   pollUntil,
+  RESTORED_FLAG,
   waitForVideos,
   type LiveBrowser,
 } from './live-helpers';
 import type { VideoRecord } from '../../src/background/tab-store';
 
 const STARTED_MS = 90_000;
-const RESTORED_FLAG = `<script>addEventListener('pageshow', (e) => { window.restoredFromCache = e.persisted; });</script>`;
 const running = (videos: VideoRecord[]) => videos.find((v) => v.session)?.session?.phase === 'running';
 
 describe('the back/forward cache in Chromium', { skip: NO_CLIPS || NO_EMBEDDED_MODEL }, () => {
@@ -64,16 +65,10 @@ describe('the back/forward cache in Chromium', { skip: NO_CLIPS || NO_EMBEDDED_M
   }
 
   async function back(page: Page): Promise<void> {
-    // A page restored from the cache fires no load event: the commit is the wait.
-    await page.goBack({ waitUntil: 'commit' });
+    assert.equal(await goBackRestored(page), true, 'the page came back from the back/forward cache');
     await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
       timeout: 30_000,
     });
-    assert.equal(
-      await page.evaluate(() => (window as { restoredFromCache?: boolean }).restoredFromCache),
-      true,
-      'the page came back from the back/forward cache',
-    );
   }
 
   test(

@@ -562,6 +562,30 @@ export async function waitForVideos(
 }
 
 /** Polls `read` until `done` holds for its value and returns that value; on timeout, throws with the last one. */
+/**
+ * For a fixture page's `extra`: the page notes whether its last pageshow restored it from
+ * the back/forward cache, and forgets it on pagehide (so a restore is never read as the
+ * first load's answer).
+ */
+export const RESTORED_FLAG = `<script>addEventListener('pageshow', (e) => { window.restoredFromCache = e.persisted; });
+addEventListener('pagehide', () => { delete window.restoredFromCache; });</script>`;
+
+/** One step back in `page`'s history (a page carrying RESTORED_FLAG); true when the browser restored it from the back/forward cache. */
+export async function goBackRestored(page: Page): Promise<boolean> {
+  // A page restored from the cache fires no load event: the navigation's commit is the wait.
+  await page.goBack({ waitUntil: 'commit' });
+  // Read once the page's pageshow has run: undefined until then (RESTORED_FLAG).
+  const answer = await page.waitForFunction(
+    () => {
+      const restored = (window as { restoredFromCache?: boolean }).restoredFromCache;
+      return restored === undefined ? null : { restored };
+    },
+    null,
+    { timeout: 30_000 },
+  );
+  return ((await answer.jsonValue()) as { restored: boolean }).restored;
+}
+
 export async function pollUntil<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
