@@ -9,6 +9,8 @@ import type { EngineFrame, FaceTracker } from './types';
 export class FrameShots {
   private readonly detector = new ShotDetector();
   private reader: SignatureReader | null = null;
+  /** The host sends whole-frame signatures: the engine never mixes in its own readings. */
+  private hostSignatures = false;
 
   constructor(private readonly tracker: Pick<FaceTracker, 'newShot'>) {}
 
@@ -28,14 +30,18 @@ export class FrameShots {
 
   private signatureOf(frame: EngineFrame): readonly number[] | null {
     // A host's signature of the whole frame (a malformed one is ignored, never thrown on).
-    if (frame.signature !== undefined)
+    if (frame.signature !== undefined) {
+      this.hostSignatures = true;
       return Array.isArray(frame.signature) &&
         frame.signature.length === SIGNATURE_LENGTH &&
         frame.signature.every(Number.isFinite)
         ? frame.signature
         : null;
-    // A crop shows only part of the picture, and a different part from frame to frame.
-    if (frame.region) return null;
+    }
+    // A crop shows only part of the picture, and a different part from frame to frame. And a
+    // reading taken here differs enough from the host's of the same picture that switching
+    // between the two looks like a cut (tab capture once lost every face track that way).
+    if (frame.region || this.hostSignatures) return null;
     this.reader ??= new SignatureReader();
     return this.reader.read(frame.image as CanvasImageSource);
   }
