@@ -26,15 +26,9 @@ import {
   type TabRecord,
   type VideoRecord,
 } from './tab-store';
-import {
-  canReattach,
-  isLive,
-  isPending,
-  transition,
-  type PageGoneWhy,
-  type SessionEvent,
-} from './session-machine';
+import { canReattach, isLive, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
 import { isVideoUnreadable } from '../shared/errors';
+import { idleHostMayClose, lostSessions, senderVideo } from './guards';
 
 const CONTENT_SCRIPT = 'content/content.js';
 const MENU_ID = 'check-video';
@@ -202,14 +196,7 @@ async function endSession(tabId: number, video: VideoRecord, event: SessionEvent
 
 /** The video record of `sessionId` if it belongs to the sender's tab and frame; throws otherwise. */
 async function ownedVideo(sender: chrome.runtime.MessageSender, sessionId: string): Promise<VideoRecord> {
-  const record = await readTab(sender.tab!.id!);
-  const video = Object.values(record.videos).find((v) => v.session?.sessionId === sessionId);
-  if (!video || video.frameId !== (sender.frameId ?? 0)) {
-    const error = new Error(`session ${sessionId} is not one of this frame's checks`);
-    error.name = 'SenderRejected';
-    throw error;
-  }
-  return video;
+  return senderVideo(await readTab(sender.tab!.id!), sender.frameId, sessionId);
 }
 
 /** The session ids the engine host holds; [] when it is not running, null when it could not be asked. */
@@ -234,19 +221,9 @@ async function reconcile(held: string[] | null, tabIds?: number[]): Promise<void
   // are read: they are left alone too (a host's first hello comes while its first open is in flight).
   const inFlight = new Set(opening);
   const records = tabIds ? await Promise.all(tabIds.map(readTab)) : await readAllTabs();
-  for (const record of records) {
-    for (const video of Object.values(record.videos)) {
-      const session = video.session;
-      if (
-        !session ||
-        !isPending(session) ||
-        held.includes(session.sessionId) ||
-        inFlight.has(session.sessionId) ||
-        opening.has(session.sessionId)
-      )
-        continue;
-      await applyToSession(record.tabId, session.sessionId, { type: 'engine-lost', now: Date.now() });
-    }
+  for (const { tabId, sessionId } of lostSessions(records, held, inFlight, opening)) {
+    if (opening.has(sessionId)) continue; // opened again while earlier ones were marked
+    await applyToSession(tabId, sessionId, { type: 'engine-lost', now: Date.now() });
   }
 }
 
@@ -416,12 +393,7 @@ listen({
     return {};
   },
   'engine→bg:idle': async () => {
-    // The host asked a minute after its last session closed; a check may have opened since
-    // (its open-session still in flight, or already held): then the host stays.
-    if (opening.size > 0) return {};
-    const held = await engineSessions();
-    if (opening.size > 0 || (held !== null && held.length > 0)) return {};
-    await closeEngineHost();
+    if (await idleHostMayClose(opening, engineSessions)) await closeEngineHost();
     return {};
   },
 });

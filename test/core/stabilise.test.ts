@@ -115,7 +115,7 @@ test('a firm mismatch goes back to in sync only on sustained pMismatch ≤ 0.2',
   assert.equal(out.status, 'in-sync');
 });
 
-test('provisional until 6 s of evidence, then firm (the key is absent, as in a file check)', () => {
+test('provisional until 5 s of evidence, then firm (the key is absent, as in a file check)', () => {
   const stabiliser = new VerdictStabiliser();
   assert.equal(stabiliser.update(decision(0.1, 1), 0).status, 'cannot-judge');
   const first = stabiliser.update(decision(0.1, 2.5), 1);
@@ -125,9 +125,11 @@ test('provisional until 6 s of evidence, then firm (the key is absent, as in a f
   // Provisional: a strong mismatch replaces it at once (no persistence yet).
   assert.equal(stabiliser.update(decision(0.95, 3.5), 2).status, 'mismatch');
   // …but a weak one would not have (no provisional flicker): back to in sync, then weak mismatch.
-  assert.equal(stabiliser.update(decision(0.1, 4.5), 3).status, 'in-sync');
-  assert.equal(stabiliser.update(decision(0.6, 5.5), 4).status, 'in-sync');
-  const firm = stabiliser.update(decision(0.1, 6.5), 5);
+  assert.equal(stabiliser.update(decision(0.1, 4), 3).status, 'in-sync');
+  const weak = stabiliser.update(decision(0.6, 4.9), 4);
+  assert.equal(weak.status, 'in-sync');
+  assert.equal(isProvisional(weak), true);
+  const firm = stabiliser.update(decision(0.1, 5), 5);
   assert.equal(firm.status, 'in-sync');
   assert.equal(stabiliser.isFirm, true);
   assert.ok(firm.status === 'in-sync' && !('provisional' in firm.evidence));

@@ -36,7 +36,9 @@ export interface StabiliserRules {
 }
 
 export const STABILISER_RULES: StabiliserRules = {
-  firmEvidenceSeconds: 6,
+  // Live updates come every 0.5 s, so a verdict firm at 5 s of evidence is shown before
+  // 6 s of face-plus-speech (issue 11's target); at 6 it was shown at 6.0–6.8 s.
+  firmEvidenceSeconds: 5,
   firmHeldSeconds: 8,
   changeHeldSeconds: 5,
   fakeAtLeast: 0.9,

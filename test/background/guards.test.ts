@@ -1,0 +1,94 @@
+// The background's ownership and race rules (src/background/guards.ts), driven through the
+// interleavings a browser produces only by chance: a check opening while the idle engine
+// host is being closed, another frame ending a check that is not its own, an engine
+// restart while a check is still opening.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { idleHostMayClose, lostSessions, senderVideo } from '../../src/background/guards';
+import { transition, type SessionRecord } from '../../src/background/session-machine';
+import type { TabRecord } from '../../src/background/tab-store';
+
+const opened = (sessionId: string): SessionRecord =>
+  transition(undefined, { type: 'open', sessionId, model: 'embedded', capture: 'element', now: 1 })!;
+
+function tab(tabId: number, videos: { key: string; frameId: number; session?: SessionRecord }[]): TabRecord {
+  const record: TabRecord = { tabId, videos: {} };
+  for (const { key, frameId, session } of videos)
+    record.videos[`${frameId}/${key}`] = {
+      videoKey: key,
+      label: 'clip.mp4',
+      frameId,
+      width: 640,
+      height: 360,
+      playing: true,
+      ...(session ? { session } : {}),
+    };
+  return record;
+}
+
+test('close-session: only the sender frame’s own checks', () => {
+  const record = tab(7, [
+    { key: 'doc-v1', frameId: 0, session: opened('top') },
+    { key: 'doc-v1', frameId: 3, session: opened('framed') },
+  ]);
+  assert.equal(senderVideo(record, undefined, 'top').videoKey, 'doc-v1');
+  assert.equal(senderVideo(record, 3, 'framed').frameId, 3);
+  // Another frame of the tab, a made-up id, and another tab's record (the lookup is by the
+  // sender's tab, so a session of tab 8 is simply not in tab 7's record).
+  for (const [frameId, id] of [
+    [3, 'top'],
+    [0, 'framed'],
+    [0, 'nobody'],
+  ] as const)
+    assert.throws(
+      () => senderVideo(record, frameId, id),
+      (error: Error) => error.name === 'SenderRejected' && error.message.includes(id),
+    );
+  assert.throws(() => senderVideo(tab(8, []), 0, 'top'), { name: 'SenderRejected' });
+});
+
+test('idle close: the host closes only when nothing opened and nothing is held', async () => {
+  const none = new Set<string>();
+  assert.equal(await idleHostMayClose(none, async () => []), true);
+  assert.equal(await idleHostMayClose(none, async () => null), true, 'an unreachable host holds nothing');
+  assert.equal(await idleHostMayClose(none, async () => ['s1']), false, 'a session opened and is held');
+  assert.equal(
+    await idleHostMayClose(new Set(['s1']), async () => assert.fail('not asked while an open is in flight')),
+    false,
+  );
+});
+
+test('idle close: a check that starts opening while the host is asked keeps it', async () => {
+  const opening = new Set<string>();
+  // The host answers "nothing held" — but the toolbar click's open-session began meanwhile.
+  const answer = idleHostMayClose(opening, async () => {
+    opening.add('clicked');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return [];
+  });
+  assert.equal(await answer, false);
+  opening.delete('clicked');
+  assert.equal(await idleHostMayClose(opening, async () => []), true, 'once it is gone, idle again');
+});
+
+test('engine restart: only pending checks the host lost, never one still opening', () => {
+  const ended = transition(opened('ended'), { type: 'stop', now: 2 })!;
+  const records = [
+    tab(1, [
+      { key: 'a', frameId: 0, session: opened('held') },
+      { key: 'b', frameId: 0, session: opened('lost') },
+      { key: 'c', frameId: 0, session: ended },
+      { key: 'd', frameId: 0 },
+    ]),
+    tab(2, [
+      { key: 'a', frameId: 0, session: opened('opening-then') },
+      { key: 'b', frameId: 5, session: opened('opening-now') },
+      { key: 'c', frameId: 5, session: opened('lost-too') },
+    ]),
+  ];
+  assert.deepEqual(lostSessions(records, ['held'], new Set(['opening-then']), new Set(['opening-now'])), [
+    { tabId: 1, sessionId: 'lost' },
+    { tabId: 2, sessionId: 'lost-too' },
+  ]);
+  assert.deepEqual(lostSessions([], [], new Set(), new Set()), []);
+});
