@@ -48,7 +48,7 @@ const UPDATE_EVERY_FRAMES = 25;
  * Live: also update once this much media time has passed since the last update. A live
  * capture that skips frames (a busy machine, tab capture at its own rate) would otherwise
  * wait 25 frames = several seconds between verdicts, and a 25-fps video a whole second:
- * measured (npm run bench), the firm verdict came at 6.4–7.9 s of evidence for a 6-s rule.
+ * measured (npm run bench), firm verdicts came up to 2 s of evidence after the stabiliser's threshold.
  */
 const LIVE_UPDATE_EVERY_SECONDS = 0.5;
 /** Live: a segment is rolled over after this long, and evidence older than the horizon is dropped. */
