@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { idleHostMayClose, lostSessions, senderVideo } from '../../src/background/guards';
 import { transition, type SessionRecord } from '../../src/background/session-machine';
 import type { TabRecord } from '../../src/background/tab-store';
+import { openEvent } from '../helpers/states';
 
-const opened = (sessionId: string): SessionRecord =>
-  transition(undefined, { type: 'open', sessionId, model: 'embedded', capture: 'element', now: 1 })!;
+const opened = (sessionId: string): SessionRecord => transition(undefined, openEvent(sessionId))!;
 
 function tab(tabId: number, videos: { key: string; frameId: number; session?: SessionRecord }[]): TabRecord {
   const record: TabRecord = { tabId, videos: {} };

@@ -15,16 +15,9 @@ import {
 } from '../../src/background/session-machine';
 import { headlineSession, sessionLook } from '../../src/shared/state-look';
 import type { SyncState } from '../../src/core/state';
-import { evidenceOf } from '../helpers/states';
+import { evidenceOf, openEvent } from '../helpers/states';
 
-const open = (sessionId = 's1', reattach = false): SessionEvent => ({
-  type: 'open',
-  sessionId,
-  model: 'embedded',
-  capture: 'element',
-  now: 1,
-  ...(reattach ? { reattach } : {}),
-});
+const open = openEvent;
 const checking: SyncState = { status: 'checking', progress: 0.4 };
 const evidence = evidenceOf({ pMismatch: 0.05, evidenceSeconds: 7 });
 const real: SyncState = { status: 'in-sync', evidence };

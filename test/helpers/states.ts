@@ -3,6 +3,7 @@
 import type { SyncEvidence, SyncSpan, SyncState } from '../../src/core/state';
 import type { CheckResult } from '../../src/engine/types';
 import type { PlaybackInfo } from '../../src/shared/protocol';
+import type { SessionEvent } from '../../src/background/session-machine';
 
 /** A video playing at normal speed, audible, visible, with sound. */
 export const PLAYING: PlaybackInfo = {
@@ -79,3 +80,13 @@ export function resultOf(state: SyncState, over: Partial<CheckResult> = {}): Che
     ...over,
   };
 }
+
+/** The background's open event of a live check (element capture, the built-in model). */
+export const openEvent = (sessionId = 's1', reattach = false): SessionEvent => ({
+  type: 'open',
+  sessionId,
+  model: 'embedded',
+  capture: 'element',
+  now: 1,
+  ...(reattach ? { reattach } : {}),
+});

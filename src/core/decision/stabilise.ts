@@ -36,8 +36,8 @@ export interface StabiliserRules {
 }
 
 export const STABILISER_RULES: StabiliserRules = {
-  // Live updates come every 0.5 s, so a verdict firm at 5 s of evidence is shown before
-  // 6 s of face-plus-speech (issue 11's target); at 6 it was shown at 6.0–6.8 s.
+  // Live updates come every 0.5 s (the engine's LIVE_UPDATE_EVERY_SECONDS): a threshold of
+  // 5 s of evidence is crossed, and the verdict shown firm, before 6 s (issue 11's target).
   firmEvidenceSeconds: 5,
   firmHeldSeconds: 8,
   changeHeldSeconds: 5,
