@@ -436,14 +436,30 @@ async function endTab(tabId: number): Promise<void> {
   await forgetTab(tabId);
 }
 
+/**
+ * The tab shows a new document (or was discarded): the videos listed when that was reported
+ * are gone, and their live checks close in the engine. Only those: the new page's content
+ * script may already have listed a video or opened a check by the time this runs, and it
+ * must not inherit the old page's verdict nor lose its own.
+ */
+async function endTabDocuments(tabId: number): Promise<void> {
+  const gone = (await readTab(tabId)).videos;
+  const left = await updateTab(tabId, (r) => {
+    for (const key of Object.keys(gone)) delete r.videos[key];
+  });
+  for (const video of Object.values(gone)) {
+    if (isLive(video.session))
+      await send('bg→engine:close-session', { sessionId: video.session!.sessionId }).catch(() => undefined);
+  }
+  await updateBadge(left);
+}
+
 chrome.tabs.onRemoved.addListener((tabId) => void endTab(tabId));
 chrome.tabs.onUpdated.addListener((tabId, change) => {
-  // A new document (or a discarded tab): its videos and checks are gone (same-document
-  // navigations keep them). Frames are followed by their port (below).
+  // A new document (or a discarded tab); same-document navigations keep their videos.
+  // Frames are followed by their port (below).
   if ((change.status === 'loading' && change.url !== undefined) || change.discarded === true) {
-    void endTab(tabId)
-      .then(() => readTab(tabId))
-      .then(updateBadge);
+    void endTabDocuments(tabId);
   }
 });
 
