@@ -5,14 +5,15 @@
 // (scripts/bench/time-to-verdict.ts: file, hls.js, dash.js, shaka-player, a call, tab
 // capture; LIPSYNC_BENCH_LIVE=0 leaves it out, LIPSYNC_BENCH_ONLY=live runs only it).
 // `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
-// per video second and peak memory (scripts/lib/bench-scaling.ts).
+// per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
+// each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes.
 // A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
-import { runScaling } from './lib/bench-scaling';
+import { runScaling, type ScalingFormat } from './lib/bench-scaling';
 import { benchTimeToVerdict, printTimeToVerdict } from './bench/time-to-verdict';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
@@ -36,12 +37,22 @@ function scalingMinutes(argv: string[]): number[] | null {
   return list;
 }
 
+/** `--formats=h264,mpeg4`: which encodings of each length the scaling block checks (h264 alone by default). */
+function scalingFormats(argv: string[]): ScalingFormat[] {
+  const arg = argv.find((a) => a.startsWith('--formats='));
+  const list = (arg?.split('=')[1] ?? 'h264').split(',');
+  if (list.some((f) => f !== 'h264' && f !== 'mpeg4'))
+    throw new Error(`--formats wants h264 and/or mpeg4, e.g. --formats=h264,mpeg4 (got ${arg})`);
+  return list as ScalingFormat[];
+}
+
 async function main() {
   const scaling = scalingMinutes(process.argv.slice(2));
   if (scaling) {
     await runScaling(
       resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'),
       scaling,
+      scalingFormats(process.argv.slice(2)),
     );
     return;
   }

@@ -148,7 +148,12 @@ async function runAll(
             model: options.model,
             weights: options.weights,
           };
-          outcome = await checker.check(request);
+          outcome = await checker.check(request, (why) => {
+            printer.done();
+            process.stderr.write(
+              `check: ${item.shown}: Chromium cannot play it (${why}); ffmpeg converts it to H.264 as the check goes\n`,
+            );
+          });
         } catch (error) {
           // The browser itself failed (crashed, closed): this file failed; the next gets a fresh one.
           outcome = {
@@ -166,10 +171,6 @@ async function runAll(
         if (jobs > 1)
           process.stderr.write(
             `check: [${index + 1}/${items.length}] ${item.shown}: ${outcome.ok ? outcome.result.verdict : 'failed'} (${row.seconds.toFixed(1)} s)\n`,
-          );
-        if (outcome.ok && outcome.transcoded)
-          process.stderr.write(
-            `check: ${basename(item.video)} was transcoded with ffmpeg first (Chromium cannot play its format)\n`,
           );
         rows[index] = row;
         while (flushed < items.length && rows[flushed]) {

@@ -11,8 +11,16 @@ import { treePssKiB } from './pss';
 /** Seconds of the clip each loop repeats (see loopedFile). */
 const BASE_SECONDS = 11.84;
 
+/**
+ * The looped file as it is (H.264/AAC MP4), or re-encoded to a format Chromium cannot play
+ * (MPEG-4 Part 2 with MP3 in AVI, as old cameras and archives write it), which the CLI
+ * converts with ffmpeg as the check goes (scripts/lib/streamed-transcode.ts).
+ */
+export type ScalingFormat = 'h264' | 'mpeg4';
+
 export interface ScalingRow {
   minutes: number;
+  format: ScalingFormat;
   videoSeconds: number;
   wallSeconds: number;
   peakMiB: number;
@@ -26,7 +34,7 @@ export interface ScalingRow {
  * 25 fps and 185 AAC frames of 1024 samples at 16 kHz — with the sound kept as PCM (no
  * encoder priming per loop), then looped with the pictures copied and the sound encoded once.
  */
-export function loopedFile(clip: string, minutes: number): string {
+export function loopedFile(clip: string, minutes: number, format: ScalingFormat = 'h264'): string {
   const dir = resolve('.cache/bench');
   mkdirSync(dir, { recursive: true });
   const base = join(dir, 'loop-base.mkv');
@@ -73,7 +81,10 @@ export function loopedFile(clip: string, minutes: number): string {
     ],
     out,
   );
-  return out;
+  if (format === 'h264') return out;
+  const avi = join(dir, `looped-${minutes}min.avi`);
+  ffmpeg(['-i', out, '-c:v', 'mpeg4', '-q:v', '3', '-c:a', 'libmp3lame', '-b:a', '128k'], avi);
+  return avi;
 }
 
 async function checkWithPeak(
@@ -99,28 +110,33 @@ async function checkWithPeak(
   return { wallSeconds: (performance.now() - started) / 1000, peakMiB: peak / 1024, verdict };
 }
 
-export async function runScaling(clip: string, minutesList: number[]): Promise<ScalingRow[]> {
+export async function runScaling(
+  clip: string,
+  minutesList: number[],
+  formats: ScalingFormat[] = ['h264'],
+): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   console.log(
-    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium, sampled every 0.5 s`,
+    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), sampled every 0.5 s`,
   );
-  console.log('minutes   video s    wall s   s per video s   peak MiB   verdict');
-  for (const minutes of minutesList) {
-    const file = loopedFile(clip, minutes);
+  console.log('minutes  format    video s    wall s   s per video s   peak MiB   verdict');
+  for (const [minutes, format] of minutesList.flatMap((m) => formats.map((f) => [m, f] as const))) {
+    const file = loopedFile(clip, minutes, format);
     const videoSeconds = Number(
       execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
         encoding: 'utf8',
       }).trim(),
     );
     const run = await checkWithPeak(file);
-    const row = { minutes, videoSeconds, ...run };
+    const row = { minutes, format, videoSeconds, ...run };
     rows.push(row);
     console.log(
-      `${String(minutes).padStart(7)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+      `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
     );
   }
-  if (rows.length > 1) {
-    const [first, last] = [rows[0], rows.at(-1)!];
+  const h264 = rows.filter((r) => r.format === 'h264');
+  if (h264.length > 1) {
+    const [first, last] = [h264[0], h264.at(-1)!];
     console.log(
       `ratios ${last.minutes} min / ${first.minutes} min: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×`,
     );

@@ -11,6 +11,8 @@ import type { CheckResult, ModelChoice } from '../../src/engine/types';
 import type { ClipFeatures } from '../../src/core/features';
 import type { PageProgress, WindowCacheRequest } from '../../src/options/automation';
 import type { WindowCacheManifest } from '../../src/core/train/window-cache';
+import { PART_INPUTS, type StreamedPart, type StreamingRequest } from '../../src/options/cli-parts';
+import { PART_SECONDS, StreamedTranscode, type TranscodePart } from './streamed-transcode';
 
 /**
  * The build the CLI drives: the instrumented Chrome build, the product's code plus the file
@@ -40,7 +42,13 @@ export type ExtractedOutcome =
 const WINDOW_CACHE_SLICE = 8 << 20;
 
 export type CheckOutcome =
-  { ok: true; result: CheckResult; transcoded: boolean } | { ok: false; error: string };
+  | {
+      ok: true;
+      result: CheckResult;
+      /** Why ffmpeg converted the file as it was checked (streamed-transcode.ts), or null. */
+      transcoded: string | null;
+    }
+  | { ok: false; error: string };
 
 export class CheckerError extends Error {
   override name = 'CheckerError';
@@ -100,6 +108,14 @@ export class Checker {
   /** Every request the browser made to a host that is not this machine or the extension. */
   readonly remoteRequests: string[] = [];
 
+  /** Seconds per part when a file is converted as it is checked (tests use short parts). */
+  transcodePartSeconds = PART_SECONDS;
+  /** Parts the last streamed transcode handed to the page (0: none). */
+  lastTranscodeParts = 0;
+  /** The streamed transcode being checked, its first part (already in #video-file), the --audio file. */
+  private streaming: { transcode: StreamedTranscode; first: TranscodePart | null; audio?: string } | null =
+    null;
+
   private constructor(
     private readonly browser: ExtensionBrowser,
     private readonly page: Page,
@@ -124,10 +140,13 @@ export class Checker {
     const browser = await launchWithExtension(extensionCopy);
     try {
       const page = await browser.context.newPage();
+      let checker: Checker | null = null;
       await page.exposeFunction('lipsyncProgress', (progress: PageProgress) => onProgress?.(progress));
+      await page.exposeFunction('lipsyncNextPart', () => checker?.nextStreamedPart() ?? null);
       await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
       await page.waitForSelector('#video-file', { state: 'attached' });
-      return new Checker(browser, page, tempDir);
+      checker = new Checker(browser, page, tempDir);
+      return checker;
     } catch (error) {
       await browser.close();
       rmSync(tempDir, { recursive: true, force: true });
@@ -156,7 +175,62 @@ export class Checker {
     return (await handle.jsonValue()) as CheckResult | { error: string };
   }
 
-  async check(request: CheckRequest): Promise<CheckOutcome> {
+  /**
+   * Checks a file Chromium cannot play while ffmpeg converts it, part by part
+   * (streamed-transcode.ts); null when ffprobe finds no picture in it to convert.
+   */
+  private async runStreamed(
+    request: CheckRequest,
+    onTranscode?: (why: string) => void,
+  ): Promise<{ why: string; outcome: CheckResult | { error: string } } | null> {
+    const transcode = StreamedTranscode.start(request.video, join(this.tempDir, 'parts'), {
+      withAudio: !request.audio,
+      partSeconds: this.transcodePartSeconds,
+    });
+    if (!transcode) return null;
+    const { why, durationS } = transcode.probed;
+    onTranscode?.(why);
+    try {
+      const first = await transcode.nextPart();
+      if (!first)
+        return { why, outcome: { error: `${basename(request.video)}: ffmpeg found no frames in it` } };
+      this.streaming = { transcode, first, audio: request.audio };
+      await this.page.evaluate((s) => (window.lipsyncStreaming = s), {
+        name: basename(request.video),
+        totalDuration: durationS,
+      } satisfies StreamingRequest);
+      return { why, outcome: await this.runOnce(request, first.video) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { why, outcome: { error: `${basename(request.video)}: ${message}` } };
+    } finally {
+      this.lastTranscodeParts = transcode.partsGiven;
+      this.streaming = null;
+      await this.page.evaluate(() => (window.lipsyncStreaming = undefined));
+      transcode.close();
+    }
+  }
+
+  /** The page asks for the next part of the streamed transcode: into the part inputs it goes. */
+  private async nextStreamedPart(): Promise<StreamedPart | null> {
+    const streaming = this.streaming;
+    if (!streaming) return null;
+    const part = streaming.first ?? (await streaming.transcode.nextPart());
+    const isFirst = streaming.first !== null;
+    streaming.first = null;
+    if (!part) return null;
+    // --audio replaces the sound: the whole replacement goes with the first part, at time zero.
+    const audio = streaming.audio ? (isFirst ? resolve(streaming.audio) : null) : part.audio;
+    await this.page.setInputFiles(`#${PART_INPUTS.video}`, part.video);
+    await this.page.setInputFiles(`#${PART_INPUTS.audio}`, audio ? [audio] : []);
+    return {
+      start: part.start,
+      audioStart: streaming.audio ? 0 : part.audioStart,
+      hasAudio: audio !== null,
+    };
+  }
+
+  async check(request: CheckRequest, onTranscode?: (why: string) => void): Promise<CheckOutcome> {
     for (const [label, path] of [
       ['video', request.video],
       ['audio', request.audio],
@@ -165,13 +239,10 @@ export class Checker {
         return { ok: false, error: `${path}: no such ${label} file` };
     }
     let outcome = await this.runOnce(request, request.video);
-    let transcoded = false;
+    let transcoded: string | null = null;
     if ('error' in outcome && UNPLAYABLE.test(outcome.error)) {
-      const converted = transcodeForChromium(request.video, this.tempDir);
-      if (converted) {
-        transcoded = true;
-        outcome = await this.runOnce(request, converted);
-      }
+      const streamed = await this.runStreamed(request, onTranscode);
+      if (streamed) ({ why: transcoded, outcome } = streamed);
     }
     if ('error' in outcome)
       return { ok: false, error: outcome.error.replace(/^[^:]*\.mp4: /, `${basename(request.video)}: `) };

@@ -54,6 +54,8 @@ const LIVE_UPDATE_EVERY_SECONDS = 0.5;
 /** Live: a segment is rolled over after this long, and evidence older than the horizon is dropped. */
 const LIVE_SEGMENT_SECONDS = 20;
 const LIVE_HORIZON_SECONDS = 60;
+/** Lip frames kept at most for windows still waiting for their sound (10 s at 25 fps). */
+const MAX_WAITING_LIP_FRAMES = 250;
 /** Frame gap (s) that splits the 25-fps grid inside a segment (dropped frames, a stall). */
 const MAX_GRID_GAP_SEC = 0.5;
 
@@ -345,6 +347,8 @@ export class SyncEngine implements Engine {
     if (segment.frameTimes.length < WINDOW_FRAMES || segment.audio.startTime === null) return;
     const lastFrameTime = segment.frameTimes.at(-1)!;
     const pending: { window: SyncWindow; run: Run; key: number }[] = [];
+    /** First frame of the earliest window still to embed (one waiting for its sound keeps its lips). */
+    let firstUnembedded = Infinity;
     for (const grid of this.gridOf(segment)) {
       let run = segment.runs.get(grid.startTimeSec);
       if (!run)
@@ -364,6 +368,7 @@ export class SyncEngine implements Engine {
         pending.push({ window, run, key: pending.length });
         run.nextSlot = window.gridStart + 1;
       }
+      firstUnembedded = Math.min(firstUnembedded, grid.frameIndices[run.nextSlot] ?? Infinity);
     }
     if (pending.length === 0) return;
 
@@ -416,8 +421,18 @@ export class SyncEngine implements Engine {
       });
     });
 
-    // Lip frames no unembedded window can use any more are released.
-    const oldestNeeded = final ? Infinity : Math.max(0, segment.frameTimes.length - 2 * WINDOW_FRAMES - 2);
+    // Lip frames no unembedded window can use any more are released: those before the last
+    // few frames and before the first window still waiting (its sound may come later: a
+    // streamed file's next part, a live capture whose audio lags), but never more than
+    // MAX_WAITING_LIP_FRAMES back (sound that never comes must not hold a segment's pixels).
+    const frames = segment.frameTimes.length;
+    const oldestNeeded = final
+      ? Infinity
+      : Math.max(
+          0,
+          frames - MAX_WAITING_LIP_FRAMES,
+          Math.min(firstUnembedded, frames - 2 * WINDOW_FRAMES - 2),
+        );
     for (const track of segment.tracks.values()) {
       for (const index of track.lip.keys()) if (index < oldestNeeded) track.lip.delete(index);
     }

@@ -49,6 +49,12 @@ export interface FileCheckInput {
   /** Names for messages. */
   videoName: string;
   audioName?: string;
+  /**
+   * One part of a longer file (the CLI's streamed transcode, scripts/lib/streamed-transcode.ts):
+   * media times of its first frame and first sample in the whole file, and the whole
+   * file's duration for progress.
+   */
+  part?: { start: number; audioStart: number; totalDuration: number };
 }
 
 export type FileCheckProgress =
@@ -290,18 +296,25 @@ async function readFile<T>(
   }) => Promise<T>,
 ): Promise<T> {
   const { onProgress, signal } = hooks;
-  onProgress?.({ phase: 'opening' });
+  const { start = 0, audioStart = 0 } = input.part ?? {};
+  if (!input.part) onProgress?.({ phase: 'opening' });
   const video = await openVideo(input.video, input.videoName, signal);
   try {
-    onProgress?.({ phase: 'audio' });
+    if (!input.part) onProgress?.({ phase: 'audio' });
     const audioName = input.audio ? (input.audioName ?? 'audio file') : input.videoName;
-    const hasAudio = await streamAudio(input.audio ?? input.video, audioName, onAudio, signal);
+    const hasAudio = await streamAudio(
+      input.audio ?? input.video,
+      audioName,
+      (chunk) => onAudio({ ...chunk, mediaTime: chunk.mediaTime + audioStart }),
+      signal,
+    );
     if (!hasAudio && input.audio)
       throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
-    const duration = Number.isFinite(video.duration) ? video.duration : 0;
+    const duration = input.part?.totalDuration ?? (Number.isFinite(video.duration) ? video.duration : 0);
     const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
       // One delivery path for both sources: the engine frame and the progress report.
-      const sink: FrameSink = async (mediaTime, image) => {
+      const sink: FrameSink = async (localTime, image) => {
+        const mediaTime = localTime + start;
         await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
         onProgress?.({
           phase: 'frames',
@@ -333,23 +346,33 @@ async function readFile<T>(
   }
 }
 
-/** Runs one file (and optional replacement audio) through `engine` and returns the verdict. */
-export function checkFile(
+/**
+ * Runs one file (and optional replacement audio) through `engine` and returns the verdict;
+ * or the parts of one file, in order, as they come (a streamed transcode): one timeline,
+ * each part's sound and frames at its start time. A window across two parts waits for the
+ * next part's sound (the engine keeps its lips meanwhile).
+ */
+export async function checkFile(
   engine: Engine,
-  input: FileCheckInput,
+  input: FileCheckInput | AsyncIterable<FileCheckInput>,
   hooks: FileCheckHooks = {},
 ): Promise<CheckResult> {
-  return readFile(
-    input,
-    hooks,
-    (chunk) => engine.pushAudio(chunk),
-    async ({ hasAudio, eachFrame }) => {
-      engine.setAudioTrackPresent(hasAudio);
-      await eachFrame((frame) => engine.pushFrame(frame));
-      hooks.onProgress?.({ phase: 'scoring' });
-      return engine.finish();
-    },
-  );
+  const parts = Symbol.asyncIterator in input ? input : [input];
+  let hasAudio = false;
+  for await (const part of parts) {
+    await readFile(
+      part,
+      hooks,
+      (chunk) => engine.pushAudio(chunk),
+      async (file) => {
+        hasAudio ||= file.hasAudio;
+        engine.setAudioTrackPresent(hasAudio);
+        await file.eachFrame((frame) => engine.pushFrame(frame));
+      },
+    );
+  }
+  hooks.onProgress?.({ phase: 'scoring' });
+  return engine.finish();
 }
 
 export interface ExtractedFeatures {

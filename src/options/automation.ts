@@ -10,12 +10,13 @@ import { createSyncNetSampler } from '../engine/lip-samplers';
 import { WindowCacheWriter, type WindowCacheFile } from '../engine/window-cache-writer';
 import type { SyncNetModel } from '../core/models/types';
 import type { WindowCacheManifest, WindowCacheStage } from '../core/train/window-cache';
-import { extractFeatures, type FileCheckProgress } from '../engine/file-source';
+import { extractFeatures, type FileCheckInput, type FileCheckProgress } from '../engine/file-source';
 import { createFaceTracker } from '../engine/face-tracker';
 import type { ClipFeatures } from '../core/features';
 import type { CheckResult, FaceTracker } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { readWeights } from './read-weights';
+import { PART_INPUTS, type StreamedPart, type StreamingRequest } from './cli-parts';
 
 export type PageProgress = FileCheckProgress | { phase: 'loading'; what: string };
 
@@ -32,6 +33,13 @@ declare global {
     lipsyncExtractFeatures?: (windows?: WindowCacheRequest) => Promise<ExtractedForCli | { error: string }>;
     /** base64 of bytes [start, start + length) of window cache `index` of the last extraction. */
     lipsyncReadWindowCache?: (index: number, start: number, length: number) => string;
+    /**
+     * Set by the CLI for a streamed transcode: the next check reads the file's parts through
+     * lipsyncNextPart instead of the chosen file (which is then only its first part).
+     */
+    lipsyncStreaming?: StreamingRequest;
+    /** Exposed by the CLI: puts the next part in the part inputs and says where it starts; null after the last. */
+    lipsyncNextPart?: () => Promise<StreamedPart | null>;
   }
 }
 
@@ -60,6 +68,24 @@ let windowCaches: WindowCacheFile[] = [];
 export interface AutomationReporter {
   progress(p: PageProgress): void;
   result(result: CheckResult | { error: string } | undefined): void;
+  /** The parts of a streamed transcode when the CLI asked for one, else null (check the chosen file). */
+  streamedParts(): AsyncIterable<FileCheckInput> | null;
+}
+
+/** The CLI's parts, each put in the part inputs when the page asks for it. */
+async function* partsFromCli(streaming: StreamingRequest): AsyncIterable<FileCheckInput> {
+  const file = (id: string) => (document.getElementById(id) as HTMLInputElement).files?.[0];
+  for (let part = await window.lipsyncNextPart!(); part; part = await window.lipsyncNextPart!()) {
+    const video = file(PART_INPUTS.video);
+    if (!video) throw new Error('the CLI gave a part without its video');
+    yield {
+      video,
+      videoName: streaming.name,
+      audio: part.hasAudio ? file(PART_INPUTS.audio) : undefined,
+      audioName: streaming.name,
+      part: { start: part.start, audioStart: part.audioStart, totalDuration: streaming.totalDuration },
+    };
+  }
 }
 
 /** Installs the page's entry points for the CLI (`npm run check`, `npm run features`); returns where the page reports to. */
@@ -67,11 +93,16 @@ export function installAutomation(): AutomationReporter {
   window.lipsyncReadWindowCache = (index, start, length) =>
     toBase64(windowCaches[index].data.subarray(start, start + length));
   window.lipsyncExtractFeatures = extractForCli;
+  for (const id of Object.values(PART_INPUTS)) {
+    const input = Object.assign(document.createElement('input'), { type: 'file', id, hidden: true });
+    document.body.append(input);
+  }
   return {
     progress: (p) => window.lipsyncProgress?.(p),
     result: (result) => {
       window.lipsyncResult = result;
     },
+    streamedParts: () => (window.lipsyncStreaming ? partsFromCli(window.lipsyncStreaming) : null),
   };
 }
 

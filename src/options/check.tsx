@@ -243,7 +243,12 @@ function CheckPage() {
       });
       const checked = await checkFile(
         engine,
-        { video, videoName: video.name, audio: audio ?? undefined, audioName: audio?.name },
+        automation?.streamedParts() ?? {
+          video,
+          videoName: video.name,
+          audio: audio ?? undefined,
+          audioName: audio?.name,
+        },
         { onProgress: report, signal: abort.current.signal },
       );
       checkedRef.current = {
