@@ -7,6 +7,8 @@
 // `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
 // per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
 // each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes.
+// `--strides[=10]` compares checks with the lips on every 2nd, 3rd, 5th window against every
+// window (scripts/lib/bench-strides.ts).
 // A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { bundleTestPage, LANDMARKER_WORKER_URL } from './lib/bundle';
 import { serveStatic, CLIPS_DIR } from './lib/server';
 import { launchBrowser } from './lib/chromium';
 import { runScaling, type ScalingFormat } from './lib/bench-scaling';
+import { runStrides } from './lib/bench-strides';
+import { LIP_STRIDES } from '../src/engine/lip-stride';
 import { benchTimeToVerdict, printTimeToVerdict } from './bench/time-to-verdict';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
@@ -47,6 +51,14 @@ function scalingFormats(argv: string[]): ScalingFormat[] {
 }
 
 async function main() {
+  const strides = process.argv.slice(2).find((a) => a === '--strides' || a.startsWith('--strides='));
+  if (strides) {
+    const count = strides.includes('=') ? Number(strides.split('=')[1]) : 10;
+    if (!(Number.isInteger(count) && count >= 1))
+      throw new Error(`--strides wants a number of speakers (got ${strides})`);
+    await runStrides(CLIPS_DIR, resolve(CLIPS_DIR, '..', 'MANIFEST.tsv'), count);
+    return;
+  }
   const scaling = scalingMinutes(process.argv.slice(2));
   if (scaling) {
     await runScaling(
@@ -107,6 +119,16 @@ async function benchStages() {
         `${r.model.padEnd(28)} ${input.padEnd(14)} ${rates}   ${windows}`.padEnd(110) +
           `${ms(r.landmarksFps)} ${ms(r.featuresFps)} ${ms(r.modelFps)}` +
           (r.observedFrames < r.frames ? `   (${r.observedFrames}/${r.frames} frames landmarked)` : ''),
+      );
+    }
+    // What a live check with SyncNet v2 does when its lips cannot keep up (src/engine/lip-stride.ts).
+    for (const r of report.results.filter((x) => x.model.startsWith('syncnet-v2') && x.sourceFps === 25)) {
+      const perFrame = (stride: number) =>
+        1 / r.landmarksFps + 1 / r.featuresFps + 1 / r.lipWindowsPerSec / stride + 1 / r.audioWindowsPerSec;
+      console.log(
+        `  ${r.resolution} syncnet-v2, lips on every n-th window: ` +
+          LIP_STRIDES.map((n) => `n=${n} ${(1 / perFrame(n)).toFixed(1)}`).join(', ') +
+          ' frames/s TOTAL (25 needed for live 25-fps video)',
       );
     }
     console.log(

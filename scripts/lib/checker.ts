@@ -26,6 +26,8 @@ export interface CheckRequest {
   model?: ModelChoice;
   /** An official checkpoint file, or a folder from `npm run convert` (manifest.json + weights.bin). */
   weights?: string;
+  /** Lips on every n-th window only (src/engine/lip-stride.ts; the bench compares strides). */
+  lipStride?: number;
 }
 
 export type ExtractedOutcome =
@@ -156,9 +158,10 @@ export class Checker {
 
   private async runOnce(request: CheckRequest, video: string): Promise<CheckResult | { error: string }> {
     const page = this.page;
-    await page.evaluate(() => {
+    await page.evaluate((lipStride) => {
       window.lipsyncResult = undefined;
-    });
+      window.lipsyncEngineOptions = lipStride ? { lipStride } : {};
+    }, request.lipStride);
     await page.selectOption('#model', request.model ?? 'embedded');
     if (request.model && request.model !== 'embedded') {
       if (!request.weights)

@@ -21,6 +21,7 @@ import { SyncEngine } from './engine';
 import { createFaceTracker } from './face-tracker';
 import { createFeatureSampler, createSyncNetSampler, type LipSampler } from './lip-samplers';
 import type { MfccKind } from './audio-segment';
+import type { LipStrideSetting } from './lip-stride';
 import type { EngineAssets, EngineOptions, FaceTracker, ModelChoice } from './types';
 
 /** The VidTIMIT study's threshold for SyncNet (median − min confidence). */
@@ -34,6 +35,8 @@ export interface CreateEngineOptions extends EngineOptions {
   tracker?: FaceTracker;
   /** Decision policy overrides. */
   policy?: Partial<DecisionPolicy>;
+  /** Lips on every n-th window (lip-stride.ts); live defaults to 'auto', a file to 1. */
+  lipStride?: LipStrideSetting;
 }
 
 export interface ModelParts {
@@ -140,6 +143,8 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
     tracker,
     backend: backend.backend,
     mode: options.mode,
+    // Live: the lip stream keeps up with the video by a stride when it must; a file takes its time.
+    lipStride: options.lipStride ?? (options.mode === 'live' ? 'auto' : 1),
     // A user threshold stands for the confidence at which match and mismatch are equally likely.
     calibration: options.threshold !== undefined ? defaultCalibration(options.threshold) : parts.calibration,
     policy: {

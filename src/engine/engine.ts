@@ -31,6 +31,7 @@ import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
+import { LipStride, type LipStrideSetting } from './lip-stride';
 import type {
   CheckResult,
   Engine,
@@ -71,6 +72,8 @@ export interface EngineParts {
   calibration: DecisionCalibration;
   /** 'live' rolls segments and bounds memory; 'file' keeps the whole file. */
   mode: 'live' | 'file';
+  /** Lips embedded for every n-th window, or 'auto': as many as keep up with real time (lip-stride.ts). */
+  lipStride: LipStrideSetting;
   onState?: (state: SyncState) => void;
 }
 
@@ -149,7 +152,10 @@ export class SyncEngine implements Engine {
   /** Cut detection: a cut makes the tracker start new tracks (never one face across two shots). */
   private readonly shots: FrameShots;
 
+  private readonly lipStride: LipStride;
+
   constructor(private readonly parts: EngineParts) {
+    this.lipStride = new LipStride(parts.lipStride);
     this.current = this.openSegment();
     this.shots = new FrameShots(parts.tracker);
   }
@@ -391,7 +397,8 @@ export class SyncEngine implements Engine {
         w.frameIndices.map((f) => segment.frameTimes[f]),
         typicalInterval,
       );
-    const lipPending = pending.filter((p) => !frozen(p.window));
+    // A slow lip stream embeds every stride-th window only (lip-stride.ts); the others do not vote either.
+    const lipPending = pending.filter((p) => !frozen(p.window) && this.lipStride.embeds(p.window.gridStart));
     const lipByTrack = new Map<number, Map<number, Float32Array>>();
     for (const [trackId, track] of segment.tracks) {
       const complete = lipPending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
@@ -399,7 +406,9 @@ export class SyncEngine implements Engine {
       const lipInput = sampler.windowTensor(
         complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)),
       );
+      const started = performance.now();
       const rows = await embedInBatches(lipInput, (batch) => model.embedLip(batch), 16);
+      this.lipStride.record(complete.length, (performance.now() - started) / 1000);
       lipInput.dispose();
       lipByTrack.set(trackId, new Map(complete.map((p, i) => [p.key, rows[i]])));
     }

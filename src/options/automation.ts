@@ -38,6 +38,8 @@ declare global {
      * lipsyncNextPart instead of the chosen file (which is then only its first part).
      */
     lipsyncStreaming?: StreamingRequest;
+    /** Set by the CLI: engine settings for the next check that the form does not offer (the lip stride). */
+    lipsyncEngineOptions?: { lipStride?: number };
     /** Exposed by the CLI: puts the next part in the part inputs and says where it starts; null after the last. */
     lipsyncNextPart?: () => Promise<StreamedPart | null>;
   }
@@ -70,6 +72,8 @@ export interface AutomationReporter {
   result(result: CheckResult | { error: string } | undefined): void;
   /** The parts of a streamed transcode when the CLI asked for one, else null (check the chosen file). */
   streamedParts(): AsyncIterable<FileCheckInput> | null;
+  /** Engine settings the CLI asked for beyond the form's. */
+  engineOptions(): { lipStride?: number };
 }
 
 /** The CLI's parts, each put in the part inputs when the page asks for it. */
@@ -103,6 +107,7 @@ export function installAutomation(): AutomationReporter {
       window.lipsyncResult = result;
     },
     streamedParts: () => (window.lipsyncStreaming ? partsFromCli(window.lipsyncStreaming) : null),
+    engineOptions: () => window.lipsyncEngineOptions ?? {},
   };
 }
 

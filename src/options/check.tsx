@@ -239,6 +239,7 @@ function CheckPage() {
         weights: bundle,
         ...(threshold !== null ? { threshold } : {}),
         mode: 'file',
+        ...automation?.engineOptions(),
         onState: (state) => state.status === 'loading' && report({ phase: 'loading', what: state.what }),
       });
       const checked = await checkFile(
