@@ -260,7 +260,11 @@ async function main(argv: string[]): Promise<number> {
     }
     if (options.json) {
       process.stdout.write(
-        `${JSON.stringify({ ...jsonReport(item.video, outcome.result), ...(folderMode ? { path: item.shown } : {}) })}\n`,
+        `${JSON.stringify({
+          ...jsonReport(item.video, outcome.result),
+          ...(outcome.transcoded ? { transcoded: outcome.transcoded } : {}),
+          ...(folderMode ? { path: item.shown } : {}),
+        })}\n`,
       );
     } else if (!folderMode) process.stdout.write(`${humanReport(item.video, outcome.result)}\n`);
   });

@@ -107,7 +107,7 @@ export interface BatchRow {
   /** As shown: relative to the folder given. */
   path: string;
   seconds: number;
-  outcome: { ok: true; result: CheckResult } | { ok: false; error: string };
+  outcome: { ok: true; result: CheckResult; transcoded?: string | null } | { ok: false; error: string };
 }
 
 const VERDICT_WORD = {
