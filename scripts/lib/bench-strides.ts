@@ -64,7 +64,7 @@ export async function runStrides(clipsDir: string, manifest: string, count: numb
   }
   const full = results.get(1)!;
   console.log(
-    'stride  real: same verdict  offset within ±1  max |Δoffset|  mean |Δconf|  evidence s   swapped: same verdict  FAKE  mean |Δp(mismatch)|',
+    'stride  real: same verdict  FAKE  offset within ±1  max |Δoffset|  mean |Δconf|  evidence s   swapped: same verdict  FAKE  mean |Δp(mismatch)|',
   );
   for (const stride of LIP_STRIDES) {
     const rows = results.get(stride)!;
@@ -81,6 +81,7 @@ export async function runStrides(clipsDir: string, manifest: string, count: numb
       values.length ? values.reduce((s, v) => s + v, 0) / values.length : NaN;
     console.log(
       `${pad(stride, 6)}  ${pad(`${real.filter(([a, b]) => a!.verdict === b!.verdict).length}/${real.length}`, 17)}  ` +
+        `${pad(real.filter(([a]) => a!.verdict === 'fake').length, 4)}  ` +
         `${pad(`${dOffset.filter((d) => d <= 1).length}/${judged.length}`, 16)}  ${pad(Math.max(0, ...dOffset), 13)}  ` +
         `${pad(mean(dConf).toFixed(3), 12)}  ${pad(evidence.toFixed(1), 10)}   ` +
         `${pad(`${swapped.filter(([a, b]) => a!.verdict === b!.verdict).length}/${swapped.length}`, 21)}  ` +

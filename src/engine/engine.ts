@@ -342,7 +342,9 @@ export class SyncEngine implements Engine {
       await this.embedFinishedWindows(segment, final);
       fillSpeech(segment, final);
     }
-    this.publish(final);
+    // A file's state is read once, at the end: deciding over every window so far after every
+    // 25 frames would make the work per frame grow with the file's length (docs/speed.md).
+    if (final || this.parts.mode === 'live') this.publish(final);
   }
 
   private gridOf(segment: Segment) {
