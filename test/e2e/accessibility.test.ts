@@ -175,11 +175,14 @@ describe('extension pages', () => {
       await error.waitFor({ timeout: 60000 });
       assert.equal(
         await error.locator('p.error').innerText(),
-        "Could not check: This file's format can't be read.",
+        "Could not check: This browser can't read this file's format. Convert it to MP4 (H.264), for example with ffmpeg, and try again.",
       );
       await error.locator('summary').click();
       assert.match(await error.locator('code').innerText(), /a11y-not-a-video\.mp4: /);
-      assert.match((await liveText(page))!, /^Error: This file's format can't be read\.$/);
+      assert.match(
+        (await liveText(page))!,
+        /^Error: This browser can't read this file's format\. Convert it to MP4 \(H\.264\), for example with ffmpeg, and try again\.$/,
+      );
       await assertNoViolations(page, 'file page (error)');
     } finally {
       await page.close();
