@@ -12,7 +12,7 @@ import type { ClipFeatures } from '../../src/core/features';
 import type { PageProgress, WindowCacheRequest } from '../../src/options/automation';
 import type { WindowCacheManifest } from '../../src/core/train/window-cache';
 import { PART_INPUTS, type StreamedPart, type StreamingRequest } from '../../src/options/cli-parts';
-import { PART_SECONDS, StreamedTranscode, type TranscodePart } from './streamed-transcode';
+import { H264_FOR_CHROMIUM, PART_SECONDS, StreamedTranscode, type TranscodePart } from './streamed-transcode';
 
 /**
  * The build the CLI drives: the instrumented Chrome build, the product's code plus the file
@@ -77,30 +77,12 @@ function weightFiles(weights: string): string[] {
   return [path];
 }
 
+/** The whole file converted to H.264/AAC MP4 before it is read (the feature cache); null when ffmpeg fails. */
 export function transcodeForChromium(input: string, outDir: string): string | null {
   const output = join(outDir, `${basename(input).replace(/\.[^.]+$/, '')}.mp4`);
   const run = spawnSync(
     'ffmpeg',
-    [
-      '-v',
-      'error',
-      '-y',
-      '-i',
-      input,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '16',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '192k',
-      output,
-    ],
+    ['-v', 'error', '-y', '-i', input, ...H264_FOR_CHROMIUM, '-c:a', 'aac', '-b:a', '192k', output],
     { encoding: 'utf8' },
   );
   return run.status === 0 && existsSync(output) ? output : null;

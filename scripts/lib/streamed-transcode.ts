@@ -12,6 +12,17 @@ import { join } from 'node:path';
 /** Seconds of media per part: long enough that per-part work is negligible, short enough to start soon. */
 export const PART_SECONDS = 30;
 const POLL_MS = 200;
+/** The picture as Chromium plays it, near-transparent (whole-file conversions use it too). */
+export const H264_FOR_CHROMIUM = [
+  '-c:v',
+  'libx264',
+  '-preset',
+  'veryfast',
+  '-crf',
+  '16',
+  '-pix_fmt',
+  'yuv420p',
+];
 
 export interface TranscodePart {
   video: string;
@@ -92,8 +103,8 @@ export class StreamedTranscode {
     const args = [
       ...['-v', 'error', '-nostdin', '-y', '-i', input],
       // No B-frames: every part's first frame is at its time zero, so start + local time is exact.
-      ...['-map', '0:v:0', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-bf', '0'],
-      ...['-pix_fmt', 'yuv420p', '-force_key_frames', `expr:gte(t,n_forced*${partSeconds})`],
+      ...['-map', '0:v:0', ...H264_FOR_CHROMIUM, '-bf', '0'],
+      ...['-force_key_frames', `expr:gte(t,n_forced*${partSeconds})`],
       ...cut,
       ...list('video.csv'),
       ...['-segment_format', 'mp4', join(dir, 'video-%05d.mp4')],
@@ -124,15 +135,15 @@ export class StreamedTranscode {
     return new StreamedTranscode(input, dir, probed, withAudio && probed.hasAudio, partSeconds);
   }
 
+  get partsGiven(): number {
+    return this.next;
+  }
+
   /**
    * The next complete part, once ffmpeg has written it; null after the last. The part
    * before it is deleted (the page has read it by the time it asks for the next).
    * Throws when ffmpeg failed.
    */
-  get partsGiven(): number {
-    return this.next;
-  }
-
   async nextPart(): Promise<TranscodePart | null> {
     const index = this.next;
     for (;;) {
