@@ -19,6 +19,7 @@ import {
 import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
 import { elementSound, type ElementSound } from './element-capture';
+import { FramePacer } from './frame-pacer';
 import { MediaClock } from './media-clock';
 import { CallSound, isStreamVideo, StreamClock, streamPlayback } from './stream-capture';
 import { Overlay } from './overlay';
@@ -108,6 +109,8 @@ export class VideoCheck {
   private capture: CaptureKind = 'element';
   private region: Region | null = null;
   private inFlight = 0;
+  /** Frames go at the grid's 25 per second, or evenly at half that when the engine falls behind. */
+  private readonly pacer = new FramePacer();
   private accepting = true;
   private lastPlayback = '';
   private playingSeconds = 0;
@@ -402,20 +405,16 @@ export class VideoCheck {
       if (this.signal.aborted) return;
       video.requestVideoFrameCallback(onFrame);
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
-      if (
-        !this.accepting ||
-        this.recovering ||
-        !this.sessionId ||
-        this.inFlight >= MAX_FRAMES_IN_FLIGHT ||
-        video.seeking
-      )
+      if (!this.accepting || this.recovering || !this.sessionId || video.seeking) return;
+      const time = this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime;
+      if (!this.pacer.due(time)) return;
+      if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) {
+        this.pacer.lost();
         return;
+      }
       try {
-        this.sendFrame(
-          this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime,
-          video.videoWidth,
-          video.videoHeight,
-        );
+        this.sendFrame(time, video.videoWidth, video.videoHeight);
+        this.pacer.sent(time);
       } catch (error) {
         // A mid-check switch to a source of another site without CORS taints the canvas:
         // every read throws from here on. End with a state the user can read (the element's

@@ -14,6 +14,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_FLAGS, type ExtensionBrowser } from '../helpers/browser';
 import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
+import type { SyncState } from '../../src/core/state';
 import type { EngineStats } from '../../src/shared/protocol';
 import { encryptCenc } from '../helpers/cenc';
 import { MEDIA_DIR, X264_FAST } from '../helpers/media';
@@ -532,6 +533,13 @@ export async function engineStats(browser: ExtensionBrowser): Promise<EngineStat
   });
 }
 
+/** A state in a diagnostic line: its status, with the progress or the reason can't judge gave. */
+function stateWords(state: SyncState): string {
+  if (state.status === 'checking') return `checking ${state.progress.toFixed(2)}`;
+  if (state.status === 'cannot-judge') return `cannot-judge(${state.reason})`;
+  return state.status;
+}
+
 /** Polls the tab's records until `done` holds for them; returns them (throws with the last ones on timeout). */
 export async function waitForVideos(
   browser: ExtensionBrowser,
@@ -546,10 +554,7 @@ export async function waitForVideos(
   while (Date.now() < deadline) {
     videos = Object.values((await tabRecord(browser, url))?.videos ?? {});
     const line = videos
-      .map(
-        (v) =>
-          `${v.videoKey}:${v.session?.state.status ?? '-'}${v.session?.state.status === 'checking' ? ` ${(v.session.state as { progress: number }).progress.toFixed(2)}` : ''}`,
-      )
+      .map((v) => `${v.videoKey}:${v.session ? stateWords(v.session.state) : '-'}`)
       .join(' ');
     if (log && line !== lastLine) log(line);
     lastLine = line;

@@ -17,8 +17,12 @@
 
 import { GRID_FPS } from '../sync/windows';
 
-/** Recent intervals the typical one is taken from, and the quantile taken. */
-const RECENT_INTERVALS = 50;
+/**
+ * Recent intervals the typical one is taken from, and the quantile taken. Few enough that a
+ * capture that halves its rate (content/frame-pacer.ts) reads as the slower source within
+ * about 1.5 s, so the switch costs few frames counted as lost.
+ */
+const RECENT_INTERVALS = 20;
 const TYPICAL_QUANTILE = 0.2;
 /** The longest interval taken as a source's own (s): 15 fps. */
 const MAX_TYPICAL_INTERVAL = 1 / 15;
