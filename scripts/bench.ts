@@ -8,7 +8,9 @@
 // per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
 // each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes.
 // `--strides[=10]` compares checks with the lips on every 2nd, 3rd, 5th window against every
-// window (scripts/lib/bench-strides.ts).
+// window (scripts/lib/bench-strides.ts). `--live-models` runs a live check at 25 fps, 640×360
+// with the embedded model and with SyncNet v2 and prints the frames that reached the engine
+// and those it counted lost (scripts/bench/live-models.ts).
 // A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { runScaling, type ScalingFormat } from './lib/bench-scaling';
 import { runStrides } from './lib/bench-strides';
 import { LIP_STRIDES } from '../src/engine/lip-stride';
 import { benchTimeToVerdict, printTimeToVerdict } from './bench/time-to-verdict';
+import { benchLiveModels, printLiveModels } from './bench/live-models';
 
 const CLIP = process.env.LIPSYNC_BENCH_CLIP ?? 'HyperLips_test_video1_video1.mp4';
 const FRAMES = Number(process.env.LIPSYNC_BENCH_FRAMES ?? 100);
@@ -57,6 +60,10 @@ async function main() {
     if (!(Number.isInteger(count) && count >= 1))
       throw new Error(`--strides wants a number of speakers (got ${strides})`);
     await runStrides(CLIPS_DIR, resolve(CLIPS_DIR, '..', 'MANIFEST.tsv'), count);
+    return;
+  }
+  if (process.argv.includes('--live-models')) {
+    printLiveModels(await benchLiveModels());
     return;
   }
   const scaling = scalingMinutes(process.argv.slice(2));

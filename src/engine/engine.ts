@@ -39,6 +39,7 @@ import type {
   EngineFrame,
   FaceSummary,
   FaceTracker,
+  FrameStats,
   ModelChoice,
   SegmentReason,
 } from './types';
@@ -311,6 +312,13 @@ export class SyncEngine implements Engine {
 
   evidenceSummary(): EvidenceSummary {
     return summariseEvidence(this.windowEvidence(false), this.parts.policy);
+  }
+
+  frameStats(): FrameStats {
+    return {
+      lipStride: this.lipStride.stride,
+      droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
+    };
   }
 
   suggestedRegion(): EngineFrame['region'] | null {

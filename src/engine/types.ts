@@ -10,6 +10,13 @@ import type { EvidenceSummary } from '../core/decision/summary';
 export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
 
 /** Where the engine's local files are (runtime.getURL in the extension). */
+export interface FrameStats {
+  /** Lips embedded for every n-th window (lip-stride.ts). */
+  lipStride: number;
+  /** Share of the frames lost between arrivals, 0–1 (core/video/frame-drops.ts), whatever the capture. */
+  droppedFrameRatio: number;
+}
+
 export interface EngineAssets {
   /** Folder with MediaPipe's vision_wasm_internal.{js,wasm}. */
   mediapipeWasmBase: string;
@@ -164,6 +171,8 @@ export interface Engine {
   resetEvidence(): void;
   /** Where the evidence so far went (speech, faces, moving mouths, votes): test builds' stats. */
   evidenceSummary(): EvidenceSummary;
+  /** How the frames kept up (test builds' stats): the lip stride in use and the share of frames lost. */
+  frameStats(): FrameStats;
   /** The region the live capture should send next (around the tracked face), or null for the whole frame. */
   suggestedRegion(): EngineFrame['region'] | null;
   readonly state: SyncState;

@@ -197,6 +197,7 @@ export function startEngineHost(options: EngineHostOptions = {}): void {
             audioSeconds: session.audioSeconds,
             status: session.state.status,
             evidence: session.evidenceSummary(),
+            frames: session.frameStats(),
           })),
         };
       },

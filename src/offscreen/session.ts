@@ -9,7 +9,7 @@ import type { SyncState } from '../core/state';
 import { VerdictStabiliser } from '../core/decision/stabilise';
 import { createEngine, type CreateEngineOptions } from '../engine/create';
 import type { SyncEngine } from '../engine/engine';
-import type { EngineAssets, EngineFrame, ModelChoice, SegmentReason } from '../engine/types';
+import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
 
@@ -83,6 +83,11 @@ export class LiveSession {
   /** Where the evidence so far went (test builds' engine stats). */
   evidenceSummary(): EvidenceSummary | null {
     return this.engine?.evidenceSummary() ?? null;
+  }
+
+  /** How the frames kept up (test builds' engine stats). */
+  frameStats(): FrameStats | null {
+    return this.engine?.frameStats() ?? null;
   }
 
   private loadFailed = false;

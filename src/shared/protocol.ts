@@ -14,7 +14,7 @@
 // on Chrome they cross to the offscreen document. Callers never branch on the browser.
 import type { EvidenceSummary } from '../core/decision/summary';
 import type { SyncState } from '../core/state';
-import type { ModelChoice } from '../engine/types';
+import type { FrameStats, ModelChoice } from '../engine/types';
 
 /** The picture's rectangle in video pixels (what engine.suggestedRegion() returns). */
 export interface Region {
@@ -85,6 +85,8 @@ export interface EngineStats {
     status: SyncState['status'];
     /** Where the evidence went: speech, faces, moving mouths, votes. */
     evidence: EvidenceSummary | null;
+    /** The lip stride in use and the share of frames lost. */
+    frames: FrameStats | null;
   }[];
 }
 
