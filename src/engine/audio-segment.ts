@@ -1,7 +1,9 @@
 // One segment's audio as syncnet_python reads it: mono 16 kHz int16 (ffmpeg -ac 1 -ar
 // 16000 pcm_s16le), assembled from chunks in media time. Chunks may come at any rate
 // (AudioWorklet at the AudioContext's rate, decodeAudioData at 48 kHz); gaps are filled
-// with silence so sample k always sits at startTime + k / 16000.
+// with silence so sample k always sits at startTime + k / 16000. Samples no window needs any
+// more are discarded (discardBefore), so a file of any length holds a bounded stretch of
+// sound; indices and rows stay counted from the segment's first sample.
 import { floatToInt16Pcm, StreamingResampler } from '../core/audio';
 import { mfccSyncnetV2 } from '../core/audio/mfcc';
 import { mfccSyncnetV4 } from '../core/audio/mfcc-speechpy';
@@ -13,6 +15,8 @@ export const AUDIO_RATE = 16000;
 const HOP = 160;
 /** Longest frame either MFCC uses (25 ms). */
 const LONGEST_FRAME = 400;
+/** Samples that may lie discarded in the buffer before it is compacted (30 s): copies stay rare. */
+const COMPACT_AFTER = AUDIO_RATE * 30;
 /** Timing slack before a chunk counts as a gap or an overlap (s). */
 const TIMING_SLACK = 0.03;
 
@@ -22,18 +26,42 @@ export class AudioSegment {
   /** Media time of sample 0, or null until the first chunk. */
   startTime: number | null = null;
   private samples = new Int16Array(AUDIO_RATE * 10);
+  /** Samples before the buffer's first (discarded), a multiple of HOP; and samples in the buffer. */
+  private base = 0;
   private length = 0;
+  /** Samples from `base` on that are no longer needed (compacted away once there are many). */
+  private unneeded = 0;
   private resampler: StreamingResampler | null = null;
   /** Media time the next input sample is expected at. */
   private nextInputTime = 0;
   peak = 0;
 
   get sampleCount(): number {
-    return this.length;
+    return this.base + this.length;
   }
 
   get endTime(): number {
-    return (this.startTime ?? 0) + this.length / AUDIO_RATE;
+    return (this.startTime ?? 0) + this.sampleCount / AUDIO_RATE;
+  }
+
+  /** MFCC rows before the samples kept: pcm() starts at this row. */
+  get discardedRows(): number {
+    return this.base / HOP;
+  }
+
+  /**
+   * Nothing will read MFCC rows (or the samples under them) before `row` any more: they may
+   * be discarded. Done in bulk, COMPACT_AFTER samples at a time.
+   */
+  discardBefore(row: number): void {
+    const upTo = Math.min(Math.floor(row) * HOP, this.sampleCount) - this.base;
+    if (upTo <= 0) return;
+    this.unneeded = Math.max(this.unneeded, upTo - (upTo % HOP));
+    if (this.unneeded < COMPACT_AFTER) return;
+    this.samples.copyWithin(0, this.unneeded, this.length);
+    this.length -= this.unneeded;
+    this.base += this.unneeded;
+    this.unneeded = 0;
   }
 
   push(chunk: EngineAudio): void {
@@ -76,14 +104,15 @@ export class AudioSegment {
     for (const v of values) this.peak = Math.max(this.peak, Math.abs(v));
   }
 
-  /** The int16 samples so far (a view; copy before keeping). */
+  /** The int16 samples kept, from row `discardedRows` on (a view; copy before keeping). */
   pcm(): Int16Array {
     return this.samples.subarray(0, this.length);
   }
 
   /** Complete MFCC rows available (a row needs its whole 25 ms frame). */
   completeRows(): number {
-    return this.length < LONGEST_FRAME ? 0 : Math.floor((this.length - LONGEST_FRAME) / HOP) + 1;
+    const count = this.sampleCount;
+    return count < LONGEST_FRAME ? 0 : Math.floor((count - LONGEST_FRAME) / HOP) + 1;
   }
 
   /**
@@ -97,8 +126,12 @@ export class AudioSegment {
       throw new RangeError(`MFCC rows [${fromRow}, ${toRow}) requested, ${this.completeRows()} complete`);
     }
     const firstRow = Math.max(0, fromRow - 1);
-    const end = Math.min(this.length, (toRow + 1) * HOP + LONGEST_FRAME);
-    const slice = this.samples.subarray(firstRow * HOP, end);
+    if (firstRow * HOP < this.base)
+      throw new RangeError(
+        `MFCC rows from ${fromRow} requested, the sound before row ${this.discardedRows + 1} was discarded`,
+      );
+    const end = Math.min(this.sampleCount, (toRow + 1) * HOP + LONGEST_FRAME);
+    const slice = this.samples.subarray(firstRow * HOP - this.base, end - this.base);
     const features = kind === 'psf' ? mfccSyncnetV2(slice) : mfccSyncnetV4(slice);
     const skip = fromRow - firstRow;
     const rows = toRow - fromRow;
@@ -110,8 +143,8 @@ export class AudioSegment {
 
   /** RMS level in dBFS of samples [start, start + count) (−∞ for digital silence). */
   levelDb(start: number, count: number): number {
-    const from = Math.max(0, start);
-    const to = Math.min(this.length, start + count);
+    const from = Math.max(this.base, start) - this.base;
+    const to = Math.min(this.sampleCount, start + count) - this.base;
     if (to <= from) return -Infinity;
     let sum = 0;
     for (let i = from; i < to; i++) sum += this.samples[i] * this.samples[i];

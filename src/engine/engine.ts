@@ -12,7 +12,10 @@ import {
   GridFrameFilter,
   resampleToGrid,
   windowsForSegment,
+  nearestTimeIndex,
   GRID_FPS,
+  MFCC_ROWS_PER_FRAME,
+  MFCC_ROWS_PER_SEC,
   WINDOW_FRAMES,
   WINDOW_MFCC_ROWS,
   type SyncWindow,
@@ -120,6 +123,8 @@ class Segment {
   readonly audio = new AudioSegment();
   /** Embedded windows per grid run, keyed by the run's start time (stable while frames keep arriving). */
   readonly runs = new Map<number, Run>();
+  /** MFCC row of the earliest window still to embed (0 until windows are made). */
+  embedFromRow = 0;
   framesWithFace = 0;
   constructor(readonly id: number) {}
   get startTime(): number {
@@ -349,6 +354,7 @@ export class SyncEngine implements Engine {
     for (const segment of this.segments) {
       await this.embedFinishedWindows(segment, final);
       fillSpeech(segment, final);
+      segment.audio.discardBefore(audioNeededFrom(segment));
     }
     // A file's state is read once, at the end: deciding over every window so far after every
     // 25 frames would make the work per frame grow with the file's length (docs/speed.md).
@@ -365,7 +371,9 @@ export class SyncEngine implements Engine {
     const pending: { window: SyncWindow; run: Run; key: number }[] = [];
     /** First frame of the earliest window still to embed (one waiting for its sound keeps its lips). */
     let firstUnembedded = Infinity;
-    for (const grid of this.gridOf(segment)) {
+    const grids = this.gridOf(segment);
+    segment.embedFromRow = Infinity;
+    for (const grid of grids) {
       let run = segment.runs.get(grid.startTimeSec);
       if (!run)
         segment.runs.set(
@@ -385,7 +393,18 @@ export class SyncEngine implements Engine {
         run.nextSlot = window.gridStart + 1;
       }
       firstUnembedded = Math.min(firstUnembedded, grid.frameIndices[run.nextSlot] ?? Infinity);
+      // The last run still grows; an earlier one has windows left only while they wait for sound.
+      if (grid === grids.at(-1) || run.nextSlot + WINDOW_FRAMES <= grid.frameIndices.length) {
+        const rowOfSlot0 = nearestTimeIndex(
+          (grid.startTimeSec - segment.audio.startTime) * MFCC_ROWS_PER_SEC,
+        );
+        segment.embedFromRow = Math.min(
+          segment.embedFromRow,
+          rowOfSlot0 + MFCC_ROWS_PER_FRAME * run.nextSlot,
+        );
+      }
     }
+    if (!Number.isFinite(segment.embedFromRow)) segment.embedFromRow = 0;
     if (pending.length === 0) return;
 
     const { model, sampler, mfccKind } = this.parts;
@@ -584,12 +603,28 @@ function fillSpeech(segment: Segment, final: boolean): void {
     rows,
     Math.max(...due.map((d) => d.run.records[d.to - 1].mfccRowStart)) + WINDOW_MFCC_ROWS,
   );
-  const probs = speechProbabilitiesRange(segment.audio.pcm(), first, last);
+  // pcm() starts at discardedRows: the detector's rows are counted from there.
+  const kept = segment.audio.discardedRows;
+  const probs = speechProbabilitiesRange(segment.audio.pcm(), first - kept, last - kept);
   for (const { run, from, to } of due) {
     for (let i = from; i < to; i++)
       run.records[i].speech = windowSpeech(probs, run.records[i].mfccRowStart - first);
     run.speechUpTo = to;
   }
+}
+
+/**
+ * The MFCC row before which the segment's sound is read no more: the earliest window still
+ * to embed or still without its speech probability, less the speech detector's context
+ * (±0.5 s, speech-features.ts) and the MFCC's pre-emphasis row, with room to spare.
+ */
+function audioNeededFrom(segment: Segment): number {
+  let row = segment.embedFromRow;
+  for (const run of segment.runs.values()) {
+    const waiting = run.records[run.speechUpTo];
+    if (waiting) row = Math.min(row, waiting.mfccRowStart);
+  }
+  return row - 2 * SPEECH_LOOKAHEAD_ROWS;
 }
 
 function estimateFps(segments: readonly Segment[]): number {

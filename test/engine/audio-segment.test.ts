@@ -72,3 +72,51 @@ test('a gap in the chunks becomes silence at the right place; an overlap is not 
   assert.ok(segment.levelDb(Math.round(1.1 * 16000), 3200) === -Infinity);
   assert.ok(Math.abs(segment.levelDb(0, 3200) - 20 * Math.log10(0.5)) < 0.1);
 });
+
+test('sound no window needs is discarded in bulk; rows after it are the whole-signal rows, rows before it are refused', () => {
+  const whole = tone(75, 16000, 3);
+  const expected = mfccSyncnetV2(floatToInt16Pcm(whole));
+  const segment = new AudioSegment();
+  const chunk = 16000;
+  for (let start = 0; start < whole.length; start += chunk) {
+    segment.push({
+      mediaTime: 2 + start / 16000,
+      sampleRate: 16000,
+      samples: whole.subarray(start, start + chunk),
+    });
+    // What the engine does after each update: nothing before 1 s behind the sound so far is read again.
+    segment.discardBefore(segment.completeRows() - 100);
+  }
+  segment.flush();
+  const rows = segment.completeRows();
+  // Counted from the segment's first sample, whatever was discarded.
+  assert.equal(segment.sampleCount, floatToInt16Pcm(whole).length);
+  assert.ok(Math.abs(segment.endTime - 77) < 1e-3, `end ${segment.endTime}`);
+  // Discarded in 30-s blocks: at most 30 s plus the last second are held.
+  assert.ok(segment.discardedRows >= 4000, `discarded rows ${segment.discardedRows}`);
+  assert.ok(segment.pcm().length <= 31.1 * 16000, `kept ${segment.pcm().length} samples`);
+  assert.equal(segment.pcm().length + segment.discardedRows * 160, segment.sampleCount);
+  const c = expected.coefficients;
+  for (const from of [segment.discardedRows + 1, rows - 120, rows - 20]) {
+    const part = segment.mfccRows('psf', from, from + 20);
+    const reference = expected.data.subarray(from * c, (from + 20) * c);
+    const maxDiff = part.data.reduce((m, v, i) => Math.max(m, Math.abs(v - reference[i])), 0);
+    assert.ok(maxDiff <= 1e-4, `rows [${from}, ${from + 20}): max diff ${maxDiff}`);
+  }
+  assert.throws(
+    () => segment.mfccRows('psf', segment.discardedRows, segment.discardedRows + 20),
+    /discarded/,
+  );
+  assert.throws(() => segment.mfccRows('psf', 0, 20), /discarded/);
+  // The level of kept samples is read at their place in the whole signal.
+  const at = segment.sampleCount - 3200;
+  const level = segment.levelDb(at, 3200);
+  const ref = floatToInt16Pcm(whole).subarray(at, at + 3200);
+  const refDb = 10 * Math.log10(ref.reduce((s, v) => s + v * v, 0) / 3200 / 32768 ** 2);
+  assert.ok(Math.abs(level - refDb) < 1e-9, `${level} vs ${refDb}`);
+  // Asking to discard what is already gone changes nothing.
+  const kept = segment.discardedRows;
+  segment.discardBefore(0);
+  segment.discardBefore(-50);
+  assert.equal(segment.discardedRows, kept);
+});
