@@ -21,8 +21,8 @@ import {
   tabRecord,
   type LiveBrowser,
 } from '../../test/e2e/live-helpers';
-import { ensureGenerated } from '../../test/helpers/generated';
-import type { ModelChoice } from '../../src/engine/types';
+import { chooseModel } from '../../test/helpers/options';
+import type { FrameStats, ModelChoice } from '../../src/engine/types';
 
 /** Seconds of checking per model, and the first seconds left out of the rate (loading, warm-up). */
 const RUN_S = Number(process.env.LIPSYNC_BENCH_LIVE_MODEL_S ?? 45);
@@ -37,28 +37,19 @@ export interface LiveModelRow {
   state: string;
 }
 
-async function chooseModel(browser: LiveBrowser, model: ModelChoice): Promise<void> {
+async function useModel(browser: LiveBrowser, model: ModelChoice): Promise<void> {
   const options = await browser.context.newPage();
   try {
     await options.goto(`chrome-extension://${browser.extensionId}/options/options.html`);
-    if (model === 'syncnet-v2') {
-      const checkpoint = join(
-        ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'),
-        'syncnet_v2_zip.model',
-      );
-      await options.setInputFiles('#weights-file', checkpoint);
-      await options.waitForSelector('#message:has-text("Imported syncnet_v2_zip.model as SyncNet v2")', {
-        timeout: 120_000,
-      });
-    }
-    await options.check(`input[name="model"][value="${model}"]`);
-    await options.waitForFunction(
-      async (m) => (await chrome.storage.local.get('settings')).settings?.model === m,
-      model,
-    );
+    await chooseModel(options, model);
   } finally {
     await options.close();
   }
+}
+
+/** The check of the page's one video, if it has one. */
+async function sessionOf(browser: LiveBrowser, url: string) {
+  return Object.values((await tabRecord(browser, url))?.videos ?? {})[0]?.session;
 }
 
 async function checkFor(browser: LiveBrowser, page: Page, url: string, model: ModelChoice) {
@@ -66,10 +57,10 @@ async function checkFor(browser: LiveBrowser, page: Page, url: string, model: Mo
   const started = Date.now();
   let first: { t: number; frames: number } | null = null;
   let last: { t: number; frames: number } | null = null;
-  let frames: { lipStride: number; droppedFrameRatio: number } | null = null;
+  let frames: FrameStats | null = null;
   while (Date.now() - started < RUN_S * 1000) {
     await new Promise((r) => setTimeout(r, 1000));
-    const session = Object.values((await tabRecord(browser, url))?.videos ?? {})[0]?.session;
+    const session = await sessionOf(browser, url);
     const stats =
       session && (await engineStats(browser)).sessions.find((s) => s.sessionId === session.sessionId);
     if (!stats) continue;
@@ -80,8 +71,7 @@ async function checkFor(browser: LiveBrowser, page: Page, url: string, model: Mo
     }
     frames = stats.frames;
   }
-  const session = Object.values((await tabRecord(browser, url))?.videos ?? {})[0]?.session;
-  const state = session?.state;
+  const state = (await sessionOf(browser, url))?.state;
   const words = !state
     ? 'no check'
     : state.status === 'cannot-judge'
@@ -119,7 +109,7 @@ export async function benchLiveModels(): Promise<LiveModelRow[]> {
   const rows: LiveModelRow[] = [];
   try {
     for (const model of ['embedded', 'syncnet-v2'] as const) {
-      await chooseModel(browser, model);
+      await useModel(browser, model);
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 900, height: 600 });
       try {

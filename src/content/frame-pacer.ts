@@ -8,6 +8,7 @@
 // `ffmpeg -r 25` judges a slow source: each frame repeated on the grid. So after a few
 // losses the pacer halves the rate, and tries the full rate again after a quiet spell that
 // doubles each time the try fails.
+import { RecentIntervals } from '../core/video/frame-drops';
 
 /** Frame rates sent (frames/s): the grid's, and the reduced one. */
 export const FULL_RATE = 25;
@@ -25,7 +26,7 @@ export class FramePacer {
   private rate = FULL_RATE;
   private lastSent = -Infinity;
   private lastSeen: number | null = null;
-  private readonly intervals: number[] = [];
+  private readonly intervals = new RecentIntervals(RECENT_INTERVALS);
   /** The last LOSS_WINDOW due frames: true where one was lost. */
   private recent: boolean[] = [];
   private sinceLoss = 0;
@@ -51,9 +52,8 @@ export class FramePacer {
       return true;
     }
     this.intervals.push(time - last);
-    if (this.intervals.length > RECENT_INTERVALS) this.intervals.shift();
-    // Half a source interval of slack: at 25 fps and 12.5 frames/s every other frame is due, at 60 fps every 5th.
-    return time - this.lastSent >= 1 / this.rate - this.sourceInterval() / 2;
+    // Half a source interval (their median) of slack: at 25 fps and 12.5 frames/s every other frame is due, at 60 fps every 5th.
+    return time - this.lastSent >= 1 / this.rate - this.intervals.quantile(0.5) / 2;
   }
 
   /** The due frame went to the engine. */
@@ -65,11 +65,6 @@ export class FramePacer {
   /** The due frame could not be sent: the engine was still busy with earlier ones. */
   lost(): void {
     this.record(true);
-  }
-
-  private sourceInterval(): number {
-    const sorted = [...this.intervals].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)];
   }
 
   private record(lost: boolean): void {

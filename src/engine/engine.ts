@@ -12,10 +12,8 @@ import {
   GridFrameFilter,
   resampleToGrid,
   windowsForSegment,
-  nearestTimeIndex,
+  mfccRowOfSlot,
   GRID_FPS,
-  MFCC_ROWS_PER_FRAME,
-  MFCC_ROWS_PER_SEC,
   WINDOW_FRAMES,
   WINDOW_MFCC_ROWS,
   type SyncWindow,
@@ -372,7 +370,7 @@ export class SyncEngine implements Engine {
     /** First frame of the earliest window still to embed (one waiting for its sound keeps its lips). */
     let firstUnembedded = Infinity;
     const grids = this.gridOf(segment);
-    segment.embedFromRow = Infinity;
+    let embedFrom = Infinity;
     for (const grid of grids) {
       let run = segment.runs.get(grid.startTimeSec);
       if (!run)
@@ -394,17 +392,10 @@ export class SyncEngine implements Engine {
       }
       firstUnembedded = Math.min(firstUnembedded, grid.frameIndices[run.nextSlot] ?? Infinity);
       // The last run still grows; an earlier one has windows left only while they wait for sound.
-      if (grid === grids.at(-1) || run.nextSlot + WINDOW_FRAMES <= grid.frameIndices.length) {
-        const rowOfSlot0 = nearestTimeIndex(
-          (grid.startTimeSec - segment.audio.startTime) * MFCC_ROWS_PER_SEC,
-        );
-        segment.embedFromRow = Math.min(
-          segment.embedFromRow,
-          rowOfSlot0 + MFCC_ROWS_PER_FRAME * run.nextSlot,
-        );
-      }
+      if (grid === grids.at(-1) || run.nextSlot + WINDOW_FRAMES <= grid.frameIndices.length)
+        embedFrom = Math.min(embedFrom, mfccRowOfSlot(grid, segment.audio.startTime, run.nextSlot));
     }
-    if (!Number.isFinite(segment.embedFromRow)) segment.embedFromRow = 0;
+    segment.embedFromRow = Number.isFinite(embedFrom) ? embedFrom : 0;
     if (pending.length === 0) return;
 
     const { model, sampler, mfccKind } = this.parts;

@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/chromium';
 import type { CheckResult } from '../../src/engine/types';
-import { ensureGenerated } from '../helpers/generated';
+import { chooseModel } from '../helpers/options';
 import { clip } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
@@ -87,20 +87,9 @@ describe('file page: Export report, and the imported weights and settings', { sk
   });
 
   it('SyncNet v2 weights imported and chosen in the options, a threshold set: the file page uses both with no file picked', async () => {
-    const checkpoint = join(
-      ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'),
-      'syncnet_v2_zip.model',
-    );
     const options = await browser.context.newPage();
     await options.goto(page('options/options.html'));
-    await options.setInputFiles('#weights-file', checkpoint);
-    await options.waitForSelector('#message:has-text("Imported syncnet_v2_zip.model as SyncNet v2")', {
-      timeout: 120_000,
-    });
-    await options.check('input[name="model"][value="syncnet-v2"]');
-    await options.waitForFunction(
-      async () => (await chrome.storage.local.get('settings')).settings?.model === 'syncnet-v2',
-    );
+    await chooseModel(options, 'syncnet-v2');
     // The user's threshold too (choosing a model resets it to the model's default, so set it after).
     await options.evaluate(async () => {
       const { settings } = await chrome.storage.local.get('settings');

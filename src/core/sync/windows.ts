@@ -252,7 +252,7 @@ export function windowsForSegment(
   /** Windows before this grid slot are left out (a caller that already has them). */
   fromSlot = 0,
 ): SyncWindow[] {
-  const rowOfSlot0 = nearestTimeIndex((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC);
+  const rowOfSlot0 = mfccRowOfSlot(segment, audioStartSec, 0);
   const slotCount = segment.frameIndices.length;
   // First window whose rows start at or after row 0; last one whose frames and rows fit.
   const first = Math.max(0, fromSlot, Math.ceil(-rowOfSlot0 / MFCC_ROWS_PER_FRAME));
@@ -270,4 +270,11 @@ export function windowsForSegment(
     });
   }
   return windows;
+}
+
+/** The first MFCC row of the window at grid slot `slot` (negative where the audio starts later). */
+export function mfccRowOfSlot(segment: GridSegment, audioStartSec: number, slot: number): number {
+  return (
+    nearestTimeIndex((segment.startTimeSec - audioStartSec) * MFCC_ROWS_PER_SEC) + MFCC_ROWS_PER_FRAME * slot
+  );
 }

@@ -37,9 +37,28 @@ const FROZEN_SLOT_FACTOR = 1;
 /** Timing jitter tolerated on top (s). */
 const JITTER_SEC = 0.002;
 
+/** The last `size` intervals between frames, and a quantile of them (the lower one of two). */
+export class RecentIntervals {
+  private readonly values: number[] = [];
+
+  constructor(private readonly size: number) {}
+
+  push(interval: number): void {
+    this.values.push(interval);
+    if (this.values.length > this.size) this.values.shift();
+  }
+
+  /** The `q`-quantile (0–1) of the intervals kept; 0 before the first. */
+  quantile(q: number): number {
+    if (this.values.length === 0) return 0;
+    const sorted = [...this.values].sort((a, b) => a - b);
+    return sorted[Math.floor(q * (sorted.length - 1))];
+  }
+}
+
 /** Counts frames lost between arrivals, against the source's typical interval; feed every frame in order. */
 export class FrameDropCounter {
-  private readonly intervals: number[] = [];
+  private readonly intervals = new RecentIntervals(RECENT_INTERVALS);
   private last: number | null = null;
   /** Frames that arrived. */
   received = 0;
@@ -56,14 +75,11 @@ export class FrameDropCounter {
     const typical = this.typicalInterval();
     if (typical > 0 && gap > GAP_FACTOR * typical) this.dropped += Math.round(gap / typical) - 1;
     this.intervals.push(gap);
-    if (this.intervals.length > RECENT_INTERVALS) this.intervals.shift();
   }
 
   /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals, at most 1/15 s; 0 before two frames. */
   typicalInterval(): number {
-    if (this.intervals.length === 0) return 0;
-    const sorted = [...this.intervals].sort((a, b) => a - b);
-    return Math.min(MAX_TYPICAL_INTERVAL, sorted[Math.floor(TYPICAL_QUANTILE * (sorted.length - 1))]);
+    return Math.min(MAX_TYPICAL_INTERVAL, this.intervals.quantile(TYPICAL_QUANTILE));
   }
 
   /** Say a new run starts (a seek): the next frame has no predecessor. */
