@@ -57,6 +57,7 @@ const classicEntries = [
   ['src/content/capture-worklet.ts', 'content/capture-worklet.js'],
   // MediaPipe loads its wasm loader with importScripts, which module workers lack.
   ['src/engine/face/landmarker-worker.ts', 'engine/landmarker-worker.js'],
+  ['src/engine/model-worker.ts', 'engine/model-worker.js'],
 ];
 const staticFiles = [
   ['src/offscreen/offscreen.html', 'offscreen/offscreen.html'],

@@ -14,7 +14,8 @@ import { createEmbeddedModel, embeddedWeightShapes } from '../../src/core/models
 import { GridFrameFilter } from '../../src/core/sync/windows';
 import { createEngine } from '../../src/engine/create';
 import { checkFile } from '../../src/engine/file-source';
-import type { SyncModel, WeightMap } from '../../src/core/models/types';
+import type { SyncModel } from '../../src/core/models/types';
+import { randomWeights } from '../lib/random-weights';
 import type { EngineAssets, EngineFrame } from '../../src/engine/types';
 import type { LipSampler } from '../../src/engine/lip-samplers';
 
@@ -38,21 +39,6 @@ export interface StageTimes {
 
 /** Frames observed before timing starts. */
 const WARM_UP_FRAMES = 5;
-
-function randomWeights(shapes: Record<string, number[]>, seed: number): WeightMap {
-  let state = seed;
-  const rand = () => (state = (state * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-  const weights: WeightMap = {};
-  for (const [name, shape] of Object.entries(shapes)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const positive = /variance|std|sigma|gamma/.test(name);
-    weights[name] = {
-      shape,
-      data: Float32Array.from({ length: n }, () => (positive ? 1 + 0.1 * rand() : 0.05 * rand())),
-    };
-  }
-  return weights;
-}
 
 async function decodeFrames(
   url: string,

@@ -34,6 +34,8 @@ export interface LiveModelRow {
   framesPerSecond: number | null;
   droppedFrameRatio: number | null;
   lipStride: number | null;
+  /** Where the model's streams ran (engine stats' modelOn). */
+  modelOn: string | null;
   state: string;
 }
 
@@ -85,6 +87,7 @@ async function checkFor(browser: LiveBrowser, page: Page, url: string, model: Mo
       first && last && last.t > first.t ? (last.frames - first.frames) / (last.t - first.t) : null,
     droppedFrameRatio: frames?.droppedFrameRatio ?? null,
     lipStride: frames?.lipStride ?? null,
+    modelOn: frames?.modelOn ?? null,
     state: words,
   };
   return row;
@@ -136,13 +139,13 @@ export function printLiveModels(rows: LiveModelRow[]): void {
     `live check at 25 fps, 640×360 (${REAL_CLIP} scaled, looped), ${RUN_S} s per model, rate after the first ${WARM_UP_S} s`,
   );
   console.log(
-    'model        frames/s to the engine (of 25)  lost (engine count)  lip stride  state at the end',
+    'model        frames/s to the engine (of 25)  lost (engine count)  lip stride  model on      state at the end',
   );
   for (const r of rows) {
     const fps = r.framesPerSecond === null ? '—' : r.framesPerSecond.toFixed(1);
     const lost = r.droppedFrameRatio === null ? '—' : `${(100 * r.droppedFrameRatio).toFixed(1)} %`;
     console.log(
-      `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}             ${String(r.lipStride ?? '—').padStart(3)}        ${r.state}`,
+      `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}             ${String(r.lipStride ?? '—').padStart(3)}        ${(r.modelOn ?? '—').padEnd(12)}  ${r.state}`,
     );
   }
 }

@@ -20,6 +20,7 @@ import { chooseBackend } from './backend';
 import { SyncEngine } from './engine';
 import { createFaceTracker } from './face-tracker';
 import { createFeatureSampler, createSyncNetSampler, type LipSampler } from './lip-samplers';
+import { inThreadStreams, workerStreams, type ModelStreams } from './model-streams';
 import type { MfccKind } from './audio-segment';
 import type { LipStrideSetting } from './lip-stride';
 import type { EngineAssets, EngineOptions, FaceTracker, ModelChoice } from './types';
@@ -123,22 +124,49 @@ export function syncNetFromBundle(
   return createSyncNetModel(choice, decodeWeights(weights), mode, weights.manifest.source);
 }
 
+/**
+ * A live check with SyncNet weights runs the model's streams in workers (model-streams.ts
+ * says why), the model made here then freed; everything else stays on this thread.
+ */
+async function modelStreams(
+  model: SyncModel,
+  assets: EngineAssets,
+  options: CreateEngineOptions,
+  backend: 'wasm' | 'webgl' | 'cpu',
+): Promise<ModelStreams> {
+  if (options.mode !== 'live' || options.model === 'embedded' || !options.weights)
+    return inThreadStreams(model);
+  const started = await workerStreams(assets.modelWorkerUrl, {
+    bundle: options.weights,
+    tfWasmBase: new URL(assets.tfWasmBase, location.href).href,
+    backend,
+  });
+  if (!('notStarted' in started)) {
+    model.dispose();
+    return started;
+  }
+  console.warn(`sync model: on this thread (${started.notStarted})`);
+  return inThreadStreams(model, `this thread (${started.notStarted})`);
+}
+
 export async function createEngine(assets: EngineAssets, options: CreateEngineOptions): Promise<SyncEngine> {
   const onState = options.onState;
   onState?.({ status: 'loading', what: 'TensorFlow.js', progress: 0 });
   const backend = await chooseBackend(assets.tfWasmBase, options.backend);
   onState?.({ status: 'loading', what: 'the sync model', progress: 0.3 });
-  const parts = await loadModelParts(options.model, assets, options.weights);
+  const { model, ...parts } = await loadModelParts(options.model, assets, options.weights);
   onState?.({ status: 'loading', what: 'face tracking', progress: 0.6 });
+  const streams = await modelStreams(model, assets, options, backend.backend);
   let tracker: FaceTracker;
   try {
     tracker = options.tracker ?? (await createFaceTracker(assets));
   } catch (error) {
-    parts.model.dispose();
+    streams.dispose();
     throw error;
   }
   return new SyncEngine({
     ...parts,
+    streams,
     modelChoice: options.model,
     tracker,
     backend: backend.backend,

@@ -18,7 +18,7 @@ import {
   WINDOW_MFCC_ROWS,
   type SyncWindow,
 } from '../core/sync/windows';
-import { mfccWindowTensor, embedInBatches } from '../core/score';
+import { mfccWindowTensor } from '../core/score';
 import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '../core/audio/speech';
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
 import type { DecisionCalibration } from '../core/decision/calibration';
@@ -27,12 +27,12 @@ import { RunEvidenceCache, type RunWindow, type TrackFrames } from '../core/deci
 import { mouthOpening } from '../core/decision/lip-activity';
 import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
 import type { FaceObservation, FrameObservation } from '../core/features';
-import type { SyncModel } from '../core/models/types';
 import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import { LipStride, type LipStrideSetting } from './lip-stride';
+import type { ModelStreams } from './model-streams';
 import type {
   CheckResult,
   Engine,
@@ -63,7 +63,8 @@ const MAX_WAITING_LIP_FRAMES = 250;
 const MAX_GRID_GAP_SEC = 0.5;
 
 export interface EngineParts {
-  model: SyncModel;
+  /** The sync model's two streams, on this thread or in workers (model-streams.ts). */
+  streams: ModelStreams;
   modelChoice: ModelChoice;
   sampler: LipSampler;
   tracker: FaceTracker;
@@ -153,6 +154,10 @@ export class SyncEngine implements Engine {
   private disposed = false;
   /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
   private inFlight: Promise<void>[] = [];
+  /** Live: the update running beside the frames, whether another is due after it, and its failure. */
+  private updating: Promise<void> | null = null;
+  private updateAgain = false;
+  private backgroundError: unknown = null;
   /** Cut detection: a cut makes the tracker start new tracks (never one face across two shots). */
   private readonly shots: FrameShots;
 
@@ -199,6 +204,7 @@ export class SyncEngine implements Engine {
 
   async pushFrame(frame: EngineFrame): Promise<void> {
     this.assertUsable();
+    this.rethrowBackgroundError();
     const segment = this.current;
     if (segment.sourceTimes.length > 0 && frame.mediaTime <= segment.sourceTimes.at(-1)!) {
       // Time went backwards without a newSegment() (a loop, an unannounced seek).
@@ -220,15 +226,17 @@ export class SyncEngine implements Engine {
     target.frameTimes.push(frame.mediaTime);
     // Before observe(): the cut then applies to this frame even with earlier ones still in flight.
     this.shots.beforeObserve(frame);
+    // A pixel sampler cuts the lips from the picture once the landmarks are back, after the
+    // caller has released its picture: live, it cuts from a copy, so that frames overlap in
+    // the landmarker workers as they do for landmark-only input.
+    const held = await this.heldPicture(frame);
     const observed = this.parts.tracker
       .observe(frame, target.id)
-      .then((observation) => this.absorb(target, frameIndex, frame, observation));
-    if (this.parts.sampler.usesPixels) {
-      // The lip input is cut from the frame's pixels, which the caller releases when this returns.
+      .then((observation) => this.absorb(target, frameIndex, held ?? frame, observation))
+      .finally(() => held?.image.close());
+    if (this.parts.sampler.usesPixels && !held) {
       await observed;
     } else {
-      // Landmark-only lip input: the tracker has read the picture, so the next frame may be
-      // landmarked while this one still is (parallel landmarker workers).
       observed.catch(() => undefined); // awaited below or by drainObservations(); never unhandled
       this.inFlight.push(observed);
       while (this.inFlight.length >= this.parts.tracker.parallelFrames) await this.inFlight.shift();
@@ -240,8 +248,53 @@ export class SyncEngine implements Engine {
     if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES || dueByTime) {
       this.framesSinceUpdate = 0;
       this.lastUpdateAt = frame.mediaTime;
-      await this.update(false);
+      if (this.parts.mode === 'live') this.updateInBackground();
+      else await this.update(false);
     }
+  }
+
+  /** A copy of a live frame's picture for a pixel sampler with parallel landmarking; null otherwise. */
+  private async heldPicture(frame: EngineFrame): Promise<(EngineFrame & { image: ImageBitmap }) | null> {
+    if (
+      this.parts.mode !== 'live' ||
+      !this.parts.sampler.usesPixels ||
+      this.parts.tracker.parallelFrames < 2 ||
+      typeof ImageBitmap === 'undefined' ||
+      !(frame.image instanceof ImageBitmap)
+    )
+      return null;
+    return { ...frame, image: await createImageBitmap(frame.image) };
+  }
+
+  /**
+   * Live: an update runs beside the frames that keep arriving, so that a frame's answer never
+   * waits for embeddings (a capture whose frames are not answered loses the next ones). One
+   * runs at a time; one asked for meanwhile runs right after. A failure surfaces on the next frame.
+   */
+  private updateInBackground(): void {
+    if (this.updating) {
+      this.updateAgain = true;
+      return;
+    }
+    this.updating = (async () => {
+      try {
+        do {
+          this.updateAgain = false;
+          await this.update(false);
+        } while (this.updateAgain && !this.disposed);
+      } catch (error) {
+        if (!this.disposed) this.backgroundError = error;
+      } finally {
+        this.updating = null;
+      }
+    })();
+  }
+
+  private rethrowBackgroundError(): void {
+    const error = this.backgroundError;
+    if (error === null) return;
+    this.backgroundError = null;
+    throw error;
   }
 
   /** A frame's faces into its segment: lip input per track, boxes for the face summary. */
@@ -278,9 +331,13 @@ export class SyncEngine implements Engine {
     }
   }
 
-  /** Waits for every frame still being landmarked (before windows are embedded or the result is read). */
+  /**
+   * Waits for every frame being landmarked when called (before windows are embedded or the
+   * result is read); frames pushed meanwhile by a live capture are the next update's.
+   */
   private async drainObservations(): Promise<void> {
-    while (this.inFlight.length > 0) await this.inFlight.shift();
+    // Not removed here: the capture's own pacing (pushFrame) still counts them while they run.
+    await Promise.all([...this.inFlight]);
   }
 
   pushAudio(audio: EngineAudio): void {
@@ -320,6 +377,7 @@ export class SyncEngine implements Engine {
   frameStats(): FrameStats {
     return {
       lipStride: this.lipStride.stride,
+      modelOn: this.parts.streams.where,
       droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
@@ -330,6 +388,8 @@ export class SyncEngine implements Engine {
 
   async finish(): Promise<CheckResult> {
     this.assertUsable();
+    while (this.updating) await this.updating;
+    this.rethrowBackgroundError();
     this.current.audio.flush();
     await this.update(true);
     return this.result();
@@ -339,7 +399,7 @@ export class SyncEngine implements Engine {
     if (this.disposed) return;
     this.disposed = true;
     this.parts.tracker.close();
-    this.parts.model.dispose();
+    this.parts.streams.dispose();
   }
 
   private assertUsable(): void {
@@ -349,7 +409,8 @@ export class SyncEngine implements Engine {
   /** Embeds every window whose frames and audio are final, then refreshes the state. */
   private async update(final: boolean): Promise<void> {
     await this.drainObservations();
-    for (const segment of this.segments) {
+    // A copy: a live capture may open a segment (and drop the oldest) while this one awaits embeddings.
+    for (const segment of [...this.segments]) {
       await this.embedFinishedWindows(segment, final);
       fillSpeech(segment, final);
       segment.audio.discardBefore(audioNeededFrom(segment));
@@ -398,7 +459,7 @@ export class SyncEngine implements Engine {
     segment.embedFromRow = Number.isFinite(embedFrom) ? embedFrom : 0;
     if (pending.length === 0) return;
 
-    const { model, sampler, mfccKind } = this.parts;
+    const { streams, sampler, mfccKind } = this.parts;
     const firstRow = Math.min(...pending.map((p) => p.window.mfccRowStart));
     const lastRow = Math.max(...pending.map((p) => p.window.mfccRowStart)) + WINDOW_MFCC_ROWS;
     const mfcc = segment.audio.mfccRows(mfccKind, firstRow, lastRow);
@@ -406,8 +467,7 @@ export class SyncEngine implements Engine {
       mfcc,
       pending.map((p) => p.window.mfccRowStart - firstRow),
     );
-    const audioRows = await embedInBatches(audioInput, (batch) => model.embedAudio(batch), 32);
-    audioInput.dispose();
+    const audioRows = await streams.embedAudio(audioInput).finally(() => audioInput.dispose());
 
     // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
     const typicalInterval = this.sampledFrames ? 0 : segment.drops.typicalInterval();
@@ -427,9 +487,8 @@ export class SyncEngine implements Engine {
         complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)),
       );
       const started = performance.now();
-      const rows = await embedInBatches(lipInput, (batch) => model.embedLip(batch), 16);
+      const rows = await streams.embedLip(lipInput).finally(() => lipInput.dispose());
       this.lipStride.record(complete.length, (performance.now() - started) / 1000);
-      lipInput.dispose();
       lipByTrack.set(trackId, new Map(complete.map((p, i) => [p.key, rows[i]])));
     }
 

@@ -13,6 +13,8 @@ export type ModelChoice = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
 export interface FrameStats {
   /** Lips embedded for every n-th window (lip-stride.ts). */
   lipStride: number;
+  /** Where the sync model's streams run, in words (model-streams.ts). */
+  modelOn: string;
   /** Share of the frames lost between arrivals, 0–1 (core/video/frame-drops.ts), whatever the capture. */
   droppedFrameRatio: number;
 }
@@ -31,6 +33,11 @@ export interface EngineAssets {
    * Without it the face tracker landmarks on the engine's own thread, one frame at a time.
    */
   landmarkerWorkerUrl?: string;
+  /**
+   * The stream worker script (classic script built from src/engine/model-worker.ts): live
+   * checks with SyncNet weights run each stream there. Without it they run on the engine's thread.
+   */
+  modelWorkerUrl?: string;
 }
 
 /**

@@ -8,5 +8,6 @@ export function extensionAssets(): EngineAssets {
     tfWasmBase: chrome.runtime.getURL('vendor/tfjs/'),
     embeddedModelBase: chrome.runtime.getURL('models/embedded'),
     landmarkerWorkerUrl: chrome.runtime.getURL('engine/landmarker-worker.js'),
+    modelWorkerUrl: chrome.runtime.getURL('engine/model-worker.js'),
   };
 }

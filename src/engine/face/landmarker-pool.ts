@@ -14,15 +14,13 @@ import {
   type LandmarkerSettings,
 } from './landmark-jobs';
 import type { LandmarkerAssets } from './landmarker';
+import { JobWorker } from '../job-worker';
 
-export type WorkerRequest =
-  | { type: 'init'; assets: LandmarkerAssets; settings: LandmarkerSettings }
-  | { type: 'job'; id: number; job: LandmarkJob };
-
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'result'; id: number; result: LandmarkJobResult }
-  | { type: 'failed'; id?: number; message: string };
+/** What a landmarker worker loads (./landmarker-worker.ts). */
+export interface LandmarkerInit {
+  assets: LandmarkerAssets;
+  settings: LandmarkerSettings;
+}
 
 export interface LandmarkerPool {
   /** Landmarker instances: jobs given to different instances run at the same time. */
@@ -93,29 +91,11 @@ class WorkerPool implements LandmarkerPool {
   }
 }
 
+/** One landmarker worker; pictures are transferred, and closed here if the worker is gone. */
 class LandmarkerWorker {
-  private nextId = 0;
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: LandmarkJobResult) => void; reject: (e: Error) => void }
-  >();
-  private broken: Error | null = null;
+  private constructor(private readonly worker: JobWorker<LandmarkerInit, LandmarkJob, LandmarkJobResult>) {}
 
-  private constructor(private readonly worker: Worker) {
-    worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-      const reply = event.data;
-      if (reply.type === 'ready') return;
-      const waiting = reply.id !== undefined ? this.pending.get(reply.id) : undefined;
-      if (reply.id === undefined || !waiting) return;
-      this.pending.delete(reply.id);
-      if (reply.type === 'result') waiting.resolve(reply.result);
-      else waiting.reject(new Error(`face tracker: ${reply.message}`));
-    };
-    worker.onerror = (event) =>
-      this.fail(new Error(`face tracker: landmarker worker error: ${event.message || 'unknown'}`));
-  }
-
-  static start(
+  static async start(
     url: string,
     assets: LandmarkerAssets,
     settings: LandmarkerSettings,
@@ -125,47 +105,21 @@ class LandmarkerWorker {
       mediapipeWasmBase: new URL(assets.mediapipeWasmBase, location.href).href,
       faceLandmarkerUrl: new URL(assets.faceLandmarkerUrl, location.href).href,
     };
-    const worker = new Worker(url);
-    return new Promise<LandmarkerWorker>((resolve, reject) => {
-      const timer = setTimeout(
-        () => fail(new Error(`no answer within ${WORKER_START_TIMEOUT_MS / 1000} s`)),
-        WORKER_START_TIMEOUT_MS,
-      );
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        worker.terminate();
-        reject(error);
-      };
-      worker.onerror = (event) => fail(new Error(event.message || `cannot load ${url}`));
-      worker.onmessage = (event: MessageEvent<WorkerReply>) => {
-        clearTimeout(timer);
-        if (event.data.type === 'ready') resolve(new LandmarkerWorker(worker));
-        else fail(new Error(event.data.type === 'failed' ? event.data.message : 'unexpected first message'));
-      };
-      worker.postMessage({ type: 'init', assets: absolute, settings } satisfies WorkerRequest);
-    });
+    return new LandmarkerWorker(
+      await JobWorker.start<LandmarkerInit, LandmarkJob, LandmarkJobResult>(
+        url,
+        { assets: absolute, settings },
+        { name: 'face tracker', timeoutMs: WORKER_START_TIMEOUT_MS },
+      ),
+    );
   }
 
   run(job: LandmarkJob): Promise<LandmarkJobResult> {
-    if (this.broken) {
-      jobPictures(job).forEach((p) => p.close());
-      return Promise.reject(this.broken);
-    }
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'job', id, job } satisfies WorkerRequest, jobPictures(job));
-    });
+    if (this.worker.failed) jobPictures(job).forEach((p) => p.close());
+    return this.worker.run(job, jobPictures(job));
   }
 
   close(): void {
-    this.fail(new Error('face tracker: closed'));
-  }
-
-  private fail(error: Error): void {
-    this.broken ??= error;
-    this.worker.terminate();
-    for (const waiting of this.pending.values()) waiting.reject(this.broken);
-    this.pending.clear();
+    this.worker.close();
   }
 }
