@@ -113,6 +113,12 @@ class Segment {
   readonly sourceTimes: number[] = [];
   /** Times of the frames the 25-fps grid uses, the ones observed: frame indices count these. */
   readonly frameTimes: number[] = [];
+  /**
+   * The first this-many of frameTimes have their faces in (the tracker answers in call
+   * order). Live, frames keep arriving while an update runs: windows, lip activity and the
+   * decision only ever look at these, never at frames still being landmarked.
+   */
+  observedFrames = 0;
   /** Shot number of each observed frame (FrameObservation.shot). */
   readonly frameShots: number[] = [];
   readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
@@ -305,6 +311,7 @@ export class SyncEngine implements Engine {
     observation: FrameObservation,
   ): void {
     target.frameShots[frameIndex] = observation.shot;
+    target.observedFrames = Math.max(target.observedFrames, frameIndex + 1);
     if (observation.faces.length > 0) target.framesWithFace++;
     for (const face of observation.faces) {
       let track = target.tracks.get(face.trackId);
@@ -421,12 +428,15 @@ export class SyncEngine implements Engine {
   }
 
   private gridOf(segment: Segment) {
-    return resampleToGrid(segment.frameTimes, { maxGapSec: MAX_GRID_GAP_SEC });
+    return resampleToGrid(segment.frameTimes.slice(0, segment.observedFrames), {
+      maxGapSec: MAX_GRID_GAP_SEC,
+    });
   }
 
   private async embedFinishedWindows(segment: Segment, final: boolean): Promise<void> {
-    if (segment.frameTimes.length < WINDOW_FRAMES || segment.audio.startTime === null) return;
-    const lastFrameTime = segment.frameTimes.at(-1)!;
+    const observed = segment.observedFrames;
+    if (observed < WINDOW_FRAMES || segment.audio.startTime === null) return;
+    const lastFrameTime = segment.frameTimes[observed - 1];
     const pending: { window: SyncWindow; run: Run; key: number }[] = [];
     /** First frame of the earliest window still to embed (one waiting for its sound keeps its lips). */
     let firstUnembedded = Infinity;
@@ -513,7 +523,7 @@ export class SyncEngine implements Engine {
     // few frames and before the first window still waiting (its sound may come later: a
     // streamed file's next part, a live capture whose audio lags), but never more than
     // MAX_WAITING_LIP_FRAMES back (sound that never comes must not hold a segment's pixels).
-    const frames = segment.frameTimes.length;
+    const frames = observed;
     const oldestNeeded = final
       ? Infinity
       : Math.max(
@@ -540,7 +550,7 @@ export class SyncEngine implements Engine {
       }));
       for (const run of segment.runs.values()) {
         if (run.records.length > 0)
-          out.push(...run.evidence.evidence(run.records, tracks, segment.frameTimes.length, final));
+          out.push(...run.evidence.evidence(run.records, tracks, segment.observedFrames, final));
       }
     }
     return out;
@@ -553,7 +563,7 @@ export class SyncEngine implements Engine {
     let seconds = 0;
     const widths: number[] = [];
     for (const segment of this.segments) {
-      framesSeen += segment.frameTimes.length;
+      framesSeen += segment.observedFrames;
       framesWithFace += segment.framesWithFace;
       audioPeak = Math.max(audioPeak, segment.audio.peak);
       seconds += Math.max(0, segment.endTime - segment.startTime);

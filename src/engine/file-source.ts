@@ -29,6 +29,7 @@ import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
 import { forEachDecodedAudio } from './webcodecs-audio';
+import { SoundPacer } from './sound-pacer';
 import { forEachDecodedFrame, type FrameSink } from './webcodecs-source';
 
 /** Seconds without a new frame before playback counts as stalled. */
@@ -192,6 +193,8 @@ export async function forEachPlayedFrame(
         intervals++;
       }
       lastMediaTime = mediaTime;
+      // The element is paused while the frame is processed (and waits for its sound): not a stall.
+      clearTimeout(stallTimer);
       const bitmap = await createImageBitmap(video);
       try {
         await onFrame(mediaTime, bitmap);
@@ -259,12 +262,15 @@ async function streamAudio(
   blob: Blob,
   name: string,
   onAudio: (chunk: EngineAudio) => void,
+  /** Awaited before the sound from this time (the file's own, s) is decoded or handed on. */
+  pace: (mediaTime: number) => Promise<void>,
   signal?: AbortSignal,
 ): Promise<boolean> {
   const decoded = await forEachDecodedAudio(blob, onAudio, {
     signal,
     cancelled: () => new FileCheckError('cancelled'),
     failed: (message) => new FileCheckError(`${name}: ${message}`),
+    pace,
   });
   if (decoded.decoded) return true;
   if (decoded.noAudioTrack) return false;
@@ -272,6 +278,7 @@ async function streamAudio(
   if (!audio) return false;
   const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
   for (let start = 0; start < audio.length; start += chunk) {
+    await pace(start / DECODE_RATE);
     onAudio({
       mediaTime: start / DECODE_RATE,
       sampleRate: DECODE_RATE,
@@ -282,8 +289,10 @@ async function streamAudio(
 }
 
 /**
- * Opens the video, streams the audio (the replacement audio when given) to `onAudio`, hands
- * every frame to `onFrame` with progress reported, and releases the element whatever happens.
+ * Opens the video, streams the audio (the replacement audio when given) to `onAudio` beside
+ * the frames (sound-pacer.ts: at most SOUND_LEAD_SECONDS ahead of them, and every frame after
+ * its sound), hands every frame to `onFrame` with progress reported, and releases the
+ * element whatever happens. `sound` says, once all of it is handed on, whether there was any.
  */
 async function readFile<T>(
   input: FileCheckInput,
@@ -291,7 +300,7 @@ async function readFile<T>(
   onAudio: (chunk: EngineAudio) => void,
   run: (file: {
     video: HTMLVideoElement;
-    hasAudio: boolean;
+    sound: Promise<boolean>;
     eachFrame: (onFrame: (frame: EngineFrame) => Promise<void>) => Promise<void>;
   }) => Promise<T>,
 ): Promise<T> {
@@ -299,22 +308,35 @@ async function readFile<T>(
   const { start = 0, audioStart = 0 } = input.part ?? {};
   if (!input.part) onProgress?.({ phase: 'opening' });
   const video = await openVideo(input.video, input.videoName, signal);
+  const pacer = new SoundPacer(start);
+  let sound: Promise<boolean> | null = null;
   try {
     if (!input.part) onProgress?.({ phase: 'audio' });
     const audioName = input.audio ? (input.audioName ?? 'audio file') : input.videoName;
-    const hasAudio = await streamAudio(
+    sound = streamAudio(
       input.audio ?? input.video,
       audioName,
-      (chunk) => onAudio({ ...chunk, mediaTime: chunk.mediaTime + audioStart }),
+      (chunk) => {
+        onAudio({ ...chunk, mediaTime: chunk.mediaTime + audioStart });
+        pacer.soundReached(chunk.mediaTime + audioStart + chunk.samples.length / chunk.sampleRate);
+      },
+      (mediaTime) => pacer.beforeSound(mediaTime + audioStart),
       signal,
+    ).then((hasAudio) => {
+      if (!hasAudio && input.audio)
+        throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
+      return hasAudio;
+    });
+    sound.then(
+      () => pacer.endSound(),
+      (error) => pacer.endSound(error),
     );
-    if (!hasAudio && input.audio)
-      throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
     const duration = input.part?.totalDuration ?? (Number.isFinite(video.duration) ? video.duration : 0);
     const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
       // One delivery path for both sources: the engine frame and the progress report.
       const sink: FrameSink = async (localTime, image) => {
         const mediaTime = localTime + start;
+        await pacer.beforeFrame(mediaTime);
         await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
         onProgress?.({
           phase: 'frames',
@@ -336,9 +358,13 @@ async function readFile<T>(
         },
       );
       if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
+      pacer.endFrames();
     };
-    return await run({ video, hasAudio, eachFrame });
+    return await run({ video, sound, eachFrame });
   } finally {
+    // Frames failed or were cancelled: the sound stops at its next step; ended either way before the element goes.
+    pacer.stop();
+    await sound?.catch(() => undefined);
     video.pause();
     URL.revokeObjectURL(video.src);
     video.removeAttribute('src');
@@ -365,9 +391,9 @@ export async function checkFile(
       hooks,
       (chunk) => engine.pushAudio(chunk),
       async (file) => {
-        hasAudio ||= file.hasAudio;
-        engine.setAudioTrackPresent(hasAudio);
         await file.eachFrame((frame) => engine.pushFrame(frame));
+        hasAudio ||= await file.sound;
+        engine.setAudioTrackPresent(hasAudio);
       },
     );
   }
@@ -398,8 +424,7 @@ export function extractFeatures(
     input,
     hooks,
     (chunk) => segment.push(chunk),
-    async ({ video, hasAudio, eachFrame }) => {
-      segment.flush();
+    async ({ video, sound, eachFrame }) => {
       const frames: FrameObservation[] = [];
       const shots = new FrameShots(tracker);
       await eachFrame(async (frame) => {
@@ -414,6 +439,8 @@ export function extractFeatures(
         .map((t, i) => t - times[i])
         .sort((a, b) => a - b);
       const typical = intervals[intervals.length >> 1] ?? 0;
+      const hasAudio = await sound;
+      segment.flush();
       const pcm = hasAudio ? segment.pcm().slice() : null;
       return {
         features: {

@@ -47,7 +47,13 @@ function monoInside(data: AudioData, endUs: number): EngineAudio | null {
 export async function forEachDecodedAudio(
   blob: Blob,
   onAudio: (chunk: EngineAudio) => void,
-  options: { signal?: AbortSignal; cancelled: () => Error; failed: (message: string) => Error },
+  options: {
+    signal?: AbortSignal;
+    cancelled: () => Error;
+    failed: (message: string) => Error;
+    /** Awaited before the sample starting at this media time (s) is decoded (file-source.ts's pacing). */
+    pace?: (mediaTime: number) => Promise<void>;
+  },
 ): Promise<AudioDecodeOutcome> {
   if (typeof AudioDecoder === 'undefined')
     return { decoded: false, noAudioTrack: false, reason: 'no AudioDecoder' };
@@ -107,6 +113,7 @@ export async function forEachDecodedAudio(
     for (const sample of track.samples) {
       if (options.signal?.aborted) throw new Cancelled();
       if (failure) return afterFailure();
+      await options.pace?.(sample.timeUs / 1e6);
       const data = await read(sample.offset, sample.size);
       if (data.byteLength < sample.size)
         throw options.failed('truncated: an audio sample lies past the end of the file');
