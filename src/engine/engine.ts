@@ -32,6 +32,7 @@ import { FrameShots } from './frame-shots';
 import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import { LipStride, type LipStrideSetting } from './lip-stride';
+import { BackgroundTask } from './background-task';
 import type { ModelStreams } from './model-streams';
 import type {
   CheckResult,
@@ -160,10 +161,14 @@ export class SyncEngine implements Engine {
   private disposed = false;
   /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
   private inFlight: Promise<void>[] = [];
-  /** Live: the update running beside the frames, whether another is due after it, and its failure. */
-  private updating: Promise<void> | null = null;
-  private updateAgain = false;
-  private backgroundError: unknown = null;
+  /**
+   * Live: the update runs beside the frames that keep arriving, so that a frame's answer
+   * never waits for embeddings (a capture whose frames are not answered loses the next ones).
+   */
+  private readonly liveUpdate = new BackgroundTask(
+    () => this.update(false),
+    () => this.disposed,
+  );
   /** Cut detection: a cut makes the tracker start new tracks (never one face across two shots). */
   private readonly shots: FrameShots;
 
@@ -210,7 +215,7 @@ export class SyncEngine implements Engine {
 
   async pushFrame(frame: EngineFrame): Promise<void> {
     this.assertUsable();
-    this.rethrowBackgroundError();
+    this.liveUpdate.rethrow();
     const segment = this.current;
     if (segment.sourceTimes.length > 0 && frame.mediaTime <= segment.sourceTimes.at(-1)!) {
       // Time went backwards without a newSegment() (a loop, an unannounced seek).
@@ -254,7 +259,7 @@ export class SyncEngine implements Engine {
     if (++this.framesSinceUpdate >= UPDATE_EVERY_FRAMES || dueByTime) {
       this.framesSinceUpdate = 0;
       this.lastUpdateAt = frame.mediaTime;
-      if (this.parts.mode === 'live') this.updateInBackground();
+      if (this.parts.mode === 'live') this.liveUpdate.request();
       else await this.update(false);
     }
   }
@@ -270,37 +275,6 @@ export class SyncEngine implements Engine {
     )
       return null;
     return { ...frame, image: await createImageBitmap(frame.image) };
-  }
-
-  /**
-   * Live: an update runs beside the frames that keep arriving, so that a frame's answer never
-   * waits for embeddings (a capture whose frames are not answered loses the next ones). One
-   * runs at a time; one asked for meanwhile runs right after. A failure surfaces on the next frame.
-   */
-  private updateInBackground(): void {
-    if (this.updating) {
-      this.updateAgain = true;
-      return;
-    }
-    this.updating = (async () => {
-      try {
-        do {
-          this.updateAgain = false;
-          await this.update(false);
-        } while (this.updateAgain && !this.disposed);
-      } catch (error) {
-        if (!this.disposed) this.backgroundError = error;
-      } finally {
-        this.updating = null;
-      }
-    })();
-  }
-
-  private rethrowBackgroundError(): void {
-    const error = this.backgroundError;
-    if (error === null) return;
-    this.backgroundError = null;
-    throw error;
   }
 
   /** A frame's faces into its segment: lip input per track, boxes for the face summary. */
@@ -395,8 +369,8 @@ export class SyncEngine implements Engine {
 
   async finish(): Promise<CheckResult> {
     this.assertUsable();
-    while (this.updating) await this.updating;
-    this.rethrowBackgroundError();
+    await this.liveUpdate.idle();
+    this.liveUpdate.rethrow();
     this.current.audio.flush();
     await this.update(true);
     return this.result();
