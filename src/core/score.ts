@@ -64,6 +64,12 @@ export async function scoreWindows(
   return searchOffset(lip, audio, options);
 }
 
+/** A batch of model input as plain values (what a worker can take without TF.js on this side). */
+export interface WindowBatch {
+  values: Float32Array;
+  shape: number[];
+}
+
 /**
  * MFCC windows for the audio stream: rows [start, start+20) of a FeatureMatrix, laid out
  * [N, coefficients, 20] as syncnet_python slices cct[:, :, :, 4i : 4i+20] (coefficient ×
@@ -74,6 +80,16 @@ export function mfccWindowTensor(
   rowStarts: readonly number[],
   steps = 20,
 ): tf.Tensor3D {
+  const { values, shape } = mfccWindowValues(features, rowStarts, steps);
+  return tf.tensor3d(values, shape as [number, number, number]);
+}
+
+/** mfccWindowTensor's values, before they become a tensor. */
+export function mfccWindowValues(
+  features: { rows: number; coefficients: number; data: Float32Array },
+  rowStarts: readonly number[],
+  steps = 20,
+): WindowBatch {
   const { rows, coefficients, data } = features;
   const out = new Float32Array(rowStarts.length * coefficients * steps);
   rowStarts.forEach((start, n) => {
@@ -85,5 +101,5 @@ export function mfccWindowTensor(
         out[(n * coefficients + c) * steps + t] = data[(start + t) * coefficients + c];
     }
   });
-  return tf.tensor3d(out, [rowStarts.length, coefficients, steps]);
+  return { values: out, shape: [rowStarts.length, coefficients, steps] };
 }

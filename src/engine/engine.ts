@@ -18,7 +18,7 @@ import {
   WINDOW_MFCC_ROWS,
   type SyncWindow,
 } from '../core/sync/windows';
-import { mfccWindowTensor } from '../core/score';
+import { mfccWindowValues } from '../core/score';
 import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '../core/audio/speech';
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
 import type { DecisionCalibration } from '../core/decision/calibration';
@@ -402,9 +402,12 @@ export class SyncEngine implements Engine {
   }
 
   private gridOf(segment: Segment) {
-    return resampleToGrid(segment.frameTimes.slice(0, segment.observedFrames), {
-      maxGapSec: MAX_GRID_GAP_SEC,
-    });
+    // A file's frames are all observed at every update: no copy then.
+    const times =
+      segment.observedFrames === segment.frameTimes.length
+        ? segment.frameTimes
+        : segment.frameTimes.slice(0, segment.observedFrames);
+    return resampleToGrid(times, { maxGapSec: MAX_GRID_GAP_SEC });
   }
 
   private async embedFinishedWindows(segment: Segment, final: boolean): Promise<void> {
@@ -447,11 +450,12 @@ export class SyncEngine implements Engine {
     const firstRow = Math.min(...pending.map((p) => p.window.mfccRowStart));
     const lastRow = Math.max(...pending.map((p) => p.window.mfccRowStart)) + WINDOW_MFCC_ROWS;
     const mfcc = segment.audio.mfccRows(mfccKind, firstRow, lastRow);
-    const audioInput = mfccWindowTensor(
-      mfcc,
-      pending.map((p) => p.window.mfccRowStart - firstRow),
+    const audioRows = await streams.embedAudio(
+      mfccWindowValues(
+        mfcc,
+        pending.map((p) => p.window.mfccRowStart - firstRow),
+      ),
     );
-    const audioRows = await streams.embedAudio(audioInput).finally(() => audioInput.dispose());
 
     // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
     const typicalInterval = this.sampledFrames ? 0 : segment.drops.typicalInterval();
@@ -467,11 +471,11 @@ export class SyncEngine implements Engine {
     for (const [trackId, track] of segment.tracks) {
       const complete = lipPending.filter((p) => p.window.frameIndices.every((f) => track.lip.has(f)));
       if (complete.length === 0) continue;
-      const lipInput = sampler.windowTensor(
+      const lipInput = sampler.windowValues(
         complete.map((p) => p.window.frameIndices.map((f) => track.lip.get(f)!)),
       );
       const started = performance.now();
-      const rows = await streams.embedLip(lipInput).finally(() => lipInput.dispose());
+      const rows = await streams.embedLip(lipInput);
       this.lipStride.record(complete.length, (performance.now() - started) / 1000);
       lipByTrack.set(trackId, new Map(complete.map((p, i) => [p.key, rows[i]])));
     }

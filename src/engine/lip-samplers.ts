@@ -14,6 +14,7 @@ import {
   FACE_TRACK_MEDFILT_KERNEL,
 } from '../core/face/crop';
 import type { LipInputSpec } from '../core/models/types';
+import type { WindowBatch } from '../core/score';
 import type { EngineFrame } from './types';
 
 export type LipFrame = Uint8Array | Float32Array;
@@ -33,6 +34,8 @@ export interface LipSampler {
   newTrack(): TrackCapture;
   /** Stacks windows of 5 captured frames into the model's lip input. */
   windowTensor(windows: readonly (readonly LipFrame[])[]): tf.Tensor5D;
+  /** windowTensor's values, before they become a tensor. */
+  windowValues(windows: readonly (readonly LipFrame[])[]): WindowBatch;
 }
 
 /** Copies rect (video pixels) of the frame into a w×h canvas, padding outside the picture with 110 gray. */
@@ -91,13 +94,24 @@ export function sizeOf(image: EngineFrame['image']): { width: number; height: nu
   return { width: image.width, height: image.height };
 }
 
-function stack(windows: readonly (readonly LipFrame[])[], spec: LipInputSpec): tf.Tensor5D {
+function stack(windows: readonly (readonly LipFrame[])[], spec: LipInputSpec): WindowBatch {
   const frameSize = spec.height * spec.width * spec.channels;
   const out = new Float32Array(windows.length * spec.frames * frameSize);
   windows.forEach((frames, n) =>
     frames.forEach((frame, f) => out.set(frame, (n * spec.frames + f) * frameSize)),
   );
-  return tf.tensor5d(out, [windows.length, spec.frames, spec.height, spec.width, spec.channels]);
+  return { values: out, shape: [windows.length, spec.frames, spec.height, spec.width, spec.channels] };
+}
+
+/** The stacking of a sampler with `input`: as values, and as a tensor. */
+function stacking(input: LipInputSpec): Pick<LipSampler, 'windowTensor' | 'windowValues'> {
+  return {
+    windowValues: (windows) => stack(windows, input),
+    windowTensor: (windows) => {
+      const { values, shape } = stack(windows, input);
+      return tf.tensor5d(values, shape as [number, number, number, number, number]);
+    },
+  };
 }
 
 /**
@@ -131,7 +145,7 @@ export function createSyncNetV2Sampler(): LipSampler {
         return bgr;
       };
     },
-    windowTensor: (windows) => stack(windows, input),
+    ...stacking(input),
   };
 }
 
@@ -146,7 +160,7 @@ export function createSyncNetV4Sampler(): LipSampler {
       const lips = LIP_LANDMARKS.map((_, i) => ({ x: face.landmarks[3 * i], y: face.landmarks[3 * i + 1] }));
       return toGray(reader.read(frame, mouthBox(lips, face.box[2]).rect), 'rgba');
     },
-    windowTensor: (windows) => stack(windows, input),
+    ...stacking(input),
   };
 }
 
@@ -170,6 +184,6 @@ export function createFeatureSampler(
       const featurize = newFeaturizer();
       return (_frame, face) => featurize(face);
     },
-    windowTensor: (windows) => stack(windows, input),
+    ...stacking(input),
   };
 }

@@ -6,7 +6,7 @@
 // landmarker pool (face/landmarker-pool.ts), and the engine's thread only takes frames,
 // cuts crops and decides. Workers that cannot start leave both streams on this thread.
 import * as tf from '@tensorflow/tfjs';
-import { embedInBatches } from '../core/score';
+import { embedInBatches, type WindowBatch } from '../core/score';
 import { rowsFromFlat } from '../core/sync/offset-search';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { StreamMode, SyncModel } from '../core/models/types';
@@ -20,10 +20,13 @@ const WORKER_START_TIMEOUT_MS = 60000;
 export interface ModelStreams {
   /** In words: 'this thread', '2 workers' or 'this thread (…why not workers)'. */
   readonly where: string;
-  /** Lip windows [N, 5, H, W, C] → N embeddings. Does not dispose its input. */
-  embedLip(windows: tf.Tensor5D): Promise<Float32Array[]>;
-  /** MFCC windows [N, coefficients, 20] → N embeddings. Does not dispose its input. */
-  embedAudio(windows: tf.Tensor3D): Promise<Float32Array[]>;
+  /**
+   * Lip windows [N, 5, H, W, C] → N embeddings. Plain values, not tensors: in workers they
+   * move there as they are (transferred — the batch is the callee's afterwards).
+   */
+  embedLip(windows: WindowBatch): Promise<Float32Array[]>;
+  /** MFCC windows [N, coefficients, 20] → N embeddings; the batch is the callee's afterwards. */
+  embedAudio(windows: WindowBatch): Promise<Float32Array[]>;
   dispose(): void;
 }
 
@@ -35,34 +38,40 @@ export interface StreamWorkerInit {
   backend: 'wasm' | 'webgl' | 'cpu';
 }
 
-/** A batch of windows as raw values; the reply's rows flattened, `size` values each. */
-export interface StreamJob {
-  values: Float32Array;
-  shape: number[];
-}
+/** The reply to a batch (a WindowBatch): its rows flattened, `size` values each. */
 export interface StreamResult {
   rows: Float32Array;
   size: number;
 }
 
+/** The model on this thread (the stream workers run their half of it this way too). */
 export function inThreadStreams(model: SyncModel, where = 'this thread'): ModelStreams {
+  const embed = async <T extends tf.Tensor>(
+    { values, shape }: WindowBatch,
+    run: (batch: T) => tf.Tensor2D,
+    batchSize: number,
+  ) => {
+    const windows = tf.tensor(values, shape) as T;
+    try {
+      return await embedInBatches(windows, run, batchSize);
+    } finally {
+      windows.dispose();
+    }
+  };
   return {
     where,
-    embedLip: (windows) => embedInBatches(windows, (batch) => model.embedLip(batch), LIP_BATCH),
-    embedAudio: (windows) => embedInBatches(windows, (batch) => model.embedAudio(batch), AUDIO_BATCH),
+    embedLip: (windows) => embed<tf.Tensor5D>(windows, (batch) => model.embedLip(batch), LIP_BATCH),
+    embedAudio: (windows) => embed<tf.Tensor3D>(windows, (batch) => model.embedAudio(batch), AUDIO_BATCH),
     dispose: () => model.dispose(),
   };
 }
 
 async function runInWorker(
-  worker: JobWorker<StreamWorkerInit, StreamJob, StreamResult>,
-  windows: tf.Tensor,
+  worker: JobWorker<StreamWorkerInit, WindowBatch, StreamResult>,
+  windows: WindowBatch,
 ): Promise<Float32Array[]> {
   if (windows.shape[0] === 0) return [];
-  const values = (await windows.data()) as Float32Array;
-  // data() may hand out the tensor's own buffer; the copy is what moves to the worker.
-  const moved = values.slice();
-  const { rows, size } = await worker.run({ values: moved, shape: windows.shape }, [moved.buffer]);
+  const { rows, size } = await worker.run(windows, [windows.values.buffer]);
   return rowsFromFlat(rows, size);
 }
 
@@ -75,7 +84,7 @@ export async function workerStreams(
   if (typeof Worker === 'undefined') return { notStarted: 'no Worker here' };
   const started = await Promise.allSettled(
     (['lip', 'audio'] as const).map((stream) =>
-      JobWorker.start<StreamWorkerInit, StreamJob, StreamResult>(
+      JobWorker.start<StreamWorkerInit, WindowBatch, StreamResult>(
         url,
         // Each worker gets its own copy of the weights (structured clone).
         { ...init, stream },

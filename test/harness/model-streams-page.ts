@@ -1,7 +1,6 @@
 // In-browser harness for test/engine/model-streams.test.ts: SyncNet v2 (seeded stand-in
 // weights) embedding the same lip and sound windows on this thread and in the stream
 // workers (src/engine/model-streams.ts), returned as plain arrays for the test to compare.
-import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/engine/backend';
 import { encodeWeights } from '../../src/core/convert/weights-bundle';
 import { createSyncNetV2, syncNetV2WeightShapes } from '../../src/core/models/syncnet-v2';
@@ -24,19 +23,15 @@ async function embedBoth(streams: ModelStreams, windows: number): Promise<Omit<S
   // Deterministic inputs: pixel values 0–255 and MFCC-like values, seeded by position.
   const lipValues = Float32Array.from({ length: windows * 5 * 224 * 224 * 3 }, (_, i) => (i * 7919) % 256);
   const audioValues = Float32Array.from({ length: windows * 13 * 20 }, (_, i) => Math.sin(i * 0.37) * 10);
-  const lipInput = tf.tensor5d(lipValues, [windows, 5, 224, 224, 3]);
-  const audioInput = tf.tensor3d(audioValues, [windows, 13, 20]);
-  try {
-    const [lip, audio] = await Promise.all([streams.embedLip(lipInput), streams.embedAudio(audioInput)]);
-    return {
-      where: streams.where,
-      lip: lip.map((r) => Array.from(r)),
-      audio: audio.map((r) => Array.from(r)),
-    };
-  } finally {
-    lipInput.dispose();
-    audioInput.dispose();
-  }
+  const [lip, audio] = await Promise.all([
+    streams.embedLip({ values: lipValues, shape: [windows, 5, 224, 224, 3] }),
+    streams.embedAudio({ values: audioValues, shape: [windows, 13, 20] }),
+  ]);
+  return {
+    where: streams.where,
+    lip: lip.map((r) => Array.from(r)),
+    audio: audio.map((r) => Array.from(r)),
+  };
 }
 
 async function runStreams(
@@ -60,12 +55,12 @@ async function runStreams(
   }
   const run = await embedBoth(streams, windows);
   streams.dispose();
-  const input = tf.zeros([1, 5, 224, 224, 3]) as tf.Tensor5D;
-  const afterDispose = await streams.embedLip(input).then(
-    () => 'resolved',
-    (error: Error) => `rejected: ${error.message}`,
-  );
-  input.dispose();
+  const afterDispose = await streams
+    .embedLip({ values: new Float32Array(5 * 224 * 224 * 3), shape: [1, 5, 224, 224, 3] })
+    .then(
+      () => 'resolved',
+      (error: Error) => `rejected: ${error.message}`,
+    );
   return { ...run, afterDispose };
 }
 

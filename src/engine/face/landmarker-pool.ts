@@ -115,8 +115,9 @@ class LandmarkerWorker {
   }
 
   run(job: LandmarkJob): Promise<LandmarkJobResult> {
-    if (this.worker.failed) jobPictures(job).forEach((p) => p.close());
-    return this.worker.run(job, jobPictures(job));
+    const pictures = jobPictures(job);
+    if (this.worker.failed) pictures.forEach((p) => p.close());
+    return this.worker.run(job, pictures);
   }
 
   close(): void {
