@@ -190,10 +190,22 @@ export function modelOption(options: Map<string, string>): SyncModelKind {
 
 export const seconds = (startMs: number): string => `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
 
-/** Which clips train the model: real in-sync, label confidence not low (those may be mimed or dubbed). */
+/**
+ * Statuses whose sound and lips belong together: real recordings, and generated talking
+ * heads and lip-sync outputs, whose lips the generator drew from that very sound. Face
+ * swaps are left out (their mouths are the swap model's, not checked here).
+ */
+const IN_SYNC_STATUSES = new Set(['real-in-sync', 'generated-talkinghead', 'generated-lipsync']);
+
+/** Which clips train the model: in sync by provenance, label confidence not low (those may be mimed or dubbed). */
 export function isTrainingClip(row: ManifestRow | undefined, includeLow = false): boolean {
   if (!row) return true; // a folder without a manifest: the user says its clips are real
-  return row.status === 'real-in-sync' && (includeLow || row.confidence !== 'low');
+  return IN_SYNC_STATUSES.has(row.status) && (includeLow || row.confidence !== 'low');
+}
+
+/** A clip's speaker for folds and training groups; a manifest's "-" (unknown) is the clip's own. */
+export function speakerOf(file: string, row: ManifestRow | undefined): string {
+  return row?.speaker && row.speaker !== '-' ? row.speaker : file;
 }
 
 export function loadTrainingClips(
@@ -206,7 +218,7 @@ export function loadTrainingClips(
     .map((file) => {
       const { features, samples } = loadClip(cacheDir, file);
       const row = manifest?.get(file);
-      return { id: file, group: row?.speaker ?? file, features, samples, row };
+      return { id: file, group: speakerOf(file, row), features, samples, row };
     })
     .filter(
       (c) => c.features.audio && c.samples.length > 0 && c.features.frames.some((f) => f.faces.length > 0),

@@ -1,8 +1,10 @@
 // `npm run train [-- <clips dir>] [--cache <feature cache>] [--out <folder>] [--seed N] [--steps N] [--folds N] [--keep-models <dir>] [--calibration-only]`
 //
 // Reproduces the shipped embedded model (models/embedded/manifest.json + weights.bin) from
-// the feature cache of ../shared/media/clips: every real in-sync clip whose label is not
-// of low confidence (MANIFEST.tsv), SyncNet's contrastive objective on true pairs vs audio
+// the feature cache of ../shared/media/clips: every clip whose sound belongs to its lips —
+// real in-sync recordings, and generated talking heads and lip-syncs, whose lips were drawn
+// from that sound — and whose label is not of low confidence (MANIFEST.tsv; isTrainingClip),
+// SyncNet's contrastive objective on true pairs vs audio
 // shifted by other offsets and audio of other speakers, seeded and single-threaded, so the
 // same cache gives the same bytes. Then fits the decision's calibration (how confidence and
 // the amount of evidence become p(mismatch)) on speaker-held-out folds: each fold judged by
@@ -63,14 +65,14 @@ function trainingCardSection(
       `when within ±${EMBEDDED_RECIPE.realign.maxOffset} frames of the median clip) ` +
       `on ${clips.length} clips, ${speakers.size} speakers, ${totalS.toFixed(0)} s:`,
     '',
-    '| clip | speaker | s | own offset (frames) | licence (repository) | source | origin |',
-    '|---|---|---|---|---|---|---|',
+    '| clip | speaker | s | own offset (frames) | licence (repository) | source | origin | status |',
+    '|---|---|---|---|---|---|---|---|',
     ...clips.map((c) => {
       const r = c.row;
       const own = ownOffsets.get(c.id) ?? 0;
       const source = r ? `${r.sourceRepo} \`${r.path}\` @ ${r.commit.slice(0, 10)}` : '?';
       const offset = `${own > 0 ? '+' : ''}${own}`;
-      return `| ${c.id} | ${c.group} | ${c.features.durationS.toFixed(1)} | ${offset} | ${r?.licence || '?'} | ${source} | ${r?.origin || '?'} |`;
+      return `| ${c.id} | ${c.group} | ${c.features.durationS.toFixed(1)} | ${offset} | ${r?.licence || '?'} | ${source} | ${r?.origin || '?'} | ${r?.status ?? 'no manifest'} |`;
     }),
     CARD_END,
   ];
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
   );
   if (clips.length < 2)
     throw new Error(
-      `${cacheDir}: ${clips.length} usable training clips (need real in-sync clips with a face and audio)`,
+      `${cacheDir}: ${clips.length} usable training clips (need in-sync clips with a face and audio)`,
     );
   console.log(
     `train: ${clips.length} clips, ${new Set(clips.map((c) => c.group)).size} speakers from ${cacheDir} (backend ${backend}, seed ${seed}, ${steps} steps)`,

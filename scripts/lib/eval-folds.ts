@@ -31,14 +31,7 @@ import {
 } from '../../src/core/train/embedded-training';
 import type { WeightMap } from '../../src/core/models/types';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../../src/core/train/window-cache';
-import {
-  isTrainingClip,
-  readBundle,
-  seconds,
-  writeBundle,
-  type LoadedClip,
-  type ManifestRow,
-} from '../ml-common';
+import { readBundle, seconds, writeBundle, type LoadedClip, type ManifestRow } from '../ml-common';
 
 export type ModelName = 'embedded' | 'syncnet-v2' | 'syncnet-v4';
 
@@ -146,7 +139,8 @@ export interface FoldOptions {
   keepModels?: string;
   cacheDir: string;
   foldOf: Map<string, number>;
-  reals: EvalClip[];
+  /** Clips a fold model may train on (isTrainingClip): the real ones and the generated in-sync ones. */
+  training: EvalClip[];
   evaluated: EvalClip[];
 }
 
@@ -155,9 +149,8 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
   const scorers: ClipScorer[] = [];
   const models: EmbeddedSyncModel[] = [];
   for (let f = 0; f < o.folds; f++) {
-    const train = o.reals.filter(
-      (c) => o.foldOf.get(c.speaker) !== f && isTrainingClip(c.row) && c.samples.length > 0,
-    );
+    // A generated clip of a held-out speaker (a lip-sync of their face) stays out too.
+    const train = o.training.filter((c) => o.foldOf.get(c.speaker) !== f && c.samples.length > 0);
     const t0 = Date.now();
     const key = createHash('sha256')
       .update(
@@ -209,7 +202,7 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
     setup:
       `embedded model, ${o.folds} speaker-disjoint folds (seed ${o.seed}); ` +
       `each fold scored by a model trained with \`npm run train\`'s recipe (${o.steps} steps) ` +
-      "on the other folds' real in-sync clips whose label confidence is not low",
+      "on the other folds' speakers' in-sync clips (real, and generated talking heads and lip-syncs) whose label confidence is not low",
     dispose: () => models.forEach((m) => m.dispose()),
   };
 }

@@ -59,16 +59,26 @@ export interface Summary {
   eceSamples: number;
 }
 
+type Scored = Pick<Judged, 'verdict' | 'pMismatch'>;
+
+/**
+ * ROC-AUC of real vs swapped variants on p(mismatch), an abstention counted as a miss: a
+ * real variant the decision abstained on counts as certain mismatch (p 1), a swapped one
+ * as certain match (p 0). rocAuc ranks how real a score says a clip is, so p enters as 1 − p.
+ */
+export function abstentionAuc(real: readonly Scored[], swapped: readonly Scored[]): number | null {
+  const p = (j: Scored, miss: number) =>
+    j.verdict === 'cannot-judge' || j.pMismatch === null ? miss : j.pMismatch;
+  if (real.length === 0 || swapped.length === 0) return null;
+  return rocAuc(
+    real.map((j) => 1 - p(j, 1)),
+    swapped.map((j) => 1 - p(j, 0)),
+  );
+}
+
 export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
   const genuine = judged.filter((j) => j.variant.expected === 'real' || j.variant.kind === 'music-only');
-  // AUC on p(mismatch), an abstention counted as a miss (real → 1, swapped → 0).
-  const realP = kind('real').map((j) =>
-    j.verdict === 'cannot-judge' || j.pMismatch === null ? 1 : j.pMismatch,
-  );
-  const swapP = kind('swap').map((j) =>
-    j.verdict === 'cannot-judge' || j.pMismatch === null ? 0 : j.pMismatch,
-  );
   const shifts = kind('shift').filter((j) => Math.abs(j.variant.shiftFrames!) >= 3);
   const past = kind('shift').filter((j) => j.variant.expected === 'shifted');
   const partial = kind('partial-swap');
@@ -82,7 +92,7 @@ export function summarize(judged: readonly Judged[]): Summary {
   // Weighted as in the fit (clipLabel): per clip its own audio, its speech under music, its shifts together, and its swaps (×3).
   const calibrated = judged.filter((j) => j.pMismatch !== null && clipLabel(j) !== null);
   return {
-    auc: realP.length && swapP.length ? rocAuc(realP, swapP) : null,
+    auc: abstentionAuc(kind('real'), kind('swap')),
     falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
     shiftsNotReal: { n: shifts.filter((j) => j.verdict !== 'real').length, of: shifts.length },
     shiftsPastToleranceCaught: {

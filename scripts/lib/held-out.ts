@@ -10,7 +10,7 @@ import { speakerFolds } from '../../src/core/train/folds';
 import { evidenceFor, type Evidenced } from './eval-decision';
 import { foldModels, type EvalClip, type FoldModels, type FoldOptions } from './eval-folds';
 import { SWAPS_PER_CLIP, variantsOf } from './eval-variants';
-import { cachedClips, loadClip, seconds, type ManifestRow } from '../ml-common';
+import { cachedClips, isTrainingClip, loadClip, seconds, speakerOf, type ManifestRow } from '../ml-common';
 
 /** Music tracks decoded once to 16 kHz mono int16 (cached beside the feature cache). */
 export function loadMusic(dir: string | null, cacheDir: string): { name: string; samples: Int16Array }[] {
@@ -46,7 +46,7 @@ export function loadMusic(dir: string | null, cacheDir: string): { name: string;
   return out;
 }
 
-export interface HeldOutOptions extends Omit<FoldOptions, 'foldOf' | 'reals' | 'evaluated'> {
+export interface HeldOutOptions extends Omit<FoldOptions, 'foldOf' | 'training' | 'evaluated'> {
   manifest: Map<string, ManifestRow> | null;
   minSeconds: number;
   musicDir: string | null;
@@ -68,7 +68,7 @@ export async function heldOutEvidence(o: HeldOutOptions): Promise<HeldOut> {
   const started = Date.now();
   const all: EvalClip[] = cachedClips(o.cacheDir).map((file) => {
     const row = o.manifest?.get(file);
-    return { file, row, speaker: row?.speaker ?? file, ...loadClip(o.cacheDir, file) };
+    return { file, row, speaker: speakerOf(file, row), ...loadClip(o.cacheDir, file) };
   });
   const reals = all.filter((c) => !c.row || c.row.status === 'real-in-sync');
   const evaluated = reals.filter((c) => c.features.durationS >= o.minSeconds);
@@ -79,7 +79,8 @@ export async function heldOutEvidence(o: HeldOutOptions): Promise<HeldOut> {
     o.folds,
     o.seed,
   );
-  const models = await foldModels({ ...o, foldOf, reals, evaluated });
+  const training = all.filter((c) => isTrainingClip(c.row));
+  const models = await foldModels({ ...o, foldOf, training, evaluated });
   const music = loadMusic(o.musicDir, o.cacheDir);
   const evidenced: Evidenced[] = [];
   for (const [i, clip] of evaluated.entries()) {

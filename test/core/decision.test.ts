@@ -9,7 +9,12 @@ import {
   parseCalibration,
   type DecisionCalibration,
 } from '../../src/core/decision/calibration';
-import { decide, DEFAULT_DECISION_POLICY, LIVE_DECISION_POLICY } from '../../src/core/decision/decide';
+import {
+  decide,
+  DEFAULT_DECISION_POLICY,
+  LIVE_DECISION_POLICY,
+  longestRun,
+} from '../../src/core/decision/decide';
 import type { ClipContext, FaceWindow, WindowEvidence } from '../../src/core/decision/evidence';
 import { runEvidence } from '../../src/core/decision/build';
 import { lipActivity } from '../../src/core/decision/lip-activity';
@@ -150,6 +155,25 @@ test('speech, not loudness: music without speech is no-speech (waiting while liv
     ),
   );
   assert.equal(state.status, 'in-sync');
+});
+
+test('speech comes in phrases: scattered bursts of "speech" in music (false alarms of the detector) are no-speech', () => {
+  // 60 s of music over a talking face, heard as speech for 0.6 s every 4 s: 9 s of "speech"
+  // windows in all, none of them a phrase of 1 s. Nothing matches the lips.
+  const bursts = (t: number) => (t % 4 < 0.6 ? 0.9 : 0.1);
+  const music = clip(60, () => ({ offset: null }), bursts);
+  assert.deepEqual(status(music), { status: 'cannot-judge', reason: 'no-speech' });
+  assert.equal(status(music, { final: false }).status, 'waiting-for-speech');
+  // Bursts of 1.2 s (windows starting there, 0.2 s each: 1.36 s of sound) are phrases: judged.
+  const phrases = clip(
+    60,
+    () => ({ offset: null }),
+    (t) => (t % 4 < 1.2 ? 0.9 : 0.1),
+  );
+  assert.equal(status(phrases).status, 'mismatch');
+  const heard = (windows: WindowEvidence[]) => longestRun(windows.filter((w) => w.speech >= 0.6));
+  assert.ok(heard(phrases) >= 1.36 - 1e-6 && heard(phrases) <= 1.4 + 1e-6, `${heard(phrases)}`);
+  assert.ok(Math.abs(heard(music) - 0.76) < 0.05, `${heard(music)}`);
 });
 
 test('who speaks: a listener with still lips does not vote; only listeners → no-speaking-face', () => {

@@ -36,7 +36,7 @@ before(() => {
     ...[0, 1, 2, 3].map((i) => syntheticClip({ seed: 60 + i, seconds: 7, speaker: i, file: `real${i}.mp4` })),
     { ...syntheticClip({ seed: 70, seconds: 7, speaker: 4, file: 'mimed.mp4' }), confidence: 'low' },
     {
-      ...syntheticClip({ seed: 71, seconds: 6, speaker: 5, file: 'dubbed.mp4' }),
+      ...syntheticClip({ seed: 71, seconds: 6, speaker: 5, file: 'lipsynced.mp4' }),
       status: 'generated-lipsync',
     },
   ]);
@@ -45,7 +45,7 @@ before(() => {
 after(() => rmSync(root, { recursive: true, force: true }));
 
 describe('train / eval / finetune commands', () => {
-  it('train: deterministic bundle ≤ 1 MB from real, not-low-confidence clips', () => {
+  it('train: deterministic bundle ≤ 1 MB from in-sync (real or generated), not-low-confidence clips', () => {
     const out = run('scripts/train.ts', [
       cache,
       '--out',
@@ -55,7 +55,7 @@ describe('train / eval / finetune commands', () => {
       '--folds',
       '2',
     ]);
-    assert.match(out, /train: 4 clips, 4 speakers/);
+    assert.match(out, /train: 5 clips, 5 speakers/);
     assert.match(out, /step 60\/60/);
     const first = bundleAt(join(root, 'model'));
     assert.ok(first.data.byteLength <= 1024 * 1024);
@@ -65,10 +65,16 @@ describe('train / eval / finetune commands', () => {
     assert.equal(decision.scale, EMBEDDED_DEFAULT_THRESHOLD);
     assert.equal(decision.coefficients.length, 4);
     assert.match(decision.fittedOn, /2 speaker-held-out folds|default: /);
-    assert.deepEqual(first.json.embedded.trainingClips, ['real0.mp4', 'real1.mp4', 'real2.mp4', 'real3.mp4']);
+    assert.deepEqual(first.json.embedded.trainingClips, [
+      'lipsynced.mp4',
+      'real0.mp4',
+      'real1.mp4',
+      'real2.mp4',
+      'real3.mp4',
+    ]);
     const card = readFileSync(join(root, 'model', 'MODEL_CARD.md'), 'utf8');
     assert.match(card, /\| real2.mp4 \| synth-2 \| 7.0 \| [+-]?\d+ \| MIT \|/);
-    assert.doesNotMatch(card, /mimed|dubbed/);
+    assert.doesNotMatch(card, /mimed/);
     run('scripts/train.ts', [cache, '--out', join(root, 'model2'), '--steps', '60', '--folds', '2']);
     assert.deepEqual(bundleAt(join(root, 'model2')).data, first.data, 'same cache and seed → same bytes');
   });
@@ -102,7 +108,7 @@ describe('train / eval / finetune commands', () => {
       assert.ok(conditions.includes(name), name);
     const report = readFileSync(join(outDir, 'report.md'), 'utf8');
     assert.match(report, /genuine variants called FAKE/);
-    assert.match(report, /dubbed.mp4 \| generated-lipsync/);
+    assert.match(report, /lipsynced.mp4 \| generated-lipsync/);
     assert.match(report, /speaker-disjoint folds/);
     assert.match(readFileSync(join(outDir, 'p-histogram.svg'), 'utf8'), /<svg/);
     parseCalibration(JSON.parse(readFileSync(join(outDir, 'calibration.json'), 'utf8')), 'calibration.json');

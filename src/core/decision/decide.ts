@@ -34,6 +34,12 @@ export interface DecisionPolicy {
   minEvidenceWindows: number;
   /** Speech windows needed before a no-speech call is replaced by judging. */
   minSpeechWindows: number;
+  /**
+   * Speech comes in phrases: at least one stretch this long (s) of consecutive speech
+   * windows. The detector's false alarms on music come in bursts of 0.3–0.6 s
+   * (docs/speech-detection.md); over a long video those add up to "enough speech".
+   */
+  minSpeechRunSeconds: number;
   /** Face-box width (video px) below which a mouth is too small to judge. */
   minFaceWidthPx: number;
   /** Fraction of frames that must show a face; below it (with enough frames seen) → no-face. */
@@ -75,6 +81,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minLipActivity: 0.008,
   minEvidenceWindows: 50,
   minSpeechWindows: 25,
+  minSpeechRunSeconds: 1,
   minFaceWidthPx: 40,
   minFaceFraction: 0.2,
   mismatchAt: 0.95,
@@ -84,7 +91,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   acceptLateMs: 185,
   offsetUncertaintyMs: 0,
   minSpanSeconds: 2,
-  spanMismatchAt: 0.99,
+  spanMismatchAt: 0.999,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
 };
@@ -254,6 +261,17 @@ export function speechWithFaces(
   };
 }
 
+/** Seconds covered by the longest stretch of consecutive windows (one per WINDOW_STEP), in time order. */
+export function longestRun(windows: readonly WindowEvidence[]): number {
+  let longest = 0;
+  let start = 0;
+  for (let i = 0; i < windows.length; i++) {
+    if (i > 0 && windows[i].t - windows[i - 1].t > 1.5 * WINDOW_STEP) start = i;
+    longest = Math.max(longest, windows[i].t - windows[start].t + WINDOW_SECONDS);
+  }
+  return longest;
+}
+
 /** Why there are too few voting windows, in the most useful words. */
 function notEnough(
   speech: readonly WindowEvidence[],
@@ -367,7 +385,7 @@ export function decide(
 
   const ordered = [...windows].sort((a, b) => a.t - b.t);
   const speech = ordered.filter((w) => w.speech >= policy.speechProbability);
-  if (speech.length < policy.minSpeechWindows) {
+  if (speech.length < policy.minSpeechWindows || longestRun(speech) < policy.minSpeechRunSeconds) {
     const state: SyncState = context.final
       ? cannotJudge('no-speech')
       : { status: 'waiting-for-speech', seconds: context.secondsSeen };

@@ -303,9 +303,9 @@ export interface EmbeddedTrainOptions {
 /**
  * The recipe of the shipped weights (scripts/train.ts prints it into the model card).
  * Chosen among a handful of runs on the speaker-held-out folds of `npm run eval`
- * (1500–6000 steps, landmark noise 0–0.5): with ~40 training clips longer training
- * overfits (6000 steps: AUC 0.889) and 2000 steps with landmark noise of 0.3 std scored
- * best (0.956). Picking among runs on the same folds makes that figure slightly optimistic.
+ * (steps, landmark noise, which clips train; docs/evaluation.md): with so few training
+ * clips, longer training overfits and noise on the landmark features regularises. Picking
+ * among runs on the same folds makes the chosen run's figures slightly optimistic.
  */
 export const EMBEDDED_RECIPE = {
   steps: 2000,
@@ -315,7 +315,7 @@ export const EMBEDDED_RECIPE = {
   l2: 1e-5,
   realign: { warmupFraction: 1 / 3, maxOffset: 8 },
   speechOnly: true,
-  lipNoise: 0.3,
+  lipNoise: 0.6,
 } as const;
 
 /** The recipe's realignment for a run of `steps` steps. */

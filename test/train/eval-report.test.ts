@@ -1,0 +1,23 @@
+// The evaluation's ROC-AUC with abstentions counted as misses: oriented so that a decision
+// that calls every real clip real and every swap fake scores 1, and one that abstains on
+// everything scores 0.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { abstentionAuc } from '../../scripts/lib/eval-report';
+
+const judged = (verdict: 'real' | 'fake' | 'cannot-judge', pMismatch: number | null) => ({
+  verdict,
+  pMismatch,
+});
+
+test('abstention AUC: perfect → 1, inverted → 0, abstaining on everything → 0', () => {
+  const real = [judged('real', 0.01), judged('real', 0.1)];
+  const swapped = [judged('fake', 0.97), judged('fake', 0.99), judged('fake', 0.96)];
+  assert.equal(abstentionAuc(real, swapped), 1);
+  assert.equal(abstentionAuc(swapped, real), 0);
+  const abstained = (n: number) => Array.from({ length: n }, () => judged('cannot-judge', 0.5));
+  assert.equal(abstentionAuc(abstained(2), abstained(3)), 0);
+  // A real clip abstained on counts as p(mismatch) 1, above every swap: half the pairs lost.
+  assert.equal(abstentionAuc([judged('real', 0.01), judged('cannot-judge', 0.2)], swapped), 0.5);
+  assert.equal(abstentionAuc([], swapped), null);
+});
