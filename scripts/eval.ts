@@ -18,7 +18,6 @@ import type { DecisionCalibration } from '../src/core/decision/calibration';
 import type { SyncModelKind } from '../src/core/models/types';
 import { judgedEvidence } from '../src/core/state';
 import { detectorSpeech, loudnessSpeech, type WindowSpeech } from '../src/core/train/clip-evidence';
-import { rocAuc, rocCurve } from '../src/core/train/metrics';
 import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
@@ -27,6 +26,7 @@ import { runConditions } from './lib/eval-conditions';
 import {
   conditionRows,
   conditionTable,
+  mismatchRoc,
   summarize,
   summaryTable,
   type ConditionRow,
@@ -255,11 +255,9 @@ function writeResults(
   );
   writeFileSync(join(outDir, 'p-histogram.svg'), histogram);
   if (realP.length && swapP.length) {
-    // The curve ranks realness (rocCurve's convention), so p(mismatch) enters as 1 − p; over the variants with a p.
-    const realness = (ps: number[]) => ps.map((p) => 1 - p);
     const title = `${modelName}: ROC on p(mismatch), real vs audio-swapped, variants with a p(mismatch)`;
-    const curve = rocCurve(realness(realP), realness(swapP));
-    writeFileSync(join(outDir, 'roc.svg'), rocSvg(title, curve, rocAuc(realness(realP), realness(swapP))));
+    const { curve, auc } = mismatchRoc(realP, swapP);
+    writeFileSync(join(outDir, 'roc.svg'), rocSvg(title, curve, auc));
   }
 }
 

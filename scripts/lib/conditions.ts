@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { findManifest, readManifest, type ManifestRow } from '../ml-common';
+import { findManifest, readManifest, speakerOf, type ManifestRow } from '../ml-common';
 import { videosIn } from './checker';
 import { ffmpegArgs } from './conditions-ffmpeg';
 import { planClip, type ConditionJob, type MusicTrack, type SourceClip } from './conditions-plan';
@@ -85,7 +85,7 @@ function measureClip(
   return {
     file,
     path,
-    speaker: row?.speaker || file,
+    speaker: speakerOf(file, row),
     durationS: info.durationS,
     width: info.width,
     height: info.height,

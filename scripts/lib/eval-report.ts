@@ -2,7 +2,7 @@
 // false-FAKE rate, can't-judge rate, shifts reported as such, partial-swap span IoU,
 // ROC-AUC real vs swapped with abstentions counted as misses, and calibration error.
 import { expectedCalibrationError } from '../../src/core/decision/calibration';
-import { rocAuc } from '../../src/core/train/metrics';
+import { areaUnder, rocCurve } from '../../src/core/train/metrics';
 import type { Verdict } from '../../src/core/state';
 import { clipLabel, type Judged } from './eval-decision';
 import { spanIoU } from './conditions-report';
@@ -61,19 +61,28 @@ export interface Summary {
 
 type Scored = Pick<Judged, 'verdict' | 'pMismatch'>;
 
+/** ROC of real vs swapped on p(mismatch): rocCurve ranks how real a score says a clip is, so p enters as 1 − p. */
+export function mismatchRoc(realP: readonly number[], swappedP: readonly number[]) {
+  const curve = rocCurve(
+    realP.map((p) => 1 - p),
+    swappedP.map((p) => 1 - p),
+  );
+  return { curve, auc: areaUnder(curve) };
+}
+
 /**
  * ROC-AUC of real vs swapped variants on p(mismatch), an abstention counted as a miss: a
  * real variant the decision abstained on counts as certain mismatch (p 1), a swapped one
- * as certain match (p 0). rocAuc ranks how real a score says a clip is, so p enters as 1 − p.
+ * as certain match (p 0).
  */
 export function abstentionAuc(real: readonly Scored[], swapped: readonly Scored[]): number | null {
   const p = (j: Scored, miss: number) =>
     j.verdict === 'cannot-judge' || j.pMismatch === null ? miss : j.pMismatch;
   if (real.length === 0 || swapped.length === 0) return null;
-  return rocAuc(
-    real.map((j) => 1 - p(j, 1)),
-    swapped.map((j) => 1 - p(j, 0)),
-  );
+  return mismatchRoc(
+    real.map((j) => p(j, 1)),
+    swapped.map((j) => p(j, 0)),
+  ).auc;
 }
 
 export function summarize(judged: readonly Judged[]): Summary {

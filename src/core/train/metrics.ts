@@ -50,7 +50,11 @@ export function rocCurve(realScores: readonly number[], fakeScores: readonly num
  * statistic; ties count half, as the trapezoid over tied points does).
  */
 export function rocAuc(realScores: readonly number[], fakeScores: readonly number[]): number {
-  const points = rocCurve(realScores, fakeScores);
+  return areaUnder(rocCurve(realScores, fakeScores));
+}
+
+/** Trapezoid area under ROC points (rocCurve's output). */
+export function areaUnder(points: readonly RocPoint[]): number {
   let area = 0;
   for (let i = 1; i < points.length; i++) {
     area += ((points[i].fpr - points[i - 1].fpr) * (points[i].tpr + points[i - 1].tpr)) / 2;
