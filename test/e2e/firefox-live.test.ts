@@ -17,7 +17,7 @@
 // it gets WebGL from Mesa's software rasteriser; headless without a GPU it creates no WebGL
 // context and MediaPipe's face landmarker cannot run, so without Xvfb the scenarios that need
 // frames analysed are skipped with that reason (docs/firefox.md).
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,9 +63,12 @@ function testExtension(): string {
 
 describe(
   'live checking in Firefox ESR',
-  { skip: NO_FIREFOX || NO_EMBEDDED_MODEL || NO_CLIPS, timeout: 900_000 },
+  // Room for one restart after a sound deadlock (firefoxTest).
+  { skip: NO_FIREFOX || NO_EMBEDDED_MODEL || NO_CLIPS, timeout: 1_500_000 },
   () => {
     let firefox: Firefox;
+    /** What Firefoxes closed before this one printed (a restart after a sound deadlock). */
+    let earlierOutput = '';
     let server: StaticServer;
     /** Another origin (localhost vs 127.0.0.1), without CORS, outside the granted host access. */
     let otherOrigin: StaticServer;
@@ -134,7 +137,8 @@ describe(
           `[...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3)`,
         ))
       ) {
-        if (Date.now() > deadline) throw new Error(`${name}: the videos did not play`);
+        if (Date.now() > deadline)
+          throw new Error(`${name}: the videos did not play; ${firefox.soundServer()}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       const tabId = await extensionCall<number>(
@@ -184,7 +188,7 @@ describe(
         if (Date.now() > deadline) {
           const held = await engineStats().catch((e: Error) => e.message);
           throw new Error(
-            `timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}; records: ${JSON.stringify(await videosOf(tabId))}; engine: ${JSON.stringify(held)}`,
+            `timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}; records: ${JSON.stringify(await videosOf(tabId))}; engine: ${JSON.stringify(held)}; ${firefox.soundServer()}; Firefox's output ends:\n${firefox.output().slice(-1500)}`,
           );
         }
         await new Promise((r) => setTimeout(r, 500));
@@ -201,11 +205,8 @@ describe(
     const overlayShown = (context: string) =>
       evaluate<boolean>(context, `document.querySelector('lipsync-lens-overlay') !== null`);
 
-    before(async () => {
-      extensionDir = testExtension();
-      makeMedia();
-      server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
-      otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+    /** Firefox with the test build installed and the control page open. */
+    async function startFirefox(): Promise<void> {
       firefox = await launchFirefox({
         'extensions.webextensions.uuids': JSON.stringify({ [EXTENSION_ID]: UUID }),
         'extensions.background.idle.timeout': IDLE_TIMEOUT_MS,
@@ -223,6 +224,58 @@ describe(
         url: `moz-extension://${UUID}/popup/popup.html?tabId=-1`,
         wait: 'complete',
       });
+    }
+
+    /**
+     * True when this Firefox's sound output is deadlocked: a fresh, unchecked page's video
+     * does not advance. Seen on this machine in about half the runs of this file (Firefox
+     * 153 ESR, PulseAudio null sink, both cubeb PulseAudio backends): the PulseAudio
+     * mainloop thread waits inside a stream callback while the AudioIPC server thread waits
+     * for the mainloop's lock (stacks in docs/firefox.md). From then on no media element in
+     * the browser plays, checked or not, until Firefox restarts.
+     */
+    async function soundDeadlocked(): Promise<boolean> {
+      const probe = openPlaying('probe', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline' }]).then(
+        async ({ context }) => {
+          await firefox.bidi.send('browsingContext.close', { context });
+          return false;
+        },
+        (error: unknown) => /did not play/.test(String(error)),
+      );
+      // A wedged Firefox may not even finish opening the page (play() never settling).
+      let timer: NodeJS.Timeout | undefined;
+      const wedged = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 60_000)));
+      return Promise.race([probe, wedged]).finally(() => clearTimeout(timer));
+    }
+
+    type Body = (t: TestContext) => Promise<void>;
+    /**
+     * A test that runs again, once, in a restarted Firefox when it failed because Firefox's
+     * sound output deadlocked (soundDeadlocked); any other failure stands. Its time limit
+     * allows the second run.
+     */
+    const firefoxTest = (name: string, timeout: number, body: Body) =>
+      test(name, { timeout: 2 * timeout + 120_000 }, async (t) => {
+        try {
+          await body(t);
+        } catch (error) {
+          if (!(await soundDeadlocked())) throw error;
+          t.diagnostic(
+            `Firefox's sound output deadlocked (a fresh page's video stood still) after: ${String(error).split('\n')[0].slice(0, 200)}; Firefox restarted, test run again`,
+          );
+          earlierOutput += firefox.output();
+          await firefox.close();
+          await startFirefox();
+          await body(t);
+        }
+      });
+
+    before(async () => {
+      extensionDir = testExtension();
+      makeMedia();
+      server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+      otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
+      await startFirefox();
       const webgl = await evaluate<boolean>(
         control,
         `(() => { try { return !!new OffscreenCanvas(1, 1).getContext('webgl2'); } catch { return false; } })()`,
@@ -239,15 +292,15 @@ describe(
       await server?.close();
       await otherOrigin?.close();
       if (extensionDir) rmSync(extensionDir, { recursive: true, force: true });
-      const errors = (firefox?.output() ?? '')
+      const errors = (earlierOutput + (firefox?.output() ?? ''))
         .split('\n')
         .filter((line) => /moz-extension:\/\//.test(line) && /JavaScript error/.test(line));
       if (errors.length) console.log(`extension script errors:\n${errors.join('\n')}`);
     });
 
-    test(
+    firefoxTest(
       'a genuine clip is judged REAL, on the badge and the overlay; a source change to the swapped voice is judged FAKE afresh',
-      { timeout: 2 * CHECK_MS + 60_000 },
+      2 * CHECK_MS + 60_000,
       async (t) => {
         if (needsEngine(t)) return;
         const { context, tabId } = await openPlaying('real', [
@@ -276,9 +329,9 @@ describe(
       },
     );
 
-    test(
+    firefoxTest(
       "the same pictures with another speaker's voice are judged FAKE",
-      { timeout: CHECK_MS + 60_000 },
+      CHECK_MS + 60_000,
       async (t) => {
         if (needsEngine(t)) return;
         const { context, tabId } = await openPlaying('swapped', [
@@ -292,7 +345,7 @@ describe(
       },
     );
 
-    test("a faceless clip is can't judge (no face)", { timeout: CHECK_MS + 60_000 }, async (t) => {
+    firefoxTest("a faceless clip is can't judge (no face)", CHECK_MS + 60_000, async (t) => {
       if (needsEngine(t)) return;
       const { context, tabId } = await openPlaying('faceless', [
         { src: '/gen/live-faceless.mp4', attrs: 'playsinline controls' },
@@ -310,9 +363,9 @@ describe(
       await firefox.bidi.send('browsingContext.close', { context });
     });
 
-    test(
+    firefoxTest(
       `paused longer than the event page's idle timeout (${IDLE_TIMEOUT_MS / 1000} s here), then seeked and resumed: the same check goes on`,
-      { timeout: CHECK_MS + 90_000 },
+      CHECK_MS + 90_000,
       async (t) => {
         const { context, tabId } = await openPlaying('pause', [
           { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls' },
@@ -388,9 +441,9 @@ describe(
       },
     );
 
-    test(
+    firefoxTest(
       'an HLS stream played by hls.js (two renditions, Media Source) is read from the element and judged REAL',
-      { timeout: CHECK_MS + 90_000 },
+      CHECK_MS + 90_000,
       async (t) => {
         // The renditions the Chromium player tests use (separate video and audio, fMP4), served from the repository root.
         const master = `/${relative(process.cwd(), makeHls('firefox-live', join(MEDIA_DIR, 'live-real.mp4')))}`;
@@ -436,9 +489,9 @@ hls.attachMedia(video);
       },
     );
 
-    test(
+    firefoxTest(
       "the keyboard shortcut (Alt+Shift+L, pressed on Firefox's window) checks the tab's playing video: REAL",
-      { timeout: CHECK_MS + 60_000 },
+      CHECK_MS + 60_000,
       async (t) => {
         if (needsEngine(t)) return;
         const { context, tabId } = await openPlaying('shortcut', [
@@ -457,9 +510,9 @@ hls.attachMedia(video);
       },
     );
 
-    test(
+    firefoxTest(
       "a cross-origin video without CORS is can't judge (this browser does not let extensions read it), and keeps playing unhooked",
-      { timeout: 90_000 },
+      90_000,
       async (t) => {
         const src = `${otherOrigin.origin.replace('127.0.0.1', 'localhost')}/gen/live-real.mp4`;
         const { context, tabId } = await openPlaying('cross-origin', [
@@ -491,9 +544,9 @@ hls.attachMedia(video);
       },
     );
 
-    test(
+    firefoxTest(
       'the file page checks a file in Firefox (WebCodecs, the engine in the page): the real clip is REAL',
-      { timeout: CHECK_MS + 60_000 },
+      CHECK_MS + 60_000,
       async (t) => {
         if (needsEngine(t)) return;
         const { context: tab } = await firefox.bidi.send<{ context: string }>('browsingContext.create', {
@@ -542,9 +595,9 @@ hls.attachMedia(video);
       },
     );
 
-    test(
+    firefoxTest(
       'screenshots: the popup on a checked tab and the file page, rendered by Firefox',
-      { timeout: CHECK_MS + 60_000 },
+      CHECK_MS + 60_000,
       async (t) => {
         // With a working engine the popup shows a REAL clip's evidence; without one, the cross-origin video's can't judge.
         const { context, tabId } = noEngine

@@ -235,8 +235,11 @@ const PULSEAUDIO = '/usr/bin/pulseaudio';
  * floods the page). So a private PulseAudio with a null sink (paced by its own clock) is
  * started for each Firefox: `apt-get install pulseaudio` (scripts/setup.sh).
  */
-async function startSoundServer(dir: string): Promise<{ env: Record<string, string>; stop(): void }> {
-  if (!existsSync(PULSEAUDIO)) return { env: {}, stop: () => undefined };
+async function startSoundServer(
+  dir: string,
+): Promise<{ env: Record<string, string>; status(): string; stop(): void }> {
+  if (!existsSync(PULSEAUDIO))
+    return { env: {}, status: () => `no sound server (${PULSEAUDIO} missing)`, stop: () => undefined };
   const runtime = join(dir, 'pulse-runtime');
   mkdirSync(runtime, { recursive: true });
   const socket = join(runtime, 'native');
@@ -248,15 +251,34 @@ async function startSoundServer(dir: string): Promise<{ env: Record<string, stri
       '--exit-idle-time=-1',
       '--use-pid-file=false',
       '--disable-shm=true',
+      // A null sink needs no raised or real-time priority.
+      '--realtime=false',
+      '--high-priority=false',
+      '--log-target=stderr',
+      '--log-level=error',
       '--load=module-null-sink sink_name=null',
       `--load=module-native-protocol-unix auth-anonymous=1 socket=${socket}`,
     ],
-    { stdio: 'ignore', env: { ...process.env, HOME: runtime, XDG_RUNTIME_DIR: runtime } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOME: runtime, XDG_RUNTIME_DIR: runtime } },
   );
+  let log = '';
+  server.stderr!.on('data', (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-4000);
+  });
   const deadline = Date.now() + 10_000;
   while (!existsSync(socket) && Date.now() < deadline && server.exitCode === null)
     await new Promise((r) => setTimeout(r, 100));
-  return { env: { PULSE_SERVER: `unix:${socket}` }, stop: () => void server.kill('SIGTERM') };
+  if (!existsSync(socket)) {
+    server.kill('SIGKILL');
+    throw new Error(`the sound server (PulseAudio, null sink) did not start:\n${log}`);
+  }
+  return {
+    env: { PULSE_SERVER: `unix:${socket}` },
+    // For failure messages: a check that hears nothing may be a sound server that died.
+    status: () =>
+      `sound server ${server.exitCode === null && server.signalCode === null ? 'running' : `exited (${server.exitCode ?? server.signalCode})`}${log ? `; its log:\n${log}` : ''}`,
+    stop: () => void server.kill('SIGTERM'),
+  };
 }
 
 /**
@@ -320,6 +342,8 @@ export interface Firefox {
   output(): string;
   /** The Xvfb display Firefox draws on, or null when it runs headless (no WebGL without a GPU). */
   display: string | null;
+  /** Whether Firefox's sound server still runs, with its log (for failure messages). */
+  soundServer(): string;
   close(): Promise<void>;
 }
 
@@ -404,6 +428,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     profile,
     output: () => output,
     display: screen.display,
+    soundServer: sound.status,
     async close() {
       try {
         await Promise.race([bidi.send('browser.close'), new Promise((r) => setTimeout(r, 5000))]);
