@@ -228,11 +228,11 @@ describe(
 
     /**
      * True when this Firefox's sound output is deadlocked: a fresh, unchecked page's video
-     * does not advance. Seen on this machine in about half the runs of this file (Firefox
-     * 153 ESR, PulseAudio null sink, both cubeb PulseAudio backends): the PulseAudio
-     * mainloop thread waits inside a stream callback while the AudioIPC server thread waits
-     * for the mainloop's lock (stacks in docs/firefox.md). From then on no media element in
-     * the browser plays, checked or not, until Firefox restarts.
+     * does not advance. Firefox's own audio stack (PulseAudio backends, AudioIPC) can
+     * deadlock here: its PulseAudio mainloop thread waits inside a stream callback while the
+     * AudioIPC server thread waits for the mainloop's lock (docs/firefox.md: how often, and
+     * the stacks). From then on no media element in the browser plays, checked or not, until
+     * Firefox restarts.
      */
     async function soundDeadlocked(): Promise<boolean> {
       const probe = openPlaying('probe', [{ src: '/gen/live-real.mp4', attrs: 'loop playsinline' }]).then(
