@@ -5,10 +5,10 @@
 // real in-sync recordings, and generated talking heads and lip-syncs, whose lips were drawn
 // from that sound — and whose label is not of low confidence (MANIFEST.tsv; isTrainingClip);
 // SyncNet's contrastive objective on true pairs vs audio shifted by other offsets and audio
-// of other speakers, seeded and single-threaded, so the same cache gives the same bytes. Then fits the decision's calibration (how confidence and
-// the amount of evidence become p(mismatch)) on speaker-held-out folds: each fold judged by
-// a model trained the same way without its speakers (scripts/lib/held-out.ts), written into
-// the manifest as `decision`. Also rewrites the generated "Training data" section of
+// of other speakers, seeded and single-threaded, so the same cache gives the same bytes.
+// Then fits the decision's calibration (how confidence and the amount of evidence become
+// p(mismatch)) on speaker-held-out folds: each fold judged by a model trained the same way
+// without its speakers (scripts/lib/held-out.ts), written into the manifest as `decision`. Also rewrites the generated "Training data" section of
 // models/embedded/MODEL_CARD.md (between its markers).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -41,6 +41,8 @@ const EXTENSION_ID = 'lipsync-lens@lipsync-lens.dev';
 const UUID = '6c697073-796e-4c2d-8c65-6e732d666678';
 const IDLE_TIMEOUT_MS = 10_000;
 const CHECK_MS = 120_000;
+/** openPlaying's failure when the page's videos stand still (soundDeadlocked tells it apart). */
+const NOT_PLAYING = 'the videos did not play';
 const SCREENSHOTS = resolve('docs/screenshots');
 const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
 const FINAL = new Set([...VERDICT, 'cannot-judge', 'error']);
@@ -137,8 +139,7 @@ describe(
           `[...document.querySelectorAll('video')].every((v) => v.currentTime > 0.3)`,
         ))
       ) {
-        if (Date.now() > deadline)
-          throw new Error(`${name}: the videos did not play; ${firefox.soundServer()}`);
+        if (Date.now() > deadline) throw new Error(`${name}: ${NOT_PLAYING}; ${firefox.soundServer()}`);
         await new Promise((r) => setTimeout(r, 250));
       }
       const tabId = await extensionCall<number>(
@@ -240,7 +241,7 @@ describe(
           await firefox.bidi.send('browsingContext.close', { context });
           return false;
         },
-        (error: unknown) => /did not play/.test(String(error)),
+        (error: unknown) => String(error).includes(NOT_PLAYING),
       );
       // A wedged Firefox may not even finish opening the page (play() never settling).
       let timer: NodeJS.Timeout | undefined;
