@@ -17,7 +17,11 @@ function findTests(dir) {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : findTests('test').sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+// --test-force-exit: a test file ends when its tests have, even if a process it started (a
+// wedged browser) still holds its pipes; otherwise the whole run would wait for it forever.
+// --test-timeout: a test that sets no time limit of its own still cannot hang the run.
+const flags = ['--test', '--test-concurrency=1', '--test-force-exit', '--test-timeout=900000'];
+const result = spawnSync(process.execPath, ['--import', 'tsx', ...flags, ...files], {
   stdio: 'inherit',
   env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' },
 });

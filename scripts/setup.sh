@@ -5,6 +5,7 @@
 #   chromium            — headless engine for the check CLI and the real-browser tests
 #   firefox-esr         — the Firefox tests (test/e2e/firefox-*.test.ts)
 #   pulseaudio          — a sound output for Firefox in those tests (a private null sink)
+#   libasound2-plugins  — ALSA's pulse plugin: Firefox reaches that sink through ALSA (its own PulseAudio backend deadlocks)
 #   xvfb                — a virtual display for Firefox in those tests: headless Firefox without a GPU has no WebGL, which the face landmarker needs
 #   xdotool             — real key presses on that display (the keyboard shortcut test in Firefox)
 #   ffmpeg              — test media (shifted/silent clips) and golden audio decoding
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium firefox-esr pulseaudio xvfb xdotool ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
+APT_PACKAGES=(chromium firefox-esr pulseaudio libasound2-plugins xvfb xdotool ffmpeg python3-torch python3-numpy python3-scipy python3-h5py fonts-wqy-microhei)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -41,6 +41,8 @@ const EXTENSION_ID = 'lipsync-lens@lipsync-lens.dev';
 const UUID = '6c697073-796e-4c2d-8c65-6e732d666678';
 const IDLE_TIMEOUT_MS = 10_000;
 const CHECK_MS = 120_000;
+/** No frame, sound or state change in a check for this long: Firefox's sound output is stuck. */
+const STALL_MS = 30_000;
 /** openPlaying's failure when the page's videos stand still (soundDeadlocked tells it apart). */
 const NOT_PLAYING = 'the videos did not play';
 const SCREENSHOTS = resolve('docs/screenshots');
@@ -177,6 +179,12 @@ describe(
     ): Promise<VideoRecord> {
       const deadline = Date.now() + timeoutMs;
       let last = '';
+      // A check whose engine session stops moving (no frame analysed, no sound, no new state)
+      // for STALL_MS is what Firefox's sound deadlock looks like: say so now rather than at
+      // the deadline, so that firefoxTest can restart Firefox sooner.
+      let progress = '';
+      let movedAt = Date.now();
+      let polledAt = 0;
       for (;;) {
         const [video] = await videosOf(tabId);
         const state = video?.session?.state;
@@ -186,10 +194,21 @@ describe(
         if (line !== last) log(line);
         last = line;
         if (done(video)) return video!;
-        if (Date.now() > deadline) {
+        const timedOut = Date.now() > deadline;
+        let stalled = false;
+        if (Date.now() - polledAt > 5_000 && state && state.status !== 'loading') {
+          polledAt = Date.now();
+          const session = (await engineStats()).sessions.find(
+            (s) => s.sessionId === video!.session!.sessionId,
+          );
+          const now = `${line} ${session?.framesAnalysed} ${session?.audioSeconds}`;
+          if (now !== progress) [progress, movedAt] = [now, Date.now()];
+          stalled = !!session && Date.now() - movedAt > STALL_MS;
+        }
+        if (timedOut || stalled) {
           const held = await engineStats().catch((e: Error) => e.message);
           throw new Error(
-            `timed out after ${timeoutMs / 1000} s; state: ${JSON.stringify(state)}; records: ${JSON.stringify(await videosOf(tabId))}; engine: ${JSON.stringify(held)}; ${firefox.soundServer()}; Firefox's output ends:\n${firefox.output().slice(-1500)}`,
+            `${stalled ? `${NOT_PLAYING}: the check stood still for ${STALL_MS / 1000} s` : `timed out after ${timeoutMs / 1000} s`}; state: ${JSON.stringify(state)}; records: ${JSON.stringify(await videosOf(tabId))}; engine: ${JSON.stringify(held)}; ${firefox.soundServer()}; Firefox's output ends:\n${firefox.output().slice(-1500)}`,
           );
         }
         await new Promise((r) => setTimeout(r, 500));

@@ -233,7 +233,8 @@ const PULSEAUDIO = '/usr/bin/pulseaudio';
  * no output and an AudioContext never leaves "suspended" — measured here, and ALSA's null
  * device is no way out (it is not paced: Firefox's audio thread spins and the worklet
  * floods the page). So a private PulseAudio with a null sink (paced by its own clock) is
- * started for each Firefox: `apt-get install pulseaudio` (scripts/setup.sh).
+ * started for each Firefox: `apt-get install pulseaudio` (scripts/setup.sh). Firefox reaches
+ * it through ALSA's pulse plugin (launchFirefox sets `media.cubeb.backend`).
  */
 async function startSoundServer(
   dir: string,
@@ -277,7 +278,10 @@ async function startSoundServer(
     // For failure messages: a check that hears nothing may be a sound server that died.
     status: () =>
       `sound server ${server.exitCode === null && server.signalCode === null ? 'running' : `exited (${server.exitCode ?? server.signalCode})`}${log ? `; its log:\n${log}` : ''}`,
-    stop: () => void server.kill('SIGTERM'),
+    stop: () => {
+      server.kill('SIGKILL');
+      server.stderr!.destroy();
+    },
   };
 }
 
@@ -303,7 +307,10 @@ async function startDisplay(): Promise<{ display: string | null; stop(): void }>
     server.on('exit', () => resolve(null));
     setTimeout(() => resolve(null), 10_000);
   });
-  const stop = () => void server.kill('SIGTERM');
+  const stop = () => {
+    server.kill('SIGKILL');
+    server.stdout!.destroy();
+  };
   if (!display) stop();
   return { display, stop };
 }
@@ -369,6 +376,10 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
     'devtools.console.stdout.content': true,
     // WebGL on Mesa's software rasteriser: the blocklist refuses it when no GPU is found on PCI.
     'webgl.force-enabled': true,
+    // Sound through ALSA, whose default device is the private PulseAudio (alsa-plugins' pulse
+    // plugin, a dependency of Debian's pulseaudio), not through Firefox's own PulseAudio
+    // backend: that one deadlocks here, from then on playing nothing (docs/firefox.md).
+    'media.cubeb.backend': 'alsa',
     ...prefs,
   };
   writeFileSync(
@@ -392,10 +403,26 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
       'about:blank',
     ],
     {
+      // Its own process group, so that close() can kill every Firefox process at once.
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...sound.env, ...display, MOZ_CRASHREPORTER_DISABLE: '1' },
     },
   );
+  /**
+   * Kills Firefox with all its processes and lets go of their output: a child still holding
+   * the pipes (a content process of a Firefox wedged in its sound stack) would keep this
+   * test process, and with it the whole test run, from ever ending.
+   */
+  const killAll = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+  };
   let output = '';
   const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -417,7 +444,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
   try {
     url = await listening;
   } catch (error) {
-    child.kill('SIGKILL');
+    killAll();
     sound.stop();
     screen.stop();
     throw error;
@@ -438,9 +465,10 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
       bidi.close();
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       }
+      // Also after a clean exit: content processes may outlive the parent.
+      killAll();
       sound.stop();
       screen.stop();
       rmSync(profile, { recursive: true, force: true });
