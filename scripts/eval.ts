@@ -1,6 +1,6 @@
 // `npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>]
 //     [--cache <feature cache>] [--weights <bundle dir>] [--folds 5] [--seed 1]
-//     [--min-seconds 0] [--steps N] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]
+//     [--min-seconds 0] [--steps N] [--vtlp S] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]
 //     [--conditions [--conditions-out out/conditions] [--conditions-limit N]]`
 //
 // The product's own decision (src/core/decision) on every real clip of a folder (the
@@ -46,7 +46,7 @@ import {
 
 const USAGE =
   'usage: npm run eval -- <clips dir> [--model embedded|syncnet-v2|syncnet-v4] [--out <folder>] [--cache <dir>] ' +
-  '[--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--keep-models <dir>] [--music <dir>] ' +
+  '[--weights <bundle dir>] [--folds N] [--seed N] [--min-seconds S] [--steps N] [--vtlp S] [--keep-models <dir>] [--music <dir>] ' +
   '[--speech detector|loudness] [--conditions [--conditions-out <dir>] [--conditions-limit N]]';
 
 /** The command line, resolved. */
@@ -61,6 +61,7 @@ interface EvalArgs {
   minSeconds: number;
   musicDir: string;
   steps: number;
+  vtlp: number;
   weightsDir: string | undefined;
   keepModels: string | undefined;
   speechOf: WindowSpeech;
@@ -85,6 +86,7 @@ function parseEvalArgs(argv: string[]): EvalArgs {
     minSeconds: Number(options.get('min-seconds') ?? 0),
     musicDir: options.get('music') ?? join(dirname(clipsDir), 'music'),
     steps: Number(options.get('steps') ?? EMBEDDED_RECIPE.steps),
+    vtlp: Number(options.get('vtlp') ?? EMBEDDED_RECIPE.vtlp),
     weightsDir: options.get('weights'),
     keepModels: options.get('keep-models'),
     // --speech loudness: the old rule (a window is speech when it is loud), for comparison.
@@ -106,6 +108,7 @@ function foldEvidence(args: EvalArgs): Promise<HeldOut> {
     folds: args.folds,
     seed: args.seed,
     steps: args.steps,
+    vtlp: args.vtlp,
     keepModels: args.keepModels,
     cacheDir: args.cacheDir,
     manifest: args.manifest,

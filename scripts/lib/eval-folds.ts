@@ -42,6 +42,8 @@ const TRAINING_SOURCES = [
   'src/core/train/pairs.ts',
   'src/core/train/trainer.ts',
   'src/core/train/contrastive.ts',
+  'src/core/train/vtlp-batches.ts',
+  'src/core/audio/vtlp.ts',
 ];
 /** Tracks with at least this fraction of the longest track's frames are candidate speakers. */
 const CANDIDATE_TRACK_FRACTION = 0.2;
@@ -136,6 +138,8 @@ export interface FoldOptions {
   folds: number;
   seed: number;
   steps: number;
+  /** VTLP spread for the fold models' training audio (EmbeddedTrainOptions.vtlp); the recipe's by default. */
+  vtlp?: number;
   keepModels?: string;
   cacheDir: string;
   foldOf: Map<string, number>;
@@ -148,6 +152,7 @@ export interface FoldOptions {
 async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
   const scorers: ClipScorer[] = [];
   const models: EmbeddedSyncModel[] = [];
+  const vtlp = o.vtlp ?? EMBEDDED_RECIPE.vtlp;
   for (let f = 0; f < o.folds; f++) {
     // A generated clip of a held-out speaker (a lip-sync of their face) stays out too.
     const train = o.training.filter((c) => o.foldOf.get(c.speaker) !== f && c.samples.length > 0);
@@ -160,6 +165,7 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
           folds: o.folds,
           f,
           recipe: EMBEDDED_RECIPE,
+          ...(vtlp !== EMBEDDED_RECIPE.vtlp ? { vtlp } : {}),
           train: train.map((c) => c.file),
           ...(o.trainer ? { trainer: o.trainer.name } : {}),
         }),
@@ -186,7 +192,8 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
       }));
       weights = o.trainer
         ? o.trainer.train(clips)
-        : trainEmbedded(clips, { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps) }).weights;
+        : trainEmbedded(clips, { seed: o.seed, steps: o.steps, realign: recipeRealign(o.steps), vtlp })
+            .weights;
       if (kept) writeBundle(kept, encodeWeights('embedded', `fold ${f + 1}`, weights));
       console.log(
         `eval: fold ${f + 1}/${o.folds}: trained on ${train.length} clips (${new Set(train.map((c) => c.speaker)).size} speakers) in ${seconds(t0)}`,
@@ -201,7 +208,7 @@ async function trainFoldModels(o: FoldOptions): Promise<FoldModels> {
     shippedCalibration: null,
     setup:
       `embedded model, ${o.folds} speaker-disjoint folds (seed ${o.seed}); ` +
-      `each fold scored by a model trained with \`npm run train\`'s recipe (${o.steps} steps) ` +
+      `each fold scored by a model trained with \`npm run train\`'s recipe (${o.steps} steps${vtlp !== EMBEDDED_RECIPE.vtlp ? `, VTLP ±${vtlp}` : ''}) ` +
       "on the other folds' speakers' in-sync clips (real, and generated talking heads and lip-syncs) whose label confidence is not low",
     dispose: () => models.forEach((m) => m.dispose()),
   };

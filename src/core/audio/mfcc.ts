@@ -147,7 +147,7 @@ function preemphasis(signal: Float64Array, coeff: number): Float64Array {
 }
 
 /** base.lifter: 1 + (L/2)·sin(πn/L). */
-function lifterGains(numCep: number, lifter: number): Float64Array {
+export function lifterGains(numCep: number, lifter: number): Float64Array {
   const gains = new Float64Array(numCep);
   for (let n = 0; n < numCep; n++) gains[n] = 1 + (lifter / 2) * Math.sin((Math.PI * n) / lifter);
   return gains;

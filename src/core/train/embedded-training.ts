@@ -26,6 +26,7 @@ import { frameLevelsDb, speechRows } from './evidence';
 import type { WindowClip } from './pairs';
 import { PairSampler, type PairSamplingOptions } from './pairs';
 import { glorotUniform, Rng } from './rng';
+import { VtlpBatches } from './vtlp-batches';
 import { trainContrastive, type TrainProgress, type TwoTowerTask } from './trainer';
 import { torchMedian } from '../numeric';
 
@@ -291,6 +292,11 @@ export interface EmbeddedTrainOptions {
   speechOnly?: boolean;
   /** Std of the Gaussian noise added to normalised lip features while training (augmentation). */
   lipNoise?: number;
+  /**
+   * VTLP on the training audio (augmentation, src/core/audio/vtlp.ts): each audio window of a
+   * batch warped by an α drawn from [1 − vtlp, 1 + vtlp]; 0 for none.
+   */
+  vtlp?: number;
   batchSize?: number;
   learningRate?: number;
   margin?: number;
@@ -316,6 +322,7 @@ export const EMBEDDED_RECIPE = {
   realign: { warmupFraction: 1 / 3, maxOffset: 8 },
   speechOnly: true,
   lipNoise: 0.6,
+  vtlp: 0,
 } as const;
 
 /** The recipe's realignment for a run of `steps` steps. */
@@ -391,11 +398,16 @@ export function trainEmbedded(
   );
   const lipNoise = options.lipNoise ?? EMBEDDED_RECIPE.lipNoise;
   let noiseCalls = 0;
+  const vtlp = options.vtlp ?? EMBEDDED_RECIPE.vtlp;
+  // With VTLP the batches come from the raw MFCC table and are warped, then normalised.
+  const rawAudio =
+    vtlp > 0 ? tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS]) : null;
+  const warp = vtlp > 0 ? new VtlpBatches(vtlp, options.seed) : null;
   const task: TwoTowerTask = {
     lipTable,
-    audioTable,
+    audioTable: rawAudio ?? audioTable,
     embedLip: (rows) => net.embedLipRows(rows, lipNoise, options.seed * 100003 + noiseCalls++),
-    embedAudio: (rows) => net.embedAudioRows(rows),
+    embedAudio: (rows) => net.embedAudioRows(warp ? net.audioInputRows(warp.apply(rows)) : rows),
     trainable: net.trainable,
     regularised: net.trainableKernels,
   };
@@ -463,7 +475,8 @@ export function trainEmbedded(
       ownOffsets,
     };
   } finally {
-    tf.dispose([lipTable, audioTable]);
+    tf.dispose([lipTable, audioTable, ...(rawAudio ? [rawAudio] : [])]);
+    warp?.dispose();
     net.dispose();
   }
 }
