@@ -229,6 +229,23 @@ export function fromRemote(value: { type: string; value?: unknown }): unknown {
 const PULSEAUDIO = '/usr/bin/pulseaudio';
 
 /**
+ * Kills a helper process — with `group`, its whole process group (it was spawned detached) —
+ * and lets go of its pipes: a process still holding them (a content process of a Firefox
+ * wedged in its sound stack) would keep this test file, and with it the whole run, from
+ * ever ending.
+ */
+function killAndRelease(child: ChildProcess, group = false): void {
+  try {
+    if (group) process.kill(-child.pid!, 'SIGKILL');
+    else child.kill('SIGKILL');
+  } catch {
+    // gone already
+  }
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+}
+
+/**
  * A sound output for Firefox. Without a sound server its default (PulseAudio) backend finds
  * no output and an AudioContext never leaves "suspended" — measured here, and ALSA's null
  * device is no way out (it is not paced: Firefox's audio thread spins and the worklet
@@ -270,7 +287,7 @@ async function startSoundServer(
   while (!existsSync(socket) && Date.now() < deadline && server.exitCode === null)
     await new Promise((r) => setTimeout(r, 100));
   if (!existsSync(socket)) {
-    server.kill('SIGKILL');
+    killAndRelease(server);
     throw new Error(`the sound server (PulseAudio, null sink) did not start:\n${log}`);
   }
   return {
@@ -278,10 +295,7 @@ async function startSoundServer(
     // For failure messages: a check that hears nothing may be a sound server that died.
     status: () =>
       `sound server ${server.exitCode === null && server.signalCode === null ? 'running' : `exited (${server.exitCode ?? server.signalCode})`}${log ? `; its log:\n${log}` : ''}`,
-    stop: () => {
-      server.kill('SIGKILL');
-      server.stderr!.destroy();
-    },
+    stop: () => killAndRelease(server),
   };
 }
 
@@ -307,10 +321,7 @@ async function startDisplay(): Promise<{ display: string | null; stop(): void }>
     server.on('exit', () => resolve(null));
     setTimeout(() => resolve(null), 10_000);
   });
-  const stop = () => {
-    server.kill('SIGKILL');
-    server.stdout!.destroy();
-  };
+  const stop = () => killAndRelease(server);
   if (!display) stop();
   return { display, stop };
 }
@@ -409,20 +420,6 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
       env: { ...process.env, ...sound.env, ...display, MOZ_CRASHREPORTER_DISABLE: '1' },
     },
   );
-  /**
-   * Kills Firefox with all its processes and lets go of their output: a child still holding
-   * the pipes (a content process of a Firefox wedged in its sound stack) would keep this
-   * test process, and with it the whole test run, from ever ending.
-   */
-  const killAll = () => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // the group is gone already
-    }
-    child.stdout!.destroy();
-    child.stderr!.destroy();
-  };
   let output = '';
   const listening = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -444,7 +441,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
   try {
     url = await listening;
   } catch (error) {
-    killAll();
+    killAndRelease(child, true);
     sound.stop();
     screen.stop();
     throw error;
@@ -468,7 +465,7 @@ export async function launchFirefox(prefs: Record<string, string | number | bool
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       }
       // Also after a clean exit: content processes may outlive the parent.
-      killAll();
+      killAndRelease(child, true);
       sound.stop();
       screen.stop();
       rmSync(profile, { recursive: true, force: true });

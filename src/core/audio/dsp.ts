@@ -179,13 +179,18 @@ export function triangularFilterbank(
  */
 export function orthonormalDctMatrix(numIn: number, numOut: number): Float64Array {
   const matrix = new Float64Array(numOut * numIn);
-  for (let k = 0; k < numOut; k++) {
-    const scale = 2 * Math.sqrt(1 / ((k === 0 ? 4 : 2) * numIn));
-    for (let n = 0; n < numIn; n++) {
-      matrix[k * numIn + n] = scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * numIn));
-    }
-  }
+  for (let k = 0; k < numOut; k++)
+    for (let n = 0; n < numIn; n++) matrix[k * numIn + n] = orthonormalDctBasis(k, n, numIn);
   return matrix;
+}
+
+/**
+ * One entry of that matrix, row k at input position n — also at a fractional n, where the
+ * cosine series of a cepstrum is the smooth log-filterbank curve between filters (VTLP).
+ */
+export function orthonormalDctBasis(k: number, n: number, numIn: number): number {
+  const scale = 2 * Math.sqrt(1 / ((k === 0 ? 4 : 2) * numIn));
+  return scale * Math.cos((Math.PI * k * (2 * n + 1)) / (2 * numIn));
 }
 
 /** Everything the shared cepstrum loop needs; the two front ends differ only in these. */

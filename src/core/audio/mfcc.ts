@@ -40,6 +40,9 @@ export interface PsfMfccOptions {
   appendEnergy?: boolean;
 }
 
+/** python_speech_features.mfcc's defaults that shape its cepstra (SyncNet v2's features). */
+export const PSF_DEFAULTS = { sampleRate: 16000, numCep: 13, nFilt: 26, cepLifter: 22 } as const;
+
 /** base.hz2mel */
 export function hzToMelPsf(hz: number): number {
   return 2595 * Math.log10(1 + hz / 700);
@@ -99,17 +102,17 @@ function framesigCount(signalLength: number, frameLength: number, frameStep: num
  * `numCep` coefficients, row-major in a Float32Array; column 0 is the log frame energy.
  */
 export function mfccPsf(samples: Int16ScaleSamples, options: PsfMfccOptions = {}): FeatureMatrix {
-  const sampleRate = options.sampleRate ?? 16000;
+  const sampleRate = options.sampleRate ?? PSF_DEFAULTS.sampleRate;
   const winLen = options.winLen ?? 0.025;
   const winStep = options.winStep ?? 0.01;
-  const numCep = options.numCep ?? 13;
-  const nFilt = options.nFilt ?? 26;
+  const numCep = options.numCep ?? PSF_DEFAULTS.numCep;
+  const nFilt = options.nFilt ?? PSF_DEFAULTS.nFilt;
   // `nfft or calculate_nfft(...)` / `highfreq or samplerate/2`: 0 means "default" there too.
   const nfft = options.nfft || calculateNfft(sampleRate, winLen);
   const lowFreq = options.lowFreq ?? 0;
   const highFreq = options.highFreq || sampleRate / 2;
   const preemph = options.preemph ?? 0.97;
-  const cepLifter = options.cepLifter ?? 22;
+  const cepLifter = options.cepLifter ?? PSF_DEFAULTS.cepLifter;
   const appendEnergy = options.appendEnergy ?? true;
   if (highFreq > sampleRate / 2) throw new RangeError('highFreq is greater than sampleRate/2');
   if (numCep > nFilt) throw new RangeError(`numCep (${numCep}) exceeds nFilt (${nFilt})`);

@@ -2,7 +2,8 @@
 // 13 × 20, as WindowTables.audio holds them) warped by its own α from a fixed grid over
 // [1 − spread, 1 + spread]; c0 is kept. Seeded, so a training run stays reproducible.
 import * as tf from '@tensorflow/tfjs';
-import { vtlpMatrix, VTLP_SYNCNET_V2 } from '../audio/vtlp';
+import { PSF_DEFAULTS } from '../audio/mfcc';
+import { vtlpMatrix } from '../audio/vtlp';
 import { WINDOW_MFCC_ROWS } from '../sync/windows';
 
 /** α values the warp draws from: fine enough that the grid does not matter. */
@@ -17,7 +18,7 @@ export class VtlpBatches {
     private readonly seed: number,
   ) {
     if (!(spread > 0 && spread < 0.5)) throw new RangeError('VTLP spread must be in (0, 0.5)');
-    const k = VTLP_SYNCNET_V2.cepstra - 1;
+    const k = PSF_DEFAULTS.numCep - 1;
     const data = new Float32Array(ALPHA_STEPS * k * k);
     for (let i = 0; i < ALPHA_STEPS; i++) {
       const alpha = 1 - spread + (2 * spread * i) / (ALPHA_STEPS - 1);
@@ -30,7 +31,7 @@ export class VtlpBatches {
   apply(rows: tf.Tensor): tf.Tensor2D {
     return tf.tidy(() => {
       const n = rows.shape[0];
-      const cepstra = VTLP_SYNCNET_V2.cepstra;
+      const cepstra = PSF_DEFAULTS.numCep;
       const x = tf.reshape(rows, [n, cepstra, WINDOW_MFCC_ROWS]) as tf.Tensor3D;
       const pick = tf.randomUniform([n], 0, ALPHA_STEPS, 'int32', this.seed * 7919 + this.calls++);
       const warped = tf.matMul(
