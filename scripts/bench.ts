@@ -7,10 +7,11 @@
 // `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
 // per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
 // each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes.
-// `--strides[=10]` compares checks with the lips on every 2nd, 3rd, 5th window against every
-// window (scripts/lib/bench-strides.ts). `--live-models` runs a live check at 25 fps, 640×360
-// with the embedded model and with SyncNet v2 and prints the frames that reached the engine
-// and those it counted lost (scripts/bench/live-models.ts).
+// `--strides[=10] [--loop=S]` compares checks with the lips on every 2nd, 3rd, 5th, 10th window
+// against every window, each file looped to S seconds first with --loop
+// (scripts/lib/bench-strides.ts). `--live-models` runs a live check at 25 fps, 640×360 with
+// the embedded model and with SyncNet v2 and prints the frames that reached the engine and
+// those it counted lost (scripts/bench/live-models.ts).
 // A benchmark, not a test: it asserts nothing.
 import { resolve } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
@@ -59,7 +60,11 @@ async function main() {
     const count = strides.includes('=') ? Number(strides.split('=')[1]) : 10;
     if (!(Number.isInteger(count) && count >= 1))
       throw new Error(`--strides wants a number of speakers (got ${strides})`);
-    await runStrides(CLIPS_DIR, resolve(CLIPS_DIR, '..', 'MANIFEST.tsv'), count);
+    const loop = process.argv.slice(2).find((a) => a.startsWith('--loop='));
+    const loopSeconds = loop ? Number(loop.split('=')[1]) : null;
+    if (loopSeconds !== null && !(Number.isInteger(loopSeconds) && loopSeconds >= 1))
+      throw new Error(`--loop wants whole seconds (got ${loop})`);
+    await runStrides(CLIPS_DIR, resolve(CLIPS_DIR, '..', 'MANIFEST.tsv'), count, loopSeconds);
     return;
   }
   if (process.argv.includes('--live-models')) {

@@ -143,7 +143,7 @@ export function printLiveModels(rows: LiveModelRow[]): void {
   );
   for (const r of rows) {
     const fps = r.framesPerSecond === null ? '—' : r.framesPerSecond.toFixed(1);
-    const lost = r.droppedFrameRatio === null ? '—' : `${(100 * r.droppedFrameRatio).toFixed(1)} %`;
+    const lost = r.droppedFrameRatio === null ? '—' : `${(100 * r.droppedFrameRatio).toFixed(2)} %`;
     console.log(
       `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}             ${String(r.lipStride ?? '—').padStart(3)}        ${(r.modelOn ?? '—').padEnd(12)}  ${r.state}`,
     );

@@ -4,11 +4,11 @@
 // samples the proportional set size (PSS) of that process and every descendant — node plus
 // Chromium, as a user running the check would see it — twice a second. Asserts nothing.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { ffmpegOnce, loopInSync } from './loop-clip';
 import { treePssKiB } from './pss';
 
-/** Seconds of the clip each loop repeats (see loopedFile). */
+/** Seconds of the clip each loop repeats: 296 frames at 25 fps. */
 const BASE_SECONDS = 11.84;
 
 /**
@@ -27,63 +27,19 @@ export interface ScalingRow {
   verdict: string;
 }
 
-/**
- * The clip looped to `minutes`. Looping the file as it is drifts: its sound is a few AAC
- * frames shorter than its pictures, so each loop would start the voice earlier. So a base
- * piece is cut first to a length both streams fill exactly — 11.84 s is 296 frames at
- * 25 fps and 185 AAC frames of 1024 samples at 16 kHz — with the sound kept as PCM (no
- * encoder priming per loop), then looped with the pictures copied and the sound encoded once.
- */
+/** The clip's first BASE_SECONDS looped to `minutes` (loop-clip.ts), as H.264 or as MPEG-4 Part 2 in AVI. */
 export function loopedFile(clip: string, minutes: number, format: ScalingFormat = 'h264'): string {
   const dir = resolve('.cache/bench');
-  mkdirSync(dir, { recursive: true });
-  const base = join(dir, 'loop-base.mkv');
-  const ffmpeg = (args: string[], out: string) => {
-    if (existsSync(out)) return;
-    const partial = `${out}.part${extname(out)}`;
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial]);
-    renameSync(partial, out);
-  };
-  ffmpeg(
-    [
-      '-i',
-      clip,
-      '-t',
-      String(BASE_SECONDS),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '18',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'pcm_s16le',
-    ],
-    base,
-  );
-  const out = join(dir, `looped-${minutes}min.mp4`);
-  ffmpeg(
-    [
-      '-stream_loop',
-      '-1',
-      '-i',
-      base,
-      '-t',
-      String(minutes * 60),
-      '-c:v',
-      'copy',
-      '-c:a',
-      'aac',
-      '-b:a',
-      '128k',
-    ],
-    out,
-  );
+  const out = loopInSync(clip, {
+    dir,
+    baseName: 'loop-base.mkv',
+    outName: `looped-${minutes}min.mp4`,
+    baseSeconds: BASE_SECONDS,
+    seconds: minutes * 60,
+  });
   if (format === 'h264') return out;
   const avi = join(dir, `looped-${minutes}min.avi`);
-  ffmpeg(['-i', out, '-c:v', 'mpeg4', '-q:v', '3', '-c:a', 'libmp3lame', '-b:a', '128k'], avi);
+  ffmpegOnce(['-i', out, '-c:v', 'mpeg4', '-q:v', '3', '-c:a', 'libmp3lame', '-b:a', '128k'], avi);
   return avi;
 }
 

@@ -2,16 +2,19 @@
 // when the lips are embedded on a stride of windows (src/engine/lip-stride.ts, what a live
 // check with a slow model does). One real in-sync clip per speaker of ../shared (the first
 // N speakers in MANIFEST order), each also with another speaker's voice, checked through
-// the CLI's page with the shipped embedded model at strides 1, 2, 3 and 5; each stride
+// the CLI's page with the shipped embedded model at each of LIP_STRIDES; each stride
 // compared with stride 1 on the same file: offset, confidence, evidence, verdict. The
 // shipped model saw these clips in training: this measures what the stride changes, not
-// how well the model generalises. Asserts nothing.
-import { join } from 'node:path';
+// how well the model generalises. With `--loop=S` each file is first looped to S seconds
+// in sync (loop-clip.ts), so that the larger strides, which keep one window in 5 or 10,
+// still gather the 2 s of evidence a verdict needs. Asserts nothing.
+import { basename, extname, join, resolve } from 'node:path';
 import { Checker } from './checker';
 import { LIP_STRIDES } from '../../src/engine/lip-stride';
 import type { CheckResult } from '../../src/engine/types';
 import { readManifest } from '../ml-common';
 import { makeMedia } from '../../test/helpers/media';
+import { inSyncSeconds, loopInSync } from './loop-clip';
 
 interface Pair {
   name: string;
@@ -19,8 +22,21 @@ interface Pair {
   swapped: string;
 }
 
+/** `file` looped to `seconds` in sync, or `file` itself when `seconds` is null. */
+function looped(file: string, seconds: number | null): string {
+  if (seconds === null) return file;
+  const stem = basename(file, extname(file));
+  return loopInSync(file, {
+    dir: resolve('.cache/bench/strides'),
+    baseName: `${stem}-base.mkv`,
+    outName: `${stem}-${seconds}s.mp4`,
+    baseSeconds: inSyncSeconds(file),
+    seconds,
+  });
+}
+
 /** The first `count` speakers' first real clip, each paired with the next speaker's voice. */
-function pairs(clipsDir: string, manifest: string, count: number): Pair[] {
+function pairs(clipsDir: string, manifest: string, count: number, loopSeconds: number | null): Pair[] {
   const seen = new Set<string>();
   const reals = [...readManifest(manifest).values()].filter((row) => {
     if (row.status !== 'real-in-sync' || seen.has(row.speaker)) return false;
@@ -35,20 +51,25 @@ function pairs(clipsDir: string, manifest: string, count: number): Pair[] {
       ...['-i', real, '-i', voice, '-map', '0:v', '-map', '1:a', '-shortest'],
       ...['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac'],
     ]);
-    return { name: row.file, real, swapped };
+    return { name: row.file, real: looped(real, loopSeconds), swapped: looped(swapped, loopSeconds) };
   });
 }
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 
-export async function runStrides(clipsDir: string, manifest: string, count: number): Promise<void> {
+export async function runStrides(
+  clipsDir: string,
+  manifest: string,
+  count: number,
+  loopSeconds: number | null = null,
+): Promise<void> {
   const checker = await Checker.open();
   const results = new Map<number, { real: CheckResult | null; swapped: CheckResult | null }[]>();
   try {
     console.log(
-      `strides: ${count} speakers' real clips and the same with the next speaker's voice, shipped embedded model, each at lip strides ${LIP_STRIDES.join(', ')}`,
+      `strides: ${count} speakers' real clips and the same with the next speaker's voice${loopSeconds ? `, each looped to ${loopSeconds} s` : ''}, shipped embedded model, each at lip strides ${LIP_STRIDES.join(', ')}`,
     );
-    for (const pair of pairs(clipsDir, manifest, count)) {
+    for (const pair of pairs(clipsDir, manifest, count, loopSeconds)) {
       for (const lipStride of LIP_STRIDES) {
         const check = async (video: string) => {
           const outcome = await checker.check({ video, lipStride });

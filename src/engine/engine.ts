@@ -31,7 +31,7 @@ import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
-import { LipStride, type LipStrideSetting } from './lip-stride';
+import { autoStart, LipStride, type LipStrideSetting } from './lip-stride';
 import { BackgroundTask } from './background-task';
 import type { ModelStreams } from './model-streams';
 import type {
@@ -175,7 +175,7 @@ export class SyncEngine implements Engine {
   private readonly lipStride: LipStride;
 
   constructor(private readonly parts: EngineParts) {
-    this.lipStride = new LipStride(parts.lipStride);
+    this.lipStride = new LipStride(parts.lipStride, autoStart(parts.modelChoice));
     this.current = this.openSegment();
     this.shots = new FrameShots(parts.tracker);
   }
