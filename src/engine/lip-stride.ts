@@ -20,10 +20,10 @@ const SMOOTHING = 0.3;
 export type LipStrideSetting = number | 'auto';
 
 /**
- * Where 'auto' starts before the first measurement: every window for the shipped model (under
- * a millisecond a window), the largest stride for SyncNet weights (~120 ms a window here:
- * every window would stall the check's first seconds while it is being measured; started at
- * the largest, the shipped model's first verdict came 1.5–2.5 s later, docs/speed.md).
+ * Where 'auto' starts before the first measurement: the largest stride for SyncNet weights,
+ * whose lips on every window would stall the check's first seconds while they are measured;
+ * every window for the shipped model, which would otherwise lose its first lips and give its
+ * first verdict later (docs/speed.md).
  */
 export const autoStart = (model: ModelChoice): number => (model === 'embedded' ? 1 : LIP_STRIDES.at(-1)!);
 
