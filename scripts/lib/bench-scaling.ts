@@ -3,9 +3,10 @@
 // checked by the real CLI (`npm run check -- --json`) in a child process while this process
 // samples the proportional set size (PSS) of that process and every descendant — node plus
 // Chromium, as a user running the check would see it — twice a second. Asserts nothing.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { ffmpegOnce, loopInSync } from './loop-clip';
+import { loopInSync } from './loop-clip';
+import { ffmpegOnce, probeDuration } from '../../test/helpers/media';
 import { treePssKiB } from './pss';
 
 /** Seconds of the clip each loop repeats: 296 frames at 25 fps. */
@@ -78,11 +79,7 @@ export async function runScaling(
   console.log('minutes  format    video s    wall s   s per video s   peak MiB   verdict');
   for (const [minutes, format] of minutesList.flatMap((m) => formats.map((f) => [m, f] as const))) {
     const file = loopedFile(clip, minutes, format);
-    const videoSeconds = Number(
-      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], {
-        encoding: 'utf8',
-      }).trim(),
-    );
+    const videoSeconds = probeDuration(file);
     const run = await checkWithPeak(file);
     const row = { minutes, format, videoSeconds, ...run };
     rows.push(row);

@@ -5,8 +5,8 @@
 // whole 25-fps frames, with the sound kept as PCM (no encoder priming per loop) — and then
 // looped with the pictures copied and the sound encoded once.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
+import { ffmpegOnce } from '../../test/helpers/media';
 
 export interface LoopOptions {
   /** Folder the base piece and the looped file are made in (once: an existing file is kept). */
@@ -18,14 +18,6 @@ export interface LoopOptions {
   baseSeconds: number;
   /** Length of the looped file (s). */
   seconds: number;
-}
-
-/** Runs ffmpeg into `out` unless it exists (written under a partial name, then renamed). */
-export function ffmpegOnce(args: string[], out: string): void {
-  if (existsSync(out)) return;
-  const partial = `${out}.part${extname(out)}`;
-  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial]);
-  renameSync(partial, out);
 }
 
 /** The longest whole number of 25-fps frames (s) that both the pictures and the sound of `file` fill. */
@@ -46,7 +38,6 @@ export function inSyncSeconds(file: string): number {
 }
 
 export function loopInSync(clip: string, o: LoopOptions): string {
-  mkdirSync(o.dir, { recursive: true });
   const base = join(o.dir, o.baseName);
   const x264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', '-pix_fmt', 'yuv420p'];
   ffmpegOnce(['-i', clip, '-t', String(o.baseSeconds), '-r', '25', ...x264, '-c:a', 'pcm_s16le'], base);

@@ -2,7 +2,7 @@
 // test/.generated/media, keyed by the ffmpeg arguments so a changed recipe is remade.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CLIPS_DIR } from './server';
 
@@ -10,18 +10,21 @@ export const MEDIA_DIR = resolve('test/.generated/media');
 
 export const clip = (name: string): string => join(CLIPS_DIR, name);
 
-/** Runs `ffmpeg -y <args> <out>` once; returns the output path. */
+/** Runs `ffmpeg -y <args> <out>` unless `out` exists, writing a partial file first (an interrupted run leaves no `out`). */
+export function ffmpegOnce(args: string[], out: string): void {
+  if (existsSync(out)) return;
+  mkdirSync(dirname(out), { recursive: true });
+  const extension = extname(out);
+  const partial = `${out.slice(0, out.length - extension.length)}.part${extension}`;
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(partial, out);
+}
+
+/** Runs `ffmpeg -y <args> <out>` once, `out` named by `name` and the arguments; returns the output path. */
 export function makeMedia(name: string, args: string[], extension = 'mp4'): string {
-  mkdirSync(MEDIA_DIR, { recursive: true });
   const key = createHash('sha256').update(args.join('\0')).digest('hex').slice(0, 10);
   const out = join(MEDIA_DIR, `${name}-${key}.${extension}`);
-  if (!existsSync(out)) {
-    const partial = join(MEDIA_DIR, `${name}-${key}.part.${extension}`);
-    execFileSync('ffmpeg', ['-v', 'error', '-y', ...args, partial], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    renameSync(partial, out);
-  }
+  ffmpegOnce(args, out);
   return out;
 }
 

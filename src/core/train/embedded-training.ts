@@ -392,20 +392,18 @@ export function trainEmbedded(
   const tables = buildWindowTables(clips, prior, options.speechOnly ?? EMBEDDED_RECIPE.speechOnly);
   const net = new EmbeddedTrainable(start, scope);
   const lipTable = tf.tensor2d(tables.lip, [tables.lipCount, 5 * EMBEDDED_FEATURE_COUNT]);
-  // The audio normalisation has no trainable weight: apply it to the table once.
-  const audioTable = tf.tidy(() =>
-    net.audioInputRows(tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS])),
-  );
+  const vtlp = options.vtlp ?? EMBEDDED_RECIPE.vtlp;
+  const warp = vtlp > 0 ? new VtlpBatches(vtlp, options.seed) : null;
+  // The audio normalisation has no trainable weight: apply it to the table once — unless
+  // each batch is warped first (VTLP), which then normalises batch by batch.
+  const rawAudio = tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS]);
+  const audioTable = warp ? rawAudio : tf.tidy(() => net.audioInputRows(rawAudio));
+  if (!warp) rawAudio.dispose();
   const lipNoise = options.lipNoise ?? EMBEDDED_RECIPE.lipNoise;
   let noiseCalls = 0;
-  const vtlp = options.vtlp ?? EMBEDDED_RECIPE.vtlp;
-  // With VTLP the batches come from the raw MFCC table and are warped, then normalised.
-  const rawAudio =
-    vtlp > 0 ? tf.tensor2d(tables.audio, [tables.audioCount, MFCC_COEFFICIENTS * WINDOW_MFCC_ROWS]) : null;
-  const warp = vtlp > 0 ? new VtlpBatches(vtlp, options.seed) : null;
   const task: TwoTowerTask = {
     lipTable,
-    audioTable: rawAudio ?? audioTable,
+    audioTable,
     embedLip: (rows) => net.embedLipRows(rows, lipNoise, options.seed * 100003 + noiseCalls++),
     embedAudio: (rows) => net.embedAudioRows(warp ? net.audioInputRows(warp.apply(rows)) : rows),
     trainable: net.trainable,
@@ -475,7 +473,7 @@ export function trainEmbedded(
       ownOffsets,
     };
   } finally {
-    tf.dispose([lipTable, audioTable, ...(rawAudio ? [rawAudio] : [])]);
+    tf.dispose([lipTable, audioTable]);
     warp?.dispose();
     net.dispose();
   }
