@@ -2,12 +2,15 @@
 // with ffmpeg (made once into .cache/bench/, in sync throughout) to files of several lengths, each
 // checked by the real CLI (`npm run check -- --json`) in a child process while this process
 // samples the proportional set size (PSS) of that process and every descendant — node plus
-// Chromium, as a user running the check would see it — twice a second. Asserts nothing.
+// Chromium, as a user running the check would see it — twice a second (at each new high of
+// their resident size, ./pss.ts). It also notes when the
+// CLI prints its first progress bar (the first frame read): what comes before is start-up (node,
+// Chromium, the engine's loading), paid once per file whatever its length. Asserts nothing.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { loopInSync } from './loop-clip';
 import { ffmpegOnce, probeDuration } from '../../test/helpers/media';
-import { treePssKiB } from './pss';
+import { PeakPss } from './pss';
 
 /** Seconds of the clip each loop repeats: 296 frames at 25 fps. */
 const BASE_SECONDS = 11.84;
@@ -24,6 +27,8 @@ export interface ScalingRow {
   format: ScalingFormat;
   videoSeconds: number;
   wallSeconds: number;
+  /** From the CLI's start to its first progress bar (node, Chromium, the engine's loading). */
+  startupSeconds: number;
   peakMiB: number;
   verdict: string;
 }
@@ -46,15 +51,21 @@ export function loopedFile(clip: string, minutes: number, format: ScalingFormat 
 
 async function checkWithPeak(
   file: string,
-): Promise<{ wallSeconds: number; peakMiB: number; verdict: string }> {
+): Promise<Omit<ScalingRow, 'minutes' | 'format' | 'videoSeconds'>> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let firstFrameAt = NaN;
   child.stdout.on('data', (chunk) => (out += chunk));
-  let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, treePssKiB(child.pid!))), 500);
+  child.stderr.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    // The progress bar ('name [....] 0% 0.0/80.5 s') appears once the first frame is read.
+    if (Number.isNaN(firstFrameAt) && /\] \d+% /.test(chunk.toString())) firstFrameAt = performance.now();
+  });
+  const peak = new PeakPss(child.pid!);
+  const timer = setInterval(() => peak.sample(), 500);
   const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
   clearInterval(timer);
   const line = out.trim().split('\n').at(-1) ?? '';
@@ -64,8 +75,16 @@ async function checkWithPeak(
   } catch {
     // no JSON line: the exit code says what happened
   }
-  return { wallSeconds: (performance.now() - started) / 1000, peakMiB: peak / 1024, verdict };
+  return {
+    wallSeconds: (performance.now() - started) / 1000,
+    startupSeconds: (firstFrameAt - started) / 1000,
+    peakMiB: peak.peakKiB / 1024,
+    verdict,
+  };
 }
+
+/** Seconds per video second once the first frame is read. */
+const afterStartup = (row: ScalingRow) => (row.wallSeconds - row.startupSeconds) / row.videoSeconds;
 
 export async function runScaling(
   clip: string,
@@ -74,9 +93,11 @@ export async function runScaling(
 ): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   console.log(
-    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), sampled every 0.5 s`,
+    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
   );
-  console.log('minutes  format    video s    wall s   s per video s   peak MiB   verdict');
+  console.log(
+    'minutes  format    video s    wall s   s per video s   start-up s   after start-up s/s   peak MiB   verdict',
+  );
   for (const [minutes, format] of minutesList.flatMap((m) => formats.map((f) => [m, f] as const))) {
     const file = loopedFile(clip, minutes, format);
     const videoSeconds = probeDuration(file);
@@ -84,14 +105,14 @@ export async function runScaling(
     const row = { minutes, format, videoSeconds, ...run };
     rows.push(row);
     console.log(
-      `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+      `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
     );
   }
   const h264 = rows.filter((r) => r.format === 'h264');
   if (h264.length > 1) {
     const [first, last] = [h264[0], h264.at(-1)!];
     console.log(
-      `ratios ${last.minutes} min / ${first.minutes} min: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×`,
+      `ratios ${last.minutes} min / ${first.minutes} min: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
     );
   }
   return rows;
