@@ -60,6 +60,8 @@ const RSS_STEP_KIB = 16 * 1024;
 export class PeakPss {
   private rssHigh = -Infinity;
   peakKiB = 0;
+  /** How many times the PSS was read. */
+  pssReads = 0;
 
   constructor(private readonly root: number) {}
 
@@ -68,6 +70,7 @@ export class PeakPss {
     const rss = sumOver(pids, rssKiB);
     if (rss < this.rssHigh + RSS_STEP_KIB) return;
     this.rssHigh = rss;
+    this.pssReads++;
     this.peakKiB = Math.max(this.peakKiB, sumOver(pids, pssKiB));
   }
 }
