@@ -207,6 +207,7 @@ function variantRecord(j: Judged): Record<string, unknown> {
     .map((s) => [s.start, s.end, s.confidence]);
   return {
     file: j.clip.file,
+    labelConfidence: j.clip.row?.confidence ?? null,
     fold: j.fold,
     kind: j.variant.kind,
     ...(j.variant.shiftFrames !== undefined ? { shiftFrames: j.variant.shiftFrames } : {}),

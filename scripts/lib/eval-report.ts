@@ -50,6 +50,8 @@ export interface Summary {
   auc: number | null;
   /** Genuine variants (lips and voice belong together) called fake, of all genuine ones. */
   falseFake: { n: number; of: number };
+  /** The same split by how sure the clip's in-sync label is (MANIFEST confidence 'low' or not). */
+  falseFakeByLabel: { low: { n: number; of: number }; other: { n: number; of: number } };
   shiftsNotReal: { n: number; of: number };
   shiftsPastToleranceCaught: { n: number; of: number };
   partial: { fake: number; iouAtLeastHalf: number; meanIou: number; of: number };
@@ -85,9 +87,30 @@ export function abstentionAuc(real: readonly Scored[], swapped: readonly Scored[
   ).auc;
 }
 
+type GenuineCheck = Pick<Judged, 'verdict'> & {
+  variant: Pick<Judged['variant'], 'expected' | 'kind'>;
+  clip: { row?: { confidence: string } };
+};
+
+/** Variants whose lips and voice belong together (music only among them: it must never be FAKE). */
+const isGenuine = (j: GenuineCheck) => j.variant.expected === 'real' || j.variant.kind === 'music-only';
+
+/**
+ * Genuine variants called FAKE, split by the clip's label: the shared MANIFEST marks some
+ * in-sync labels 'low' (provenance unknown — "may be miming or music"), so a FAKE there may
+ * be the label's error rather than the product's.
+ */
+export function falseFakeByLabel(judged: readonly GenuineCheck[]): Summary['falseFakeByLabel'] {
+  const count = (low: boolean) => {
+    const genuine = judged.filter((j) => isGenuine(j) && (j.clip.row?.confidence === 'low') === low);
+    return { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length };
+  };
+  return { low: count(true), other: count(false) };
+}
+
 export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
-  const genuine = judged.filter((j) => j.variant.expected === 'real' || j.variant.kind === 'music-only');
+  const genuine = judged.filter(isGenuine);
   const shifts = kind('shift').filter((j) => Math.abs(j.variant.shiftFrames!) >= 3);
   const past = kind('shift').filter((j) => j.variant.expected === 'shifted');
   const partial = kind('partial-swap');
@@ -103,6 +126,7 @@ export function summarize(judged: readonly Judged[]): Summary {
   return {
     auc: abstentionAuc(kind('real'), kind('swap')),
     falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
+    falseFakeByLabel: falseFakeByLabel(judged),
     shiftsNotReal: { n: shifts.filter((j) => j.verdict !== 'real').length, of: shifts.length },
     shiftsPastToleranceCaught: {
       n: past.filter((j) => j.verdict === 'shifted' || j.verdict === 'fake').length,
@@ -152,6 +176,8 @@ export function summaryTable(s: Summary): string[] {
     '| target | measured |',
     '|---|---|',
     `| genuine variants called FAKE (target ≤ 1 in 50) | ${f(s.falseFake)} |`,
+    `| … of clips whose in-sync label is sure (MANIFEST confidence not low) | ${f(s.falseFakeByLabel.other)} |`,
+    `| … of clips whose in-sync label is low-confidence (provenance unknown) | ${f(s.falseFakeByLabel.low)} |`,
     `| full swaps called FAKE (target 100 %) | ${f(s.swapsFake)} |`,
     `| partial swaps (2–4 s) called FAKE (target ≥ 90 %) | ${f({ n: s.partial.fake, of: s.partial.of })} |`,
     `| partial swaps with span IoU ≥ 0.5 (target ≥ 80 %) | ${f({ n: s.partial.iouAtLeastHalf, of: s.partial.of })}, mean IoU ${s.partial.meanIou.toFixed(2)} |`,

@@ -3,7 +3,7 @@
 // everything scores 0.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { abstentionAuc } from '../../scripts/lib/eval-report';
+import { abstentionAuc, falseFakeByLabel } from '../../scripts/lib/eval-report';
 
 const judged = (verdict: 'real' | 'fake' | 'cannot-judge', pMismatch: number | null) => ({
   verdict,
@@ -20,4 +20,26 @@ test('abstention AUC: perfect → 1, inverted → 0, abstaining on everything �
   // A real clip abstained on counts as p(mismatch) 1, above every swap: half the pairs lost.
   assert.equal(abstentionAuc([judged('real', 0.01), judged('cannot-judge', 0.2)], swapped), 0.5);
   assert.equal(abstentionAuc([], swapped), null);
+});
+
+test('false FAKEs split by label confidence: only genuine variants count, music only among them', () => {
+  const variant = (
+    kind: string,
+    expected: string,
+    verdict: 'real' | 'fake' | 'cannot-judge',
+    low: boolean,
+  ) => ({
+    verdict,
+    variant: { kind, expected } as never,
+    clip: { row: { confidence: low ? 'low' : 'high' } },
+  });
+  const split = falseFakeByLabel([
+    variant('real', 'real', 'fake', true),
+    variant('shift', 'real', 'real', true),
+    variant('music-only', 'cannot-judge', 'fake', false),
+    variant('real', 'real', 'real', false),
+    variant('swap', 'fake', 'fake', false),
+    { verdict: 'fake', variant: { kind: 'under-music', expected: 'real' } as never, clip: {} },
+  ]);
+  assert.deepEqual(split, { low: { n: 1, of: 2 }, other: { n: 2, of: 3 } });
 });
