@@ -49,9 +49,7 @@ export function loopedFile(clip: string, minutes: number, format: ScalingFormat 
   return avi;
 }
 
-async function checkWithPeak(
-  file: string,
-): Promise<Omit<ScalingRow, 'minutes' | 'format' | 'videoSeconds'>> {
+async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' | 'format' | 'videoSeconds'>> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], {
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,8 @@ const pssKiB = (pid: number) =>
   Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
 /** Resident pages from statm (field 2), in KiB: cheap, where smaps_rollup walks every mapping. */
-const rssKiB = (pid: number) => (Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / 1024;
+const rssKiB = (pid: number) =>
+  (Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / 1024;
 
 /** PSS (KiB) of `root` and all its descendants. */
 export function treePssKiB(root: number): number {
