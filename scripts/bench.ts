@@ -6,7 +6,8 @@
 // capture; LIPSYNC_BENCH_LIVE=0 leaves it out, LIPSYNC_BENCH_ONLY=live runs only it).
 // `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
 // per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
-// each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes.
+// each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes; with
+// `--repeat=N` each length N times, the ratios between the median runs.
 // `--strides[=10] [--loop=S]` compares checks with the lips on every 2nd, 3rd, 5th, 10th window
 // against every window, each file looped to S seconds first with --loop
 // (scripts/lib/bench-strides.ts). `--live-models` runs a live check at 25 fps, 640×360 with
@@ -54,6 +55,15 @@ function scalingFormats(argv: string[]): ScalingFormat[] {
   return list as ScalingFormat[];
 }
 
+/** `--repeat=N`: runs of each scaling length (ratios then compare the median runs). */
+function scalingRepeat(argv: string[]): number {
+  const arg = argv.find((a) => a.startsWith('--repeat='));
+  const repeat = arg ? Number(arg.split('=')[1]) : 1;
+  if (!(Number.isInteger(repeat) && repeat >= 1))
+    throw new Error(`--repeat wants a whole number ≥ 1 (got ${arg})`);
+  return repeat;
+}
+
 async function main() {
   const strides = process.argv.slice(2).find((a) => a === '--strides' || a.startsWith('--strides='));
   if (strides) {
@@ -77,6 +87,7 @@ async function main() {
       resolve(CLIPS_DIR, process.env.LIPSYNC_BENCH_SCALING_CLIP ?? 'PCAVS_misc_Audio_Source_00104.mp4'),
       scaling,
       scalingFormats(process.argv.slice(2)),
+      scalingRepeat(process.argv.slice(2)),
     );
     return;
   }

@@ -84,14 +84,26 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
 /** Seconds per video second once the first frame is read. */
 const afterStartup = (row: ScalingRow) => (row.wallSeconds - row.startupSeconds) / row.videoSeconds;
 
+/** The run whose seconds per video second is the median of `runs` (the lower middle one for an even count). */
+function medianRun(runs: ScalingRow[]): ScalingRow {
+  const sorted = [...runs].sort((a, b) => a.wallSeconds / a.videoSeconds - b.wallSeconds / b.videoSeconds);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/**
+ * Checks each length (and format) `repeat` times in a row; with more than one run the ratios
+ * compare the median runs, since a short file's rate on a shared machine varies by more than
+ * the 10 % the flatness target allows (docs/speed.md).
+ */
 export async function runScaling(
   clip: string,
   minutesList: number[],
   formats: ScalingFormat[] = ['h264'],
+  repeat = 1,
 ): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   console.log(
-    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
+    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json${repeat > 1 ? ` ${repeat} times` : ''}; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
   );
   console.log(
     'minutes  format    video s    wall s   s per video s   start-up s   after start-up s/s   peak MiB   verdict',
@@ -99,18 +111,21 @@ export async function runScaling(
   for (const [minutes, format] of minutesList.flatMap((m) => formats.map((f) => [m, f] as const))) {
     const file = loopedFile(clip, minutes, format);
     const videoSeconds = probeDuration(file);
-    const run = await checkWithPeak(file);
-    const row = { minutes, format, videoSeconds, ...run };
-    rows.push(row);
-    console.log(
-      `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
-    );
+    for (let i = 0; i < repeat; i++) {
+      const row = { minutes, format, videoSeconds, ...(await checkWithPeak(file)) };
+      rows.push(row);
+      console.log(
+        `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+      );
+    }
   }
   const h264 = rows.filter((r) => r.format === 'h264');
-  if (h264.length > 1) {
-    const [first, last] = [h264[0], h264.at(-1)!];
+  const lengths = [...new Set(h264.map((r) => r.minutes))];
+  if (lengths.length > 1) {
+    const median = (m: number) => medianRun(h264.filter((r) => r.minutes === m));
+    const [first, last] = [median(lengths[0]), median(lengths.at(-1)!)];
     console.log(
-      `ratios ${last.minutes} min / ${first.minutes} min: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
+      `ratios ${last.minutes} min / ${first.minutes} min${repeat > 1 ? ' (median runs)' : ''}: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
     );
   }
   return rows;
