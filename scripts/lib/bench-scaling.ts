@@ -55,12 +55,16 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let beforeFirstFrame = '';
   let firstFrameAt = NaN;
   child.stdout.on('data', (chunk) => (out += chunk));
   child.stderr.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);
-    // The progress bar ('name [....] 0% 0.0/80.5 s') appears once the first frame is read.
-    if (Number.isNaN(firstFrameAt) && /\] \d+% /.test(chunk.toString())) firstFrameAt = performance.now();
+    if (!Number.isNaN(firstFrameAt)) return;
+    // The progress bar ('name [....] 0% 0.0/80.5 s') appears once the first frame is read;
+    // kept until then, as a line may come in two chunks.
+    beforeFirstFrame += chunk.toString();
+    if (/\] \d+% /.test(beforeFirstFrame)) firstFrameAt = performance.now();
   });
   const peak = new PeakPss(child.pid!);
   const timer = setInterval(() => peak.sample(), 500);
@@ -81,12 +85,13 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
   };
 }
 
-/** Seconds per video second once the first frame is read. */
+/** Seconds per video second, in all and once the first frame is read. */
+const perVideoSecond = (row: ScalingRow) => row.wallSeconds / row.videoSeconds;
 const afterStartup = (row: ScalingRow) => (row.wallSeconds - row.startupSeconds) / row.videoSeconds;
 
 /** The run whose seconds per video second is the median of `runs` (the lower middle one for an even count). */
 function medianRun(runs: ScalingRow[]): ScalingRow {
-  const sorted = [...runs].sort((a, b) => a.wallSeconds / a.videoSeconds - b.wallSeconds / b.videoSeconds);
+  const sorted = [...runs].sort((a, b) => perVideoSecond(a) - perVideoSecond(b));
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
@@ -115,7 +120,7 @@ export async function runScaling(
       const row = { minutes, format, videoSeconds, ...(await checkWithPeak(file)) };
       rows.push(row);
       console.log(
-        `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${(row.wallSeconds / videoSeconds).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+        `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${perVideoSecond(row).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
       );
     }
   }
@@ -125,7 +130,7 @@ export async function runScaling(
     const median = (m: number) => medianRun(h264.filter((r) => r.minutes === m));
     const [first, last] = [median(lengths[0]), median(lengths.at(-1)!)];
     console.log(
-      `ratios ${last.minutes} min / ${first.minutes} min${repeat > 1 ? ' (median runs)' : ''}: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(last.wallSeconds / last.videoSeconds / (first.wallSeconds / first.videoSeconds)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
+      `ratios ${last.minutes} min / ${first.minutes} min${repeat > 1 ? ' (median runs)' : ''}: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(perVideoSecond(last) / perVideoSecond(first)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
     );
   }
   return rows;

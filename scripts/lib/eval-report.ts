@@ -110,7 +110,7 @@ export function falseFakeByLabel(judged: readonly GenuineCheck[]): Summary['fals
 
 export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
-  const genuine = judged.filter(isGenuine);
+  const byLabel = falseFakeByLabel(judged);
   const shifts = kind('shift').filter((j) => Math.abs(j.variant.shiftFrames!) >= 3);
   const past = kind('shift').filter((j) => j.variant.expected === 'shifted');
   const partial = kind('partial-swap');
@@ -125,8 +125,8 @@ export function summarize(judged: readonly Judged[]): Summary {
   const calibrated = judged.filter((j) => j.pMismatch !== null && clipLabel(j) !== null);
   return {
     auc: abstentionAuc(kind('real'), kind('swap')),
-    falseFake: { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length },
-    falseFakeByLabel: falseFakeByLabel(judged),
+    falseFake: { n: byLabel.low.n + byLabel.other.n, of: byLabel.low.of + byLabel.other.of },
+    falseFakeByLabel: byLabel,
     shiftsNotReal: { n: shifts.filter((j) => j.verdict !== 'real').length, of: shifts.length },
     shiftsPastToleranceCaught: {
       n: past.filter((j) => j.verdict === 'shifted' || j.verdict === 'fake').length,
