@@ -7,7 +7,7 @@
 // `--scaling[=1,10,60]` instead checks one clip looped to those lengths and prints seconds
 // per video second and peak memory (scripts/lib/bench-scaling.ts); with `--formats=h264,mpeg4`
 // each length also as MPEG-4 Part 2, which the check converts with ffmpeg as it goes; with
-// `--repeat=N` each length N times, the ratios between the median runs.
+// `--repeat=N` each length N times, in rounds, the ratios between the median runs.
 // `--strides[=10] [--loop=S]` compares checks with the lips on every 2nd, 3rd, 5th, 10th window
 // against every window, each file looped to S seconds first with --loop
 // (scripts/lib/bench-strides.ts). `--live-models` runs a live check at 25 fps, 640×360 with

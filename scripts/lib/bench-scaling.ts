@@ -96,7 +96,7 @@ function medianRun(runs: ScalingRow[]): ScalingRow {
 }
 
 /**
- * Checks each length (and format) `repeat` times in a row; with more than one run the ratios
+ * Checks each length (and format) `repeat` times, in rounds; with more than one run the ratios
  * compare the median runs, since a short file's rate on a shared machine varies by more than
  * the 10 % the flatness target allows (docs/speed.md).
  */
@@ -108,15 +108,21 @@ export async function runScaling(
 ): Promise<ScalingRow[]> {
   const rows: ScalingRow[] = [];
   console.log(
-    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json${repeat > 1 ? ` ${repeat} times` : ''}; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
+    `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json${repeat > 1 ? ` ${repeat} times, in rounds` : ''}; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
   );
   console.log(
     'minutes  format    video s    wall s   s per video s   start-up s   after start-up s/s   peak MiB   verdict',
   );
-  for (const [minutes, format] of minutesList.flatMap((m) => formats.map((f) => [m, f] as const))) {
-    const file = loopedFile(clip, minutes, format);
-    const videoSeconds = probeDuration(file);
-    for (let i = 0; i < repeat; i++) {
+  const files = minutesList.flatMap((minutes) =>
+    formats.map((format) => {
+      const file = loopedFile(clip, minutes, format);
+      return { minutes, format, file, videoSeconds: probeDuration(file) };
+    }),
+  );
+  // Round by round (every length once, then again): a machine that is slower for a while
+  // slows runs of every length, not all the runs of one.
+  for (let i = 0; i < repeat; i++) {
+    for (const { minutes, format, file, videoSeconds } of files) {
       const row = { minutes, format, videoSeconds, ...(await checkWithPeak(file)) };
       rows.push(row);
       console.log(

@@ -96,6 +96,10 @@ export class Checker {
   transcodePartSeconds = PART_SECONDS;
   /** Parts the last streamed transcode handed to the page (0: none). */
   lastTranscodeParts = 0;
+  /** Dedicated workers the page has started (the kept landmarker pool: once per page, not per file). */
+  get workersStarted(): number {
+    return this.started.workers;
+  }
   /** The streamed transcode being checked, its first part (already in #video-file), the --audio file. */
   private streaming: { transcode: StreamedTranscode; first: TranscodePart | null; audio?: string } | null =
     null;
@@ -104,6 +108,7 @@ export class Checker {
     private readonly browser: ExtensionBrowser,
     private readonly page: Page,
     private readonly tempDir: string,
+    private readonly started: { workers: number },
   ) {
     browser.context.on('request', (request) => {
       if (!isLocalUrl(request.url())) this.remoteRequests.push(request.url());
@@ -124,12 +129,14 @@ export class Checker {
     const browser = await launchWithExtension(extensionCopy);
     try {
       const page = await browser.context.newPage();
+      const started = { workers: 0 };
+      page.on('worker', () => started.workers++);
       let checker: Checker | null = null;
       await page.exposeFunction('lipsyncProgress', (progress: PageProgress) => onProgress?.(progress));
       await page.exposeFunction('lipsyncNextPart', () => checker?.nextStreamedPart() ?? null);
       await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
       await page.waitForSelector('#video-file', { state: 'attached' });
-      checker = new Checker(browser, page, tempDir);
+      checker = new Checker(browser, page, tempDir, started);
       return checker;
     } catch (error) {
       await browser.close();

@@ -32,8 +32,11 @@ export interface CreateEngineOptions extends EngineOptions {
   mode: 'live' | 'file';
   /** Force a TF.js backend instead of measuring (bench, tests). */
   backend?: 'wasm' | 'webgl' | 'cpu';
-  /** Use this tracker instead of creating one (a host that already has one). */
-  tracker?: FaceTracker;
+  /**
+   * Use this tracker instead of creating one (a host that already has one), or where to get
+   * one (a page that keeps its landmarkers between checks: face/kept-landmarkers.ts).
+   */
+  tracker?: FaceTracker | (() => Promise<FaceTracker>);
   /** Decision policy overrides. */
   policy?: Partial<DecisionPolicy>;
   /** Lips on every n-th window (lip-stride.ts); live defaults to 'auto', a file to 1. */
@@ -159,7 +162,8 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
   const streams = await modelStreams(model, assets, options, backend.backend);
   let tracker: FaceTracker;
   try {
-    tracker = options.tracker ?? (await createFaceTracker(assets));
+    const given = options.tracker;
+    tracker = typeof given === 'function' ? await given() : (given ?? (await createFaceTracker(assets)));
   } catch (error) {
     streams.dispose();
     throw error;

@@ -34,7 +34,6 @@
 import {
   AcquisitionSchedule,
   DEFAULT_TRACK_POLICY,
-  MonotonicClock,
   TrackSet,
   acquisitionTiles,
   canvasCentre,
@@ -87,12 +86,28 @@ export async function createFaceTracker(
   const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
   if (!Number.isInteger(maxFaces) || maxFaces < 1)
     throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
-  const pool = await createLandmarkerPool(
+  return new MediaPipeFaceTracker(await landmarkersFor(assets, options), maxFaces, true);
+}
+
+/** The landmarker pool a tracker with these options runs on. */
+export function landmarkersFor(
+  assets: LandmarkerAssets & Pick<EngineAssets, 'landmarkerWorkerUrl'>,
+  options: FaceTrackerOptions = {},
+): Promise<LandmarkerPool> {
+  const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
+  return createLandmarkerPool(
     assets,
     { maxFaces, delegate: options.delegate ?? 'CPU' },
     { url: assets.landmarkerWorkerUrl, count: options.workers ?? defaultWorkerCount() },
   );
-  return new MediaPipeFaceTracker(pool, maxFaces);
+}
+
+/**
+ * A new tracker (no tracks, shot 0, ids from the start) on a pool its owner keeps: closing
+ * the tracker leaves the pool running (./face/kept-landmarkers.ts).
+ */
+export function trackerOnPool(pool: LandmarkerPool, maxFaces = DEFAULT_TRACK_POLICY.maxTracks): FaceTracker {
+  return new MediaPipeFaceTracker(pool, maxFaces, false);
 }
 
 function imageSize(image: EngineFrame['image']): [number, number] {
@@ -130,8 +145,7 @@ interface FramePlan {
 class MediaPipeFaceTracker implements FaceTracker {
   private readonly tracks: TrackSet;
   private readonly schedule = new AcquisitionSchedule();
-  /** Per landmarker instance: its VIDEO-mode clock and the mosaic layout it last followed. */
-  private readonly clocks: MonotonicClock[];
+  /** Per landmarker instance: the mosaic layout it last followed (none yet: a blank first). */
   private readonly followedLayout: (number | null)[];
   private layout: MosaicLayout | null = null;
   /** Bumped whenever the layout changes or slots are renumbered. */
@@ -155,9 +169,10 @@ class MediaPipeFaceTracker implements FaceTracker {
   constructor(
     private readonly pool: LandmarkerPool,
     private readonly maxFaces: number,
+    /** False when the pool outlives this tracker (kept by a page between checks). */
+    private readonly ownsPool: boolean,
   ) {
     this.tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: maxFaces });
-    this.clocks = Array.from({ length: pool.size }, () => new MonotonicClock());
     this.followedLayout = new Array(pool.size).fill(null);
   }
 
@@ -244,7 +259,7 @@ class MediaPipeFaceTracker implements FaceTracker {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.pool.close();
+    if (this.ownsPool) this.pool.close();
   }
 
   /** Draws the frame's mosaic and acquisition tiles from the tracks as they stand now. */
@@ -273,7 +288,7 @@ class MediaPipeFaceTracker implements FaceTracker {
       // Nothing of any track is in this picture (a crop elsewhere): keep MediaPipe's state as it was.
       if (plan.followed.length > 0) {
         plan.layout = layout;
-        const clock = this.clocks[instance];
+        const clock = this.pool.clocks[instance];
         const blankTimestampMs =
           this.followedLayout[instance] !== this.layoutGeneration ? clock.next(t) : undefined;
         this.followedLayout[instance] = this.layoutGeneration;

@@ -11,7 +11,7 @@ import { WindowCacheWriter, type WindowCacheFile } from '../engine/window-cache-
 import type { SyncNetModel } from '../core/models/types';
 import type { WindowCacheManifest, WindowCacheStage } from '../core/train/window-cache';
 import { extractFeatures, type FileCheckInput, type FileCheckProgress } from '../engine/file-source';
-import { createFaceTracker } from '../engine/face-tracker';
+import type { KeptLandmarkers } from '../engine/face/kept-landmarkers';
 import type { ClipFeatures } from '../core/features';
 import type { CheckResult, FaceTracker } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
@@ -93,10 +93,10 @@ async function* partsFromCli(streaming: StreamingRequest): AsyncIterable<FileChe
 }
 
 /** Installs the page's entry points for the CLI (`npm run check`, `npm run features`); returns where the page reports to. */
-export function installAutomation(): AutomationReporter {
+export function installAutomation(landmarkers: KeptLandmarkers): AutomationReporter {
   window.lipsyncReadWindowCache = (index, start, length) =>
     toBase64(windowCaches[index].data.subarray(start, start + length));
-  window.lipsyncExtractFeatures = extractForCli;
+  window.lipsyncExtractFeatures = (windows) => extractForCli(landmarkers, windows);
   for (const id of Object.values(PART_INPUTS)) {
     const input = Object.assign(document.createElement('input'), { type: 'file', id, hidden: true });
     document.body.append(input);
@@ -111,7 +111,10 @@ export function installAutomation(): AutomationReporter {
   };
 }
 
-async function extractForCli(windows?: WindowCacheRequest): Promise<ExtractedForCli | { error: string }> {
+async function extractForCli(
+  landmarkers: KeptLandmarkers,
+  windows?: WindowCacheRequest,
+): Promise<ExtractedForCli | { error: string }> {
   const video = (document.getElementById('video-file') as HTMLInputElement).files?.[0];
   const audio = (document.getElementById('audio-file') as HTMLInputElement).files?.[0];
   if (!video) return { error: 'no video chosen' };
@@ -130,7 +133,7 @@ async function extractForCli(windows?: WindowCacheRequest): Promise<ExtractedFor
         windows.stages,
       );
     }
-    tracker = await createFaceTracker(extensionAssets());
+    tracker = await landmarkers.tracker();
     const onObservation = writer ? writer.observe.bind(writer) : undefined;
     const { features, pcm } = await extractFeatures(
       tracker,

@@ -8,6 +8,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { createEngine } from '../engine/create';
+import { KeptLandmarkers } from '../engine/face/kept-landmarkers';
 import { checkFile } from '../engine/file-source';
 import { installAutomation, type PageProgress } from './automation';
 import { readWeights } from './read-weights';
@@ -30,8 +31,16 @@ import {
 import { reportFromCheck } from '../ui/report';
 import { describeModel, downloadReport, sha256Hex } from '../ui/report-export';
 
+/**
+ * Face tracking is loaded once, as the page opens, and kept for every check made here: it is
+ * most of an engine's start-up, and a person opening this page is about to check a file.
+ */
+const landmarkers = new KeptLandmarkers(extensionAssets());
+landmarkers.preload();
+
 /** The CLI's entry points, in the instrumented build only (automation.ts). */
-const automation = typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? installAutomation() : null;
+const automation =
+  typeof __TEST_HOOKS__ !== 'undefined' && __TEST_HOOKS__ ? installAutomation(landmarkers) : null;
 
 function describeProgress(progress: PageProgress | null): string {
   switch (progress?.phase) {
@@ -239,6 +248,7 @@ function CheckPage() {
         weights: bundle,
         ...(threshold !== null ? { threshold } : {}),
         mode: 'file',
+        tracker: () => landmarkers.tracker(),
         ...automation?.engineOptions(),
         onState: (state) => state.status === 'loading' && report({ phase: 'loading', what: state.what }),
       });

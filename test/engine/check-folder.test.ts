@@ -119,7 +119,7 @@ describe('npm run check -- <folder>', { skip }, () => {
   let root: string;
   let out: string;
   before(() => {
-    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
     root = mkdtempSync(join(tmpdir(), 'lipsync-folder-'));
     out = mkdtempSync(join(tmpdir(), 'lipsync-reports-'));
     makeFolder(root, true);

@@ -96,7 +96,7 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
 
   before(async () => {
     tf = await useBackend('wasm');
-    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome'], { stdio: 'ignore' });
+    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
     v2Checkpoint = join(
       ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'),
       'syncnet_v2_zip.model',

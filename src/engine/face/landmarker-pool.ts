@@ -14,6 +14,7 @@ import {
   type LandmarkerSettings,
 } from './landmark-jobs';
 import type { LandmarkerAssets } from './landmarker';
+import { MonotonicClock } from '../../core/face/tracking';
 import { JobWorker } from '../job-worker';
 
 /** What a landmarker worker loads (./landmarker-worker.ts). */
@@ -27,6 +28,13 @@ export interface LandmarkerPool {
   readonly size: number;
   /** In words: '2 workers', or 'this thread (…)' with the reason workers are not used. */
   readonly where: string;
+  /**
+   * Per instance, its VIDEO-mode clock: MediaPipe wants increasing timestamps for the life of
+   * a landmarker, whichever tracker (file, check) is using it now.
+   */
+  readonly clocks: readonly MonotonicClock[];
+  /** A worker stopped answering: the pool cannot run jobs any more. */
+  readonly failed: boolean;
   /** Runs `job` on instance `instance` (0 ≤ instance < size); jobs on one instance run in order. */
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult>;
   close(): void;
@@ -69,6 +77,8 @@ export async function createLandmarkerPool(
   return {
     size: 1,
     where: `this thread (${reason})`,
+    clocks: [new MonotonicClock()],
+    failed: false,
     // Runs before run() returns: the in-thread tracker behaves as before workers existed.
     run: (_instance, job) => new Promise((resolve) => resolve(runner.run(job))),
     close: () => runner.close(),
@@ -77,11 +87,16 @@ export async function createLandmarkerPool(
 
 class WorkerPool implements LandmarkerPool {
   readonly where: string;
+  readonly clocks: readonly MonotonicClock[];
   constructor(private readonly workers: LandmarkerWorker[]) {
     this.where = `${workers.length} worker${workers.length > 1 ? 's' : ''}`;
+    this.clocks = workers.map(() => new MonotonicClock());
   }
   get size(): number {
     return this.workers.length;
+  }
+  get failed(): boolean {
+    return this.workers.some((w) => w.failed);
   }
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult> {
     return this.workers[instance].run(job);
@@ -118,6 +133,10 @@ class LandmarkerWorker {
     const pictures = jobPictures(job);
     if (this.worker.failed) pictures.forEach((p) => p.close());
     return this.worker.run(job, pictures);
+  }
+
+  get failed(): boolean {
+    return this.worker.failed;
   }
 
   close(): void {
