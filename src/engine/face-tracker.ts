@@ -60,6 +60,7 @@ import type { EngineAssets, EngineFrame, FaceTracker } from './types';
 import type { LandmarkedFace, LandmarkerAssets, LandmarkerDelegate } from './face/landmarker';
 import type { LandmarkJob, LandmarkJobResult } from './face/landmark-jobs';
 import { createLandmarkerPool, defaultWorkerCount, type LandmarkerPool } from './face/landmarker-pool';
+import { KeptLandmarkers } from './face/kept-landmarkers';
 
 export interface FaceTrackerOptions {
   /** Most faces tracked at once (default 3). */
@@ -86,7 +87,8 @@ export async function createFaceTracker(
   const maxFaces = options.maxFaces ?? DEFAULT_TRACK_POLICY.maxTracks;
   if (!Number.isInteger(maxFaces) || maxFaces < 1)
     throw new RangeError(`face tracker: maxFaces must be a positive integer, got ${maxFaces}`);
-  return new MediaPipeFaceTracker(await landmarkersFor(assets, options), maxFaces, true);
+  const pool = await landmarkersFor(assets, options);
+  return new MediaPipeFaceTracker(pool, maxFaces, () => pool.close());
 }
 
 /** The landmarker pool a tracker with these options runs on. */
@@ -102,12 +104,27 @@ export function landmarkersFor(
   );
 }
 
+/** Landmarkers a page keeps between its checks, each check with a new tracker on them. */
+export function keptLandmarkers(
+  assets: LandmarkerAssets & Pick<EngineAssets, 'landmarkerWorkerUrl'>,
+  options: FaceTrackerOptions = {},
+): KeptLandmarkers {
+  return new KeptLandmarkers({
+    load: () => landmarkersFor(assets, options),
+    trackerOn: (pool, onClose) => trackerOnPool(pool, onClose, options.maxFaces),
+  });
+}
+
 /**
  * A new tracker (no tracks, shot 0, ids from the start) on a pool its owner keeps: closing
- * the tracker leaves the pool running (./face/kept-landmarkers.ts).
+ * the tracker leaves the pool running and calls `onClose` (./face/kept-landmarkers.ts).
  */
-export function trackerOnPool(pool: LandmarkerPool, maxFaces = DEFAULT_TRACK_POLICY.maxTracks): FaceTracker {
-  return new MediaPipeFaceTracker(pool, maxFaces, false);
+export function trackerOnPool(
+  pool: LandmarkerPool,
+  onClose: () => void,
+  maxFaces = DEFAULT_TRACK_POLICY.maxTracks,
+): FaceTracker {
+  return new MediaPipeFaceTracker(pool, maxFaces, onClose);
 }
 
 function imageSize(image: EngineFrame['image']): [number, number] {
@@ -169,8 +186,8 @@ class MediaPipeFaceTracker implements FaceTracker {
   constructor(
     private readonly pool: LandmarkerPool,
     private readonly maxFaces: number,
-    /** False when the pool outlives this tracker (kept by a page between checks). */
-    private readonly ownsPool: boolean,
+    /** Called once at close(): closes the pool, or tells the page keeping it that this tracker is done. */
+    private readonly onClose: () => void,
   ) {
     this.tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: maxFaces });
     this.followedLayout = new Array(pool.size).fill(null);
@@ -259,7 +276,7 @@ class MediaPipeFaceTracker implements FaceTracker {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsPool) this.pool.close();
+    this.onClose();
   }
 
   /** Draws the frame's mosaic and acquisition tiles from the tracks as they stand now. */

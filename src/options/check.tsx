@@ -8,7 +8,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { createEngine } from '../engine/create';
-import { KeptLandmarkers } from '../engine/face/kept-landmarkers';
+import { keptLandmarkers } from '../engine/face-tracker';
 import { checkFile } from '../engine/file-source';
 import { installAutomation, type PageProgress } from './automation';
 import { readWeights } from './read-weights';
@@ -35,7 +35,7 @@ import { describeModel, downloadReport, sha256Hex } from '../ui/report-export';
  * Face tracking is loaded once, as the page opens, and kept for every check made here: it is
  * most of an engine's start-up, and a person opening this page is about to check a file.
  */
-const landmarkers = new KeptLandmarkers(extensionAssets());
+const landmarkers = keptLandmarkers(extensionAssets());
 landmarkers.preload();
 
 /** The CLI's entry points, in the instrumented build only (automation.ts). */
