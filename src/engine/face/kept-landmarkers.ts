@@ -18,7 +18,6 @@ export interface KeptLandmarkersParts {
   load(): Promise<LandmarkerPool>;
   /** A new tracker on the pool; its close() leaves the pool open and calls onClose (face-tracker.ts: trackerOnPool). */
   trackerOn(pool: LandmarkerPool, onClose: () => void): FaceTracker;
-  idleReleaseMs?: number;
 }
 
 export class KeptLandmarkers {
@@ -79,7 +78,7 @@ export class KeptLandmarkers {
     this.idleTimer = setTimeout(() => {
       this.idleTimer = null;
       this.closePool();
-    }, this.parts.idleReleaseMs ?? IDLE_RELEASE_MS);
+    }, IDLE_RELEASE_MS);
   }
 
   private disarmIdleRelease(): void {
