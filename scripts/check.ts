@@ -12,8 +12,7 @@
 // usage.
 import { basename, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { Checker, CLI_DIST, type CheckOutcome, type CheckRequest } from './lib/checker';
+import { buildCliExtension, Checker, CLI_DIST, type CheckOutcome, type CheckRequest } from './lib/checker';
 import type { ModelChoice } from '../src/engine/types';
 import type { PageProgress } from '../src/options/automation';
 import {
@@ -221,11 +220,7 @@ async function main(argv: string[]): Promise<number> {
 
   if (!existsSync(`${CLI_DIST}/manifest.json`)) {
     process.stderr.write('check: building the extension first…\n');
-    if (
-      spawnSync(process.execPath, ['scripts/build.mjs', basename(CLI_DIST)], { stdio: 'inherit' }).status !==
-      0
-    )
-      return 1;
+    if (!buildCliExtension('inherit')) return 1;
   }
   let reportModel: ReportModel | null = null;
   const version = extensionVersion();

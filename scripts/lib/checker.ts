@@ -52,6 +52,11 @@ export type CheckOutcome =
     }
   | { ok: false; error: string };
 
+/** Builds the tree the CLI drives (CLI_DIST); false when the build failed. */
+export function buildCliExtension(stdio: 'inherit' | 'ignore' = 'ignore'): boolean {
+  return spawnSync(process.execPath, ['scripts/build.mjs', basename(CLI_DIST)], { stdio }).status === 0;
+}
+
 export class CheckerError extends Error {
   override name = 'CheckerError';
 }
@@ -97,9 +102,7 @@ export class Checker {
   /** Parts the last streamed transcode handed to the page (0: none). */
   lastTranscodeParts = 0;
   /** Dedicated workers the page has started (the kept landmarker pool: once per page, not per file). */
-  get workersStarted(): number {
-    return this.started.workers;
-  }
+  workersStarted = 0;
   /** The streamed transcode being checked, its first part (already in #video-file), the --audio file. */
   private streaming: { transcode: StreamedTranscode; first: TranscodePart | null; audio?: string } | null =
     null;
@@ -108,11 +111,11 @@ export class Checker {
     private readonly browser: ExtensionBrowser,
     private readonly page: Page,
     private readonly tempDir: string,
-    private readonly started: { workers: number },
   ) {
     browser.context.on('request', (request) => {
       if (!isLocalUrl(request.url())) this.remoteRequests.push(request.url());
     });
+    page.on('worker', () => this.workersStarted++);
   }
 
   static async open(
@@ -128,15 +131,13 @@ export class Checker {
     cpSync(distDir, extensionCopy, { recursive: true });
     const browser = await launchWithExtension(extensionCopy);
     try {
-      const page = await browser.context.newPage();
-      const started = { workers: 0 };
-      page.on('worker', () => started.workers++);
-      let checker: Checker | null = null;
+      // Made before the page loads: it starts its landmarker workers as it opens.
+      const checker = new Checker(browser, await browser.context.newPage(), tempDir);
+      const page = checker.page;
       await page.exposeFunction('lipsyncProgress', (progress: PageProgress) => onProgress?.(progress));
-      await page.exposeFunction('lipsyncNextPart', () => checker?.nextStreamedPart() ?? null);
+      await page.exposeFunction('lipsyncNextPart', () => checker.nextStreamedPart());
       await page.goto(`chrome-extension://${browser.extensionId}/options/check.html`);
       await page.waitForSelector('#video-file', { state: 'attached' });
-      checker = new Checker(browser, page, tempDir, started);
       return checker;
     } catch (error) {
       await browser.close();

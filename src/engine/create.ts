@@ -33,10 +33,10 @@ export interface CreateEngineOptions extends EngineOptions {
   /** Force a TF.js backend instead of measuring (bench, tests). */
   backend?: 'wasm' | 'webgl' | 'cpu';
   /**
-   * Use this tracker instead of creating one (a host that already has one), or where to get
-   * one (a page that keeps its landmarkers between checks: face/kept-landmarkers.ts).
+   * Where to get the face tracker instead of creating one with its own landmarkers (a page
+   * that keeps its landmarkers between checks: face/kept-landmarkers.ts).
    */
-  tracker?: FaceTracker | (() => Promise<FaceTracker>);
+  tracker?: () => Promise<FaceTracker>;
   /** Decision policy overrides. */
   policy?: Partial<DecisionPolicy>;
   /** Lips on every n-th window (lip-stride.ts); live defaults to 'auto', a file to 1. */
@@ -162,8 +162,7 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
   const streams = await modelStreams(model, assets, options, backend.backend);
   let tracker: FaceTracker;
   try {
-    const given = options.tracker;
-    tracker = typeof given === 'function' ? await given() : (given ?? (await createFaceTracker(assets)));
+    tracker = await (options.tracker ?? (() => createFaceTracker(assets)))();
   } catch (error) {
     streams.dispose();
     throw error;

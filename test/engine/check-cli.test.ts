@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Checker } from '../../scripts/lib/checker';
+import { buildCliExtension, Checker } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
 import { clip, makeMedia, MEDIA_DIR, withAudioOf, withAudioShift, X264_FAST } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
@@ -45,7 +45,7 @@ describe('npm run check', { skip }, () => {
   }
 
   before(async () => {
-    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
+    buildCliExtension();
     checker = await Checker.open();
   });
   after(async () => {

@@ -26,6 +26,7 @@ import {
   totalsLine,
   type BatchRow,
 } from '../../scripts/lib/check-batch';
+import { buildCliExtension } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
 import type { ReportData } from '../../src/ui/report';
 import { clip } from '../helpers/media';
@@ -119,7 +120,7 @@ describe('npm run check -- <folder>', { skip }, () => {
   let root: string;
   let out: string;
   before(() => {
-    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
+    buildCliExtension();
     root = mkdtempSync(join(tmpdir(), 'lipsync-folder-'));
     out = mkdtempSync(join(tmpdir(), 'lipsync-reports-'));
     makeFolder(root, true);

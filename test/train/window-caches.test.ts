@@ -23,7 +23,7 @@ import { useBackend } from '../helpers/tf';
 import { ensureGenerated } from '../helpers/generated';
 import { clip, makeMedia, X264 } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
-import { Checker } from '../../scripts/lib/checker';
+import { buildCliExtension, Checker } from '../../scripts/lib/checker';
 import { mfccSyncnetV2 } from '../../src/core/audio';
 import { convertCheckpoint } from '../../src/core/convert';
 import { decodeWeights, parseManifest } from '../../src/core/convert/weights-bundle';
@@ -96,7 +96,7 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
 
   before(async () => {
     tf = await useBackend('wasm');
-    spawnSync(process.execPath, ['scripts/build.mjs', 'chrome-test'], { stdio: 'ignore' });
+    buildCliExtension();
     v2Checkpoint = join(
       ensureGenerated('scripts/golden/make_syncnet_v2_checkpoint.py', 'syncnet-v2'),
       'syncnet_v2_zip.model',

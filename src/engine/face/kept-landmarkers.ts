@@ -55,11 +55,6 @@ export class KeptLandmarkers {
     return this.pool !== null;
   }
 
-  close(): void {
-    this.disarmIdleRelease();
-    this.closePool();
-  }
-
   private load(): Promise<LandmarkerPool> {
     this.pool ??= this.parts.load().catch((error: unknown) => {
       this.pool = null;
