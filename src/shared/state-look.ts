@@ -73,8 +73,16 @@ function provisionally(evidence: SyncEvidence, sentence: string): string {
   return evidence.provisional ? t('so_far', lowerFirst(sentence)) : sentence;
 }
 
-const labelOf = (evidence: SyncEvidence, label: string) =>
-  evidence.provisional ? t('label_so_far', label) : label;
+/** A verdict's look; a live one that more evidence may still change reads as "so far". */
+function judgedLook(tone: 'real' | 'shifted' | 'fake', evidence: SyncEvidence, sentence: string): StateLook {
+  const label = t(`label_${tone}`);
+  return look(
+    tone,
+    t(`badge_${tone}`),
+    evidence.provisional ? t('label_so_far', label) : label,
+    provisionally(evidence, sentence),
+  );
+}
 
 function inSyncSentence(e: SyncEvidence): string {
   return t('sentence_in_sync', certaintyWords(1 - e.pMismatch), e.evidenceSeconds.toFixed(0));
@@ -126,26 +134,11 @@ export function stateLook(state: SyncState): StateLook {
         t('sentence_checking'),
       );
     case 'in-sync':
-      return look(
-        'real',
-        t('badge_real'),
-        labelOf(state.evidence, t('label_real')),
-        provisionally(state.evidence, inSyncSentence(state.evidence)),
-      );
+      return judgedLook('real', state.evidence, inSyncSentence(state.evidence));
     case 'shifted':
-      return look(
-        'shifted',
-        t('badge_shifted'),
-        labelOf(state.evidence, t('label_shifted')),
-        provisionally(state.evidence, shiftedSentence(state.evidence)),
-      );
+      return judgedLook('shifted', state.evidence, shiftedSentence(state.evidence));
     case 'mismatch':
-      return look(
-        'fake',
-        t('badge_fake'),
-        labelOf(state.evidence, t('label_fake')),
-        provisionally(state.evidence, mismatchSentence(state.evidence)),
-      );
+      return judgedLook('fake', state.evidence, mismatchSentence(state.evidence));
     case 'cannot-judge':
       return look(
         'unsure',

@@ -87,9 +87,14 @@ export interface ReportMeta {
 
 const iso = (at: Date | string) => (typeof at === 'string' ? at : at.toISOString());
 
-/** The report of a finished file check (CLI, file page). */
-export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportData {
-  const figures = resultFigures(result);
+/** What every report opens with: its format, when, what read the media and by which decision. */
+function reportHeader(
+  meta: ReportMeta,
+  threshold: number | null,
+): Pick<
+  ReportData,
+  'format' | 'formatVersion' | 'checkedAt' | 'extensionVersion' | 'source' | 'model' | 'decision'
+> {
   return {
     format: 'lipsync-lens-report',
     formatVersion: 1,
@@ -98,10 +103,18 @@ export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportDa
     source: meta.source,
     model: meta.model,
     decision: {
-      threshold: result.threshold,
+      threshold,
       userThreshold: meta.userThreshold ?? false,
       policy: meta.policy ?? DEFAULT_DECISION_POLICY,
     },
+  };
+}
+
+/** The report of a finished file check (CLI, file page). */
+export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportData {
+  const figures = resultFigures(result);
+  return {
+    ...reportHeader(meta, result.threshold),
     verdict: result.verdict,
     state: result.state,
     figures: {
@@ -131,17 +144,7 @@ export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportDa
 export function reportFromState(state: SyncState, meta: ReportMeta): ReportData {
   const e: SyncEvidence | undefined = shownEvidence(state);
   return {
-    format: 'lipsync-lens-report',
-    formatVersion: 1,
-    checkedAt: iso(meta.checkedAt),
-    extensionVersion: meta.extensionVersion,
-    source: meta.source,
-    model: meta.model,
-    decision: {
-      threshold: e?.threshold ?? null,
-      userThreshold: meta.userThreshold ?? false,
-      policy: meta.policy ?? DEFAULT_DECISION_POLICY,
-    },
+    ...reportHeader(meta, e?.threshold ?? null),
     verdict: e?.provisional ? null : verdictOf(state),
     state,
     figures: {
