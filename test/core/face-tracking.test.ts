@@ -250,6 +250,22 @@ test('MonotonicClock: follows media time, stays strictly increasing through seek
   close(stamps[8] - stamps[7], 40, 1e-9);
 });
 
+test('MonotonicClock: a new file on a kept landmarker, its first frame asked twice (blank mosaic, then the frame), gives two packet times', () => {
+  // The sequence that killed a kept landmarker's graph in `npm run features` (MediaPipe:
+  // "minimum expected timestamp is 5806001 but received 5806000"): two 3-s files at 25 fps on
+  // alternate instances, then a 15-fps file whose first frame needs a blank mosaic first.
+  const clock = new MonotonicClock();
+  const stamps: number[] = [];
+  for (let file = 0; file < 2; file++)
+    for (let frame = 1; frame < 75; frame += 2) stamps.push(clock.next(frame * 0.04));
+  stamps.push(clock.next(0.066667), clock.next(0.066667));
+  // MediaPipe's packet time: whole microseconds.
+  const packets = stamps.map((ms) => Math.trunc(ms * 1000));
+  for (let i = 1; i < packets.length; i++)
+    assert.ok(packets[i] > packets[i - 1], `${stamps.slice(i - 1, i + 1)}`);
+  close(stamps.at(-1)! - stamps.at(-2)!, 1, 1e-9);
+});
+
 test('AcquisitionSchedule: whole scans while idle with rests, sparse while tracking, none when full', () => {
   const policy = {
     idleTilesPerFrame: 2,

@@ -15,6 +15,7 @@ import { CLIPS_DIR, serveStatic, type StaticServer } from '../helpers/server';
 import type {
   CropComparison,
   FrameSummary,
+  RepeatedTimestamp,
   RunOptions,
   RunSummary,
   ShotFrame,
@@ -389,6 +390,25 @@ test(
       firstFrames < 30,
       `pipelined landmarks of the first two frames moved by up to ${firstFrames.toFixed(2)} px`,
     );
+  },
+);
+
+test(
+  'a landmarker that fails a job (a repeated VIDEO-mode timestamp) marks its pool failed, in a worker and on the page',
+  { skip },
+  async () => {
+    for (const workers of [2, 0]) {
+      const run = await page.evaluate(
+        (n) =>
+          (
+            window as unknown as { repeatTimestamp: (n: number) => Promise<RepeatedTimestamp> }
+          ).repeatTimestamp(n),
+        workers,
+      );
+      assert.equal(run.failedBefore, false, `${run.where}: not failed after a good job`);
+      assert.match(run.error, /timestamp/i, `${run.where}: MediaPipe refuses the repeated timestamp`);
+      assert.equal(run.failedAfter, true, `${run.where}: failed after the refused job`);
+    }
   },
 );
 

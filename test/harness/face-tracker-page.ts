@@ -3,7 +3,9 @@
 // test/helpers/bundle.ts and served from 127.0.0.1 with the repo root at / and
 // ../shared/media at /media/.
 import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
-import { createFaceTracker } from '../../src/engine/face-tracker';
+import { createFaceTracker, landmarkersFor } from '../../src/engine/face-tracker';
+import { mosaicLayout } from '../../src/core/face/tracking';
+import type { LandmarkJob } from '../../src/engine/face/landmark-jobs';
 import { BLENDSHAPE_NAMES, LIP_LANDMARKS, type FaceObservation } from '../../src/core/features';
 import type { EngineFrame, FaceTracker } from '../../src/engine/types';
 import { FrameShots } from '../../src/engine/frame-shots';
@@ -457,7 +459,46 @@ async function runShots(url: string, count: number, track: boolean): Promise<Sho
   }
 }
 
+export interface RepeatedTimestamp {
+  where: string;
+  failedBefore: boolean;
+  /** What the second job with the same timestamp was answered with. */
+  error: string;
+  failedAfter: boolean;
+}
+
+/**
+ * Two follow jobs with the same VIDEO-mode timestamp on one landmarker: MediaPipe's graph
+ * fails, and the pool must say so (a page that keeps its pool then loads a new one).
+ */
+async function repeatTimestamp(workers: number): Promise<RepeatedTimestamp> {
+  const pool = await landmarkersFor(workers > 0 ? ASSETS : { ...ASSETS, landmarkerWorkerUrl: undefined }, {
+    workers,
+  });
+  const layout = mosaicLayout(1, 256);
+  const job = (timestampMs: number): LandmarkJob => {
+    const canvas = new OffscreenCanvas(layout.width, layout.height);
+    canvas.getContext('2d')!.fillRect(0, 0, layout.width, layout.height);
+    return {
+      follow: { image: canvas.transferToImageBitmap(), layout, occupied: [], timestampMs },
+      tiles: [],
+    };
+  };
+  try {
+    await pool.run(0, job(100));
+    const failedBefore = pool.failed;
+    const error = await pool.run(0, job(100)).then(
+      () => '',
+      (e: unknown) => String(e),
+    );
+    return { where: pool.where, failedBefore, error, failedAfter: pool.failed };
+  } finally {
+    pool.close();
+  }
+}
+
 Object.assign(window, {
+  repeatTimestamp,
   runTracker,
   compareCrop,
   runNoise,

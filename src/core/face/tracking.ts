@@ -387,6 +387,10 @@ export function slotAt(layout: MosaicLayout, x: number, y: number): number {
  * rejects a timestamp that is not greater than the previous one. Media time follows the
  * video until it stalls or jumps back (a seek, a loop, a new source); from then on an
  * offset keeps the stream 1 ms past the last timestamp and moving with the media again.
+ * Steps are at least 1 ms: MediaPipe keeps whole microseconds (and some of its streams
+ * whole milliseconds), so a rounding error's worth past the last timestamp — the same
+ * media time asked for again right after an offset was added — would be the same packet
+ * time to it, which kills the landmarker's graph.
  */
 export class MonotonicClock {
   private offsetMs = 0;
@@ -394,7 +398,7 @@ export class MonotonicClock {
 
   next(mediaTimeS: number): number {
     let ms = mediaTimeS * 1000 + this.offsetMs;
-    if (!(ms > this.lastMs)) {
+    if (!(ms >= this.lastMs + 1)) {
       this.offsetMs += this.lastMs + 1 - ms;
       ms = this.lastMs + 1;
     }

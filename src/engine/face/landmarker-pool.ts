@@ -33,7 +33,10 @@ export interface LandmarkerPool {
    * a landmarker, whichever tracker (file, check) is using it now.
    */
   readonly clocks: readonly MonotonicClock[];
-  /** A worker stopped answering: the pool cannot run jobs any more. */
+  /**
+   * A worker stopped answering or a landmarker failed a job: the pool cannot be trusted with
+   * more (a MediaPipe graph that failed once fails every later frame: "Graph has errors").
+   */
   readonly failed: boolean;
   /** Runs `job` on instance `instance` (0 ≤ instance < size); jobs on one instance run in order. */
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult>;
@@ -74,15 +77,29 @@ export async function createLandmarkerPool(
     console.warn(`face tracker: landmarking on this thread (${reason})`);
   }
   const runner = await LandmarkJobRunner.load(assets, settings);
+  const failures = new FailureLatch();
   return {
     size: 1,
     where: `this thread (${reason})`,
     clocks: [new MonotonicClock()],
-    failed: false,
+    get failed() {
+      return failures.failed;
+    },
     // Runs before run() returns: the in-thread tracker behaves as before workers existed.
-    run: (_instance, job) => new Promise((resolve) => resolve(runner.run(job))),
+    run: (_instance, job) => failures.watch(new Promise((resolve) => resolve(runner.run(job)))),
     close: () => runner.close(),
   };
+}
+
+/** Remembers that a job failed. */
+class FailureLatch {
+  failed = false;
+  watch<T>(job: Promise<T>): Promise<T> {
+    return job.catch((error: unknown) => {
+      this.failed = true;
+      throw error;
+    });
+  }
 }
 
 class WorkerPool implements LandmarkerPool {
@@ -108,6 +125,8 @@ class WorkerPool implements LandmarkerPool {
 
 /** One landmarker worker; pictures are transferred, and closed here if the worker is gone. */
 class LandmarkerWorker {
+  private readonly failures = new FailureLatch();
+
   private constructor(private readonly worker: JobWorker<LandmarkerInit, LandmarkJob, LandmarkJobResult>) {}
 
   static async start(
@@ -132,11 +151,11 @@ class LandmarkerWorker {
   run(job: LandmarkJob): Promise<LandmarkJobResult> {
     const pictures = jobPictures(job);
     if (this.worker.failed) pictures.forEach((p) => p.close());
-    return this.worker.run(job, pictures);
+    return this.failures.watch(this.worker.run(job, pictures));
   }
 
   get failed(): boolean {
-    return this.worker.failed;
+    return this.worker.failed || this.failures.failed;
   }
 
   close(): void {
