@@ -12,7 +12,7 @@
 // usage.
 import { basename, join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { buildCliExtension, Checker, CLI_DIST, type CheckOutcome, type CheckRequest } from './lib/checker';
+import { Checker, ensureCliExtension, type CheckOutcome, type CheckRequest } from './lib/checker';
 import type { ModelChoice } from '../src/engine/types';
 import type { PageProgress } from '../src/options/automation';
 import {
@@ -218,10 +218,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  if (!existsSync(`${CLI_DIST}/manifest.json`)) {
-    process.stderr.write('check: building the extension first…\n');
-    if (!buildCliExtension('inherit')) return 1;
-  }
+  if (!ensureCliExtension((line) => process.stderr.write(`check: ${line}\n`))) return 1;
   let reportModel: ReportModel | null = null;
   const version = extensionVersion();
   const started = performance.now();

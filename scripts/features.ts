@@ -32,7 +32,7 @@ import {
   type WindowCacheStage,
 } from '../src/core/train/window-cache';
 import type { PageProgress } from '../src/options/automation';
-import { Checker, videosIn } from './lib/checker';
+import { Checker, ensureCliExtension, videosIn } from './lib/checker';
 import { parseArgs, readBundle, writeBundle } from './ml-common';
 
 const USAGE =
@@ -146,6 +146,7 @@ async function main() {
   let current = '';
   let shownAt = 0;
   const tty = process.stderr.isTTY;
+  if (!ensureCliExtension((line) => process.stderr.write(`features: ${line}\n`))) process.exit(1);
   const checker = await Checker.open((p: PageProgress) => {
     if (!tty || p.phase !== 'frames' || Date.now() - shownAt < 500) return;
     shownAt = Date.now();

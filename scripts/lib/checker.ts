@@ -57,6 +57,46 @@ export function buildCliExtension(stdio: 'inherit' | 'ignore' = 'ignore'): boole
   return spawnSync(process.execPath, ['scripts/build.mjs', basename(CLI_DIST)], { stdio }).status === 0;
 }
 
+/** What scripts/build.mjs reads, relative to the repository root. */
+const BUILD_INPUTS = [
+  'src',
+  '_locales',
+  'models',
+  'manifest.json',
+  'package.json',
+  'scripts/build.mjs',
+  'scripts/browser',
+];
+
+/** Latest modification time (ms) of a file or of anything below a folder; 0 if absent. */
+function newestChange(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce(
+    (latest, name) => Math.max(latest, newestChange(join(path, name))),
+    stat.mtimeMs,
+  );
+}
+
+/** Is the built tree missing, or older than something the build reads? */
+export function buildIsStale(distDir: string, inputs: readonly string[], root = '.'): boolean {
+  const built = join(distDir, 'manifest.json');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  return inputs.some((input) => newestChange(join(root, input)) > builtAt);
+}
+
+/**
+ * Builds the CLI's tree when it is missing or older than its sources (a `git pull`, an
+ * edit), so a check, the feature cache and the evaluation never run yesterday's engine.
+ */
+export function ensureCliExtension(say: (line: string) => void): boolean {
+  if (!buildIsStale(CLI_DIST, BUILD_INPUTS)) return true;
+  say(`building the extension (${CLI_DIST}) first…`);
+  return buildCliExtension('inherit');
+}
+
 export class CheckerError extends Error {
   override name = 'CheckerError';
 }
