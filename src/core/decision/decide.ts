@@ -23,7 +23,8 @@ import {
 import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
 import { mismatchProbability, type DecisionCalibration } from './calibration';
 import type { ClipContext, FaceWindow, WindowEvidence } from './evidence';
-import { findSpans } from './spans';
+import { worstStretch, stretchThreshold } from './scan';
+import { blockLogOdds, blocksOf, findSpans } from './spans';
 
 export interface DecisionPolicy {
   /** A window holds speech at or above this speech probability. */
@@ -68,8 +69,13 @@ export interface DecisionPolicy {
   offsetUncertaintyMs: number;
   /** Shortest mismatched stretch reported as tampering inside matching speech (s); the partial swaps are 2 s or more. */
   minSpanSeconds: number;
-  /** Span probability at or above which a mismatched stretch makes the clip a mismatch. */
-  spanMismatchAt: number;
+  /**
+   * How far (z, scan.ts) a stretch must fall below the rest of the speech to be called
+   * tampering, with up to 10 s of votes; more evidence raises it (more stretches, more chance).
+   */
+  stretchZAt: number;
+  /** Voting windows the speech outside a stretch must keep to be its reference (3 s). */
+  minRestWindows: number;
   /** Live: seconds without enough faces before no-face is reported. */
   noFaceAfterSeconds: number;
   /** Share of lost frames (frame-drops.ts) above which lips cannot be followed: frame rate too low. */
@@ -91,7 +97,8 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   acceptLateMs: 185,
   offsetUncertaintyMs: 0,
   minSpanSeconds: 2,
-  spanMismatchAt: 0.999,
+  stretchZAt: 4,
+  minRestWindows: 75,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
 };
@@ -407,14 +414,11 @@ export function decide(
   const scores = windowScores(votes, search, calibration.scale);
   const pMismatch = probabilityOf(votes, search, calibration);
   const shifted = isShifted(search.offsetFrames, policy);
-  const segments = spansOf(votes, scores, calibration, shifted ? 'shifted' : 'in-sync');
-  const badSpans = segments.filter(
-    (s) =>
-      s.outcome === 'mismatch' &&
-      s.end - s.start >= policy.minSpanSeconds &&
-      s.confidence >= policy.spanMismatchAt &&
-      !matchesElsewhere(votes, s, calibration, policy),
-  );
+  const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
+  const segments = spansOf(votes, scores, calibration, matched);
+  // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
+  const tampered =
+    pMismatch >= policy.mismatchAt ? null : tamperedStretch(votes, scores, calibration, policy);
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const evidence: SyncEvidence = {
     offsetFrames: search.offsetFrames,
@@ -442,17 +446,13 @@ export function decide(
       ),
     );
     state = { status: 'mismatch', evidence };
-  } else if (badSpans.length > 0 && restMatches(votes, segments, calibration, policy)) {
-    // Matching speech with a confident stretch that does not match: partial tampering.
-    evidence.pMismatch = Math.max(...badSpans.map((s) => s.confidence));
+  } else if (tampered) {
+    // Matching speech with a stretch that stands out as not matching: partial tampering.
+    evidence.pMismatch = tampered.confidence;
+    evidence.segments = markStretch(asMatched(segments, matched), tampered);
     state = { status: 'mismatch', evidence };
   } else if (pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
-    const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
-    evidence.segments = mergeSpans(
-      segments.map((s) =>
-        s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s,
-      ),
-    );
+    evidence.segments = asMatched(segments, matched);
     state = { status: matched, evidence };
   } else if (!context.final) {
     state = { status: 'checking', progress: 0.99, evidence };
@@ -463,39 +463,66 @@ export function decide(
 }
 
 /**
- * Does a stretch that does not match at the clip's offset match at an offset of its own
- * (another speaker whose recording is offset differently, a stretch re-timed in editing)?
- * Then it is not another voice, and not a partial swap.
+ * The stretch of speech that falls furthest below the rest at the clip's offset (scan.ts),
+ * when it passes the scan's threshold, the rest clearly matches, and the stretch matches at
+ * no offset of its own (another speaker whose recording is offset differently, a stretch
+ * re-timed in editing, is not another voice). Its confidence is the calibration's
+ * likelihood ratio mismatch : match over its one-second blocks, as for every span.
  */
-function matchesElsewhere(
+function tamperedStretch(
   votes: readonly Vote[],
-  span: SyncSpan,
+  scores: readonly number[],
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
-): boolean {
-  const inside = votes.filter(
-    (v) => v.window.t >= span.start - 1e-6 && v.window.t + WINDOW_SECONDS <= span.end + 1e-6,
+): SyncSpan | null {
+  const scored = votes.map((v, i) => ({ t: v.window.t, score: scores[i] }));
+  const stretch = worstStretch(scored, calibration.window.sd, {
+    minSeconds: policy.minSpanSeconds,
+    minRestWindows: policy.minRestWindows,
+  });
+  if (!stretch || stretch.z < stretchThreshold(policy.stretchZAt, votes.length * WINDOW_STEP)) return null;
+  const inside = votes.slice(stretch.from, stretch.to);
+  const rest = [...votes.slice(0, stretch.from), ...votes.slice(stretch.to)];
+  if (!matches(rest, calibration, policy) || matches(inside, calibration, policy)) return null;
+  const logOdds = blocksOf(scored.slice(stretch.from, stretch.to)).reduce(
+    (sum, b) => sum + blockLogOdds(b.mean, calibration),
+    0,
   );
-  if (inside.length === 0) return false;
-  const search = pooledSearch(inside);
-  return probabilityOf(inside, search, calibration) <= policy.matchAt;
+  return {
+    start: inside[0].window.t,
+    end: inside.at(-1)!.window.t + WINDOW_SECONDS,
+    outcome: 'mismatch',
+    confidence: sigmoid(logOdds),
+  };
 }
 
-/** Outside the mismatched spans, does the voice clearly match the lips (enough evidence, p ≤ matchAt)? */
-function restMatches(
-  votes: readonly Vote[],
-  segments: readonly SyncSpan[],
-  calibration: DecisionCalibration,
-  policy: DecisionPolicy,
-): boolean {
-  const inBadSpan = (t: number) =>
-    segments.some(
-      (s) => s.outcome === 'mismatch' && t >= s.start - 1e-6 && t + WINDOW_SECONDS <= s.end + 1e-6,
-    );
-  const rest = votes.filter((v) => !inBadSpan(v.window.t));
-  if (rest.length < policy.minEvidenceWindows) return false;
-  const search = pooledSearch(rest);
-  return probabilityOf(rest, search, calibration) <= policy.matchAt;
+/** Do these votes on their own show the voice belonging to the lips (p ≤ matchAt)? */
+function matches(votes: readonly Vote[], calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
+  return votes.length > 0 && probabilityOf(votes, pooledSearch(votes), calibration) <= policy.matchAt;
+}
+
+/** The timeline of a voice that belongs to the lips: the model's weaker stretches are shown as matched, with their confidence turned round. */
+function asMatched(segments: readonly SyncSpan[], matched: SpanOutcome): SyncSpan[] {
+  return mergeSpans(
+    segments.map((s) =>
+      s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s,
+    ),
+  );
+}
+
+/** The segments with the tampered stretch cut in (no-evidence gaps stay gaps). */
+function markStretch(segments: readonly SyncSpan[], stretch: SyncSpan): SyncSpan[] {
+  const out: SyncSpan[] = [];
+  for (const s of segments) {
+    if (s.outcome === 'no-evidence' || s.end <= stretch.start || s.start >= stretch.end) {
+      out.push(s);
+      continue;
+    }
+    if (s.start < stretch.start) out.push({ ...s, end: stretch.start });
+    out.push({ ...stretch, start: Math.max(s.start, stretch.start), end: Math.min(s.end, stretch.end) });
+    if (s.end > stretch.end) out.push({ ...s, start: stretch.end });
+  }
+  return mergeSpans(out);
 }
 
 function mergeSpans(spans: readonly SyncSpan[]): SyncSpan[] {

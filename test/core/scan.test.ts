@@ -1,0 +1,113 @@
+// The scan for a tampered stretch (src/core/decision/scan.ts) and its use by the decision.
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import type { DecisionCalibration } from '../../src/core/decision/calibration';
+import { decide } from '../../src/core/decision/decide';
+import type { ClipContext, WindowEvidence } from '../../src/core/decision/evidence';
+import {
+  logNormalTail,
+  REFERENCE_SECONDS,
+  stretchLengths,
+  stretchThreshold,
+  worstStretch,
+} from '../../src/core/decision/scan';
+
+const near = (a: number, b: number, relative: number, what: string) =>
+  assert.ok(Math.abs(a - b) <= relative * Math.abs(b), `${what}: ${a} vs ${b}`);
+
+/** Scored windows every 40 ms for `seconds`, score 1, or `inside` within [from, to). */
+function scored(seconds: number, from: number, to: number, inside: number) {
+  const out: { t: number; score: number }[] = [];
+  for (let i = 0; i * 0.04 + 0.2 <= seconds + 1e-9; i++) {
+    const t = i * 0.04;
+    out.push({ t, score: t >= from - 1e-9 && t + 0.2 <= to + 1e-9 ? inside : 1 });
+  }
+  return out;
+}
+
+test('normal tail: the standard values of Q(z)', () => {
+  near(Math.exp(logNormalTail(2)), 0.0227501, 1e-5, 'Q(2)');
+  near(Math.exp(logNormalTail(4)), 3.16712e-5, 1e-5, 'Q(4)');
+  near(Math.exp(logNormalTail(6)), 9.86588e-10, 1e-5, 'Q(6)');
+});
+
+test('threshold: the policy z up to 10 s of votes, then as rare by chance as at 10 s', () => {
+  assert.equal(stretchThreshold(4, 3), 4);
+  assert.equal(stretchThreshold(4, REFERENCE_SECONDS), 4);
+  for (const seconds of [60, 600, 3600]) {
+    const z = stretchThreshold(4, seconds);
+    near(logNormalTail(z), logNormalTail(4) + Math.log(REFERENCE_SECONDS / seconds), 1e-6, `${seconds} s`);
+  }
+  assert.ok(stretchThreshold(4, 60) < stretchThreshold(4, 600));
+  assert.ok(stretchThreshold(4, 600) < stretchThreshold(4, 3600));
+  assert.ok(stretchThreshold(4, 3600) < 5.5, String(stretchThreshold(4, 3600)));
+});
+
+test('lengths: 2 to 4 s, then a quarter longer each up to half the evidence', () => {
+  assert.deepEqual(stretchLengths(2, 8), [2, 2.5, 3, 3.5, 4]);
+  assert.deepEqual(stretchLengths(2, 14), [2, 2.5, 3, 3.5, 4, 5, 6.25]);
+});
+
+test('scan: the stretch that falls furthest below the rest, as z in its own noise', () => {
+  const stretch = worstStretch(scored(20, 8, 11, 0), 0.5, { minSeconds: 2, minRestWindows: 75 });
+  assert.ok(stretch);
+  assert.equal(stretch.from, 200, 'starts at 8 s');
+  assert.equal(stretch.to, 271, 'the last window wholly inside starts at 10.8 s');
+  // (rest − stretch) · √(seconds inside) / sd: 71 windows of 40 ms.
+  near(stretch.z, (1 * Math.sqrt(71 * 0.04)) / 0.5, 1e-9, 'z');
+  // Without a dip anywhere, the best stretch has z 0.
+  assert.equal(worstStretch(scored(20, 0, 0, 0), 0.5, { minSeconds: 2, minRestWindows: 75 })!.z, 0);
+  // 4 s of votes cannot keep 3 s outside a stretch of 2 s.
+  assert.equal(worstStretch(scored(4, 1, 3, 0), 0.5, { minSeconds: 2, minRestWindows: 75 }), null);
+});
+
+const CAL: DecisionCalibration = {
+  scale: 1,
+  coefficients: [4, -4, -4, 0],
+  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
+  fittedOn: 'test',
+};
+
+/** Noise-free evidence: distance 2 at every offset but the in-sync one, where it is 2 − dip. */
+function windows(seconds: number, dipAt: (t: number) => number): WindowEvidence[] {
+  const out: WindowEvidence[] = [];
+  for (let i = 0; i * 0.04 + 0.2 <= seconds + 1e-9; i++) {
+    const t = i * 0.04;
+    const dists = new Float32Array(31).fill(2);
+    dists[15] = 2 - dipAt(t);
+    out.push({ t, shot: 0, speech: 1, faces: [{ trackId: 1, dists, lipActivity: 0.05, faceWidth: 120 }] });
+  }
+  return out;
+}
+
+function stateOf(seconds: number, dipAt: (t: number) => number) {
+  const context: ClipContext = {
+    hasAudioTrack: true,
+    audioPeak: 10000,
+    framesSeen: seconds * 25,
+    framesWithFace: seconds * 25,
+    largestFaceWidth: 120,
+    protectedContent: false,
+    final: true,
+    secondsSeen: seconds,
+    droppedFrameRatio: 0,
+  };
+  return decide(windows(seconds, dipAt), context, CAL).state;
+}
+
+test('decision: a weak stretch is tampering amid 12 s of matching speech, chance amid 5 min of it', () => {
+  // Inside 5–8 s the dip is a quarter of the rest's: z ≈ 0.745 · √3 / 0.3 ≈ 4.3.
+  const dip = (t: number) => (t >= 5 && t + 0.2 <= 8 ? 0.255 : 1);
+  const short = stateOf(12, dip);
+  assert.equal(short.status, 'mismatch');
+  if (short.status !== 'mismatch') return;
+  const marked = short.evidence.segments.filter((s) => s.outcome === 'mismatch');
+  assert.equal(marked.length, 1);
+  near(marked[0].start, 5, 0.01, 'start');
+  near(marked[0].end, 8, 0.01, 'end');
+  assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.end <= 5 + 1e-6));
+  assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.start >= 8 - 1e-6));
+  // The same stretch in five minutes of speech: the threshold has risen past it.
+  assert.ok(stretchThreshold(4, 300) > 4.4);
+  assert.equal(stateOf(300, dip).status, 'in-sync');
+});
