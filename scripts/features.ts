@@ -13,6 +13,8 @@
 // src/engine/window-cache-writer.ts). Node has no video decoder, so only the browser can
 // crop the lips. features.json is rewritten with them, so both come from one run; a clip is
 // skipped only when its window caches were made with the same weights.
+//
+// Exit status: 0 every clip cached, 1 some clips failed (each named), 2 nothing could run.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,7 +148,7 @@ async function main() {
   let current = '';
   let shownAt = 0;
   const tty = process.stderr.isTTY;
-  if (!ensureCliExtension((line) => process.stderr.write(`features: ${line}\n`))) process.exit(1);
+  if (!ensureCliExtension((line) => process.stderr.write(`features: ${line}\n`))) process.exit(2);
   const checker = await Checker.open((p: PageProgress) => {
     if (!tty || p.phase !== 'frames' || Date.now() - shownAt < 500) return;
     shownAt = Date.now();
@@ -212,5 +214,5 @@ async function main() {
 
 main().catch((error: Error) => {
   process.stderr.write(`features: ${error.message}\n`);
-  process.exit(1);
+  process.exit(2);
 });
