@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import type { DecisionCalibration } from '../../src/core/decision/calibration';
-import { decide } from '../../src/core/decision/decide';
+import { decide, DEFAULT_DECISION_POLICY } from '../../src/core/decision/decide';
 import type { ClipContext, WindowEvidence } from '../../src/core/decision/evidence';
 import {
   logNormalTail,
@@ -80,24 +80,28 @@ function windows(seconds: number, dipAt: (t: number) => number): WindowEvidence[
   return out;
 }
 
-function stateOf(seconds: number, dipAt: (t: number) => number) {
-  const context: ClipContext = {
-    hasAudioTrack: true,
-    audioPeak: 10000,
-    framesSeen: seconds * 25,
-    framesWithFace: seconds * 25,
-    largestFaceWidth: 120,
-    protectedContent: false,
-    final: true,
-    secondsSeen: seconds,
-    droppedFrameRatio: 0,
-  };
-  return decide(windows(seconds, dipAt), context, CAL).state;
-}
+/** A finished file of `seconds` with a face in every frame. */
+const contextFor = (seconds: number): ClipContext => ({
+  hasAudioTrack: true,
+  audioPeak: 10000,
+  framesSeen: seconds * 25,
+  framesWithFace: seconds * 25,
+  largestFaceWidth: 120,
+  protectedContent: false,
+  final: true,
+  secondsSeen: seconds,
+  droppedFrameRatio: 0,
+});
+
+const stateOf = (seconds: number, dipAt: (t: number) => number) =>
+  decide(windows(seconds, dipAt), contextFor(seconds), CAL).state;
 
 test('decision: a weak stretch is tampering amid 12 s of matching speech, chance amid 5 min of it', () => {
-  // Inside 5–8 s the dip is a quarter of the rest's: z ≈ 0.745 · √3 / 0.3 ≈ 4.3.
-  const dip = (t: number) => (t >= 5 && t + 0.2 <= 8 ? 0.255 : 1);
+  // Inside 5–8 s (71 windows, 2.84 s) the dip is a fifth of the rest's: z = 0.8 · √2.84 / 0.3 ≈ 4.49,
+  // past the threshold at 11.8 s of votes (4.29) and short of it at 5 min (4.96).
+  const dip = (t: number) => (t >= 5 && t + 0.2 <= 8 ? 0.2 : 1);
+  const zAt = DEFAULT_DECISION_POLICY.stretchZAt;
+  assert.ok(stretchThreshold(zAt, 11.84) < 4.49 && stretchThreshold(zAt, 300) > 4.49);
   const short = stateOf(12, dip);
   assert.equal(short.status, 'mismatch');
   if (short.status !== 'mismatch') return;
@@ -108,6 +112,28 @@ test('decision: a weak stretch is tampering amid 12 s of matching speech, chance
   assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.end <= 5 + 1e-6));
   assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.start >= 8 - 1e-6));
   // The same stretch in five minutes of speech: the threshold has risen past it.
-  assert.ok(stretchThreshold(4, 300) > 4.4);
   assert.equal(stateOf(300, dip).status, 'in-sync');
+});
+
+test("decision: windows whose sound at the clip's offset is calc_pdist's zero padding are no evidence of tampering", () => {
+  // Sound 10 frames early throughout (distance dip at k = 15 − 10). The run's first 10
+  // windows find only padding there: a large distance, as the zero vector gives.
+  const shifted = windows(12, () => 1).map((w, i, all) => {
+    const dists = new Float32Array(31).fill(2);
+    dists[5] = i < 10 ? 8 : 1;
+    return {
+      ...w,
+      faces: [{ ...w.faces[0], dists }],
+      audioAround: { before: Math.min(15, i), after: Math.min(15, all.length - 1 - i) },
+    };
+  });
+  const context = contextFor(12);
+  const state = decide(shifted, context, CAL).state;
+  assert.equal(state.status, 'shifted');
+  // Without knowing where the run's sound ends, the padded start stands out as tampering.
+  const unknown = shifted.map(({ audioAround: _, ...w }) => w);
+  const blind = decide(unknown, context, CAL).state;
+  assert.equal(blind.status, 'mismatch');
+  if (blind.status === 'mismatch')
+    assert.ok(blind.evidence.segments.some((s) => s.outcome === 'mismatch' && s.start < 0.1));
 });

@@ -26,11 +26,13 @@ export interface WindowRun {
 /** calc_pdist per face over the run (audio zero-padded past the run's ends), one record per window. */
 export function runEvidence(run: WindowRun, vshift = SYNCNET_VSHIFT): WindowEvidence[] {
   const shifts = 2 * vshift + 1;
+  const n = run.times.length;
   const out: WindowEvidence[] = run.times.map((t, i) => ({
     t,
     shot: run.shots[i],
     speech: run.speech[i],
     faces: [],
+    audioAround: { before: Math.min(vshift, i), after: Math.min(vshift, n - 1 - i) },
   }));
   for (const track of run.tracks) {
     if (!track.lip.some((row) => row !== null)) continue;

@@ -97,7 +97,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   acceptLateMs: 185,
   offsetUncertaintyMs: 0,
   minSpanSeconds: 2,
-  stretchZAt: 4,
+  stretchZAt: 4.25,
   minRestWindows: 75,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
@@ -418,7 +418,9 @@ export function decide(
   const segments = spansOf(votes, scores, calibration, matched);
   // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
   const tampered =
-    pMismatch >= policy.mismatchAt ? null : tamperedStretch(votes, scores, calibration, policy);
+    pMismatch >= policy.mismatchAt
+      ? null
+      : tamperedStretch(votes, scores, search.offsetFrames, calibration, policy);
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const evidence: SyncEvidence = {
     offsetFrames: search.offsetFrames,
@@ -470,12 +472,17 @@ export function decide(
  * likelihood ratio mismatch : match over its one-second blocks, as for every span.
  */
 function tamperedStretch(
-  votes: readonly Vote[],
-  scores: readonly number[],
+  allVotes: readonly Vote[],
+  allScores: readonly number[],
+  offsetFrames: number,
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
 ): SyncSpan | null {
-  const scored = votes.map((v, i) => ({ t: v.window.t, score: scores[i] }));
+  // A window whose sound at the clip's offset lies past its run's end is compared with
+  // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
+  const kept = allVotes.flatMap((v, i) => (readsSound(v.window, offsetFrames) ? [i] : []));
+  const votes = kept.map((i) => allVotes[i]);
+  const scored = kept.map((i) => ({ t: allVotes[i].window.t, score: allScores[i] }));
   const stretch = worstStretch(scored, calibration.window.sd, {
     minSeconds: policy.minSpanSeconds,
     minRestWindows: policy.minRestWindows,
@@ -494,6 +501,12 @@ function tamperedStretch(
     outcome: 'mismatch',
     confidence: sigmoid(logOdds),
   };
+}
+
+/** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */
+function readsSound(window: WindowEvidence, offsetFrames: number): boolean {
+  const around = window.audioAround;
+  return !around || (offsetFrames <= around.before && -offsetFrames <= around.after);
 }
 
 /** Do these votes on their own show the voice belonging to the lips (p ≤ matchAt)? */

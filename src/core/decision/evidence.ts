@@ -27,6 +27,12 @@ export interface WindowEvidence {
   speech: number;
   /** Faces visible in all 5 frames of the window (within one shot). */
   faces: FaceWindow[];
+  /**
+   * Audio windows of its run before and after this one, up to vshift: an offset past them
+   * compares the lips with calc_pdist's zero padding, not with sound. Absent: not known
+   * (every offset taken as sound).
+   */
+  audioAround?: { before: number; after: number };
 }
 
 /** What is known about the clip as a whole, beyond the windows. */
