@@ -10,8 +10,9 @@
 // 4. The voting windows' distances are averaged per offset as in syncnet_python evaluate
 //    (mean over windows, offset = vshift − argmin, conf = median − min).
 // 5. How sure: conf and the amount of evidence → calibrated p(mismatch) (calibration.ts).
-// 6. Where: windows that do not match at the clip's offset are found as spans (spans.ts).
-// 7. What: mismatch (p high, or a confident mismatched span amid matching speech), shifted
+// 6. Where: windows that do not match at the clip's offset are laid out as spans (spans.ts);
+//    the stretch that stands out furthest from the rest, past chance, is tampering (scan.ts).
+// 7. What: mismatch (p high, or a tampered stretch amid matching speech), shifted
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
 //    early or 185 ms late), in sync, or can't judge with the reason.
 import {
