@@ -137,3 +137,16 @@ test("decision: windows whose sound at the clip's offset is calc_pdist's zero pa
   if (blind.status === 'mismatch')
     assert.ok(blind.evidence.segments.some((s) => s.outcome === 'mismatch' && s.start < 0.1));
 });
+
+test('decision: two people in turn are each scanned on their own — a weaker turn is not tampering against a stronger one', () => {
+  // Person 1 for 6 s with a deep dip, person 2 for the next 6 s with a shallow one (their
+  // own turn on its own is no clear match). Across both, person 2's turn would stand out.
+  const turns = windows(12, (t) => (t < 6 ? 1 : 0.2)).map((w) => ({
+    ...w,
+    faces: [{ ...w.faces[0], trackId: w.t < 6 ? 1 : 2 }],
+  }));
+  assert.equal(decide(turns, contextFor(12), CAL).state.status, 'in-sync');
+  // The same evidence as one person: the shallow half stands out as another voice.
+  const onePerson = turns.map((w) => ({ ...w, faces: [{ ...w.faces[0], trackId: 1 }] }));
+  assert.equal(decide(onePerson, contextFor(12), CAL).state.status, 'mismatch');
+});

@@ -466,42 +466,60 @@ export function decide(
 }
 
 /**
- * The stretch of speech that falls furthest below the rest at the clip's offset (scan.ts),
- * when it passes the scan's threshold, the rest clearly matches, and the stretch matches at
- * no offset of its own (another speaker whose recording is offset differently, a stretch
- * re-timed in editing, is not another voice). Its confidence is the calibration's
- * likelihood ratio mismatch : match over its one-second blocks, as for every span.
+ * The stretch of one person's speech that falls furthest below the rest of that person's
+ * speech at the clip's offset (scan.ts), when it passes the scan's threshold, that person's
+ * other speech clearly matches, and the stretch matches at no offset of its own (another
+ * speaker whose recording is offset differently, a stretch re-timed in editing, is not
+ * another voice). Each face track is scanned on its own: two people in turn are each judged
+ * on their own turns, so a weaker turn is not mistaken for tampering against a stronger one.
+ * Its confidence is the calibration's likelihood ratio mismatch : match over its one-second
+ * blocks, as for every span.
  */
 function tamperedStretch(
-  allVotes: readonly Vote[],
-  allScores: readonly number[],
+  votes: readonly Vote[],
+  scores: readonly number[],
   offsetFrames: number,
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
 ): SyncSpan | null {
-  // A window whose sound at the clip's offset lies past its run's end is compared with
-  // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
-  const kept = allVotes.flatMap((v, i) => (readsSound(v.window, offsetFrames) ? [i] : []));
-  const votes = kept.map((i) => allVotes[i]);
-  const scored = kept.map((i) => ({ t: allVotes[i].window.t, score: allScores[i] }));
-  const stretch = worstStretch(scored, calibration.window.sd, {
-    minSeconds: policy.minSpanSeconds,
-    minRestWindows: policy.minRestWindows,
+  const byTrack = new Map<number, number[]>();
+  votes.forEach((v, i) => {
+    // A window whose sound at the clip's offset lies past its run's end is compared with
+    // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
+    if (!readsSound(v.window, offsetFrames)) return;
+    const list = byTrack.get(v.face.trackId);
+    if (list) list.push(i);
+    else byTrack.set(v.face.trackId, [i]);
   });
-  if (!stretch || stretch.z < stretchThreshold(policy.stretchZAt, votes.length * WINDOW_STEP)) return null;
-  const inside = votes.slice(stretch.from, stretch.to);
-  const rest = [...votes.slice(0, stretch.from), ...votes.slice(stretch.to)];
-  if (!matches(rest, calibration, policy) || matches(inside, calibration, policy)) return null;
-  const logOdds = blocksOf(scored.slice(stretch.from, stretch.to)).reduce(
-    (sum, b) => sum + blockLogOdds(b.mean, calibration),
-    0,
-  );
-  return {
-    start: inside[0].window.t,
-    end: inside.at(-1)!.window.t + WINDOW_SECONDS,
-    outcome: 'mismatch',
-    confidence: sigmoid(logOdds),
-  };
+  // More tracks, more stretches tried: the threshold counts every scanned window.
+  const scanned = [...byTrack.values()].reduce((n, list) => n + list.length, 0);
+  const threshold = stretchThreshold(policy.stretchZAt, scanned * WINDOW_STEP);
+  let found: SyncSpan | null = null;
+  let foundZ = -Infinity;
+  for (const indices of byTrack.values()) {
+    const own = indices.map((i) => votes[i]);
+    const scored = indices.map((i) => ({ t: votes[i].window.t, score: scores[i] }));
+    const stretch = worstStretch(scored, calibration.window.sd, {
+      minSeconds: policy.minSpanSeconds,
+      minRestWindows: policy.minRestWindows,
+    });
+    if (!stretch || stretch.z < threshold || stretch.z <= foundZ) continue;
+    const inside = own.slice(stretch.from, stretch.to);
+    const rest = [...own.slice(0, stretch.from), ...own.slice(stretch.to)];
+    if (!matches(rest, calibration, policy) || matches(inside, calibration, policy)) continue;
+    const logOdds = blocksOf(scored.slice(stretch.from, stretch.to)).reduce(
+      (sum, b) => sum + blockLogOdds(b.mean, calibration),
+      0,
+    );
+    found = {
+      start: inside[0].window.t,
+      end: inside.at(-1)!.window.t + WINDOW_SECONDS,
+      outcome: 'mismatch',
+      confidence: sigmoid(logOdds),
+    };
+    foundZ = stretch.z;
+  }
+  return found;
 }
 
 /** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */
