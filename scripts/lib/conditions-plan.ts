@@ -14,6 +14,8 @@ export interface SourceClip {
   file: string;
   path: string;
   speaker: string;
+  /** The manifest's confidence in the clip's in-sync label ('low': provenance unknown), when it gives one. */
+  labelConfidence?: string;
   durationS: number;
   width: number;
   height: number;
@@ -225,6 +227,7 @@ export function planClip(
       condition: recipe.kind,
       speaker: clip.speaker,
       fold: clip.speaker,
+      ...(clip.labelConfidence ? { labelConfidence: clip.labelConfidence } : {}),
       seed: opts.seed,
       durationS: outputDuration(clip, recipe),
       ...rest,

@@ -76,6 +76,8 @@ export interface ConditionStats {
 export interface ConditionSummary {
   conditions: Record<string, ConditionStats>;
   overall: ConditionStats & { ece: number | null; eceCount: number };
+  /** Genuine files called FAKE, by the source clip's label confidence ('low' or not). */
+  falseFakeByLabel: { low: { n: number; of: number }; other: { n: number; of: number } };
 }
 
 const fraction = (n: number, d: number): number | null => (d ? n / d : null);
@@ -131,7 +133,15 @@ export function conditionSummary(rows: readonly ConditionOutcome[]): ConditionSu
   const ece = expectedCalibrationError(
     calibrated.map((r) => ({ p: r.pMismatch as number, label: r.entry.expected === 'fake' })),
   );
-  return { conditions, overall: { ...statsOf(rows), ece, eceCount: calibrated.length } };
+  const falseFakes = (low: boolean) => {
+    const genuine = rows.filter((r) => isGenuine(r.entry) && (r.entry.labelConfidence === 'low') === low);
+    return { n: genuine.filter((r) => r.verdict === 'fake').length, of: genuine.length };
+  };
+  return {
+    conditions,
+    overall: { ...statsOf(rows), ece, eceCount: calibrated.length },
+    falseFakeByLabel: { low: falseFakes(true), other: falseFakes(false) },
+  };
 }
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(1)} %`);
@@ -175,7 +185,11 @@ export function conditionReport(rows: readonly ConditionOutcome[]): string {
   for (const [label, stats] of Object.entries(summary.conditions)) lines.push(tableRow(label, stats));
   lines.push(tableRow('**all**', summary.overall));
   const { ece, eceCount } = summary.overall;
+  const { low, other } = summary.falseFakeByLabel;
   lines.push(
+    '',
+    `Genuine files called FAKE: ${other.n} of ${other.of} made from clips whose in-sync label is sure, ` +
+      `${low.n} of ${low.of} from clips whose label is low-confidence (provenance unknown).`,
     '',
     ece === null
       ? 'Calibration: no file had a pMismatch.'

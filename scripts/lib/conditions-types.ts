@@ -29,6 +29,8 @@ export interface ConditionEntry {
   condition: ConditionName;
   /** speaker_id of the clip's (first) visible speaker. */
   speaker: string;
+  /** The source clip's in-sync label confidence in the manifest ('low': provenance unknown). */
+  labelConfidence?: string;
   /** Fold grouping key: the source clip's speaker (donors are of other speakers; see donorSpeaker). */
   fold: string;
   /** Ground truth. Shifts within what viewers accept are 'real'. */

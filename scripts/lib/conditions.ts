@@ -86,6 +86,7 @@ function measureClip(
     file,
     path,
     speaker: speakerOf(file, row),
+    ...(row?.confidence ? { labelConfidence: row.confidence } : {}),
     durationS: info.durationS,
     width: info.width,
     height: info.height,

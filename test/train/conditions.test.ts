@@ -126,12 +126,14 @@ describe('conditionReport', () => {
     { entry: entry('shift', 'shifted', { shiftFrames: 4 }), verdict: 'real' },
     { entry: entry('shift', 'shifted', { shiftFrames: 4 }), verdict: 'shifted' },
     { entry: entry('shift', 'real', { shiftFrames: -3 }), verdict: 'fake', pMismatch: null },
+    { entry: entry('listener', 'real', { labelConfidence: 'low' }), verdict: 'fake', pMismatch: 0.97 },
   ];
   const summary = conditionSummary(rows);
 
   it('counts verdicts and rates per condition, shifts by signed k, in the builder’s order', () => {
     assert.deepEqual(Object.keys(summary.conditions), [
       'music-only',
+      'listener',
       'partial-swap',
       'reencode',
       'shift-3',
@@ -160,17 +162,25 @@ describe('conditionReport', () => {
 
   it('pools everything in the overall row, with the ECE over rows that have a pMismatch', () => {
     assert.equal(summary.overall.count, rows.length);
-    assert.equal(summary.overall.falseFakeRate, 2 / 4); // genuine: 2 music-only, reencode, shift-3
-    assert.equal(summary.overall.eceCount, 4, 'a null pMismatch is left out');
-    // One row per bin: |0.8 − 0| + |0.1 − 0| + |0.9 − 1| + |0.3 − 1|, over 4 rows.
-    close(summary.overall.ece!, (0.8 + 0.1 + 0.1 + 0.7) / 4, 1e-9);
+    assert.equal(summary.overall.falseFakeRate, 3 / 5); // genuine: 2 music-only, reencode, shift-3, listener
+    assert.equal(summary.overall.eceCount, 5, 'a null pMismatch is left out');
+    // Bins 8, 1, 9, 3 and 9: |0.8 − 0| + |0.1 − 0| + |(0.9 + 0.97)/2 − 1/2|·2 + |0.3 − 1|, over 5 rows.
+    close(summary.overall.ece!, (0.8 + 0.1 + 2 * Math.abs(0.935 - 0.5) + 0.7) / 5, 1e-9);
+  });
+
+  it('splits the genuine files called FAKE by the source clip’s label confidence', () => {
+    assert.deepEqual(summary.falseFakeByLabel, { low: { n: 1, of: 1 }, other: { n: 2, of: 4 } });
+    assert.match(
+      conditionReport(rows),
+      /Genuine files called FAKE: 2 of 4 made from clips whose in-sync label is sure, 1 of 1 from clips whose label is low-confidence/,
+    );
   });
 
   it('prints one markdown row per condition plus the overall row and the calibration line', () => {
     const md = conditionReport(rows);
     const lines = md.trim().split('\n');
     assert.match(lines[0], /^\| condition \| n \| real \| shifted \| fake \| can't judge \| false FAKE/);
-    assert.equal(lines.filter((l) => l.startsWith('| ')).length, 1 + 5 + 1);
+    assert.equal(lines.filter((l) => l.startsWith('| ')).length, 1 + 6 + 1);
     assert.ok(
       lines.some((l) =>
         l.startsWith('| partial-swap | 2 | 1 | 0 | 1 | 0 | — | 0.0 % | 50.0 % | 0.60 | 50.0 % | — |'),
@@ -179,7 +189,7 @@ describe('conditionReport', () => {
     );
     assert.match(
       md,
-      /Expected calibration error of pMismatch \(10 bins, label = truth fake\): \d\.\d{3} over 4 files\./,
+      /Expected calibration error of pMismatch \(10 bins, label = truth fake\): \d\.\d{3} over 5 files\./,
     );
   });
 
