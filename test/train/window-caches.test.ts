@@ -152,7 +152,7 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
       '--weights',
       v2Checkpoint,
     ]);
-    assert.equal(wrong.status, 1);
+    assert.equal(wrong.status, 2, 'nothing could run');
     assert.equal(wrong.out.trim(), `features: ${v2Checkpoint}: holds syncnet-v2 weights, not syncnet-v4`);
     const missing = run('scripts/features.ts', [
       clips,
@@ -163,7 +163,7 @@ describe('npm run features --model: SyncNet window caches', { skip }, () => {
       '--weights',
       join(root, 'nothing.model'),
     ]);
-    assert.equal(missing.status, 1);
+    assert.equal(missing.status, 2);
     assert.match(
       missing.out.trim(),
       /^features: \S+nothing\.model: no such checkpoint or converted weights folder$/,
