@@ -75,13 +75,13 @@ export async function runConditions(o: ConditionsRun): Promise<{ rows: Condition
   const cache = join(o.outDir, '.features');
   extractFeatures(entries, o.outDir, cache);
   const rows: ConditionOutcome[] = [];
-  const unread = entries.filter((e) => !existsSync(join(cache, `${e.file}.features.json`)));
-  if (unread.length > 0)
+  const unread = new Set(entries.filter((e) => !existsSync(join(cache, `${e.file}.features.json`))));
+  if (unread.size > 0)
     console.log(
-      `conditions: ${unread.length} file(s) left out, the engine could not read them: ${unread.map((e) => e.file).join(', ')}`,
+      `conditions: ${unread.size} file(s) left out, the engine could not read them: ${[...unread].map((e) => e.file).join(', ')}`,
     );
   for (const entry of entries) {
-    if (unread.includes(entry)) continue;
+    if (unread.has(entry)) continue;
     const loaded = loadClip(cache, entry.file);
     const clip: EvalClip = { file: entry.file, speaker: entry.speaker, ...loaded };
     const fold = o.foldOf.get(entry.speaker) ?? 0;

@@ -70,10 +70,7 @@ export async function evidenceFor(
       scores: [],
     };
   const search = pooledSearch(votes);
-  const scores = windowScores(votes, search, scorer.scale).map((score, i) => ({
-    t: votes[i].window.t,
-    score,
-  }));
+  const scores = windowScores(votes, search, scorer.scale);
   return {
     clip,
     fold,

@@ -23,9 +23,15 @@ import {
 } from '../sync/offset-search';
 import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
 import { mismatchProbability, type DecisionCalibration } from './calibration';
-import type { ClipContext, FaceWindow, WindowEvidence } from './evidence';
+import {
+  WINDOW_SECONDS,
+  WINDOW_STEP,
+  type ClipContext,
+  type FaceWindow,
+  type WindowEvidence,
+} from './evidence';
 import { worstStretch, stretchThreshold } from './scan';
-import { blockLogOdds, blocksOf, findSpans } from './spans';
+import { blockLogOdds, blocksOf, findSpans, type ScoredWindow } from './spans';
 
 export interface DecisionPolicy {
   /** A window holds speech at or above this speech probability. */
@@ -109,8 +115,6 @@ export const LIVE_DECISION_POLICY: Partial<DecisionPolicy> = { offsetUncertainty
 
 /** int16 peak below which the audio counts as digital silence (−60 dBFS). */
 const SILENT_PEAK = 32768 * 1e-3;
-const WINDOW_SECONDS = 0.2;
-const WINDOW_STEP = 0.04;
 /** Timeline resolution (s). */
 const TIMELINE_STEP = 1;
 
@@ -310,25 +314,24 @@ function notEnough(
   );
 }
 
-/** Per window: syncnet's fconf at the clip's offset, in calibration units. */
-export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: number): number[] {
+/** Per voting window: its time and syncnet's fconf at the clip's offset, in calibration units. */
+export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: number): ScoredWindow[] {
   const k = SYNCNET_VSHIFT - search.offsetFrames;
-  return votes.map(({ face }) => (search.medianDist - face.dists[k]) / scale);
+  return votes.map(({ window, face }) => ({
+    t: window.t,
+    score: (search.medianDist - face.dists[k]) / scale,
+  }));
 }
 
-function timelineOf(
-  votes: readonly Vote[],
-  scores: readonly number[],
-  scale: number,
-): { t: number; confidence: number }[] {
+function timelineOf(scored: readonly ScoredWindow[], scale: number): { t: number; confidence: number }[] {
   const buckets = new Map<number, { sum: number; n: number }>();
-  votes.forEach(({ window }, i) => {
-    const key = Math.floor(window.t / TIMELINE_STEP) * TIMELINE_STEP;
+  for (const { t, score } of scored) {
+    const key = Math.floor(t / TIMELINE_STEP) * TIMELINE_STEP;
     const bucket = buckets.get(key) ?? { sum: 0, n: 0 };
-    bucket.sum += scores[i] * scale;
+    bucket.sum += score * scale;
     bucket.n++;
     buckets.set(key, bucket);
-  });
+  }
   return [...buckets].sort(([a], [b]) => a - b).map(([t, { sum, n }]) => ({ t, confidence: sum / n }));
 }
 
@@ -337,14 +340,11 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 /** Spans over the voting windows; a gap of more than a second without votes becomes no-evidence. */
 function spansOf(
   votes: readonly Vote[],
-  scores: readonly number[],
+  scored: readonly ScoredWindow[],
   calibration: DecisionCalibration,
   matched: SpanOutcome,
 ): SyncSpan[] {
-  const found = findSpans(
-    votes.map((v, i) => ({ t: v.window.t, score: scores[i] })),
-    calibration,
-  );
+  const found = findSpans(scored, calibration);
   const out: SyncSpan[] = [];
   const push = (span: SyncSpan) => {
     const last = out.at(-1);
@@ -412,16 +412,16 @@ export function decide(
     return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
 
   const search = pooledSearch(votes);
-  const scores = windowScores(votes, search, calibration.scale);
+  const scored = windowScores(votes, search, calibration.scale);
   const pMismatch = probabilityOf(votes, search, calibration);
   const shifted = isShifted(search.offsetFrames, policy);
   const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
-  const segments = spansOf(votes, scores, calibration, matched);
+  const segments = spansOf(votes, scored, calibration, matched);
   // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
   const tampered =
     pMismatch >= policy.mismatchAt
       ? null
-      : tamperedStretch(votes, scores, search.offsetFrames, calibration, policy);
+      : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
   const evidence: SyncEvidence = {
     offsetFrames: search.offsetFrames,
@@ -432,7 +432,7 @@ export function decide(
     pMismatch,
     evidenceSeconds: votes.length * WINDOW_STEP,
     dists: Array.from(search.meanDists),
-    timeline: timelineOf(votes, scores, calibration.scale),
+    timeline: timelineOf(scored, calibration.scale),
     segments,
     checkedFrom: ordered[0].t,
     checkedTo: ordered.at(-1)!.t + WINDOW_SECONDS,
@@ -477,7 +477,7 @@ export function decide(
  */
 function tamperedStretch(
   votes: readonly Vote[],
-  scores: readonly number[],
+  scores: readonly ScoredWindow[],
   offsetFrames: number,
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
@@ -498,7 +498,7 @@ function tamperedStretch(
   let foundZ = -Infinity;
   for (const indices of byTrack.values()) {
     const own = indices.map((i) => votes[i]);
-    const scored = indices.map((i) => ({ t: votes[i].window.t, score: scores[i] }));
+    const scored = indices.map((i) => scores[i]);
     const stretch = worstStretch(scored, calibration.window.sd, {
       minSeconds: policy.minSpanSeconds,
       minRestWindows: policy.minRestWindows,

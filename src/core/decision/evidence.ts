@@ -2,6 +2,12 @@
 // and sound, one every 40 ms), whoever produced it — the live engine, the file page, the
 // CLI, or `npm run eval` from cached features. Pure data.
 
+import { GRID_FPS, WINDOW_FRAMES } from '../sync/windows';
+
+/** Seconds of one window (SyncNet's 5 frames of the 25-fps grid) and between two windows. */
+export const WINDOW_SECONDS = WINDOW_FRAMES / GRID_FPS;
+export const WINDOW_STEP = 1 / GRID_FPS;
+
 /** One visible face in one window. */
 export interface FaceWindow {
   /** Face track id; the tracker never carries an id across a shot change. */

@@ -9,6 +9,7 @@
 // to REFERENCE_SECONDS of votes the threshold is the policy's z; past that it rises so that
 // the chance of passing it stays what it is at REFERENCE_SECONDS (a Bonferroni correction
 // for the extra positions), and a long genuine video is not more likely to be called FAKE.
+import { WINDOW_SECONDS, WINDOW_STEP } from './evidence';
 import type { ScoredWindow } from './spans';
 
 /** A stretch of voting windows [from, to) and how far it falls below the rest (z). */
@@ -25,9 +26,6 @@ export interface ScanOptions {
   minRestWindows: number;
 }
 
-/** Seconds between windows and of one window (SyncNet's 5 frames at 25 fps). */
-const WINDOW_STEP = 0.04;
-const WINDOW_SECONDS = 0.2;
 /** Candidate stretches start every this many windows (0.2 s). */
 const START_STEP = 5;
 /** Evidence (s of votes) at which the threshold is the policy's z. */
