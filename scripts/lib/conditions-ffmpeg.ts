@@ -109,15 +109,25 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
         filters: [`${base}[base]`, ...overlayShot(still, recipe.span), `[0:a]${audioChain(d)}[a]`],
       };
     }
-    case 'two-speakers': {
+    case 'two-speakers':
+    case 'turn-swap': {
       const db = recipe.donorDurationS;
+      // turn-swap: the second person's picture with a third person's voice (input 2, looped from its speech).
+      const voice =
+        recipe.kind === 'turn-swap'
+          ? ['-stream_loop', '-1', '-ss', sec(recipe.voiceStart), '-i', recipe.voice.path]
+          : [];
+      const secondSound =
+        recipe.kind === 'turn-swap'
+          ? `[2:a]${audioChain(db, [gain(recipe.voiceGainDb)])}`
+          : `[1:a]${audioChain(db)}`;
       return {
-        inputs: [...own, '-t', sec(db + 1), '-i', recipe.donor.path],
+        inputs: [...own, '-t', sec(db + 1), '-i', recipe.donor.path, ...voice],
         filters: [
           `${base}[va]`,
           `[0:a]${audioChain(d)}[aa]`,
           `[1:v]${videoChain(size, db)}[vb]`,
-          `[1:a]${audioChain(db)}[ab]`,
+          `${secondSound}[ab]`,
           '[va][aa][vb][ab]concat=n=2:v=1:a=1[v][a]',
         ],
       };

@@ -45,6 +45,14 @@ export type Recipe =
   | { kind: 'cutaway'; span: TimeSpan }
   | { kind: 'listener'; span: TimeSpan; donor: SourceClip }
   | { kind: 'two-speakers'; donor: SourceClip; donorDurationS: number }
+  | {
+      kind: 'turn-swap';
+      donor: SourceClip;
+      donorDurationS: number;
+      voice: SourceClip;
+      voiceStart: number;
+      voiceGainDb: number;
+    }
   | { kind: 'partial-swap'; span: TimeSpan; donor: SourceClip; donorStart: number; donorGainDb: number }
   | { kind: 'reencode' }
   | { kind: 'swap'; donor: SourceClip; donorStart: number; donorGainDb: number }
@@ -158,17 +166,35 @@ function pictureDrafts({ clip, rng, donor }: PlanContext): Draft[] {
       recipe: { kind: 'listener', span: listenSpan, donor: face },
     });
   const second = donor('two-speakers', (c) => c.durationS >= 2);
-  if (second)
+  if (!second) return out;
+  const donorDurationS = ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S));
+  out.push({
+    expected: 'real',
+    donor: second.file,
+    donorSpeaker: second.speaker,
+    recipe: { kind: 'two-speakers', donor: second, donorDurationS },
+  });
+  // The same two people in turn, the second one's whole turn voiced by a third person.
+  const voice = donor('turn-swap', (c) => c.speaker !== second.speaker && c.speech.end - c.speech.start >= 1);
+  if (voice) {
+    const turnStart = ms(framesOf(clip.durationS));
     out.push({
-      expected: 'real',
+      expected: 'fake',
+      span: { start: turnStart, end: ms(turnStart + framesOf(donorDurationS)) },
       donor: second.file,
       donorSpeaker: second.speaker,
+      voice: voice.file,
+      voiceSpeaker: voice.speaker,
       recipe: {
-        kind: 'two-speakers',
+        kind: 'turn-swap',
         donor: second,
-        donorDurationS: ms(Math.min(second.durationS, MAX_SECOND_SPEAKER_S)),
+        donorDurationS,
+        voice,
+        voiceStart: ms(voice.speech.start),
+        voiceGainDb: second.meanDb - voice.meanDb,
       },
     });
+  }
   return out;
 }
 
@@ -270,11 +296,15 @@ export function outputName(source: string, label: string): string {
  * two such parts in a row. The 15-fps re-encode's file ends with its sound (measured).
  */
 export function outputDuration(clip: SourceClip, recipe: Recipe): number {
-  const part = (d: number) => Math.max(d, Math.ceil(d * 25 - 1e-6) / 25);
   if (recipe.kind === 'reencode') return ms(clip.durationS);
   return ms(
-    recipe.kind === 'two-speakers'
-      ? part(clip.durationS) + part(recipe.donorDurationS)
-      : part(clip.durationS),
+    recipe.kind === 'two-speakers' || recipe.kind === 'turn-swap'
+      ? framesOf(clip.durationS) + framesOf(recipe.donorDurationS)
+      : framesOf(clip.durationS),
   );
+}
+
+/** A part of `d` seconds as whole 25-fps frames (never shorter than its sound). */
+function framesOf(d: number): number {
+  return Math.max(d, Math.ceil(d * 25 - 1e-6) / 25);
 }

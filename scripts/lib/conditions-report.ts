@@ -66,7 +66,7 @@ export interface ConditionStats {
   cannotJudgeRate: number;
   /** Files whose truth is fake: the fraction called FAKE. */
   fakeRate: number | null;
-  /** partial-swap: IoU of the truth span with the union of reported mismatch spans. */
+  /** partial-swap, turn-swap: IoU of the truth span with the union of reported mismatch spans. */
   meanIoU: number | null;
   iouAtLeastHalf: number | null;
   /** shift with |k| ≥ 3: the fraction reported shifted or fake. */
@@ -88,7 +88,7 @@ function statsOf(rows: readonly ConditionOutcome[]): ConditionStats {
   ) as Record<Verdict, number>;
   const genuine = rows.filter((r) => isGenuine(r.entry));
   const fakes = rows.filter((r) => r.entry.expected === 'fake');
-  const partial = rows.filter((r) => r.entry.condition === 'partial-swap' && r.entry.span);
+  const partial = rows.filter((r) => r.entry.expected === 'fake' && r.entry.span);
   const ious = partial.map((r) =>
     spanIoU(
       r.entry.span!,

@@ -8,6 +8,7 @@ export const CONDITIONS = [
   'cutaway',
   'listener',
   'two-speakers',
+  'turn-swap',
   'partial-swap',
   'reencode',
   'swap',
@@ -35,13 +36,16 @@ export interface ConditionEntry {
   fold: string;
   /** Ground truth. Shifts within what viewers accept are 'real'. */
   expected: Verdict;
-  /** partial-swap: the replaced audio; cutaway / listener: the inserted shot (the voice is genuine there). */
+  /** partial-swap / turn-swap: the replaced audio; cutaway / listener: the inserted shot (the voice is genuine there). */
   span?: TimeSpan;
   /** shift: frames at 25 fps, positive ⇒ the sound is heard early. */
   shiftFrames?: number;
   /** The other clip used (swap audio, listener face, second speaker). */
   donor?: string;
   donorSpeaker?: string;
+  /** turn-swap: the clip whose voice replaces the second speaker's. */
+  voice?: string;
+  voiceSpeaker?: string;
   /** Music file mixed in or substituted. */
   music?: string;
   seed: number;

@@ -7,15 +7,8 @@ import {
   mismatchProbability,
   type DecisionCalibration,
 } from '../../src/core/decision/calibration';
-import {
-  collectVotes,
-  decide,
-  DEFAULT_DECISION_POLICY,
-  meanSpeech,
-  pooledSearch,
-  windowScores,
-  type Decision,
-} from '../../src/core/decision/decide';
+import { collectVotes, decide, DEFAULT_DECISION_POLICY, type Decision } from '../../src/core/decision/decide';
+import { meanSpeech, pooledSearch, windowScores } from '../../src/core/decision/votes';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';

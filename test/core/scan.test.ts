@@ -138,15 +138,79 @@ test("decision: windows whose sound at the clip's offset is calc_pdist's zero pa
     assert.ok(blind.evidence.segments.some((s) => s.outcome === 'mismatch' && s.start < 0.1));
 });
 
-test('decision: two people in turn are each scanned on their own — a weaker turn is not tampering against a stronger one', () => {
+test('decision: two people in turn are each scanned on their own — a turn that does not clearly match is not tampering, nor in sync', () => {
   // Person 1 for 6 s with a deep dip, person 2 for the next 6 s with a shallow one (their
   // own turn on its own is no clear match). Across both, person 2's turn would stand out.
   const turns = windows(12, (t) => (t < 6 ? 1 : 0.2)).map((w) => ({
     ...w,
     faces: [{ ...w.faces[0], trackId: w.t < 6 ? 1 : 2 }],
   }));
-  assert.equal(decide(turns, contextFor(12), CAL).state.status, 'in-sync');
+  const weak = decide(turns, contextFor(12), CAL).state;
+  // Not a mismatch, and not "in sync" either: person 2's turn is named as unclear.
+  assert.equal(weak.status, 'cannot-judge');
+  if (weak.status === 'cannot-judge') {
+    assert.equal(weak.reason, 'uncertain');
+    assert.match(weak.detail ?? '', /6\.0–12\.0 s does not clearly match/);
+  }
+  // A turn matched less well but still clearly on its own: in sync.
+  const lesser = turns.map((w) => {
+    if (w.t < 6) return w;
+    const dists = Float32Array.from(w.faces[0].dists);
+    dists[15] = 2 - 0.6;
+    return { ...w, faces: [{ ...w.faces[0], dists }] };
+  });
+  assert.equal(decide(lesser, contextFor(12), CAL).state.status, 'in-sync');
   // The same evidence as one person: the shallow half stands out as another voice.
   const onePerson = turns.map((w) => ({ ...w, faces: [{ ...w.faces[0], trackId: 1 }] }));
   assert.equal(decide(onePerson, contextFor(12), CAL).state.status, 'mismatch');
+});
+
+/** Two people in turn, 6 s each: person 1 matches (dip 1); person 2's windows from `second`. */
+function turns(second: (dists: Float32Array) => void, seconds = 12, split = 6): WindowEvidence[] {
+  return windows(seconds, () => 1).map((w) => {
+    if (w.t < split) return w;
+    const dists = new Float32Array(31).fill(2);
+    second(dists);
+    return { ...w, faces: [{ ...w.faces[0], trackId: 2, dists }] };
+  });
+}
+
+test("decision: one person's whole turn in another voice is a mismatch with that turn marked", () => {
+  // Person 2's turn matches at no offset: distances flat but for noise-free ripples.
+  const d = decide(
+    turns((dists) => dists.forEach((_, k) => (dists[k] = 2 + 0.01 * (k % 3)))),
+    contextFor(12),
+    CAL,
+  );
+  assert.equal(d.state.status, 'mismatch');
+  if (d.state.status !== 'mismatch') return;
+  const marked = d.state.evidence.segments.filter((s) => s.outcome === 'mismatch');
+  assert.equal(marked.length, 1);
+  near(marked[0].start, 6, 0.01, 'turn start');
+  near(marked[0].end, 12, 0.01, 'turn end');
+  assert.ok(d.state.evidence.pMismatch >= DEFAULT_DECISION_POLICY.mismatchAt);
+  assert.ok(d.state.evidence.segments.some((s) => s.outcome === 'in-sync' && s.end <= 6 + 1e-6));
+});
+
+test('decision: a turn that matches at an offset of its own, or one person in several shots, is not a swapped turn', () => {
+  // Person 2 recorded 8 frames early (a remote guest): their turn matches, elsewhere.
+  const offset = decide(
+    turns((dists) => (dists[15 - 8] = 1)),
+    contextFor(12),
+    CAL,
+  ).state;
+  assert.notEqual(offset.status, 'mismatch');
+  // One speaker, three shots (a track per shot), all matching: in sync.
+  const shots = windows(12, () => 1).map((w) => ({
+    ...w,
+    faces: [{ ...w.faces[0], trackId: 1 + Math.floor(w.t / 4) }],
+  }));
+  assert.equal(decide(shots, contextFor(12), CAL).state.status, 'in-sync');
+  // Too little of the second person to judge their turn alone (under 2 s): no call on it.
+  const brief = decide(
+    turns(() => undefined, 7.5, 6),
+    contextFor(7.5),
+    CAL,
+  ).state;
+  assert.notEqual(brief.status, 'mismatch');
 });

@@ -1,5 +1,5 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
-// with ffmpeg (swapped audio, shifted audio, a partial swap, music alone, no face, no audio, silence, noise, too short,
+// with ffmpeg (swapped audio, shifted audio, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
 // a tiny face, two faces at different offsets, a broken file) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
@@ -24,6 +24,7 @@ const skip = !hasClips
 // Real in-sync clips of different speakers (MANIFEST.tsv: real-in-sync).
 const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // vox-C, 12 s, 224×224
 const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 1278×720
+const SPEAKER_C = 'EDTalk_test_data_mouth_source_REMUX_with_wav.mp4'; // hdtf-woman-purple, 18 s
 const SHIFT_FRAMES = 8;
 
 function runCli(...args: string[]) {
@@ -148,6 +149,53 @@ describe('npm run check', { skip }, () => {
     const musical = await check('music-only', music);
     assert.equal(musical.verdict, 'cannot-judge');
     assert.equal(musical.reason, 'no-speech');
+  });
+
+  it("two people in turn: each with their own voice is real; the second person's whole turn in a third voice is never real, and names that turn", async (t) => {
+    // SPEAKER_A's 12 s, then 10 s of SPEAKER_B's picture: with B's own sound, or with SPEAKER_C's voice.
+    const picture =
+      'scale=448:448:force_original_aspect_ratio=decrease,pad=448:448:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,format=yuv420p';
+    const sound = 'aresample=48000,aformat=sample_fmts=fltp:channel_layouts=mono';
+    const turns = (name: string, secondVoice: string) =>
+      makeMedia(name, [
+        '-i',
+        clip(SPEAKER_A),
+        '-i',
+        clip(SPEAKER_B),
+        '-i',
+        clip(SPEAKER_C),
+        '-filter_complex',
+        `[0:v]${picture},trim=duration=12[va];[0:a]${sound},apad,atrim=duration=12[aa];` +
+          `[1:v]${picture},trim=duration=10[vb];${secondVoice}[ab];[va][aa][vb][ab]concat=n=2:v=1:a=1[v][a]`,
+        '-map',
+        '[v]',
+        '-map',
+        '[a]',
+        ...X264_FAST,
+        '-c:a',
+        'aac',
+      ]);
+    const own = await check('turns-own', turns('turns-own', `[1:a]${sound},apad,atrim=duration=10`));
+    const swapped = await check(
+      'turns-swap',
+      turns('turns-swap', `[2:a]${sound},atrim=start=1,asetpts=PTS-STARTPTS,apad,atrim=duration=10`),
+    );
+    const detail = (r: CheckResult) => (r.state.status === 'cannot-judge' ? (r.state.detail ?? '') : '');
+    const describe = (r: CheckResult) =>
+      `${r.verdict}${r.reason ? ` (${r.reason}: ${detail(r)})` : ''}, p ${r.pMismatch?.toFixed(3)}, spans ${JSON.stringify(r.segments.map((s) => [s.start.toFixed(1), s.end.toFixed(1), s.outcome]))}`;
+    t.diagnostic(`own voices: ${describe(own)}; second turn swapped: ${describe(swapped)}`);
+    assert.equal(own.verdict, 'real', describe(own));
+    // The turn's own p(mismatch) decides between FAKE (≥ 0.95) and can't judge; REAL it never is.
+    if (swapped.verdict === 'fake') {
+      const spans = swapped.segments.filter((s) => s.outcome === 'mismatch');
+      const inter = spans.reduce((n, s) => n + Math.max(0, Math.min(22, s.end) - Math.max(12, s.start)), 0);
+      const union = 10 + spans.reduce((n, s) => n + s.end - s.start, 0) - inter;
+      assert.ok(inter / union >= 0.5, `span IoU ${(inter / union).toFixed(2)} with the second turn, 12–22 s`);
+    } else {
+      assert.equal(swapped.verdict, 'cannot-judge', describe(swapped));
+      assert.equal(swapped.reason, 'uncertain');
+      assert.match(detail(swapped), /the voice at 1[12]\.\d–2[12]\.\d s does not clearly match/);
+    }
   });
 
   it('--audio replaces the sound: the clip with its own audio given separately is real again', async () => {

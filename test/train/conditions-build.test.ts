@@ -12,7 +12,12 @@ import { GENERATED_ROOT } from '../helpers/generated';
 import { clip } from '../helpers/media';
 
 const ROOT = join(GENERATED_ROOT, 'conditions');
-const CLIPS = ['PCAVS_misc_Pose_Source_00067.mp4', 'PCAVS_misc_Audio_Source_00086.mp4']; // vox-F 4.6 s, vox-B 5.3 s
+// vox-F 4.6 s, vox-B 5.3 s, grid-A 3 s: three speakers, so a turn-swap has a third voice.
+const CLIPS = [
+  'PCAVS_misc_Pose_Source_00067.mp4',
+  'PCAVS_misc_Audio_Source_00086.mp4',
+  'LipNet_evaluation_samples_GRID_bbaf2n.mpg',
+];
 const MUSIC = resolve('../shared/media/music/wesnoth_northerners.ogg');
 const RATE = 8000;
 
@@ -133,6 +138,7 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       'cutaway',
       'listener',
       'two-speakers',
+      'turn-swap',
       'partial-swap',
       'reencode',
       'swap',
@@ -158,7 +164,7 @@ describe('buildConditions', { timeout: 300_000 }, () => {
 
   it('moves the sound by the shift, positive ⇒ heard early', () => {
     const shifts = entries.filter((e) => e.condition === 'shift');
-    assert.equal(shifts.length, 4);
+    assert.equal(shifts.length, 2 * CLIPS.length);
     for (const e of shifts) {
       const own = decode(join(clipsDir, e.source));
       const lag = bestLag(own, decode(join(outDir, e.file)));
@@ -192,6 +198,31 @@ describe('buildConditions', { timeout: 300_000 }, () => {
         `${e.file}: inside the span the sound is still the clip's own (${median(inside)})`,
       );
       assert.ok(median(outside) < 0.1, `${e.file}: outside the span the sound changed (${median(outside)})`);
+    }
+  });
+
+  it("turn-swap: the two-speakers file with the second person's whole turn in a third voice", () => {
+    const turns = entries.filter((e) => e.condition === 'turn-swap');
+    assert.equal(turns.length, CLIPS.length);
+    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+    for (const e of turns) {
+      const two = entries.find((t) => t.condition === 'two-speakers' && t.source === e.source)!;
+      assert.equal(e.donor, two.donor);
+      assert.ok(e.voiceSpeaker && e.voiceSpeaker !== e.speaker && e.voiceSpeaker !== e.donorSpeaker);
+      const { start, end } = e.span!;
+      assert.ok(Math.abs(end - e.durationS) < 1e-6, `${e.file}: the turn runs to the end`);
+      const d = difference(decode(join(outDir, two.file)), decode(join(outDir, e.file)));
+      const before = d.filter((v, i) => v !== null && (i + 1) / 20 <= start - 0.1) as number[];
+      const after = d.filter((v, i) => v !== null && i / 20 >= start + 0.1) as number[];
+      assert.ok(
+        before.length > 10 && after.length > 10,
+        `${e.file}: ${before.length} before, ${after.length} after`,
+      );
+      assert.ok(median(before) < 0.1, `${e.file}: the first turn's sound changed (${median(before)})`);
+      assert.ok(
+        median(after) > 0.5,
+        `${e.file}: the second turn is still the second person's voice (${median(after)})`,
+      );
     }
   });
 

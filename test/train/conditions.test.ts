@@ -260,6 +260,7 @@ describe('planClip', () => {
         ['cutaway', 'real'],
         ['listener', 'real'],
         ['two-speakers', 'real'],
+        ['turn-swap', 'fake'],
         ['partial-swap', 'fake'],
         ['reencode', 'real'],
         ['swap', 'fake'],
@@ -291,6 +292,17 @@ describe('planClip', () => {
       'd.mp4',
       'a 1.2 s clip is too short to be the second speaker',
     );
+  });
+
+  it("turn-swap: the same two people in turn, the second one's whole turn voiced by a third speaker", () => {
+    const two = byCondition.get('two-speakers')!.entry;
+    const turn = byCondition.get('turn-swap')!.entry;
+    assert.equal(turn.donor, two.donor, 'the same second person');
+    assert.equal(turn.durationS, two.durationS);
+    assert.ok(turn.voiceSpeaker && ![turn.speaker, turn.donorSpeaker].includes(turn.voiceSpeaker));
+    // The second turn starts after the first clip's 200 whole frames and lasts the donor's 8 s.
+    assert.deepEqual(turn.span, { start: 8, end: 16 });
+    assert.equal(turn.durationS, 16);
   });
 
   it('places spans inside the clip: cutaway 2–3 s on the frame grid, listener a third, partial swap 2–4 s inside the speech', () => {
@@ -333,7 +345,7 @@ describe('planClip', () => {
     const bare = planClip(pool[4], pool, [], opts).map((j) => j.entry.condition);
     assert.deepEqual(
       bare.filter((c) => c !== 'shift'),
-      ['two-speakers', 'reencode', 'swap'],
+      ['two-speakers', 'turn-swap', 'reencode', 'swap'],
     );
   });
 

@@ -30,7 +30,8 @@ import { decodeWeights, parseManifest } from '../../src/core/convert/weights-bun
 import type { ClipFeatures } from '../../src/core/features';
 import { createSyncNetModel } from '../../src/core/models';
 import type { WeightMap } from '../../src/core/models/types';
-import { collectVotes, pooledSearch } from '../../src/core/decision/decide';
+import { collectVotes } from '../../src/core/decision/decide';
+import { pooledSearch } from '../../src/core/decision/votes';
 import { clipWindowEvidence, detectorSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
 import { SyncNetHead } from '../../src/core/train/syncnet-head';

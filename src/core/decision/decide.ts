@@ -11,18 +11,15 @@
 //    (mean over windows, offset = vshift − argmin, conf = median − min).
 // 5. How sure: conf and the amount of evidence → calibrated p(mismatch) (calibration.ts).
 // 6. Where: windows that do not match at the clip's offset are laid out as spans (spans.ts);
-//    the stretch that stands out furthest from the rest, past chance, is tampering (scan.ts).
+//    the stretch that stands out furthest from the rest, past chance, is tampering (scan.ts),
+//    and so is one person's whole turn that matches at no offset while the others' speech
+//    matches (tampering.ts).
 // 7. What: mismatch (p high, or a tampered stretch amid matching speech), shifted
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
 //    early or 185 ms late), in sync, or can't judge with the reason.
-import {
-  combineSearches,
-  offsetFramesToMs,
-  SYNCNET_VSHIFT,
-  type CombinedOffset,
-} from '../sync/offset-search';
+import { offsetFramesToMs } from '../sync/offset-search';
 import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
-import { mismatchProbability, type DecisionCalibration } from './calibration';
+import type { DecisionCalibration } from './calibration';
 import {
   WINDOW_SECONDS,
   WINDOW_STEP,
@@ -30,8 +27,9 @@ import {
   type FaceWindow,
   type WindowEvidence,
 } from './evidence';
-import { worstStretch, stretchThreshold } from './scan';
-import { blockLogOdds, blocksOf, findSpans, type ScoredWindow } from './spans';
+import { findSpans, type ScoredWindow } from './spans';
+import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn, type WeakTurn } from './tampering';
+import { pooledSearch, probabilityOf, windowScores, type ClipSearch, type Vote } from './votes';
 
 export interface DecisionPolicy {
   /** A window holds speech at or above this speech probability. */
@@ -117,15 +115,6 @@ export const LIVE_DECISION_POLICY: Partial<DecisionPolicy> = { offsetUncertainty
 const SILENT_PEAK = 32768 * 1e-3;
 /** Timeline resolution (s). */
 const TIMELINE_STEP = 1;
-
-/** A window that votes, with the face its voice is given to. */
-export interface Vote {
-  window: WindowEvidence;
-  face: FaceWindow;
-}
-
-/** The pooled search: evaluate's figures over the voting windows. */
-export type ClipSearch = CombinedOffset;
 
 export interface Decision {
   state: SyncState;
@@ -214,25 +203,6 @@ export function collectVotes(
   return votes.sort((a, b) => a.window.t - b.window.t);
 }
 
-/** evaluate's mean over windows per offset, then min (first on ties), lower median and conf (combineSearches). */
-export function pooledSearch(votes: readonly Vote[]): ClipSearch {
-  const shifts = 2 * SYNCNET_VSHIFT + 1;
-  const sums = new Float64Array(shifts);
-  for (const { face } of votes) for (let k = 0; k < shifts; k++) sums[k] += face.dists[k];
-  const meanDists = Float32Array.from(sums, (s) => s / votes.length);
-  return combineSearches([{ meanDists, windowCount: votes.length, vshift: SYNCNET_VSHIFT }]);
-}
-
-/** Mean speech probability of the voting windows. */
-export function meanSpeech(votes: readonly Vote[]): number {
-  return votes.reduce((sum, v) => sum + v.window.speech, 0) / Math.max(1, votes.length);
-}
-
-/** The calibrated p(mismatch) of a set of votes and its pooled search. */
-function probabilityOf(votes: readonly Vote[], search: ClipSearch, calibration: DecisionCalibration): number {
-  return mismatchProbability(calibration, search.confidence, votes.length, meanSpeech(votes));
-}
-
 /** The gates that need no sync evidence; null when judging may go on. */
 function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | null {
   if (context.protectedContent) return cannotJudge('protected-content');
@@ -314,15 +284,6 @@ function notEnough(
   );
 }
 
-/** Per voting window: its time and syncnet's fconf at the clip's offset, in calibration units. */
-export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: number): ScoredWindow[] {
-  const k = SYNCNET_VSHIFT - search.offsetFrames;
-  return votes.map(({ window, face }) => ({
-    t: window.t,
-    score: (search.medianDist - face.dists[k]) / scale,
-  }));
-}
-
 function timelineOf(scored: readonly ScoredWindow[], scale: number): { t: number; confidence: number }[] {
   const buckets = new Map<number, { sum: number; n: number }>();
   for (const { t, score } of scored) {
@@ -367,6 +328,12 @@ function spansOf(
     push({ start, end: votes[span.to - 1].window.t + WINDOW_SECONDS, outcome, confidence: p });
   }
   return out;
+}
+
+/** Plain words for a person's turn that does not clearly match while the others' speech does. */
+function turnDoubt(turn: WeakTurn): string {
+  const at = turn.spans.map((s) => `${s.start.toFixed(1)}–${s.end.toFixed(1)} s`).join(', ');
+  return `the voice at ${at} does not clearly match that person's lips (${Math.round(100 * turn.p)} % likely not to match)`;
 }
 
 function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
@@ -418,8 +385,10 @@ export function decide(
   const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
   const segments = spansOf(votes, scored, calibration, matched);
   // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
+  const turn = pMismatch >= policy.mismatchAt ? null : weakestTurn(votes, scored, calibration, policy);
+  const swapped = turn && turn.p >= policy.mismatchAt ? turn : null;
   const tampered =
-    pMismatch >= policy.mismatchAt
+    pMismatch >= policy.mismatchAt || swapped
       ? null
       : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
@@ -449,125 +418,28 @@ export function decide(
       ),
     );
     state = { status: 'mismatch', evidence };
+  } else if (swapped) {
+    // One person's speech matches, another's whole turn matches at no offset: a voice put on them.
+    evidence.pMismatch = swapped.p;
+    evidence.segments = swapped.spans.reduce(markStretch, asMatched(segments, matched));
+    state = { status: 'mismatch', evidence };
   } else if (tampered) {
     // Matching speech with a stretch that stands out as not matching: partial tampering.
     evidence.pMismatch = tampered.confidence;
     evidence.segments = markStretch(asMatched(segments, matched), tampered);
     state = { status: 'mismatch', evidence };
-  } else if (pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
+  } else if (!turn && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
+    // In sync (or shifted) only when no person's turn stands apart from the others' as unmatched.
     evidence.segments = asMatched(segments, matched);
     state = { status: matched, evidence };
   } else if (!context.final) {
     state = { status: 'checking', progress: 0.99, evidence };
   } else {
-    state = cannotJudge('uncertain', `${Math.round(100 * pMismatch)} % likely not to match`, evidence);
+    state = cannotJudge(
+      'uncertain',
+      turn ? turnDoubt(turn) : `${Math.round(100 * pMismatch)} % likely not to match`,
+      evidence,
+    );
   }
   return { state, search, votesByTrack };
-}
-
-/**
- * The stretch of one person's speech that falls furthest below the rest of that person's
- * speech at the clip's offset (scan.ts), when it passes the scan's threshold, that person's
- * other speech clearly matches, and the stretch matches at no offset of its own (another
- * speaker whose recording is offset differently, a stretch re-timed in editing, is not
- * another voice). Each face track is scanned on its own: two people in turn are each judged
- * on their own turns, so a weaker turn is not mistaken for tampering against a stronger one.
- * Its confidence is the calibration's likelihood ratio mismatch : match over its one-second
- * blocks, as for every span.
- */
-function tamperedStretch(
-  votes: readonly Vote[],
-  scores: readonly ScoredWindow[],
-  offsetFrames: number,
-  calibration: DecisionCalibration,
-  policy: DecisionPolicy,
-): SyncSpan | null {
-  const byTrack = new Map<number, number[]>();
-  votes.forEach((v, i) => {
-    // A window whose sound at the clip's offset lies past its run's end is compared with
-    // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
-    if (!readsSound(v.window, offsetFrames)) return;
-    const list = byTrack.get(v.face.trackId);
-    if (list) list.push(i);
-    else byTrack.set(v.face.trackId, [i]);
-  });
-  // More tracks, more stretches tried: the threshold counts every scanned window.
-  const scanned = [...byTrack.values()].reduce((n, list) => n + list.length, 0);
-  const threshold = stretchThreshold(policy.stretchZAt, scanned * WINDOW_STEP);
-  let found: SyncSpan | null = null;
-  let foundZ = -Infinity;
-  for (const indices of byTrack.values()) {
-    const own = indices.map((i) => votes[i]);
-    const scored = indices.map((i) => scores[i]);
-    const stretch = worstStretch(scored, calibration.window.sd, {
-      minSeconds: policy.minSpanSeconds,
-      minRestWindows: policy.minRestWindows,
-    });
-    if (!stretch || stretch.z < threshold || stretch.z <= foundZ) continue;
-    const inside = own.slice(stretch.from, stretch.to);
-    const rest = [...own.slice(0, stretch.from), ...own.slice(stretch.to)];
-    if (!matches(rest, calibration, policy) || matches(inside, calibration, policy)) continue;
-    const logOdds = blocksOf(scored.slice(stretch.from, stretch.to)).reduce(
-      (sum, b) => sum + blockLogOdds(b.mean, calibration),
-      0,
-    );
-    found = {
-      start: inside[0].window.t,
-      end: inside.at(-1)!.window.t + WINDOW_SECONDS,
-      outcome: 'mismatch',
-      confidence: sigmoid(logOdds),
-    };
-    foundZ = stretch.z;
-  }
-  return found;
-}
-
-/** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */
-function readsSound(window: WindowEvidence, offsetFrames: number): boolean {
-  const around = window.audioAround;
-  return !around || (offsetFrames <= around.before && -offsetFrames <= around.after);
-}
-
-/** Do these votes on their own show the voice belonging to the lips (p ≤ matchAt)? */
-function matches(votes: readonly Vote[], calibration: DecisionCalibration, policy: DecisionPolicy): boolean {
-  return votes.length > 0 && probabilityOf(votes, pooledSearch(votes), calibration) <= policy.matchAt;
-}
-
-/** The timeline of a voice that belongs to the lips: the model's weaker stretches are shown as matched, with their confidence turned round. */
-function asMatched(segments: readonly SyncSpan[], matched: SpanOutcome): SyncSpan[] {
-  return mergeSpans(
-    segments.map((s) =>
-      s.outcome === 'mismatch' ? { ...s, outcome: matched, confidence: 1 - s.confidence } : s,
-    ),
-  );
-}
-
-/** The segments with the tampered stretch cut in (no-evidence gaps stay gaps). */
-function markStretch(segments: readonly SyncSpan[], stretch: SyncSpan): SyncSpan[] {
-  const out: SyncSpan[] = [];
-  for (const s of segments) {
-    if (s.outcome === 'no-evidence' || s.end <= stretch.start || s.start >= stretch.end) {
-      out.push(s);
-      continue;
-    }
-    if (s.start < stretch.start) out.push({ ...s, end: stretch.start });
-    out.push({ ...stretch, start: Math.max(s.start, stretch.start), end: Math.min(s.end, stretch.end) });
-    if (s.end > stretch.end) out.push({ ...s, start: stretch.end });
-  }
-  return mergeSpans(out);
-}
-
-function mergeSpans(spans: readonly SyncSpan[]): SyncSpan[] {
-  const out: SyncSpan[] = [];
-  for (const span of spans) {
-    const last = out.at(-1);
-    if (last && last.outcome === span.outcome && span.start - last.end < 1e-6)
-      out[out.length - 1] = {
-        ...last,
-        end: span.end,
-        confidence: Math.min(last.confidence, span.confidence),
-      };
-    else out.push({ ...span });
-  }
-  return out;
 }
