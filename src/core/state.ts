@@ -17,6 +17,44 @@ export type CannotJudgeReason =
   /** The browser does not let the extension read this video (Firefox: another site's video without CORS; no tab capture there). */
   | 'unreadable';
 
+/** A can't-judge detail as data (the views word it in the user's language: src/shared/state-look.ts). */
+export type CannotJudgeWhy =
+  | { kind: 'frames-lost'; percent: number }
+  | { kind: 'face-share'; percent: number }
+  /** Seconds of voice heard, and of lips moving with it. */
+  | { kind: 'voice-without-lips'; heard: number; moving: number }
+  /** Seconds of face-plus-speech evidence, and the seconds needed. */
+  | { kind: 'evidence-short'; have: number; need: number }
+  | { kind: 'likely-mismatch'; percent: number }
+  /** One person's turn does not clearly match while the others' speech does (media-time spans). */
+  | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
+  | { kind: 'muted' };
+
+/** The English words of a can't-judge detail (CLI, JSON; the views translate the same data). */
+export function whyText(why: CannotJudgeWhy): string {
+  switch (why.kind) {
+    case 'frames-lost':
+      return `${why.percent} % of frames were lost`;
+    case 'face-share':
+      return `a face was visible in ${why.percent} % of frames`;
+    case 'voice-without-lips':
+      return `a voice was heard for ${why.heard.toFixed(1)} s, lips moved with it for ${why.moving.toFixed(1)} s`;
+    case 'evidence-short':
+      return `${why.have.toFixed(1)} s of face-plus-speech evidence, ${why.need.toFixed(1)} s needed`;
+    case 'likely-mismatch':
+      return `${why.percent} % likely not to match`;
+    case 'turn-unclear':
+      return `the voice at ${spanTimes(why.spans)} does not clearly match that person's lips (${why.percent} % likely not to match)`;
+    case 'muted':
+      return 'the player is muted; unmute it to check';
+  }
+}
+
+/** "6.0–12.0 s, 14.2–16.0 s": media-time spans as a viewer reads them in any language. */
+export function spanTimes(spans: readonly { start: number; end: number }[]): string {
+  return spans.map((s) => `${s.start.toFixed(1)}–${s.end.toFixed(1)} s`).join(', ');
+}
+
 /** What a stretch of media time showed. */
 export type SpanOutcome = 'in-sync' | 'shifted' | 'mismatch' | 'no-evidence';
 
@@ -63,7 +101,15 @@ export type SyncState =
   | { status: 'in-sync'; evidence: SyncEvidence }
   | { status: 'shifted'; evidence: SyncEvidence }
   | { status: 'mismatch'; evidence: SyncEvidence }
-  | { status: 'cannot-judge'; reason: CannotJudgeReason; detail?: string; evidence?: SyncEvidence }
+  | {
+      status: 'cannot-judge';
+      reason: CannotJudgeReason;
+      /** The detail in English (CLI, JSON, logs). */
+      detail?: string;
+      /** The same detail as data, so each view can say it in the user's language. */
+      why?: CannotJudgeWhy;
+      evidence?: SyncEvidence;
+    }
   | { status: 'error'; message: string };
 
 /** The four outcomes a check ends in (shifted: the voice belongs to the lips but at an offset viewers notice). */

@@ -5,13 +5,15 @@
 // while paused, seeking, hidden or muted), and what the video's state is: the engine's
 // decision through the live stabiliser (provisional, then firm, with hysteresis).
 import type { EvidenceSummary } from '../core/decision/summary';
-import type { SyncState } from '../core/state';
+import { whyText, type CannotJudgeWhy, type SyncState } from '../core/state';
 import { VerdictStabiliser } from '../core/decision/stabilise';
 import { createEngine, type CreateEngineOptions } from '../engine/create';
 import type { SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
+
+const MUTED: CannotJudgeWhy = { kind: 'muted' };
 
 export interface SessionConfig {
   sessionId: string;
@@ -285,7 +287,7 @@ export class LiveSession {
       this.engineState.status !== 'cannot-judge' &&
       !this.loadFailed
     ) {
-      return { status: 'cannot-judge', reason: 'silent', detail: 'the player is muted; unmute it to check' };
+      return { status: 'cannot-judge', reason: 'silent', detail: whyText(MUTED), why: MUTED };
     }
     return this.engineState;
   }

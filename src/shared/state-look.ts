@@ -1,7 +1,14 @@
 // How a SyncState looks in the small places: the toolbar badge, the overlay's pill and the
 // popup's headline, and the one plain sentence every view (file page and CLI included)
 // shows. One mapping, so the badge, overlay, popup, file page and CLI can never disagree.
-import { verdictOf, type CannotJudgeReason, type SyncEvidence, type SyncState } from '../core/state';
+import {
+  spanTimes,
+  verdictOf,
+  type CannotJudgeReason,
+  type CannotJudgeWhy,
+  type SyncEvidence,
+  type SyncState,
+} from '../core/state';
 import type { PageGoneWhy, SessionRecord } from '../background/session-machine';
 import { plainError } from './errors';
 import { lowerFirst, t, type MessageKey } from './i18n';
@@ -66,6 +73,26 @@ export function offsetText(offsetMs: number): string {
 /** Plain words for a cannot-judge reason (core's REASON_TEXT, translated). */
 export function reasonText(reason: CannotJudgeReason): string {
   return t(`reason_${reason.replaceAll('-', '_')}` as MessageKey);
+}
+
+/** A can't-judge detail in the user's language (the state's `detail` is the same in English). */
+export function whyWords(why: CannotJudgeWhy): string {
+  switch (why.kind) {
+    case 'frames-lost':
+      return t('why_frames_lost', why.percent);
+    case 'face-share':
+      return t('why_face_share', why.percent);
+    case 'voice-without-lips':
+      return t('why_voice_without_lips', why.heard.toFixed(1), why.moving.toFixed(1));
+    case 'evidence-short':
+      return t('why_evidence_short', why.have.toFixed(1), why.need.toFixed(1));
+    case 'likely-mismatch':
+      return t('why_likely_mismatch', why.percent);
+    case 'turn-unclear':
+      return t('why_turn_unclear', spanTimes(why.spans), why.percent);
+    case 'muted':
+      return t('why_muted');
+  }
 }
 
 /** Live verdicts that more evidence may still change read as "so far". */
@@ -139,13 +166,15 @@ export function stateLook(state: SyncState): StateLook {
       return judgedLook('shifted', state.evidence, shiftedSentence(state.evidence));
     case 'mismatch':
       return judgedLook('fake', state.evidence, mismatchSentence(state.evidence));
-    case 'cannot-judge':
+    case 'cannot-judge': {
+      const detail = state.why ? whyWords(state.why) : state.detail;
       return look(
         'unsure',
         '?',
         t('label_cannot_judge'),
-        state.detail ? t('with_detail', reasonText(state.reason), state.detail) : reasonText(state.reason),
+        detail ? t('with_detail', reasonText(state.reason), detail) : reasonText(state.reason),
       );
+    }
     case 'error': {
       const plain = plainError(state.message);
       return { ...look('error', '!', t('label_error'), plain.text), detail: plain.detail };

@@ -100,6 +100,7 @@ test('context gates: protected, no audio track, no face, digital silence', () =>
     status: 'cannot-judge',
     reason: 'frame-rate-too-low',
     detail: '60 % of frames were lost',
+    why: { kind: 'frames-lost', percent: 60 },
   });
   assert.equal(status(w, { droppedFrameRatio: 0.4 }).status, 'in-sync');
   assert.notEqual(

@@ -7,8 +7,32 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatMessage, lowerFirst, t, tParts, type MessageKey } from '../../src/shared/i18n';
-import { offsetText, reasonText, stateLook } from '../../src/shared/state-look';
-import { offsetWords, REASON_TEXT, type CannotJudgeReason } from '../../src/core/state';
+import { offsetText, reasonText, stateLook, whyWords } from '../../src/shared/state-look';
+import {
+  offsetWords,
+  REASON_TEXT,
+  whyText,
+  type CannotJudgeReason,
+  type CannotJudgeWhy,
+} from '../../src/core/state';
+
+/** One of each can't-judge detail the decision and the session give. */
+const WHYS: CannotJudgeWhy[] = [
+  { kind: 'frames-lost', percent: 60 },
+  { kind: 'face-share', percent: 12 },
+  { kind: 'voice-without-lips', heard: 6.2, moving: 0.4 },
+  { kind: 'evidence-short', have: 1.2, need: 2 },
+  { kind: 'likely-mismatch', percent: 86 },
+  {
+    kind: 'turn-unclear',
+    spans: [
+      { start: 6, end: 12 },
+      { start: 14.24, end: 16 },
+    ],
+    percent: 86,
+  },
+  { kind: 'muted' },
+];
 
 interface Entry {
   message: string;
@@ -165,6 +189,12 @@ test("the fallback reads exactly like core's English: every REASON_TEXT and offs
   for (const reason of Object.keys(REASON_TEXT) as CannotJudgeReason[])
     assert.equal(reasonText(reason), REASON_TEXT[reason], reason);
   for (const ms of [0, 200, -240, 40]) assert.equal(offsetText(ms), offsetWords(ms));
+  // Each can't-judge detail: the catalogue's English is core's (the CLI and JSON say whyText).
+  for (const why of WHYS) assert.equal(whyWords(why), whyText(why), why.kind);
+  assert.equal(
+    whyText(WHYS[5]),
+    "the voice at 6.0–12.0 s, 14.2–16.0 s does not clearly match that person's lips (86 % likely not to match)",
+  );
   assert.equal(stateLook({ status: 'loading', what: 'the engine' }).sentence, 'Loading the engine…');
   assert.equal(stateLook({ status: 'loading', what: 'something new' }).sentence, 'Loading something new…');
 });
@@ -182,6 +212,15 @@ test('chrome.i18n is used where present (a Chinese getMessage), the English cata
     assert.equal(t('label_real'), '真实');
     assert.equal(t('where_from_to', '0:12', '0:15'), '从 0:12 到 0:15');
     assert.equal(stateLook({ status: 'cannot-judge', reason: 'no-face' }).sentence, '视频中没有找到人脸。');
+    // A detail reads in the user's language too, not in the English `detail` the state also carries.
+    const unclear = stateLook({
+      status: 'cannot-judge',
+      reason: 'uncertain',
+      detail: whyText(WHYS[5]),
+      why: WHYS[5],
+    }).sentence;
+    assert.match(unclear, /6\.0–12\.0 s, 14\.2–16\.0 s 处的声音与该人的口型不明显匹配/);
+    assert.doesNotMatch(unclear, /does not clearly match/);
     assert.equal(t('no_such_key' as MessageKey), 'no_such_key');
   } finally {
     global.chrome = before;

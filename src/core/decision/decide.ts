@@ -18,7 +18,15 @@
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
 //    early or 185 ms late), in sync, or can't judge with the reason.
 import { offsetFramesToMs } from '../sync/offset-search';
-import type { CannotJudgeReason, SpanOutcome, SyncEvidence, SyncSpan, SyncState } from '../state';
+import {
+  whyText,
+  type CannotJudgeReason,
+  type CannotJudgeWhy,
+  type SpanOutcome,
+  type SyncEvidence,
+  type SyncSpan,
+  type SyncState,
+} from '../state';
 import type { DecisionCalibration } from './calibration';
 import {
   WINDOW_SECONDS,
@@ -28,7 +36,7 @@ import {
   type WindowEvidence,
 } from './evidence';
 import { findSpans, type ScoredWindow } from './spans';
-import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn, type WeakTurn } from './tampering';
+import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn } from './tampering';
 import { pooledSearch, probabilityOf, windowScores, type ClipSearch, type Vote } from './votes';
 
 export interface DecisionPolicy {
@@ -124,12 +132,18 @@ export interface Decision {
   votesByTrack: Map<number, number>;
 }
 
-const cannotJudge = (reason: CannotJudgeReason, detail?: string, evidence?: SyncEvidence): SyncState => ({
+const cannotJudge = (
+  reason: CannotJudgeReason,
+  why?: CannotJudgeWhy,
+  evidence?: SyncEvidence,
+): SyncState => ({
   status: 'cannot-judge',
   reason,
-  ...(detail ? { detail } : {}),
+  ...(why ? { detail: whyText(why), why } : {}),
   ...(evidence ? { evidence } : {}),
 });
+const percent = (fraction: number): number => Math.round(100 * fraction);
+const tenths = (seconds: number): number => Math.round(10 * seconds) / 10;
 
 const isCandidate = (face: FaceWindow, policy: DecisionPolicy): boolean =>
   face.faceWidth >= policy.minFaceWidthPx && face.lipActivity >= policy.minLipActivity;
@@ -212,16 +226,16 @@ function contextGate(context: ClipContext, policy: DecisionPolicy): SyncState | 
   if (faceVerdictDue && context.framesSeen > 0 && context.framesWithFace === 0) return cannotJudge('no-face');
   // Windows over lost frames never vote (frozen mouths); with this many lost, few are left and those are suspect.
   if (faceVerdictDue && context.droppedFrameRatio > policy.maxDroppedFrameRatio) {
-    return cannotJudge(
-      'frame-rate-too-low',
-      `${Math.round(100 * context.droppedFrameRatio)} % of frames were lost`,
-    );
+    return cannotJudge('frame-rate-too-low', {
+      kind: 'frames-lost',
+      percent: percent(context.droppedFrameRatio),
+    });
   }
   if (faceVerdictDue && context.framesWithFace < policy.minFaceFraction * context.framesSeen) {
-    return cannotJudge(
-      'no-face',
-      `a face was visible in ${Math.round((100 * context.framesWithFace) / context.framesSeen)} % of frames`,
-    );
+    return cannotJudge('no-face', {
+      kind: 'face-share',
+      percent: percent(context.framesWithFace / context.framesSeen),
+    });
   }
   if (context.hasAudioTrack && context.audioPeak < SILENT_PEAK) {
     return context.final
@@ -272,16 +286,18 @@ function notEnough(
   )
     return cannotJudge('mouth-too-small');
   if (enoughSpeech && bigFace.length >= policy.minEvidenceWindows) {
-    return cannotJudge(
-      'no-speaking-face',
-      `a voice was heard for ${(speech.length * WINDOW_STEP).toFixed(1)} s, lips moved with it for ${(votes * WINDOW_STEP).toFixed(1)} s`,
-    );
+    return cannotJudge('no-speaking-face', {
+      kind: 'voice-without-lips',
+      heard: tenths(speech.length * WINDOW_STEP),
+      moving: tenths(votes * WINDOW_STEP),
+    });
   }
   if (context.framesWithFace === 0) return cannotJudge('no-face');
-  return cannotJudge(
-    'too-short',
-    `${(votes * WINDOW_STEP).toFixed(1)} s of face-plus-speech evidence, ${(policy.minEvidenceWindows * WINDOW_STEP).toFixed(1)} s needed`,
-  );
+  return cannotJudge('too-short', {
+    kind: 'evidence-short',
+    have: tenths(votes * WINDOW_STEP),
+    need: tenths(policy.minEvidenceWindows * WINDOW_STEP),
+  });
 }
 
 function timelineOf(scored: readonly ScoredWindow[], scale: number): { t: number; confidence: number }[] {
@@ -328,12 +344,6 @@ function spansOf(
     push({ start, end: votes[span.to - 1].window.t + WINDOW_SECONDS, outcome, confidence: p });
   }
   return out;
-}
-
-/** Plain words for a person's turn that does not clearly match while the others' speech does. */
-function turnDoubt(turn: WeakTurn): string {
-  const at = turn.spans.map((s) => `${s.start.toFixed(1)}–${s.end.toFixed(1)} s`).join(', ');
-  return `the voice at ${at} does not clearly match that person's lips (${Math.round(100 * turn.p)} % likely not to match)`;
 }
 
 function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
@@ -435,11 +445,14 @@ export function decide(
   } else if (!context.final) {
     state = { status: 'checking', progress: 0.99, evidence };
   } else {
-    state = cannotJudge(
-      'uncertain',
-      turn ? turnDoubt(turn) : `${Math.round(100 * pMismatch)} % likely not to match`,
-      evidence,
-    );
+    const why: CannotJudgeWhy = turn
+      ? {
+          kind: 'turn-unclear',
+          spans: turn.spans.map(({ start, end }) => ({ start, end })),
+          percent: percent(turn.p),
+        }
+      : { kind: 'likely-mismatch', percent: percent(pMismatch) };
+    state = cannotJudge('uncertain', why, evidence);
   }
   return { state, search, votesByTrack };
 }
