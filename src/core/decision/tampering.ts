@@ -28,15 +28,9 @@ export function tamperedStretch(
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
 ): SyncSpan | null {
-  const byTrack = new Map<number, number[]>();
-  votes.forEach((v, i) => {
-    // A window whose sound at the clip's offset lies past its run's end is compared with
-    // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
-    if (!readsSound(v.window, offsetFrames)) return;
-    const list = byTrack.get(v.face.trackId);
-    if (list) list.push(i);
-    else byTrack.set(v.face.trackId, [i]);
-  });
+  // A window whose sound at the clip's offset lies past its run's end is compared with
+  // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
+  const byTrack = indicesByTrack(votes, (v) => readsSound(v.window, offsetFrames));
   // More tracks, more stretches tried: the threshold counts every scanned window.
   const scanned = [...byTrack.values()].reduce((n, list) => n + list.length, 0);
   const threshold = stretchThreshold(policy.stretchZAt, scanned * WINDOW_STEP);
@@ -68,6 +62,13 @@ export function tamperedStretch(
   return found;
 }
 
+/** A person's turn that does not match while the others' speech does, as weakestTurn finds it. */
+export interface WeakTurn {
+  spans: SyncSpan[];
+  /** p(mismatch) of the turn's own votes. */
+  p: number;
+}
+
 /**
  * Two or more people in turn, one of whose turns does not match: the face track whose
  * windows fall furthest below the others' at the clip's offset, as far as a tampered
@@ -79,24 +80,13 @@ export function tamperedStretch(
  * carried across a cut, so one person in several shots is several tracks, each held to the
  * same bar; a person recorded with an offset of their own matches there and is not a turn.
  */
-export interface WeakTurn {
-  spans: SyncSpan[];
-  /** p(mismatch) of the turn's own votes. */
-  p: number;
-}
-
 export function weakestTurn(
   votes: readonly Vote[],
   scores: readonly ScoredWindow[],
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
 ): WeakTurn | null {
-  const byTrack = new Map<number, number[]>();
-  votes.forEach((v, i) => {
-    const list = byTrack.get(v.face.trackId);
-    if (list) list.push(i);
-    else byTrack.set(v.face.trackId, [i]);
-  });
+  const byTrack = indicesByTrack(votes);
   if (byTrack.size < 2) return null;
   const threshold = stretchThreshold(policy.stretchZAt, votes.length * WINDOW_STEP);
   const total = scores.reduce((sum, s) => sum + s.score, 0);
@@ -117,6 +107,21 @@ export function weakestTurn(
     found = { spans: runsOf(own, p), p, z };
   }
   return found && { spans: found.spans, p: found.p };
+}
+
+/** Indices of the votes (those `include` keeps) per face track. */
+function indicesByTrack(
+  votes: readonly Vote[],
+  include: (v: Vote) => boolean = () => true,
+): Map<number, number[]> {
+  const byTrack = new Map<number, number[]>();
+  votes.forEach((v, i) => {
+    if (!include(v)) return;
+    const list = byTrack.get(v.face.trackId);
+    if (list) list.push(i);
+    else byTrack.set(v.face.trackId, [i]);
+  });
+  return byTrack;
 }
 
 /** One track's votes as mismatch spans, split where more than a second passes without a vote. */
