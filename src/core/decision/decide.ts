@@ -37,7 +37,7 @@ import {
 } from './evidence';
 import { findSpans, type ScoredWindow } from './spans';
 import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn } from './tampering';
-import { pooledSearch, probabilityOf, windowScores, type ClipSearch, type Vote } from './votes';
+import { pooledSearch, probabilityOf, voteRuns, windowScores, type ClipSearch, type Vote } from './votes';
 
 export interface DecisionPolicy {
   /** A window holds speech at or above this speech probability. */
@@ -314,7 +314,7 @@ function timelineOf(scored: readonly ScoredWindow[], scale: number): { t: number
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-/** Spans over the voting windows; a gap of more than a second without votes becomes no-evidence. */
+/** Spans over the voting windows; a gap in the evidence (voteRuns) becomes no-evidence. */
 function spansOf(
   votes: readonly Vote[],
   scored: readonly ScoredWindow[],
@@ -331,17 +331,10 @@ function spansOf(
   for (const span of found) {
     const outcome: SpanOutcome = span.mismatch ? 'mismatch' : matched;
     const p = sigmoid(span.mismatch ? span.logOdds : -span.logOdds);
-    let start = votes[span.from].window.t;
-    for (let i = span.from; i < span.to; i++) {
-      const t = votes[i].window.t;
-      const previousEnd = i > span.from ? votes[i - 1].window.t + WINDOW_SECONDS : start;
-      if (t - previousEnd > 1) {
-        push({ start, end: previousEnd, outcome, confidence: p });
-        push({ start: previousEnd, end: t, outcome: 'no-evidence', confidence: 0 });
-        start = t;
-      }
-    }
-    push({ start, end: votes[span.to - 1].window.t + WINDOW_SECONDS, outcome, confidence: p });
+    voteRuns(votes.slice(span.from, span.to)).forEach((run, i, runs) => {
+      if (i > 0) push({ start: runs[i - 1].end, end: run.start, outcome: 'no-evidence', confidence: 0 });
+      push({ ...run, outcome, confidence: p });
+    });
   }
   return out;
 }

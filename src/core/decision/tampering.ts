@@ -7,7 +7,7 @@ import type { DecisionPolicy } from './decide';
 import { WINDOW_SECONDS, WINDOW_STEP, type WindowEvidence } from './evidence';
 import { stretchThreshold, worstStretch } from './scan';
 import { blockLogOdds, blocksOf, type ScoredWindow } from './spans';
-import { pooledSearch, probabilityOf, type Vote } from './votes';
+import { pooledSearch, probabilityOf, voteRuns, type Vote } from './votes';
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
@@ -104,7 +104,7 @@ export function weakestTurn(
     if (p <= policy.matchAt) continue;
     const rest = votes.filter((v) => v.face.trackId !== trackId);
     if (!matches(rest, calibration, policy)) continue;
-    found = { spans: runsOf(own, p), p, z };
+    found = { spans: voteRuns(own).map((run) => ({ ...run, outcome: 'mismatch', confidence: p })), p, z };
   }
   return found && { spans: found.spans, p: found.p };
 }
@@ -122,18 +122,6 @@ function indicesByTrack(
     else byTrack.set(v.face.trackId, [i]);
   });
   return byTrack;
-}
-
-/** One track's votes as mismatch spans, split where more than a second passes without a vote. */
-function runsOf(own: readonly Vote[], confidence: number): SyncSpan[] {
-  const spans: SyncSpan[] = [];
-  for (const { window } of own) {
-    const last = spans.at(-1);
-    const end = window.t + WINDOW_SECONDS;
-    if (last && window.t - last.end <= 1) last.end = end;
-    else spans.push({ start: window.t, end, outcome: 'mismatch', confidence });
-  }
-  return spans;
 }
 
 /** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */

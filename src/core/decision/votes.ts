@@ -4,7 +4,7 @@
 // (tampering.ts) and the evaluation.
 import { combineSearches, SYNCNET_VSHIFT, type CombinedOffset } from '../sync/offset-search';
 import { mismatchProbability, type DecisionCalibration } from './calibration';
-import type { FaceWindow, WindowEvidence } from './evidence';
+import { WINDOW_SECONDS, type FaceWindow, type WindowEvidence } from './evidence';
 import type { ScoredWindow } from './spans';
 
 /** A window that votes, with the face its voice is given to. */
@@ -46,4 +46,19 @@ export function windowScores(votes: readonly Vote[], search: ClipSearch, scale: 
     t: window.t,
     score: (search.medianDist - face.dists[k]) / scale,
   }));
+}
+
+/** More than this many seconds without a vote is a gap in the evidence (the timeline's no-evidence). */
+export const EVIDENCE_GAP_SECONDS = 1;
+
+/** The stretches of media time the votes (in time order) cover, split at each gap in the evidence. */
+export function voteRuns(votes: readonly Vote[]): { start: number; end: number }[] {
+  const runs: { start: number; end: number }[] = [];
+  for (const { window } of votes) {
+    const last = runs.at(-1);
+    const end = window.t + WINDOW_SECONDS;
+    if (last && window.t - last.end <= EVIDENCE_GAP_SECONDS) last.end = end;
+    else runs.push({ start: window.t, end });
+  }
+  return runs;
 }
