@@ -88,8 +88,9 @@ function statsOf(rows: readonly ConditionOutcome[]): ConditionStats {
   ) as Record<Verdict, number>;
   const genuine = rows.filter((r) => isGenuine(r.entry));
   const fakes = rows.filter((r) => r.entry.expected === 'fake');
-  const partial = rows.filter((r) => r.entry.expected === 'fake' && r.entry.span);
-  const ious = partial.map((r) =>
+  // Fakes with a truth span (partial swaps, a swapped turn): how well the marked spans cover it.
+  const spanned = rows.filter((r) => r.entry.expected === 'fake' && r.entry.span);
+  const ious = spanned.map((r) =>
     spanIoU(
       r.entry.span!,
       (r.spans ?? []).filter((s) => s.outcome === 'mismatch'),

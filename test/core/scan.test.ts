@@ -141,11 +141,8 @@ test("decision: windows whose sound at the clip's offset is calc_pdist's zero pa
 test('decision: two people in turn are each scanned on their own — a turn that does not clearly match is not tampering, nor in sync', () => {
   // Person 1 for 6 s with a deep dip, person 2 for the next 6 s with a shallow one (their
   // own turn on its own is no clear match). Across both, person 2's turn would stand out.
-  const turns = windows(12, (t) => (t < 6 ? 1 : 0.2)).map((w) => ({
-    ...w,
-    faces: [{ ...w.faces[0], trackId: w.t < 6 ? 1 : 2 }],
-  }));
-  const weak = decide(turns, contextFor(12), CAL).state;
+  const shallow = turns((dists) => (dists[15] = 2 - 0.2));
+  const weak = decide(shallow, contextFor(12), CAL).state;
   // Not a mismatch, and not "in sync" either: person 2's turn is named as unclear.
   assert.equal(weak.status, 'cannot-judge');
   if (weak.status === 'cannot-judge') {
@@ -153,15 +150,10 @@ test('decision: two people in turn are each scanned on their own — a turn that
     assert.match(weak.detail ?? '', /6\.0–12\.0 s does not clearly match/);
   }
   // A turn matched less well but still clearly on its own: in sync.
-  const lesser = turns.map((w) => {
-    if (w.t < 6) return w;
-    const dists = Float32Array.from(w.faces[0].dists);
-    dists[15] = 2 - 0.6;
-    return { ...w, faces: [{ ...w.faces[0], dists }] };
-  });
+  const lesser = turns((dists) => (dists[15] = 2 - 0.6));
   assert.equal(decide(lesser, contextFor(12), CAL).state.status, 'in-sync');
   // The same evidence as one person: the shallow half stands out as another voice.
-  const onePerson = turns.map((w) => ({ ...w, faces: [{ ...w.faces[0], trackId: 1 }] }));
+  const onePerson = shallow.map((w) => ({ ...w, faces: [{ ...w.faces[0], trackId: 1 }] }));
   assert.equal(decide(onePerson, contextFor(12), CAL).state.status, 'mismatch');
 });
 
