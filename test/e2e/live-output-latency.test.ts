@@ -3,7 +3,10 @@
 // sound it hands to the graph, not the sound heard. The same real clip is checked live
 // twice, once as is and once with 200 ms of output latency injected into the content
 // script's AudioContext (getOutputTimestamp's heard position 200 ms later, outputLatency
-// 200 ms more, as a Bluetooth device reports it); the firm offsets agree within 1 frame.
+// 200 ms more, as a Bluetooth device reports it); the firm offsets agree within 2 frames.
+// Two live runs of the same clip land 0–80 ms apart without any injection (the captured
+// copy's buffering in headless Chromium, docs/players-and-calls.md), so 1 frame would fail
+// on noise; 200 ms leaking into the offset would move it 5 frames.
 //
 // The content script runs in an isolated world, so page.addInitScript (the page's own
 // world) cannot reach its AudioContext: the patch is evaluated over CDP in the isolated
@@ -27,8 +30,8 @@ import type { SyncState } from '../../src/core/state';
 
 const CHECK_MS = 180_000;
 const INJECTED_SECONDS = 0.2;
-/** One frame of the 25-fps grid. */
-const TOLERANCE_MS = 40;
+/** Two frames of the 25-fps grid: the run-to-run spread of the live offset on this clip. */
+const TOLERANCE_MS = 80;
 
 /** Run in the extension's isolated world: the output clock every AudioContext there reports, plus `extra` seconds. */
 function injectLatency(extensionId: string, extra: number): string {
@@ -108,7 +111,7 @@ describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIP
   }
 
   test(
-    'a firm live offset moves less than 1 frame with 200 ms of injected output latency',
+    'a firm live offset moves at most 2 frames (its run-to-run spread), not 5, with 200 ms of injected output latency',
     { timeout: 2 * CHECK_MS + 60_000 },
     async (t) => {
       const plain = await liveOffset('latency-none', false, (line) => t.diagnostic(`plain: ${line}`));
