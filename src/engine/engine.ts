@@ -10,7 +10,7 @@
 import { summariseEvidence, type EvidenceSummary } from '../core/decision/summary';
 import {
   GridFrameFilter,
-  resampleToGrid,
+  GridBuilder,
   windowsForSegment,
   mfccRowOfSlot,
   GRID_FPS,
@@ -123,6 +123,8 @@ class Segment {
   /** Shot number of each observed frame (FrameObservation.shot). */
   readonly frameShots: number[] = [];
   readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
+  /** The observed frames on the 25-fps grid, built as they come (constant work per frame). */
+  readonly grid = new GridBuilder({ maxGapSec: MAX_GRID_GAP_SEC });
   /** Frames lost before they reached the engine (a live source the machine cannot keep up with). */
   readonly drops = new FrameDropCounter();
   readonly tracks = new Map<number, TrackInSegment>();
@@ -401,13 +403,11 @@ export class SyncEngine implements Engine {
     if (final || this.parts.mode === 'live') this.publish(final);
   }
 
+  /** The 25-fps grid of the segment's observed frames, extended by the frames observed since the last call. */
   private gridOf(segment: Segment) {
-    // A file's frames are all observed at every update: no copy then.
-    const times =
-      segment.observedFrames === segment.frameTimes.length
-        ? segment.frameTimes
-        : segment.frameTimes.slice(0, segment.observedFrames);
-    return resampleToGrid(times, { maxGapSec: MAX_GRID_GAP_SEC });
+    const { grid } = segment;
+    while (grid.frames < segment.observedFrames) grid.push(segment.frameTimes[grid.frames]);
+    return grid.grids();
   }
 
   private async embedFinishedWindows(segment: Segment, final: boolean): Promise<void> {

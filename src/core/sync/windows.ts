@@ -101,63 +101,118 @@ export function gridSlotTime(segment: GridSegment, slot: number): number {
  * shorter than a window.
  */
 export function resampleToGrid(frameTimesSec: readonly number[], opts: ResampleOptions = {}): GridSegment[] {
-  const mode = opts.mode ?? 'nearest';
-  const maxGapSec = opts.maxGapSec ?? DEFAULT_MAX_GAP_SEC;
+  const builder = new GridBuilder(opts);
   const breaks = new Set(opts.breaksBefore ?? []);
-  const segments: GridSegment[] = [];
-
-  // Collect each segment's frames as (index, time) with strictly increasing times.
-  let runIndices: number[] = [];
-  let runTimes: number[] = [];
-  const flush = () => {
-    if (runIndices.length > 0) segments.push(resampleRun(runIndices, runTimes, mode));
-    runIndices = [];
-    runTimes = [];
-  };
-
-  for (let i = 0; i < frameTimesSec.length; i++) {
-    const t = frameTimesSec[i];
-    if (!Number.isFinite(t)) throw new RangeError(`frame ${i} has a non-finite time ${t}`);
-    const last = runTimes.length - 1;
-    if (last >= 0) {
-      const step = t - runTimes[last];
-      const sameInstant = Math.abs(step) * GRID_FPS <= ROUNDING_TOLERANCE;
-      if (breaks.has(i) || (!sameInstant && step < 0) || step > maxGapSec) {
-        flush();
-      } else if (sameInstant) {
-        runIndices[last] = i;
-        continue;
-      }
-    }
-    runIndices.push(i);
-    runTimes.push(t);
-  }
-  flush();
-  return segments;
+  for (let i = 0; i < frameTimesSec.length; i++) builder.push(frameTimesSec[i], breaks.has(i));
+  return builder.grids();
 }
 
-function resampleRun(indices: number[], times: number[], mode: ResampleMode): GridSegment {
-  const startTimeSec = times[0];
-  // Position of each frame on the grid, in slots from the segment start.
-  const position = times.map((t) => (t - startTimeSec) * GRID_FPS);
-  const lastSlot = nearestTimeIndex(position[position.length - 1]);
-  const frameIndices = new Array<number>(lastSlot + 1);
+/** The frames of the segment being built, and how far its grid is final. */
+interface OpenRun {
+  /** Input index per frame, times strictly increasing (a same-instant frame replaced its predecessor). */
+  indices: number[];
+  times: number[];
+  grid: GridSegment;
+  /** Slots [0, finalSlots) no later frame can change; the slot scan resumes at frame `resumeFrame`. */
+  finalSlots: number;
+  resumeFrame: number;
+}
 
-  let f = 0; // candidate frame pointer, only moves forward
-  for (let slot = 0; slot <= lastSlot; slot++) {
-    if (mode === 'fps-filter') {
-      // Last frame whose rounded slot is ≤ this slot (vf_fps.c drops frames[0] when
-      // frames[1]->pts <= next_pts).
-      while (f + 1 < position.length && nearestTimeIndex(position[f + 1]) <= slot) f++;
-    } else {
-      // Last frame at or before the slot time, then move to the next one if it is at
-      // least as close (ties → later frame, matching the half-up rounding above).
-      while (f + 1 < position.length && position[f + 1] <= slot + ROUNDING_TOLERANCE) f++;
-      if (f + 1 < position.length && position[f + 1] - slot <= slot - position[f] + ROUNDING_TOLERANCE) f++;
-    }
-    frameIndices[slot] = indices[f];
+/**
+ * resampleToGrid for frames that arrive one at a time (a live capture, a long file):
+ * grids() after any number of push() calls equals resampleToGrid over every time pushed so
+ * far, but each call recomputes only the slots a later frame could still change — the
+ * segment's last one or two — so the work per frame stays constant however long the video.
+ */
+export class GridBuilder {
+  private readonly closed: GridSegment[] = [];
+  private run: OpenRun | null = null;
+  private pushed = 0;
+  private readonly mode: ResampleMode;
+  private readonly maxGapSec: number;
+
+  constructor(opts: Pick<ResampleOptions, 'mode' | 'maxGapSec'> = {}) {
+    this.mode = opts.mode ?? 'nearest';
+    this.maxGapSec = opts.maxGapSec ?? DEFAULT_MAX_GAP_SEC;
   }
-  return { startTimeSec, frameIndices };
+
+  /** Frames pushed so far (the next frame's input index). */
+  get frames(): number {
+    return this.pushed;
+  }
+
+  /** The next frame's presentation time; `breakBefore`: a seek or source change just before it. */
+  push(t: number, breakBefore = false): void {
+    const i = this.pushed++;
+    if (!Number.isFinite(t)) throw new RangeError(`frame ${i} has a non-finite time ${t}`);
+    let run = this.run;
+    if (run) {
+      const step = t - run.times[run.times.length - 1];
+      const sameInstant = Math.abs(step) * GRID_FPS <= ROUNDING_TOLERANCE;
+      if (breakBefore || (!sameInstant && step < 0) || step > this.maxGapSec) {
+        this.close(run);
+        run = null;
+      } else if (sameInstant) {
+        run.indices[run.indices.length - 1] = i;
+        return;
+      }
+    }
+    if (!run) {
+      run = {
+        indices: [],
+        times: [],
+        grid: { startTimeSec: t, frameIndices: [] },
+        finalSlots: 0,
+        resumeFrame: 0,
+      };
+      this.run = run;
+    }
+    run.indices.push(i);
+    run.times.push(t);
+  }
+
+  /** Every segment so far; the last one's frameIndices is updated in place by later calls. */
+  grids(): GridSegment[] {
+    if (!this.run) return [...this.closed];
+    this.extend(this.run);
+    return [...this.closed, this.run.grid];
+  }
+
+  private close(run: OpenRun): void {
+    this.extend(run);
+    this.closed.push(run.grid);
+    this.run = null;
+  }
+
+  /** Recomputes the run's slots from its first one that is not final to the last frame's own slot. */
+  private extend(run: OpenRun): void {
+    const { indices, times, grid } = run;
+    const n = times.length;
+    const position = (k: number) => (times[k] - grid.startTimeSec) * GRID_FPS;
+    const lastSlot = nearestTimeIndex(position(n - 1));
+    const slots = grid.frameIndices;
+    slots.length = run.finalSlots;
+    let f = run.resumeFrame; // candidate frame pointer, only moves forward
+    for (let slot = run.finalSlots; slot <= lastSlot; slot++) {
+      if (this.mode === 'fps-filter') {
+        // Last frame whose rounded slot is ≤ this slot (vf_fps.c drops frames[0] when
+        // frames[1]->pts <= next_pts).
+        while (f + 1 < n && nearestTimeIndex(position(f + 1)) <= slot) f++;
+      } else {
+        // Last frame at or before the slot time, then move to the next one if it is at
+        // least as close (ties → later frame, matching the half-up rounding above).
+        while (f + 1 < n && position(f + 1) <= slot + ROUNDING_TOLERANCE) f++;
+        if (f + 1 < n && position(f + 1) - slot <= slot - position(f) + ROUNDING_TOLERANCE) f++;
+      }
+      slots.push(indices[f]);
+      // A frame after the pick bounds the slot, so later frames cannot change it; the pick
+      // itself must not be the run's last frame, which a same-instant frame may replace.
+      if (slot === run.finalSlots && f < n - 1) {
+        run.finalSlots = slot + 1;
+        run.resumeFrame = f;
+      }
+    }
+  }
 }
 
 /** Frame intervals that differ by less than this (s) count as a steady rate. */
