@@ -107,6 +107,8 @@ interface Run {
   /** Records before this index have their speech probability. */
   speechUpTo: number;
   evidence: RunEvidenceCache;
+  /** Records before this index had their embeddings released (settleRuns). */
+  released: number;
 }
 
 class Segment {
@@ -397,6 +399,7 @@ export class SyncEngine implements Engine {
       await this.embedFinishedWindows(segment, final);
       fillSpeech(segment, final);
       segment.audio.discardBefore(audioNeededFrom(segment));
+      if (!final && this.parts.mode !== 'live') settleRuns(segment);
     }
     // A file's state is read once, at the end: deciding over every window so far after every
     // 25 frames would make the work per frame grow with the file's length (docs/speed.md).
@@ -424,7 +427,7 @@ export class SyncEngine implements Engine {
       if (!run)
         segment.runs.set(
           grid.startTimeSec,
-          (run = { records: [], nextSlot: 0, speechUpTo: 0, evidence: new RunEvidenceCache() }),
+          (run = { records: [], nextSlot: 0, speechUpTo: 0, evidence: new RunEvidenceCache(), released: 0 }),
         );
       for (const window of windowsForSegment(
         grid,
@@ -521,11 +524,7 @@ export class SyncEngine implements Engine {
   private windowEvidence(final: boolean): WindowEvidence[] {
     const out: WindowEvidence[] = [];
     for (const segment of this.segments) {
-      const tracks: TrackFrames[] = [...segment.tracks].map(([trackId, track]) => ({
-        trackId,
-        opening: (f) => track.openings.get(f) ?? null,
-        width: (f) => track.widthAt.get(f) ?? null,
-      }));
+      const tracks = trackFrames(segment);
       for (const run of segment.runs.values()) {
         if (run.records.length > 0)
           out.push(...run.evidence.evidence(run.records, tracks, segment.observedFrames, final));
@@ -615,6 +614,36 @@ export class SyncEngine implements Engine {
       segments: evidence?.segments ?? [],
       faces,
     };
+  }
+}
+
+/** What the decision reads of the segment's face tracks, per observed frame. */
+function trackFrames(segment: Segment): TrackFrames[] {
+  return [...segment.tracks].map(([trackId, track]) => ({
+    trackId,
+    opening: (f) => track.openings.get(f) ?? null,
+    width: (f) => track.widthAt.get(f) ?? null,
+  }));
+}
+
+const RELEASED_AUDIO = new Float32Array(0);
+const RELEASED_LIPS: ReadonlyMap<number, Float32Array | null> = new Map();
+
+/**
+ * A file decides once, at the end; its windows' records are computed as they become final
+ * instead (run-cache.ts advance()), so that the end computes only the last few and the
+ * embeddings no record reads any more are released: what a long file keeps per window is
+ * then its record, not its embeddings too.
+ */
+function settleRuns(segment: Segment): void {
+  const tracks = trackFrames(segment);
+  for (const run of segment.runs.values()) {
+    if (run.records.length === 0) continue;
+    const unread = run.evidence.advance(run.records, tracks, segment.observedFrames);
+    for (; run.released < unread; run.released++) {
+      run.records[run.released].audio = RELEASED_AUDIO;
+      run.records[run.released].lip = RELEASED_LIPS;
+    }
   }
 }
 

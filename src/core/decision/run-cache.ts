@@ -57,8 +57,31 @@ export class RunEvidenceCache {
     frameCount: number,
     done: boolean,
   ): WindowEvidence[] {
+    const pending = this.extend(windows, tracks, frameCount, done);
+    return pending.length === 0 ? this.kept : [...this.kept, ...pending];
+  }
+
+  /**
+   * Computes and keeps the records that became final, without assembling the run's
+   * evidence (a file's engine between updates: its decision at the end then computes only
+   * the last windows). Returns n: windows [0, n) are read no more — the calc_pdist rows
+   * still to compute read the audio of the vshift windows before the first record not
+   * final, nothing earlier — so their embeddings may be released.
+   */
+  advance(windows: readonly RunWindow[], tracks: readonly TrackFrames[], frameCount: number): number {
+    this.extend(windows, tracks, frameCount, false);
+    return Math.max(0, this.kept.length - this.vshift);
+  }
+
+  /** Keeps the newly final records; returns the records after them (not final yet). */
+  private extend(
+    windows: readonly RunWindow[],
+    tracks: readonly TrackFrames[],
+    frameCount: number,
+    done: boolean,
+  ): WindowEvidence[] {
     const from = this.kept.length;
-    if (from === windows.length) return this.kept;
+    if (from === windows.length) return [];
     // The vshift windows before `from` lend their audio to its calc_pdist rows.
     const lo = Math.max(0, from - this.vshift);
     const slice = windows.slice(lo);
@@ -74,7 +97,7 @@ export class RunEvidenceCache {
     ).slice(from - lo);
     const finalCount = done ? fresh.length : this.finalCount(windows, from, frameCount) - from;
     this.kept.push(...fresh.slice(0, finalCount));
-    return finalCount === fresh.length ? this.kept : [...this.kept, ...fresh.slice(finalCount)];
+    return fresh.slice(finalCount);
   }
 
   /** Windows [0, n) whose records cannot change any more. */
