@@ -399,7 +399,7 @@ export class SyncEngine implements Engine {
       await this.embedFinishedWindows(segment, final);
       fillSpeech(segment, final);
       segment.audio.discardBefore(audioNeededFrom(segment));
-      if (!final && this.parts.mode !== 'live') settleRuns(segment);
+      settleRuns(segment, !final && this.parts.mode !== 'live');
     }
     // A file's state is read once, at the end: deciding over every window so far after every
     // 25 frames would make the work per frame grow with the file's length (docs/speed.md).
@@ -630,17 +630,16 @@ const RELEASED_AUDIO = new Float32Array(0);
 const RELEASED_LIPS: ReadonlyMap<number, Float32Array | null> = new Map();
 
 /**
- * A file decides once, at the end; its windows' records are computed as they become final
- * instead (run-cache.ts advance()), so that the end computes only the last few and the
- * embeddings no record reads any more are released: what a long file keeps per window is
- * then its record, not its embeddings too.
+ * What a run keeps per window is its record, not its embeddings too: those no record reads
+ * any more are released, in every mode. `advance`: a file decides once, at the end, so its
+ * records are computed here as they become final (run-cache.ts advance()) — live, each
+ * publish does that — and the end computes only the last few.
  */
-function settleRuns(segment: Segment): void {
-  const tracks = trackFrames(segment);
+function settleRuns(segment: Segment, advance: boolean): void {
+  const tracks = advance ? trackFrames(segment) : [];
   for (const run of segment.runs.values()) {
-    if (run.records.length === 0) continue;
-    const unread = run.evidence.advance(run.records, tracks, segment.observedFrames);
-    for (; run.released < unread; run.released++) {
+    if (advance) run.evidence.advance(run.records, tracks, segment.observedFrames);
+    for (; run.released < run.evidence.unreadWindows; run.released++) {
       run.records[run.released].audio = RELEASED_AUDIO;
       run.records[run.released].lip = RELEASED_LIPS;
     }

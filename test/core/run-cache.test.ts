@@ -132,7 +132,8 @@ test('advance() keeps final records as the run grows; the windows it says are re
   for (let step = 0; step < 59; step++) {
     run.step(false);
     for (let i = originals.length; i < run.windows.length; i++) originals.push({ ...run.windows[i] });
-    const unread = cache.advance(run.windows, run.tracks, run.frameCount);
+    cache.advance(run.windows, run.tracks, run.frameCount);
+    const unread = cache.unreadWindows;
     assert.ok(unread <= cache.finalWindows, `step ${step}`);
     for (; released < unread; released++) {
       run.windows[released].audio = poison;

@@ -57,34 +57,45 @@ export class RunEvidenceCache {
     frameCount: number,
     done: boolean,
   ): WindowEvidence[] {
-    const pending = this.extend(windows, tracks, frameCount, done);
+    const pending = this.extend(windows, tracks, frameCount, done ? windows.length : null);
     return pending.length === 0 ? this.kept : [...this.kept, ...pending];
   }
 
   /**
-   * Computes and keeps the records that became final, without assembling the run's
-   * evidence (a file's engine between updates: its decision at the end then computes only
-   * the last windows). Returns n: windows [0, n) are read no more — the calc_pdist rows
-   * still to compute read the audio of the vshift windows before the first record not
-   * final, nothing earlier — so their embeddings may be released.
+   * Computes and keeps the records that became final, and only those (a file's engine
+   * between updates: its decision at the end then computes only the last windows).
    */
-  advance(windows: readonly RunWindow[], tracks: readonly TrackFrames[], frameCount: number): number {
-    this.extend(windows, tracks, frameCount, false);
+  advance(windows: readonly RunWindow[], tracks: readonly TrackFrames[], frameCount: number): void {
+    const finalEnd = this.finalCount(windows, this.kept.length, frameCount);
+    if (finalEnd > this.kept.length) this.extend(windows, tracks, frameCount, finalEnd);
+  }
+
+  /**
+   * Windows [0, n) are read no more, so their embeddings may be released: the calc_pdist
+   * rows still to compute read the audio of the vshift windows before the first record not
+   * final, nothing earlier.
+   */
+  get unreadWindows(): number {
     return Math.max(0, this.kept.length - this.vshift);
   }
 
-  /** Keeps the newly final records; returns the records after them (not final yet). */
+  /**
+   * Keeps the records that are final — up to `finalEnd`, or as far as finalCount() says
+   * when null — and returns the ones after them (all the rest when null, none otherwise).
+   */
   private extend(
     windows: readonly RunWindow[],
     tracks: readonly TrackFrames[],
     frameCount: number,
-    done: boolean,
+    finalEnd: number | null,
   ): WindowEvidence[] {
     const from = this.kept.length;
     if (from === windows.length) return [];
-    // The vshift windows before `from` lend their audio to its calc_pdist rows.
+    // The vshift windows before `from` lend their audio to its calc_pdist rows, and the
+    // vshift after the last final one to its row: no window past them when only finals are asked.
     const lo = Math.max(0, from - this.vshift);
-    const slice = windows.slice(lo);
+    const hi = finalEnd === null ? windows.length : Math.min(windows.length, finalEnd + this.vshift);
+    const slice = windows.slice(lo, hi);
     const fresh = runEvidence(
       {
         times: slice.map((w) => w.t),
@@ -95,9 +106,9 @@ export class RunEvidenceCache {
       },
       this.vshift,
     ).slice(from - lo);
-    const finalCount = done ? fresh.length : this.finalCount(windows, from, frameCount) - from;
-    this.kept.push(...fresh.slice(0, finalCount));
-    return fresh.slice(finalCount);
+    const end = finalEnd ?? this.finalCount(windows, from, frameCount);
+    this.kept.push(...fresh.slice(0, end - from));
+    return finalEnd === null ? fresh.slice(end - from) : [];
   }
 
   /** Windows [0, n) whose records cannot change any more. */

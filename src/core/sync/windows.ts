@@ -109,7 +109,11 @@ export function resampleToGrid(frameTimesSec: readonly number[], opts: ResampleO
 
 /** The frames of the segment being built, and how far its grid is final. */
 interface OpenRun {
-  /** Input index per frame, times strictly increasing (a same-instant frame replaced its predecessor). */
+  /**
+   * Input index per frame from the first one a scan may still read (the run's earlier frames
+   * are dropped, DROP_READ_FRAMES at least at a time), times strictly increasing (a
+   * same-instant frame replaced its predecessor).
+   */
   indices: number[];
   times: number[];
   grid: GridSegment;
@@ -117,6 +121,9 @@ interface OpenRun {
   finalSlots: number;
   resumeFrame: number;
 }
+
+/** Frames before the scan's resume point are dropped once this many have gathered (a long run's times are kept once, by the caller). */
+const DROP_READ_FRAMES = 1024;
 
 /**
  * resampleToGrid for frames that arrive one at a time (a live capture, a long file):
@@ -211,6 +218,12 @@ export class GridBuilder {
         run.finalSlots = slot + 1;
         run.resumeFrame = f;
       }
+    }
+    // Positions are measured from the grid's start time, so frames no scan reads again can go.
+    if (run.resumeFrame >= DROP_READ_FRAMES) {
+      indices.splice(0, run.resumeFrame);
+      times.splice(0, run.resumeFrame);
+      run.resumeFrame = 0;
     }
   }
 }
