@@ -25,6 +25,7 @@
 // A seek costs a decode from the last keyframe (up to ~0.3 s at 720p), so this is for the
 // rare skip, not a way to step every frame.
 import type { ClipFeatures, FrameObservation } from '../core/features';
+import { containerAudioStart } from './audio-start';
 import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
@@ -143,6 +144,27 @@ const MIN_RATE = 0.0625;
  * the bound assumes); the replay after a suspected skip runs at half the rate.
  */
 const SLOWDOWN_PER_SKIP = 0.75;
+/** How long a seek may take to present the first frame again before its time is taken from currentTime. */
+const FIRST_FRAME_WAIT_MS = 1000;
+
+/**
+ * The media time of the frame on screen before playback. currentTime is where playback would
+ * start, not that frame's time: a picture that starts late (an MP4 empty edit, a WebM whose
+ * first frame is at 7 ms, a timeline that starts at 5 s with its sound first) shows its first
+ * frame from time 0 or the sound's start on. A seek to where it is presents that frame again,
+ * with its time (requestVideoFrameCallback reports frames presented after a seek).
+ */
+function firstFrameTime(video: HTMLVideoElement): Promise<number> {
+  return new Promise((resolve) => {
+    const fallback = setTimeout(() => resolve(video.currentTime), FIRST_FRAME_WAIT_MS);
+    video.requestVideoFrameCallback((_now, metadata) => {
+      clearTimeout(fallback);
+      resolve(metadata.mediaTime);
+    });
+    const at = video.currentTime;
+    video.currentTime = at;
+  });
+}
 
 /**
  * Feeds every frame of `video` to `onFrame`, once each and in order, pausing the element
@@ -249,14 +271,15 @@ export async function forEachPlayedFrame(
     };
     video.onended = () => setTimeout(() => (video.ended ? finish() : undefined), 50);
     // The first frame is on screen before playback starts, and requestVideoFrameCallback
-    // only reports frames presented after it is called: take that frame now.
-    deliver(video.currentTime).then(playOn).catch(fail);
+    // only reports frames presented after it is called: take that frame now, at its own time.
+    firstFrameTime(video).then(deliver).then(playOn).catch(fail);
   });
 }
 
 /**
  * Hands the file's sound to `onAudio` in media order: sliced through AudioDecoder where it
- * can, else decoded whole and handed on in AUDIO_CHUNK_SECONDS chunks. False: no sound.
+ * can, else decoded whole and handed on in AUDIO_CHUNK_SECONDS chunks from where the
+ * container starts it (audio-start.ts). False: no sound.
  */
 async function streamAudio(
   blob: Blob,
@@ -276,11 +299,12 @@ async function streamAudio(
   if (decoded.noAudioTrack) return false;
   const audio = await decodeMonoAudio(blob);
   if (!audio) return false;
+  const offset = await containerAudioStart(blob);
   const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
   for (let start = 0; start < audio.length; start += chunk) {
-    await pace(start / DECODE_RATE);
+    await pace(offset + start / DECODE_RATE);
     onAudio({
-      mediaTime: start / DECODE_RATE,
+      mediaTime: offset + start / DECODE_RATE,
       sampleRate: DECODE_RATE,
       samples: audio.subarray(start, start + chunk),
     });

@@ -3,8 +3,8 @@
 // copy, not the whole file plus every channel at 48 kHz in memory (decodeAudioData, the
 // fallback in file-source.ts, must have both at once).
 //
-// Times: the demuxer's (src/core/media/mp4-audio.ts), relative to the edit list's start;
-// the encoder's priming samples before it are decoded and dropped, and samples past the
+// Times: the demuxer's (src/core/media/mp4-audio.ts), the edit list's start at 0 or, after
+// an empty edit, later; the encoder's priming samples before it are decoded and dropped, and samples past the
 // edit's end likewise, as FFmpeg's mov reader does for decodeAudioData and <video>.
 import { Mp4NoAudio, readMp4AudioTrack, type Mp4AudioTrack } from '../core/media/mp4-audio';
 import { Mp4Unsupported } from '../core/media/mp4-boxes';
@@ -19,11 +19,13 @@ const MAX_DECODE_QUEUE = 32;
 
 class Cancelled extends Error {}
 
-/** One decoded AudioData as mono float samples inside [0, endUs) of media time, or null when none are. */
-function monoInside(data: AudioData, endUs: number): EngineAudio | null {
+/** One decoded AudioData as mono float samples inside [startUs, endUs) of media time, or null when none are. */
+function monoInside(data: AudioData, startUs: number, endUs: number): EngineAudio | null {
   const rate = data.sampleRate;
   const skip =
-    data.timestamp < 0 ? Math.min(data.numberOfFrames, Math.round((-data.timestamp * rate) / 1e6)) : 0;
+    data.timestamp < startUs
+      ? Math.min(data.numberOfFrames, Math.round(((startUs - data.timestamp) * rate) / 1e6))
+      : 0;
   const end = Number.isFinite(endUs)
     ? Math.min(data.numberOfFrames, Math.round(((endUs - data.timestamp) * rate) / 1e6))
     : data.numberOfFrames;
@@ -35,7 +37,11 @@ function monoInside(data: AudioData, endUs: number): EngineAudio | null {
     data.copyTo(plane, { planeIndex: c, format: 'f32-planar' });
     for (let i = skip; i < end; i++) mono[i - skip] += plane[i] / data.numberOfChannels;
   }
-  return { mediaTime: Math.max(0, data.timestamp / 1e6 + skip / rate), sampleRate: rate, samples: mono };
+  return {
+    mediaTime: Math.max(startUs / 1e6, data.timestamp / 1e6 + skip / rate),
+    sampleRate: rate,
+    samples: mono,
+  };
 }
 
 /**
@@ -87,7 +93,7 @@ export async function forEachDecodedAudio(
   const decoder = new AudioDecoder({
     output: (data) => {
       try {
-        const chunk = monoInside(data, track.endUs);
+        const chunk = monoInside(data, track.startUs, track.endUs);
         if (chunk) {
           onAudio(chunk);
           delivered++;

@@ -4,10 +4,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { Mp4NoAudio, readMp4AudioTrack, type Mp4AudioTrack } from '../../src/core/media/mp4-audio';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import {
+  Mp4NoAudio,
+  readMp4AudioStart,
+  readMp4AudioTrack,
+  type Mp4AudioTrack,
+} from '../../src/core/media/mp4-audio';
 import { Mp4Unsupported } from '../../src/core/media/mp4-boxes';
-import { clip, makeMedia } from '../helpers/media';
+import { clip, makeMedia, withSoundStartingLate } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
@@ -115,6 +120,27 @@ describe('MP4 audio demuxer', { skip }, () => {
       t.diagnostic(
         `${path.split('/').at(-1)}: ${shown.length} packets at ${rate} Hz × ${channels}, first at ${track.samples[0].timeUs} µs (priming)`,
       );
+    }
+  });
+
+  it("a sound that starts late (an empty edit first): packets at ffprobe's times, from its start on", async () => {
+    const path = withSoundStartingLate('mp4', clip('PCAVS_misc_Audio_Source_00104.mp4'));
+    const track = await demux(path);
+    const packets = probePackets(path);
+    const shown = track.samples.filter((s) => s.shown && s.timeUs >= track.startUs);
+    assert.deepEqual(
+      shown.map((s) => s.size),
+      packets.map((p) => p.size),
+    );
+    shown.forEach((s, i) => assert.ok(Math.abs(s.timeUs - packets[i].timeUs) <= 1, `packet ${i}`));
+    assert.ok(track.startUs > 900_000 && track.startUs <= packets[0].timeUs, `starts at ${track.startUs} µs`);
+    const fd = openSync(path, 'r');
+    try {
+      const bytes = readFileSync(fd);
+      const start = await readMp4AudioStart(async (o, l) => bytes.subarray(o, o + l), bytes.length);
+      assert.equal(start * 1e6, track.startUs);
+    } finally {
+      closeSync(fd);
     }
   });
 

@@ -1,5 +1,5 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
-// with ffmpeg (swapped audio, shifted audio, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
+// with ffmpeg (swapped audio, shifted audio, a sound that starts late, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
 // a tiny face, two faces at different offsets, a broken file) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
@@ -10,7 +10,15 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCliExtension, Checker } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
-import { clip, makeMedia, MEDIA_DIR, withAudioOf, withAudioShift, X264_FAST } from '../helpers/media';
+import {
+  clip,
+  makeMedia,
+  MEDIA_DIR,
+  withAudioOf,
+  withAudioShift,
+  withSoundStartingLate,
+  X264_FAST,
+} from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
@@ -195,6 +203,24 @@ describe('npm run check', { skip }, () => {
       assert.equal(swapped.verdict, 'cannot-judge', describe(swapped));
       assert.equal(swapped.reason, 'uncertain');
       assert.match(detail(swapped), /the voice at 1[12]\.\d–2[12]\.\d s does not clearly match/);
+    }
+  });
+
+  it("a sound that starts a second after the picture, in sync (MP4 empty edit, WebM): real at the clip's own offset", async (t) => {
+    const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
+    for (const container of ['mp4', 'webm'] as const) {
+      const result = await check(
+        `late-sound-${container}`,
+        withSoundStartingLate(container, clip(SPEAKER_A)),
+      );
+      t.diagnostic(
+        `${container}: ${result.verdict}, offset ${result.offsetFrames} (own ${own.offsetFrames}), p(mismatch) ${result.pMismatch?.toFixed(3)}`,
+      );
+      assert.equal(result.verdict, 'real', container);
+      assert.ok(
+        Math.abs(result.offsetFrames! - own.offsetFrames!) <= 1,
+        `${container}: offset ${result.offsetFrames}`,
+      );
     }
   });
 

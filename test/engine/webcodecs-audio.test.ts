@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { mediaUrl, openHarness, type Harness } from '../helpers/harness';
-import { clip, makeMedia } from '../helpers/media';
+import { clip, makeMedia, withSoundStartingLate } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 import type { AudioRun } from '../harness/audio-sources-page';
 
@@ -26,14 +26,19 @@ const skip = !existsSync(CLIPS_DIR)
     : false;
 
 /** `ffmpeg -ac 1 -ar 16000 -f s16le`: the reference samples. */
-function reference(path: string): Int16Array {
+function reference(path: string, filter: string[] = []): Int16Array {
   const bytes = execFileSync(
     'ffmpeg',
-    ['-v', 'error', '-i', path, '-vn', '-ac', '1', '-ar', '16000', '-f', 's16le', '-'],
+    ['-v', 'error', '-i', path, '-vn', ...filter, '-ac', '1', '-ar', '16000', '-f', 's16le', '-'],
     { maxBuffer: 1 << 28 },
   );
   return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
 }
+
+const lateSound = (container: 'mp4' | 'webm' | 'mkv') =>
+  withSoundStartingLate(container, clip('PCAVS_misc_Audio_Source_00104.mp4'));
+/** Largest lag (16-kHz samples) of a late sound against ffmpeg's placement: AAC exact; Opus's pre-skip (6.5 ms) is trimmed by one and not the other. */
+const LATE_SOUND_LAG: Record<string, number> = { mp4: 1, mkv: 1, webm: 120 };
 
 /** The lag (samples, b later than a) in ±maxLag with the highest normalised correlation over the common part. */
 function bestLag(
@@ -101,6 +106,32 @@ describe('WebCodecs audio source', { skip }, () => {
         Math.abs(streamed.pcm.length - ref.length) <= 1024,
         `${name}: ${streamed.pcm.length} samples vs ${ref.length}`,
       );
+    }
+  });
+
+  it('a sound that starts after the picture (MP4 empty edit, WebM, Matroska): both paths put it where ffmpeg does', async (t) => {
+    for (const [path, streams] of [
+      [lateSound('mp4'), true],
+      [lateSound('webm'), false],
+      [lateSound('mkv'), false],
+    ] as const) {
+      const { streamed, whole } = await run(path);
+      const ref = reference(path, ['-af', 'aresample=async=1:first_pts=0']); // silence before the sound
+      const runs = streams ? [streamed, whole] : [whole];
+      assert.match(streamed.source, streams ? /^webcodecs/ : /^declined/, path);
+      for (const r of runs) {
+        const placed = [...new Array<number>(Math.round(r.startTime! * 16000)).fill(0), ...r.pcm];
+        const { lag, correlation } = bestLag(ref, placed, 1600);
+        t.diagnostic(
+          `${path.split('/').at(-1)}: ${r.source}, starts at ${r.startTime!.toFixed(4)} s; vs ffmpeg lag ${lag} samples, r ${correlation.toFixed(4)}`,
+        );
+        assert.ok(r.startTime! > 0.9, `${path}: ${r.source} starts at ${r.startTime} s`);
+        assert.ok(
+          Math.abs(lag) <= LATE_SOUND_LAG[path.split('.').at(-1)!],
+          `${path}: ${r.source} ${lag} samples off`,
+        );
+        assert.ok(correlation > 0.95, `${path}: correlation ${correlation}`);
+      }
     }
   });
 

@@ -1,7 +1,9 @@
 // In-browser harness for test/engine/webcodecs-audio.test.ts: one file's sound through both
 // audio paths of src/engine/file-source.ts — AudioDecoder a slice at a time
-// (src/engine/webcodecs-audio.ts) and decodeAudioData whole — each into the engine's own
+// (src/engine/webcodecs-audio.ts) and decodeAudioData whole, placed where the container
+// starts the sound (src/engine/audio-start.ts) — each into the engine's own
 // AudioSegment (mono 16 kHz int16), returned as plain arrays for the test to compare.
+import { containerAudioStart } from '../../src/engine/audio-start';
 import { AudioSegment } from '../../src/engine/audio-segment';
 import { decodeMonoAudio } from '../../src/engine/file-source';
 import { forEachDecodedAudio } from '../../src/engine/webcodecs-audio';
@@ -23,7 +25,9 @@ async function runAudio(url: string): Promise<{ streamed: AudioRun; whole: Audio
   streamedSegment.flush();
   const wholeSegment = new AudioSegment();
   const whole = await decodeMonoAudio(blob);
-  if (whole) wholeSegment.push({ mediaTime: 0, sampleRate: 48000, samples: whole });
+  // Where file-source.ts puts a whole decode: at the container's start of the sound.
+  if (whole)
+    wholeSegment.push({ mediaTime: await containerAudioStart(blob), sampleRate: 48000, samples: whole });
   wholeSegment.flush();
   const run = (segment: AudioSegment, source: string): AudioRun => ({
     source,

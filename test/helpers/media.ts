@@ -68,3 +68,41 @@ export function probeDuration(path: string): number {
     }).trim(),
   );
 }
+
+/** VP8 at real-time speed: WebM fixtures that only need to play. */
+export const VP8_FAST = ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8'];
+
+/**
+ * `video`'s picture with its own sound from `seconds` on, muxed to start `seconds` after the
+ * picture: in sync, as a recording whose sound starts late is. ffmpeg -itsoffset writes an
+ * MP4 empty edit, a Matroska / WebM first audio block at that time. The sound is cut as PCM
+ * and encoded in the final mux, so the encoder's priming is recorded there (a copied AAC
+ * stream can lose it: 64 ms at 16 kHz, more than a frame).
+ */
+export function withSoundStartingLate(container: 'mp4' | 'mkv' | 'webm', video: string, seconds = 1): string {
+  const sound = makeMedia(
+    `sound-from-${seconds}s`,
+    ['-i', video, '-vn', '-af', `atrim=start=${seconds},asetpts=PTS-STARTPTS`, '-c:a', 'pcm_s16le'],
+    'wav',
+  );
+  const picture = container === 'webm' ? VP8_FAST : ['-c:v', 'copy'];
+  const codec = container === 'webm' ? ['-c:a', 'libopus'] : ['-c:a', 'aac'];
+  return makeMedia(
+    `sound-late-${seconds}s`,
+    [
+      '-i',
+      video,
+      '-itsoffset',
+      String(seconds),
+      '-i',
+      sound,
+      '-map',
+      '0:v',
+      '-map',
+      '1:a',
+      ...picture,
+      ...codec,
+    ],
+    container,
+  );
+}

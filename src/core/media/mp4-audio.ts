@@ -33,10 +33,12 @@ export interface Mp4AudioTrack {
   sampleRate: number;
   channels: number;
   /**
-   * In decode order. Times are relative to the edit's start (the encoder's priming samples
-   * before it have negative times: decoded, then dropped, as FFmpeg's mov reader does).
+   * In decode order, at their presentation times: the encoder's priming samples before the
+   * edit's start come before `startUs` (decoded, then dropped, as FFmpeg's mov reader does).
    */
   samples: Mp4Sample[];
+  /** Presentation start (µs): 0, or later when an empty edit delays the sound. */
+  startUs: number;
   /** Presentation end (µs) when the edit ends before the samples do. */
   endUs: number;
 }
@@ -155,16 +157,31 @@ function mp4aSampleEntry(
   };
 }
 
-/** The first audio track: decoder configuration and every sample with its byte range and time. */
-export async function readMp4AudioTrack(read: ByteReader, fileSize: number): Promise<Mp4AudioTrack> {
-  const view = await readMoov(read, fileSize);
+/** The first audio track's media box, timescale and edit. */
+function soundTrack(view: DataView) {
   const trak = children(view, 0, view.byteLength)
     .filter((b) => b.type === 'trak')
     .find((t) => handlerType(view, need(view, t, 'mdia')) === 'soun');
   if (!trak) throw new Mp4NoAudio();
   const mdia = need(view, trak, 'mdia');
   const timescale = mediaTimescale(view, mdia);
-  const edit = editWindow(view, movieTimescale(view), trak, timescale);
+  return { mdia, timescale, edit: editWindow(view, movieTimescale(view), trak, timescale) };
+}
+
+/**
+ * When the first audio track's sound starts in the movie (s): 0, or later after an empty
+ * edit. Whatever the codec: the offset a whole-file decode, which starts at the first
+ * sample, must be placed at (src/engine/audio-start.ts).
+ */
+export async function readMp4AudioStart(read: ByteReader, fileSize: number): Promise<number> {
+  const { timescale, edit } = soundTrack(await readMoov(read, fileSize));
+  return edit.delay / timescale;
+}
+
+/** The first audio track: decoder configuration and every sample with its byte range and time. */
+export async function readMp4AudioTrack(read: ByteReader, fileSize: number): Promise<Mp4AudioTrack> {
+  const view = await readMoov(read, fileSize);
+  const { mdia, timescale, edit } = soundTrack(view);
   const stbl = need(view, need(view, mdia, 'minf'), 'stbl');
   const entry = mp4aSampleEntry(view, stbl);
   const sizes = sampleSizes(view, stbl);
@@ -178,12 +195,17 @@ export async function readMp4AudioTrack(read: ByteReader, fileSize: number): Pro
     samples.push({
       offset: offsets[i],
       size: sizes[i],
-      timeUs: toMicros(time, timescale),
+      timeUs: toMicros(time + edit.delay, timescale),
       durationUs: toMicros(deltas[i], timescale),
       key: true,
       shown: time < edit.end,
     });
     dts += deltas[i];
   }
-  return { ...entry, samples, endUs: Number.isFinite(edit.end) ? toMicros(edit.end, timescale) : Infinity };
+  return {
+    ...entry,
+    samples,
+    startUs: toMicros(edit.delay, timescale),
+    endUs: Number.isFinite(edit.end) ? toMicros(edit.delay + edit.end, timescale) : Infinity,
+  };
 }

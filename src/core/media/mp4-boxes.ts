@@ -136,34 +136,53 @@ export function mediaTimescale(view: DataView, mdia: Box): number {
   return timescale;
 }
 
+/** Which of a track's composition times are presented, and when (editWindow). */
+export interface EditWindow {
+  /** Media time (ticks) presented first: it and later times keep their distance from it. */
+  shift: number;
+  /** Media ticks of an empty edit before it: the track starts that late in the movie. */
+  delay: number;
+  /** Ticks after `shift` that are presented (Infinity: all). */
+  end: number;
+}
+
 /**
  * 'edts'/'elst' (8.6.6): which composition times are presented, in media ticks. Like
- * Chromium's demuxer (FFmpeg's mov reader), the single edit's media_time becomes time zero
+ * Chromium's demuxer (FFmpeg's mov reader), the edit's media_time becomes the track's start
  * and frames after media_time + segment_duration are decoded (they may be references) but
- * not shown. An empty edit (media_time −1, a delayed start), several edits
- * or a rate other than 1 change the timeline in ways left to playback.
+ * not shown; an empty edit before it (media_time −1) delays that start, as a muxer writes
+ * for a sound that begins after the picture (ffmpeg -itsoffset, -output_ts_offset).
+ * Several edits that present media, or a rate other than 1, change the timeline in ways
+ * left to playback.
  */
-export function editWindow(
-  view: DataView,
-  moovTimescale: number,
-  trak: Box,
-  timescale: number,
-): { shift: number; end: number } {
+export function editWindow(view: DataView, moovTimescale: number, trak: Box, timescale: number): EditWindow {
+  const all: EditWindow = { shift: 0, delay: 0, end: Infinity };
   const edts = child(view, trak, 'edts');
   const elst = edts && child(view, edts, 'elst');
-  if (!elst) return { shift: 0, end: Infinity };
+  if (!elst) return all;
   const version = view.getUint8(elst.start);
   const count = view.getUint32(elst.start + 4);
-  if (count === 0) return { shift: 0, end: Infinity };
-  if (count > 1) throw new Mp4Unsupported(`an edit list of ${count} edits`);
-  const entry = elst.start + 8;
+  const size = version === 1 ? 20 : 12;
+  if (elst.start + 8 + count * size > elst.end) throw new Mp4Unsupported("'elst' overruns its box");
   // segment_duration is in the movie's timescale ('mvhd'), media_time in the track's.
-  const duration = version === 1 ? u64(view, entry) : view.getUint32(entry);
-  const mediaTime = version === 1 ? i64(view, entry + 8) : view.getInt32(entry + 4);
-  const rate = view.getInt16(entry + (version === 1 ? 16 : 8));
-  if (mediaTime < 0) throw new Mp4Unsupported('an empty edit (delayed start)');
+  const toMedia = (duration: number) => (duration * timescale) / moovTimescale;
+  const edits = Array.from({ length: count }, (_, i) => {
+    const entry = elst.start + 8 + i * size;
+    return {
+      duration: version === 1 ? u64(view, entry) : view.getUint32(entry),
+      mediaTime: version === 1 ? i64(view, entry + 8) : view.getInt32(entry + 4),
+      rate: view.getInt16(entry + (version === 1 ? 16 : 8)),
+    };
+  });
+  const empty = edits[0]?.mediaTime === -1 ? edits.shift()! : null;
+  // Whole ticks, rounded as FFmpeg rescales it (av_rescale): ffprobe's start_time to the µs.
+  const delay = empty ? Math.round(toMedia(empty.duration)) : 0;
+  if (edits.length === 0) return { ...all, delay };
+  if (edits.length > 1) throw new Mp4Unsupported(`an edit list of ${count} edits`);
+  const [{ duration, mediaTime, rate }] = edits;
+  if (mediaTime < 0) throw new Mp4Unsupported('an empty edit after the first');
   if (rate !== 1) throw new Mp4Unsupported(`an edit at rate ${rate}`);
-  return { shift: mediaTime, end: duration === 0 ? Infinity : (duration * timescale) / moovTimescale };
+  return { shift: mediaTime, delay, end: duration === 0 ? Infinity : toMedia(duration) };
 }
 
 /** 'mvhd' (8.2.2): the movie timescale, in which edit durations are given. */

@@ -6,7 +6,8 @@
 // 'moov' box is read whole — sample data stays where it is.
 //
 // Deliberately narrow: one progressive (non-fragmented) file, H.264 in 'avc1'/'avc3'
-// with 'avcC', one sample description, no edit list or a single edit, no rotation.
+// with 'avcC', one sample description, no edit list or a single edit (an empty one before it
+// allowed), no rotation.
 // Anything else throws Mp4Unsupported and the caller plays the file instead.
 
 import {
@@ -145,7 +146,7 @@ export async function readMp4VideoTrack(read: ByteReader, fileSize: number): Pro
     samples.push({
       offset: offsets[i],
       size: sizes[i],
-      timeUs: toMicros(pts, timescale),
+      timeUs: toMicros(pts + edit.delay, timescale),
       durationUs: toMicros(deltas[i], timescale),
       key: key[i] === 1,
       shown: pts < edit.end,
