@@ -25,7 +25,7 @@
 // A seek costs a decode from the last keyframe (up to ~0.3 s at 720p), so this is for the
 // rare skip, not a way to step every frame.
 import type { ClipFeatures, FrameObservation } from '../core/features';
-import { containerAudioStart } from './audio-start';
+import { wholeSoundRuns } from './audio-start';
 import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
@@ -278,8 +278,7 @@ export async function forEachPlayedFrame(
 
 /**
  * Hands the file's sound to `onAudio` in media order: sliced through AudioDecoder where it
- * can, else decoded whole and handed on in AUDIO_CHUNK_SECONDS chunks from where the
- * container starts it (audio-start.ts). False: no sound.
+ * can, else decoded whole (forEachWholeSoundChunk). False: no sound.
  */
 async function streamAudio(
   blob: Blob,
@@ -297,17 +296,31 @@ async function streamAudio(
   });
   if (decoded.decoded) return true;
   if (decoded.noAudioTrack) return false;
+  return forEachWholeSoundChunk(blob, onAudio, pace);
+}
+
+/**
+ * The sound decoded whole (decodeAudioData), handed to `onAudio` in AUDIO_CHUNK_SECONDS
+ * chunks where the container says it plays (audio-start.ts). False: no sound.
+ */
+export async function forEachWholeSoundChunk(
+  blob: Blob,
+  onAudio: (chunk: EngineAudio) => void,
+  pace: (mediaTime: number) => Promise<void> = async () => undefined,
+): Promise<boolean> {
   const audio = await decodeMonoAudio(blob);
   if (!audio) return false;
-  const offset = await containerAudioStart(blob);
   const chunk = AUDIO_CHUNK_SECONDS * DECODE_RATE;
-  for (let start = 0; start < audio.length; start += chunk) {
-    await pace(offset + start / DECODE_RATE);
-    onAudio({
-      mediaTime: offset + start / DECODE_RATE,
-      sampleRate: DECODE_RATE,
-      samples: audio.subarray(start, start + chunk),
-    });
+  for (const run of await wholeSoundRuns(blob, audio.length, DECODE_RATE)) {
+    for (let start = run.from; start < run.to; start += chunk) {
+      const mediaTime = run.time + (start - run.from) / DECODE_RATE;
+      await pace(mediaTime);
+      onAudio({
+        mediaTime,
+        sampleRate: DECODE_RATE,
+        samples: audio.subarray(start, Math.min(start + chunk, run.to)),
+      });
+    }
   }
   return true;
 }

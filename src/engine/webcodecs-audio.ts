@@ -19,15 +19,16 @@ const MAX_DECODE_QUEUE = 32;
 
 class Cancelled extends Error {}
 
-/** One decoded AudioData as mono float samples inside [startUs, endUs) of media time, or null when none are. */
-function monoInside(data: AudioData, startUs: number, endUs: number): EngineAudio | null {
+/**
+ * One decoded AudioData, whose first sample is at `timeUs`, as mono float samples inside
+ * [startUs, endUs) of media time, or null when none are.
+ */
+function monoInside(data: AudioData, timeUs: number, startUs: number, endUs: number): EngineAudio | null {
   const rate = data.sampleRate;
   const skip =
-    data.timestamp < startUs
-      ? Math.min(data.numberOfFrames, Math.round(((startUs - data.timestamp) * rate) / 1e6))
-      : 0;
+    timeUs < startUs ? Math.min(data.numberOfFrames, Math.round(((startUs - timeUs) * rate) / 1e6)) : 0;
   const end = Number.isFinite(endUs)
-    ? Math.min(data.numberOfFrames, Math.round(((endUs - data.timestamp) * rate) / 1e6))
+    ? Math.min(data.numberOfFrames, Math.round(((endUs - timeUs) * rate) / 1e6))
     : data.numberOfFrames;
   if (end <= skip) return null;
   // ffmpeg -ac 1: the mean of the channels.
@@ -38,7 +39,7 @@ function monoInside(data: AudioData, startUs: number, endUs: number): EngineAudi
     for (let i = skip; i < end; i++) mono[i - skip] += plane[i] / data.numberOfChannels;
   }
   return {
-    mediaTime: Math.max(startUs / 1e6, data.timestamp / 1e6 + skip / rate),
+    mediaTime: Math.max(startUs / 1e6, timeUs / 1e6 + skip / rate),
     sampleRate: rate,
     samples: mono,
   };
@@ -90,10 +91,14 @@ export async function forEachDecodedAudio(
     wake = null;
     resume?.();
   };
+  // Presentation times of the samples given to the decoder and not yet out, in order: each
+  // AAC sample decodes to one AudioData, whose own timestamp Chromium counts on from the first
+  // without the container's gaps (a sound with a 2-s dropout came out 2 s early after it).
+  const pending: number[] = [];
   const decoder = new AudioDecoder({
     output: (data) => {
       try {
-        const chunk = monoInside(data, track.startUs, track.endUs);
+        const chunk = monoInside(data, pending.shift() ?? data.timestamp, track.startUs, track.endUs);
         if (chunk) {
           onAudio(chunk);
           delivered++;
@@ -123,6 +128,7 @@ export async function forEachDecodedAudio(
       const data = await read(sample.offset, sample.size);
       if (data.byteLength < sample.size)
         throw options.failed('truncated: an audio sample lies past the end of the file');
+      pending.push(sample.timeUs);
       decoder.decode(
         new EncodedAudioChunk({ type: 'key', timestamp: sample.timeUs, duration: sample.durationUs, data }),
       );

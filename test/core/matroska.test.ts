@@ -1,14 +1,15 @@
-// When a Matroska / WebM file's sound starts (src/core/media/matroska.ts), in node on
+// When a Matroska / WebM file's sound plays (src/core/media/matroska.ts), in node on
 // ffmpeg-made files: the first audio packet's time as ffprobe reads it, whether the sound
-// starts with the picture, a second after it, or both five seconds into the timeline; the
+// starts with the picture, a second after it, or both five seconds into the timeline; every
+// block's time around a dropout; the
 // same with the clusters' sizes unknown (as a live recording writes them); null for no
 // sound, another container or a cut-off file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readMatroskaAudioStart } from '../../src/core/media/matroska';
-import { clip, makeMedia, VP8_FAST, withSoundStartingLate } from '../helpers/media';
+import { readMatroskaAudioStart, readMatroskaAudioTimes } from '../../src/core/media/matroska';
+import { clip, makeMedia, VP8_FAST, withSoundDropout, withSoundStartingLate } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
@@ -17,15 +18,17 @@ const SOURCE = 'PCAVS_misc_Audio_Source_00104.mp4';
 const startOf = (bytes: Uint8Array) =>
   readMatroskaAudioStart(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
 
-/** ffprobe's first audio packet time (s). */
-const firstAudioPacket = (path: string) =>
-  Number(
-    execFileSync(
-      'ffprobe',
-      ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path],
-      { encoding: 'utf8' },
-    ).split('\n')[0],
-  );
+/** ffprobe's audio packet times (s), in file order. */
+const audioPackets = (path: string) =>
+  execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map(Number);
+const firstAudioPacket = (path: string) => audioPackets(path)[0];
 
 const soundLate = (container: 'mkv' | 'webm') => withSoundStartingLate(container, clip(SOURCE));
 
@@ -65,6 +68,21 @@ describe('Matroska / WebM sound start', { skip }, () => {
       assert.ok(Math.abs(start - expected) <= (path.endsWith('.webm') ? 0.008 : 0.0005), path);
     }
     assert.ok((await startOf(readFileSync(soundLate('mkv'))))! > 0.9);
+  });
+
+  it("every audio block's time, a 2-s dropout included, as ffprobe reads them", async () => {
+    const path = withSoundDropout('mkv', clip(SOURCE));
+    const bytes = readFileSync(path);
+    const times = await readMatroskaAudioTimes(async (o, l) => bytes.subarray(o, o + l), bytes.length);
+    const expected = audioPackets(path);
+    assert.equal(times?.length, expected.length);
+    times!.forEach((time, i) =>
+      assert.ok(Math.abs(time - expected[i]) < 0.0005, `block ${i}: ${time} vs ${expected[i]}`),
+    );
+    assert.ok(
+      times!.some((time, i) => i > 0 && time - times![i - 1] > 1.9),
+      'the dropout is there',
+    );
   });
 
   it('the same with every cluster of unknown size', async () => {

@@ -1,5 +1,5 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
-// with ffmpeg (swapped audio, shifted audio, a sound that starts late, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
+// with ffmpeg (swapped audio, shifted audio, a sound that starts late or drops out, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
 // a tiny face, two faces at different offsets, a broken file) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
@@ -16,6 +16,7 @@ import {
   MEDIA_DIR,
   withAudioOf,
   withAudioShift,
+  withSoundDropout,
   withSoundStartingLate,
   X264_FAST,
 } from '../helpers/media';
@@ -220,6 +221,26 @@ describe('npm run check', { skip }, () => {
       assert.ok(
         Math.abs(result.offsetFrames! - own.offsetFrames!) <= 1,
         `${container}: offset ${result.offsetFrames}`,
+      );
+    }
+  });
+
+  it("a sound that drops out for 2 s and comes back at its own time (MP4, WebM): real at the clip's own offset, the gap without evidence", async (t) => {
+    const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
+    for (const container of ['mp4', 'webm'] as const) {
+      const result = await check(`dropout-${container}`, withSoundDropout(container, clip(SPEAKER_A)));
+      const spans = result.segments.map((s) => `${s.start.toFixed(1)}–${s.end.toFixed(1)} ${s.outcome}`);
+      t.diagnostic(
+        `${container}: ${result.verdict}, offset ${result.offsetFrames}, spans ${spans.join(', ')}`,
+      );
+      assert.equal(result.verdict, 'real', container);
+      assert.ok(
+        Math.abs(result.offsetFrames! - own.offsetFrames!) <= 1,
+        `${container}: offset ${result.offsetFrames}`,
+      );
+      assert.ok(
+        result.segments.every((s) => s.outcome !== 'mismatch'),
+        `${container}: no mismatched span (${spans.join(', ')})`,
       );
     }
   });

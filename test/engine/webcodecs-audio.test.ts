@@ -2,14 +2,15 @@
 // src/core/media/mp4-audio.ts) against the whole-file path it replaces (decodeAudioData) and
 // against the reference (`ffmpeg -ac 1 -ar 16000`, what syncnet_python reads), in real
 // Chromium on real clips, each through the engine's AudioSegment: the same sound at the same
-// time, sample for sample in alignment. The page is test/harness/audio-sources-page.ts.
+// time, sample for sample in alignment; a sound that starts late or pauses is kept at its
+// own times. The page is test/harness/audio-sources-page.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { mediaUrl, openHarness, type Harness } from '../helpers/harness';
-import { clip, makeMedia, withSoundStartingLate } from '../helpers/media';
+import { clip, makeMedia, withSoundDropout, withSoundStartingLate } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 import type { AudioRun } from '../harness/audio-sources-page';
 
@@ -37,8 +38,11 @@ function reference(path: string, filter: string[] = []): Int16Array {
 
 const lateSound = (container: 'mp4' | 'webm' | 'mkv') =>
   withSoundStartingLate(container, clip('PCAVS_misc_Audio_Source_00104.mp4'));
-/** Largest lag (16-kHz samples) of a late sound against ffmpeg's placement: AAC exact; Opus's pre-skip (6.5 ms) is trimmed by one and not the other. */
-const LATE_SOUND_LAG: Record<string, number> = { mp4: 1, mkv: 1, webm: 120 };
+/** Largest lag (16-kHz samples) of a late sound against ffmpeg's placement: AAC exact; Opus's pre-skip (6.5 ms, 104 samples) is trimmed by one and not the other, and block times are whole ms (measured 80–119). */
+const LATE_SOUND_LAG: Record<string, number> = { mp4: 1, mkv: 1, webm: 200 };
+
+/** Largest lag (samples) after a dropout: Matroska block times are whole milliseconds (16 samples); Opus as above. */
+const DROPOUT_LAG: Record<string, number> = { mp4: 1, mkv: 16, webm: 200 };
 
 /** The lag (samples, b later than a) in ±maxLag with the highest normalised correlation over the common part. */
 function bestLag(
@@ -132,6 +136,33 @@ describe('WebCodecs audio source', { skip }, () => {
         );
         assert.ok(correlation > 0.95, `${path}: correlation ${correlation}`);
       }
+    }
+  });
+
+  it('a sound with a 2-s dropout: after it, both paths keep the sound at its own times (MP4 sliced; Matroska, WebM whole)', async (t) => {
+    for (const [path, streams] of [
+      [withSoundDropout('mp4', clip('HyperLips_test_video1_video1.mp4')), true],
+      [withSoundDropout('mkv', clip('HyperLips_test_video1_video1.mp4')), false],
+      [withSoundDropout('webm', clip('HyperLips_test_video1_video1.mp4')), false],
+    ] as const) {
+      const { streamed, whole } = await run(path);
+      assert.match(streamed.source, streams ? /^webcodecs/ : /^declined/, path);
+      const r = streams ? streamed : whole;
+      // ffmpeg fills the gap with silence; compare 6.5–9 s, after it.
+      const ref = reference(path, ['-af', 'aresample=async=1:first_pts=0']).subarray(104000, 144000);
+      const placed = [...new Array<number>(Math.round(r.startTime! * 16000)).fill(0), ...r.pcm].slice(
+        104000,
+        144000,
+      );
+      const { lag, correlation } = bestLag(ref, placed);
+      const extension = path.split('.').at(-1)!;
+      t.diagnostic(
+        `${extension}: ${r.source}, after the gap lag ${lag} samples, r ${correlation.toFixed(4)}`,
+      );
+      assert.ok(
+        Math.abs(lag) <= DROPOUT_LAG[extension] && correlation > 0.8,
+        `${path}: lag ${lag}, r ${correlation}`,
+      );
     }
   });
 

@@ -1,11 +1,10 @@
 // In-browser harness for test/engine/webcodecs-audio.test.ts: one file's sound through both
 // audio paths of src/engine/file-source.ts — AudioDecoder a slice at a time
 // (src/engine/webcodecs-audio.ts) and decodeAudioData whole, placed where the container
-// starts the sound (src/engine/audio-start.ts) — each into the engine's own
+// says it plays (src/engine/audio-start.ts) — each into the engine's own
 // AudioSegment (mono 16 kHz int16), returned as plain arrays for the test to compare.
-import { containerAudioStart } from '../../src/engine/audio-start';
 import { AudioSegment } from '../../src/engine/audio-segment';
-import { decodeMonoAudio } from '../../src/engine/file-source';
+import { forEachWholeSoundChunk } from '../../src/engine/file-source';
 import { forEachDecodedAudio } from '../../src/engine/webcodecs-audio';
 
 export interface AudioRun {
@@ -24,10 +23,7 @@ async function runAudio(url: string): Promise<{ streamed: AudioRun; whole: Audio
   });
   streamedSegment.flush();
   const wholeSegment = new AudioSegment();
-  const whole = await decodeMonoAudio(blob);
-  // Where file-source.ts puts a whole decode: at the container's start of the sound.
-  if (whole)
-    wholeSegment.push({ mediaTime: await containerAudioStart(blob), sampleRate: 48000, samples: whole });
+  const whole = await forEachWholeSoundChunk(blob, (chunk) => wholeSegment.push(chunk));
   wholeSegment.flush();
   const run = (segment: AudioSegment, source: string): AudioRun => ({
     source,

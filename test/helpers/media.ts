@@ -106,3 +106,17 @@ export function withSoundStartingLate(container: 'mp4' | 'mkv' | 'webm', video: 
     container,
   );
 }
+
+/**
+ * `video` with its sound missing from `from` to `to` s and the rest at its own times (a
+ * dropout, as a recorder that lost the sound for a while writes it): in sync around the gap.
+ */
+export function withSoundDropout(container: 'mp4' | 'mkv' | 'webm', video: string, from = 4, to = 6): string {
+  const picture = container === 'webm' ? VP8_FAST : ['-c:v', 'copy'];
+  const codec = container === 'webm' ? ['-c:a', 'libopus'] : ['-c:a', 'aac'];
+  return makeMedia(
+    `sound-dropout-${from}-${to}`,
+    ['-i', video, ...picture, '-af', `aselect='not(between(t,${from},${to}))'`, ...codec],
+    container,
+  );
+}

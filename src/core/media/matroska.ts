@@ -1,9 +1,10 @@
-// When the sound of a Matroska / WebM file starts: the timestamp of the audio track's first
-// block. A whole-file decode (decodeAudioData) returns the samples from the first one on with
-// no time, while Chromium's <video> shows each frame at its block's own timestamp, so a file
-// whose sound begins after its picture (a screen recording, ffmpeg -itsoffset) would be read
-// that much early. Reads only the headers and the first clusters. Pure: bytes come through a
-// ByteReader. Element IDs and layout: the Matroska specification (RFC 9559).
+// When the sound of a Matroska / WebM file plays: the timestamps of the audio track's blocks.
+// A whole-file decode (decodeAudioData) returns the samples one after another with no time,
+// while Chromium's <video> shows each frame at its block's own timestamp, so a file whose
+// sound begins after its picture (a screen recording, ffmpeg -itsoffset), or pauses for a
+// while (a dropout), would be read that much early from there on. Reads the element headers
+// only, never a block's payload. Pure: bytes come through a ByteReader. Element IDs and layout:
+// the Matroska specification (RFC 9559).
 import type { ByteReader } from './mp4-boxes';
 
 const ID = {
@@ -23,8 +24,8 @@ const ID = {
 } as const;
 const AUDIO_TRACK_TYPE = 2;
 /** Clusters read before giving up on finding the sound (a file with a video-only start). */
-const MAX_CLUSTERS = 64;
-/** Bytes read per call: headers and the first blocks' headers are small. */
+const MAX_CLUSTERS_WITHOUT_SOUND = 64;
+/** Bytes read per call: headers are small, and the walk goes forward. */
 const READ_BYTES = 64 << 10;
 
 interface Element {
@@ -38,10 +39,7 @@ interface Element {
 class Cursor {
   private buffer: Uint8Array = new Uint8Array(0);
   private base = 0;
-  constructor(
-    private readonly read: ByteReader,
-    readonly fileSize: number,
-  ) {}
+  constructor(private readonly read: ByteReader) {}
 
   async bytes(at: number, length: number): Promise<Uint8Array> {
     if (at < this.base || at + length > this.base + this.buffer.length) {
@@ -53,10 +51,10 @@ class Cursor {
     return bytes;
   }
 
-  /** An EBML variable-length integer at `at`: its value (marker bit removed unless `keepMarker`) and length. */
+  /** An EBML variable-length integer at `at`: its value (marker bit removed unless `keepMarker`; null: all ones, "unknown") and length. */
   async vint(at: number, keepMarker: boolean): Promise<{ value: number | null; length: number }> {
     const [first] = await this.bytes(at, 1);
-    if (first === undefined || first === 0) throw new RangeError('not an EBML number');
+    if (first === 0) throw new RangeError('not an EBML number');
     const length = Math.clz32(first) - 23;
     const raw = await this.bytes(at, length);
     let value = keepMarker ? first : first & (0xff >> length);
@@ -78,78 +76,58 @@ class Cursor {
     const raw = await this.bytes(element.start, element.size ?? 0);
     return raw.reduce((value, byte) => value * 256 + byte, 0);
   }
-}
 
-/** The children of [start, end), lazily; an unknown-size child ends the walk (it runs to `end`). */
-async function* childrenOf(cursor: Cursor, start: number, end: number): AsyncGenerator<Element> {
-  for (let at = start; at < end;) {
-    const element = await cursor.element(at);
-    yield element;
-    if (element.size === null) return;
-    at = element.start + element.size;
+  /** The children of a known-size element. */
+  async children(parent: Element): Promise<Element[]> {
+    const out: Element[] = [];
+    for (let at = parent.start; at < parent.start + (parent.size ?? 0);) {
+      const child = await this.element(at);
+      out.push(child);
+      if (child.size === null) break;
+      at = child.start + child.size;
+    }
+    return out;
   }
 }
 
 /** The audio track's number, or null when the file has none. */
 async function audioTrackNumber(cursor: Cursor, tracks: Element): Promise<number | null> {
-  for await (const entry of childrenOf(cursor, tracks.start, tracks.start + tracks.size!)) {
+  for (const entry of await cursor.children(tracks)) {
     if (entry.id !== ID.trackEntry) continue;
-    let number = 0;
-    let type = 0;
-    for await (const field of childrenOf(cursor, entry.start, entry.start + entry.size!)) {
-      if (field.id === ID.trackNumber) number = await cursor.uint(field);
-      if (field.id === ID.trackType) type = await cursor.uint(field);
-    }
-    if (type === AUDIO_TRACK_TYPE) return number;
+    const fields = await cursor.children(entry);
+    const value = async (id: number) => {
+      const field = fields.find((f) => f.id === id);
+      return field ? cursor.uint(field) : 0;
+    };
+    if ((await value(ID.trackType)) === AUDIO_TRACK_TYPE) return value(ID.trackNumber);
   }
   return null;
 }
 
-/**
- * The first block of `track` from `cluster` on: its timestamp in ticks, or null when none
- * comes in `clusters` clusters. An unknown-size cluster (a live recording's) has the next
- * cluster among what follows it, and the search goes on into that one.
- */
-async function firstBlockFrom(
+/** A SimpleBlock's or Block's track number and its timestamp relative to its cluster. */
+async function blockHeader(
   cursor: Cursor,
-  cluster: Element,
-  end: number,
-  track: number,
-  clusters: number,
-): Promise<number | null> {
-  let clusterTime = 0;
-  for await (const child of childrenOf(cursor, cluster.start, end)) {
-    if (child.id === ID.cluster)
-      return clusters > 1 ? firstBlockFrom(cursor, child, end, track, clusters - 1) : null;
-    if (child.id === ID.clusterTimestamp) clusterTime = await cursor.uint(child);
-    const block =
-      child.id === ID.simpleBlock
-        ? child
-        : child.id === ID.blockGroup
-          ? await findChild(cursor, child, ID.block)
-          : null;
-    if (!block) continue;
-    const number = await cursor.vint(block.start, false);
-    if (number.value !== track) continue;
-    const [high, low] = await cursor.bytes(block.start + number.length, 2);
-    return clusterTime + ((((high << 8) | low) << 16) >> 16); // signed 16-bit, relative to the cluster
-  }
-  return null;
-}
-
-async function findChild(cursor: Cursor, parent: Element, id: number): Promise<Element | null> {
-  for await (const child of childrenOf(cursor, parent.start, parent.start + (parent.size ?? 0)))
-    if (child.id === id) return child;
-  return null;
+  block: Element,
+): Promise<{ track: number | null; relative: number }> {
+  const number = await cursor.vint(block.start, false);
+  const [high, low] = await cursor.bytes(block.start + number.length, 2);
+  return { track: number.value, relative: (((high << 8) | low) << 16) >> 16 }; // signed 16-bit
 }
 
 /**
- * Seconds at which a Matroska / WebM file's audio track starts (its first block's
- * timestamp), or null when the bytes are not Matroska, there is no audio track, or no
- * audio block comes in the first clusters.
+ * The times (s) of a Matroska / WebM file's audio blocks in file order — at most `limit` of
+ * them — or null when the bytes are not Matroska, there is no audio track, or no audio block
+ * comes in the first clusters. The walk goes through the segment's elements and the
+ * clusters' children as one stream, so a cluster of unknown size (a live recording's) ends
+ * where the next cluster starts.
  */
-export async function readMatroskaAudioStart(read: ByteReader, fileSize: number): Promise<number | null> {
-  const cursor = new Cursor(read, fileSize);
+export async function readMatroskaAudioTimes(
+  read: ByteReader,
+  fileSize: number,
+  limit = Infinity,
+): Promise<number[] | null> {
+  const cursor = new Cursor(read);
+  const times: number[] = [];
   try {
     const header = await cursor.element(0);
     if (header.id !== ID.ebml || header.size === null) return null;
@@ -158,32 +136,45 @@ export async function readMatroskaAudioStart(read: ByteReader, fileSize: number)
     const end = segment.size === null ? fileSize : Math.min(fileSize, segment.start + segment.size);
     let scale = 1_000_000; // TimestampScale's default: ticks of 1 ms
     let track: number | null = null;
+    let clusterTime = 0;
     let clusters = 0;
-    for await (const element of childrenOf(cursor, segment.start, end)) {
+    for (let at = segment.start; at < end && times.length < limit;) {
+      const element = await cursor.element(at);
+      if (element.id === ID.cluster) {
+        if (track === null) return null;
+        if (times.length === 0 && ++clusters > MAX_CLUSTERS_WITHOUT_SOUND) return null;
+        clusterTime = 0;
+        at = element.start; // into its children
+        continue;
+      }
       if (element.id === ID.info) {
-        const field = await findChild(cursor, element, ID.timestampScale);
+        const field = (await cursor.children(element)).find((f) => f.id === ID.timestampScale);
         if (field) scale = await cursor.uint(field);
       } else if (element.id === ID.tracks) {
         track = await audioTrackNumber(cursor, element);
         if (track === null) return null;
-      } else if (element.id === ID.cluster) {
-        if (track === null) return null;
-        const unknownSize = element.size === null;
-        const clusterEnd = unknownSize ? end : element.start + element.size!;
-        const ticks = await firstBlockFrom(
-          cursor,
-          element,
-          clusterEnd,
-          track,
-          unknownSize ? MAX_CLUSTERS : 1,
-        );
-        if (ticks !== null) return (ticks * scale) / 1e9;
-        if (unknownSize || ++clusters >= MAX_CLUSTERS) return null;
+      } else if (element.id === ID.clusterTimestamp) {
+        clusterTime = await cursor.uint(element);
+      } else if (element.id === ID.simpleBlock || element.id === ID.blockGroup) {
+        const block =
+          element.id === ID.simpleBlock
+            ? element
+            : (await cursor.children(element)).find((f) => f.id === ID.block);
+        const header = block && (await blockHeader(cursor, block));
+        if (header && header.track === track) times.push(((clusterTime + header.relative) * scale) / 1e9);
       }
+      if (element.size === null) break; // an unknown-size element other than a cluster: not followed
+      at = element.start + element.size;
     }
-    return null;
+    return times.length ? times : null;
   } catch (error) {
-    if (error instanceof RangeError) return null; // truncated or not EBML where it should be
+    // Cut off, or not EBML where it should be: the blocks before it, if any.
+    if (error instanceof RangeError) return times.length ? times : null;
     throw error;
   }
+}
+
+/** Seconds at which a Matroska / WebM file's sound starts (its first audio block), or null. */
+export async function readMatroskaAudioStart(read: ByteReader, fileSize: number): Promise<number | null> {
+  return (await readMatroskaAudioTimes(read, fileSize, 1))?.[0] ?? null;
 }
