@@ -13,6 +13,7 @@
 // refuses, a configuration the decoder does not support, a first picture of another size than
 // the <video> element shows, or a decoder error before the first frame. Colours: see colourSpaceFor.
 import { avcConfigColour } from '../core/media/h264';
+import { bufferedReader } from '../core/media/mp4-boxes';
 import { Mp4Unsupported, readMp4VideoTrack, type ByteReader, type Mp4VideoTrack } from '../core/media/mp4';
 
 /** Receives each frame; the frame is closed once the returned promise settles. */
@@ -49,19 +50,7 @@ export const blobReader =
     new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
 
 /** Sample reads through one cached slice of READ_CHUNK_BYTES: one Blob read per few dozen samples. */
-export function chunkedReader(blob: Blob): ByteReader {
-  let start = 0;
-  let bytes = new Uint8Array(0);
-  return async (offset, length) => {
-    if (offset < start || offset + length > start + bytes.byteLength) {
-      start = offset;
-      bytes = new Uint8Array(
-        await blob.slice(offset, offset + Math.max(length, READ_CHUNK_BYTES)).arrayBuffer(),
-      );
-    }
-    return bytes.subarray(offset - start, offset - start + length);
-  };
-}
+export const chunkedReader = (blob: Blob): ByteReader => bufferedReader(blobReader(blob), READ_CHUNK_BYTES);
 
 /**
  * Decodes every frame of `blob`'s video track and hands it to `onFrame` in presentation

@@ -6,28 +6,32 @@
 // sound, another container or a cut-off file.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readMatroskaAudioStart, readMatroskaAudioTimes } from '../../src/core/media/matroska';
-import { clip, makeMedia, VP8_FAST, withSoundDropout, withSoundStartingLate } from '../helpers/media';
+import { readMatroskaAudioTimes } from '../../src/core/media/matroska';
+import {
+  clip,
+  ffprobeRows,
+  makeMedia,
+  VP8_FAST,
+  withSoundDropout,
+  withSoundStartingLate,
+} from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
 const SOURCE = 'PCAVS_misc_Audio_Source_00104.mp4';
 
-const startOf = (bytes: Uint8Array) =>
-  readMatroskaAudioStart(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+const timesOf = (bytes: Uint8Array, limit?: number) =>
+  readMatroskaAudioTimes(
+    async (offset, length) => bytes.subarray(offset, offset + length),
+    bytes.length,
+    limit,
+  );
+/** When the sound starts: its first block's time. */
+const startOf = async (bytes: Uint8Array) => (await timesOf(bytes, 1))?.[0] ?? null;
 
 /** ffprobe's audio packet times (s), in file order. */
-const audioPackets = (path: string) =>
-  execFileSync(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path],
-    { encoding: 'utf8' },
-  )
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map(Number);
+const audioPackets = (path: string) => ffprobeRows(path, 'a:0', 'packet=pts_time').map(([t]) => Number(t));
 const firstAudioPacket = (path: string) => audioPackets(path)[0];
 
 const soundLate = (container: 'mkv' | 'webm') => withSoundStartingLate(container, clip(SOURCE));
@@ -73,7 +77,7 @@ describe('Matroska / WebM sound start', { skip }, () => {
   it("every audio block's time, a 2-s dropout included, as ffprobe reads them", async () => {
     const path = withSoundDropout('mkv', clip(SOURCE));
     const bytes = readFileSync(path);
-    const times = await readMatroskaAudioTimes(async (o, l) => bytes.subarray(o, o + l), bytes.length);
+    const times = await timesOf(bytes);
     const expected = audioPackets(path);
     assert.equal(times?.length, expected.length);
     times!.forEach((time, i) =>

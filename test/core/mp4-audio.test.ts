@@ -3,7 +3,6 @@
 // sizes), the AudioSpecificConfig's codec string, and clear refusals otherwise.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import {
   Mp4NoAudio,
@@ -12,7 +11,7 @@ import {
   type Mp4AudioTrack,
 } from '../../src/core/media/mp4-audio';
 import { Mp4Unsupported } from '../../src/core/media/mp4-boxes';
-import { clip, makeMedia, withSoundStartingLate } from '../helpers/media';
+import { clip, ffprobeRows, makeMedia, withSoundStartingLate } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
@@ -32,48 +31,14 @@ async function demux(path: string): Promise<Mp4AudioTrack> {
 }
 
 /** ffprobe's audio packets: presentation time (µs, edit list applied) and size, in file order. */
-function probePackets(path: string): { timeUs: number; size: number }[] {
-  return execFileSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'a:0',
-      '-show_entries',
-      'packet=pts_time,size',
-      '-of',
-      'csv=p=0',
-      path,
-    ],
-    { encoding: 'utf8' },
-  )
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const [pts, size] = line.split(',');
-      return { timeUs: Math.round(Number(pts) * 1e6), size: Number(size) };
-    });
-}
+const probePackets = (path: string): { timeUs: number; size: number }[] =>
+  ffprobeRows(path, 'a:0', 'packet=pts_time,size').map(([pts, size]) => ({
+    timeUs: Math.round(Number(pts) * 1e6),
+    size: Number(size),
+  }));
 
 function probeStream(path: string): { rate: number; channels: number } {
-  const [rate, channels] = execFileSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'a:0',
-      '-show_entries',
-      'stream=sample_rate,channels',
-      '-of',
-      'csv=p=0',
-      path,
-    ],
-    { encoding: 'utf8' },
-  )
-    .trim()
-    .split(',');
+  const [[rate, channels]] = ffprobeRows(path, 'a:0', 'stream=sample_rate,channels');
   return { rate: Number(rate), channels: Number(channels) };
 }
 

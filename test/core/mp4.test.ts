@@ -4,11 +4,10 @@
 // string, and a clear refusal of what the WebCodecs source leaves to playback.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { avcConfigColour } from '../../src/core/media/h264';
 import { Mp4Unsupported, readMp4VideoTrack, type Mp4VideoTrack } from '../../src/core/media/mp4';
-import { clip, makeMedia } from '../helpers/media';
+import { clip, ffprobeRows, makeMedia } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const skip = existsSync(CLIPS_DIR) ? false : 'no ../shared/media/clips here';
@@ -33,14 +32,7 @@ async function demux(path: string): Promise<{ track: Mp4VideoTrack; bytesRead: n
 
 /** ffprobe's presentation times of the decoded frames, in whole microseconds. */
 const probeTimes = (path: string) =>
-  execFileSync(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', path],
-    { encoding: 'utf8' },
-  )
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => Math.round(Number(line.split(',')[0]) * 1e6));
+  ffprobeRows(path, 'v:0', 'frame=pts_time').map(([pts]) => Math.round(Number(pts) * 1e6));
 
 /** The shown samples' times in presentation order. */
 const shownTimes = (track: Mp4VideoTrack) =>

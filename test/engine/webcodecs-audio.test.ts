@@ -38,6 +38,12 @@ function reference(path: string, filter: string[] = []): Int16Array {
 
 const lateSound = (container: 'mp4' | 'webm' | 'mkv') =>
   withSoundStartingLate(container, clip('PCAVS_misc_Audio_Source_00104.mp4'));
+/** A run's samples on the file's timeline from 0: silence before its start time. */
+const placedAt16k = (r: AudioRun) => [
+  ...new Array<number>(Math.round(r.startTime! * 16000)).fill(0),
+  ...r.pcm,
+];
+
 /** Largest lag (16-kHz samples) of a late sound against ffmpeg's placement: AAC exact; Opus's pre-skip (6.5 ms, 104 samples) is trimmed by one and not the other, and block times are whole ms (measured 80–119). */
 const LATE_SOUND_LAG: Record<string, number> = { mp4: 1, mkv: 1, webm: 200 };
 
@@ -124,7 +130,7 @@ describe('WebCodecs audio source', { skip }, () => {
       const runs = streams ? [streamed, whole] : [whole];
       assert.match(streamed.source, streams ? /^webcodecs/ : /^declined/, path);
       for (const r of runs) {
-        const placed = [...new Array<number>(Math.round(r.startTime! * 16000)).fill(0), ...r.pcm];
+        const placed = placedAt16k(r);
         const { lag, correlation } = bestLag(ref, placed, 1600);
         t.diagnostic(
           `${path.split('/').at(-1)}: ${r.source}, starts at ${r.startTime!.toFixed(4)} s; vs ffmpeg lag ${lag} samples, r ${correlation.toFixed(4)}`,
@@ -150,10 +156,7 @@ describe('WebCodecs audio source', { skip }, () => {
       const r = streams ? streamed : whole;
       // ffmpeg fills the gap with silence; compare 6.5–9 s, after it.
       const ref = reference(path, ['-af', 'aresample=async=1:first_pts=0']).subarray(104000, 144000);
-      const placed = [...new Array<number>(Math.round(r.startTime! * 16000)).fill(0), ...r.pcm].slice(
-        104000,
-        144000,
-      );
+      const placed = placedAt16k(r).slice(104000, 144000);
       const { lag, correlation } = bestLag(ref, placed);
       const extension = path.split('.').at(-1)!;
       t.diagnostic(

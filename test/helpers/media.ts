@@ -61,6 +61,18 @@ export const withAudioShift = (name: string, video: string, frames: number) => {
   ]);
 };
 
+/** ffprobe's rows of `entries` (e.g. 'packet=pts_time,size') for one stream ('a:0', 'v:0'), each split at its commas. */
+export function ffprobeRows(path: string, stream: string, entries: string): string[][] {
+  return execFileSync(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', stream, '-show_entries', entries, '-of', 'csv=p=0', path],
+    { encoding: 'utf8' },
+  )
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => line.split(','));
+}
+
 export function probeDuration(path: string): number {
   return Number(
     execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], {
@@ -72,6 +84,12 @@ export function probeDuration(path: string): number {
 /** VP8 at real-time speed: WebM fixtures that only need to play. */
 export const VP8_FAST = ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8'];
 
+type Container = 'mp4' | 'mkv' | 'webm';
+
+/** Picture and sound encoders for a fixture in `container`: WebM needs VP8 and Opus, the others copy the H.264 picture and take AAC. */
+const containerCodecs = (container: Container) =>
+  container === 'webm' ? [...VP8_FAST, '-c:a', 'libopus'] : ['-c:v', 'copy', '-c:a', 'aac'];
+
 /**
  * `video`'s picture with its own sound from `seconds` on, muxed to start `seconds` after the
  * picture: in sync, as a recording whose sound starts late is. ffmpeg -itsoffset writes an
@@ -79,14 +97,12 @@ export const VP8_FAST = ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used',
  * and encoded in the final mux, so the encoder's priming is recorded there (a copied AAC
  * stream can lose it: 64 ms at 16 kHz, more than a frame).
  */
-export function withSoundStartingLate(container: 'mp4' | 'mkv' | 'webm', video: string, seconds = 1): string {
+export function withSoundStartingLate(container: Container, video: string, seconds = 1): string {
   const sound = makeMedia(
     `sound-from-${seconds}s`,
     ['-i', video, '-vn', '-af', `atrim=start=${seconds},asetpts=PTS-STARTPTS`, '-c:a', 'pcm_s16le'],
     'wav',
   );
-  const picture = container === 'webm' ? VP8_FAST : ['-c:v', 'copy'];
-  const codec = container === 'webm' ? ['-c:a', 'libopus'] : ['-c:a', 'aac'];
   return makeMedia(
     `sound-late-${seconds}s`,
     [
@@ -100,8 +116,7 @@ export function withSoundStartingLate(container: 'mp4' | 'mkv' | 'webm', video: 
       '0:v',
       '-map',
       '1:a',
-      ...picture,
-      ...codec,
+      ...containerCodecs(container),
     ],
     container,
   );
@@ -111,12 +126,10 @@ export function withSoundStartingLate(container: 'mp4' | 'mkv' | 'webm', video: 
  * `video` with its sound missing from `from` to `to` s and the rest at its own times (a
  * dropout, as a recorder that lost the sound for a while writes it): in sync around the gap.
  */
-export function withSoundDropout(container: 'mp4' | 'mkv' | 'webm', video: string, from = 4, to = 6): string {
-  const picture = container === 'webm' ? VP8_FAST : ['-c:v', 'copy'];
-  const codec = container === 'webm' ? ['-c:a', 'libopus'] : ['-c:a', 'aac'];
+export function withSoundDropout(container: Container, video: string, from = 4, to = 6): string {
   return makeMedia(
     `sound-dropout-${from}-${to}`,
-    ['-i', video, ...picture, '-af', `aselect='not(between(t,${from},${to}))'`, ...codec],
+    ['-i', video, '-af', `aselect='not(between(t,${from},${to}))'`, ...containerCodecs(container)],
     container,
   );
 }

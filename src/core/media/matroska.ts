@@ -5,7 +5,7 @@
 // while (a dropout), would be read that much early from there on. Reads the element headers
 // only, never a block's payload. Pure: bytes come through a ByteReader. Element IDs and layout:
 // the Matroska specification (RFC 9559).
-import type { ByteReader } from './mp4-boxes';
+import { bufferedReader, type ByteReader } from './mp4-boxes';
 
 const ID = {
   ebml: 0x1a45dfa3,
@@ -35,18 +35,15 @@ interface Element {
   size: number | null;
 }
 
-/** A forward reader over the file that keeps one slice of bytes. */
+/** EBML fields read forward through one cached slice of the file. */
 class Cursor {
-  private buffer: Uint8Array = new Uint8Array(0);
-  private base = 0;
-  constructor(private readonly read: ByteReader) {}
+  private readonly read: ByteReader;
+  constructor(read: ByteReader) {
+    this.read = bufferedReader(read, READ_BYTES);
+  }
 
   async bytes(at: number, length: number): Promise<Uint8Array> {
-    if (at < this.base || at + length > this.base + this.buffer.length) {
-      this.base = at;
-      this.buffer = await this.read(at, Math.max(length, READ_BYTES));
-    }
-    const bytes = this.buffer.subarray(at - this.base, at - this.base + length);
+    const bytes = await this.read(at, length);
     if (bytes.length < length) throw new RangeError('past the end of the file');
     return bytes;
   }
@@ -172,9 +169,4 @@ export async function readMatroskaAudioTimes(
     if (error instanceof RangeError) return times.length ? times : null;
     throw error;
   }
-}
-
-/** Seconds at which a Matroska / WebM file's sound starts (its first audio block), or null. */
-export async function readMatroskaAudioStart(read: ByteReader, fileSize: number): Promise<number | null> {
-  return (await readMatroskaAudioTimes(read, fileSize, 1))?.[0] ?? null;
 }

@@ -5,6 +5,19 @@
 /** Reads `length` bytes at `offset` (fewer only at the end of the file). */
 export type ByteReader = (offset: number, length: number) => Promise<Uint8Array>;
 
+/** `read` through one cached slice of at least `sliceBytes`: many small reads going forward cost one read per slice. */
+export function bufferedReader(read: ByteReader, sliceBytes: number): ByteReader {
+  let start = 0;
+  let bytes: Uint8Array = new Uint8Array(0);
+  return async (offset, length) => {
+    if (offset < start || offset + length > start + bytes.byteLength) {
+      start = offset;
+      bytes = await read(offset, Math.max(length, sliceBytes));
+    }
+    return bytes.subarray(offset - start, offset - start + length);
+  };
+}
+
 /** The file is valid or not, but outside what this parser handles: play it instead. */
 export class Mp4Unsupported extends Error {
   override name = 'Mp4Unsupported';
