@@ -1,9 +1,10 @@
-// The background's three race and ownership rules, pure so node tests can drive the
+// The background's race and ownership rules, pure so node tests can drive the
 // interleavings a real browser produces only by chance (test/background/guards.test.ts):
 // - a content script ends or reports on only its own frame's checks;
 // - the engine host closes when idle only if no check opened meanwhile;
 // - after an engine restart, only checks the host does not hold and that are not still
-//   opening are marked lost.
+//   opening are marked lost;
+// - a signal that a page went removes only the videos heard of before that signal.
 import { isPending } from './session-machine';
 import type { TabRecord, VideoRecord } from './tab-store';
 
@@ -58,3 +59,33 @@ export function lostSessions(
   }
   return lost;
 }
+
+/**
+ * Removes from `record` the videos a "this page went" signal ends — those of `ofDocument`
+ * that the page last reported before the signal was dispatched (`signalAt`, the worker's
+ * Date.now() when its listener ran) — and returns them. The handler reads the records
+ * later than the signal (it awaits storage), and a page restored from the back/forward
+ * cache reports its videos and opens a check within milliseconds of its navigation
+ * (measured: 10–40 ms after tabs.onUpdated's "loading"); under load those can land first,
+ * and before this rule the late handler removed the restored page's listing and check
+ * (test/e2e/live-bfcache.test.ts failed so in CI once). A video heard of after the signal is
+ * the page now shown. A record without `heardAt` (stored by an older version) is removed.
+ */
+export function removeHeardBefore(
+  record: TabRecord,
+  signalAt: number,
+  ofDocument: (video: VideoRecord) => boolean = () => true,
+): VideoRecord[] {
+  const removed: VideoRecord[] = [];
+  for (const [key, video] of Object.entries(record.videos)) {
+    if (!ofDocument(video) || !heardBefore(video, signalAt)) continue;
+    removed.push(video);
+    delete record.videos[key];
+  }
+  return removed;
+}
+
+/** Whether a "this page went" signal dispatched at `signalAt` may end `video` (see removeHeardBefore). */
+// Strictly before: a report in the signal's own millisecond is kept — a stale listing
+// costs a line in the popup, a removed one the check the user just started.
+export const heardBefore = (video: VideoRecord, signalAt: number) => (video.heardAt ?? 0) < signalAt;

@@ -28,7 +28,7 @@ import {
 } from './tab-store';
 import { canReattach, isLive, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
 import { isVideoUnreadable } from '../shared/errors';
-import { idleHostMayClose, lostSessions, senderVideo } from './guards';
+import { heardBefore, idleHostMayClose, lostSessions, removeHeardBefore, senderVideo } from './guards';
 
 const CONTENT_SCRIPT = 'content/content.js';
 const MENU_ID = 'check-video';
@@ -238,18 +238,17 @@ async function endDocument(
   frameId: number,
   documentId: string,
   why: PageGoneWhy,
+  signalAt: number,
 ): Promise<void> {
   const ofDocument = (video: VideoRecord) =>
     video.frameId === frameId && video.videoKey.startsWith(`${documentId}-`);
   const record = await readTab(tabId);
   for (const video of Object.values(record.videos)) {
-    if (ofDocument(video) && isLive(video.session))
+    if (ofDocument(video) && heardBefore(video, signalAt) && isLive(video.session))
       await endSession(tabId, video, { type: 'page-gone', why, now: Date.now() });
   }
   if (frameId !== 0) return;
-  const left = await updateTab(tabId, (r) => {
-    for (const [key, video] of Object.entries(r.videos)) if (ofDocument(video)) delete r.videos[key];
-  });
+  const left = await updateTab(tabId, (r) => void removeHeardBefore(r, signalAt, ofDocument));
   await updateBadge(left);
 }
 
@@ -264,6 +263,7 @@ listen({
     return { autoScan: hostMatches(sender.tab?.url, autoScanSites) };
   },
   'content→bg:videos': async ({ videos }, sender) => {
+    const heardAt = Date.now();
     const frameId = sender.frameId ?? 0;
     await updateTab(sender.tab!.id!, (record) => {
       for (const [key, video] of Object.entries(record.videos)) {
@@ -277,12 +277,13 @@ listen({
       }
       for (const video of videos) {
         const key = videoRecordKey(frameId, video.videoKey);
-        record.videos[key] = { ...record.videos[key], ...video, frameId };
+        record.videos[key] = { ...record.videos[key], ...video, frameId, heardAt };
       }
     });
     return {};
   },
   'content→bg:open-session': async ({ videoKey, capture, playback, reattach }, sender) => {
+    const heardAt = Date.now();
     const tabId = sender.tab!.id!;
     const frameId = sender.frameId ?? 0;
     const settings = await loadSettings();
@@ -306,6 +307,7 @@ listen({
         r.videos[key] = {
           ...(previous ?? { videoKey, label: videoKey, width: 0, height: 0, playing: !playback.paused }),
           frameId,
+          heardAt,
           session: transition(previous?.session, {
             type: 'open',
             sessionId,
@@ -437,17 +439,16 @@ async function endTab(tabId: number): Promise<void> {
 }
 
 /**
- * The tab shows a new document (or was discarded): the videos listed when that was reported
- * are gone, and their live checks close in the engine. Only those: the new page's content
- * script may already have listed a video or opened a check by the time this runs, and it
- * must not inherit the old page's verdict nor lose its own.
+ * The tab shows a new document (or was discarded): the videos listed before that was
+ * reported are gone, and their live checks close in the engine. Only those: the new page's
+ * content script may already have listed a video or opened a check by the time this runs
+ * (a page restored from the back/forward cache does within milliseconds), and it must not
+ * inherit the old page's verdict nor lose its own (removeHeardBefore).
  */
-async function endTabDocuments(tabId: number): Promise<void> {
-  const gone = (await readTab(tabId)).videos;
-  const left = await updateTab(tabId, (r) => {
-    for (const key of Object.keys(gone)) delete r.videos[key];
-  });
-  for (const video of Object.values(gone)) {
+async function endTabDocuments(tabId: number, signalAt: number): Promise<void> {
+  let gone: VideoRecord[] = [];
+  const left = await updateTab(tabId, (r) => void (gone = removeHeardBefore(r, signalAt)));
+  for (const video of gone) {
     if (isLive(video.session))
       await send('bg→engine:close-session', { sessionId: video.session!.sessionId }).catch(() => undefined);
   }
@@ -459,7 +460,7 @@ chrome.tabs.onUpdated.addListener((tabId, change) => {
   // A new document (or a discarded tab); same-document navigations keep their videos.
   // Frames are followed by their port (below).
   if ((change.status === 'loading' && change.url !== undefined) || change.discarded === true) {
-    void endTabDocuments(tabId);
+    void endTabDocuments(tabId, Date.now());
   }
 });
 
@@ -476,7 +477,7 @@ chrome.runtime.onConnect.addListener((port) => {
   const tabId = port.sender?.tab?.id;
   if (!match || tabId === undefined || port.sender?.id !== chrome.runtime.id) return;
   const frameId = port.sender?.frameId ?? 0;
-  port.onDisconnect.addListener(() => void endDocument(tabId, frameId, match[1], 'left'));
+  port.onDisconnect.addListener(() => void endDocument(tabId, frameId, match[1], 'left', Date.now()));
 });
 
 // A worker start: catch up with an engine host that died while the worker slept.

@@ -5,6 +5,8 @@ import type { SessionRecord } from './session-machine';
 
 export interface VideoRecord extends VideoInfo {
   frameId: number;
+  /** When its page last reported it or opened its check (the worker's Date.now()); see removeHeardBefore. */
+  heardAt?: number;
   /** The check of this video (the latest one), if any. */
   session?: SessionRecord;
 }

@@ -4,16 +4,19 @@
 // restart while a check is still opening.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { idleHostMayClose, lostSessions, senderVideo } from '../../src/background/guards';
+import { idleHostMayClose, lostSessions, removeHeardBefore, senderVideo } from '../../src/background/guards';
 import { transition, type SessionRecord } from '../../src/background/session-machine';
 import type { TabRecord } from '../../src/background/tab-store';
 import { openEvent } from '../helpers/states';
 
 const opened = (sessionId: string): SessionRecord => transition(undefined, openEvent(sessionId))!;
 
-function tab(tabId: number, videos: { key: string; frameId: number; session?: SessionRecord }[]): TabRecord {
+function tab(
+  tabId: number,
+  videos: { key: string; frameId: number; session?: SessionRecord; heardAt?: number }[],
+): TabRecord {
   const record: TabRecord = { tabId, videos: {} };
-  for (const { key, frameId, session } of videos)
+  for (const { key, frameId, session, heardAt } of videos)
     record.videos[`${frameId}/${key}`] = {
       videoKey: key,
       label: 'clip.mp4',
@@ -22,9 +25,39 @@ function tab(tabId: number, videos: { key: string; frameId: number; session?: Se
       height: 360,
       playing: true,
       ...(session ? { session } : {}),
+      ...(heardAt === undefined ? {} : { heardAt }),
     };
   return record;
 }
+
+test('a late "page went" signal removes only the videos heard of before it', () => {
+  // The interleaving of a back/forward-cache restore under load: the restored page (same
+  // document id, so the same video key) listed its video and opened a check at 1010–1020;
+  // the worker handles the restore's tabs.onUpdated, dispatched at 1000, only after that.
+  const record = tab(7, [
+    { key: 'doc-v1', frameId: 0, session: opened('restored'), heardAt: 1020 },
+    { key: 'doc-v2', frameId: 0, heardAt: 400 },
+    { key: 'old-v1', frameId: 0, session: opened('left-behind'), heardAt: 900 },
+    { key: 'older-v1', frameId: 0 },
+    { key: 'doc-v3', frameId: 0, heardAt: 1000 },
+  ]);
+  const removed = removeHeardBefore(record, 1000);
+  assert.deepEqual(removed.map((v) => v.videoKey).sort(), ['doc-v2', 'old-v1', 'older-v1']);
+  assert.deepEqual(Object.keys(record.videos).sort(), ['0/doc-v1', '0/doc-v3'], 'same millisecond: kept');
+  assert.equal(record.videos['0/doc-v1'].session?.sessionId, 'restored');
+  // A document's port: only that document's videos, and only those heard before it closed.
+  const framed = tab(7, [
+    { key: 'a-v1', frameId: 0, heardAt: 10 },
+    { key: 'a-v2', frameId: 0, heardAt: 30 },
+    { key: 'b-v1', frameId: 0, heardAt: 10 },
+  ]);
+  const gone = removeHeardBefore(framed, 20, (v) => v.videoKey.startsWith('a-'));
+  assert.deepEqual(
+    gone.map((v) => v.videoKey),
+    ['a-v1'],
+  );
+  assert.deepEqual(Object.keys(framed.videos).sort(), ['0/a-v2', '0/b-v1']);
+});
 
 test('close-session: only the sender frame’s own checks', () => {
   const record = tab(7, [
