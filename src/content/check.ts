@@ -407,14 +407,17 @@ export class VideoCheck {
       this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
       if (!this.accepting || this.recovering || !this.sessionId || video.seeking) return;
       const time = this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime;
-      if (!this.pacer.due(time)) return;
+      // Spaced as played: at 2× a 25-fps video shows 50 frames a second, of which the
+      // engine's 25-fps grid (in play time, src/offscreen/session.ts) needs every other.
+      const played = this.streamClock ? time : time / (video.playbackRate || 1);
+      if (!this.pacer.due(played)) return;
       if (this.inFlight >= MAX_FRAMES_IN_FLIGHT) {
         this.pacer.lost();
         return;
       }
       try {
         this.sendFrame(time, video.videoWidth, video.videoHeight);
-        this.pacer.sent(time);
+        this.pacer.sent(played);
       } catch (error) {
         // A mid-check switch to a source of another site without CORS taints the canvas:
         // every read throws from here on. End with a state the user can read (the element's

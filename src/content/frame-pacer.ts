@@ -40,7 +40,8 @@ export class FramePacer {
   }
 
   /**
-   * A frame shown at `time` (s). Returns whether it is due: sent at the current rate.
+   * A frame shown at `time` (s, as played: media time ÷ playback rate, the engine grid's
+   * time). Returns whether it is due: sent at the current rate.
    * Then call sent() or lost(). A time that does not move forward (a seek, a new source)
    * starts the spacing over.
    */

@@ -35,23 +35,27 @@ export interface SessionConfig {
   makeEngine?: (assets: EngineAssets, options: CreateEngineOptions) => Promise<SyncEngine>;
 }
 
-/** Seconds per media second: 1 at normal speed. Within a segment the rate is constant. */
+/**
+ * The times a capture stamps → the engine's time, in which sound and pictures must run at
+ * the speed they were heard and seen. A `<video>`'s own frames and sound come in media time;
+ * at rate r ≠ 1 the sound is time-stretched (pitch kept), so sound and pictures line up in
+ * wall-clock time: a segment runs at 1/r of media time. At rate 1 the engine sees media time
+ * itself (the timeline's seconds seek correctly). A tab capture stamps on the wall clock
+ * already (src/offscreen/tab-capture.ts): its times pass unchanged at any rate. Within a
+ * segment the rate is constant.
+ */
 class Timebase {
+  private rate = 1;
   private anchor: number | null = null;
-  constructor(private rate = 1) {}
+  constructor(private readonly wallClock: boolean) {}
   reset(rate: number): void {
-    this.rate = rate > 0 ? rate : 1;
+    this.rate = this.wallClock || !(rate > 0) ? 1 : rate;
     this.anchor = null;
   }
-  /**
-   * Media time → engine time. At rate r ≠ 1 the sound is time-stretched (pitch kept), so
-   * sound and pictures line up in wall-clock time: the segment runs at 1/r of media time.
-   * At rate 1 the engine sees media time itself (the timeline's seconds seek correctly).
-   */
-  map(mediaTime: number): number {
-    if (this.rate === 1) return mediaTime;
-    this.anchor ??= mediaTime;
-    return this.anchor + (mediaTime - this.anchor) / this.rate;
+  map(time: number): number {
+    if (this.rate === 1) return time;
+    this.anchor ??= time;
+    return this.anchor + (time - this.anchor) / this.rate;
   }
 }
 
@@ -96,7 +100,7 @@ export class LiveSession {
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private playback: PlaybackInfo | null = null;
-  private readonly timebase = new Timebase();
+  private readonly timebase: Timebase;
   private engineState: SyncState = { status: 'loading', what: 'the engine' };
   /** Between the engine's per-update decision and the views: no flip-flop on a steady video. */
   private readonly stabiliser = new VerdictStabiliser();
@@ -118,6 +122,9 @@ export class LiveSession {
     this.frameId = config.frameId;
     this.capture = config.capture;
     this.model = config.model;
+    // A check may start on a video already playing faster or slower: its first rate counts.
+    this.timebase = new Timebase(config.capture === 'tab-capture');
+    this.timebase.reset(playback.rate);
     this.report();
     this.ready = this.load();
     this.updatePlayback(playback);

@@ -50,23 +50,30 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
     await server?.close();
   });
 
-  for (const [name, file, expected, badge] of [
-    ['a real clip is judged REAL', 'live-real.mp4', 'in-sync', 'REAL'],
-    ["the same clip with another speaker's audio is judged FAKE", 'live-swapped.mp4', 'mismatch', 'FAKE'],
+  // At 1.5×, already playing so when the check starts (before 2026-12-06 the first rate was
+  // taken as 1: the real clip's confidence fell to 0.09, and at 2× it took 135 s, the
+  // swapped one "no speech"). Measured here: offset +1 frame at 1.5×, +1…+2 at 2×.
+  for (const [name, file, expected, badge, rate] of [
+    ['a real clip is judged REAL', 'live-real.mp4', 'in-sync', 'REAL', 1],
+    ["the same clip with another speaker's audio is judged FAKE", 'live-swapped.mp4', 'mismatch', 'FAKE', 1],
+    ['a real clip watched at 1.5× is judged REAL', 'live-real.mp4', 'in-sync', 'REAL', 1.5],
+    ['the swapped clip watched at 1.5× is judged FAKE', 'live-swapped.mp4', 'mismatch', 'FAKE', 1.5],
   ] as const) {
     test(name, { timeout: CHECK_MS + 30_000 }, async (t) => {
       const page = await browser.context.newPage();
       try {
-        const url = `${server.origin}/${fixturePage(`verdict-${file}`, [{ src: `/gen/${file}`, attrs: 'autoplay loop playsinline controls' }])}`;
+        const url = `${server.origin}/${fixturePage(`verdict-${file}-${rate}`, [{ src: `/gen/${file}`, attrs: 'autoplay loop playsinline controls' }])}`;
         await page.goto(url);
         await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
           timeout: 30000,
         });
+        await page.evaluate((r) => (document.querySelector('video')!.playbackRate = r), rate);
         await clickToolbarButton(browser, page);
         const [video] = await waitForVideos(
           browser,
           url,
-          (v) => VERDICT.has(v[0]?.session?.state.status ?? ''),
+          // Shifted ends the wait too, so a wrong verdict fails here rather than by timing out.
+          (v) => [...VERDICT, 'shifted'].includes(v[0]?.session?.state.status ?? ''),
           CHECK_MS,
           (line) => t.diagnostic(line),
         );

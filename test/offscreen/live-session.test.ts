@@ -8,6 +8,7 @@ import type { SyncEngine } from '../../src/engine/engine';
 import type { CreateEngineOptions } from '../../src/engine/create';
 import type { EngineAssets } from '../../src/engine/types';
 import type { SyncState } from '../../src/core/state';
+import type { CaptureKind, PlaybackInfo } from '../../src/shared/protocol';
 import { evidenceOf, PLAYING } from '../helpers/states';
 
 const playing = PLAYING;
@@ -40,7 +41,15 @@ class FakeEngine {
     this.emit(this.finalState);
     return { state: this.finalState };
   }
-  pushAudio() {}
+  /** The times frames and sound reached the engine at (its play time). */
+  frameTimes: number[] = [];
+  audioTimes: number[] = [];
+  async pushFrame(frame: { mediaTime: number }) {
+    this.frameTimes.push(frame.mediaTime);
+  }
+  pushAudio(chunk: { mediaTime: number }) {
+    this.audioTimes.push(chunk.mediaTime);
+  }
   setProtectedContent() {}
   setAudioTrackPresent() {}
   suggestedRegion() {
@@ -52,7 +61,10 @@ class FakeEngine {
 /** The session's state, read afresh (not narrowed by earlier assertions on it). */
 const shownNow = (session: LiveSession): SyncState => session.state;
 
-async function openSession(settle: { settleAfterSeconds?: number; settleAfterPauseMs?: number } = {}) {
+async function openSession(
+  settle: { settleAfterSeconds?: number; settleAfterPauseMs?: number } = {},
+  opened: { capture?: CaptureKind; playback?: PlaybackInfo } = {},
+) {
   const shown: SyncState[] = [];
   const finals: boolean[] = [];
   let engine: FakeEngine | null = null;
@@ -61,7 +73,7 @@ async function openSession(settle: { settleAfterSeconds?: number; settleAfterPau
       sessionId: 's1',
       tabId: 1,
       frameId: 0,
-      capture: 'element',
+      capture: opened.capture ?? 'element',
       model: 'embedded',
       threshold: null,
       assets: {} as EngineAssets,
@@ -76,9 +88,9 @@ async function openSession(settle: { settleAfterSeconds?: number; settleAfterPau
         return engine as unknown as SyncEngine;
       },
     },
-    playing,
+    opened.playback ?? playing,
   );
-  await session.updatePlayback({ ...playing }); // waits for the engine
+  await session.updatePlayback({ ...(opened.playback ?? playing) }); // waits for the engine
   assert.ok(engine);
   return { session, engine: engine as FakeEngine, shown, finals };
 }
@@ -152,4 +164,36 @@ test('a long pause settles a check without a verdict ("too short"); a check with
     [],
   );
   await other.session.close();
+});
+
+test('a video played faster: its frames and sound reach the engine in play time, from the first rate on', async () => {
+  const FRAME = { image: null, width: 640, height: 360, region: null } as never;
+  const sound = new Float32Array(160);
+  const times = async (session: LiveSession, engine: FakeEngine, at: number[]) => {
+    engine.frameTimes = [];
+    engine.audioTimes = [];
+    for (const t of at) {
+      await session.frame({ ...(FRAME as object), mediaTime: t } as never);
+      await session.audio(t, 16_000, sound);
+    }
+    return { frames: engine.frameTimes, sound: engine.audioTimes };
+  };
+  // Opened on a video already at 2× (before, the first rate was taken as 1: the sound's
+  // chunks then covered half their media span and speech fell apart, "no speech").
+  const fast = await openSession({}, { playback: { ...playing, rate: 2 } });
+  const at2 = await times(fast.session, fast.engine, [10, 10.08, 11]);
+  assert.deepEqual(at2.frames, [10, 10.04, 10.5]);
+  assert.deepEqual(at2.sound, at2.frames, 'sound and pictures on one clock');
+  // A rate change starts a segment anchored where it happens.
+  await fast.session.updatePlayback({ ...playing, rate: 1 });
+  assert.deepEqual((await times(fast.session, fast.engine, [20, 20.5])).frames, [20, 20.5]);
+  await fast.session.updatePlayback({ ...playing, rate: 1.5 });
+  assert.deepEqual((await times(fast.session, fast.engine, [30, 31.5])).frames, [30, 31]);
+  await fast.session.close();
+  // A tab capture stamps on the wall clock already: no rate changes its times.
+  const tab = await openSession({}, { capture: 'tab-capture', playback: { ...playing, rate: 2 } });
+  assert.deepEqual((await times(tab.session, tab.engine, [5, 6])).frames, [5, 6]);
+  await tab.session.updatePlayback({ ...playing, rate: 1.5 });
+  assert.deepEqual((await times(tab.session, tab.engine, [7, 8])).sound, [7, 8]);
+  await tab.session.close();
 });
