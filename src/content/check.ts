@@ -265,6 +265,7 @@ export class VideoCheck {
       seeking: video.seeking,
       silenced: video.muted || video.volume === 0,
       rate: video.playbackRate,
+      pitchKept: video.preservesPitch !== false,
       src: video.currentSrc,
       protected: video.mediaKeys !== null,
       hidden: document.visibilityState === 'hidden',

@@ -15,7 +15,9 @@ export type CannotJudgeReason =
   | 'frame-rate-too-low'
   | 'model-unavailable'
   /** The browser does not let the extension read this video (Firefox: another site's video without CORS; no tab capture there). */
-  | 'unreadable';
+  | 'unreadable'
+  /** Played faster or slower without pitch correction: the voice heard is not the speaker's. */
+  | 'pitch-changed';
 
 /** A can't-judge detail as data (the views word it in the user's language: src/shared/state-look.ts). */
 export type CannotJudgeWhy =
@@ -28,7 +30,9 @@ export type CannotJudgeWhy =
   | { kind: 'likely-mismatch'; percent: number }
   /** One person's turn does not clearly match while the others' speech does (media-time spans). */
   | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
-  | { kind: 'muted' };
+  | { kind: 'muted' }
+  /** The playback rate the sound is heard at, its pitch moved with it. */
+  | { kind: 'pitch-changed'; rate: number };
 
 /** The English words of a can't-judge detail (CLI, JSON; the views translate the same data). */
 export function whyText(why: CannotJudgeWhy): string {
@@ -47,6 +51,8 @@ export function whyText(why: CannotJudgeWhy): string {
       return `the voice at ${spanTimes(why.spans)} does not clearly match that person's lips (${why.percent} % likely not to match)`;
     case 'muted':
       return 'the player is muted; unmute it to check';
+    case 'pitch-changed':
+      return `the video plays at ${why.rate}× without pitch correction; play it at 1× to check`;
   }
 }
 
@@ -162,4 +168,6 @@ export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'model-unavailable': 'The selected sync model is not available.',
   unreadable:
     'This browser does not let extensions read this video (it comes from another site that does not allow it).',
+  'pitch-changed':
+    "The video plays faster or slower with its pitch changed, so the voice heard is not the speaker's own.",
 };

@@ -59,6 +59,9 @@ class Timebase {
   }
 }
 
+/** Played faster or slower with the pitch moved along: the voice heard is not the speaker's (PlaybackInfo.pitchKept). */
+const pitchMoved = (playback: PlaybackInfo) => playback.rate !== 1 && !playback.pitchKept;
+
 const stateKey = (state: SyncState, final: boolean) => JSON.stringify([state, final]);
 
 /**
@@ -146,7 +149,7 @@ export class LiveSession {
 
   private get blocked(): boolean {
     const p = this.playback;
-    return !p || p.paused || p.ended || p.seeking || p.hidden || p.silenced || p.protected;
+    return !p || p.paused || p.ended || p.seeking || p.hidden || p.silenced || p.protected || pitchMoved(p);
   }
 
   private async load(): Promise<void> {
@@ -286,15 +289,20 @@ export class LiveSession {
     return this.stabiliser.update(state, performance.now() / 1000, { final });
   }
 
-  /** Muted players feed zeros: say so instead of waiting for speech that cannot come. */
+  /**
+   * Muted players feed zeros, and a voice played faster or slower without pitch correction
+   * is not the speaker's: say so (nothing is analysed meanwhile) instead of waiting for
+   * speech that cannot come or judging another voice. The engine's own state returns with 1×.
+   */
   private effectiveState(): SyncState {
-    if (
-      this.playback?.silenced &&
-      !this.playback.protected &&
-      this.engineState.status !== 'cannot-judge' &&
-      !this.loadFailed
-    ) {
+    const playback = this.playback;
+    if (!playback || playback.protected || this.engineState.status === 'cannot-judge' || this.loadFailed)
+      return this.engineState;
+    if (playback.silenced)
       return { status: 'cannot-judge', reason: 'silent', detail: whyText(MUTED), why: MUTED };
+    if (pitchMoved(playback)) {
+      const why: CannotJudgeWhy = { kind: 'pitch-changed', rate: playback.rate };
+      return { status: 'cannot-judge', reason: 'pitch-changed', detail: whyText(why), why };
     }
     return this.engineState;
   }
@@ -325,8 +333,14 @@ export function segmentReason(previous: PlaybackInfo | null, next: PlaybackInfo)
   if (next.seeking && !previous.seeking) return 'seek';
   if (next.rate !== previous.rate) return 'rate-change';
   const wasBlocked =
-    previous.paused || previous.hidden || previous.silenced || previous.seeking || previous.ended;
-  const isBlocked = next.paused || next.hidden || next.silenced || next.seeking || next.ended;
+    previous.paused ||
+    previous.hidden ||
+    previous.silenced ||
+    previous.seeking ||
+    previous.ended ||
+    pitchMoved(previous);
+  const isBlocked =
+    next.paused || next.hidden || next.silenced || next.seeking || next.ended || pitchMoved(next);
   if (wasBlocked && !isBlocked) return 'resume';
   return null;
 }

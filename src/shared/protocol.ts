@@ -58,6 +58,12 @@ export interface PlaybackInfo {
   /** Muted or at volume 0: the element feeds Web Audio nothing but zeros. */
   silenced: boolean;
   rate: number;
+  /**
+   * The sound keeps its pitch when played faster or slower (HTMLMediaElement.preservesPitch,
+   * the browsers' default). Without it a voice at 1.5× is a higher voice, which the model
+   * reads as another voice (sped-up files: p(mismatch) up to 0.947 on a genuine clip).
+   */
+  pitchKept: boolean;
   /** currentSrc; a change is a new source (an ad, the next item). */
   src: string;
   /** Encrypted media (video.mediaKeys): frames read black. */

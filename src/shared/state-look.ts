@@ -92,6 +92,8 @@ export function whyWords(why: CannotJudgeWhy): string {
       return t('why_turn_unclear', spanTimes(why.spans), why.percent);
     case 'muted':
       return t('why_muted');
+    case 'pitch-changed':
+      return t('why_pitch_changed', String(why.rate));
   }
 }
 

@@ -95,6 +95,13 @@ export const APIS: Api[] = [
     'the capture loop (content script) and the file page',
   ),
   web('AudioWorklet', /\b(AudioWorkletNode|audioWorklet|registerProcessor)\b/, 66, 76),
+  web(
+    'HTMLMediaElement.preservesPitch',
+    /\bpreservesPitch\b/,
+    86,
+    101,
+    'read to tell a voice at 1.5× with its pitch moved',
+  ),
   web('OffscreenCanvas', /\bOffscreenCanvas\b|transferToImageBitmap/, 69, 105),
   web('MediaStreamTrackProcessor', /\bMediaStreamTrackProcessor\b/, 94, null, 'tab capture only (Chrome)'),
   web(

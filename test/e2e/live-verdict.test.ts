@@ -101,6 +101,49 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
   }
 
   test(
+    "played at 1.5× without pitch correction: can't judge, saying why; at 1× the check goes on",
+    { timeout: CHECK_MS + 30_000 },
+    async (t) => {
+      const page = await browser.context.newPage();
+      try {
+        const url = `${server.origin}/${fixturePage('verdict-pitch', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
+        await page.goto(url);
+        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
+          timeout: 30000,
+        });
+        await page.evaluate(() => {
+          const video = document.querySelector('video')!;
+          video.preservesPitch = false;
+          video.playbackRate = 1.5;
+        });
+        await clickToolbarButton(browser, page);
+        const [altered] = await waitForVideos(
+          browser,
+          url,
+          (v) =>
+            v[0]?.session?.state.status === 'cannot-judge' || VERDICT.has(v[0]?.session?.state.status ?? ''),
+          CHECK_MS,
+          (line) => t.diagnostic(line),
+        );
+        const state = altered.session!.state;
+        assert.equal(state.status === 'cannot-judge' && state.reason, 'pitch-changed', JSON.stringify(state));
+        assert.equal((await badgeOf(browser, url)).text, '?');
+        await page.evaluate(() => (document.querySelector('video')!.playbackRate = 1));
+        const [judged] = await waitForVideos(
+          browser,
+          url,
+          (v) => VERDICT.has(v[0]?.session?.state.status ?? ''),
+          CHECK_MS,
+          (line) => t.diagnostic(line),
+        );
+        assert.equal(judged.session!.state.status, 'in-sync');
+      } finally {
+        await page.close();
+      }
+    },
+  );
+
+  test(
     'a source change (the next video) is judged afresh: a firm REAL does not hold back the new FAKE',
     { timeout: 2 * CHECK_MS + 30_000 },
     async (t) => {

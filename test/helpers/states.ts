@@ -12,6 +12,7 @@ export const PLAYING: PlaybackInfo = {
   seeking: false,
   silenced: false,
   rate: 1,
+  pitchKept: true,
   src: 'a.mp4',
   protected: false,
   hidden: false,

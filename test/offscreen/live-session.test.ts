@@ -197,3 +197,29 @@ test('a video played faster: its frames and sound reach the engine in play time,
   assert.deepEqual((await times(tab.session, tab.engine, [7, 8])).sound, [7, 8]);
   await tab.session.close();
 });
+
+test("played faster without pitch correction: can't judge, nothing analysed; the verdict returns with the pitch", async () => {
+  const { session, engine } = await openSession();
+  engine.emit(judged('in-sync', 0.1, 7));
+  await session.updatePlayback({ ...playing, rate: 2, pitchKept: false });
+  const shown = shownNow(session);
+  assert.equal(shown.status, 'cannot-judge');
+  assert.equal(shown.status === 'cannot-judge' && shown.reason, 'pitch-changed');
+  assert.deepEqual(shown.status === 'cannot-judge' && shown.why, { kind: 'pitch-changed', rate: 2 });
+  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 3 } as never);
+  await session.audio(3, 16_000, new Float32Array(160));
+  assert.deepEqual(
+    [engine.frameTimes, engine.audioTimes],
+    [[], []],
+    'another voice never reaches the engine',
+  );
+  // At 1× the pitch is the speaker's whatever the setting; with pitch correction on, too.
+  await session.updatePlayback({ ...playing, rate: 1, pitchKept: false });
+  assert.equal(shownNow(session).status, 'in-sync');
+  assert.equal(engine.calls.at(-1), 'newSegment:rate-change', 'a new segment where analysis resumes');
+  await session.updatePlayback({ ...playing, rate: 2, pitchKept: false });
+  await session.updatePlayback({ ...playing, rate: 2, pitchKept: true });
+  assert.equal(shownNow(session).status, 'in-sync');
+  assert.equal(engine.calls.at(-1), 'newSegment:resume', 'pitch correction turned on: analysis resumes');
+  await session.close();
+});

@@ -32,6 +32,7 @@ const WHYS: CannotJudgeWhy[] = [
     percent: 86,
   },
   { kind: 'muted' },
+  { kind: 'pitch-changed', rate: 1.5 },
 ];
 
 interface Entry {
