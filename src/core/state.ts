@@ -118,6 +118,42 @@ export type SyncState =
     }
   | { status: 'error'; message: string };
 
+/**
+ * The state with every media time in it — the checked span, the timeline, the spans, a
+ * turn's spans — passed through `f` (a live check at another playback rate is judged in
+ * play time; its views seek in media time, src/offscreen/timebase.ts).
+ */
+export function mapStateTimes(state: SyncState, f: (t: number) => number): SyncState {
+  const evidence = (e: SyncEvidence): SyncEvidence => ({
+    ...e,
+    checkedFrom: f(e.checkedFrom),
+    checkedTo: f(e.checkedTo),
+    timeline: e.timeline.map((p) => ({ ...p, t: f(p.t) })),
+    segments: e.segments.map((s) => ({ ...s, start: f(s.start), end: f(s.end) })),
+  });
+  switch (state.status) {
+    case 'checking':
+      return state.evidence ? { ...state, evidence: evidence(state.evidence) } : state;
+    case 'in-sync':
+    case 'shifted':
+    case 'mismatch':
+      return { ...state, evidence: evidence(state.evidence) };
+    case 'cannot-judge': {
+      const why: CannotJudgeWhy | undefined =
+        state.why?.kind === 'turn-unclear'
+          ? { ...state.why, spans: state.why.spans.map((s) => ({ start: f(s.start), end: f(s.end) })) }
+          : state.why;
+      return {
+        ...state,
+        ...(why ? { why, detail: whyText(why) } : {}),
+        ...(state.evidence ? { evidence: evidence(state.evidence) } : {}),
+      };
+    }
+    default:
+      return state;
+  }
+}
+
 /** The four outcomes a check ends in (shifted: the voice belongs to the lips but at an offset viewers notice). */
 export type Verdict = 'real' | 'shifted' | 'fake' | 'cannot-judge';
 

@@ -5,13 +5,14 @@
 // while paused, seeking, hidden or muted), and what the video's state is: the engine's
 // decision through the live stabiliser (provisional, then firm, with hysteresis).
 import type { EvidenceSummary } from '../core/decision/summary';
-import { whyText, type CannotJudgeWhy, type SyncState } from '../core/state';
+import { mapStateTimes, whyText, type CannotJudgeWhy, type SyncState } from '../core/state';
 import { VerdictStabiliser } from '../core/decision/stabilise';
 import { createEngine, type CreateEngineOptions } from '../engine/create';
 import type { SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
+import { Timebase } from './timebase';
 
 const MUTED: CannotJudgeWhy = { kind: 'muted' };
 
@@ -33,30 +34,6 @@ export interface SessionConfig {
   settleAfterPauseMs?: number;
   /** Builds the engine; createEngine unless a test stands in for it. */
   makeEngine?: (assets: EngineAssets, options: CreateEngineOptions) => Promise<SyncEngine>;
-}
-
-/**
- * The times a capture stamps → the engine's time, in which sound and pictures must run at
- * the speed they were heard and seen. A `<video>`'s own frames and sound come in media time;
- * at rate r ≠ 1 the sound is time-stretched (pitch kept), so sound and pictures line up in
- * wall-clock time: a segment runs at 1/r of media time. At rate 1 the engine sees media time
- * itself (the timeline's seconds seek correctly). A tab capture stamps on the wall clock
- * already (src/offscreen/tab-capture.ts): its times pass unchanged at any rate. Within a
- * segment the rate is constant.
- */
-class Timebase {
-  private rate = 1;
-  private anchor: number | null = null;
-  constructor(private readonly wallClock: boolean) {}
-  reset(rate: number): void {
-    this.rate = this.wallClock || !(rate > 0) ? 1 : rate;
-    this.anchor = null;
-  }
-  map(time: number): number {
-    if (this.rate === 1) return time;
-    this.anchor ??= time;
-    return this.anchor + (time - this.anchor) / this.rate;
-  }
 }
 
 /** Played faster or slower with the pitch moved along: the voice heard is not the speaker's (PlaybackInfo.pitchKept). */
@@ -139,7 +116,12 @@ export class LiveSession {
   }
 
   get state(): SyncState {
-    return this.effectiveState();
+    return this.inMediaTime(this.effectiveState());
+  }
+
+  /** The engine judges in play time; the views show and seek in media time. */
+  private inMediaTime(state: SyncState): SyncState {
+    return this.timebase.identity ? state : mapStateTimes(state, (t) => this.timebase.toMedia(t));
   }
 
   /** Frames are wanted now (the capture may skip drawing and encoding otherwise). */
@@ -310,10 +292,11 @@ export class LiveSession {
   private report(): void {
     const state = this.effectiveState();
     const final = this.final && state === this.engineState;
-    const key = stateKey(state, final);
+    const shown = this.inMediaTime(state);
+    const key = stateKey(shown, final);
     if (key === this.lastReported) return;
     this.lastReported = key;
-    this.config.onState(state, final);
+    this.config.onState(shown, final);
   }
 
   async close(): Promise<void> {

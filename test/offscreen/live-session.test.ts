@@ -223,3 +223,33 @@ test("played faster without pitch correction: can't judge, nothing analysed; the
   assert.equal(engine.calls.at(-1), 'newSegment:resume', 'pitch correction turned on: analysis resumes');
   await session.close();
 });
+
+test('at 2× the views get media times: a span the engine placed in play time seeks to where it is in the video', async () => {
+  const { session, engine } = await openSession({}, { playback: { ...playing, rate: 2 } });
+  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 10 } as never);
+  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 20 } as never);
+  assert.deepEqual(engine.frameTimes, [10, 15]);
+  const evidence = evidenceOf({ pMismatch: 0.99, evidenceSeconds: 5, checkedTo: 15 });
+  engine.emit({
+    status: 'mismatch',
+    evidence: {
+      ...evidence,
+      checkedFrom: 10,
+      timeline: [{ t: 12, confidence: 0.1 }],
+      segments: [{ start: 12, end: 14, outcome: 'mismatch', confidence: 0.99 }],
+    },
+  });
+  const shown = shownNow(session);
+  assert.ok(shown.status === 'mismatch');
+  assert.deepEqual(
+    [
+      shown.evidence.checkedFrom,
+      shown.evidence.checkedTo,
+      shown.evidence.timeline[0].t,
+      shown.evidence.segments[0],
+    ],
+    [10, 20, 14, { start: 14, end: 18, outcome: 'mismatch', confidence: 0.99 }],
+  );
+  assert.equal(shown.evidence.offsetMs, evidence.offsetMs, 'the offset stays as heard');
+  await session.close();
+});
