@@ -289,6 +289,9 @@ export class VideoCheck {
       ...(this.streamClock
         ? streamPlayback(video, this.callSound, this.playingSeconds, NO_AUDIO_AFTER_SECONDS)
         : {}),
+      ...(this.capture === 'tab-capture'
+        ? { clock: { mediaTime: video.currentTime, at: performance.timeOrigin + performance.now() } }
+        : {}),
     };
   }
 

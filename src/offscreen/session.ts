@@ -235,6 +235,11 @@ export class LiveSession {
   updatePlayback(next: PlaybackInfo): Promise<void> {
     const previous = this.playback;
     this.playback = next;
+    if (next.clock) {
+      const playing = !(next.paused || next.seeking || next.ended);
+      const at = (next.clock.at - performance.timeOrigin) / 1000;
+      this.timebase.wallAnchor(at, next.clock.mediaTime, playing ? next.rate : 0);
+    }
     this.report();
     this.armPauseSettle();
     return this.enqueue(async (engine) => {

@@ -9,7 +9,9 @@
 //
 // The engine's spans, timeline and checked span are in its own time; the views seek the
 // video with them, so they are mapped back (toMedia) by the piece of the mapping that covered
-// that engine time — the newest one where rates changed back and forth over one stretch.
+// that engine time — the newest one where rates changed back and forth over one stretch. A
+// tab capture's wall-clock times are mapped by the media times the page reported at wall
+// instants (wallAnchor), each good until the next.
 
 interface Piece {
   anchor: number;
@@ -21,11 +23,22 @@ interface Piece {
 
 /** Engine times this close past a piece's ends still belong to it (a 1-s timeline bucket, a window's length). */
 const EDGE_SECONDS = 1;
+/** A wall anchor is kept only where the last one's prediction is off by more than this (s): a seek, a stall. */
+const ANCHOR_DRIFT_SECONDS = 0.15;
+
+interface WallAnchor {
+  /** Seconds on this document's performance clock (the tab capture's stamps). */
+  wall: number;
+  media: number;
+  /** Media seconds per wall second: the playback rate, 0 while paused or seeking. */
+  rate: number;
+}
 
 export class Timebase {
   private rate = 1;
   private piece: Piece | null = null;
   private readonly pieces: Piece[] = [];
+  private readonly anchors: WallAnchor[] = [];
 
   constructor(private readonly wallClock: boolean) {}
 
@@ -49,8 +62,27 @@ export class Timebase {
     return engineTime;
   }
 
-  /** An engine time → the media time it came from (unchanged at rate 1 and for a tab capture). */
+  /** Tab capture: the page showed `media` at wall time `wall` (this document's seconds), playing at `rate` (0: still). */
+  wallAnchor(wall: number, media: number, rate: number): void {
+    const last = this.anchors.at(-1);
+    if (last && wall < last.wall) return;
+    if (last && last.rate === rate && Math.abs(this.fromAnchor(last, wall) - media) <= ANCHOR_DRIFT_SECONDS)
+      return;
+    this.anchors.push({ wall, media, rate });
+  }
+
+  private fromAnchor(anchor: WallAnchor, wall: number): number {
+    return anchor.media + (wall - anchor.wall) * anchor.rate;
+  }
+
+  /** An engine time → the media time it came from (unchanged at rate 1, and for a tab capture before the page told its clock). */
   toMedia(engineTime: number): number {
+    if (this.wallClock) {
+      let anchor = this.anchors[0];
+      if (!anchor) return engineTime;
+      for (const a of this.anchors) if (a.wall <= engineTime) anchor = a;
+      return this.fromAnchor(anchor, engineTime);
+    }
     for (let i = this.pieces.length - 1; i >= 0; i--) {
       const p = this.pieces[i];
       if (engineTime >= p.from - EDGE_SECONDS && engineTime <= p.to + EDGE_SECONDS)
@@ -61,6 +93,6 @@ export class Timebase {
 
   /** Whether every engine time so far is its media time. */
   get identity(): boolean {
-    return this.pieces.every((p) => p.rate === 1);
+    return this.wallClock ? this.anchors.length === 0 : this.pieces.every((p) => p.rate === 1);
   }
 }

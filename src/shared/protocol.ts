@@ -74,6 +74,12 @@ export interface PlaybackInfo {
   audioTrack: boolean | null;
   /** Where the picture is in the viewport (tab capture crops to it). */
   rect: ViewportRect | null;
+  /**
+   * Tab capture only: the media time shown at `at` (ms on the wall clock every document
+   * shares, performance.timeOrigin + performance.now()). A tab capture is stamped on that
+   * clock; the views seek in media time (src/offscreen/timebase.ts).
+   */
+  clock?: { mediaTime: number; at: number };
 }
 
 /** How a check ended, as the content script saw it (the background's session machine decides the phase). */

@@ -73,6 +73,14 @@ describe('tab capture (cross-origin video without CORS)', { skip: NO_EMBEDDED_MO
           // One shot on screen: cut detection must not split it (each false cut restarts the face tracks).
           assert.ok((stats?.evidence?.shots ?? Infinity) <= 2, `${outcome}: false cuts`);
           assert.equal((await badgeOf(browser, url)).text, 'REAL');
+          // The popup's timeline seeks in media time: the 12-s looped clip's, not the
+          // capture's wall clock (before 2026-12-06 it read seconds since the engine started).
+          const state = session.state;
+          const times = state.status === 'in-sync' ? state.evidence.timeline.map((p) => p.t) : [];
+          assert.ok(
+            times.length > 0 && times.every((t) => t >= -1 && t <= 13),
+            `${outcome}: timeline ${times}`,
+          );
         } finally {
           await page.close();
         }

@@ -57,3 +57,20 @@ test("mapStateTimes: a turn's spans and their words move with the times; states 
   const waiting = { status: 'waiting-for-speech', seconds: 2 } as const;
   assert.equal(mapStateTimes(waiting, double), waiting);
 });
+
+test('a tab capture maps back by the media times the page told at wall instants', () => {
+  const timebase = new Timebase(true);
+  timebase.reset(1);
+  assert.equal(timebase.toMedia(500), 500, 'nothing told yet: unchanged');
+  timebase.wallAnchor(100, 3, 1); // playing: media 3 s at wall 100 s
+  timebase.wallAnchor(101, 4.05, 1); // on course: not kept
+  timebase.wallAnchor(105, 0.5, 1); // a loop back to the start
+  timebase.wallAnchor(110, 5.5, 2); // 2× from here
+  assert.equal(timebase.identity, false);
+  assert.deepEqual(
+    [99, 102, 104.5, 106, 111].map((t) => timebase.toMedia(t)),
+    [2, 5, 7.5, 1.5, 7.5],
+  );
+  timebase.wallAnchor(103, 9, 1); // older than the last: ignored
+  assert.equal(timebase.toMedia(111), 7.5);
+});
