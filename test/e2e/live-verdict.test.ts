@@ -15,9 +15,9 @@ import {
   NO_EMBEDDED_MODEL,
   badgeOf,
   clickToolbarButton,
-  fixturePage,
   launchLive,
   makeMedia,
+  openPlaying,
   serveLiveMedia,
   waitForVideos,
   type LiveBrowser,
@@ -60,13 +60,10 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
     ['the swapped clip watched at 1.5× is judged FAKE', 'live-swapped.mp4', 'mismatch', 'FAKE', 1.5],
   ] as const) {
     test(name, { timeout: CHECK_MS + 30_000 }, async (t) => {
-      const page = await browser.context.newPage();
+      const { page, url } = await openPlaying(browser, server.origin, `verdict-${file}-${rate}`, [
+        { src: `/gen/${file}`, attrs: 'autoplay loop playsinline controls' },
+      ]);
       try {
-        const url = `${server.origin}/${fixturePage(`verdict-${file}-${rate}`, [{ src: `/gen/${file}`, attrs: 'autoplay loop playsinline controls' }])}`;
-        await page.goto(url);
-        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
-          timeout: 30000,
-        });
         await page.evaluate((r) => (document.querySelector('video')!.playbackRate = r), rate);
         await clickToolbarButton(browser, page);
         const [video] = await waitForVideos(
@@ -104,13 +101,10 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
     "played at 1.5× without pitch correction: can't judge, saying why; at 1× the check goes on",
     { timeout: CHECK_MS + 30_000 },
     async (t) => {
-      const page = await browser.context.newPage();
+      const { page, url } = await openPlaying(browser, server.origin, 'verdict-pitch', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
       try {
-        const url = `${server.origin}/${fixturePage('verdict-pitch', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
-        await page.goto(url);
-        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
-          timeout: 30000,
-        });
         await page.evaluate(() => {
           const video = document.querySelector('video')!;
           video.preservesPitch = false;
@@ -147,13 +141,10 @@ describe('live verdicts with the built-in model', { skip: NO_EMBEDDED_MODEL || N
     'a source change (the next video) is judged afresh: a firm REAL does not hold back the new FAKE',
     { timeout: 2 * CHECK_MS + 30_000 },
     async (t) => {
-      const page = await browser.context.newPage();
+      const { page, url } = await openPlaying(browser, server.origin, 'verdict-source-change', [
+        { src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' },
+      ]);
       try {
-        const url = `${server.origin}/${fixturePage('verdict-source-change', [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
-        await page.goto(url);
-        await page.waitForFunction(() => document.querySelector('video')!.currentTime > 0.3, null, {
-          timeout: 30000,
-        });
         await clickToolbarButton(browser, page);
         const firm = (state: SyncState | undefined) =>
           (state?.status === 'in-sync' || state?.status === 'mismatch') &&
