@@ -85,7 +85,9 @@ export function removeHeardBefore(
   return removed;
 }
 
-/** Whether a "this page went" signal dispatched at `signalAt` may end `video` (see removeHeardBefore). */
-// Strictly before: a report in the signal's own millisecond is kept — a stale listing
-// costs a line in the popup, a removed one the check the user just started.
+/**
+ * Whether a "this page went" signal dispatched at `signalAt` may end `video` (see
+ * removeHeardBefore). Strictly before: a report in the signal's own millisecond is kept — a
+ * stale listing costs a line in the popup, a removed one the check the user just started.
+ */
 export const heardBefore = (video: VideoRecord, signalAt: number) => (video.heardAt ?? 0) < signalAt;

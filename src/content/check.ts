@@ -299,6 +299,9 @@ export class VideoCheck {
   private reportPlayback(): void {
     if (!this.sessionId || this.signal.aborted) return;
     const playback = this.playback();
+    // A tab capture's clock changes the key at every timeupdate (about 4 a second): a stall
+    // (`waiting` → `playing`) moves media time against the wall clock with no field of its
+    // own, and the session keeps only anchors that are off (Timebase.wallAnchor).
     const { rect, ...rest } = playback;
     const key = JSON.stringify(this.capture === 'tab-capture' ? playback : rest);
     if (key === this.lastPlayback) return;

@@ -39,6 +39,10 @@ export interface SessionConfig {
 /** Played faster or slower with the pitch moved along: the voice heard is not the speaker's (PlaybackInfo.pitchKept). */
 const pitchMoved = (playback: PlaybackInfo) => playback.rate !== 1 && !playback.pitchKept;
 
+/** The element gives nothing to analyse now: still, hidden, silent, or another voice. */
+const withoutEvidence = (p: PlaybackInfo) =>
+  p.paused || p.hidden || p.silenced || p.seeking || p.ended || pitchMoved(p);
+
 const stateKey = (state: SyncState, final: boolean) => JSON.stringify([state, final]);
 
 /**
@@ -131,7 +135,7 @@ export class LiveSession {
 
   private get blocked(): boolean {
     const p = this.playback;
-    return !p || p.paused || p.ended || p.seeking || p.hidden || p.silenced || p.protected || pitchMoved(p);
+    return !p || p.protected || withoutEvidence(p);
   }
 
   private async load(): Promise<void> {
@@ -320,15 +324,6 @@ export function segmentReason(previous: PlaybackInfo | null, next: PlaybackInfo)
   if (next.src !== previous.src) return 'source-change';
   if (next.seeking && !previous.seeking) return 'seek';
   if (next.rate !== previous.rate) return 'rate-change';
-  const wasBlocked =
-    previous.paused ||
-    previous.hidden ||
-    previous.silenced ||
-    previous.seeking ||
-    previous.ended ||
-    pitchMoved(previous);
-  const isBlocked =
-    next.paused || next.hidden || next.silenced || next.seeking || next.ended || pitchMoved(next);
-  if (wasBlocked && !isBlocked) return 'resume';
+  if (withoutEvidence(previous) && !withoutEvidence(next)) return 'resume';
   return null;
 }

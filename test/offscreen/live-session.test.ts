@@ -58,6 +58,10 @@ class FakeEngine {
   dispose() {}
 }
 
+/** A frame at media time `t` (the stand-in engine reads only its time). */
+const frameAt = (t: number) =>
+  ({ image: null, width: 640, height: 360, region: null, mediaTime: t }) as never;
+
 /** The session's state, read afresh (not narrowed by earlier assertions on it). */
 const shownNow = (session: LiveSession): SyncState => session.state;
 
@@ -167,13 +171,12 @@ test('a long pause settles a check without a verdict ("too short"); a check with
 });
 
 test('a video played faster: its frames and sound reach the engine in play time, from the first rate on', async () => {
-  const FRAME = { image: null, width: 640, height: 360, region: null } as never;
   const sound = new Float32Array(160);
   const times = async (session: LiveSession, engine: FakeEngine, at: number[]) => {
     engine.frameTimes = [];
     engine.audioTimes = [];
     for (const t of at) {
-      await session.frame({ ...(FRAME as object), mediaTime: t } as never);
+      await session.frame(frameAt(t));
       await session.audio(t, 16_000, sound);
     }
     return { frames: engine.frameTimes, sound: engine.audioTimes };
@@ -206,7 +209,7 @@ test("played faster without pitch correction: can't judge, nothing analysed; the
   assert.equal(shown.status, 'cannot-judge');
   assert.equal(shown.status === 'cannot-judge' && shown.reason, 'pitch-changed');
   assert.deepEqual(shown.status === 'cannot-judge' && shown.why, { kind: 'pitch-changed', rate: 2 });
-  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 3 } as never);
+  await session.frame(frameAt(3));
   await session.audio(3, 16_000, new Float32Array(160));
   assert.deepEqual(
     [engine.frameTimes, engine.audioTimes],
@@ -226,8 +229,8 @@ test("played faster without pitch correction: can't judge, nothing analysed; the
 
 test('at 2× the views get media times: a span the engine placed in play time seeks to where it is in the video', async () => {
   const { session, engine } = await openSession({}, { playback: { ...playing, rate: 2 } });
-  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 10 } as never);
-  await session.frame({ image: null, width: 640, height: 360, region: null, mediaTime: 20 } as never);
+  await session.frame(frameAt(10));
+  await session.frame(frameAt(20));
   assert.deepEqual(engine.frameTimes, [10, 15]);
   const evidence = evidenceOf({ pMismatch: 0.99, evidenceSeconds: 5, checkedTo: 15 });
   engine.emit({
