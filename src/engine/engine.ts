@@ -594,6 +594,7 @@ export class SyncEngine implements Engine {
       model: this.parts.modelChoice,
       backend: this.parts.backend,
       landmarking: this.parts.tracker.landmarkingOn,
+      landmarkerRenewals: this.parts.tracker.workerRenewals,
       fps: estimateFps(this.segments),
       durationS: this.segments.some((s) => s.sourceTimes.length > 0)
         ? Math.max(...this.segments.map((s) => s.endTime)) -

@@ -69,6 +69,8 @@ export interface FaceTrackerOptions {
   delegate?: LandmarkerDelegate;
   /** Landmarker workers (default min(2, cores)); 0 landmarks on this thread. Needs assets.landmarkerWorkerUrl. */
   workers?: number;
+  /** Frames a landmarker worker runs before a fresh one replaces it (default RENEW_WORKER_AFTER_JOBS). */
+  renewWorkersAfterJobs?: number;
 }
 
 /** Side of a mosaic slot: with the ROI at twice the face, the landmark model's 192-px input sees the face about 1:1. */
@@ -100,7 +102,11 @@ export function landmarkersFor(
   return createLandmarkerPool(
     assets,
     { maxFaces, delegate: options.delegate ?? 'CPU' },
-    { url: assets.landmarkerWorkerUrl, count: options.workers ?? defaultWorkerCount() },
+    {
+      url: assets.landmarkerWorkerUrl,
+      count: options.workers ?? defaultWorkerCount(),
+      renewAfterJobs: options.renewWorkersAfterJobs,
+    },
   );
 }
 
@@ -161,6 +167,8 @@ interface FramePlan {
 
 class MediaPipeFaceTracker implements FaceTracker {
   private readonly tracks: TrackSet;
+  /** The pool's renewals when this tracker started: a kept pool counts every check's. */
+  private readonly renewalsBefore: number;
   private readonly schedule = new AcquisitionSchedule();
   /** Per landmarker instance: the mosaic layout it last followed (none yet: a blank first). */
   private readonly followedLayout: (number | null)[];
@@ -191,6 +199,7 @@ class MediaPipeFaceTracker implements FaceTracker {
   ) {
     this.tracks = new TrackSet({ ...DEFAULT_TRACK_POLICY, maxTracks: maxFaces });
     this.followedLayout = new Array(pool.size).fill(null);
+    this.renewalsBefore = pool.renewals;
   }
 
   get parallelFrames(): number {
@@ -199,6 +208,10 @@ class MediaPipeFaceTracker implements FaceTracker {
 
   get landmarkingOn(): string {
     return this.pool.where;
+  }
+
+  get workerRenewals(): number {
+    return this.pool.renewals - this.renewalsBefore;
   }
 
   observe(frame: EngineFrame, segment: number): Promise<FrameObservation> {

@@ -84,6 +84,8 @@ export interface FaceTracker {
   readonly parallelFrames: number;
   /** Where the landmarker runs, in words ('2 workers', 'this thread (…why)'). */
   readonly landmarkingOn: string;
+  /** Landmarker workers replaced by fresh ones since this tracker started (face/renewing-worker via the pool). */
+  readonly workerRenewals: number;
   /** A seek or source change: forget motion history (tracks may be re-acquired); the next frame starts a new shot. */
   newSegment(): void;
   /**
@@ -118,6 +120,8 @@ export interface CheckResult {
   backend: string;
   /** Where the face landmarker ran, e.g. '2 workers' (FaceTracker.landmarkingOn). */
   landmarking: string;
+  /** Landmarker workers replaced by fresh ones during the check, to give their memory back (RENEW_WORKER_AFTER_JOBS). */
+  landmarkerRenewals: number;
   fps: number;
   durationS: number;
   state: SyncState;

@@ -29,6 +29,7 @@ function fakeParts() {
         id: pools.length,
         closed: false,
         failed: false,
+        renewals: 0,
         size: 1,
         where: 'fake',
         clocks: [],

@@ -3,7 +3,7 @@
 // test/helpers/bundle.ts and served from 127.0.0.1 with the repo root at / and
 // ../shared/media at /media/.
 import { FaceLandmarker, FilesetResolver } from '@mediapipe/tasks-vision';
-import { createFaceTracker, landmarkersFor } from '../../src/engine/face-tracker';
+import { createFaceTracker, landmarkersFor, trackerOnPool } from '../../src/engine/face-tracker';
 import { mosaicLayout } from '../../src/core/face/tracking';
 import type { LandmarkJob } from '../../src/engine/face/landmark-jobs';
 import { BLENDSHAPE_NAMES, LIP_LANDMARKS, type FaceObservation } from '../../src/core/features';
@@ -340,8 +340,48 @@ export interface WorkerComparison {
   workersOneAtATime: FaceObservation[][];
   workersPipelined: FaceObservation[][];
   badWorkerUrl: FaceObservation[][];
+  /** Two workers each replaced by a fresh one after every RENEW_AFTER_JOBS frames they landmark, one frame at a time. */
+  renewing: FaceObservation[][];
+  /** After every 2 × RENEW_AFTER_JOBS frames, the renewing pool's count of replacements, and how long it took to reach it. */
+  renewedAt: { frame: number; renewals: number; waitedMs: number }[];
   /** Media times of the pipelined results, in the order they resolved. */
   pipelinedOrder: number[];
+}
+
+/** compareWorkers' renewing pool: each worker replaced after this many frames. */
+const RENEW_AFTER_JOBS = 5;
+
+/**
+ * Frames one at a time through a tracker whose two workers are replaced every
+ * RENEW_AFTER_JOBS jobs; once a replacement is due, waits (up to 20 s) until it took over,
+ * so the next frames do land on the fresh workers.
+ */
+async function runRenewing(
+  frames: ImageBitmap[],
+  size: { videoWidth: number; videoHeight: number },
+): Promise<Pick<WorkerComparison, 'renewedAt'> & { faces: FaceObservation[][] }> {
+  const pool = await landmarkersFor(ASSETS, { workers: 2, renewWorkersAfterJobs: RENEW_AFTER_JOBS });
+  const tracker = trackerOnPool(pool, () => pool.close());
+  const faces: FaceObservation[][] = [];
+  const renewedAt: WorkerComparison['renewedAt'] = [];
+  try {
+    for (const [i, image] of frames.entries()) {
+      faces.push((await tracker.observe({ ...size, mediaTime: i / 25, image }, 0)).faces);
+      if ((i + 1) % (2 * RENEW_AFTER_JOBS) !== 0) continue;
+      const due = ((i + 1) / RENEW_AFTER_JOBS) | 0;
+      const since = performance.now();
+      while (pool.renewals < due && performance.now() < since + 20000)
+        await new Promise((r) => setTimeout(r, 20));
+      renewedAt.push({
+        frame: i + 1,
+        renewals: pool.renewals,
+        waitedMs: Math.round(performance.now() - since),
+      });
+    }
+    return { faces, renewedAt };
+  } finally {
+    tracker.close();
+  }
 }
 
 /**
@@ -383,6 +423,7 @@ async function compareWorkers(url: string, count: number): Promise<WorkerCompari
       if (inFlight.length >= pipelined.parallelFrames) workersPipelined.push(await inFlight.shift()!);
     }
     for (const pending of inFlight) workersPipelined.push(await pending);
+    const renewing = await runRenewing(frames, size);
     return {
       where: {
         inThread: inThread.landmarkingOn,
@@ -394,6 +435,8 @@ async function compareWorkers(url: string, count: number): Promise<WorkerCompari
       workersOneAtATime: await oneAtATime(workers),
       workersPipelined,
       badWorkerUrl: await oneAtATime(broken),
+      renewing: renewing.faces,
+      renewedAt: renewing.renewedAt,
       pipelinedOrder,
     };
   } finally {

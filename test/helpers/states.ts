@@ -54,6 +54,7 @@ export function resultOf(state: SyncState, over: Partial<CheckResult> = {}): Che
     model: 'embedded',
     backend: 'wasm',
     landmarking: '2 workers',
+    landmarkerRenewals: 0,
     fps: 25,
     durationS: 30,
     state,

@@ -16,6 +16,7 @@ import {
 import type { LandmarkerAssets } from './landmarker';
 import { MonotonicClock } from '../../core/face/tracking';
 import { JobWorker } from '../job-worker';
+import { RenewingWorker } from '../renewing-worker';
 
 /** What a landmarker worker loads (./landmarker-worker.ts). */
 export interface LandmarkerInit {
@@ -38,6 +39,8 @@ export interface LandmarkerPool {
    * more (a MediaPipe graph that failed once fails every later frame: "Graph has errors").
    */
   readonly failed: boolean;
+  /** Workers replaced by fresh ones so far (../renewing-worker.ts); 0 on this thread. */
+  readonly renewals: number;
   /** Runs `job` on instance `instance` (0 ≤ instance < size); jobs on one instance run in order. */
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult>;
   close(): void;
@@ -45,6 +48,13 @@ export interface LandmarkerPool {
 
 /** A worker gets this long to load MediaPipe before the pool gives up on workers. */
 const WORKER_START_TIMEOUT_MS = 30000;
+
+/**
+ * Jobs (frames) a landmarker worker runs before a fresh one replaces it (../renewing-worker.ts):
+ * with two workers, every 4 minutes of 25-fps video. Each worker's heaps are given back; the
+ * pause while the fresh one loads is about a second.
+ */
+export const RENEW_WORKER_AFTER_JOBS = 3000;
 
 /** min(2, cores): more instances would add frames of lag to the tracker's ROI plans for little gain. */
 export function defaultWorkerCount(): number {
@@ -55,7 +65,7 @@ export function defaultWorkerCount(): number {
 export async function createLandmarkerPool(
   assets: LandmarkerAssets,
   settings: LandmarkerSettings,
-  workers: { url?: string; count: number },
+  workers: { url?: string; count: number; renewAfterJobs?: number },
 ): Promise<LandmarkerPool> {
   let reason =
     workers.count < 1
@@ -66,12 +76,14 @@ export async function createLandmarkerPool(
           ? 'no Worker here'
           : '';
   if (!reason) {
-    const started = await Promise.allSettled(
-      Array.from({ length: workers.count }, () => LandmarkerWorker.start(workers.url!, assets, settings)),
-    );
+    const start = () => LandmarkerWorker.start(workers.url!, assets, settings);
+    const started = await Promise.allSettled(Array.from({ length: workers.count }, start));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    if (!failed) return new WorkerPool(running);
+    if (!failed) {
+      const renewAfter = workers.renewAfterJobs ?? RENEW_WORKER_AFTER_JOBS;
+      return new WorkerPool(running.map((w) => new RenewingWorker(w, start, renewAfter)));
+    }
     running.forEach((w) => w.close());
     reason = `workers failed to start: ${failed.reason instanceof Error ? failed.reason.message : String(failed.reason)}`;
     console.warn(`face tracker: landmarking on this thread (${reason})`);
@@ -85,6 +97,7 @@ export async function createLandmarkerPool(
     get failed() {
       return failures.failed;
     },
+    renewals: 0,
     // Runs before run() returns: the in-thread tracker behaves as before workers existed.
     run: (_instance, job) => failures.watch(new Promise((resolve) => resolve(runner.run(job)))),
     close: () => runner.close(),
@@ -105,7 +118,7 @@ class FailureLatch {
 class WorkerPool implements LandmarkerPool {
   readonly where: string;
   readonly clocks: readonly MonotonicClock[];
-  constructor(private readonly workers: LandmarkerWorker[]) {
+  constructor(private readonly workers: RenewingWorker<LandmarkJob, LandmarkJobResult>[]) {
     this.where = `${workers.length} worker${workers.length > 1 ? 's' : ''}`;
     this.clocks = workers.map(() => new MonotonicClock());
   }
@@ -114,6 +127,9 @@ class WorkerPool implements LandmarkerPool {
   }
   get failed(): boolean {
     return this.workers.some((w) => w.failed);
+  }
+  get renewals(): number {
+    return this.workers.reduce((sum, w) => sum + w.renewals, 0);
   }
   run(instance: number, job: LandmarkJob): Promise<LandmarkJobResult> {
     return this.workers[instance].run(job);

@@ -1,0 +1,92 @@
+// A worker that is replaced by a fresh one after a number of jobs. A landmarker worker's
+// heaps grow with the frames it has seen (V8 widens the room between collections of a busy
+// heap; a wasm memory never shrinks): over 20 minutes of video the extension's renderer grew
+// by ~110 MiB that the check does not hold, and more over an hour (docs/speed.md, "Scaling
+// with file length"). Terminating the worker is the only way a page can give that back.
+//
+// The old worker answers its last job and is closed *before* the fresh one loads: loading
+// beside it put ~130 MiB on top for a moment, a higher peak than the growth it removes. Jobs
+// given meanwhile wait and go to the fresh worker in order (a pause of about a second, once
+// per RENEW_WORKER_AFTER_JOBS). A fresh worker that fails to load is tried once more; then
+// the slot fails its jobs, as a worker that broke would, and the check says so.
+
+/** What a renewing slot needs of the worker it holds. */
+export interface RenewableWorker<Job, Result> {
+  run(job: Job): Promise<Result>;
+  readonly failed: boolean;
+  close(): void;
+}
+
+/** Loads of a fresh worker tried before the slot gives up. */
+const START_TRIES = 2;
+
+export class RenewingWorker<Job, Result> {
+  private jobs = 0;
+  private closed = false;
+  private lastJob: Promise<unknown> = Promise.resolve();
+  private jobFailed = false;
+  /** While a replacement loads: the worker jobs wait for. */
+  private next: Promise<RenewableWorker<Job, Result>> | null = null;
+  /** Replacements that took over (tests, stats). */
+  renewals = 0;
+
+  constructor(
+    private worker: RenewableWorker<Job, Result>,
+    private readonly start: () => Promise<RenewableWorker<Job, Result>>,
+    /** Jobs a worker runs before it is replaced; Infinity never replaces it. */
+    private readonly renewAfterJobs: number,
+  ) {}
+
+  run(job: Job): Promise<Result> {
+    const result = this.next ? this.next.then((worker) => worker.run(job)) : this.worker.run(job);
+    // A failed job marks the slot failed even once its worker is replaced: a MediaPipe graph
+    // that failed once says something about the frames, not only about that worker.
+    result.catch(() => {
+      this.jobFailed = true;
+    });
+    this.lastJob = result.catch(() => undefined);
+    if (++this.jobs >= this.renewAfterJobs && !this.next && !this.closed && !this.failed) this.renew();
+    return result;
+  }
+
+  get failed(): boolean {
+    return this.jobFailed || this.worker.failed;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.worker.close();
+  }
+
+  private renew(): void {
+    const old = this.worker;
+    this.next = this.lastJob.then(async () => {
+      old.close();
+      const fresh = await this.startFresh();
+      this.next = null;
+      if (this.closed) fresh.close();
+      else {
+        this.worker = fresh;
+        this.jobs = 0;
+        this.renewals++;
+      }
+      return fresh;
+    });
+    // The waiting jobs reject with the load's error; the slot is failed from then on.
+    this.next.catch((error: unknown) => {
+      this.jobFailed = true;
+      this.next = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      this.next.catch(() => undefined);
+    });
+  }
+
+  private async startFresh(): Promise<RenewableWorker<Job, Result>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.start();
+      } catch (error) {
+        if (attempt >= START_TRIES) throw error;
+      }
+    }
+  }
+}
