@@ -30,6 +30,13 @@ class FakeWorker implements RenewableWorker<number, string> {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A slot holding worker 'first', renewing after `jobs`, its replacements from a starter(). */
+function setUp(jobs: number) {
+  const first = new FakeWorker('first');
+  const s = starter();
+  return { first, s, slot: new RenewingWorker(first, s.start, jobs) };
+}
+
 /** A start() the test resolves or rejects. */
 function starter() {
   const started: FakeWorker[] = [];
@@ -59,9 +66,7 @@ function starter() {
 }
 
 test('after N jobs the old worker answers its jobs and is closed, then a fresh one loads and takes the jobs given meanwhile, in order', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 3);
+  const { first, s, slot } = setUp(3);
   const results = [slot.run(0), slot.run(1), slot.run(2)];
   results.push(slot.run(3), slot.run(4));
   assert.deepEqual(first.jobs, [0, 1, 2], 'jobs after the third wait for the fresh worker');
@@ -95,9 +100,7 @@ test('after N jobs the old worker answers its jobs and is closed, then a fresh o
 });
 
 test('the count starts again on the fresh worker: a second renewal after another N jobs', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 2);
+  const { first, s, slot } = setUp(2);
   slot.run(0);
   slot.run(1);
   first.answerAll();
@@ -120,17 +123,20 @@ test('the count starts again on the fresh worker: a second renewal after another
   assert.equal(slot.renewals, 2);
 });
 
-test('a fresh worker that fails to load is tried once more', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 1);
-  first.answerAll();
+/** A slot renewing after every job, one job waiting, the first load of a fresh worker failed. */
+async function firstLoadFailed() {
+  const { first, s, slot } = setUp(1);
   slot.run(0);
   const waiting = slot.run(1);
   first.answerAll();
   await settle();
   s.fail();
   await settle();
+  return { s, slot, waiting };
+}
+
+test('a fresh worker that fails to load is tried once more', async () => {
+  const { s, slot, waiting } = await firstLoadFailed();
   assert.equal(s.waiting, 1, 'a second load');
   s.ready('second');
   await settle();
@@ -140,15 +146,7 @@ test('a fresh worker that fails to load is tried once more', async () => {
 });
 
 test('when the second load fails too, the waiting and later jobs fail and so does the slot', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 1);
-  slot.run(0);
-  const waiting = slot.run(1);
-  first.answerAll();
-  await settle();
-  s.fail();
-  await settle();
+  const { s, slot, waiting } = await firstLoadFailed();
   s.fail();
   await assert.rejects(waiting, /cannot load MediaPipe/);
   await assert.rejects(slot.run(2), /cannot load MediaPipe/);
@@ -156,9 +154,7 @@ test('when the second load fails too, the waiting and later jobs fail and so doe
 });
 
 test('closed while a fresh worker loads: it is closed as it arrives and never put in service', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 1);
+  const { first, s, slot } = setUp(1);
   slot.run(0);
   first.answerAll();
   await settle();
@@ -170,9 +166,7 @@ test('closed while a fresh worker loads: it is closed as it arrives and never pu
 });
 
 test('a slot whose job failed renews no more: its worker is left as it is', async () => {
-  const first = new FakeWorker('first');
-  const s = starter();
-  const slot = new RenewingWorker(first, s.start, 2);
+  const { first, s, slot } = setUp(2);
   const failing = slot.run(0);
   first.failNext();
   await assert.rejects(failing, /graph has errors/);
