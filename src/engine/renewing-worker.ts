@@ -25,8 +25,10 @@ export class RenewingWorker<Job, Result> {
   private closed = false;
   private lastJob: Promise<unknown> = Promise.resolve();
   private jobFailed = false;
-  /** While a replacement loads: the worker jobs wait for. */
-  private next: Promise<RenewableWorker<Job, Result>> | null = null;
+  /** While a replacement loads: the jobs given meanwhile, in order. */
+  private waiting: { job: Job; resolve: (result: Promise<Result>) => void }[] | null = null;
+  /** Set when no fresh worker could be loaded: every later job fails with it. */
+  private broken: Error | null = null;
   /** Replacements that took over (tests, stats). */
   renewals = 0;
 
@@ -38,19 +40,24 @@ export class RenewingWorker<Job, Result> {
   ) {}
 
   run(job: Job): Promise<Result> {
-    const result = this.next ? this.next.then((worker) => worker.run(job)) : this.worker.run(job);
+    const waiting = this.waiting;
+    const result = this.broken
+      ? Promise.reject(this.broken)
+      : waiting
+        ? new Promise<Result>((resolve) => waiting.push({ job, resolve }))
+        : this.worker.run(job);
     // A failed job marks the slot failed even once its worker is replaced: a MediaPipe graph
     // that failed once says something about the frames, not only about that worker.
     result.catch(() => {
       this.jobFailed = true;
     });
     this.lastJob = result.catch(() => undefined);
-    if (++this.jobs >= this.renewAfterJobs && !this.next && !this.closed && !this.failed) this.renew();
+    if (++this.jobs >= this.renewAfterJobs && !waiting && !this.closed && !this.failed) this.renew();
     return result;
   }
 
   get failed(): boolean {
-    return this.jobFailed || this.worker.failed;
+    return this.jobFailed || this.broken !== null || this.worker.failed;
   }
 
   close(): void {
@@ -60,23 +67,30 @@ export class RenewingWorker<Job, Result> {
 
   private renew(): void {
     const old = this.worker;
-    this.next = this.lastJob.then(async () => {
+    const waiting: NonNullable<typeof this.waiting> = [];
+    this.waiting = waiting;
+    void this.lastJob.then(async () => {
       old.close();
-      const fresh = await this.startFresh();
-      this.next = null;
+      let fresh: RenewableWorker<Job, Result> | null = null;
+      try {
+        fresh = await this.startFresh();
+      } catch (error) {
+        this.broken = error instanceof Error ? error : new Error(String(error));
+      }
+      // From here to the end in one go: the waiting jobs reach the fresh worker before any
+      // later one does (a VIDEO-mode landmarker wants its frames in time order).
+      this.waiting = null;
+      if (!fresh) {
+        for (const { resolve } of waiting) resolve(Promise.reject(this.broken!));
+        return;
+      }
       if (this.closed) fresh.close();
       else {
         this.worker = fresh;
         this.jobs = 0;
         this.renewals++;
       }
-      return fresh;
-    });
-    // The waiting jobs reject with the load's error; the slot is failed from then on.
-    this.next.catch((error: unknown) => {
-      this.jobFailed = true;
-      this.next = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      this.next.catch(() => undefined);
+      for (const { job, resolve } of waiting) resolve(fresh.run(job));
     });
   }
 

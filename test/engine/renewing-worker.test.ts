@@ -99,6 +99,24 @@ test('after N jobs the old worker answers its jobs and is closed, then a fresh o
   assert.equal(second.closed, true);
 });
 
+test('a job given at any moment while the fresh worker comes into service lands after the waiting ones', async () => {
+  // Frames reach the tracker from promise continuations too: whatever microtask a job comes
+  // in, the fresh VIDEO-mode landmarker must see the frames in the order they were given.
+  for (let depth = 0; depth < 8; depth++) {
+    const { first, s, slot } = setUp(1);
+    slot.run(0);
+    slot.run(1);
+    slot.run(2);
+    first.answerAll();
+    await settle();
+    s.ready('second');
+    for (let i = 0; i < depth; i++) await Promise.resolve();
+    slot.run(3);
+    await settle();
+    assert.deepEqual(s.started[0].jobs, [1, 2, 3], `a job ${depth} microtasks after the load`);
+  }
+});
+
 test('the count starts again on the fresh worker: a second renewal after another N jobs', async () => {
   const { first, s, slot } = setUp(2);
   slot.run(0);
