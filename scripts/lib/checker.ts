@@ -287,6 +287,11 @@ export class Checker {
    * with `windows`, also the SyncNet window caches of that same run (weights: an official
    * checkpoint or a converted folder).
    */
+  /** Landmarker workers the page has replaced by fresh ones (each one a worker started). */
+  landmarkerRenewals(): Promise<number> {
+    return this.page.evaluate(() => window.lipsyncLandmarkerRenewals?.() ?? 0);
+  }
+
   async extractFeatures(
     video: string,
     audio?: string,

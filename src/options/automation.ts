@@ -40,6 +40,8 @@ declare global {
     lipsyncStreaming?: StreamingRequest;
     /** Set by the CLI: engine settings for the next check that the form does not offer (the lip stride). */
     lipsyncEngineOptions?: { lipStride?: number };
+    /** Landmarker workers the page's kept pool has replaced by fresh ones (tests). */
+    lipsyncLandmarkerRenewals?: () => number;
     /** Exposed by the CLI: puts the next part in the part inputs and says where it starts; null after the last. */
     lipsyncNextPart?: () => Promise<StreamedPart | null>;
   }
@@ -97,6 +99,7 @@ export function installAutomation(landmarkers: KeptLandmarkers): AutomationRepor
   window.lipsyncReadWindowCache = (index, start, length) =>
     toBase64(windowCaches[index].data.subarray(start, start + length));
   window.lipsyncExtractFeatures = (windows) => extractForCli(landmarkers, windows);
+  window.lipsyncLandmarkerRenewals = () => landmarkers.renewals;
   for (const id of Object.values(PART_INPUTS)) {
     const input = Object.assign(document.createElement('input'), { type: 'file', id, hidden: true });
     document.body.append(input);

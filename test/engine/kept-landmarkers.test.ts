@@ -13,6 +13,7 @@ interface FakePool extends LandmarkerPool {
   id: number;
   closed: boolean;
   failed: boolean;
+  renewals: number;
 }
 
 /** Pools numbered in load order; `failNextLoad` makes the next load reject. */
@@ -87,6 +88,18 @@ describe('kept landmarkers', () => {
     assert.equal(pools.length, 2);
     assert.equal(pools[0].closed, true);
     assert.equal(poolOf(tracker).id, 1);
+  });
+
+  it('counts the worker replacements of every pool it loaded, the closed ones included', async () => {
+    const { parts, pools } = fakeParts();
+    const kept = new KeptLandmarkers(parts);
+    (await kept.tracker()).close();
+    pools[0].renewals = 3;
+    assert.equal(kept.renewals, 3);
+    pools[0].failed = true;
+    (await kept.tracker()).close();
+    pools[1].renewals = 1;
+    assert.equal(kept.renewals, 4);
   });
 
   it('a load that failed is tried again at the next check, the error shown to the check that waited for it', async () => {

@@ -22,6 +22,9 @@ export interface KeptLandmarkersParts {
 
 export class KeptLandmarkers {
   private pool: Promise<LandmarkerPool> | null = null;
+  /** The pool once loaded, and the worker replacements of the pools closed before it. */
+  private loaded: LandmarkerPool | null = null;
+  private earlierRenewals = 0;
   private inUse = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -50,17 +53,31 @@ export class KeptLandmarkers {
     }
   }
 
+  /** Landmarker workers replaced by fresh ones in every pool this page loaded (tests: workers started = pools × size + this). */
+  get renewals(): number {
+    return this.earlierRenewals + (this.loaded?.renewals ?? 0);
+  }
+
   /** Whether a pool is loaded or loading (tests). */
   get holding(): boolean {
     return this.pool !== null;
   }
 
   private load(): Promise<LandmarkerPool> {
-    this.pool ??= this.parts.load().catch((error: unknown) => {
-      this.pool = null;
-      throw error;
-    });
-    return this.pool;
+    if (this.pool) return this.pool;
+    const loading: Promise<LandmarkerPool> = this.parts.load().then(
+      (pool) => {
+        // Closed while loading: its replacements are not this page's to count.
+        if (this.pool === loading) this.loaded = pool;
+        return pool;
+      },
+      (error: unknown) => {
+        if (this.pool === loading) this.pool = null;
+        throw error;
+      },
+    );
+    this.pool = loading;
+    return loading;
   }
 
   private done(): void {
@@ -84,6 +101,8 @@ export class KeptLandmarkers {
   private closePool(): void {
     const pool = this.pool;
     this.pool = null;
+    this.earlierRenewals += this.loaded?.renewals ?? 0;
+    this.loaded = null;
     pool?.then((p) => p.close()).catch(() => undefined);
   }
 }
