@@ -282,16 +282,16 @@ export class Checker {
     return { ok: true, result: outcome, transcoded };
   }
 
-  /**
-   * Face observations + 16 kHz PCM for one video (the feature cache), through the same page;
-   * with `windows`, also the SyncNet window caches of that same run (weights: an official
-   * checkpoint or a converted folder).
-   */
   /** Landmarker workers the page has replaced by fresh ones (each one a worker started). */
   landmarkerRenewals(): Promise<number> {
     return this.page.evaluate(() => window.lipsyncLandmarkerRenewals?.() ?? 0);
   }
 
+  /**
+   * Face observations + 16 kHz PCM for one video (the feature cache), through the same page;
+   * with `windows`, also the SyncNet window caches of that same run (weights: an official
+   * checkpoint or a converted folder).
+   */
   async extractFeatures(
     video: string,
     audio?: string,

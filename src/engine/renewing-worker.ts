@@ -20,11 +20,23 @@ export interface RenewableWorker<Job, Result> {
 /** Loads of a fresh worker tried before the slot gives up. */
 const START_TRIES = 2;
 
+/** Remembers that a job failed. */
+export class FailureLatch {
+  failed = false;
+  watch<T>(job: Promise<T>): Promise<T> {
+    return job.catch((error: unknown) => {
+      this.failed = true;
+      throw error;
+    });
+  }
+}
+
 export class RenewingWorker<Job, Result> {
   private jobs = 0;
   private closed = false;
-  private lastJob: Promise<unknown> = Promise.resolve();
-  private jobFailed = false;
+  // A failed job marks the slot failed even once its worker is replaced: a MediaPipe graph
+  // that failed once says something about the frames, not only about that worker.
+  private readonly failures = new FailureLatch();
   /** While a replacement loads: the jobs given meanwhile, in order. */
   private waiting: { job: Job; resolve: (result: Promise<Result>) => void }[] | null = null;
   /** Set when no fresh worker could be loaded: every later job fails with it. */
@@ -41,23 +53,20 @@ export class RenewingWorker<Job, Result> {
 
   run(job: Job): Promise<Result> {
     const waiting = this.waiting;
-    const result = this.broken
-      ? Promise.reject(this.broken)
-      : waiting
-        ? new Promise<Result>((resolve) => waiting.push({ job, resolve }))
-        : this.worker.run(job);
-    // A failed job marks the slot failed even once its worker is replaced: a MediaPipe graph
-    // that failed once says something about the frames, not only about that worker.
-    result.catch(() => {
-      this.jobFailed = true;
-    });
-    this.lastJob = result.catch(() => undefined);
-    if (++this.jobs >= this.renewAfterJobs && !waiting && !this.closed && !this.failed) this.renew();
+    const result = this.failures.watch(
+      this.broken
+        ? Promise.reject(this.broken)
+        : waiting
+          ? new Promise<Result>((resolve) => waiting.push({ job, resolve }))
+          : this.worker.run(job),
+    );
+    // This job is the old worker's last: it is closed once the job has answered.
+    if (++this.jobs >= this.renewAfterJobs && !waiting && !this.closed && !this.failed) this.renew(result);
     return result;
   }
 
   get failed(): boolean {
-    return this.jobFailed || this.broken !== null || this.worker.failed;
+    return this.failures.failed || this.broken !== null || this.worker.failed;
   }
 
   close(): void {
@@ -65,33 +74,35 @@ export class RenewingWorker<Job, Result> {
     this.worker.close();
   }
 
-  private renew(): void {
+  private renew(lastJob: Promise<Result>): void {
     const old = this.worker;
     const waiting: NonNullable<typeof this.waiting> = [];
     this.waiting = waiting;
-    void this.lastJob.then(async () => {
-      old.close();
-      let fresh: RenewableWorker<Job, Result> | null = null;
-      try {
-        fresh = await this.startFresh();
-      } catch (error) {
-        this.broken = error instanceof Error ? error : new Error(String(error));
-      }
-      // From here to the end in one go: the waiting jobs reach the fresh worker before any
-      // later one does (a VIDEO-mode landmarker wants its frames in time order).
-      this.waiting = null;
-      if (!fresh) {
-        for (const { resolve } of waiting) resolve(Promise.reject(this.broken!));
-        return;
-      }
-      if (this.closed) fresh.close();
-      else {
-        this.worker = fresh;
-        this.jobs = 0;
-        this.renewals++;
-      }
-      for (const { job, resolve } of waiting) resolve(fresh.run(job));
-    });
+    void lastJob
+      .catch(() => undefined)
+      .then(async () => {
+        old.close();
+        let fresh: RenewableWorker<Job, Result> | null = null;
+        try {
+          fresh = await this.startFresh();
+        } catch (error) {
+          this.broken = error instanceof Error ? error : new Error(String(error));
+        }
+        // From here to the end in one go: the waiting jobs reach the fresh worker before any
+        // later one does (a VIDEO-mode landmarker wants its frames in time order).
+        this.waiting = null;
+        if (!fresh) {
+          for (const { resolve } of waiting) resolve(Promise.reject(this.broken!));
+          return;
+        }
+        if (this.closed) fresh.close();
+        else {
+          this.worker = fresh;
+          this.jobs = 0;
+          this.renewals++;
+        }
+        for (const { job, resolve } of waiting) resolve(fresh.run(job));
+      });
   }
 
   private async startFresh(): Promise<RenewableWorker<Job, Result>> {

@@ -22,9 +22,8 @@ export interface KeptLandmarkersParts {
 
 export class KeptLandmarkers {
   private pool: Promise<LandmarkerPool> | null = null;
-  /** The pool once loaded, and the worker replacements of the pools closed before it. */
-  private loaded: LandmarkerPool | null = null;
-  private earlierRenewals = 0;
+  /** Every pool this page loaded, closed ones included: their worker replacements are counted. */
+  private readonly loadedPools: LandmarkerPool[] = [];
   private inUse = 0;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -55,7 +54,7 @@ export class KeptLandmarkers {
 
   /** Landmarker workers replaced by fresh ones in every pool this page loaded (tests: workers started = pools × size + this). */
   get renewals(): number {
-    return this.earlierRenewals + (this.loaded?.renewals ?? 0);
+    return this.loadedPools.reduce((sum, pool) => sum + pool.renewals, 0);
   }
 
   /** Whether a pool is loaded or loading (tests). */
@@ -67,8 +66,7 @@ export class KeptLandmarkers {
     if (this.pool) return this.pool;
     const loading: Promise<LandmarkerPool> = this.parts.load().then(
       (pool) => {
-        // Closed while loading: its replacements are not this page's to count.
-        if (this.pool === loading) this.loaded = pool;
+        this.loadedPools.push(pool);
         return pool;
       },
       (error: unknown) => {
@@ -101,8 +99,6 @@ export class KeptLandmarkers {
   private closePool(): void {
     const pool = this.pool;
     this.pool = null;
-    this.earlierRenewals += this.loaded?.renewals ?? 0;
-    this.loaded = null;
     pool?.then((p) => p.close()).catch(() => undefined);
   }
 }

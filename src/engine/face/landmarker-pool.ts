@@ -16,7 +16,7 @@ import {
 import type { LandmarkerAssets } from './landmarker';
 import { MonotonicClock } from '../../core/face/tracking';
 import { JobWorker } from '../job-worker';
-import { RenewingWorker } from '../renewing-worker';
+import { FailureLatch, RenewingWorker } from '../renewing-worker';
 
 /** What a landmarker worker loads (./landmarker-worker.ts). */
 export interface LandmarkerInit {
@@ -104,17 +104,6 @@ export async function createLandmarkerPool(
   };
 }
 
-/** Remembers that a job failed. */
-class FailureLatch {
-  failed = false;
-  watch<T>(job: Promise<T>): Promise<T> {
-    return job.catch((error: unknown) => {
-      this.failed = true;
-      throw error;
-    });
-  }
-}
-
 class WorkerPool implements LandmarkerPool {
   readonly where: string;
   readonly clocks: readonly MonotonicClock[];
@@ -141,8 +130,6 @@ class WorkerPool implements LandmarkerPool {
 
 /** One landmarker worker; pictures are transferred, and closed here if the worker is gone. */
 class LandmarkerWorker {
-  private readonly failures = new FailureLatch();
-
   private constructor(private readonly worker: JobWorker<LandmarkerInit, LandmarkJob, LandmarkJobResult>) {}
 
   static async start(
@@ -167,11 +154,11 @@ class LandmarkerWorker {
   run(job: LandmarkJob): Promise<LandmarkJobResult> {
     const pictures = jobPictures(job);
     if (this.worker.failed) pictures.forEach((p) => p.close());
-    return this.failures.watch(this.worker.run(job, pictures));
+    return this.worker.run(job, pictures);
   }
 
   get failed(): boolean {
-    return this.worker.failed || this.failures.failed;
+    return this.worker.failed;
   }
 
   close(): void {
