@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, wri
 import { basename, dirname, join } from 'node:path';
 import { offsetWords, REASON_TEXT } from '../../src/core/state';
 import type { CheckResult, ModelChoice } from '../../src/engine/types';
-import { certaintyLine, evidenceLine, resultFigures } from '../../src/shared/result-figures';
+import { certaintyLine, cutOffLine, evidenceLine, resultFigures } from '../../src/shared/result-figures';
 import { spanLines } from '../../src/shared/spans';
 import { stateLook } from '../../src/shared/state-look';
 import {
@@ -67,6 +67,8 @@ export function humanReport(file: string, result: CheckResult): string {
   if (certainty) lines.push(`  certainty: ${certainty}`);
   const evidence = evidenceLine(figures);
   if (evidence) lines.push(`  evidence: ${evidence}`);
+  const cutOff = cutOffLine(result.cutOff);
+  if (cutOff) lines.push(`  cut off: ${cutOff}`);
   const spans = spanLines(figures.segments);
   if (spans.length) lines.push('  spans:', ...spans.map((line) => `    ${line}`));
   lines.push(
@@ -105,6 +107,8 @@ export function jsonReport(file: string, result: CheckResult) {
     dists: result.dists,
     timeline: result.timeline,
     faces: result.faces,
+    /** The file stops before its own length (seconds): only what came before was checked. */
+    ...(result.cutOff ? { cutOff: result.cutOff } : {}),
   };
 }
 

@@ -71,6 +71,24 @@ export function probeMedia(input: string): ProbedMedia | null {
   };
 }
 
+/**
+ * ffmpeg's stderr in one line: its distinct messages without the "[codec @ 0x…]" prefixes,
+ * the first (usually the cause) and the last new one (what it gave up on) — a damaged stream
+ * repeats the same few lines per frame and thread.
+ */
+export function ffmpegComplaint(stderr: string, code: number | null): string {
+  const lines = [
+    ...new Set(
+      stderr
+        .split('\n')
+        .map((line) => line.replace(/\[[^\]]* @ 0x[0-9a-f]+\]\s*/g, '').trim())
+        .filter(Boolean),
+    ),
+  ];
+  if (lines.length === 0) return `exit ${code}`;
+  return lines.length === 1 ? lines[0] : `${lines[0]} … ${lines[lines.length - 1]}`;
+}
+
 /** Rows of an ffmpeg CSV segment list: file name and start time. */
 function segmentList(path: string): { file: string; start: number }[] {
   if (!existsSync(path)) return [];
@@ -152,7 +170,9 @@ export class StreamedTranscode {
       const audio = this.withAudio ? segmentList(join(this.dir, 'audio.csv')) : [];
       const ready = video.length > index && (!this.withAudio || audio.length > index || done !== null);
       if (done && done.code !== 0)
-        throw new Error(`ffmpeg could not convert it: ${done.stderr || `exit ${done.code}`}`);
+        throw new Error(
+          `ffmpeg could not convert it (is the file damaged?): ${ffmpegComplaint(done.stderr, done.code)}`,
+        );
       if (ready) {
         if (index > 0) this.removePart(index - 1);
         this.next++;

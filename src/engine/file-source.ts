@@ -25,13 +25,14 @@
 // A seek costs a decode from the last keyframe (up to ~0.3 s at 720p), so this is for the
 // rare skip, not a way to step every frame.
 import type { ClipFeatures, FrameObservation } from '../core/features';
+import { lacksIndex } from '../core/media/mp4-boxes';
 import { wholeSoundRuns } from './audio-start';
 import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
 import { forEachDecodedAudio } from './webcodecs-audio';
 import { SoundPacer } from './sound-pacer';
-import { forEachDecodedFrame, type FrameSink } from './webcodecs-source';
+import { blobReader, forEachDecodedFrame, type DecodeOptions, type FrameSink } from './webcodecs-source';
 
 /** Seconds without a new frame before playback counts as stalled. */
 const STALL_SECONDS = 15;
@@ -96,6 +97,14 @@ const MEDIA_ERRORS: Record<number, string> = {
   4: 'it is not a video format this browser can play',
 };
 
+/** Why the element refused `blob`: an empty or cut-off file is said as such, not as a format this browser cannot play. */
+async function whyUnplayable(blob: Blob, code: number): Promise<string> {
+  if (blob.size === 0) return 'the file is empty';
+  if (await lacksIndex(blobReader(blob), blob.size).catch(() => false))
+    return "the file is cut off before its index (no MP4 'moov' box): an unfinished download or recording";
+  return MEDIA_ERRORS[code] ?? 'unreadable';
+}
+
 async function openVideo(blob: Blob, name: string, signal?: AbortSignal): Promise<HTMLVideoElement> {
   const video = document.createElement('video');
   video.muted = true; // sound comes from decodeAudioData; the element only supplies pictures
@@ -106,7 +115,9 @@ async function openVideo(blob: Blob, name: string, signal?: AbortSignal): Promis
     await new Promise<void>((resolve, reject) => {
       video.onloadeddata = () => resolve();
       video.onerror = () =>
-        reject(new FileCheckError(`${name}: ${MEDIA_ERRORS[video.error?.code ?? 4] ?? 'unreadable'}`));
+        void whyUnplayable(blob, video.error?.code ?? 4).then((why) =>
+          reject(new FileCheckError(`${name}: ${why}`)),
+        );
       signal?.addEventListener('abort', () => reject(new FileCheckError('cancelled')), { once: true });
     });
   } catch (error) {
@@ -286,10 +297,11 @@ async function streamAudio(
   onAudio: (chunk: EngineAudio) => void,
   /** Awaited before the sound from this time (the file's own, s) is decoded or handed on. */
   pace: (mediaTime: number) => Promise<void>,
-  signal?: AbortSignal,
+  { signal, cutOff }: Pick<DecodeOptions, 'signal' | 'cutOff'>,
 ): Promise<boolean> {
   const decoded = await forEachDecodedAudio(blob, onAudio, {
     signal,
+    cutOff,
     cancelled: () => new FileCheckError('cancelled'),
     failed: (message) => new FileCheckError(`${name}: ${message}`),
     pace,
@@ -339,12 +351,17 @@ async function readFile<T>(
     video: HTMLVideoElement;
     sound: Promise<boolean>;
     eachFrame: (onFrame: (frame: EngineFrame) => Promise<void>) => Promise<void>;
+    /** Where the file's samples stop short of its length, once frames and sound are read. */
+    cutOff: () => CheckResult['cutOff'];
   }) => Promise<T>,
 ): Promise<T> {
   const { onProgress, signal } = hooks;
   const { start = 0, audioStart = 0 } = input.part ?? {};
   if (!input.part) onProgress?.({ phase: 'opening' });
   const video = await openVideo(input.video, input.videoName, signal);
+  const duration = input.part?.totalDuration ?? (Number.isFinite(video.duration) ? video.duration : 0);
+  let cutOffAt = Infinity;
+  const cutOff = (at: number) => (cutOffAt = Math.min(cutOffAt, at));
   const pacer = new SoundPacer(start);
   let sound: Promise<boolean> | null = null;
   try {
@@ -358,7 +375,7 @@ async function readFile<T>(
         pacer.soundReached(chunk.mediaTime + audioStart + chunk.samples.length / chunk.sampleRate);
       },
       (mediaTime) => pacer.beforeSound(mediaTime + audioStart),
-      signal,
+      { signal, cutOff: (at) => cutOff(at + audioStart) },
     ).then((hasAudio) => {
       if (!hasAudio && input.audio)
         throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
@@ -368,7 +385,6 @@ async function readFile<T>(
       () => pacer.endSound(),
       (error) => pacer.endSound(error),
     );
-    const duration = input.part?.totalDuration ?? (Number.isFinite(video.duration) ? video.duration : 0);
     const eachFrame = async (onFrame: (frame: EngineFrame) => Promise<void>) => {
       // One delivery path for both sources: the engine frame and the progress report.
       const sink: FrameSink = async (localTime, image) => {
@@ -392,12 +408,18 @@ async function readFile<T>(
           signal,
           cancelled: () => new FileCheckError('cancelled'),
           failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
+          cutOff: (at) => cutOff(at + start),
         },
       );
       if (!decoded.decoded) await forEachPlayedFrame(video, sink, signal);
       pacer.endFrames();
     };
-    return await run({ video, sound, eachFrame });
+    return await run({
+      video,
+      sound,
+      eachFrame,
+      cutOff: () => (Number.isFinite(cutOffAt) ? { atS: cutOffAt, ofS: duration } : undefined),
+    });
   } finally {
     // Frames failed or were cancelled: the sound stops at its next step; ended either way before the element goes.
     pacer.stop();
@@ -422,6 +444,7 @@ export async function checkFile(
 ): Promise<CheckResult> {
   const parts = Symbol.asyncIterator in input ? input : [input];
   let hasAudio = false;
+  let cutOff: CheckResult['cutOff'];
   for await (const part of parts) {
     await readFile(
       part,
@@ -431,11 +454,13 @@ export async function checkFile(
         await file.eachFrame((frame) => engine.pushFrame(frame));
         hasAudio ||= await file.sound;
         engine.setAudioTrackPresent(hasAudio);
+        cutOff ??= file.cutOff();
       },
     );
   }
   hooks.onProgress?.({ phase: 'scoring' });
-  return engine.finish();
+  const result = await engine.finish();
+  return cutOff ? { ...result, cutOff } : result;
 }
 
 export interface ExtractedFeatures {

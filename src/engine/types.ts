@@ -142,6 +142,12 @@ export interface CheckResult {
   /** Where the voice matched, was shifted, did not match, or could not be judged (media time). */
   segments: SyncSpan[];
   faces: FaceSummary[];
+  /**
+   * A file that stops before its own length says (an unfinished download or recording whose
+   * index came first): where its samples end and the length its index gives, in seconds.
+   * Only what came before was checked.
+   */
+  cutOff?: { atS: number; ofS: number };
 }
 
 export interface EngineOptions {

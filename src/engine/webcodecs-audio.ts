@@ -9,7 +9,7 @@
 import { Mp4NoAudio, readMp4AudioTrack, type Mp4AudioTrack } from '../core/media/mp4-audio';
 import { Mp4Unsupported } from '../core/media/mp4-boxes';
 import type { EngineAudio } from './types';
-import { blobReader, chunkedReader } from './webcodecs-source';
+import { blobReader, chunkedReader, pastTheEnd, type DecodeOptions } from './webcodecs-source';
 
 export type AudioDecodeOutcome =
   { decoded: true; chunks: number } | { decoded: false; noAudioTrack: boolean; reason: string };
@@ -54,10 +54,7 @@ function monoInside(data: AudioData, timeUs: number, startUs: number, endUs: num
 export async function forEachDecodedAudio(
   blob: Blob,
   onAudio: (chunk: EngineAudio) => void,
-  options: {
-    signal?: AbortSignal;
-    cancelled: () => Error;
-    failed: (message: string) => Error;
+  options: DecodeOptions & {
     /** Awaited before the sample starting at this media time (s) is decoded (file-source.ts's pacing). */
     pace?: (mediaTime: number) => Promise<void>;
   },
@@ -124,10 +121,9 @@ export async function forEachDecodedAudio(
     for (const sample of track.samples) {
       if (options.signal?.aborted) throw new Cancelled();
       if (failure) return afterFailure();
+      if (pastTheEnd(blob, sample, options)) break;
       await options.pace?.(sample.timeUs / 1e6);
       const data = await read(sample.offset, sample.size);
-      if (data.byteLength < sample.size)
-        throw options.failed('truncated: an audio sample lies past the end of the file');
       pending.push(sample.timeUs);
       decoder.decode(
         new EncodedAudioChunk({ type: 'key', timestamp: sample.timeUs, duration: sample.durationUs, data }),

@@ -52,6 +52,29 @@ export const blobReader =
 /** Sample reads through one cached slice of READ_CHUNK_BYTES: one Blob read per few dozen samples. */
 export const chunkedReader = (blob: Blob): ByteReader => bufferedReader(blobReader(blob), READ_CHUNK_BYTES);
 
+/** What the sliced decoders are told by their caller. */
+export interface DecodeOptions {
+  signal?: AbortSignal;
+  cancelled: () => Error;
+  failed: (message: string) => Error;
+  /**
+   * A sample lies past the end of the file (an unfinished download or recording whose index
+   * came first): decoding stops there, and this hears the sample's time (s).
+   */
+  cutOff?: (mediaTime: number) => void;
+}
+
+/** True when `sample` is not all in the file: the caller stops there and says when (DecodeOptions.cutOff). */
+export function pastTheEnd(
+  blob: Blob,
+  sample: { offset: number; size: number; timeUs: number },
+  options: DecodeOptions,
+) {
+  if (sample.offset + sample.size <= blob.size) return false;
+  options.cutOff?.(sample.timeUs / 1e6);
+  return true;
+}
+
 /**
  * Decodes every frame of `blob`'s video track and hands it to `onFrame` in presentation
  * order. `shownSize` is the picture size the <video> element reports (videoWidth ×
@@ -63,7 +86,7 @@ export async function forEachDecodedFrame(
   blob: Blob,
   shownSize: { width: number; height: number },
   onFrame: FrameSink,
-  options: { signal?: AbortSignal; cancelled: () => Error; failed: (message: string) => Error },
+  options: DecodeOptions,
 ): Promise<DecodeOutcome> {
   if (typeof VideoDecoder === 'undefined') return { decoded: false, reason: 'no VideoDecoder' };
   let track: Mp4VideoTrack;
@@ -153,9 +176,8 @@ export async function forEachDecodedFrame(
     for (const sample of track.samples) {
       if (options.signal?.aborted) throw new Cancelled();
       if (failure) return afterFailure();
+      if (pastTheEnd(blob, sample, options)) break;
       const data = await read(sample.offset, sample.size);
-      if (data.byteLength < sample.size)
-        throw options.failed(`truncated: a video sample lies past the end of the file`);
       decoder.decode(
         new EncodedVideoChunk({
           type: sample.key ? 'key' : 'delta',

@@ -16,7 +16,7 @@ import type { CheckResult, ModelChoice } from '../engine/types';
 import { extensionAssets } from '../shared/assets';
 import { DistanceCurve, Timeline } from '../ui/charts';
 import { announcement, loadingText, stateLook } from '../shared/state-look';
-import { certaintyLine, evidenceLine, offsetLine, resultFigures } from '../shared/result-figures';
+import { certaintyLine, cutOffLine, evidenceLine, offsetLine, resultFigures } from '../shared/result-figures';
 import { spanLines } from '../shared/spans';
 import { plainError, type PlainError } from '../shared/errors';
 import { localizePage, t } from '../shared/i18n';
@@ -87,6 +87,7 @@ function ResultView({ result }: { result: CheckResult }) {
   const figures = resultFigures(result);
   const certainty = certaintyLine(result, figures.pMismatch);
   const evidence = evidenceLine(figures);
+  const cutOff = cutOffLine(result.cutOff);
   const offset = offsetLine(result);
   const spans = spanLines(figures.segments);
   return (
@@ -111,6 +112,12 @@ function ResultView({ result }: { result: CheckResult }) {
             <tr>
               <th scope="row">{t('th_evidence')}</th>
               <td id="evidence">{evidence}</td>
+            </tr>
+          )}
+          {cutOff && (
+            <tr>
+              <th scope="row">{t('th_cut_off')}</th>
+              <td id="cut-off">{cutOff}</td>
             </tr>
           )}
           {offset && (

@@ -34,6 +34,8 @@ const CAUSES: [RegExp, MessageKey][] = [
   [/no SyncNet v[24] weights imported/i, 'error_no_weights'],
   [/is gone from the page/i, 'error_video_gone'],
   [/playback stalled/i, 'error_stalled'],
+  // The file page: an empty file, or an MP4 whose index was never written (file-source.ts).
+  [/the file is empty|the file is cut off/i, 'error_file_incomplete'],
   // The file page: the browser could neither demux nor play the file.
   [
     /not a video format|could not be decoded|not an audio format|has no video track|video decoding failed|unreadable|truncated|Mp4Unsupported|not an ISO BMFF/i,

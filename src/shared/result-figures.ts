@@ -4,7 +4,7 @@ import type { SyncSpan } from '../core/state';
 import type { CheckResult } from '../engine/types';
 import { t } from './i18n';
 import { certaintyWords, offsetText, shownEvidence } from './state-look';
-import { clockSpan } from './spans';
+import { clockSpan, clockTime } from './spans';
 
 export interface ResultFigures {
   segments: SyncSpan[];
@@ -53,4 +53,9 @@ export function offsetLine(result: CheckResult): string | null {
     offsetText(result.offsetMs),
     `${result.offsetFrames > 0 ? '+' : ''}${result.offsetFrames}`,
   );
+}
+
+/** "The file stops at 0:05 of its 0:11 …": a file cut off before its own length (CheckResult.cutOff). */
+export function cutOffLine(cutOff: CheckResult['cutOff']): string | null {
+  return cutOff ? t('file_cut_off', clockTime(cutOff.atS), clockTime(cutOff.ofS)) : null;
 }

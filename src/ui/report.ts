@@ -16,7 +16,7 @@ import {
   type Verdict,
 } from '../core/state';
 import type { CheckResult, FaceSummary, ModelChoice } from '../engine/types';
-import { certaintyLine, evidenceLine, resultFigures } from '../shared/result-figures';
+import { certaintyLine, cutOffLine, evidenceLine, resultFigures } from '../shared/result-figures';
 import { clockSpan, clockTime, SPAN_WORDS, spansOf } from '../shared/spans';
 import { t, uiLanguage, type MessageKey } from '../shared/i18n';
 import { offsetText, shownEvidence, stateLook, TONE_COLORS, type Tone } from '../shared/state-look';
@@ -73,7 +73,15 @@ export interface ReportData {
     timeline: { t: number; confidence: number }[];
   };
   /** File checks: the media and how it was read. */
-  media?: { durationS: number; fps: number; backend: string; landmarking: string; faces: FaceSummary[] };
+  media?: {
+    durationS: number;
+    fps: number;
+    backend: string;
+    landmarking: string;
+    faces: FaceSummary[];
+    /** A file that stops before its own length: only what came before was checked. */
+    cutOff?: CheckResult['cutOff'];
+  };
 }
 
 export interface ReportMeta {
@@ -136,6 +144,7 @@ export function reportFromCheck(result: CheckResult, meta: ReportMeta): ReportDa
       backend: result.backend,
       landmarking: result.landmarking,
       faces: result.faces,
+      ...(result.cutOff ? { cutOff: result.cutOff } : {}),
     },
   };
 }
@@ -391,7 +400,7 @@ ${STYLE}
 <p id="sentence">${escapeHtml(look.sentence)}</p>
 <section>
 <table class="figures"><tbody>
-${source}${row(t('report_checked_at'), checkedAt, 'checked-at')}${row(t('th_certainty'), certainty)}${row(t('th_evidence'), evidence)}${row(t('th_offset'), offset)}${row(t('th_confidence'), confidence)}${row(t('th_video'), media)}
+${source}${row(t('report_checked_at'), checkedAt, 'checked-at')}${row(t('th_certainty'), certainty)}${row(t('th_evidence'), evidence)}${row(t('th_cut_off'), cutOffLine(data.media?.cutOff), 'cut-off')}${row(t('th_offset'), offset)}${row(t('th_confidence'), confidence)}${row(t('th_video'), media)}
 </tbody></table>
 </section>
 ${section(t('report_spans'), spansTable(f.segments))}

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { avcConfigColour } from '../../src/core/media/h264';
 import { Mp4Unsupported, readMp4VideoTrack, type Mp4VideoTrack } from '../../src/core/media/mp4';
+import { lacksIndex } from '../../src/core/media/mp4-boxes';
 import { clip, ffprobeRows, makeMedia } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
@@ -167,5 +168,33 @@ describe('H.264 SPS colour signalling', { skip }, () => {
       described: false,
       fullRange: false,
     }); // unknown
+  });
+});
+
+describe('an MP4 cut off before its index (lacksIndex)', () => {
+  /** A top-level box: 32-bit size, type, payload. */
+  const box = (type: string, payload: number) => {
+    const bytes = new Uint8Array(8 + payload);
+    new DataView(bytes.buffer).setUint32(0, bytes.length);
+    bytes.set(Buffer.from(type, 'latin1'), 4);
+    return bytes;
+  };
+  const file = (...boxes: Uint8Array[]) => Buffer.concat(boxes);
+  const lacks = (bytes: Uint8Array) =>
+    lacksIndex(async (offset, length) => bytes.subarray(offset, offset + length), bytes.length);
+
+  it("an 'ftyp' and an 'mdat' without 'moov' (written last, never reached) lacks it; cut inside 'mdat' too", async () => {
+    const whole = file(box('ftyp', 16), box('mdat', 4000), box('moov', 200));
+    assert.equal(await lacks(whole), false);
+    assert.equal(await lacks(whole.subarray(0, 24 + 4008)), true);
+    assert.equal(await lacks(whole.subarray(0, 1000)), true);
+  });
+
+  it("a file with its 'moov' first and its media cut off has its index; what is no MP4 is not said to lack one", async () => {
+    const faststart = file(box('ftyp', 16), box('moov', 200), box('mdat', 4000));
+    assert.equal(await lacks(faststart.subarray(0, 1000)), false);
+    assert.equal(await lacks(Buffer.from('this is not a video\n')), false);
+    assert.equal(await lacks(new Uint8Array(0)), false);
+    assert.equal(await lacks(file(box('RIFF', 100))), false);
   });
 });

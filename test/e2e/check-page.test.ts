@@ -2,7 +2,9 @@
 // - "Export report" after a check downloads the HTML report (a Blob through <a download>)
 //   with the verdict, the clip's SHA-256 and the extension's version (issue 14, item 4);
 // - with SyncNet v2 weights imported in the options and chosen there, the page uses them
-//   without any file picked here, says so, and a check runs on them (issue 14, item 6).
+//   without any file picked here, says so, and a check runs on them (issue 14, item 6);
+// - a file cut off after its index is checked up to the cut, and the page and its report
+//   say where; an empty file and one cut off before its index are said to be so, in words.
 // The weights are a random-init SyncNet v2 checkpoint made by the golden script (no official
 // weights needed); what is tested is which model runs, not its verdict.
 import { CLI_DIST } from '../../scripts/lib/checker';
@@ -10,13 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/chromium';
 import type { CheckResult } from '../../src/engine/types';
 import { chooseModel } from '../helpers/options';
-import { clip } from '../helpers/media';
+import { clip, makeMedia, MEDIA_DIR } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
@@ -27,8 +29,9 @@ const skip = !existsSync(CLIPS_DIR)
     : false;
 
 const SHORT = 'PCAVS_misc_Pose_Source_00067.mp4'; // real, in sync, 4.6 s, 224×224
+const LONGER = 'PCAVS_misc_Audio_Source_00104.mp4'; // real, in sync, 11.9 s, 224×224
 
-async function checkOnPage(page: Page, video: string): Promise<CheckResult> {
+async function runOnPage(page: Page, video: string): Promise<CheckResult | { error: string }> {
   await page.evaluate(() => {
     window.lipsyncResult = undefined;
   });
@@ -38,9 +41,21 @@ async function checkOnPage(page: Page, video: string): Promise<CheckResult> {
     timeout: 300_000,
     polling: 250,
   });
-  const result = (await handle.jsonValue()) as CheckResult | { error: string };
+  return (await handle.jsonValue()) as CheckResult | { error: string };
+}
+
+async function checkOnPage(page: Page, video: string): Promise<CheckResult> {
+  const result = await runOnPage(page, video);
   assert.ok(!('error' in result), 'error' in result ? result.error : '');
-  return result as CheckResult;
+  return result;
+}
+
+/** The first `fraction` of the clip's bytes, stream-copied first (`movflags`: where its index goes). */
+function cutCopy(video: string, fraction: number, movflags: string[]): string {
+  const whole = readFileSync(makeMedia('cut-source', ['-i', video, '-c', 'copy', ...movflags]));
+  const path = join(MEDIA_DIR, `cut-${movflags.length ? 'index-first' : 'index-last'}.mp4`);
+  writeFileSync(path, whole.subarray(0, Math.round(whole.length * fraction)));
+  return path;
 }
 
 describe('file page: Export report, and the imported weights and settings', { skip }, () => {
@@ -83,6 +98,35 @@ describe('file page: Export report, and the imported weights and settings', { sk
     assert.match(html, /<td id="model">lipsync-lens embedded model \(embedded\)<\/td>/);
     assert.match(html, /<svg class="distance-curve"/);
     await tab.waitForSelector('#exported');
+    await tab.close();
+  });
+
+  it('a file cut off after its index is checked up to the cut, and the page and the report say where; an empty or index-less file is said to be so', async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(page('options/check.html'));
+    await tab.waitForSelector('#video-file', { state: 'attached' });
+    const result = await checkOnPage(tab, cutCopy(clip(LONGER), 0.5, ['-movflags', '+faststart']));
+    assert.equal(result.verdict, 'real');
+    assert.ok(result.cutOff && result.cutOff.atS > 4 && result.cutOff.atS < 8, JSON.stringify(result.cutOff));
+    const line =
+      /^The file stops at 0:0[4-7] of its 0:11 \(an unfinished download or recording\?\): only the part before 0:0[4-7] was checked\.$/;
+    assert.match((await tab.textContent('#cut-off')) ?? '', line);
+    const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#export-report')]);
+    const html = readFileSync((await download.path())!, 'utf8');
+    assert.match(html, /<td id="cut-off">The file stops at 0:0[4-7] of its 0:11 /);
+
+    writeFileSync(join(MEDIA_DIR, 'empty.mp4'), '');
+    for (const [path, words] of [
+      [join(MEDIA_DIR, 'empty.mp4'), /the file is empty/],
+      [cutCopy(clip(LONGER), 0.5, []), /the file is cut off before its index/],
+    ] as const) {
+      const failed = await runOnPage(tab, path);
+      assert.ok('error' in failed && words.test(failed.error), JSON.stringify(failed));
+      assert.match(
+        (await tab.textContent('#error')) ?? '',
+        /This file is empty or cut off before its index \(an unfinished download or recording\?\), so it cannot be checked\./,
+      );
+    }
     await tab.close();
   });
 

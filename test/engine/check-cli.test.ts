@@ -1,12 +1,12 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
 // with ffmpeg (swapped audio, shifted audio, a sound that starts late or drops out, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
-// a tiny face, two faces at different offsets, a broken file) through the extension's own
+// a tiny face, two faces at different offsets, a broken file, an empty, a cut-off and an undecodable one) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCliExtension, Checker } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
@@ -35,6 +35,21 @@ const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // vox-C, 12 s, 224×224
 const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 1278×720
 const SPEAKER_C = 'EDTalk_test_data_mouth_source_REMUX_with_wav.mp4'; // hdtf-woman-purple, 18 s
 const SHIFT_FRAMES = 8;
+const SPEAKER_MPEG4 = 'SadTalker_examples_ref_video_WDA_KatieHill_000.mp4'; // MPEG-4 Part 2 video
+
+function emptyFile(): string {
+  const path = join(MEDIA_DIR, 'empty.mp4');
+  writeFileSync(path, '');
+  return path;
+}
+
+/** The first `fraction` of the clip's bytes, stream-copied first (`movflags`: where its index goes). */
+function cutFile(name: string, video: string, fraction: number, movflags: string[] = []): string {
+  const whole = readFileSync(makeMedia(name, ['-i', video, '-c', 'copy', ...movflags]));
+  const path = join(MEDIA_DIR, `${name}-cut.mp4`);
+  writeFileSync(path, whole.subarray(0, Math.round(whole.length * fraction)));
+  return path;
+}
 
 function runCli(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
@@ -436,6 +451,44 @@ describe('npm run check', { skip }, () => {
       checker.workersStarted >= 1 && checker.workersStarted - renewed <= 2,
       `${checker.workersStarted} workers started for ${results.size} checks, ${renewed} of them replacements`,
     );
+  });
+
+  it('a damaged file says what is wrong with it: empty, cut off before its index, a stream ffmpeg cannot decode; one cut off after its index is checked up to the cut', async (t) => {
+    const failures: [string, string, RegExp][] = [
+      ['empty', emptyFile(), /: the file is empty$/],
+      ['no index', cutFile('moov-last', clip(SPEAKER_A), 0.5), /: the file is cut off before its index/],
+      // MPEG-4 Part 2 copied into MPEG-TS without its headers: ffmpeg itself cannot decode it.
+      [
+        'undecodable',
+        makeMedia('mpeg4-in-ts', ['-i', clip(SPEAKER_MPEG4), '-c', 'copy'], 'ts'),
+        /: ffmpeg could not convert it \(is the file damaged\?\): Picture size 0x0 is invalid … /,
+      ],
+    ];
+    for (const [what, path, message] of failures) {
+      const outcome = await checker.check({ video: path });
+      assert.ok(!outcome.ok, `${what}: failed`);
+      t.diagnostic(`${what}: ${outcome.error}`);
+      assert.match(outcome.error, message, what);
+      assert.ok(!outcome.error.includes('\n') && outcome.error.length < 300, `${what}: one short line`);
+    }
+    const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
+    const half = await check(
+      'cut-in-half',
+      cutFile('moov-first', clip(SPEAKER_A), 0.5, ['-movflags', '+faststart']),
+    );
+    t.diagnostic(
+      `cut in half: ${half.verdict}, offset ${half.offsetFrames}, cut off ${JSON.stringify(half.cutOff)}`,
+    );
+    assert.equal(half.verdict, 'real');
+    assert.ok(Math.abs(half.offsetFrames! - own.offsetFrames!) <= 1, `offset ${half.offsetFrames}`);
+    assert.ok(half.cutOff, 'the cut is reported');
+    assert.ok(
+      Math.abs(half.cutOff.ofS - own.durationS) < 0.5,
+      `of ${half.cutOff.ofS} s (the clip: ${own.durationS})`,
+    );
+    assert.ok(half.cutOff.atS > 4 && half.cutOff.atS < 8, `at ${half.cutOff.atS} s`);
+    assert.ok(half.durationS <= half.cutOff.atS + 0.5, `frames up to the cut only (${half.durationS} s)`);
+    assert.equal(own.cutOff, undefined, 'a whole file is not cut off');
   });
 
   it('made no request to any host but this machine', () => {

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Checker, transcodeForChromium } from '../../scripts/lib/checker';
+import { ffmpegComplaint } from '../../scripts/lib/streamed-transcode';
 import { clip, makeMedia } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
@@ -84,5 +85,27 @@ describe('a file Chromium cannot play, converted as the check goes', { skip }, (
     assert.ok(!outcome.ok);
     assert.match(outcome.error, /^sound-only-\w+\.avi: /);
     assert.equal(outcome.error.split('\n').length, 1);
+  });
+});
+
+describe("ffmpeg's complaint in one line", () => {
+  it('its distinct messages without codec prefixes: the first and the last new one', () => {
+    const stderr = [
+      '[mpeg4 @ 0x5596af8c2e40] [IMGUTILS @ 0x7fd1c1bedf00] Picture size 0x0 is invalid',
+      '[mpeg4 @ 0x5596af8c2e40] get_buffer() failed',
+      '[mpeg4 @ 0x5596af8db380] [IMGUTILS @ 0x7fd1c13ecf00] Picture size 0x0 is invalid',
+      'Error while decoding stream #0:0: Operation not permitted',
+      '[mpeg4 @ 0x5596af8db380] get_buffer() failed',
+      '',
+    ].join('\n');
+    assert.equal(
+      ffmpegComplaint(stderr, 1),
+      'Picture size 0x0 is invalid … Error while decoding stream #0:0: Operation not permitted',
+    );
+    assert.equal(
+      ffmpegComplaint('x.ts: Invalid data found when processing input\n', 1),
+      'x.ts: Invalid data found when processing input',
+    );
+    assert.equal(ffmpegComplaint('', 234), 'exit 234');
   });
 });

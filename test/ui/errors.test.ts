@@ -38,6 +38,11 @@ const CASES: [string, string][] = [
   ['clip.mp4: it is not a video format this browser can play', 'error_file_format'],
   ['clip.mp4: it could not be decoded', 'error_file_format'],
   ['clip.mp4: has no video track', 'error_file_format'],
+  ['clip.mp4: the file is empty', 'error_file_incomplete'],
+  [
+    "clip.mp4: the file is cut off before its index (no MP4 'moov' box): an unfinished download or recording",
+    'error_file_incomplete',
+  ],
   ['clip.mp4: video decoding failed after 1.20 s (EncodingError)', 'error_file_format'],
   ['no SyncNet v2 weights imported yet (options → Import weights file)', 'error_no_weights'],
   [

@@ -134,7 +134,26 @@ export async function readMoov(read: ByteReader, fileSize: number): Promise<Data
     }
     at += size;
   }
-  throw new Mp4Unsupported("no 'moov' box");
+  throw new Mp4Unsupported(NO_MOOV);
+}
+
+const NO_MOOV = "no 'moov' box";
+
+/**
+ * An MP4 cut off before its index: it starts as ISO BMFF ('ftyp', 4.3) but its top-level
+ * boxes end without a 'moov' — which most muxers write last, so an unfinished download or
+ * recording lacks it. Nothing can play such a file.
+ */
+export async function lacksIndex(read: ByteReader, fileSize: number): Promise<boolean> {
+  if (fileSize < 8) return false;
+  const head = await read(0, 8);
+  if (fourcc(new DataView(head.buffer, head.byteOffset, head.byteLength), 4) !== 'ftyp') return false;
+  try {
+    await readMoov(read, fileSize);
+    return false;
+  } catch (error) {
+    return error instanceof Mp4Unsupported && error.message === NO_MOOV;
+  }
 }
 
 /** 'hdlr' (8.4.3) handler_type after version/flags and pre_defined. */
