@@ -1,8 +1,8 @@
 // In-browser harness for test/engine/webcodecs-source.test.ts: reads one clip through both
 // frame sources of src/engine/file-source.ts — WebCodecs (src/engine/webcodecs-source.ts)
-// and the <video> playback loop — and returns each source's presentation times plus a
+// and the <video> playback loop (src/engine/played-frames.ts) — and returns each source's presentation times plus a
 // 32×32 grid of RGBA block means of the first, middle and last frame, so the test can compare them frame for frame.
-import { forEachPlayedFrame } from '../../src/engine/file-source';
+import { forEachPlayedFrame } from '../../src/engine/played-frames';
 import { forEachDecodedFrame, type FrameSink } from '../../src/engine/webcodecs-source';
 
 export interface SourceRun {
@@ -92,7 +92,10 @@ async function runSources(url: string, which: 'webcodecs' | 'playback' | 'both')
     }
     if (which !== 'webcodecs') {
       const rec = recorder();
-      await forEachPlayedFrame(video, rec.sink);
+      await forEachPlayedFrame(video, rec.sink, {
+        cancelled: () => new Error('cancelled'),
+        failed: (message) => new Error(message),
+      });
       runs.push({ source: 'playback', times: rec.times, thumbs: ends(rec.thumbs) });
     }
   } finally {
