@@ -13,6 +13,7 @@ import { AudioSegment } from './audio-segment';
 import { FrameShots } from './frame-shots';
 import type { CheckResult, Engine, EngineAudio, EngineFrame, FaceTracker } from './types';
 import { forEachDecodedAudio } from './webcodecs-audio';
+import { CutOffWatch } from './cut-off';
 import { forEachPlayedFrame } from './played-frames';
 import { SoundPacer } from './sound-pacer';
 import { blobReader, forEachDecodedFrame, type DecodeOptions, type FrameSink } from './webcodecs-source';
@@ -185,8 +186,7 @@ async function readFile<T>(
   if (!input.part) onProgress?.({ phase: 'opening' });
   const video = await openVideo(input.video, input.videoName, signal);
   const duration = input.part?.totalDuration ?? (Number.isFinite(video.duration) ? video.duration : 0);
-  let cutOffAt = Infinity;
-  const cutOff = (at: number) => (cutOffAt = Math.min(cutOffAt, at));
+  const cuts = new CutOffWatch();
   const pacer = new SoundPacer(start);
   let sound: Promise<boolean> | null = null;
   try {
@@ -196,11 +196,13 @@ async function readFile<T>(
       input.audio ?? input.video,
       audioName,
       (chunk) => {
+        const end = chunk.mediaTime + audioStart + chunk.samples.length / chunk.sampleRate;
         onAudio({ ...chunk, mediaTime: chunk.mediaTime + audioStart });
-        pacer.soundReached(chunk.mediaTime + audioStart + chunk.samples.length / chunk.sampleRate);
+        pacer.soundReached(end);
+        cuts.sound(end);
       },
       (mediaTime) => pacer.beforeSound(mediaTime + audioStart),
-      { signal, cutOff: (at) => cutOff(at + audioStart) },
+      { signal, cutOff: (at) => cuts.samplePastEnd(at + audioStart) },
     ).then((hasAudio) => {
       if (!hasAudio && input.audio)
         throw new FileCheckError(`${audioName}: not an audio format this browser can decode`);
@@ -214,6 +216,7 @@ async function readFile<T>(
       // One delivery path for both sources: the engine frame and the progress report.
       const sink: FrameSink = async (localTime, image) => {
         const mediaTime = localTime + start;
+        cuts.frame(mediaTime);
         await pacer.beforeFrame(mediaTime);
         await onFrame({ mediaTime, image, videoWidth: video.videoWidth, videoHeight: video.videoHeight });
         onProgress?.({
@@ -227,7 +230,7 @@ async function readFile<T>(
         signal,
         cancelled: () => new FileCheckError('cancelled'),
         failed: (message) => new FileCheckError(`${input.videoName}: ${message}`),
-        cutOff: (at) => cutOff(at + start),
+        cutOff: (at) => cuts.samplePastEnd(at + start),
       };
       // WebCodecs declines (with its reason) before delivering any frame, so playing the
       // file then starts from a clean engine.
@@ -240,7 +243,7 @@ async function readFile<T>(
       video,
       sound,
       eachFrame,
-      cutOff: () => (Number.isFinite(cutOffAt) ? { atS: cutOffAt, ofS: duration } : undefined),
+      cutOff: () => cuts.result(duration, !input.part),
     });
   } finally {
     // Frames failed or were cancelled: the sound stops at its next step; ended either way before the element goes.
