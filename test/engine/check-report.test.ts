@@ -35,7 +35,7 @@ test('mismatch: FAKE line, the sentence naming where, certainty in words, eviden
   );
   assert.match(
     text,
-    /\n {2}The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over\.\n/,
+    /\n {2}The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over \(or its sound is more than 0\.6 s out of step\)\.\n/,
   );
   assert.match(
     text,

@@ -58,7 +58,7 @@ test('mismatch: FAKE, certainty from pMismatch, and where: one span, two spans, 
   assert.deepEqual([look.badge, look.tone, look.label], ['FAKE', 'fake', 'Fake?']);
   assert.equal(
     at([span(0, 12, 'in-sync'), span(12, 15, 'mismatch'), span(15, 30, 'in-sync')]),
-    'The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over.',
+    'The voice very likely does not belong to the lips on screen from 0:12 to 0:15: swapped, dubbed or a voice-over (or its sound is more than 0.6 s out of step).',
   );
   assert.match(
     at([span(12, 14, 'mismatch'), span(14, 15.5, 'mismatch')], 0.995),
