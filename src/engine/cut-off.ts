@@ -14,9 +14,9 @@ export class CutOffWatch {
   private soundEnd = -Infinity;
 
   /** A sample lies past the end of the file: the file is cut at its time (s). */
-  readonly samplePastEnd = (at: number): void => {
+  samplePastEnd(at: number): void {
     this.pastEnd = Math.min(this.pastEnd, at);
-  };
+  }
 
   frame(at: number): void {
     this.lastFrame = Math.max(this.lastFrame, at);

@@ -12,13 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchWithExtension, type ExtensionBrowser } from '../../scripts/lib/chromium';
 import type { CheckResult } from '../../src/engine/types';
 import { chooseModel } from '../helpers/options';
-import { clip, makeMedia, MEDIA_DIR } from '../helpers/media';
+import { clip, cutFile, emptyVideo } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
 const hasModel = existsSync('models/embedded/manifest.json');
@@ -48,14 +48,6 @@ async function checkOnPage(page: Page, video: string): Promise<CheckResult> {
   const result = await runOnPage(page, video);
   assert.ok(!('error' in result), 'error' in result ? result.error : '');
   return result;
-}
-
-/** The first `fraction` of the clip's bytes, stream-copied first (`movflags`: where its index goes). */
-function cutCopy(video: string, fraction: number, movflags: string[]): string {
-  const whole = readFileSync(makeMedia('cut-source', ['-i', video, '-c', 'copy', ...movflags]));
-  const path = join(MEDIA_DIR, `cut-${movflags.length ? 'index-first' : 'index-last'}.mp4`);
-  writeFileSync(path, whole.subarray(0, Math.round(whole.length * fraction)));
-  return path;
 }
 
 describe('file page: Export report, and the imported weights and settings', { skip }, () => {
@@ -105,7 +97,10 @@ describe('file page: Export report, and the imported weights and settings', { sk
     const tab = await browser.context.newPage();
     await tab.goto(page('options/check.html'));
     await tab.waitForSelector('#video-file', { state: 'attached' });
-    const result = await checkOnPage(tab, cutCopy(clip(LONGER), 0.5, ['-movflags', '+faststart']));
+    const result = await checkOnPage(
+      tab,
+      cutFile('page-moov-first', ['-i', clip(LONGER), '-c', 'copy', '-movflags', '+faststart'], 0.5),
+    );
     assert.equal(result.verdict, 'real');
     assert.ok(result.cutOff && result.cutOff.atS > 4 && result.cutOff.atS < 8, JSON.stringify(result.cutOff));
     const line =
@@ -115,10 +110,12 @@ describe('file page: Export report, and the imported weights and settings', { sk
     const html = readFileSync((await download.path())!, 'utf8');
     assert.match(html, /<td id="cut-off">The file stops at 0:0[4-7] of its 0:11 /);
 
-    writeFileSync(join(MEDIA_DIR, 'empty.mp4'), '');
     for (const [path, words] of [
-      [join(MEDIA_DIR, 'empty.mp4'), /the file is empty/],
-      [cutCopy(clip(LONGER), 0.5, []), /the file is cut off before its index/],
+      [emptyVideo(), /the file is empty/],
+      [
+        cutFile('page-moov-last', ['-i', clip(LONGER), '-c', 'copy'], 0.5),
+        /the file is cut off before its index/,
+      ],
     ] as const) {
       const failed = await runOnPage(tab, path);
       assert.ok('error' in failed && words.test(failed.error), JSON.stringify(failed));

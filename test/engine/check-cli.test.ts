@@ -6,12 +6,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCliExtension, Checker } from '../../scripts/lib/checker';
 import type { CheckResult } from '../../src/engine/types';
 import {
   clip,
+  cutFile,
+  emptyVideo,
   makeMedia,
   MEDIA_DIR,
   withAudioOf,
@@ -37,20 +39,6 @@ const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 127
 const SPEAKER_C = 'EDTalk_test_data_mouth_source_REMUX_with_wav.mp4'; // hdtf-woman-purple, 18 s
 const SHIFT_FRAMES = 8;
 const SPEAKER_MPEG4 = 'SadTalker_examples_ref_video_WDA_KatieHill_000.mp4'; // MPEG-4 Part 2 video
-
-function emptyFile(): string {
-  const path = join(MEDIA_DIR, 'empty.mp4');
-  writeFileSync(path, '');
-  return path;
-}
-
-/** The first `fraction` of the bytes of a file made by ffmpeg with `args` (an unfinished download). */
-function cutFile(name: string, args: string[], fraction: number, extension = 'mp4'): string {
-  const whole = readFileSync(makeMedia(name, args, extension));
-  const path = join(MEDIA_DIR, `${name}-cut.${extension}`);
-  writeFileSync(path, whole.subarray(0, Math.round(whole.length * fraction)));
-  return path;
-}
 
 function runCli(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', 'scripts/check.ts', ...args], {
@@ -456,7 +444,7 @@ describe('npm run check', { skip }, () => {
 
   it('a damaged file says what is wrong with it: empty, cut off before its index, a stream ffmpeg cannot decode; one cut off after its index is checked up to the cut', async (t) => {
     const failures: [string, string, RegExp][] = [
-      ['empty', emptyFile(), /: the file is empty$/],
+      ['empty', emptyVideo(), /: the file is empty$/],
       [
         'no index',
         cutFile('moov-last', ['-i', clip(SPEAKER_A), '-c', 'copy'], 0.5),

@@ -1,7 +1,7 @@
 // Test media made with ffmpeg from the shared clips (never committed): cached under
 // test/.generated/media, keyed by the ffmpeg arguments so a changed recipe is remade.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { CLIPS_DIR } from './server';
@@ -132,4 +132,20 @@ export function withSoundDropout(container: Container, video: string, from = 4, 
     ['-i', video, '-af', `aselect='not(between(t,${from},${to}))'`, ...containerCodecs(container)],
     container,
   );
+}
+
+/** An empty file named like a video. */
+export function emptyVideo(): string {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const path = join(MEDIA_DIR, 'empty.mp4');
+  writeFileSync(path, '');
+  return path;
+}
+
+/** The first `fraction` of the bytes of a file made by ffmpeg with `args` (an unfinished download). */
+export function cutFile(name: string, args: string[], fraction: number, extension = 'mp4'): string {
+  const whole = readFileSync(makeMedia(name, args, extension));
+  const path = join(MEDIA_DIR, `${name}-cut.${extension}`);
+  writeFileSync(path, whole.subarray(0, Math.round(whole.length * fraction)));
+  return path;
 }

@@ -91,6 +91,14 @@ export function need(view: DataView, parent: Box, type: string): Box {
   return box;
 }
 
+/** The top-level boxes end without a 'moov' (as Mp4NoAudio marks a file without sound). */
+class Mp4NoIndex extends Mp4Unsupported {
+  override name = 'Mp4NoIndex';
+  constructor() {
+    super("no 'moov' box");
+  }
+}
+
 /** Finds the top-level 'moov' by reading box headers only, and reads it whole. */
 export async function readMoov(read: ByteReader, fileSize: number): Promise<DataView> {
   let at = 0;
@@ -134,10 +142,8 @@ export async function readMoov(read: ByteReader, fileSize: number): Promise<Data
     }
     at += size;
   }
-  throw new Mp4Unsupported(NO_MOOV);
+  throw new Mp4NoIndex();
 }
-
-const NO_MOOV = "no 'moov' box";
 
 /**
  * An MP4 cut off before its index: it starts as ISO BMFF ('ftyp', 4.3) but its top-level
@@ -152,7 +158,7 @@ export async function lacksIndex(read: ByteReader, fileSize: number): Promise<bo
     await readMoov(read, fileSize);
     return false;
   } catch (error) {
-    return error instanceof Mp4Unsupported && error.message === NO_MOOV;
+    return error instanceof Mp4NoIndex;
   }
 }
 
