@@ -6,7 +6,7 @@
 // The product's own decision (src/core/decision) on every real clip of a folder (the
 // feature cache of `npm run features`), speakers held out, under the conditions that can be
 // made from the audio alone: its own audio, 3 swaps from other speakers, shifts of ±1…±12
-// frames, its own speech with music under it, music alone, and a 2–4 s partial swap
+// frames and of ±20, ±30 (past the ±15 search), its own speech with music under it, music alone, and a 2–4 s partial swap
 // (scripts/lib/eval-variants.ts). Leading and trailing silence is trimmed first (fakes that
 // start with silence would leak their label). The decision's calibration is fitted per fold
 // on the other folds' variants (held out), and once on all of them (calibration.json, what
@@ -220,6 +220,7 @@ function variantRecord(j: Judged): Record<string, unknown> {
     confidence: j.confidence,
     votes: j.votes,
     ...(j.decision.state.status === 'cannot-judge' ? { reason: j.decision.state.reason } : {}),
+    ...(j.far ? { far: j.far } : {}),
   };
 }
 
@@ -287,7 +288,7 @@ function reportLines(args: EvalArgs, held: HeldOut, judged: readonly Judged[], p
   lines.push(`Setup: ${models.setup}.`, '');
   lines.push(
     `Protocol: ${evaluated.length} real clips from ${speakers} speakers (feature cache ${args.cacheDir}); ` +
-      `per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 frames, music ${'−10 dB'} under its speech, ` +
+      `per clip its own audio, ${SWAPS_PER_CLIP} swaps, shifts of ±1…±12 and ±20, ±30 frames, music ${'−10 dB'} under its speech, ` +
       `music alone${music}, a 2–4 s partial swap; ` +
       "judged by the product's decision with the calibration fitted on the other folds.",
     '',

@@ -8,6 +8,7 @@ import {
   type DecisionCalibration,
 } from '../../src/core/decision/calibration';
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, type Decision } from '../../src/core/decision/decide';
+import { farMatch } from '../../src/core/decision/far-offset';
 import { meanSpeech, pooledSearch, windowScores } from '../../src/core/decision/votes';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
@@ -159,6 +160,8 @@ export interface Judged extends Evidenced {
   pMismatch: number | null;
   /** The clip-level p(mismatch) from the pooled search alone (before spans). */
   clipP: number | null;
+  /** The best match past ±15 frames (far-offset.ts) whether or not the decision used it. */
+  far: { offsetFrames: number; p: number } | null;
 }
 
 export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
@@ -174,11 +177,13 @@ export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
       : undefined;
   const clipP =
     e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes, e.speech);
+  const far = farMatch(collectVotes(e.windows), calibration, DEFAULT_DECISION_POLICY.minEvidenceWindows);
   return {
     ...e,
     decision,
     verdict: verdictOf(state) ?? 'cannot-judge',
     pMismatch: evidence?.pMismatch ?? null,
     clipP,
+    far: far && { offsetFrames: far.search.offsetFrames, p: Math.round(far.p * 1e4) / 1e4 },
   };
 }

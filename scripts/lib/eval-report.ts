@@ -21,6 +21,7 @@ const VERDICTS: Verdict[] = ['real', 'shifted', 'fake', 'cannot-judge'];
 
 export function conditionName(j: Pick<Judged, 'variant'>): string {
   const v = j.variant;
+  if (v.kind === 'far-shift') return 'shift far past the search (±0.8, ±1.2 s)';
   if (v.kind !== 'shift') return v.kind;
   return v.expected === 'shifted' ? 'shift past tolerance' : 'shift within tolerance';
 }
@@ -38,8 +39,7 @@ export function conditionRows(judged: readonly Judged[]): ConditionRow[] {
     };
     row.n++;
     row.counts[j.verdict]++;
-    if (j.verdict === 'fake' && j.variant.expected !== 'fake' && j.variant.expected !== 'shifted')
-      row.falseFake++;
+    if (j.verdict === 'fake' && !j.variant.accept.includes('fake')) row.falseFake++;
     if (j.variant.accept.includes(j.verdict)) row.correct++;
     rows.set(name, row);
   }
@@ -54,6 +54,8 @@ export interface Summary {
   falseFakeByLabel: { low: { n: number; of: number }; other: { n: number; of: number } };
   shiftsNotReal: { n: number; of: number };
   shiftsPastToleranceCaught: { n: number; of: number };
+  /** Sound far out of step (past ±15 frames): called FAKE, and called shifted within 1 frame of the clip's own offset plus the shift. */
+  farShifts: { fake: number; shiftedRight: number; of: number };
   partial: { fake: number; iouAtLeastHalf: number; meanIou: number; of: number };
   swapsFake: { n: number; of: number };
   cannotJudgeLongReal: { n: number; of: number };
@@ -120,6 +122,9 @@ export function summarize(judged: readonly Judged[]): Summary {
       state.status === 'mismatch' ? state.evidence.segments.filter((s) => s.outcome === 'mismatch') : [];
     return spanIoU(j.variant.span!, spans);
   });
+  // A shift moves the clip's own offset (its real variant's; 0 when that was not judged).
+  const own = new Map(kind('real').map((j) => [j.clip.file, j.decision.search?.offsetFrames ?? 0]));
+  const ownOffset = (j: Judged) => own.get(j.clip.file) ?? 0;
   const longReal = kind('real').filter((j) => j.variant.range.toS - j.variant.range.fromS >= 2.5);
   // Weighted as in the fit (clipLabel): per clip its own audio, its speech under music, its shifts together, and its swaps (×3).
   const calibrated = judged.filter((j) => j.pMismatch !== null && clipLabel(j) !== null);
@@ -137,6 +142,15 @@ export function summarize(judged: readonly Judged[]): Summary {
       iouAtLeastHalf: ious.filter((v) => v >= 0.5).length,
       meanIou: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : 0,
       of: partial.length,
+    },
+    farShifts: {
+      fake: kind('far-shift').filter((j) => j.verdict === 'fake').length,
+      shiftedRight: kind('far-shift').filter(
+        (j) =>
+          j.verdict === 'shifted' &&
+          Math.abs(j.decision.search!.offsetFrames - ownOffset(j) - j.variant.shiftFrames!) <= 1,
+      ).length,
+      of: kind('far-shift').length,
     },
     swapsFake: { n: kind('swap').filter((j) => j.verdict === 'fake').length, of: kind('swap').length },
     cannotJudgeLongReal: {
@@ -185,6 +199,8 @@ export function summaryTable(s: Summary): string[] {
     `| can't judge on real clips with ≥ 2.5 s of speech (target ≤ 10 %) | ${f(s.cannotJudgeLongReal)} |`,
     `| shifts of ≥ 3 frames not called real (target ≥ 90 %) | ${f(s.shiftsNotReal)} |`,
     `| shifts past viewers' tolerance (> 90 ms early, > 185 ms late) called shifted or fake | ${f(s.shiftsPastToleranceCaught)} |`,
+    `| sound 0.8–1.2 s out of step (genuine) called FAKE (target: none) | ${f({ n: s.farShifts.fake, of: s.farShifts.of })} |`,
+    `| … called shifted, at the clip's own offset plus the shift ±1 frame | ${f({ n: s.farShifts.shiftedRight, of: s.farShifts.of })} |`,
     '| expected calibration error of p(mismatch), held-out folds, weighted as fitted (target ≤ 0.05) | ' +
       `${s.ece === null ? 'n/a' : s.ece.toFixed(3)} (${s.eceSamples} variants) |`,
   ];

@@ -11,7 +11,8 @@ import { Rng } from '../../src/core/train/rng';
 import type { Verdict } from '../../src/core/state';
 import type { EvalClip } from './eval-folds';
 
-export type VariantKind = 'real' | 'swap' | 'shift' | 'under-music' | 'music-only' | 'partial-swap';
+export type VariantKind =
+  'real' | 'swap' | 'shift' | 'far-shift' | 'under-music' | 'music-only' | 'partial-swap';
 
 export interface AudioTrack {
   startS: number;
@@ -35,6 +36,12 @@ export interface Variant {
 export const SHIFTS = [
   -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
 ];
+/**
+ * Sound 0.8 and 1.2 s out of step, past syncnet_python's ±15-frame search: genuine, never
+ * FAKE; shifted when the far search (src/core/decision/far-offset.ts) finds it, else can't
+ * judge. Not in the calibration's fit (clipLabel): within ±15 they look like another voice.
+ */
+export const FAR_SHIFTS = [-30, -20, 20, 30];
 export const SWAPS_PER_CLIP = 3;
 /** Music laid under speech this far below the speech's level (dB). */
 export const MUSIC_UNDER_DB = -10;
@@ -154,6 +161,16 @@ export function variantsOf(clip: EvalClip, sources: VariantSources): Variant[] {
         expected,
         ...(expected === 'shifted' ? (['fake'] as Verdict[]) : (['cannot-judge'] as Verdict[])),
       ],
+      shiftFrames: k,
+    });
+  }
+  for (const k of FAR_SHIFTS) {
+    out.push({
+      kind: 'far-shift',
+      audio: shiftAudio(own, k),
+      range,
+      expected: 'shifted',
+      accept: ['shifted', 'cannot-judge'],
       shiftFrames: k,
     });
   }

@@ -28,6 +28,8 @@ export type CannotJudgeWhy =
   /** Seconds of face-plus-speech evidence, and the seconds needed. */
   | { kind: 'evidence-short'; have: number; need: number }
   | { kind: 'likely-mismatch'; percent: number }
+  /** No offset within ±15 frames matches; one further off does, but too weakly to be sure. */
+  | { kind: 'far-match'; offsetMs: number; percent: number }
   /** One person's turn does not clearly match while the others' speech does (media-time spans). */
   | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
   | { kind: 'muted' }
@@ -47,6 +49,8 @@ export function whyText(why: CannotJudgeWhy): string {
       return `${why.have.toFixed(1)} s of face-plus-speech evidence, ${why.need.toFixed(1)} s needed`;
     case 'likely-mismatch':
       return `${why.percent} % likely not to match`;
+    case 'far-match':
+      return `the voice matches the lips only far out of step (${offsetWords(why.offsetMs)}), too weakly to be sure (${why.percent} % likely not to match)`;
     case 'turn-unclear':
       return `the voice at ${spanTimes(why.spans)} does not clearly match that person's lips (${why.percent} % likely not to match)`;
     case 'muted':

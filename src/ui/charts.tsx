@@ -1,7 +1,8 @@
 // The two evidence plots every view shows: the 31-point distance curve (syncnet_python's
-// mean distance per candidate offset; the dip is the offset) and the timeline of the
-// checked media span: per-second confidence bars over the spans coloured by outcome
-// (click, or arrow keys + Enter, to seek there in media time). Geometry: ./chart-scale.ts.
+// mean distance per candidate offset, 81 points when the sound is far out of step; the dip
+// is the offset) and the timeline of the checked media span: per-second confidence bars
+// over the spans coloured by outcome (click, or arrow keys + Enter, to seek there in media
+// time). Geometry: ./chart-scale.ts.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { SpanOutcome, SyncSpan } from '../core/state';

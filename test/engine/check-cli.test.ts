@@ -38,6 +38,7 @@ const SPEAKER_A = 'PCAVS_misc_Audio_Source_00104.mp4'; // vox-C, 12 s, 224×224
 const SPEAKER_B = 'HyperLips_test_video1_video1.mp4'; // hl-teacher, 10.9 s, 1278×720
 const SPEAKER_C = 'EDTalk_test_data_mouth_source_REMUX_with_wav.mp4'; // hdtf-woman-purple, 18 s
 const SHIFT_FRAMES = 8;
+const FAR_SHIFT_FRAMES = 25;
 const SPEAKER_MPEG4 = 'SadTalker_examples_ref_video_WDA_KatieHill_000.mp4'; // MPEG-4 Part 2 video
 
 function runCli(...args: string[]) {
@@ -97,7 +98,7 @@ describe('npm run check', { skip }, () => {
     assert.ok(swapped.confidence! < real.confidence!, 'swapped audio scores below the real audio');
   });
 
-  it(`audio shifted by ${SHIFT_FRAMES} frames: the offset moves by ${SHIFT_FRAMES} (±1) from the clip's own`, async (t) => {
+  it(`audio shifted by ${SHIFT_FRAMES} and by ${FAR_SHIFT_FRAMES} frames: the offset moves by as much (±1) from the clip's own`, async (t) => {
     const own = results.get('real') ?? (await check('real', clip(SPEAKER_A)));
     const shifted = await check('shift', withAudioShift('shift-late', clip(SPEAKER_A), SHIFT_FRAMES));
     t.diagnostic(
@@ -105,6 +106,17 @@ describe('npm run check', { skip }, () => {
     );
     assert.ok(Math.abs(shifted.offsetFrames! - (own.offsetFrames! - SHIFT_FRAMES)) <= 1);
     assert.equal(shifted.verdict, 'shifted', 'lips and voice still belong together, 320 ms apart');
+    // 1 s late: past syncnet_python's ±15 frames, found by the far search (far-offset.ts), not FAKE.
+    const far = await check('shift-far', withAudioShift('shift-far', clip(SPEAKER_A), FAR_SHIFT_FRAMES));
+    t.diagnostic(
+      `sound ${FAR_SHIFT_FRAMES} frames late: ${far.verdict}, offset ${far.offsetFrames}, p ${far.pMismatch?.toFixed(3)}`,
+    );
+    assert.equal(far.verdict, 'shifted', JSON.stringify({ state: far.state, p: far.pMismatch }));
+    assert.ok(
+      Math.abs(far.offsetFrames! - (own.offsetFrames! - FAR_SHIFT_FRAMES)) <= 1,
+      `offset ${far.offsetFrames}`,
+    );
+    assert.equal(far.dists.length, 81, 'the curve covers every offset searched');
   });
 
   it('partial swap: the per-second evidence dips inside the replaced 3 s, and the verdict is FAKE with that span marked; music alone is no-speech', async (t) => {

@@ -3,7 +3,7 @@
 // everything scores 0.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { abstentionAuc, falseFakeByLabel } from '../../scripts/lib/eval-report';
+import { abstentionAuc, conditionRows, falseFakeByLabel } from '../../scripts/lib/eval-report';
 
 const judged = (verdict: 'real' | 'fake' | 'cannot-judge', pMismatch: number | null) => ({
   verdict,
@@ -42,4 +42,22 @@ test('false FAKEs split by label confidence: only genuine variants count, music 
     { verdict: 'fake', variant: { kind: 'under-music', expected: 'real' } as never, clip: {} },
   ]);
   assert.deepEqual(split, { low: { n: 1, of: 2 }, other: { n: 2, of: 3 } });
+});
+
+test('condition rows: a FAKE counts as false wherever the condition does not accept one — sound far out of step among them', () => {
+  const row = (kind: string, expected: string, accept: string[], verdict: string) =>
+    ({ verdict, variant: { kind, expected, accept } }) as never;
+  const rows = conditionRows([
+    row('far-shift', 'shifted', ['shifted', 'cannot-judge'], 'fake'),
+    row('far-shift', 'shifted', ['shifted', 'cannot-judge'], 'shifted'),
+    row('shift', 'shifted', ['shifted', 'fake'], 'fake'),
+    row('swap', 'fake', ['fake'], 'fake'),
+    row('real', 'real', ['real', 'cannot-judge'], 'fake'),
+  ]);
+  const by = Object.fromEntries(rows.map((r) => [r.condition, r]));
+  assert.equal(by['shift far past the search (±0.8, ±1.2 s)'].falseFake, 1);
+  assert.equal(by['shift far past the search (±0.8, ±1.2 s)'].correct, 1);
+  assert.equal(by['shift past tolerance'].falseFake, 0);
+  assert.equal(by.swap.falseFake, 0);
+  assert.equal(by.real.falseFake, 1);
 });

@@ -21,6 +21,9 @@ import type { SyncSpan } from '../../src/core/state';
 test('curve index ↔ offset: index 0 is +15 (sound early), the middle 0, the last −15 (sound late)', () => {
   assert.deepEqual([offsetOfIndex(0, 31), offsetOfIndex(15, 31), offsetOfIndex(30, 31)], [15, 0, -15]);
   for (let k = 0; k < 31; k++) assert.equal(indexOfOffset(offsetOfIndex(k, 31), 31), k);
+  // Sound far out of step: the curve spans ±40 (81 points), the same mapping.
+  assert.deepEqual([offsetOfIndex(0, 81), offsetOfIndex(40, 81), offsetOfIndex(80, 81)], [40, 0, -40]);
+  assert.equal(indexOfOffset(-25, 81), 65);
   assert.deepEqual(
     [offsetLabel(15), offsetLabel(0), offsetLabel(-15)],
     ['+15 sound early', '0 in sync', '−15 sound late'],

@@ -23,6 +23,7 @@ const WHYS: CannotJudgeWhy[] = [
   { kind: 'voice-without-lips', heard: 6.2, moving: 0.4 },
   { kind: 'evidence-short', have: 1.2, need: 2 },
   { kind: 'likely-mismatch', percent: 86 },
+  { kind: 'far-match', offsetMs: -1200, percent: 22 },
   {
     kind: 'turn-unclear',
     spans: [
@@ -193,7 +194,7 @@ test("the fallback reads exactly like core's English: every REASON_TEXT and offs
   // Each can't-judge detail: the catalogue's English is core's (the CLI and JSON say whyText).
   for (const why of WHYS) assert.equal(whyWords(why), whyText(why), why.kind);
   assert.equal(
-    whyText(WHYS[5]),
+    whyText(WHYS[6]),
     "the voice at 6.0–12.0 s, 14.2–16.0 s does not clearly match that person's lips (86 % likely not to match)",
   );
   assert.equal(stateLook({ status: 'loading', what: 'the engine' }).sentence, 'Loading the engine…');
@@ -217,11 +218,13 @@ test('chrome.i18n is used where present (a Chinese getMessage), the English cata
     const unclear = stateLook({
       status: 'cannot-judge',
       reason: 'uncertain',
-      detail: whyText(WHYS[5]),
-      why: WHYS[5],
+      detail: whyText(WHYS[6]),
+      why: WHYS[6],
     }).sentence;
     assert.match(unclear, /6\.0–12\.0 s, 14\.2–16\.0 s 处的声音与该人的口型不明显匹配/);
     assert.doesNotMatch(unclear, /does not clearly match/);
+    const far = stateLook({ status: 'cannot-judge', reason: 'uncertain', why: WHYS[5] }).sentence;
+    assert.match(far, /声音只有在严重不同步时才与口型匹配（声音延后 1200 毫秒）/);
     assert.equal(t('no_such_key' as MessageKey), 'no_such_key');
   } finally {
     global.chrome = before;

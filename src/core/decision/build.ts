@@ -2,7 +2,7 @@
 // embeddings per face, audio embeddings, speech probabilities, lip activity, shots) into
 // WindowEvidence, for the engine and for `npm run eval` alike.
 import { SYNCNET_VSHIFT, windowDistances } from '../sync/offset-search';
-import type { WindowEvidence } from './evidence';
+import { EVIDENCE_VSHIFT, type WindowEvidence } from './evidence';
 
 /** One face track over a run of consecutive windows (null: the face is not in all 5 frames). */
 export interface RunTrack {
@@ -23,9 +23,14 @@ export interface WindowRun {
   tracks: readonly RunTrack[];
 }
 
-/** calc_pdist per face over the run (audio zero-padded past the run's ends), one record per window. */
-export function runEvidence(run: WindowRun, vshift = SYNCNET_VSHIFT): WindowEvidence[] {
+/**
+ * calc_pdist per face over the run (audio zero-padded past the run's ends), one record per
+ * window: rows to ±vshift (wideDists), whose middle 31 are syncnet_python's (dists).
+ */
+export function runEvidence(run: WindowRun, vshift = EVIDENCE_VSHIFT): WindowEvidence[] {
   const shifts = 2 * vshift + 1;
+  // Rows to ±15 or less (tests' small runs) are syncnet_python's rows themselves.
+  const wider = vshift > SYNCNET_VSHIFT;
   const n = run.times.length;
   const out: WindowEvidence[] = run.times.map((t, i) => ({
     t,
@@ -39,9 +44,12 @@ export function runEvidence(run: WindowRun, vshift = SYNCNET_VSHIFT): WindowEvid
     const dists = windowDistances(track.lip, run.audio, vshift);
     track.lip.forEach((row, i) => {
       if (!row) return;
+      const wide = dists.slice(i * shifts, (i + 1) * shifts);
       out[i].faces.push({
         trackId: track.trackId,
-        dists: dists.slice(i * shifts, (i + 1) * shifts),
+        ...(wider
+          ? { dists: wide.subarray(vshift - SYNCNET_VSHIFT, vshift + SYNCNET_VSHIFT + 1), wideDists: wide }
+          : { dists: wide }),
         lipActivity: track.activity[i] ?? 0,
         faceWidth: track.width[i] ?? 0,
       });

@@ -36,6 +36,7 @@ import {
   type WindowEvidence,
 } from './evidence';
 import { findSpans, type ScoredWindow } from './spans';
+import { farMatch } from './far-offset';
 import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn } from './tampering';
 import { pooledSearch, probabilityOf, voteRuns, windowScores, type ClipSearch, type Vote } from './votes';
 
@@ -384,6 +385,39 @@ export function decide(
   const search = pooledSearch(votes);
   const scored = windowScores(votes, search, calibration.scale);
   const pMismatch = probabilityOf(votes, search, calibration);
+  const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+  const evidenceOf = (
+    at: ClipSearch,
+    atScored: readonly ScoredWindow[],
+    p: number,
+    segments: SyncSpan[],
+    evidenceVotes: number,
+  ): SyncEvidence => ({
+    offsetFrames: at.offsetFrames,
+    offsetMs: offsetFramesToMs(at.offsetFrames),
+    minDist: at.minDist,
+    confidence: at.confidence,
+    threshold: calibration.scale,
+    pMismatch: p,
+    evidenceSeconds: evidenceVotes * WINDOW_STEP,
+    dists: Array.from(at.meanDists),
+    timeline: timelineOf(atScored, calibration.scale),
+    segments,
+    checkedFrom: ordered[0].t,
+    checkedTo: ordered.at(-1)!.t + WINDOW_SECONDS,
+    faceId: faceIds.join(','),
+    ...(context.final ? {} : { provisional: true }),
+  });
+
+  // No firm match within ±15 frames: look further (far-offset.ts). A firm match there, and
+  // firmer than any within ±15, is the sound far out of step.
+  const far = pMismatch > policy.shiftedAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
+  if (far && far.p <= policy.shiftedAt && far.p < pMismatch) {
+    const spans = asMatched(spansOf(far.votes, far.scored, calibration, 'shifted'), 'shifted');
+    const evidence = evidenceOf(far.search, far.scored, far.p, spans, far.votes.length);
+    return { state: { status: 'shifted', evidence }, search: far.search, votesByTrack };
+  }
+
   const shifted = isShifted(search.offsetFrames, policy);
   const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
   const segments = spansOf(votes, scored, calibration, matched);
@@ -394,26 +428,21 @@ export function decide(
     pMismatch >= policy.mismatchAt || swapped
       ? null
       : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
-  const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-  const evidence: SyncEvidence = {
-    offsetFrames: search.offsetFrames,
-    offsetMs: offsetFramesToMs(search.offsetFrames),
-    minDist: search.minDist,
-    confidence: search.confidence,
-    threshold: calibration.scale,
-    pMismatch,
-    evidenceSeconds: votes.length * WINDOW_STEP,
-    dists: Array.from(search.meanDists),
-    timeline: timelineOf(scored, calibration.scale),
-    segments,
-    checkedFrom: ordered[0].t,
-    checkedTo: ordered.at(-1)!.t + WINDOW_SECONDS,
-    faceId: faceIds.join(','),
-    ...(context.final ? {} : { provisional: true }),
-  };
+  const evidence = evidenceOf(search, scored, pMismatch, segments, votes.length);
 
   let state: SyncState;
-  if (pMismatch >= policy.mismatchAt) {
+  if (pMismatch >= policy.mismatchAt && far && far.p <= policy.matchAt) {
+    // Nothing matches within ±15 frames, something weakly does further off: this voice far
+    // out of step cannot be told from another voice, so neither is said.
+    const why: CannotJudgeWhy = {
+      kind: 'far-match',
+      offsetMs: offsetFramesToMs(far.search.offsetFrames),
+      percent: percent(far.p),
+    };
+    state = context.final
+      ? cannotJudge('uncertain', why, evidence)
+      : { status: 'checking', progress: 0.99, evidence };
+  } else if (pMismatch >= policy.mismatchAt) {
     // The whole clip: no offset matches. Spans then only say where evidence was missing.
     evidence.segments = mergeSpans(
       segments.map((s) =>

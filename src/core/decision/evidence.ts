@@ -8,6 +8,13 @@ import { GRID_FPS, WINDOW_FRAMES } from '../sync/windows';
 export const WINDOW_SECONDS = WINDOW_FRAMES / GRID_FPS;
 export const WINDOW_STEP = 1 / GRID_FPS;
 
+/**
+ * Offsets (frames each way) the evidence rows reach: syncnet_python's ±15 (0.6 s) decide as
+ * the reference does, and the rows go on to ±40 (1.6 s) so that sound far out of step is
+ * found as such rather than taken for another voice (far-offset.ts).
+ */
+export const EVIDENCE_VSHIFT = 40;
+
 /** One visible face in one window. */
 export interface FaceWindow {
   /** Face track id; the tracker never carries an id across a shot change. */
@@ -18,6 +25,11 @@ export interface FaceWindow {
    * the run's ends is zero-padded as in calc_pdist).
    */
   dists: Float32Array;
+  /**
+   * The same row on to ±EVIDENCE_VSHIFT (81 values, audio window i + k − EVIDENCE_VSHIFT);
+   * `dists` is its middle. Absent: only the 31 are known (no far search).
+   */
+  wideDists?: Float32Array;
   /** How much the lips move around this window (lipActivity() of the landmarks; 0 = still). */
   lipActivity: number;
   /** Face box width in video pixels. */
@@ -34,7 +46,7 @@ export interface WindowEvidence {
   /** Faces visible in all 5 frames of the window (within one shot). */
   faces: FaceWindow[];
   /**
-   * Audio windows of its run before and after this one, up to vshift: an offset past them
+   * Audio windows of its run before and after this one, up to EVIDENCE_VSHIFT: an offset past them
    * compares the lips with calc_pdist's zero padding, not with sound. Absent: not known
    * (every offset taken as sound).
    */
@@ -59,4 +71,10 @@ export interface ClipContext {
   secondsSeen: number;
   /** Share of the source's frames that never reached the engine (frame-drops.ts), 0–1. */
   droppedFrameRatio: number;
+}
+
+/** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */
+export function readsSound(window: WindowEvidence, offsetFrames: number): boolean {
+  const around = window.audioAround;
+  return !around || (offsetFrames <= around.before && -offsetFrames <= around.after);
 }

@@ -8,9 +8,8 @@
 // so the row changes until window i + vshift exists); its lip activity reads the mouth
 // openings ±ACTIVITY_HALF_SPAN_FRAMES frames around its frames; its speech probability
 // comes later than its embedding (SPEECH_LOOKAHEAD_ROWS of audio past it).
-import { SYNCNET_VSHIFT } from '../sync/offset-search';
 import { runEvidence, type RunTrack } from './build';
-import type { WindowEvidence } from './evidence';
+import { EVIDENCE_VSHIFT, type WindowEvidence } from './evidence';
 import { ACTIVITY_HALF_SPAN_FRAMES, lipActivity } from './lip-activity';
 
 /** One embedded window of a run, as the engine keeps it. */
@@ -40,7 +39,7 @@ export class RunEvidenceCache {
   /** Records of the run's first windows, final. */
   private readonly kept: WindowEvidence[] = [];
 
-  constructor(private readonly vshift = SYNCNET_VSHIFT) {}
+  constructor(private readonly vshift = EVIDENCE_VSHIFT) {}
 
   /** How many of the run's first windows are final (computed once, never again). */
   get finalWindows(): number {

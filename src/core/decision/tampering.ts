@@ -4,7 +4,7 @@
 import type { SpanOutcome, SyncSpan } from '../state';
 import type { DecisionCalibration } from './calibration';
 import type { DecisionPolicy } from './decide';
-import { WINDOW_SECONDS, WINDOW_STEP, type WindowEvidence } from './evidence';
+import { readsSound, WINDOW_SECONDS, WINDOW_STEP } from './evidence';
 import { stretchThreshold, worstStretch } from './scan';
 import { blockLogOdds, blocksOf, type ScoredWindow } from './spans';
 import { pooledSearch, probabilityOf, voteRuns, type Vote } from './votes';
@@ -122,12 +122,6 @@ function indicesByTrack(
     else byTrack.set(v.face.trackId, [i]);
   });
   return byTrack;
-}
-
-/** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */
-function readsSound(window: WindowEvidence, offsetFrames: number): boolean {
-  const around = window.audioAround;
-  return !around || (offsetFrames <= around.before && -offsetFrames <= around.after);
 }
 
 /** Do these votes on their own show the voice belonging to the lips (p ≤ matchAt)? */

@@ -1,0 +1,83 @@
+// Sound far out of step. syncnet_python searches ±15 frames (0.6 s); a genuine file whose
+// sound is further off matches at none of them and looks like another voice. The evidence
+// rows reach ±EVIDENCE_VSHIFT (evidence.ts), and when the clip does not match within ±15
+// this search looks further: the mean distance per offset over the votes, each window
+// counted only where its sound at that offset exists (calc_pdist's zero padding would
+// weigh the far offsets of a short run with distances to silence), then evaluate's
+// figures — offset of the minimum, confidence = median − min — over those means.
+//
+// A swapped voice has more chances to dip by chance over 81 offsets than over 31, so a far
+// match is believed only as firmly as a shifted one (policy.shiftedAt); the evaluation's
+// far-shift and swap variants measure both sides (docs/evaluation.md).
+import { torchMedian } from '../numeric';
+import { SYNCNET_VSHIFT } from '../sync/offset-search';
+import type { DecisionCalibration } from './calibration';
+import { EVIDENCE_VSHIFT, readsSound } from './evidence';
+import type { ScoredWindow } from './spans';
+import { probabilityOf, type ClipSearch, type Vote } from './votes';
+
+export interface FarMatch {
+  /** The search at the far offset, evaluate's figures over the wide means. */
+  search: ClipSearch;
+  /** Calibrated p(mismatch) of the far match. */
+  p: number;
+  /** The votes whose sound at the far offset exists, and their scores there (scale units). */
+  votes: Vote[];
+  scored: ScoredWindow[];
+}
+
+/**
+ * The best match past ±15 frames, or null when the votes carry no wide rows, the best
+ * offset lies within ±15 (the ordinary search's), or too few windows reach it.
+ */
+export function farMatch(
+  votes: readonly Vote[],
+  calibration: DecisionCalibration,
+  minWindows: number,
+): FarMatch | null {
+  if (votes.some((v) => !v.face.wideDists)) return null;
+  const shifts = 2 * EVIDENCE_VSHIFT + 1;
+  const sums = new Float64Array(shifts);
+  const counts = new Int32Array(shifts);
+  const padded = new Float64Array(shifts);
+  for (const { window, face } of votes) {
+    for (let k = 0; k < shifts; k++) {
+      const d = face.wideDists![k];
+      padded[k] += d;
+      if (readsSound(window, EVIDENCE_VSHIFT - k)) {
+        sums[k] += d;
+        counts[k]++;
+      }
+    }
+  }
+  const means: number[] = [];
+  let argmin = -1;
+  for (let k = 0; k < shifts; k++) {
+    if (counts[k] < minWindows) continue;
+    const mean = sums[k] / counts[k];
+    means.push(mean);
+    if (argmin < 0 || mean < sums[argmin] / counts[argmin]) argmin = k;
+  }
+  const offsetFrames = EVIDENCE_VSHIFT - argmin;
+  if (argmin < 0 || Math.abs(offsetFrames) <= SYNCNET_VSHIFT) return null;
+  const minDist = sums[argmin] / counts[argmin];
+  const medianDist = torchMedian(Float32Array.from(means));
+  const search: ClipSearch = {
+    offsetFrames,
+    minDist,
+    medianDist,
+    confidence: medianDist - minDist,
+    meanDists: Float32Array.from(padded, (s) => s / votes.length),
+    windowCount: counts[argmin],
+  };
+  const reaching = votes.filter((v) => readsSound(v.window, offsetFrames));
+  return {
+    search,
+    p: probabilityOf(reaching, search, calibration),
+    votes: reaching,
+    scored: reaching.map(({ window, face }) => ({
+      t: window.t,
+      score: (medianDist - face.wideDists![argmin]) / calibration.scale,
+    })),
+  };
+}
