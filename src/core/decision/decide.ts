@@ -348,6 +348,123 @@ function isShifted(offsetFrames: number, policy: DecisionPolicy): boolean {
   );
 }
 
+/** What every verdict's evidence shares: the model's scale, the checked span, the faces. */
+interface EvidenceFrame {
+  scale: number;
+  checkedFrom: number;
+  checkedTo: number;
+  faceId: string;
+  final: boolean;
+}
+
+/** The evidence of a verdict reached at `at` over `votes` voting windows. */
+function evidenceOf(
+  frame: EvidenceFrame,
+  at: ClipSearch,
+  scored: readonly ScoredWindow[],
+  pMismatch: number,
+  segments: SyncSpan[],
+  votes: number,
+): SyncEvidence {
+  return {
+    offsetFrames: at.offsetFrames,
+    offsetMs: offsetFramesToMs(at.offsetFrames),
+    minDist: at.minDist,
+    confidence: at.confidence,
+    threshold: frame.scale,
+    pMismatch,
+    evidenceSeconds: votes * WINDOW_STEP,
+    dists: Array.from(at.meanDists),
+    timeline: timelineOf(scored, frame.scale),
+    segments,
+    checkedFrom: frame.checkedFrom,
+    checkedTo: frame.checkedTo,
+    faceId: frame.faceId,
+    ...(frame.final ? {} : { provisional: true }),
+  };
+}
+
+/** Rules 5–8 of docs/decision.md over enough voting windows: the offset, how sure, where, what. */
+function judgeVotes(
+  votes: readonly Vote[],
+  frame: EvidenceFrame,
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy,
+): { state: SyncState; search: ClipSearch } {
+  const search = pooledSearch(votes);
+  const scored = windowScores(votes, search, calibration.scale);
+  const pMismatch = probabilityOf(votes, search, calibration);
+
+  // No firm match within ±15 frames: look further (far-offset.ts). A firm match there, and
+  // firmer than any within ±15, is the sound far out of step.
+  const far = pMismatch > policy.shiftedAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
+  if (far && far.p <= policy.shiftedAt && far.p < pMismatch) {
+    const spans = asMatched(spansOf(far.votes, far.scored, calibration, 'shifted'), 'shifted');
+    const evidence = evidenceOf(frame, far.search, far.scored, far.p, spans, far.votes.length);
+    return { state: { status: 'shifted', evidence }, search: far.search };
+  }
+
+  const shifted = isShifted(search.offsetFrames, policy);
+  const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
+  const segments = spansOf(votes, scored, calibration, matched);
+  // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
+  const turn = pMismatch >= policy.mismatchAt ? null : weakestTurn(votes, scored, calibration, policy);
+  const swapped = turn && turn.p >= policy.mismatchAt ? turn : null;
+  const tampered =
+    pMismatch >= policy.mismatchAt || swapped
+      ? null
+      : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
+  const evidence = evidenceOf(frame, search, scored, pMismatch, segments, votes.length);
+
+  let state: SyncState;
+  if (pMismatch >= policy.mismatchAt && far && far.p <= policy.matchAt) {
+    // Nothing matches within ±15 frames, something weakly does further off: this voice far
+    // out of step cannot be told from another voice, so neither is said.
+    const why: CannotJudgeWhy = {
+      kind: 'far-match',
+      offsetMs: offsetFramesToMs(far.search.offsetFrames),
+      percent: percent(far.p),
+    };
+    state = frame.final
+      ? cannotJudge('uncertain', why, evidence)
+      : { status: 'checking', progress: 0.99, evidence };
+  } else if (pMismatch >= policy.mismatchAt) {
+    // The whole clip: no offset matches. Spans then only say where evidence was missing.
+    evidence.segments = mergeSpans(
+      segments.map((s) =>
+        s.outcome === 'no-evidence' ? s : { ...s, outcome: 'mismatch', confidence: pMismatch },
+      ),
+    );
+    state = { status: 'mismatch', evidence };
+  } else if (swapped) {
+    // One person's speech matches, another's whole turn matches at no offset: a voice put on them.
+    evidence.pMismatch = swapped.p;
+    evidence.segments = swapped.spans.reduce(markStretch, asMatched(segments, matched));
+    state = { status: 'mismatch', evidence };
+  } else if (tampered) {
+    // Matching speech with a stretch that stands out as not matching: partial tampering.
+    evidence.pMismatch = tampered.confidence;
+    evidence.segments = markStretch(asMatched(segments, matched), tampered);
+    state = { status: 'mismatch', evidence };
+  } else if (!turn && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
+    // In sync (or shifted) only when no person's turn stands apart from the others' as unmatched.
+    evidence.segments = asMatched(segments, matched);
+    state = { status: matched, evidence };
+  } else if (!frame.final) {
+    state = { status: 'checking', progress: 0.99, evidence };
+  } else {
+    const why: CannotJudgeWhy = turn
+      ? {
+          kind: 'turn-unclear',
+          spans: turn.spans.map(({ start, end }) => ({ start, end })),
+          percent: percent(turn.p),
+        }
+      : { kind: 'likely-mismatch', percent: percent(pMismatch) };
+    state = cannotJudge('uncertain', why, evidence);
+  }
+  return { state, search };
+}
+
 /**
  * The decision: per-window evidence (any order) and what is known of the clip → the state
  * every view shows. `threshold` is the model's confidence scale, reported with the evidence.
@@ -382,99 +499,13 @@ export function decide(
   if (votes.length < policy.minEvidenceWindows)
     return { state: notEnough(speech, votes.length, context, policy), search: null, votesByTrack };
 
-  const search = pooledSearch(votes);
-  const scored = windowScores(votes, search, calibration.scale);
-  const pMismatch = probabilityOf(votes, search, calibration);
   const faceIds = [...votesByTrack].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-  const evidenceOf = (
-    at: ClipSearch,
-    atScored: readonly ScoredWindow[],
-    p: number,
-    segments: SyncSpan[],
-    evidenceVotes: number,
-  ): SyncEvidence => ({
-    offsetFrames: at.offsetFrames,
-    offsetMs: offsetFramesToMs(at.offsetFrames),
-    minDist: at.minDist,
-    confidence: at.confidence,
-    threshold: calibration.scale,
-    pMismatch: p,
-    evidenceSeconds: evidenceVotes * WINDOW_STEP,
-    dists: Array.from(at.meanDists),
-    timeline: timelineOf(atScored, calibration.scale),
-    segments,
+  const frame: EvidenceFrame = {
+    scale: calibration.scale,
     checkedFrom: ordered[0].t,
     checkedTo: ordered.at(-1)!.t + WINDOW_SECONDS,
     faceId: faceIds.join(','),
-    ...(context.final ? {} : { provisional: true }),
-  });
-
-  // No firm match within ±15 frames: look further (far-offset.ts). A firm match there, and
-  // firmer than any within ±15, is the sound far out of step.
-  const far = pMismatch > policy.shiftedAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
-  if (far && far.p <= policy.shiftedAt && far.p < pMismatch) {
-    const spans = asMatched(spansOf(far.votes, far.scored, calibration, 'shifted'), 'shifted');
-    const evidence = evidenceOf(far.search, far.scored, far.p, spans, far.votes.length);
-    return { state: { status: 'shifted', evidence }, search: far.search, votesByTrack };
-  }
-
-  const shifted = isShifted(search.offsetFrames, policy);
-  const matched: SpanOutcome = shifted ? 'shifted' : 'in-sync';
-  const segments = spansOf(votes, scored, calibration, matched);
-  // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
-  const turn = pMismatch >= policy.mismatchAt ? null : weakestTurn(votes, scored, calibration, policy);
-  const swapped = turn && turn.p >= policy.mismatchAt ? turn : null;
-  const tampered =
-    pMismatch >= policy.mismatchAt || swapped
-      ? null
-      : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
-  const evidence = evidenceOf(search, scored, pMismatch, segments, votes.length);
-
-  let state: SyncState;
-  if (pMismatch >= policy.mismatchAt && far && far.p <= policy.matchAt) {
-    // Nothing matches within ±15 frames, something weakly does further off: this voice far
-    // out of step cannot be told from another voice, so neither is said.
-    const why: CannotJudgeWhy = {
-      kind: 'far-match',
-      offsetMs: offsetFramesToMs(far.search.offsetFrames),
-      percent: percent(far.p),
-    };
-    state = context.final
-      ? cannotJudge('uncertain', why, evidence)
-      : { status: 'checking', progress: 0.99, evidence };
-  } else if (pMismatch >= policy.mismatchAt) {
-    // The whole clip: no offset matches. Spans then only say where evidence was missing.
-    evidence.segments = mergeSpans(
-      segments.map((s) =>
-        s.outcome === 'no-evidence' ? s : { ...s, outcome: 'mismatch', confidence: pMismatch },
-      ),
-    );
-    state = { status: 'mismatch', evidence };
-  } else if (swapped) {
-    // One person's speech matches, another's whole turn matches at no offset: a voice put on them.
-    evidence.pMismatch = swapped.p;
-    evidence.segments = swapped.spans.reduce(markStretch, asMatched(segments, matched));
-    state = { status: 'mismatch', evidence };
-  } else if (tampered) {
-    // Matching speech with a stretch that stands out as not matching: partial tampering.
-    evidence.pMismatch = tampered.confidence;
-    evidence.segments = markStretch(asMatched(segments, matched), tampered);
-    state = { status: 'mismatch', evidence };
-  } else if (!turn && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
-    // In sync (or shifted) only when no person's turn stands apart from the others' as unmatched.
-    evidence.segments = asMatched(segments, matched);
-    state = { status: matched, evidence };
-  } else if (!context.final) {
-    state = { status: 'checking', progress: 0.99, evidence };
-  } else {
-    const why: CannotJudgeWhy = turn
-      ? {
-          kind: 'turn-unclear',
-          spans: turn.spans.map(({ start, end }) => ({ start, end })),
-          percent: percent(turn.p),
-        }
-      : { kind: 'likely-mismatch', percent: percent(pMismatch) };
-    state = cannotJudge('uncertain', why, evidence);
-  }
-  return { state, search, votesByTrack };
+    final: context.final,
+  };
+  return { ...judgeVotes(votes, frame, calibration, policy), votesByTrack };
 }
