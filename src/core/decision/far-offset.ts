@@ -3,8 +3,11 @@
 // rows reach ±EVIDENCE_VSHIFT (evidence.ts), and when the clip does not match within ±15
 // this search looks further: the mean distance per offset over the votes, each window
 // counted only where its sound at that offset exists (calc_pdist's zero padding would
-// weigh the far offsets of a short run with distances to silence), then evaluate's
-// figures — offset of the minimum, confidence = median − min — over those means.
+// weigh the far offsets of a short run with distances to silence) and measured from its
+// own typical distance (so that the different subsets of windows the offsets average over
+// do not differ by which windows they hold), then evaluate's figures — offset of the
+// minimum, confidence = median − min — over those means. With the same windows at every
+// offset this is evaluate's confidence exactly.
 //
 // A swapped voice has more chances to dip by chance over 81 offsets than over 31, so a far
 // match is believed only as firmly as a shifted one (policy.shiftedAt); the evaluation's
@@ -40,16 +43,17 @@ export function farMatch(
   const sums = new Float64Array(shifts);
   const counts = new Int32Array(shifts);
   const padded = new Float64Array(shifts);
-  for (const { window, face } of votes) {
+  const baselines = votes.map(baseline);
+  votes.forEach(({ window, face }, v) => {
     for (let k = 0; k < shifts; k++) {
       const d = face.wideDists![k];
       padded[k] += d;
       if (readsSound(window, EVIDENCE_VSHIFT - k)) {
-        sums[k] += d;
+        sums[k] += d - baselines[v];
         counts[k]++;
       }
     }
-  }
+  });
   const means: number[] = [];
   let argmin = -1;
   for (let k = 0; k < shifts; k++) {
@@ -60,14 +64,17 @@ export function farMatch(
   }
   const offsetFrames = EVIDENCE_VSHIFT - argmin;
   if (argmin < 0 || Math.abs(offsetFrames) <= SYNCNET_VSHIFT) return null;
-  const minDist = sums[argmin] / counts[argmin];
-  const medianDist = torchMedian(Float32Array.from(means));
+  const minRelative = sums[argmin] / counts[argmin];
+  const medianRelative = torchMedian(Float32Array.from(means));
+  const confidence = medianRelative - minRelative;
+  // Shown as calc_pdist's means (the curve), the confidence as measured.
+  const meanDists = Float32Array.from(padded, (s) => s / votes.length);
   const search: ClipSearch = {
     offsetFrames,
-    minDist,
-    medianDist,
-    confidence: medianDist - minDist,
-    meanDists: Float32Array.from(padded, (s) => s / votes.length),
+    minDist: meanDists[argmin],
+    medianDist: meanDists[argmin] + confidence,
+    confidence,
+    meanDists,
     windowCount: counts[argmin],
   };
   const reaching = votes.filter((v) => readsSound(v.window, offsetFrames));
@@ -75,9 +82,22 @@ export function farMatch(
     search,
     p: probabilityOf(reaching, search, calibration),
     votes: reaching,
-    scored: reaching.map(({ window, face }) => ({
-      t: window.t,
-      score: (medianDist - face.wideDists![argmin]) / calibration.scale,
+    scored: reaching.map((vote) => ({
+      t: vote.window.t,
+      score: (medianRelative - (vote.face.wideDists![argmin] - baseline(vote))) / calibration.scale,
     })),
   };
+}
+
+/**
+ * A window's own typical distance: the median of its row over the offsets where its sound
+ * exists. Each far offset is averaged over a different subset of windows (those whose sound
+ * there exists); measured against their own baselines, a subset without the run's loudest
+ * or quietest windows does not dip by that alone.
+ */
+function baseline({ window, face }: Vote): number {
+  const row: number[] = [];
+  for (let k = 0; k < face.wideDists!.length; k++)
+    if (readsSound(window, EVIDENCE_VSHIFT - k)) row.push(face.wideDists![k]);
+  return torchMedian(Float32Array.from(row));
 }
