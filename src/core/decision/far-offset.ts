@@ -77,16 +77,15 @@ export function farMatch(
     meanDists,
     windowCount: counts[argmin],
   };
-  const reaching = votes.filter((v) => readsSound(v.window, offsetFrames));
-  return {
-    search,
-    p: probabilityOf(reaching, search, calibration),
-    votes: reaching,
-    scored: reaching.map((vote) => ({
-      t: vote.window.t,
-      score: (medianRelative - (vote.face.wideDists![argmin] - baseline(vote))) / calibration.scale,
-    })),
-  };
+  const reaching: Vote[] = [];
+  const scored: ScoredWindow[] = [];
+  votes.forEach((vote, v) => {
+    if (!readsSound(vote.window, offsetFrames)) return;
+    reaching.push(vote);
+    const relative = vote.face.wideDists![argmin] - baselines[v];
+    scored.push({ t: vote.window.t, score: (medianRelative - relative) / calibration.scale });
+  });
+  return { search, p: probabilityOf(reaching, search, calibration), votes: reaching, scored };
 }
 
 /**
