@@ -6,9 +6,9 @@
 // The product's own decision (src/core/decision) on every real clip of a folder (the
 // feature cache of `npm run features`), speakers held out, under the conditions that can be
 // made from the audio alone: its own audio, 3 swaps from other speakers, shifts of ±1…±12
-// frames and of ±20, ±30 (past the ±15 search), its own speech with music under it, music alone, and a 2–4 s partial swap
-// (scripts/lib/eval-variants.ts). Leading and trailing silence is trimmed first (fakes that
-// start with silence would leak their label). The decision's calibration is fitted per fold
+// frames and of ±20, ±30 (past the ±15 search), its own speech with music under it, music
+// alone, and a 2–4 s partial swap (scripts/lib/eval-variants.ts). Leading and trailing
+// silence is trimmed first (fakes that start with silence would leak their label). The decision's calibration is fitted per fold
 // on the other folds' variants (held out), and once on all of them (calibration.json, what
 // `npm run train` writes into the model's manifest). Writes report.md, results.json,
 // p-histogram.svg and roc.svg.

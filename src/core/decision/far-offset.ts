@@ -15,7 +15,7 @@
 import { torchMedian } from '../numeric';
 import { SYNCNET_VSHIFT } from '../sync/offset-search';
 import type { DecisionCalibration } from './calibration';
-import { EVIDENCE_VSHIFT, readsSound } from './evidence';
+import { EVIDENCE_VSHIFT, type WindowEvidence } from './evidence';
 import type { ScoredWindow } from './spans';
 import { probabilityOf, type ClipSearch, type Vote } from './votes';
 
@@ -43,15 +43,16 @@ export function farMatch(
   const sums = new Float64Array(shifts);
   const counts = new Int32Array(shifts);
   const padded = new Float64Array(shifts);
-  const baselines = votes.map(baseline);
-  votes.forEach(({ window, face }, v) => {
-    for (let k = 0; k < shifts; k++) {
-      const d = face.wideDists![k];
-      padded[k] += d;
-      if (readsSound(window, EVIDENCE_VSHIFT - k)) {
-        sums[k] += d - baselines[v];
-        counts[k]++;
-      }
+  const ranges = votes.map(({ window }) => soundRange(window));
+  const baselines = votes.map(({ face }, v) =>
+    torchMedian(face.wideDists!.subarray(ranges[v].lo, ranges[v].hi)),
+  );
+  votes.forEach(({ face }, v) => {
+    const row = face.wideDists!;
+    for (let k = 0; k < shifts; k++) padded[k] += row[k];
+    for (let k = ranges[v].lo; k < ranges[v].hi; k++) {
+      sums[k] += row[k] - baselines[v];
+      counts[k]++;
     }
   });
   const means: number[] = [];
@@ -80,7 +81,7 @@ export function farMatch(
   const reaching: Vote[] = [];
   const scored: ScoredWindow[] = [];
   votes.forEach((vote, v) => {
-    if (!readsSound(vote.window, offsetFrames)) return;
+    if (argmin < ranges[v].lo || argmin >= ranges[v].hi) return;
     reaching.push(vote);
     const relative = vote.face.wideDists![argmin] - baselines[v];
     scored.push({ t: vote.window.t, score: (medianRelative - relative) / calibration.scale });
@@ -89,14 +90,17 @@ export function farMatch(
 }
 
 /**
- * A window's own typical distance: the median of its row over the offsets where its sound
- * exists. Each far offset is averaged over a different subset of windows (those whose sound
- * there exists); measured against their own baselines, a subset without the run's loudest
- * or quietest windows does not dip by that alone.
+ * The row indices [lo, hi) whose sound exists (readsSound: offset EVIDENCE_VSHIFT − k within
+ * the window's audioAround). The median of the row over them is the window's own typical
+ * distance: each far offset averages a different subset of windows (those whose sound there
+ * exists), and measured from their own baselines a subset without the run's loudest or
+ * quietest windows does not dip by that alone.
  */
-function baseline({ window, face }: Vote): number {
-  const row: number[] = [];
-  for (let k = 0; k < face.wideDists!.length; k++)
-    if (readsSound(window, EVIDENCE_VSHIFT - k)) row.push(face.wideDists![k]);
-  return torchMedian(Float32Array.from(row));
+function soundRange(window: WindowEvidence): { lo: number; hi: number } {
+  const around = window.audioAround;
+  if (!around) return { lo: 0, hi: 2 * EVIDENCE_VSHIFT + 1 };
+  return {
+    lo: Math.max(0, EVIDENCE_VSHIFT - around.before),
+    hi: Math.min(2 * EVIDENCE_VSHIFT + 1, EVIDENCE_VSHIFT + around.after + 1),
+  };
 }
