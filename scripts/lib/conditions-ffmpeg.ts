@@ -43,6 +43,9 @@ const AUDIO_IN = 'aresample=48000:async=1:first_pts=0,aformat=sample_fmts=fltp:c
 const audioChain = (d: number, extra: string[] = []): string =>
   [AUDIO_IN, ...extra, 'apad', `atrim=duration=${sec(d)}`].join(',');
 const gain = (db: number): string => `volume=${db.toFixed(2)}dB`;
+/** Sound heard k frames early (k > 0: its first k·40 ms dropped) or late (k < 0: delayed). */
+const moveSound = (k: number): string =>
+  k >= 0 ? `atrim=start=${sec(k * FRAME_S)},asetpts=PTS-STARTPTS` : `adelay=${-k * 40}:all=1`;
 
 /** A shot laid over the base picture from span.start to span.end (frames shifted onto the span). */
 const overlayShot = (shot: string, span: { start: number; end: number }): string[] => [
@@ -110,6 +113,7 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
       };
     }
     case 'two-speakers':
+    case 'turn-shift':
     case 'turn-swap': {
       const db = recipe.donorDurationS;
       // turn-swap: the second person's picture with a third person's voice (input 2, looped from its speech).
@@ -117,10 +121,11 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
         recipe.kind === 'turn-swap'
           ? ['-stream_loop', '-1', '-ss', sec(recipe.voiceStart), '-i', recipe.voice.path]
           : [];
+      // turn-shift: the second person's own sound moved as the shift condition moves a clip's.
       const secondSound =
         recipe.kind === 'turn-swap'
           ? `[2:a]${audioChain(db, [gain(recipe.voiceGainDb)])}`
-          : `[1:a]${audioChain(db)}`;
+          : `[1:a]${audioChain(db, recipe.kind === 'turn-shift' ? [moveSound(recipe.frames)] : [])}`;
       return {
         inputs: [...own, '-t', sec(db + 1), '-i', recipe.donor.path, ...voice],
         filters: [
@@ -177,13 +182,8 @@ function graphFor(clip: SourceClip, recipe: Recipe): Graph {
         inputs: [...own, '-stream_loop', '-1', '-ss', sec(recipe.donorStart), '-i', recipe.donor.path],
         filters: [`${base}[v]`, `[1:a]${audioChain(d, [gain(recipe.donorGainDb)])}[a]`],
       };
-    case 'shift': {
-      const k = recipe.frames;
-      // Positive k: the sound is heard k frames early, so its first k·40 ms are dropped; negative: delayed.
-      const move =
-        k >= 0 ? `atrim=start=${sec(k * FRAME_S)},asetpts=PTS-STARTPTS` : `adelay=${-k * 40}:all=1`;
-      return { inputs: own, filters: [`${base}[v]`, `[0:a]${audioChain(d, [move])}[a]`] };
-    }
+    case 'shift':
+      return { inputs: own, filters: [`${base}[v]`, `[0:a]${audioChain(d, [moveSound(recipe.frames)])}[a]`] };
   }
 }
 

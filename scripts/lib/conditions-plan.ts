@@ -45,6 +45,7 @@ export type Recipe =
   | { kind: 'cutaway'; span: TimeSpan }
   | { kind: 'listener'; span: TimeSpan; donor: SourceClip }
   | { kind: 'two-speakers'; donor: SourceClip; donorDurationS: number }
+  | { kind: 'turn-shift'; donor: SourceClip; donorDurationS: number; frames: number }
   | {
       kind: 'turn-swap';
       donor: SourceClip;
@@ -69,6 +70,13 @@ export const FRAME_S = 0.04;
 export const MUSIC_UNDER_SPEECH_DB = -10;
 /** Second speaker's part in two-speakers: at most this long, so the set stays small. */
 const MAX_SECOND_SPEAKER_S = 8;
+/**
+ * turn-shift: the second person's own sound this many frames (1 s) early or late — past
+ * syncnet_python's ±15-frame search, as a remote guest's delay or a turn edited in out of
+ * step can be — when their part is long enough to keep 2 s of it under the moved sound.
+ */
+export const TURN_SHIFT_FRAMES = 25;
+const MIN_TURN_SHIFT_PART_S = 4;
 
 /**
  * Ground truth of an audio shift (ITU-R BT.1359 acceptability): sound more than 90 ms
@@ -174,6 +182,19 @@ function pictureDrafts({ clip, rng, donor }: PlanContext): Draft[] {
     donorSpeaker: second.speaker,
     recipe: { kind: 'two-speakers', donor: second, donorDurationS },
   });
+  // The same two people in turn, the second one's own sound 1 s early or late (seeded).
+  if (donorDurationS >= MIN_TURN_SHIFT_PART_S) {
+    const frames = rng('turn-shift').next() < 0.5 ? TURN_SHIFT_FRAMES : -TURN_SHIFT_FRAMES;
+    const turnStart = ms(framesOf(clip.durationS));
+    out.push({
+      expected: 'shifted',
+      span: { start: turnStart, end: ms(turnStart + framesOf(donorDurationS)) },
+      shiftFrames: frames,
+      donor: second.file,
+      donorSpeaker: second.speaker,
+      recipe: { kind: 'turn-shift', donor: second, donorDurationS, frames },
+    });
+  }
   // The same two people in turn, the second one's whole turn voiced by a third person.
   const voice = donor('turn-swap', (c) => c.speaker !== second.speaker && c.speech.end - c.speech.start >= 1);
   if (voice) {
@@ -298,7 +319,7 @@ export function outputName(source: string, label: string): string {
 export function outputDuration(clip: SourceClip, recipe: Recipe): number {
   if (recipe.kind === 'reencode') return ms(clip.durationS);
   return ms(
-    recipe.kind === 'two-speakers' || recipe.kind === 'turn-swap'
+    recipe.kind === 'two-speakers' || recipe.kind === 'turn-swap' || recipe.kind === 'turn-shift'
       ? framesOf(clip.durationS) + framesOf(recipe.donorDurationS)
       : framesOf(clip.durationS),
   );

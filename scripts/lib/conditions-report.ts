@@ -55,8 +55,8 @@ export function expectedCalibrationError(
   );
 }
 
-/** A genuine file: picture and voice belong together (within what viewers accept), so FAKE is wrong. */
-const isGenuine = (e: ConditionEntry) => e.expected === 'real' || e.expected === 'cannot-judge';
+/** A genuine file: picture and voice belong together (in step or not), so FAKE is wrong. */
+const isGenuine = (e: ConditionEntry) => e.expected !== 'fake';
 
 export interface ConditionStats {
   count: number;

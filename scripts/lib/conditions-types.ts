@@ -8,6 +8,7 @@ export const CONDITIONS = [
   'cutaway',
   'listener',
   'two-speakers',
+  'turn-shift',
   'turn-swap',
   'partial-swap',
   'reencode',
@@ -36,9 +37,9 @@ export interface ConditionEntry {
   fold: string;
   /** Ground truth. Shifts within what viewers accept are 'real'. */
   expected: Verdict;
-  /** partial-swap / turn-swap: the replaced audio; cutaway / listener: the inserted shot (the voice is genuine there). */
+  /** partial-swap / turn-swap: the replaced audio; turn-shift: the moved sound's turn; cutaway / listener: the inserted shot (the voice is genuine there). */
   span?: TimeSpan;
-  /** shift: frames at 25 fps, positive ⇒ the sound is heard early. */
+  /** shift, turn-shift (the second person's sound): frames at 25 fps, positive ⇒ the sound is heard early. */
   shiftFrames?: number;
   /** The other clip used (swap audio, listener face, second speaker). */
   donor?: string;

@@ -119,8 +119,13 @@ function inSyncSentence(e: SyncEvidence): string {
   return t('sentence_in_sync', certaintyWords(1 - e.pMismatch), e.evidenceSeconds.toFixed(0));
 }
 
+/** Says where when only some of the speech is out of step (one person's turns: decision rule 8). */
 function shiftedSentence(e: SyncEvidence): string {
-  return t('sentence_shifted', certaintyWords(1 - e.pMismatch), offsetText(e.offsetMs));
+  const certainty = certaintyWords(1 - e.pMismatch);
+  const shifted = spansOf(e.segments, 'shifted');
+  if (shifted.length > 0 && spansOf(e.segments, 'in-sync').length > 0)
+    return t('sentence_shifted_where', certainty, offsetText(e.offsetMs), whereWords(shifted));
+  return t('sentence_shifted', certainty, offsetText(e.offsetMs));
 }
 
 /** Names where the voice does not match: "from 0:12 to 0:15", or "throughout" when it is everywhere. */

@@ -285,7 +285,14 @@ test('where: 3 s of another voice inside a genuine clip is a mismatch with that 
 
 test('a stretch that matches at an offset of its own (a second speaker recorded with another offset) is not a partial swap', () => {
   const state = status(clip(12, (t) => (t < 7 ? { offset: 0, trackId: 1 } : { offset: -8, trackId: 2 })));
-  assert.notEqual(state.status, 'mismatch');
+  assert.equal(state.status, 'shifted');
+  if (state.status === 'shifted') {
+    assert.equal(state.evidence.offsetMs, -320);
+    assert.deepEqual(
+      state.evidence.segments.map((s) => s.outcome),
+      ['in-sync', 'shifted'],
+    );
+  }
 });
 
 test('how much: under 2 s of evidence is too short (checking while live); a faint dip is uncertain', () => {

@@ -1,5 +1,5 @@
 // `npm run check` end to end: real clips from ../shared/media and media made from them
-// with ffmpeg (swapped audio, shifted audio, a sound that starts late or drops out, a partial swap, two people in turn with one turn swapped, music alone, no face, no audio, silence, noise, too short,
+// with ffmpeg (swapped audio, shifted audio, a sound that starts late or drops out, a partial swap, two people in turn with one turn 1 s late or swapped, music alone, no face, no audio, silence, noise, too short,
 // a tiny face, two faces at different offsets, a broken file, an empty, a cut-off and an undecodable one) through the extension's own
 // page and engine in headless Chromium, with the shipped embedded model. One browser
 // serves all files, and no request may leave the machine.
@@ -176,7 +176,7 @@ describe('npm run check', { skip }, () => {
     assert.equal(musical.reason, 'no-speech');
   });
 
-  it("two people in turn: each with their own voice is real; the second person's whole turn in a third voice is never real, and names that turn", async (t) => {
+  it("two people in turn: each with their own voice is real; the second person's own sound 1 s late is shifted in their turn only; their whole turn in a third voice is never real, and names that turn", async (t) => {
     // SPEAKER_A's 12 s, then 10 s of SPEAKER_B's picture: with B's own sound, or with SPEAKER_C's voice.
     const picture =
       'scale=448:448:force_original_aspect_ratio=decrease,pad=448:448:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,format=yuv420p';
@@ -201,6 +201,12 @@ describe('npm run check', { skip }, () => {
         'aac',
       ]);
     const own = await check('turns-own', turns('turns-own', `[1:a]${sound},apad,atrim=duration=10`));
+    // The second person's own sound 1 s late (a remote guest's delay): past the ±15-frame search,
+    // found by that person's own search (people.ts), not another voice put on them.
+    const late = await check(
+      'turns-late',
+      turns('turns-late', `[1:a]${sound},adelay=1000:all=1,apad,atrim=duration=10`),
+    );
     const swapped = await check(
       'turns-swap',
       turns('turns-swap', `[2:a]${sound},atrim=start=1,asetpts=PTS-STARTPTS,apad,atrim=duration=10`),
@@ -208,8 +214,22 @@ describe('npm run check', { skip }, () => {
     const detail = (r: CheckResult) => (r.state.status === 'cannot-judge' ? (r.state.detail ?? '') : '');
     const describe = (r: CheckResult) =>
       `${r.verdict}${r.reason ? ` (${r.reason}: ${detail(r)})` : ''}, p ${r.pMismatch?.toFixed(3)}, spans ${JSON.stringify(r.segments.map((s) => [s.start.toFixed(1), s.end.toFixed(1), s.outcome]))}`;
-    t.diagnostic(`own voices: ${describe(own)}; second turn swapped: ${describe(swapped)}`);
+    t.diagnostic(
+      `own voices: ${describe(own)}; second sound 1 s late: ${describe(late)}, offset ${late.offsetFrames}; second turn swapped: ${describe(swapped)}`,
+    );
     assert.equal(own.verdict, 'real', describe(own));
+    // At the second clip's own offset (−2 frames in the shared sweep) less 25, ±2.
+    assert.equal(late.verdict, 'shifted', describe(late));
+    assert.ok(Math.abs(late.offsetFrames! + 27) <= 2, `offset ${late.offsetFrames}`);
+    assert.ok(!late.segments.some((s) => s.outcome === 'mismatch'), describe(late));
+    assert.ok(
+      late.segments.some((s) => s.outcome === 'in-sync' && s.start < 1 && s.end <= 12.5),
+      describe(late),
+    );
+    assert.ok(
+      late.segments.some((s) => s.outcome === 'shifted' && s.start >= 11.5 && s.end >= 20),
+      describe(late),
+    );
     // The turn's own p(mismatch) decides between FAKE (≥ 0.95) and can't judge; REAL it never is.
     if (swapped.verdict === 'fake') {
       const spans = swapped.segments.filter((s) => s.outcome === 'mismatch');

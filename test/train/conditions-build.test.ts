@@ -138,6 +138,7 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       'cutaway',
       'listener',
       'two-speakers',
+      'turn-shift',
       'turn-swap',
       'partial-swap',
       'reencode',
@@ -222,6 +223,31 @@ describe('buildConditions', { timeout: 300_000 }, () => {
       assert.ok(
         median(after) > 0.5,
         `${e.file}: the second turn is still the second person's voice (${median(after)})`,
+      );
+    }
+  });
+
+  it("turn-shift: the two-speakers file with the second person's own sound moved by 1 s, the first turn untouched", () => {
+    const shifted = entries.filter((e) => e.condition === 'turn-shift');
+    // The second person needs a part of 4 s or more: vox-F and vox-B can be one, grid-A (3 s) cannot.
+    assert.ok(shifted.length >= 1, 'no turn-shift file');
+    for (const e of shifted) {
+      const two = entries.find((t) => t.condition === 'two-speakers' && t.source === e.source)!;
+      assert.equal(e.donor, two.donor);
+      assert.equal(e.expected, 'shifted');
+      const { start, end } = e.span!;
+      const [a, b] = [decode(join(outDir, two.file)), decode(join(outDir, e.file))];
+      const part = (x: Float32Array, from: number, to: number) =>
+        x.subarray(Math.round(from * RATE), Math.round(to * RATE));
+      const lag = bestLag(part(a, start, end), part(b, start, end), 1.2);
+      assert.ok(
+        Math.abs(lag - e.shiftFrames! * 0.04) <= 0.01,
+        `${e.file}: lag ${lag} s, expected ${e.shiftFrames! * 0.04}`,
+      );
+      const d = difference(a, b).filter((v, i) => v !== null && (i + 1) / 20 <= start - 0.1) as number[];
+      assert.ok(
+        d.length > 10 && [...d].sort((x, y) => x - y)[d.length >> 1] < 0.1,
+        `${e.file}: the first turn's sound changed`,
       );
     }
   });

@@ -150,7 +150,11 @@ describe('conditionReport', () => {
     close(partial.meanIoU!, (1 + 1 / 5) / 2);
     assert.equal(partial.iouAtLeastHalf, 0.5);
     assert.equal(summary.conditions['shift+4'].shiftCaught, 0.5);
-    assert.equal(summary.conditions['shift+4'].falseFakeRate, null, 'a noticeable shift is not genuine');
+    assert.equal(
+      summary.conditions['shift+4'].falseFakeRate,
+      0,
+      'a shifted file is genuine: FAKE on it would be false',
+    );
     assert.equal(
       summary.conditions['shift-3'].falseFakeRate,
       1,
@@ -162,17 +166,17 @@ describe('conditionReport', () => {
 
   it('pools everything in the overall row, with the ECE over rows that have a pMismatch', () => {
     assert.equal(summary.overall.count, rows.length);
-    assert.equal(summary.overall.falseFakeRate, 3 / 5); // genuine: 2 music-only, reencode, shift-3, listener
+    assert.equal(summary.overall.falseFakeRate, 3 / 7); // genuine: 2 music-only, reencode, 2 shift+4, shift-3, listener
     assert.equal(summary.overall.eceCount, 5, 'a null pMismatch is left out');
     // Bins 8, 1, 9, 3 and 9: |0.8 − 0| + |0.1 − 0| + |(0.9 + 0.97)/2 − 1/2|·2 + |0.3 − 1|, over 5 rows.
     close(summary.overall.ece!, (0.8 + 0.1 + 2 * Math.abs(0.935 - 0.5) + 0.7) / 5, 1e-9);
   });
 
   it('splits the genuine files called FAKE by the source clip’s label confidence', () => {
-    assert.deepEqual(summary.falseFakeByLabel, { low: { n: 1, of: 1 }, other: { n: 2, of: 4 } });
+    assert.deepEqual(summary.falseFakeByLabel, { low: { n: 1, of: 1 }, other: { n: 2, of: 6 } });
     assert.match(
       conditionReport(rows),
-      /Genuine files called FAKE: 2 of 4 made from clips whose in-sync label is sure, 1 of 1 from clips whose label is low-confidence/,
+      /Genuine files called FAKE: 2 of 6 made from clips whose in-sync label is sure, 1 of 1 from clips whose label is low-confidence/,
     );
   });
 
@@ -260,6 +264,7 @@ describe('planClip', () => {
         ['cutaway', 'real'],
         ['listener', 'real'],
         ['two-speakers', 'real'],
+        ['turn-shift', 'shifted'],
         ['turn-swap', 'fake'],
         ['partial-swap', 'fake'],
         ['reencode', 'real'],
@@ -305,6 +310,27 @@ describe('planClip', () => {
     assert.equal(turn.durationS, 16);
   });
 
+  it("turn-shift: the same two people in turn, the second one's own sound 1 s early or late", () => {
+    const two = byCondition.get('two-speakers')!.entry;
+    const [shifted] = jobs.filter((j) => j.entry.condition === 'turn-shift');
+    const { entry, recipe } = shifted;
+    assert.equal(entry.donor, two.donor, 'the same second person');
+    assert.equal(entry.durationS, two.durationS);
+    assert.equal(Math.abs(entry.shiftFrames!), 25);
+    assert.equal(recipe.kind, 'turn-shift');
+    if (recipe.kind === 'turn-shift') {
+      assert.equal(recipe.donor.file, two.donor);
+      assert.equal(recipe.donorDurationS, 8);
+      assert.equal(recipe.frames, entry.shiftFrames);
+    }
+    assert.deepEqual(entry.span, { start: 8, end: 16 });
+    assert.equal(entry.file, 'a.turn-shift.mp4');
+    // A second part too short to keep 2 s under a sound moved by 1 s has none.
+    const shortSecond = planClip(pool[0], [pool[0], clip('s.mp4', 'S', 3)], music, opts);
+    assert.ok(shortSecond.some((j) => j.entry.condition === 'two-speakers'));
+    assert.ok(!shortSecond.some((j) => j.entry.condition === 'turn-shift'));
+  });
+
   it('places spans inside the clip: cutaway 2–3 s on the frame grid, listener a third, partial swap 2–4 s inside the speech', () => {
     const cut = byCondition.get('cutaway')!.entry.span!;
     assert.ok(
@@ -345,7 +371,7 @@ describe('planClip', () => {
     const bare = planClip(pool[4], pool, [], opts).map((j) => j.entry.condition);
     assert.deepEqual(
       bare.filter((c) => c !== 'shift'),
-      ['two-speakers', 'turn-swap', 'reencode', 'swap'],
+      ['two-speakers', 'turn-shift', 'turn-swap', 'reencode', 'swap'],
     );
   });
 

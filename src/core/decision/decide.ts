@@ -37,6 +37,7 @@ import {
 } from './evidence';
 import { findSpans, type ScoredWindow } from './spans';
 import { farMatch } from './far-offset';
+import { interleaveSpans, peopleApart, type OwnMatch } from './people';
 import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn } from './tampering';
 import { pooledSearch, probabilityOf, voteRuns, windowScores, type ClipSearch, type Vote } from './votes';
 
@@ -395,6 +396,11 @@ function judgeVotes(
   const scored = windowScores(votes, search, calibration.scale);
   const pMismatch = probabilityOf(votes, search, calibration);
 
+  // People in step with their own lips but not with each other's (people.ts): the one out
+  // of step is shifted, each person's turns marked at their own offset.
+  const apart = peopleApart(votes, calibration, policy, (o) => isShifted(o, policy), RIVAL_OFFSET_FRAMES);
+  if (apart) return peopleShifted(apart, frame, calibration, policy);
+
   // No firm match within ±15 frames: look further (far-offset.ts). A firm match there, and
   // firmer than any within ±15, is the sound far out of step.
   const far = pMismatch > policy.shiftedAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
@@ -409,7 +415,8 @@ function judgeVotes(
   const segments = spansOf(votes, scored, calibration, matched);
   // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
   const turn = pMismatch >= policy.mismatchAt ? null : weakestTurn(votes, scored, calibration, policy);
-  const swapped = turn && turn.p >= policy.mismatchAt ? turn : null;
+  // A turn that matches that person's lips further out of step is not shown to be another voice.
+  const swapped = turn && turn.p >= policy.mismatchAt && !turn.far ? turn : null;
   const tampered =
     pMismatch >= policy.mismatchAt || swapped
       ? null
@@ -453,16 +460,38 @@ function judgeVotes(
   } else if (!frame.final) {
     state = { status: 'checking', progress: 0.99, evidence };
   } else {
-    const why: CannotJudgeWhy = turn
-      ? {
-          kind: 'turn-unclear',
-          spans: turn.spans.map(({ start, end }) => ({ start, end })),
-          percent: percent(turn.p),
-        }
-      : { kind: 'likely-mismatch', percent: percent(pMismatch) };
+    const why: CannotJudgeWhy = turn?.far
+      ? { kind: 'far-match', offsetMs: offsetFramesToMs(turn.far.offsetFrames), percent: percent(turn.far.p) }
+      : turn
+        ? {
+            kind: 'turn-unclear',
+            spans: turn.spans.map(({ start, end }) => ({ start, end })),
+            percent: percent(turn.p),
+          }
+        : { kind: 'likely-mismatch', percent: percent(pMismatch) };
     state = cannotJudge('uncertain', why, evidence);
   }
   return { state, search };
+}
+
+/** Rule 8's people apart (people.ts): shifted at the out-of-step person's offset, every person's turns at their own. */
+function peopleShifted(
+  people: readonly OwnMatch[],
+  frame: EvidenceFrame,
+  calibration: DecisionCalibration,
+  policy: DecisionPolicy,
+): { state: SyncState; search: ClipSearch } {
+  const [out] = people;
+  const segments = interleaveSpans(
+    people.map((m) => {
+      const outcome: SpanOutcome = isShifted(m.search.offsetFrames, policy) ? 'shifted' : 'in-sync';
+      return asMatched(spansOf(m.votes, m.scored, calibration, outcome), outcome);
+    }),
+  );
+  const scored = people.flatMap((m) => m.scored).sort((a, b) => a.t - b.t);
+  const votes = people.reduce((n, m) => n + m.votes.length, 0);
+  const evidence = evidenceOf(frame, out.search, scored, out.p, segments, votes);
+  return { state: { status: 'shifted', evidence }, search: out.search };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { SpanOutcome, SyncSpan } from '../state';
 import type { DecisionCalibration } from './calibration';
 import type { DecisionPolicy } from './decide';
 import { readsSound, WINDOW_SECONDS, WINDOW_STEP } from './evidence';
+import { farMatch } from './far-offset';
 import { stretchThreshold, worstStretch } from './scan';
 import { blockLogOdds, blocksOf, type ScoredWindow } from './spans';
 import { pooledSearch, probabilityOf, voteRuns, type Vote } from './votes';
@@ -67,6 +68,8 @@ export interface WeakTurn {
   spans: SyncSpan[];
   /** p(mismatch) of the turn's own votes. */
   p: number;
+  /** Their votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ matchAt: that person's sound far out of step, perhaps. */
+  far: { offsetFrames: number; p: number } | null;
 }
 
 /**
@@ -104,9 +107,15 @@ export function weakestTurn(
     if (p <= policy.matchAt) continue;
     const rest = votes.filter((v) => v.face.trackId !== trackId);
     if (!matches(rest, calibration, policy)) continue;
-    found = { spans: voteRuns(own).map((run) => ({ ...run, outcome: 'mismatch', confidence: p })), p, z };
+    const far = farMatch(own, calibration, policy.minEvidenceWindows);
+    found = {
+      spans: voteRuns(own).map((run) => ({ ...run, outcome: 'mismatch', confidence: p })),
+      p,
+      far: far && far.p <= policy.matchAt ? { offsetFrames: far.search.offsetFrames, p: far.p } : null,
+      z,
+    };
   }
-  return found && { spans: found.spans, p: found.p };
+  return found && { spans: found.spans, p: found.p, far: found.far };
 }
 
 /** Indices of the votes (those `include` keeps) per face track. */
