@@ -7,7 +7,6 @@ import {
   fitLogistic,
   mismatchProbability,
   parseCalibration,
-  type DecisionCalibration,
 } from '../../src/core/decision/calibration';
 import {
   decide,
@@ -21,24 +20,10 @@ import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
 import { summariseEvidence } from '../../src/core/decision/summary';
 import { Rng } from '../../src/core/train/rng';
+import { finishedFile, TEST_CALIBRATION } from '../helpers/decision';
 
-const CAL: DecisionCalibration = {
-  scale: 1,
-  coefficients: [4, -4, -4, 0],
-  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
-  fittedOn: 'test',
-};
-const CONTEXT: ClipContext = {
-  hasAudioTrack: true,
-  audioPeak: 10000,
-  framesSeen: 250,
-  framesWithFace: 250,
-  largestFaceWidth: 120,
-  protectedContent: false,
-  final: true,
-  secondsSeen: 10,
-  droppedFrameRatio: 0,
-};
+const CAL = TEST_CALIBRATION;
+const CONTEXT: ClipContext = finishedFile(250);
 
 interface Plan {
   /** Offset of the matching voice in frames (positive: sound early), or null for no match. */

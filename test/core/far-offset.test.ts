@@ -4,19 +4,14 @@
 // product's own runEvidence from synthetic embeddings.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { runEvidence } from '../../src/core/decision/build';
 import { decide } from '../../src/core/decision/decide';
-import { EVIDENCE_VSHIFT, type ClipContext } from '../../src/core/decision/evidence';
+import { EVIDENCE_VSHIFT } from '../../src/core/decision/evidence';
 import { farMatch } from '../../src/core/decision/far-offset';
 import { Rng } from '../../src/core/train/rng';
+import { finishedFile, TEST_CALIBRATION } from '../helpers/decision';
 
-const CAL: DecisionCalibration = {
-  scale: 1,
-  coefficients: [4, -4, -4, 0],
-  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
-  fittedOn: 'test',
-};
+const CAL = TEST_CALIBRATION;
 const DIM = 8;
 
 /**
@@ -40,18 +35,7 @@ function run(seconds: number, offset: number | null, seed: number, noise = 0.2) 
     audio,
     tracks: [{ trackId: 1, lip, activity: lip.map(() => 0.05), width: lip.map(() => 120) }],
   });
-  const context: ClipContext = {
-    hasAudioTrack: true,
-    audioPeak: 10000,
-    framesSeen: n + 4,
-    framesWithFace: n + 4,
-    largestFaceWidth: 120,
-    protectedContent: false,
-    final: true,
-    secondsSeen: seconds,
-    droppedFrameRatio: 0,
-  };
-  return { windows, context };
+  return { windows, context: finishedFile(n + 4) };
 }
 
 test('evidence rows reach ±40 frames; their middle 31 are syncnet_python’s rows', () => {

@@ -4,21 +4,15 @@
 // built by the product's own runEvidence from synthetic embeddings over one sound track.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { runEvidence } from '../../src/core/decision/build';
 import { decide, DEFAULT_DECISION_POLICY, LIVE_DECISION_POLICY } from '../../src/core/decision/decide';
-import type { ClipContext } from '../../src/core/decision/evidence';
 import { interleaveSpans } from '../../src/core/decision/people';
 import type { SyncSpan } from '../../src/core/state';
 import { Rng } from '../../src/core/train/rng';
 import { stateLook } from '../../src/shared/state-look';
+import { finishedFile, TEST_CALIBRATION } from '../helpers/decision';
 
-const CAL: DecisionCalibration = {
-  scale: 1,
-  coefficients: [4, -4, -4, 0],
-  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
-  fittedOn: 'test',
-};
+const CAL = TEST_CALIBRATION;
 const DIM = 8;
 
 /** A turn: `seconds` of one face whose lips match sound window i − offset (null: another voice). */
@@ -56,19 +50,7 @@ function turns(plan: readonly Turn[], seed = 1) {
       width: lips.map((_, i) => (on(p, i) ? 120 : null)),
     })),
   });
-  const seconds = owner.length / 25;
-  const context: ClipContext = {
-    hasAudioTrack: true,
-    audioPeak: 10000,
-    framesSeen: owner.length,
-    framesWithFace: owner.length,
-    largestFaceWidth: 120,
-    protectedContent: false,
-    final: true,
-    secondsSeen: seconds,
-    droppedFrameRatio: 0,
-  };
-  return { windows, context };
+  return { windows, context: finishedFile(owner.length) };
 }
 
 const outcomes = (segments: readonly SyncSpan[]) =>

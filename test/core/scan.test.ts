@@ -1,7 +1,6 @@
 // The scan for a tampered stretch (src/core/decision/scan.ts) and its use by the decision.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { decide, DEFAULT_DECISION_POLICY } from '../../src/core/decision/decide';
 import type { ClipContext, WindowEvidence } from '../../src/core/decision/evidence';
 import {
@@ -11,6 +10,7 @@ import {
   stretchThreshold,
   worstStretch,
 } from '../../src/core/decision/scan';
+import { finishedFile, TEST_CALIBRATION } from '../helpers/decision';
 
 const near = (a: number, b: number, relative: number, what: string) =>
   assert.ok(Math.abs(a - b) <= relative * Math.abs(b), `${what}: ${a} vs ${b}`);
@@ -61,12 +61,7 @@ test('scan: the stretch that falls furthest below the rest, as z in its own nois
   assert.equal(worstStretch(scored(4, 1, 3, 0), 0.5, { minSeconds: 2, minRestWindows: 75 }), null);
 });
 
-const CAL: DecisionCalibration = {
-  scale: 1,
-  coefficients: [4, -4, -4, 0],
-  window: { matchMean: 1, mismatchMean: 0, sd: 0.3 },
-  fittedOn: 'test',
-};
+const CAL = TEST_CALIBRATION;
 
 /** Noise-free evidence: distance 2 at every offset but the in-sync one, where it is 2 − dip. */
 function windows(seconds: number, dipAt: (t: number) => number): WindowEvidence[] {
@@ -81,17 +76,7 @@ function windows(seconds: number, dipAt: (t: number) => number): WindowEvidence[
 }
 
 /** A finished file of `seconds` with a face in every frame. */
-const contextFor = (seconds: number): ClipContext => ({
-  hasAudioTrack: true,
-  audioPeak: 10000,
-  framesSeen: seconds * 25,
-  framesWithFace: seconds * 25,
-  largestFaceWidth: 120,
-  protectedContent: false,
-  final: true,
-  secondsSeen: seconds,
-  droppedFrameRatio: 0,
-});
+const contextFor = (seconds: number): ClipContext => finishedFile(seconds * 25);
 
 const stateOf = (seconds: number, dipAt: (t: number) => number) =>
   decide(windows(seconds, dipAt), contextFor(seconds), CAL).state;

@@ -16,7 +16,8 @@
 //    matches (tampering.ts).
 // 7. What: mismatch (p high, or a tampered stretch amid matching speech), shifted
 //    (matching, at an offset past what viewers accept: ITU-R BT.1359, sound more than 90 ms
-//    early or 185 ms late), in sync, or can't judge with the reason.
+//    early or 185 ms late — the whole clip's, or one person's of several, each searched on
+//    their own: people.ts), in sync, or can't judge with the reason.
 import { offsetFramesToMs } from '../sync/offset-search';
 import {
   whyText,
