@@ -10,7 +10,7 @@ import type { DecisionCalibration } from './calibration';
 import type { DecisionPolicy } from './decide';
 import { farMatch } from './far-offset';
 import type { ScoredWindow } from './spans';
-import { mergeSpans } from './tampering';
+import { indicesByTrack, mergeSpans } from './tampering';
 import {
   EVIDENCE_GAP_SECONDS,
   pooledSearch,
@@ -63,12 +63,17 @@ export function peopleApart(
   isShifted: (offsetFrames: number) => boolean,
   apartFrames: number,
 ): OwnMatch[] | null {
-  const byTrack = new Map<number, Vote[]>();
-  for (const v of votes) byTrack.set(v.face.trackId, [...(byTrack.get(v.face.trackId) ?? []), v]);
+  const byTrack = indicesByTrack(votes);
   if (byTrack.size < 2) return null;
   const firm = [...byTrack.values()]
-    .filter((own) => own.length >= policy.minEvidenceWindows)
-    .map((own) => ownMatch(own, calibration, policy))
+    .filter((indices) => indices.length >= policy.minEvidenceWindows)
+    .map((indices) =>
+      ownMatch(
+        indices.map((i) => votes[i]),
+        calibration,
+        policy,
+      ),
+    )
     .filter((m) => m.p <= policy.shiftedAt);
   const offset = (m: OwnMatch) => m.search.offsetFrames;
   const out = firm

@@ -119,7 +119,7 @@ export function weakestTurn(
 }
 
 /** Indices of the votes (those `include` keeps) per face track. */
-function indicesByTrack(
+export function indicesByTrack(
   votes: readonly Vote[],
   include: (v: Vote) => boolean = () => true,
 ): Map<number, number[]> {
