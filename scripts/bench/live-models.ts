@@ -33,6 +33,8 @@ export interface LiveModelRow {
   /** Frames the engine analysed per second of playback after the warm-up. */
   framesPerSecond: number | null;
   droppedFrameRatio: number | null;
+  /** The same with the frames lost in stalls (core/video/frame-drops.ts). */
+  lostFrameRatio: number | null;
   lipStride: number | null;
   /** Where the model's streams ran (engine stats' modelOn). */
   modelOn: string | null;
@@ -86,6 +88,7 @@ async function checkFor(browser: LiveBrowser, page: Page, url: string, model: Mo
     framesPerSecond:
       first && last && last.t > first.t ? (last.frames - first.frames) / (last.t - first.t) : null,
     droppedFrameRatio: frames?.droppedFrameRatio ?? null,
+    lostFrameRatio: frames?.lostFrameRatio ?? null,
     lipStride: frames?.lipStride ?? null,
     modelOn: frames?.modelOn ?? null,
     state: words,
@@ -139,13 +142,14 @@ export function printLiveModels(rows: LiveModelRow[]): void {
     `live check at 25 fps, 640×360 (${REAL_CLIP} scaled, looped), ${RUN_S} s per model, rate after the first ${WARM_UP_S} s`,
   );
   console.log(
-    'model        frames/s to the engine (of 25)  lost (engine count)  lip stride  model on      state at the end',
+    'model        frames/s to the engine (of 25)  lost (engine count)  with stalls  lip stride  model on      state at the end',
   );
   for (const r of rows) {
     const fps = r.framesPerSecond === null ? '—' : r.framesPerSecond.toFixed(1);
-    const lost = r.droppedFrameRatio === null ? '—' : `${(100 * r.droppedFrameRatio).toFixed(2)} %`;
+    const share = (ratio: number | null) => (ratio === null ? '—' : `${(100 * ratio).toFixed(2)} %`);
+    const lost = share(r.droppedFrameRatio);
     console.log(
-      `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}             ${String(r.lipStride ?? '—').padStart(3)}        ${(r.modelOn ?? '—').padEnd(12)}  ${r.state}`,
+      `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}      ${share(r.lostFrameRatio).padStart(9)}       ${String(r.lipStride ?? '—').padStart(3)}        ${(r.modelOn ?? '—').padEnd(12)}  ${r.state}`,
     );
   }
 }

@@ -29,7 +29,13 @@ import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } f
 import type { FaceObservation, FrameObservation } from '../core/features';
 import { AudioSegment, type MfccKind } from './audio-segment';
 import { FrameShots } from './frame-shots';
-import { droppedFrameRatio, FrameDropCounter, isFrozenWindow } from '../core/video/frame-drops';
+import {
+  droppedFrameRatio,
+  FrameDropCounter,
+  isFrozenWindow,
+  lostFrameRatio,
+  STALL_SECONDS,
+} from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
 import { autoStart, LipStride, type LipStrideSetting } from './lip-stride';
 import { BackgroundTask } from './background-task';
@@ -60,8 +66,8 @@ const LIVE_SEGMENT_SECONDS = 20;
 const LIVE_HORIZON_SECONDS = 60;
 /** Lip frames kept at most for windows still waiting for their sound (10 s at 25 fps). */
 const MAX_WAITING_LIP_FRAMES = 250;
-/** Frame gap (s) that splits the 25-fps grid inside a segment (dropped frames, a stall). */
-const MAX_GRID_GAP_SEC = 0.5;
+/** Frame gap (s) that splits the 25-fps grid inside a segment: a stall (frame-drops.ts). */
+const MAX_GRID_GAP_SEC = STALL_SECONDS;
 
 export interface EngineParts {
   /** The sync model's two streams, on this thread or in workers (model-streams.ts). */
@@ -364,6 +370,7 @@ export class SyncEngine implements Engine {
       lipStride: this.lipStride.stride,
       modelOn: this.parts.streams.where,
       droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
+      lostFrameRatio: lostFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
 
@@ -556,6 +563,7 @@ export class SyncEngine implements Engine {
       final,
       secondsSeen: seconds,
       droppedFrameRatio: this.sampledFrames ? 0 : droppedFrameRatio(this.segments.map((s) => s.drops)),
+      lostFrameRatio: this.sampledFrames ? 0 : lostFrameRatio(this.segments.map((s) => s.drops)),
     };
   }
 

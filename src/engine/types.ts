@@ -17,6 +17,8 @@ export interface FrameStats {
   modelOn: string;
   /** Share of the frames lost between arrivals, 0–1 (core/video/frame-drops.ts), whatever the capture. */
   droppedFrameRatio: number;
+  /** The same with the frames lost in stalls. */
+  lostFrameRatio: number;
 }
 
 export interface EngineAssets {

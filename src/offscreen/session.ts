@@ -180,8 +180,12 @@ export class LiveSession {
 
   /** A frame (an image of `region` of the video, or the whole frame); returns where to crop next. */
   frame(frame: EngineFrame): Promise<Region | null> {
+    // Sent while the engine still loads, it is seconds old once the engine is ready: the
+    // frames shown meanwhile were never sent, and the gap before the next would read as a
+    // stall (core/video/frame-drops.ts). Only its answer (where to crop) is given.
+    const stale = !this.engine;
     return this.enqueue(async (engine) => {
-      if (!this.blocked) {
+      if (!this.blocked && !stale) {
         await engine.pushFrame({ ...frame, mediaTime: this.timebase.map(frame.mediaTime) });
         this.framesAnalysed++;
       }

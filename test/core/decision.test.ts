@@ -93,6 +93,18 @@ test('context gates: protected, no audio track, no face, digital silence', () =>
     'cannot-judge',
     'live: not before noFaceAfterSeconds',
   );
+  // Stalls (frame-drops.ts) cost evidence only: judged on the whole windows left, and when too
+  // few are left at the end, the stalls are the reason given.
+  assert.equal(status(w, { droppedFrameRatio: 0.1, lostFrameRatio: 0.7 }).status, 'in-sync');
+  const short = clip(1.5, () => ({ offset: 0 }));
+  assert.deepEqual(status(short, { lostFrameRatio: 0.7 }), {
+    status: 'cannot-judge',
+    reason: 'frame-rate-too-low',
+    detail: '70 % of frames were lost',
+    why: { kind: 'frames-lost', percent: 70 },
+  });
+  assert.equal((status(short, { lostFrameRatio: 0.4 }) as { reason: string }).reason, 'too-short');
+  assert.equal(status(short, { lostFrameRatio: 0.7, final: false }).status, 'checking');
 });
 
 test('a genuine clip is in sync, with its offset, p(mismatch) and one in-sync span', () => {

@@ -3,15 +3,22 @@
 // three or more lost in a row are frozen, as the grid would show them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameDropCounter, droppedFrameRatio, isFrozenWindow } from '../../src/core/video/frame-drops';
+import {
+  FrameDropCounter,
+  droppedFrameRatio,
+  isFrozenWindow,
+  lostFrameRatio,
+  STALL_SECONDS,
+} from '../../src/core/video/frame-drops';
 import { resampleToGrid, windowsForSegment, GRID_FPS } from '../../src/core/sync/windows';
 
 /** Pushes the times; returns the counter and the share of windows frozen on the 25-fps grid. */
 function run(times: number[]) {
   const counter = new FrameDropCounter();
   for (const t of times) counter.push(t);
-  const [grid] = resampleToGrid(times, { maxGapSec: 0.5 });
-  const windows = windowsForSegment(grid, 0, 1e6);
+  const windows = resampleToGrid(times, { maxGapSec: STALL_SECONDS }).flatMap((run) =>
+    windowsForSegment(run, 0, 1e6),
+  );
   const frozen = windows.filter((w) =>
     isFrozenWindow(
       w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
@@ -63,4 +70,24 @@ test('frames arriving at 5 per second (a busy machine, a call) are too few: over
   const { counter, frozenShare } = run(steady(5, 10));
   assert.ok(droppedFrameRatio([counter]) > 0.5, `${droppedFrameRatio([counter])}`);
   assert.ok(frozenShare > 0.3, `${frozenShare}`);
+});
+
+test('a stall (two frames sent while the engine loads, then nothing for 3 s; a seek of a loop) is not a low frame rate: no window spans it', () => {
+  // The engine still loading while the video plays: two frames in flight at 0 and 0.04 s,
+  // the next at 3 s, then the pacer's 12.5 frames/s; later another 1.5-s stall.
+  const paced = (from: number, to: number) =>
+    Array.from({ length: Math.round((to - from) * 12.5) }, (_, i) => from + i / 12.5);
+  const times = [0, 0.04, ...paced(3, 8), ...paced(9.5, 14)];
+  const { counter, frozenShare } = run(times);
+  assert.ok(droppedFrameRatio([counter]) < 0.1, `${droppedFrameRatio([counter])}`);
+  // Each stall at the interval known before it: 3 s at the first two frames' 0.04 s (74),
+  // 1.5 s at the pacer's 0.08 s, taken as 15 fps at most (21).
+  assert.equal(counter.stalled, 74 + 21);
+  const lost = lostFrameRatio([counter]);
+  assert.ok(lost > 0.4 && lost < 0.5, `${lost}`);
+  assert.equal(frozenShare, 0, 'the grid splits at a stall: every window is whole');
+  // Gaps just under a stall (0.48 s) are still frames lost.
+  const { counter: gappy } = run(steady(25, 10).filter((_, i) => i % 20 < 9));
+  assert.equal(gappy.stalled, 0);
+  assert.ok(droppedFrameRatio([gappy]) > 0.5, `${droppedFrameRatio([gappy])}`);
 });

@@ -359,7 +359,12 @@ describe(
         ]);
         await startCheck(tabId);
         const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
-        assert.equal(video.session!.state.status, 'mismatch');
+        const session = (await engineStats()).sessions.find((s) => s.sessionId === video.session!.sessionId);
+        assert.equal(
+          video.session!.state.status,
+          'mismatch',
+          `state: ${JSON.stringify(video.session!.state)}; engine: ${JSON.stringify({ frames: session?.frames, framesAnalysed: session?.framesAnalysed, audioSeconds: session?.audioSeconds })}`,
+        );
         assert.equal(await badgeOf(tabId), 'FAKE');
         await firefox.bidi.send('browsingContext.close', { context });
       },

@@ -23,5 +23,6 @@ export function finishedFile(frames: number): ClipContext {
     final: true,
     secondsSeen: frames / 25,
     droppedFrameRatio: 0,
+    lostFrameRatio: 0,
   };
 }

@@ -65,13 +65,14 @@ const frameAt = (t: number) =>
 /** The session's state, read afresh (not narrowed by earlier assertions on it). */
 const shownNow = (session: LiveSession): SyncState => session.state;
 
-async function openSession(
-  settle: { settleAfterSeconds?: number; settleAfterPauseMs?: number } = {},
-  opened: { capture?: CaptureKind; playback?: PlaybackInfo } = {},
-) {
+type Settle = { settleAfterSeconds?: number; settleAfterPauseMs?: number };
+type Opened = { capture?: CaptureKind; playback?: PlaybackInfo; loaded?: Promise<void> };
+
+/** A session with a stand-in engine (made once `opened.loaded` resolves); returns at once. */
+function startSession(settle: Settle = {}, opened: Opened = {}) {
   const shown: SyncState[] = [];
   const finals: boolean[] = [];
-  let engine: FakeEngine | null = null;
+  const made: { engine: FakeEngine | null } = { engine: null };
   const session = new LiveSession(
     {
       sessionId: 's1',
@@ -88,15 +89,21 @@ async function openSession(
       },
       ...settle,
       makeEngine: async (_assets: EngineAssets, options: CreateEngineOptions) => {
-        engine = new FakeEngine(options.onState!);
-        return engine as unknown as SyncEngine;
+        await opened.loaded;
+        made.engine = new FakeEngine(options.onState!);
+        return made.engine as unknown as SyncEngine;
       },
     },
     opened.playback ?? playing,
   );
+  return { session, made, shown, finals };
+}
+
+async function openSession(settle: Settle = {}, opened: Opened = {}) {
+  const { session, made, shown, finals } = startSession(settle, opened);
   await session.updatePlayback({ ...(opened.playback ?? playing) }); // waits for the engine
-  assert.ok(engine);
-  return { session, engine: engine as FakeEngine, shown, finals };
+  assert.ok(made.engine);
+  return { session, engine: made.engine, shown, finals };
 }
 
 test('live views: a firm REAL stays REAL through a brief weak mismatch from the decision', async () => {
@@ -254,5 +261,20 @@ test('at 2× the views get media times: a span the engine placed in play time se
     [10, 20, 14, { start: 14, end: 18, outcome: 'mismatch', confidence: 0.99 }],
   );
   assert.equal(shown.evidence.offsetMs, evidence.offsetMs, 'the offset stays as heard');
+  await session.close();
+});
+
+test('frames sent while the engine loads are not analysed (they would open a stall); their sound is', async () => {
+  let loaded!: () => void;
+  const { session, made } = startSession({}, { loaded: new Promise<void>((done) => (loaded = done)) });
+  const sound = new Float32Array(160);
+  const early = [session.frame(frameAt(0)), session.frame(frameAt(0.04)), session.audio(0, 16_000, sound)];
+  loaded();
+  await Promise.all(early);
+  await session.frame(frameAt(3));
+  await session.frame(frameAt(3.04));
+  assert.deepEqual(made.engine!.frameTimes, [3, 3.04]);
+  assert.deepEqual(made.engine!.audioTimes, [0]);
+  assert.equal(session.framesAnalysed, 2);
   await session.close();
 });

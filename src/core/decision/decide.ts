@@ -282,6 +282,12 @@ function notEnough(
   const enoughSpeech = speech.length >= policy.minEvidenceWindows;
   if (!context.final)
     return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
+  // Too little evidence because stalls took most of what was shown (frame-drops.ts).
+  if (context.lostFrameRatio > policy.maxDroppedFrameRatio)
+    return cannotJudge('frame-rate-too-low', {
+      kind: 'frames-lost',
+      percent: percent(context.lostFrameRatio),
+    });
   if (
     enoughSpeech &&
     withFace.length >= policy.minEvidenceWindows &&

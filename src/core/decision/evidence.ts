@@ -69,8 +69,10 @@ export interface ClipContext {
   final: boolean;
   /** Media seconds observed so far. */
   secondsSeen: number;
-  /** Share of the source's frames that never reached the engine (frame-drops.ts), 0–1. */
+  /** Share of the source's frames that never reached the engine, stalls left out (frame-drops.ts), 0–1. */
   droppedFrameRatio: number;
+  /** The same with the frames lost in stalls, 0–1. */
+  lostFrameRatio: number;
 }
 
 /** Does the window's audio at this offset (audio window i − offsetFrames) lie inside its run? */

@@ -60,6 +60,7 @@ export function clipContext(features: ClipFeatures, audio: Int16Array | null): C
     secondsSeen: last - first,
     // Every frame of a cached file was decoded.
     droppedFrameRatio: 0,
+    lostFrameRatio: 0,
   };
 }
 

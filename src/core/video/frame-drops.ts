@@ -14,6 +14,12 @@
 // One or two lost frames in a row leave a slot's nearest frame one interval away, as a
 // 12.5-fps source does: tolerated. Three or more in a row freeze the mouth for a slot or
 // more: the windows over them never vote. Over half the frames lost: can't judge (decide.ts).
+//
+// A stall is another thing: nothing for over STALL_SECONDS (the engine still loading while
+// the video plays, a loop's seek, a busy second), after which frames come as before. The
+// 25-fps grid splits there (engine.ts), so no window spans it and the windows on either side
+// are whole: a stall costs evidence, not its quality. Counted apart, it does not make the
+// frame rate "too low"; it counts when a check ends with too little evidence (decide.ts).
 
 import { GRID_FPS } from '../sync/windows';
 
@@ -36,6 +42,8 @@ const GAP_FACTOR = 1.5;
 const FROZEN_SLOT_FACTOR = 1;
 /** Timing jitter tolerated on top (s). */
 const JITTER_SEC = 0.002;
+/** A gap longer than this (s) is a stall, not frames lost here and there; the grid splits there. */
+export const STALL_SECONDS = 0.5;
 
 /** The last `size` intervals between frames, and a quantile of them (the lower one of two). */
 export class RecentIntervals {
@@ -62,8 +70,10 @@ export class FrameDropCounter {
   private last: number | null = null;
   /** Frames that arrived. */
   received = 0;
-  /** Frames that should have arrived between them and did not. */
+  /** Frames that should have arrived between them and did not, in gaps up to STALL_SECONDS. */
   dropped = 0;
+  /** Frames that should have arrived in stalls (longer gaps). */
+  stalled = 0;
 
   /** `time` (s) of the next frame; a frame whose time does not move forward starts over (a seek). */
   push(time: number): void {
@@ -73,6 +83,11 @@ export class FrameDropCounter {
     if (last === null || time <= last) return;
     const gap = time - last;
     const typical = this.typicalInterval();
+    if (gap > STALL_SECONDS) {
+      // Not the source's rhythm: kept out of the typical interval too.
+      if (typical > 0) this.stalled += Math.round(gap / typical) - 1;
+      return;
+    }
     if (typical > 0 && gap > GAP_FACTOR * typical) this.dropped += Math.round(gap / typical) - 1;
     this.intervals.push(gap);
   }
@@ -103,11 +118,21 @@ export function isFrozenWindow(
   return slotTimes.some((t, k) => Math.abs(frameTimes[k] - t) > limit);
 }
 
-/** Share of frames lost, 0–1. */
-export function droppedFrameRatio(
-  counters: readonly Pick<FrameDropCounter, 'received' | 'dropped'>[],
-): number {
-  const received = counters.reduce((n, c) => n + c.received, 0);
-  const dropped = counters.reduce((n, c) => n + c.dropped, 0);
+type Counts = Pick<FrameDropCounter, 'received' | 'dropped' | 'stalled'>;
+
+const sum = (counters: readonly Counts[], count: (c: Counts) => number) =>
+  counters.reduce((n, c) => n + count(c), 0);
+
+/** Share of frames lost here and there (stalls left out), 0–1: whether lips can be followed at all. */
+export function droppedFrameRatio(counters: readonly Counts[]): number {
+  const received = sum(counters, (c) => c.received);
+  const dropped = sum(counters, (c) => c.dropped);
   return received + dropped > 0 ? dropped / (received + dropped) : 0;
+}
+
+/** Share of frames lost, stalls included, 0–1: how much of what was shown the engine never saw. */
+export function lostFrameRatio(counters: readonly Counts[]): number {
+  const received = sum(counters, (c) => c.received);
+  const lost = sum(counters, (c) => c.dropped + c.stalled);
+  return received + lost > 0 ? lost / (received + lost) : 0;
 }
