@@ -562,8 +562,21 @@ export class SyncEngine implements Engine {
       protectedContent: this.protectedContent,
       final,
       secondsSeen: seconds,
-      droppedFrameRatio: this.sampledFrames ? 0 : droppedFrameRatio(this.segments.map((s) => s.drops)),
-      lostFrameRatio: this.sampledFrames ? 0 : lostFrameRatio(this.segments.map((s) => s.drops)),
+      ...this.frameLoss(),
+    };
+  }
+
+  /**
+   * The shares of frames lost (frame-drops.ts). A tab capture's sampled frames are not a
+   * source's own (none counted); a file's gaps are its own (a picture held in a variable-rate
+   * file), so only a live check loses frames in stalls.
+   */
+  private frameLoss(): Pick<ClipContext, 'droppedFrameRatio' | 'lostFrameRatio'> {
+    const drops = this.sampledFrames ? [] : this.segments.map((s) => s.drops);
+    const dropped = droppedFrameRatio(drops);
+    return {
+      droppedFrameRatio: dropped,
+      lostFrameRatio: this.parts.mode === 'live' ? lostFrameRatio(drops) : dropped,
     };
   }
 

@@ -2,7 +2,7 @@
 // clip with three frames in a row missing of every five — the timestamps of the rest kept,
 // as a live source that loses frames delivers them — is "can't judge (frame rate too low)" through the
 // engine the CLI and the file page use, never a verdict over frozen mouths; the same clip
-// re-timed to an honest 16.7 fps source is judged.
+// re-timed to an honest 16.7 fps source is judged, and a file's own long gap is no loss.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -38,6 +38,27 @@ describe('dropped frames', { skip }, () => {
     assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
     assert.equal(outcome.result.verdict, 'cannot-judge');
     assert.equal(outcome.result.reason, 'frame-rate-too-low');
+  });
+
+  it("a file's own gap (no frame for 8 s of a variable-rate file) is not frames lost: judged on the pictures it has", async () => {
+    // Frames 0–49 and 250–299 only: 4 s of pictures, the sound throughout. Counted as lost
+    // frames, the gap was 60 % of the frames ("frame rate too low"); a file showed no others.
+    const held = makeMedia('eight-second-hold', [
+      '-i',
+      clip(CLIP),
+      '-vf',
+      "select='lt(n\\,50)+gt(n\\,249)'",
+      '-fps_mode',
+      'vfr',
+      ...H264,
+    ]);
+    const outcome = await checker.check({ video: held });
+    assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+    assert.equal(
+      outcome.result.verdict,
+      'real',
+      JSON.stringify({ reason: outcome.result.reason, pMismatch: outcome.result.pMismatch }),
+    );
   });
 
   it('an honest lower frame rate is no loss: the clip at 16.7 fps is judged in sync', async () => {
