@@ -34,6 +34,7 @@ import {
   FrameDropCounter,
   isFrozenWindow,
   lostFrameRatio,
+  SAMPLED_INTERVAL,
   STALL_SECONDS,
 } from '../core/video/frame-drops';
 import type { LipFrame, LipSampler, TrackCapture } from './lip-samplers';
@@ -165,7 +166,7 @@ export class SyncEngine implements Engine {
   private lastUpdateAt: number | null = null;
   private hasAudioTrack: boolean | null = null;
   private protectedContent = false;
-  /** Tab capture: frame gaps are the capture's cadence, not frames lost (setSampledFrames). */
+  /** Tab capture: frames are the capture's samples of the screen, counted against SAMPLED_INTERVAL (setSampledFrames). */
   private sampledFrames = false;
   private lastState: SyncState = { status: 'waiting-for-speech', seconds: 0 };
   private disposed = false;
@@ -204,6 +205,7 @@ export class SyncEngine implements Engine {
 
   private openSegment(): Segment {
     const segment = new Segment(this.nextSegmentId++);
+    if (this.sampledFrames) segment.drops.assumeInterval(SAMPLED_INTERVAL);
     this.segments.push(segment);
     return segment;
   }
@@ -215,6 +217,7 @@ export class SyncEngine implements Engine {
 
   setSampledFrames(sampled: boolean): void {
     this.sampledFrames = sampled;
+    for (const segment of this.segments) segment.drops.assumeInterval(sampled ? SAMPLED_INTERVAL : null);
   }
 
   /** DRM/EME content: frames are black to us, nothing can be judged. */
@@ -468,7 +471,7 @@ export class SyncEngine implements Engine {
     );
 
     // A window over lost frames shows a frozen mouth (frame-drops.ts): its lips are not embedded, it never votes.
-    const typicalInterval = this.sampledFrames ? 0 : segment.drops.typicalInterval();
+    const typicalInterval = segment.drops.typicalInterval();
     const frozen = (w: SyncWindow) =>
       isFrozenWindow(
         w.frameIndices.map((_, k) => w.startTimeSec + k / GRID_FPS),
@@ -567,12 +570,11 @@ export class SyncEngine implements Engine {
   }
 
   /**
-   * The shares of frames lost (frame-drops.ts). A tab capture's sampled frames are not a
-   * source's own (none counted); a file's gaps are its own (a picture held in a variable-rate
-   * file), so only a live check loses frames in stalls.
+   * The shares of frames lost (frame-drops.ts). A file's gaps are its own (a picture held in
+   * a variable-rate file), so only a live check loses frames in stalls.
    */
   private frameLoss(): Pick<ClipContext, 'droppedFrameRatio' | 'lostFrameRatio'> {
-    const drops = this.sampledFrames ? [] : this.segments.map((s) => s.drops);
+    const drops = this.segments.map((s) => s.drops);
     const dropped = droppedFrameRatio(drops);
     return {
       droppedFrameRatio: dropped,

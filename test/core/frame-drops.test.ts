@@ -8,13 +8,15 @@ import {
   droppedFrameRatio,
   isFrozenWindow,
   lostFrameRatio,
+  SAMPLED_INTERVAL,
   STALL_SECONDS,
 } from '../../src/core/video/frame-drops';
 import { resampleToGrid, windowsForSegment, GRID_FPS } from '../../src/core/sync/windows';
 
 /** Pushes the times; returns the counter and the share of windows frozen on the 25-fps grid. */
-function run(times: number[]) {
+function run(times: number[], assumedInterval: number | null = null) {
   const counter = new FrameDropCounter();
+  counter.assumeInterval(assumedInterval);
   for (const t of times) counter.push(t);
   const windows = resampleToGrid(times, { maxGapSec: STALL_SECONDS }).flatMap((run) =>
     windowsForSegment(run, 0, 1e6),
@@ -90,4 +92,25 @@ test('a stall (two frames sent while the engine loads, then nothing for 3 s; a s
   const { counter: gappy } = run(steady(25, 10).filter((_, i) => i % 20 < 9));
   assert.equal(gappy.stalled, 0);
   assert.ok(droppedFrameRatio([gappy]) > 0.5, `${droppedFrameRatio([gappy])}`);
+});
+
+test('a tab capture (frames stamped on arrival at its own cadence) is counted against 12.5 frames/s: 12–16 frames/s with jitter pass, 4 freeze and are too few', () => {
+  // Arrival times as a busy capture gives them: a mean interval with ±30 % jitter (seeded).
+  let seed = 7;
+  const jitter = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.6;
+  const arriving = (fps: number, seconds: number) => {
+    const times: number[] = [];
+    for (let t = 0; t < seconds; t += (1 + jitter()) / fps) times.push(t);
+    return times;
+  };
+  for (const fps of [12, 14, 16]) {
+    const { counter, frozenShare } = run(arriving(fps, 10), SAMPLED_INTERVAL);
+    assert.ok(droppedFrameRatio([counter]) < 0.1, `${fps}: ${droppedFrameRatio([counter])}`);
+    assert.ok(frozenShare < 0.1, `${fps}: ${frozenShare}`);
+  }
+  // 4 frames/s (a machine under load) reached the engine and made a genuine clip FAKE when
+  // a tab capture's frames were not counted at all (2026-12-06).
+  const { counter, frozenShare } = run(arriving(4, 10), SAMPLED_INTERVAL);
+  assert.ok(droppedFrameRatio([counter]) > 0.5, `${droppedFrameRatio([counter])}`);
+  assert.ok(frozenShare > 0.9, `${frozenShare}`);
 });

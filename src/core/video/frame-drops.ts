@@ -44,6 +44,14 @@ const FROZEN_SLOT_FACTOR = 1;
 const JITTER_SEC = 0.002;
 /** A gap longer than this (s) is a stall, not frames lost here and there; the grid splits there. */
 export const STALL_SECONDS = 0.5;
+/**
+ * The interval a sampled capture is counted against (a tab capture: the screen as composited,
+ * at the capture's own cadence, which says nothing of the video's rate): 12.5 frames/s, the
+ * rate a page's capture falls back to (content/frame-pacer.ts), each frame shown twice on the
+ * grid. Slower than that, lips are not followed: a window over a gap of more than two such
+ * intervals is frozen, and frames missing against it count as lost.
+ */
+export const SAMPLED_INTERVAL = 1 / 12.5;
 
 /** The last `size` intervals between frames, and a quantile of them (the lower one of two). */
 export class RecentIntervals {
@@ -68,6 +76,8 @@ export class RecentIntervals {
 export class FrameDropCounter {
   private readonly intervals = new RecentIntervals(RECENT_INTERVALS);
   private last: number | null = null;
+  /** The interval taken as typical instead of the frames' own (sampled captures); null: their own. */
+  private assumed: number | null = null;
   /** Frames that arrived. */
   received = 0;
   /** Frames that should have arrived between them and did not, in gaps up to STALL_SECONDS. */
@@ -94,7 +104,13 @@ export class FrameDropCounter {
 
   /** The source's frame interval (s): TYPICAL_QUANTILE of the recent intervals, at most 1/15 s; 0 before two frames. */
   typicalInterval(): number {
+    if (this.assumed !== null) return this.assumed;
     return Math.min(MAX_TYPICAL_INTERVAL, this.intervals.quantile(TYPICAL_QUANTILE));
+  }
+
+  /** Count against `interval` (s) from now on, not the frames' own (SAMPLED_INTERVAL); null: their own again. */
+  assumeInterval(interval: number | null): void {
+    this.assumed = interval;
   }
 
   /** Say a new run starts (a seek): the next frame has no predecessor. */
