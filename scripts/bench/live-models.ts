@@ -137,6 +137,8 @@ export async function benchLiveModels(): Promise<LiveModelRow[]> {
   return rows;
 }
 
+const share = (ratio: number | null) => (ratio === null ? '—' : `${(100 * ratio).toFixed(2)} %`);
+
 export function printLiveModels(rows: LiveModelRow[]): void {
   console.log(
     `live check at 25 fps, 640×360 (${REAL_CLIP} scaled, looped), ${RUN_S} s per model, rate after the first ${WARM_UP_S} s`,
@@ -146,7 +148,6 @@ export function printLiveModels(rows: LiveModelRow[]): void {
   );
   for (const r of rows) {
     const fps = r.framesPerSecond === null ? '—' : r.framesPerSecond.toFixed(1);
-    const share = (ratio: number | null) => (ratio === null ? '—' : `${(100 * ratio).toFixed(2)} %`);
     const lost = share(r.droppedFrameRatio);
     console.log(
       `${r.model.padEnd(12)} ${fps.padStart(10)}                      ${lost.padStart(7)}      ${share(r.lostFrameRatio).padStart(9)}       ${String(r.lipStride ?? '—').padStart(3)}        ${(r.modelOn ?? '—').padEnd(12)}  ${r.state}`,

@@ -8,11 +8,11 @@
 // `ffmpeg -r 25` judges a slow source: each frame repeated on the grid. So after a few
 // losses the pacer halves the rate, and tries the full rate again after a quiet spell that
 // doubles each time the try fails.
-import { RecentIntervals } from '../core/video/frame-drops';
+import { RecentIntervals, SLOWEST_RATE } from '../core/video/frame-drops';
 
 /** Frame rates sent (frames/s): the grid's, and the reduced one. */
 export const FULL_RATE = 25;
-export const REDUCED_RATE = 12.5;
+export const REDUCED_RATE = SLOWEST_RATE;
 /** Due frames looked back over, and the losses among them that reduce the rate. */
 const LOSS_WINDOW = 25;
 const LOSSES_TO_REDUCE = 3;

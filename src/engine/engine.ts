@@ -67,8 +67,6 @@ const LIVE_SEGMENT_SECONDS = 20;
 const LIVE_HORIZON_SECONDS = 60;
 /** Lip frames kept at most for windows still waiting for their sound (10 s at 25 fps). */
 const MAX_WAITING_LIP_FRAMES = 250;
-/** Frame gap (s) that splits the 25-fps grid inside a segment: a stall (frame-drops.ts). */
-const MAX_GRID_GAP_SEC = STALL_SECONDS;
 
 export interface EngineParts {
   /** The sync model's two streams, on this thread or in workers (model-streams.ts). */
@@ -131,9 +129,12 @@ class Segment {
   observedFrames = 0;
   /** Shot number of each observed frame (FrameObservation.shot). */
   readonly frameShots: number[] = [];
-  readonly gridFilter = new GridFrameFilter(MAX_GRID_GAP_SEC);
-  /** The observed frames on the 25-fps grid, built as they come (constant work per frame). */
-  readonly grid = new GridBuilder({ maxGapSec: MAX_GRID_GAP_SEC });
+  readonly gridFilter = new GridFrameFilter(STALL_SECONDS);
+  /**
+   * The observed frames on the 25-fps grid, built as they come (constant work per frame);
+   * split at a stall (frame-drops.ts), as the filter above is.
+   */
+  readonly grid = new GridBuilder({ maxGapSec: STALL_SECONDS });
   /** Frames lost before they reached the engine (a live source the machine cannot keep up with). */
   readonly drops = new FrameDropCounter();
   readonly tracks = new Map<number, TrackInSegment>();
@@ -166,8 +167,8 @@ export class SyncEngine implements Engine {
   private lastUpdateAt: number | null = null;
   private hasAudioTrack: boolean | null = null;
   private protectedContent = false;
-  /** Tab capture: frames are the capture's samples of the screen, counted against SAMPLED_INTERVAL (setSampledFrames). */
-  private sampledFrames = false;
+  /** The interval frames are counted against instead of their own: a tab capture's samples of the screen (setSampledFrames). */
+  private assumedInterval: number | null = null;
   private lastState: SyncState = { status: 'waiting-for-speech', seconds: 0 };
   private disposed = false;
   /** Frames handed to the tracker whose faces are not absorbed yet, oldest first. */
@@ -205,7 +206,7 @@ export class SyncEngine implements Engine {
 
   private openSegment(): Segment {
     const segment = new Segment(this.nextSegmentId++);
-    if (this.sampledFrames) segment.drops.assumeInterval(SAMPLED_INTERVAL);
+    segment.drops.assumeInterval(this.assumedInterval);
     this.segments.push(segment);
     return segment;
   }
@@ -216,8 +217,8 @@ export class SyncEngine implements Engine {
   }
 
   setSampledFrames(sampled: boolean): void {
-    this.sampledFrames = sampled;
-    for (const segment of this.segments) segment.drops.assumeInterval(sampled ? SAMPLED_INTERVAL : null);
+    this.assumedInterval = sampled ? SAMPLED_INTERVAL : null;
+    for (const segment of this.segments) segment.drops.assumeInterval(this.assumedInterval);
   }
 
   /** DRM/EME content: frames are black to us, nothing can be judged. */
@@ -372,8 +373,7 @@ export class SyncEngine implements Engine {
     return {
       lipStride: this.lipStride.stride,
       modelOn: this.parts.streams.where,
-      droppedFrameRatio: droppedFrameRatio(this.segments.map((s) => s.drops)),
-      lostFrameRatio: lostFrameRatio(this.segments.map((s) => s.drops)),
+      ...this.frameLoss(),
     };
   }
 

@@ -17,7 +17,7 @@ export interface FrameStats {
   modelOn: string;
   /** Share of the frames lost between arrivals, 0–1 (core/video/frame-drops.ts), whatever the capture. */
   droppedFrameRatio: number;
-  /** The same with the frames lost in stalls. */
+  /** The same with the frames lost in stalls (a live check; a file's gaps are its own). */
   lostFrameRatio: number;
 }
 

@@ -18,8 +18,8 @@ function run(times: number[], assumedInterval: number | null = null) {
   const counter = new FrameDropCounter();
   counter.assumeInterval(assumedInterval);
   for (const t of times) counter.push(t);
-  const windows = resampleToGrid(times, { maxGapSec: STALL_SECONDS }).flatMap((run) =>
-    windowsForSegment(run, 0, 1e6),
+  const windows = resampleToGrid(times, { maxGapSec: STALL_SECONDS }).flatMap((gridRun) =>
+    windowsForSegment(gridRun, 0, 1e6),
   );
   const frozen = windows.filter((w) =>
     isFrozenWindow(

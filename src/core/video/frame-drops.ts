@@ -45,13 +45,18 @@ const JITTER_SEC = 0.002;
 /** A gap longer than this (s) is a stall, not frames lost here and there; the grid splits there. */
 export const STALL_SECONDS = 0.5;
 /**
- * The interval a sampled capture is counted against (a tab capture: the screen as composited,
- * at the capture's own cadence, which says nothing of the video's rate): 12.5 frames/s, the
- * rate a page's capture falls back to (content/frame-pacer.ts), each frame shown twice on the
- * grid. Slower than that, lips are not followed: a window over a gap of more than two such
- * intervals is frozen, and frames missing against it count as lost.
+ * The slowest rate whose windows still follow the lips (frames/s): each frame shown twice on
+ * the 25-fps grid. A page's capture falls back to it when the engine cannot keep up
+ * (content/frame-pacer.ts).
  */
-export const SAMPLED_INTERVAL = 1 / 12.5;
+export const SLOWEST_RATE = GRID_FPS / 2;
+/**
+ * The interval a sampled capture is counted against (a tab capture: the screen as composited,
+ * at the capture's own cadence, which says nothing of the video's rate): slower than
+ * SLOWEST_RATE, a window over a gap of more than two such intervals is frozen, and frames
+ * missing against it count as lost.
+ */
+export const SAMPLED_INTERVAL = 1 / SLOWEST_RATE;
 
 /** The last `size` intervals between frames, and a quantile of them (the lower one of two). */
 export class RecentIntervals {
