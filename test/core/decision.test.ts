@@ -105,6 +105,13 @@ test('context gates: protected, no audio track, no face, digital silence', () =>
   });
   assert.equal((status(short, { lostFrameRatio: 0.4 }) as { reason: string }).reason, 'too-short');
   assert.equal(status(short, { lostFrameRatio: 0.7, final: false }).status, 'checking');
+  // Live, a video that may never end: after framesLostAfterSeconds seen, said while checking.
+  assert.equal(
+    (status(short, { lostFrameRatio: 0.7, final: false, secondsSeen: 30 }) as { reason: string }).reason,
+    'frame-rate-too-low',
+  );
+  assert.equal(status(short, { lostFrameRatio: 0.4, final: false, secondsSeen: 30 }).status, 'checking');
+  assert.equal(status(w, { lostFrameRatio: 0.7, final: false, secondsSeen: 30 }).status, 'in-sync');
 });
 
 test('a genuine clip is in sync, with its offset, p(mismatch) and one in-sync span', () => {

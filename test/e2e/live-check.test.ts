@@ -21,6 +21,7 @@ import {
   launchLive,
   openPlaying,
   openPopupFor,
+  overlayTexts,
   pollUntil,
   serveLiveMedia,
   startRecordingProxy,
@@ -273,7 +274,36 @@ describe('live checking in Chromium', { skip: NO_CLIPS }, () => {
         (v) => statusOf(byKey(v, other.videoKey)) === 'cannot-judge',
         CHECK_MS,
         (line) => t.diagnostic(line),
-      );
+      ).catch(async (error: Error) => {
+        // What the popup, the page and the engine showed when no check started: the reason lies there.
+        const within = <T>(what: Promise<T>) =>
+          Promise.race([
+            what,
+            new Promise<string>((r) => setTimeout(() => r('(no answer in 5 s)'), 5000)),
+          ]).catch((e: Error) => `(${e.message})`);
+        const card = await within(popup.locator(`section[data-video="${other.videoKey}"]`).innerText());
+        const videos = await within(
+          page.evaluate(() =>
+            [...document.querySelectorAll('video')].map((v) => ({
+              paused: v.paused,
+              readyState: v.readyState,
+              time: v.currentTime,
+              muted: v.muted,
+            })),
+          ),
+        );
+        const overlays = await within(overlayTexts(page));
+        const stats = await within(engineStats(browser));
+        throw new Error(
+          [
+            error.message,
+            `popup card: ${card}`,
+            `page videos: ${JSON.stringify(videos)}`,
+            `overlays: ${JSON.stringify(overlays)}`,
+            `engine: ${JSON.stringify(stats)}`,
+          ].join('\n'),
+        );
+      });
       const muted = byKey(both, other.videoKey)!.session!.state;
       assert.equal(muted.status === 'cannot-judge' && muted.reason, 'silent');
       assert.notEqual(

@@ -367,6 +367,33 @@ export async function openPopupFor(browser: ExtensionBrowser, url: string): Prom
   return popup;
 }
 
+/**
+ * The text of each overlay on the page, read through the DevTools protocol: the overlay's
+ * shadow root is closed, so no page script or locator can reach inside it.
+ */
+export async function overlayTexts(page: Page): Promise<string[]> {
+  interface DomNode {
+    nodeName: string;
+    nodeValue?: string;
+    children?: DomNode[];
+    shadowRoots?: DomNode[];
+  }
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { root } = (await cdp.send('DOM.getDocument', { depth: -1, pierce: true })) as { root: DomNode };
+    const inside = (node: DomNode): DomNode[] => [...(node.children ?? []), ...(node.shadowRoots ?? [])];
+    const text = (node: DomNode): string =>
+      node.nodeName === '#text' ? (node.nodeValue ?? '') : inside(node).map(text).join(' ');
+    const overlays: DomNode[] = [];
+    const find = (node: DomNode) =>
+      node.nodeName === 'LIPSYNC-LENS-OVERLAY' ? overlays.push(node) : inside(node).forEach(find);
+    find(root);
+    return overlays.map((o) => text(o).replace(/\s+/g, ' ').trim());
+  } finally {
+    await cdp.detach();
+  }
+}
+
 /** The extension's service worker, for evaluating chrome.* calls in it. */
 export async function worker(browser: ExtensionBrowser) {
   return (

@@ -96,6 +96,12 @@ export interface DecisionPolicy {
   noFaceAfterSeconds: number;
   /** Share of lost frames (frame-drops.ts) above which lips cannot be followed: frame rate too low. */
   maxDroppedFrameRatio: number;
+  /**
+   * Live: seconds seen after which a check still short of evidence, with over
+   * maxDroppedFrameRatio of its frames lost in stalls, says so instead of "checking" on a
+   * video that may never end. Long enough that the engine's start-up stall alone never does.
+   */
+  framesLostAfterSeconds: number;
 }
 
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
@@ -117,6 +123,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minRestWindows: 75,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
+  framesLostAfterSeconds: 30,
 };
 
 /** Live checks: the offset measured on a playing page is off by up to two frames (offsetUncertaintyMs). */
@@ -280,14 +287,15 @@ function notEnough(
 ): SyncState {
   const { withFace, bigFace } = speechWithFaces(speech, policy);
   const enoughSpeech = speech.length >= policy.minEvidenceWindows;
-  if (!context.final)
-    return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
   // Too little evidence because stalls took most of what was shown (frame-drops.ts).
-  if (context.lostFrameRatio > policy.maxDroppedFrameRatio)
+  const lostDue = context.final || context.secondsSeen >= policy.framesLostAfterSeconds;
+  if (lostDue && context.lostFrameRatio > policy.maxDroppedFrameRatio)
     return cannotJudge('frame-rate-too-low', {
       kind: 'frames-lost',
       percent: percent(context.lostFrameRatio),
     });
+  if (!context.final)
+    return { status: 'checking', progress: Math.min(0.99, votes / policy.minEvidenceWindows) };
   if (
     enoughSpeech &&
     withFace.length >= policy.minEvidenceWindows &&
