@@ -6,10 +6,11 @@ import {
   fitLogistic,
   mismatchProbability,
   type DecisionCalibration,
+  type MatchFigures,
 } from '../../src/core/decision/calibration';
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, type Decision } from '../../src/core/decision/decide';
 import { farMatch } from '../../src/core/decision/far-offset';
-import { meanSpeech, pooledSearch, windowScores } from '../../src/core/decision/votes';
+import { matchFigures, meanSpeech, pooledSearch, windowScores } from '../../src/core/decision/votes';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
@@ -31,6 +32,8 @@ export interface Evidenced {
   speech: number;
   /** Per voting window: its time and fconf at the clip's offset in scale units. */
   scores: ScoredWindow[];
+  /** What the calibration reads (votes.ts matchFigures), null without enough votes. */
+  figures: MatchFigures | null;
 }
 
 export async function evidenceFor(
@@ -62,6 +65,7 @@ export async function evidenceFor(
       votes: votes.length,
       speech: meanSpeech(votes),
       scores: [],
+      figures: null,
     };
   const search = pooledSearch(votes);
   const scores = windowScores(votes, search, scorer.scale);
@@ -74,6 +78,7 @@ export async function evidenceFor(
     votes: votes.length,
     speech: meanSpeech(votes),
     scores,
+    figures: matchFigures(votes, search),
   };
 }
 
@@ -109,8 +114,8 @@ export function fitCalibration(
       .map((b) => b.mean);
   for (const e of samples) {
     const known = clipLabel(e);
-    if (known === null || e.confidence === null) continue;
-    rows.push(calibrationFeatures(e.confidence, e.votes, scale, e.speech));
+    if (known === null || e.figures === null) continue;
+    rows.push(calibrationFeatures(e.figures, scale));
     labels.push(known.label);
     weights.push(known.weight);
     if (e.variant.kind === 'real') match.push(...blockMeans(e));
@@ -175,8 +180,7 @@ export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
     state.status === 'cannot-judge'
       ? (state as { evidence?: { pMismatch: number } }).evidence
       : undefined;
-  const clipP =
-    e.confidence === null ? null : mismatchProbability(calibration, e.confidence, e.votes, e.speech);
+  const clipP = e.figures === null ? null : mismatchProbability(calibration, e.figures);
   const far = farMatch(collectVotes(e.windows), calibration, DEFAULT_DECISION_POLICY.minEvidenceWindows);
   return {
     ...e,

@@ -331,17 +331,29 @@ test('live verdicts are provisional', () => {
 
 test('calibration: logistic fit recovers a known model; probability falls as the dip deepens and rises with evidence for a shallow dip', () => {
   const rng = new Rng(3);
-  const truth = [2, -1.5, -1, -3];
+  const truth = [2, -1.5, -1, -3, -1];
   const rows: number[][] = [];
   const labels: number[] = [];
   for (let i = 0; i < 4000; i++) {
-    const x = calibrationFeatures(rng.next() * 2, 20 + rng.int(400), 1, 0.5 + 0.5 * rng.next());
+    const x = calibrationFeatures(
+      {
+        confidence: rng.next() * 2,
+        windows: 20 + rng.int(400),
+        speech: 0.5 + 0.5 * rng.next(),
+        farDepth: rng.next() * 3,
+      },
+      1,
+    );
     rows.push(x);
     labels.push(rng.next() < 1 / (1 + Math.exp(-x.reduce((z, v, j) => z + v * truth[j], 0))) ? 1 : 0);
   }
   const fitted = fitLogistic(rows, labels);
   fitted.forEach((w, j) => assert.ok(Math.abs(w - truth[j]) < 0.5, `coefficient ${j}: ${w} vs ${truth[j]}`));
-  assert.ok(mismatchProbability(CAL, 1.2, 100) < mismatchProbability(CAL, 0.4, 100));
+  const p = (confidence: number, farDepth?: number) =>
+    mismatchProbability(CAL, { confidence, windows: 100, farDepth });
+  assert.ok(p(1.2) < p(0.4));
+  // A four-coefficient calibration (fitted before farDepth) ignores it.
+  assert.equal(p(0.4, 5), p(0.4));
   assert.ok(expectedCalibrationError([0.1, 0.9], [0, 1]) - 0.1 < 1e-12);
   assert.throws(() => parseCalibration({ scale: 1 }, 'm.json'), /m\.json/);
 });

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import { runEvidence } from '../../src/core/decision/build';
 import { decide } from '../../src/core/decision/decide';
-import { EVIDENCE_VSHIFT } from '../../src/core/decision/evidence';
+import { EVIDENCE_VSHIFT, readsSound } from '../../src/core/decision/evidence';
+import { farLevel, matchFigures, pooledSearch } from '../../src/core/decision/votes';
+import { torchMedian } from '../../src/core/numeric';
 import { farMatch } from '../../src/core/decision/far-offset';
 import { Rng } from '../../src/core/train/rng';
 import { finishedFile, TEST_CALIBRATION } from '../helpers/decision';
@@ -133,4 +135,33 @@ test('a far offset needs as many windows with sound as any verdict (2 s)', () =>
   // Without wide rows (evidence from an older producer) there is no far search.
   const narrow = votes.map(({ window, face }) => ({ window, face: { ...face, wideDists: undefined } }));
   assert.equal(farMatch(narrow, CAL, 1), null);
+});
+
+test('farLevel: the median of the mean distances past ±15 frames, over windows with sound there; one far match moves it little', () => {
+  const votesOf = (windows: ReturnType<typeof run>['windows']) =>
+    windows.map((window) => ({ window, face: window.faces[0] }));
+  const votes = votesOf(run(10, 0, 5).windows);
+  // By hand: per offset past ±15, the mean over the windows whose sound there exists.
+  const means: number[] = [];
+  for (let k = 0; k <= 2 * EVIDENCE_VSHIFT; k++) {
+    if (Math.abs(EVIDENCE_VSHIFT - k) <= 15) continue;
+    const reaching = votes.filter(({ window }) => readsSound(window, EVIDENCE_VSHIFT - k));
+    if (2 * reaching.length < votes.length) continue;
+    means.push(reaching.reduce((sum, v) => sum + v.face.wideDists![k], 0) / reaching.length);
+  }
+  assert.equal(means.length, 50);
+  assert.ok(Math.abs(farLevel(votes)! - torchMedian(Float32Array.from(means))) < 1e-6);
+  const search = pooledSearch(votes);
+  assert.ok(Math.abs(matchFigures(votes, search).farDepth! - (farLevel(votes)! - search.minDist)) < 1e-6);
+
+  // The sound 1 s early matches at one far offset: the level is what another voice gives.
+  const shifted = farLevel(votesOf(run(10, 25, 5).windows))!;
+  const other = farLevel(votesOf(run(10, null, 5).windows))!;
+  assert.ok(Math.abs(shifted - other) < 0.05 * other, `${shifted} vs ${other}`);
+  // Past the offsets half the windows reach (a 2-s run), none: no level.
+  assert.equal(farLevel(votesOf(run(1.4, 0, 5).windows)), null);
+  // Without wide rows, none either, and the calibration falls back to the confidence.
+  const narrow = votes.map(({ window, face }) => ({ window, face: { ...face, wideDists: undefined } }));
+  assert.equal(farLevel(narrow), null);
+  assert.equal(matchFigures(narrow, search).farDepth, undefined);
 });

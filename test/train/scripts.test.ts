@@ -63,7 +63,7 @@ describe('train / eval / finetune commands', () => {
     assert.equal(first.json.threshold, EMBEDDED_DEFAULT_THRESHOLD);
     const decision = parseCalibration(first.json.decision, 'train');
     assert.equal(decision.scale, EMBEDDED_DEFAULT_THRESHOLD);
-    assert.equal(decision.coefficients.length, 4);
+    assert.equal(decision.coefficients.length, 5, 'one per calibrationFeatures term');
     assert.match(decision.fittedOn, /2 speaker-held-out folds|default: /);
     assert.deepEqual(first.json.embedded.trainingClips, [
       'lipsynced.mp4',

@@ -19,22 +19,45 @@ export interface DecisionCalibration {
 /** Windows (0.2 s each, one per 40 ms) a clip-level figure is referred to. */
 const REFERENCE_WINDOWS = 50;
 
+/** What a calibrated probability is computed from: a pooled search over some voting windows. */
+export interface MatchFigures {
+  /** evaluate's conf over the windows: median − min of the mean distances. */
+  confidence: number;
+  /** Windows averaged. */
+  windows: number;
+  /** Their mean speech probability (1 when not known). */
+  speech?: number;
+  /**
+   * How far the best mean distance lies below the same lips' typical distance to their own
+   * sound far out of step (votes.ts farLevel); absent without wide rows (then the
+   * confidence stands in for it).
+   */
+  farDepth?: number;
+}
+
 /**
- * [1, depth, depth·√(windows/50), 1 − speech] with depth = conf/scale and speech the mean
- * speech probability of the voting windows. A voice that belongs to the lips keeps its dip
- * however long the clip; for a voice that does not, the deepest of 31 noisy means shrinks
- * like 1/√windows — so depth·√windows is the dip measured in its own noise, and the fit
- * weighs it against the plain depth. A shallow dip in clean speech says more than the same
- * dip in speech under music or noise, which the last term lets the fit learn.
+ * [1, depth, depth·√(windows/50), 1 − speech, farDepth/scale] with depth = conf/scale. A
+ * voice that belongs to the lips keeps its dip however long the clip; for a voice that does
+ * not, the deepest of 31 noisy means shrinks like 1/√windows — so depth·√windows is the dip
+ * measured in its own noise, and the fit weighs it against the plain depth. A shallow dip in
+ * clean speech says more than the same dip in speech under music or noise, which the fourth
+ * term lets the fit learn. The last measures the dip against sound that surely does not
+ * belong to these lips — their own voice over 0.6 s away — rather than against the median of
+ * the 31 offsets, whose nearest ones still half-match a genuine voice: how far below
+ * "another voice" the best offset lies, for these lips (speaker verification normalises its
+ * scores against impostors the same way). A calibration fitted before it has four
+ * coefficients, and the term then weighs nothing.
  */
-export function calibrationFeatures(
-  confidence: number,
-  windows: number,
-  scale: number,
-  speech = 1,
-): number[] {
-  const depth = confidence / scale;
-  return [1, depth, depth * Math.sqrt(Math.max(1, windows) / REFERENCE_WINDOWS), 1 - speech];
+export function calibrationFeatures(figures: MatchFigures, scale: number): number[] {
+  const depth = figures.confidence / scale;
+  const windows = Math.max(1, figures.windows);
+  return [
+    1,
+    depth,
+    depth * Math.sqrt(windows / REFERENCE_WINDOWS),
+    1 - (figures.speech ?? 1),
+    (figures.farDepth ?? figures.confidence) / scale,
+  ];
 }
 
 /** A manifest's `decision` field, checked; errors name where it came from. */
@@ -62,13 +85,8 @@ export function parseCalibration(json: unknown, where: string): DecisionCalibrat
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-export function mismatchProbability(
-  calibration: DecisionCalibration,
-  confidence: number,
-  windows: number,
-  speech = 1,
-): number {
-  const x = calibrationFeatures(confidence, windows, calibration.scale, speech);
+export function mismatchProbability(calibration: DecisionCalibration, figures: MatchFigures): number {
+  const x = calibrationFeatures(figures, calibration.scale);
   return sigmoid(x.reduce((z, v, i) => z + v * (calibration.coefficients[i] ?? 0), 0));
 }
 

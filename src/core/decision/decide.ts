@@ -71,6 +71,13 @@ export interface DecisionPolicy {
    * outside the tolerated offsets 24 times in 31, so a weak dip there is most likely noise.
    */
   shiftedAt: number;
+  /**
+   * p(mismatch) at or below which a match past ±15 frames (far-offset.ts) keeps a mismatch
+   * from being said: the voice may be this one far out of step. Looser than matchAt: a
+   * genuine file far out of step often matches only weakly there, while a swap's best far
+   * offset rarely reaches even this (docs/evaluation.md).
+   */
+  farMatchAt: number;
   /** Sound heard early by more than this is "shifted" (ITU-R BT.1359 acceptability: 90 ms). */
   acceptEarlyMs: number;
   /** Sound heard late by more than this is "shifted" (ITU-R BT.1359 acceptability: 185 ms). */
@@ -115,6 +122,7 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   mismatchAt: 0.95,
   matchAt: 0.3,
   shiftedAt: 0.05,
+  farMatchAt: 0.5,
   acceptEarlyMs: 90,
   acceptLateMs: 185,
   offsetUncertaintyMs: 0,
@@ -439,7 +447,7 @@ function judgeVotes(
   const evidence = evidenceOf(frame, search, scored, pMismatch, segments, votes.length);
 
   let state: SyncState;
-  if (pMismatch >= policy.mismatchAt && far && far.p <= policy.matchAt) {
+  if (pMismatch >= policy.mismatchAt && far && far.p <= policy.farMatchAt) {
     // Nothing matches within ±15 frames, something weakly does further off: this voice far
     // out of step cannot be told from another voice, so neither is said.
     const why: CannotJudgeWhy = {

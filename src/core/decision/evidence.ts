@@ -80,3 +80,17 @@ export function readsSound(window: WindowEvidence, offsetFrames: number): boolea
   const around = window.audioAround;
   return !around || (offsetFrames <= around.before && -offsetFrames <= around.after);
 }
+
+/**
+ * The indices [lo, hi) of a window's wide row (wideDists) whose sound exists (readsSound:
+ * offset EVIDENCE_VSHIFT − k within the window's audioAround); past them the row compares
+ * the lips with calc_pdist's zero padding.
+ */
+export function soundRange(window: WindowEvidence): { lo: number; hi: number } {
+  const around = window.audioAround;
+  if (!around) return { lo: 0, hi: 2 * EVIDENCE_VSHIFT + 1 };
+  return {
+    lo: Math.max(0, EVIDENCE_VSHIFT - around.before),
+    hi: Math.min(2 * EVIDENCE_VSHIFT + 1, EVIDENCE_VSHIFT + around.after + 1),
+  };
+}

@@ -15,7 +15,7 @@
 import { torchMedian } from '../numeric';
 import { SYNCNET_VSHIFT } from '../sync/offset-search';
 import type { DecisionCalibration } from './calibration';
-import { EVIDENCE_VSHIFT, type WindowEvidence } from './evidence';
+import { EVIDENCE_VSHIFT, soundRange } from './evidence';
 import type { ScoredWindow } from './spans';
 import { probabilityOf, type ClipSearch, type Vote } from './votes';
 
@@ -44,6 +44,9 @@ export function farMatch(
   const counts = new Int32Array(shifts);
   const padded = new Float64Array(shifts);
   const ranges = votes.map(({ window }) => soundRange(window));
+  // Each far offset averages a different subset of windows (those whose sound there exists):
+  // measured from each window's own typical distance (its row's median over that range), a
+  // subset without the run's loudest or quietest windows does not dip by that alone.
   const baselines = votes.map(({ face }, v) =>
     torchMedian(face.wideDists!.subarray(ranges[v].lo, ranges[v].hi)),
   );
@@ -87,20 +90,4 @@ export function farMatch(
     scored.push({ t: vote.window.t, score: (medianRelative - relative) / calibration.scale });
   });
   return { search, p: probabilityOf(reaching, search, calibration), votes: reaching, scored };
-}
-
-/**
- * The row indices [lo, hi) whose sound exists (readsSound: offset EVIDENCE_VSHIFT − k within
- * the window's audioAround). The median of the row over them is the window's own typical
- * distance: each far offset averages a different subset of windows (those whose sound there
- * exists), and measured from their own baselines a subset without the run's loudest or
- * quietest windows does not dip by that alone.
- */
-function soundRange(window: WindowEvidence): { lo: number; hi: number } {
-  const around = window.audioAround;
-  if (!around) return { lo: 0, hi: 2 * EVIDENCE_VSHIFT + 1 };
-  return {
-    lo: Math.max(0, EVIDENCE_VSHIFT - around.before),
-    hi: Math.min(2 * EVIDENCE_VSHIFT + 1, EVIDENCE_VSHIFT + around.after + 1),
-  };
 }

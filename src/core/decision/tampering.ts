@@ -68,7 +68,7 @@ export interface WeakTurn {
   spans: SyncSpan[];
   /** p(mismatch) of the turn's own votes. */
   p: number;
-  /** Their votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ matchAt: that person's sound far out of step, perhaps. */
+  /** Their votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ farMatchAt: that person's sound far out of step, perhaps. */
   far: { offsetFrames: number; p: number } | null;
 }
 
@@ -111,7 +111,7 @@ export function weakestTurn(
     found = {
       spans: voteRuns(own).map((run) => ({ ...run, outcome: 'mismatch', confidence: p })),
       p,
-      far: far && far.p <= policy.matchAt ? { offsetFrames: far.search.offsetFrames, p: far.p } : null,
+      far: far && far.p <= policy.farMatchAt ? { offsetFrames: far.search.offsetFrames, p: far.p } : null,
       z,
     };
   }

@@ -3,8 +3,15 @@
 // score at the clip's offset. Shared by the decision (decide.ts), the tampering rules
 // (tampering.ts) and the evaluation.
 import { combineSearches, SYNCNET_VSHIFT, type CombinedOffset } from '../sync/offset-search';
-import { mismatchProbability, type DecisionCalibration } from './calibration';
-import { WINDOW_SECONDS, type FaceWindow, type WindowEvidence } from './evidence';
+import { torchMedian } from '../numeric';
+import { mismatchProbability, type DecisionCalibration, type MatchFigures } from './calibration';
+import {
+  EVIDENCE_VSHIFT,
+  soundRange,
+  WINDOW_SECONDS,
+  type FaceWindow,
+  type WindowEvidence,
+} from './evidence';
 import type { ScoredWindow } from './spans';
 
 /** A window that votes, with the face its voice is given to. */
@@ -30,13 +37,51 @@ export function meanSpeech(votes: readonly Vote[]): number {
   return votes.reduce((sum, v) => sum + v.window.speech, 0) / Math.max(1, votes.length);
 }
 
+/**
+ * The lips' typical distance to their own sound far out of step: the median, over the
+ * offsets past ±15 frames (0.6 s), of the mean distance of the votes whose sound there
+ * exists (offsets that fewer than half of them reach are left out). Speech that far away
+ * shares nothing with the lips, so this is what a voice that does not belong to them
+ * measures, for these lips; one far offset that matches (a file far out of step) moves the
+ * median little. Null without wide rows (evidence.ts).
+ */
+export function farLevel(votes: readonly Vote[]): number | null {
+  if (votes.length === 0 || votes.some((v) => !v.face.wideDists)) return null;
+  const shifts = 2 * EVIDENCE_VSHIFT + 1;
+  const sums = new Float64Array(shifts);
+  const counts = new Int32Array(shifts);
+  for (const { window, face } of votes) {
+    const { lo, hi } = soundRange(window);
+    for (let k = lo; k < hi; k++) {
+      if (Math.abs(EVIDENCE_VSHIFT - k) <= SYNCNET_VSHIFT) continue;
+      sums[k] += face.wideDists![k];
+      counts[k]++;
+    }
+  }
+  const means: number[] = [];
+  for (let k = 0; k < shifts; k++)
+    if (counts[k] > 0 && 2 * counts[k] >= votes.length) means.push(sums[k] / counts[k]);
+  return means.length > 0 ? torchMedian(Float32Array.from(means)) : null;
+}
+
+/** What the calibration reads off a set of votes and their search (calibration.ts). */
+export function matchFigures(votes: readonly Vote[], search: ClipSearch): MatchFigures {
+  const level = farLevel(votes);
+  return {
+    confidence: search.confidence,
+    windows: votes.length,
+    speech: meanSpeech(votes),
+    ...(level === null ? {} : { farDepth: level - search.minDist }),
+  };
+}
+
 /** The calibrated p(mismatch) of a set of votes and its pooled search. */
 export function probabilityOf(
   votes: readonly Vote[],
   search: ClipSearch,
   calibration: DecisionCalibration,
 ): number {
-  return mismatchProbability(calibration, search.confidence, votes.length, meanSpeech(votes));
+  return mismatchProbability(calibration, matchFigures(votes, search));
 }
 
 /** Per voting window: its time and syncnet's fconf at the clip's offset, in calibration units. */
