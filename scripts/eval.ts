@@ -217,7 +217,7 @@ function variantRecord(j: Judged): Record<string, unknown> {
     clipP: j.clipP,
     offsetFrames: j.decision.search?.offsetFrames ?? null,
     spans: spans ?? [],
-    confidence: j.confidence,
+    confidence: j.figures?.confidence ?? null,
     votes: j.votes,
     ...(j.decision.state.status === 'cannot-judge' ? { reason: j.decision.state.reason } : {}),
     ...(j.far ? { far: j.far } : {}),
@@ -309,7 +309,7 @@ function reportLines(args: EvalArgs, held: HeldOut, judged: readonly Judged[], p
     const reason = j.decision.state.status === 'cannot-judge' ? ` (${j.decision.state.reason})` : '';
     const votingS = (j.votes * 0.04).toFixed(1);
     lines.push(
-      `| ${j.clip.file} | ${j.clip.speaker} | ${j.fold + 1} | ${votingS} | ${num(j.confidence)} | ` +
+      `| ${j.clip.file} | ${j.clip.speaker} | ${j.fold + 1} | ${votingS} | ${num(j.figures?.confidence)} | ` +
         `${num(j.pMismatch)} | ${j.verdict}${reason} |`,
     );
   }

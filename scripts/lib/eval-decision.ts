@@ -10,7 +10,7 @@ import {
 } from '../../src/core/decision/calibration';
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, type Decision } from '../../src/core/decision/decide';
 import { farMatch } from '../../src/core/decision/far-offset';
-import { matchFigures, meanSpeech, pooledSearch, windowScores } from '../../src/core/decision/votes';
+import { matchFigures, pooledSearch, windowScores } from '../../src/core/decision/votes';
 import type { WindowEvidence } from '../../src/core/decision/evidence';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
@@ -25,14 +25,14 @@ export interface Evidenced {
   fold: number;
   variant: Variant;
   windows: WindowEvidence[];
-  /** The pooled search over the voting windows (calibration-free), null without enough votes. */
-  confidence: number | null;
+  /** Voting windows. */
   votes: number;
-  /** Mean speech probability of the voting windows. */
-  speech: number;
   /** Per voting window: its time and fconf at the clip's offset in scale units. */
   scores: ScoredWindow[];
-  /** What the calibration reads (votes.ts matchFigures), null without enough votes. */
+  /**
+   * What the calibration reads off the pooled search over the votes (votes.ts matchFigures:
+   * SyncNet's confidence, speech, the dip below the far level), null without enough votes.
+   */
   figures: MatchFigures | null;
 }
 
@@ -56,17 +56,7 @@ export async function evidenceFor(
   );
   const votes = collectVotes(windows);
   if (votes.length < DEFAULT_DECISION_POLICY.minEvidenceWindows)
-    return {
-      clip,
-      fold,
-      variant,
-      windows,
-      confidence: null,
-      votes: votes.length,
-      speech: meanSpeech(votes),
-      scores: [],
-      figures: null,
-    };
+    return { clip, fold, variant, windows, votes: votes.length, scores: [], figures: null };
   const search = pooledSearch(votes);
   const scores = windowScores(votes, search, scorer.scale);
   return {
@@ -74,9 +64,7 @@ export async function evidenceFor(
     fold,
     variant,
     windows,
-    confidence: search.confidence,
     votes: votes.length,
-    speech: meanSpeech(votes),
     scores,
     figures: matchFigures(votes, search),
   };

@@ -17,7 +17,7 @@ import { SYNCNET_VSHIFT } from '../sync/offset-search';
 import type { DecisionCalibration } from './calibration';
 import { EVIDENCE_VSHIFT, soundRange } from './evidence';
 import type { ScoredWindow } from './spans';
-import { probabilityOf, type ClipSearch, type Vote } from './votes';
+import { probabilityOf, soundSums, type ClipSearch, type Vote } from './votes';
 
 export interface FarMatch {
   /** The search at the far offset, evaluate's figures over the wide means. */
@@ -40,9 +40,6 @@ export function farMatch(
 ): FarMatch | null {
   if (votes.some((v) => !v.face.wideDists)) return null;
   const shifts = 2 * EVIDENCE_VSHIFT + 1;
-  const sums = new Float64Array(shifts);
-  const counts = new Int32Array(shifts);
-  const padded = new Float64Array(shifts);
   const ranges = votes.map(({ window }) => soundRange(window));
   // Each far offset averages a different subset of windows (those whose sound there exists):
   // measured from each window's own typical distance (its row's median over that range), a
@@ -50,14 +47,9 @@ export function farMatch(
   const baselines = votes.map(({ face }, v) =>
     torchMedian(face.wideDists!.subarray(ranges[v].lo, ranges[v].hi)),
   );
-  votes.forEach(({ face }, v) => {
-    const row = face.wideDists!;
-    for (let k = 0; k < shifts; k++) padded[k] += row[k];
-    for (let k = ranges[v].lo; k < ranges[v].hi; k++) {
-      sums[k] += row[k] - baselines[v];
-      counts[k]++;
-    }
-  });
+  const { sums, counts } = soundSums(votes, baselines);
+  const padded = new Float64Array(shifts);
+  for (const { face } of votes) for (let k = 0; k < shifts; k++) padded[k] += face.wideDists![k];
   const means: number[] = [];
   let argmin = -1;
   for (let k = 0; k < shifts; k++) {

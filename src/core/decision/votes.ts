@@ -38,6 +38,30 @@ export function meanSpeech(votes: readonly Vote[]): number {
 }
 
 /**
+ * Per index k of the wide rows (offset EVIDENCE_VSHIFT − k): the sum of the votes' distances
+ * over the votes whose sound there exists (evidence.ts soundRange), each less its
+ * `baselines` entry when given, and how many votes that is. Callers check for wide rows.
+ */
+export function soundSums(
+  votes: readonly Vote[],
+  baselines?: readonly number[],
+): { sums: Float64Array; counts: Int32Array } {
+  const shifts = 2 * EVIDENCE_VSHIFT + 1;
+  const sums = new Float64Array(shifts);
+  const counts = new Int32Array(shifts);
+  votes.forEach(({ window, face }, v) => {
+    const row = face.wideDists!;
+    const base = baselines?.[v] ?? 0;
+    const { lo, hi } = soundRange(window);
+    for (let k = lo; k < hi; k++) {
+      sums[k] += row[k] - base;
+      counts[k]++;
+    }
+  });
+  return { sums, counts };
+}
+
+/**
  * The lips' typical distance to their own sound far out of step: the median, over the
  * offsets past ±15 frames (0.6 s), of the mean distance of the votes whose sound there
  * exists (offsets that fewer than half of them reach are left out). Speech that far away
@@ -47,20 +71,12 @@ export function meanSpeech(votes: readonly Vote[]): number {
  */
 export function farLevel(votes: readonly Vote[]): number | null {
   if (votes.length === 0 || votes.some((v) => !v.face.wideDists)) return null;
-  const shifts = 2 * EVIDENCE_VSHIFT + 1;
-  const sums = new Float64Array(shifts);
-  const counts = new Int32Array(shifts);
-  for (const { window, face } of votes) {
-    const { lo, hi } = soundRange(window);
-    for (let k = lo; k < hi; k++) {
-      if (Math.abs(EVIDENCE_VSHIFT - k) <= SYNCNET_VSHIFT) continue;
-      sums[k] += face.wideDists![k];
-      counts[k]++;
-    }
-  }
+  const { sums, counts } = soundSums(votes);
   const means: number[] = [];
-  for (let k = 0; k < shifts; k++)
-    if (counts[k] > 0 && 2 * counts[k] >= votes.length) means.push(sums[k] / counts[k]);
+  for (let k = 0; k < sums.length; k++) {
+    const far = Math.abs(EVIDENCE_VSHIFT - k) > SYNCNET_VSHIFT;
+    if (far && counts[k] > 0 && 2 * counts[k] >= votes.length) means.push(sums[k] / counts[k]);
+  }
   return means.length > 0 ? torchMedian(Float32Array.from(means)) : null;
 }
 
