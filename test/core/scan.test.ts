@@ -96,8 +96,18 @@ test('decision: a weak stretch is tampering amid 12 s of matching speech, chance
   near(marked[0].end, 8, 0.01, 'end');
   assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.end <= 5 + 1e-6));
   assert.ok(short.evidence.segments.some((s) => s.outcome === 'in-sync' && s.start >= 8 - 1e-6));
-  // The same stretch in five minutes of speech: the threshold has risen past it.
-  assert.equal(stateOf(300, dip).status, 'in-sync');
+  // The same stretch in five minutes of speech: the threshold has risen past it, so it is
+  // not called tampering; it still stands out past the bar for doubt (stretchDoubtZ, 4.32
+  // at 5 min), so the clip is not called in sync either, and the stretch is named.
+  const long = stateOf(300, dip);
+  assert.ok(stretchThreshold(DEFAULT_DECISION_POLICY.stretchDoubtZ, 300) < 4.49);
+  assert.equal(long.status, 'cannot-judge');
+  if (long.status === 'cannot-judge') assert.match(long.detail ?? '', /5\.0–8\.0 s does not clearly match/);
+  // In 12 s, a stretch at z ≈ 3.9 is doubt (not tampering, not in sync); at z ≈ 3.4, in sync.
+  const doubt = stateOf(12, (t) => (t >= 5 && t + 0.2 <= 8 ? 0.3 : 1));
+  assert.equal(doubt.status, 'cannot-judge');
+  if (doubt.status === 'cannot-judge') assert.match(doubt.detail ?? '', /5\.0–8\.0 s does not clearly match/);
+  assert.equal(stateOf(12, (t) => (t >= 5 && t + 0.2 <= 8 ? 0.4 : 1)).status, 'in-sync');
 });
 
 test("decision: windows whose sound at the clip's offset is calc_pdist's zero padding are no evidence of tampering", () => {
@@ -167,6 +177,38 @@ test("decision: one person's whole turn in another voice is a mismatch with that
   near(marked[0].end, 12, 0.01, 'turn end');
   assert.ok(d.state.evidence.pMismatch >= DEFAULT_DECISION_POLICY.mismatchAt);
   assert.ok(d.state.evidence.segments.some((s) => s.outcome === 'in-sync' && s.end <= 6 + 1e-6));
+});
+
+test('decision: a short turn in doubt keeps a clip from "in sync" before it could be called another voice', () => {
+  // Person 2 speaks the last 2.24 s (56 windows) with a dip of 0.5 against person 1's 1: on
+  // its own p(mismatch) ≈ 0.47, and it falls z = 0.5 · √2.24 / 0.3 ≈ 2.5 below person 1 —
+  // past turnDoubtZ (2), short of the stretch threshold (4.25) a swapped turn must reach.
+  const policy = DEFAULT_DECISION_POLICY;
+  assert.ok(policy.turnDoubtZ < 2.5 && 2.5 < policy.stretchZAt);
+  const doubt = decide(
+    turns((dists) => (dists[15] = 2 - 0.5), 12, 9.6),
+    contextFor(12),
+    CAL,
+  ).state;
+  assert.equal(doubt.status, 'cannot-judge');
+  if (doubt.status === 'cannot-judge') {
+    assert.equal(doubt.reason, 'uncertain');
+    assert.match(doubt.detail ?? '', /9\.6–12\.0 s does not clearly match/);
+  }
+  // The same turn with the bar for doubt raised to the threshold (the rule before): in sync.
+  const before = decide(
+    turns((dists) => (dists[15] = 2 - 0.5), 12, 9.6),
+    contextFor(12),
+    CAL,
+    { ...policy, turnDoubtZ: policy.stretchZAt },
+  ).state;
+  assert.equal(before.status, 'in-sync');
+  // Two people matched about as well (dips 0.55 and 0.45, z ≈ 0.5): the second turn on its
+  // own is no clear match (p ≈ 0.57), but it does not stand out from the first: in sync.
+  const alike = windows(12, (t) => (t < 9.6 ? 0.55 : 0.45)).map((w) =>
+    w.t < 9.6 ? w : { ...w, faces: [{ ...w.faces[0], trackId: 2 }] },
+  );
+  assert.equal(decide(alike, contextFor(12), CAL).state.status, 'in-sync');
 });
 
 test('decision: a turn that matches at an offset of its own, or one person in several shots, is not a swapped turn', () => {

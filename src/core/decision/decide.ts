@@ -39,7 +39,7 @@ import {
 import { findSpans, type ScoredWindow } from './spans';
 import { farMatch } from './far-offset';
 import { interleaveSpans, peopleApart, type OwnMatch } from './people';
-import { asMatched, markStretch, mergeSpans, tamperedStretch, weakestTurn } from './tampering';
+import { asMatched, markStretch, mergeSpans, weakestStretch, weakestTurn } from './tampering';
 import { pooledSearch, probabilityOf, voteRuns, windowScores, type ClipSearch, type Vote } from './votes';
 
 export interface DecisionPolicy {
@@ -97,8 +97,20 @@ export interface DecisionPolicy {
    * tampering, with up to 10 s of votes; more evidence raises it (more stretches, more chance).
    */
   stretchZAt: number;
+  /**
+   * How far (z, raised with the evidence as stretchZAt is) a stretch that does not match on
+   * its own must fall below the rest to keep the clip from being called in sync. Calling a
+   * video in sync asks less doubt than calling it fake does (docs/decision.md rule 8).
+   */
+  stretchDoubtZ: number;
   /** Voting windows the speech outside a stretch must keep to be its reference (3 s). */
   minRestWindows: number;
+  /**
+   * The same for one person's whole turn (tampering.ts weakestTurn), which must reach
+   * stretchZAt to be called another voice: "in sync" should mean every person who spoke was
+   * checked, and a turn in doubt is not.
+   */
+  turnDoubtZ: number;
   /** Live: seconds without enough faces before no-face is reported. */
   noFaceAfterSeconds: number;
   /** Share of lost frames (frame-drops.ts) above which lips cannot be followed: frame rate too low. */
@@ -128,7 +140,9 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   offsetUncertaintyMs: 0,
   minSpanSeconds: 2,
   stretchZAt: 4.25,
+  stretchDoubtZ: 3.5,
   minRestWindows: 75,
+  turnDoubtZ: 2,
   noFaceAfterSeconds: 10,
   maxDroppedFrameRatio: 0.5,
   framesLostAfterSeconds: 30,
@@ -439,11 +453,14 @@ function judgeVotes(
   // Only a clip whose voice as a whole is not a mismatch can have a tampered stretch.
   const turn = pMismatch >= policy.mismatchAt ? null : weakestTurn(votes, scored, calibration, policy);
   // A turn that matches that person's lips further out of step is not shown to be another voice.
-  const swapped = turn && turn.p >= policy.mismatchAt && !turn.far ? turn : null;
-  const tampered =
+  const swapped = turn && turn.firm && turn.p >= policy.mismatchAt && !turn.far ? turn : null;
+  const stretch =
     pMismatch >= policy.mismatchAt || swapped
       ? null
-      : tamperedStretch(votes, scored, search.offsetFrames, calibration, policy);
+      : weakestStretch(votes, scored, search.offsetFrames, calibration, policy);
+  const tampered = stretch?.firm ? stretch.span : null;
+  // A stretch or a turn short of tampering still keeps the clip from being called in sync.
+  const doubt = turn ?? (stretch && { spans: [stretch.span], p: stretch.span.confidence, far: null });
   const evidence = evidenceOf(frame, search, scored, pMismatch, segments, votes.length);
 
   let state: SyncState;
@@ -476,20 +493,24 @@ function judgeVotes(
     evidence.pMismatch = tampered.confidence;
     evidence.segments = markStretch(asMatched(segments, matched), tampered);
     state = { status: 'mismatch', evidence };
-  } else if (!turn && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
-    // In sync (or shifted) only when no person's turn stands apart from the others' as unmatched.
+  } else if (!doubt && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
+    // In sync (or shifted) only when no stretch or person's turn stands apart as unmatched.
     evidence.segments = asMatched(segments, matched);
     state = { status: matched, evidence };
   } else if (!frame.final) {
     state = { status: 'checking', progress: 0.99, evidence };
   } else {
-    const why: CannotJudgeWhy = turn?.far
-      ? { kind: 'far-match', offsetMs: offsetFramesToMs(turn.far.offsetFrames), percent: percent(turn.far.p) }
-      : turn
+    const why: CannotJudgeWhy = doubt?.far
+      ? {
+          kind: 'far-match',
+          offsetMs: offsetFramesToMs(doubt.far.offsetFrames),
+          percent: percent(doubt.far.p),
+        }
+      : doubt
         ? {
             kind: 'turn-unclear',
-            spans: turn.spans.map(({ start, end }) => ({ start, end })),
-            percent: percent(turn.p),
+            spans: doubt.spans.map(({ start, end }) => ({ start, end })),
+            percent: percent(doubt.p),
           }
         : { kind: 'likely-mismatch', percent: percent(pMismatch) };
     state = cannotJudge('uncertain', why, evidence);

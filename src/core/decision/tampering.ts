@@ -12,9 +12,19 @@ import { pooledSearch, probabilityOf, voteRuns, type Vote } from './votes';
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
+/** A stretch of one person's speech that does not match while the rest of it does. */
+export interface WeakStretch {
+  span: SyncSpan;
+  /**
+   * It passes the scan's threshold (policy.stretchZAt): tampering. Short of it (from
+   * policy.stretchDoubtZ) it only keeps the clip from being called in sync.
+   */
+  firm: boolean;
+}
+
 /**
  * The stretch of one person's speech that falls furthest below the rest of that person's
- * speech at the clip's offset (scan.ts), when it passes the scan's threshold, that person's
+ * speech at the clip's offset (scan.ts), when it passes the bar for doubt, that person's
  * other speech clearly matches, and the stretch matches at no offset of its own (another
  * speaker whose recording is offset differently, a stretch re-timed in editing, is not
  * another voice). Each face track is scanned on its own: two people in turn are each judged
@@ -22,20 +32,21 @@ const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
  * Its confidence is the calibration's likelihood ratio mismatch : match over its one-second
  * blocks, as for every span.
  */
-export function tamperedStretch(
+export function weakestStretch(
   votes: readonly Vote[],
   scores: readonly ScoredWindow[],
   offsetFrames: number,
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
-): SyncSpan | null {
+): WeakStretch | null {
   // A window whose sound at the clip's offset lies past its run's end is compared with
   // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
   const byTrack = indicesByTrack(votes, (v) => readsSound(v.window, offsetFrames));
   // More tracks, more stretches tried: the threshold counts every scanned window.
   const scanned = [...byTrack.values()].reduce((n, list) => n + list.length, 0);
   const threshold = stretchThreshold(policy.stretchZAt, scanned * WINDOW_STEP);
-  let found: SyncSpan | null = null;
+  const doubtAt = stretchThreshold(policy.stretchDoubtZ, scanned * WINDOW_STEP);
+  let found: WeakStretch | null = null;
   let foundZ = -Infinity;
   for (const indices of byTrack.values()) {
     const own = indices.map((i) => votes[i]);
@@ -44,7 +55,7 @@ export function tamperedStretch(
       minSeconds: policy.minSpanSeconds,
       minRestWindows: policy.minRestWindows,
     });
-    if (!stretch || stretch.z < threshold || stretch.z <= foundZ) continue;
+    if (!stretch || stretch.z < doubtAt || stretch.z <= foundZ) continue;
     const inside = own.slice(stretch.from, stretch.to);
     const rest = [...own.slice(0, stretch.from), ...own.slice(stretch.to)];
     if (!matches(rest, calibration, policy) || matches(inside, calibration, policy)) continue;
@@ -52,12 +63,13 @@ export function tamperedStretch(
       (sum, b) => sum + blockLogOdds(b.mean, calibration),
       0,
     );
-    found = {
+    const span: SyncSpan = {
       start: inside[0].window.t,
       end: inside.at(-1)!.window.t + WINDOW_SECONDS,
       outcome: 'mismatch',
       confidence: sigmoid(logOdds),
     };
+    found = { span, firm: stretch.z >= threshold };
     foundZ = stretch.z;
   }
   return found;
@@ -70,16 +82,23 @@ export interface WeakTurn {
   p: number;
   /** Their votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ farMatchAt: that person's sound far out of step, perhaps. */
   far: { offsetFrames: number; p: number } | null;
+  /**
+   * It falls below the others as far as a tampered stretch must (scan.ts's threshold): only
+   * such a turn can be called another voice. A turn short of it only keeps the clip from
+   * being called in sync.
+   */
+  firm: boolean;
 }
 
 /**
  * Two or more people in turn, one of whose turns does not match: the face track whose
- * windows fall furthest below the others' at the clip's offset, as far as a tampered
- * stretch must (scan.ts's z and threshold, counted over every window, the track as the
- * stretch), while the other tracks' speech matches on its own (p ≤ matchAt, minRestWindows)
- * and the track's own votes (at least minEvidenceWindows) do not match on their own search
- * (p > matchAt). Its `p` says how sure: at mismatchAt or more the turn is another voice
- * (decide.ts: mismatch); below, the clip cannot be called in sync. Tracks are never
+ * windows fall furthest below the others' at the clip's offset (z as in scan.ts, the track
+ * as the stretch) past policy.turnDoubtZ (raised with the evidence as the scan's is), while the other tracks' speech matches on
+ * its own (p ≤ matchAt, minRestWindows) and the track's own votes (at least
+ * minEvidenceWindows) do not match on their own search (p > matchAt). It is `firm` when z
+ * reaches a tampered stretch's threshold (counted over every window); then at p ≥
+ * mismatchAt the turn is another voice (decide.ts: mismatch). Otherwise the clip cannot be
+ * called in sync: calling a video in sync asks less doubt than calling it fake does. Tracks are never
  * carried across a cut, so one person in several shots is several tracks, each held to the
  * same bar; a person recorded with an offset of their own matches there and is not a turn.
  */
@@ -92,6 +111,7 @@ export function weakestTurn(
   const byTrack = indicesByTrack(votes);
   if (byTrack.size < 2) return null;
   const threshold = stretchThreshold(policy.stretchZAt, votes.length * WINDOW_STEP);
+  const doubtAt = stretchThreshold(policy.turnDoubtZ, votes.length * WINDOW_STEP);
   const total = scores.reduce((sum, s) => sum + s.score, 0);
   let found: (WeakTurn & { z: number }) | null = null;
   for (const [trackId, indices] of byTrack) {
@@ -101,7 +121,7 @@ export function weakestTurn(
     const meanOut = (total - inside) / Math.max(1, restCount);
     const z =
       ((meanOut - inside / indices.length) * Math.sqrt(indices.length * WINDOW_STEP)) / calibration.window.sd;
-    if (z < threshold || (found && z <= found.z) || restCount < policy.minRestWindows) continue;
+    if (z < doubtAt || (found && z <= found.z) || restCount < policy.minRestWindows) continue;
     const own = indices.map((i) => votes[i]);
     const p = probabilityOf(own, pooledSearch(own), calibration);
     if (p <= policy.matchAt) continue;
@@ -112,10 +132,11 @@ export function weakestTurn(
       spans: voteRuns(own).map((run) => ({ ...run, outcome: 'mismatch', confidence: p })),
       p,
       far: far && far.p <= policy.farMatchAt ? { offsetFrames: far.search.offsetFrames, p: far.p } : null,
+      firm: z >= threshold,
       z,
     };
   }
-  return found && { spans: found.spans, p: found.p, far: found.far };
+  return found && { spans: found.spans, p: found.p, far: found.far, firm: found.firm };
 }
 
 /** Indices of the votes (those `include` keeps) per face track. */
