@@ -2,6 +2,7 @@
 //     [--cache <feature cache>] [--weights <bundle dir>] [--folds 5] [--seed 1]
 //     [--min-seconds 0] [--steps N] [--vtlp S] [--keep-models <dir>] [--music <dir>] [--speech detector|loudness]
 //     [--conditions [--conditions-out out/conditions] [--conditions-limit N]]`
+//     (the set's default folder is out/conditions for seed 1, out/conditions-seed<N> for others)
 //
 // The product's own decision (src/core/decision) on every real clip of a folder (the
 // feature cache of `npm run features`), speakers held out, under the conditions that can be
@@ -93,7 +94,9 @@ function parseEvalArgs(argv: string[]): EvalArgs {
     speechOf: options.get('speech') === 'loudness' ? loudnessSpeech : detectorSpeech,
     conditions: options.has('conditions')
       ? {
-          outDir: resolve(options.get('conditions-out') ?? 'out/conditions'),
+          // Each seed plans its own set: a run with another seed must not re-make this one's
+          // files in place, which would leave every file's cached features stale.
+          outDir: resolve(options.get('conditions-out') ?? conditionsDir(Number(options.get('seed') ?? 1))),
           limit: options.has('conditions-limit') ? Number(options.get('conditions-limit')) : undefined,
         }
       : null,
@@ -199,6 +202,10 @@ function judgeConditions(held: HeldOut, args: EvalArgs, decided: Decided): Promi
 
 const num = (v: number | null | undefined, digits = 3): string =>
   v === null || v === undefined ? '—' : v.toFixed(digits);
+
+/** Where --conditions builds its set by default: one folder per seed (seed 1's is out/conditions). */
+const conditionsDir = (seed: number): string =>
+  seed === 1 ? 'out/conditions' : `out/conditions-seed${seed}`;
 
 /** One row of results.json's perVariant. */
 function variantRecord(j: Judged): Record<string, unknown> {
