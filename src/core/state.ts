@@ -30,7 +30,7 @@ export type CannotJudgeWhy =
   | { kind: 'likely-mismatch'; percent: number }
   /** No offset within ±15 frames matches; one further off does, but too weakly to be sure. */
   | { kind: 'far-match'; offsetMs: number; percent: number }
-  /** One person's turn does not clearly match while the others' speech does (media-time spans). */
+  /** One person's turn, or a stretch of their speech, does not clearly match while the rest does (media-time spans). */
   | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
   | { kind: 'muted' }
   /** The playback rate the sound is heard at, its pitch moved with it. */

@@ -29,6 +29,14 @@ const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
 const CHECK_MS = 150_000;
 const statusOf = (v: VideoRecord | undefined) => v?.session?.state.status ?? 'none';
 /**
+ * A firm verdict: what the test asserts. A provisional one ("so far") rests on as little as
+ * 2 s of evidence and may still change (docs/players-and-calls.md).
+ */
+const isFirm = (v: VideoRecord | undefined): boolean => {
+  const state = v?.session?.state;
+  return !!state && VERDICT.has(state.status) && 'evidence' in state && state.evidence?.provisional !== true;
+};
+/**
  * A genuine participant: in sync — or shifted, the voice belonging to the lips but out of
  * step. Measured: at low load the loopback call is in sync (offset 0 ms), but with the
  * 2-core machine at load ≈ 30 the received pictures rendered late and the same call was
@@ -113,7 +121,7 @@ describe(
             const videos = await waitForVideos(
               browser,
               url,
-              (v) => v.some((r) => VERDICT.has(statusOf(r))),
+              (v) => v.some(isFirm),
               CHECK_MS,
               (line) => t.diagnostic(line),
             );
@@ -163,7 +171,7 @@ describe(
         try {
           const clicked = Date.now();
           await clickToolbarButton(browser, page);
-          const both = (v: VideoRecord[]) => v.filter((r) => VERDICT.has(statusOf(r))).length === 2;
+          const both = (v: VideoRecord[]) => v.filter(isFirm).length === 2;
           const videos = await waitForVideos(browser, url, both, CHECK_MS, (line) => t.diagnostic(line));
           t.diagnostic(`both tiles judged ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
           const checked = videos
