@@ -458,9 +458,9 @@ function judgeVotes(
     pMismatch >= policy.mismatchAt || swapped
       ? null
       : weakestStretch(votes, scored, search.offsetFrames, calibration, policy);
-  const tampered = stretch?.firm ? stretch.span : null;
+  const tampered = stretch?.firm ? stretch.spans[0] : null;
   // A stretch or a turn short of tampering still keeps the clip from being called in sync.
-  const doubt = turn ?? (stretch && { spans: [stretch.span], p: stretch.span.confidence, far: null });
+  const doubt = turn ?? stretch;
   const evidence = evidenceOf(frame, search, scored, pMismatch, segments, votes.length);
 
   let state: SyncState;

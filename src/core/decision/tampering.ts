@@ -12,12 +12,21 @@ import { pooledSearch, probabilityOf, voteRuns, type Vote } from './votes';
 
 const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
-/** A stretch of one person's speech that does not match while the rest of it does. */
-export interface WeakStretch {
-  span: SyncSpan;
+/**
+ * A stretch of one person's speech, or one person's whole turn, that does not match while
+ * the rest does (weakestStretch, weakestTurn).
+ */
+export interface Weakness {
+  /** Where, as mismatch spans in media time. */
+  spans: SyncSpan[];
+  /** How sure it does not match: a turn's own p(mismatch), a stretch's block likelihood ratio. */
+  p: number;
+  /** A turn's votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ farMatchAt: that person's sound far out of step, perhaps. */
+  far: { offsetFrames: number; p: number } | null;
   /**
-   * It passes the scan's threshold (policy.stretchZAt): tampering. Short of it (from
-   * policy.stretchDoubtZ) it only keeps the clip from being called in sync.
+   * It falls as far below the rest as tampering must (scan.ts's threshold at
+   * policy.stretchZAt): only then can it be called another voice. Short of it (from
+   * stretchDoubtZ or turnDoubtZ) it only keeps the clip from being called in sync.
    */
   firm: boolean;
 }
@@ -38,7 +47,7 @@ export function weakestStretch(
   offsetFrames: number,
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
-): WeakStretch | null {
+): Weakness | null {
   // A window whose sound at the clip's offset lies past its run's end is compared with
   // calc_pdist's zero padding: a stretch of them at a run's start or end is no evidence.
   const byTrack = indicesByTrack(votes, (v) => readsSound(v.window, offsetFrames));
@@ -46,7 +55,7 @@ export function weakestStretch(
   const scanned = [...byTrack.values()].reduce((n, list) => n + list.length, 0);
   const threshold = stretchThreshold(policy.stretchZAt, scanned * WINDOW_STEP);
   const doubtAt = stretchThreshold(policy.stretchDoubtZ, scanned * WINDOW_STEP);
-  let found: WeakStretch | null = null;
+  let found: Weakness | null = null;
   let foundZ = -Infinity;
   for (const indices of byTrack.values()) {
     const own = indices.map((i) => votes[i]);
@@ -63,57 +72,43 @@ export function weakestStretch(
       (sum, b) => sum + blockLogOdds(b.mean, calibration),
       0,
     );
+    const p = sigmoid(logOdds);
     const span: SyncSpan = {
       start: inside[0].window.t,
       end: inside.at(-1)!.window.t + WINDOW_SECONDS,
       outcome: 'mismatch',
-      confidence: sigmoid(logOdds),
+      confidence: p,
     };
-    found = { span, firm: stretch.z >= threshold };
+    found = { spans: [span], p, far: null, firm: stretch.z >= threshold };
     foundZ = stretch.z;
   }
   return found;
 }
 
-/** A person's turn that does not match while the others' speech does, as weakestTurn finds it. */
-export interface WeakTurn {
-  spans: SyncSpan[];
-  /** p(mismatch) of the turn's own votes. */
-  p: number;
-  /** Their votes' match past ±15 frames (far-offset.ts) when it reaches p ≤ farMatchAt: that person's sound far out of step, perhaps. */
-  far: { offsetFrames: number; p: number } | null;
-  /**
-   * It falls below the others as far as a tampered stretch must (scan.ts's threshold): only
-   * such a turn can be called another voice. A turn short of it only keeps the clip from
-   * being called in sync.
-   */
-  firm: boolean;
-}
-
 /**
  * Two or more people in turn, one of whose turns does not match: the face track whose
  * windows fall furthest below the others' at the clip's offset (z as in scan.ts, the track
- * as the stretch) past policy.turnDoubtZ (raised with the evidence as the scan's is), while the other tracks' speech matches on
- * its own (p ≤ matchAt, minRestWindows) and the track's own votes (at least
- * minEvidenceWindows) do not match on their own search (p > matchAt). It is `firm` when z
- * reaches a tampered stretch's threshold (counted over every window); then at p ≥
- * mismatchAt the turn is another voice (decide.ts: mismatch). Otherwise the clip cannot be
- * called in sync: calling a video in sync asks less doubt than calling it fake does. Tracks are never
- * carried across a cut, so one person in several shots is several tracks, each held to the
- * same bar; a person recorded with an offset of their own matches there and is not a turn.
+ * as the stretch) past policy.turnDoubtZ (raised with the evidence as the scan's is),
+ * while the other tracks' speech matches on its own (p ≤ matchAt, minRestWindows) and the
+ * track's own votes (at least minEvidenceWindows) do not match on their own search
+ * (p > matchAt). It is `firm` when z reaches a tampered stretch's threshold (counted over
+ * every window); then at p ≥ mismatchAt the turn is another voice (decide.ts: mismatch).
+ * Otherwise the clip cannot be called in sync. Tracks are never carried across a cut, so
+ * one person in several shots is several tracks, each held to the same bar; a person
+ * recorded with an offset of their own matches there and is not a turn.
  */
 export function weakestTurn(
   votes: readonly Vote[],
   scores: readonly ScoredWindow[],
   calibration: DecisionCalibration,
   policy: DecisionPolicy,
-): WeakTurn | null {
+): Weakness | null {
   const byTrack = indicesByTrack(votes);
   if (byTrack.size < 2) return null;
   const threshold = stretchThreshold(policy.stretchZAt, votes.length * WINDOW_STEP);
   const doubtAt = stretchThreshold(policy.turnDoubtZ, votes.length * WINDOW_STEP);
   const total = scores.reduce((sum, s) => sum + s.score, 0);
-  let found: (WeakTurn & { z: number }) | null = null;
+  let found: (Weakness & { z: number }) | null = null;
   for (const [trackId, indices] of byTrack) {
     if (indices.length < policy.minEvidenceWindows) continue;
     const inside = indices.reduce((sum, i) => sum + scores[i].score, 0);
