@@ -15,6 +15,7 @@ import {
   badgeOf,
   clickToolbarButton,
   engineStats,
+  isFirmVerdict,
   launchLive,
   makeMedia,
   openPopupFor,
@@ -25,17 +26,10 @@ import {
 } from './live-helpers';
 import { CALL_FLAGS, callClip, callPage, type Participant } from './call-fixtures';
 
-const VERDICT = new Set(['in-sync', 'shifted', 'mismatch']);
 const CHECK_MS = 150_000;
 const statusOf = (v: VideoRecord | undefined) => v?.session?.state.status ?? 'none';
-/**
- * A firm verdict: what the test asserts. A provisional one ("so far") rests on as little as
- * 2 s of evidence and may still change (docs/players-and-calls.md).
- */
-const isFirm = (v: VideoRecord | undefined): boolean => {
-  const state = v?.session?.state;
-  return !!state && VERDICT.has(state.status) && 'evidence' in state && state.evidence?.provisional !== true;
-};
+/** The test asserts firm verdicts (docs/players-and-calls.md: a swapped tile was once provisionally in sync). */
+const isFirm = (v: VideoRecord | undefined): boolean => isFirmVerdict(v?.session?.state);
 /**
  * A genuine participant: in sync — or shifted, the voice belonging to the lips but out of
  * step. Measured: at low load the loopback call is in sync (offset 0 ms), but with the

@@ -569,6 +569,13 @@ function stateWords(state: SyncState): string {
   return state.status;
 }
 
+/** A verdict the stabiliser has made firm (src/core/decision/stabilise.ts). */
+export type FirmVerdict = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' }>;
+/** Whether a state is a firm verdict: a provisional one ("so far") rests on as little as 2 s of evidence and may still change. */
+export const isFirmVerdict = (state: SyncState | undefined): state is FirmVerdict =>
+  (state?.status === 'in-sync' || state?.status === 'shifted' || state?.status === 'mismatch') &&
+  state.evidence.provisional !== true;
+
 /** Polls the tab's records until `done` holds for them; returns them (throws with the last ones on timeout). */
 export async function waitForVideos(
   browser: ExtensionBrowser,

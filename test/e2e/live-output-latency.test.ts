@@ -21,12 +21,13 @@ import {
   NO_EMBEDDED_MODEL,
   clickToolbarButton,
   fixturePage,
+  isFirmVerdict,
   launchLive,
   serveLiveMedia,
   waitForVideos,
+  type FirmVerdict,
   type LiveBrowser,
 } from './live-helpers';
-import type { SyncState } from '../../src/core/state';
 
 const CHECK_MS = 180_000;
 const INJECTED_SECONDS = 0.2;
@@ -73,11 +74,6 @@ async function injectIntoContentScript(browser: LiveBrowser, page: Page): Promis
   return () => patched;
 }
 
-type Firm = Extract<SyncState, { status: 'in-sync' | 'shifted' | 'mismatch' }>;
-const isFirm = (state: SyncState | undefined): state is Firm =>
-  (state?.status === 'in-sync' || state?.status === 'shifted' || state?.status === 'mismatch') &&
-  state.evidence.provisional !== true;
-
 describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIPS }, () => {
   let browser: LiveBrowser;
   let server: StaticServer;
@@ -92,7 +88,11 @@ describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIP
     await server?.close();
   });
 
-  async function liveOffset(name: string, inject: boolean, log: (line: string) => void): Promise<Firm> {
+  async function liveOffset(
+    name: string,
+    inject: boolean,
+    log: (line: string) => void,
+  ): Promise<FirmVerdict> {
     const page = await browser.context.newPage();
     try {
       const url = `${server.origin}/${fixturePage(name, [{ src: '/gen/live-real.mp4', attrs: 'autoplay loop playsinline controls' }])}`;
@@ -102,9 +102,15 @@ describe('live offset with output latency', { skip: NO_EMBEDDED_MODEL || NO_CLIP
       });
       const patched = inject ? await injectIntoContentScript(browser, page) : () => 0;
       await clickToolbarButton(browser, page);
-      const [video] = await waitForVideos(browser, url, (v) => isFirm(v[0]?.session?.state), CHECK_MS, log);
+      const [video] = await waitForVideos(
+        browser,
+        url,
+        (v) => isFirmVerdict(v[0]?.session?.state),
+        CHECK_MS,
+        log,
+      );
       if (inject) assert.ok(patched() >= 1, 'the content script’s AudioContext was patched');
-      return video.session!.state as Firm;
+      return video.session!.state as FirmVerdict;
     } finally {
       await page.close();
     }
