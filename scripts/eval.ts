@@ -23,10 +23,12 @@ import { histogramSvg, rocSvg } from '../src/core/train/plots';
 import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
 import { heldOutEvidence, type HeldOut } from './lib/held-out';
-import { runConditions } from './lib/eval-conditions';
+import { runConditions, type ConditionsResult } from './lib/eval-conditions';
+import { liveTable, replayLive, type ReplayRow } from './lib/eval-live';
 import {
   conditionRows,
   conditionTable,
+  isGenuine,
   mismatchRoc,
   summarize,
   summaryTable,
@@ -185,7 +187,7 @@ async function judgeGenerated(
 }
 
 /** --conditions: the ffmpeg-built conditions set through the engine, judged with each fold's model and held-out calibration. */
-function judgeConditions(held: HeldOut, args: EvalArgs, decided: Decided): Promise<{ table: string }> | null {
+function judgeConditions(held: HeldOut, args: EvalArgs, decided: Decided): Promise<ConditionsResult> | null {
   if (!args.conditions) return null;
   return runConditions({
     clipsDir: args.clipsDir,
@@ -230,6 +232,26 @@ function variantRecord(j: Judged): Record<string, unknown> {
     ...(j.far ? { far: j.far } : {}),
   };
 }
+
+/** Every node-made variant replayed as a live check with its fold's calibration (eval-live.ts). */
+function replayAll(decided: Decided): { rows: (ReplayRow & { j: Judged })[]; table: string[] } {
+  const rows = decided.judged.map((j) => ({
+    j,
+    kind: j.variant.kind,
+    genuine: isGenuine(j),
+    lowLabel: j.clip.row?.confidence === 'low',
+    replay: replayLive(j, decided.calibrations[j.fold]),
+  }));
+  return { rows, table: liveTable(rows) };
+}
+
+/** One row of live-replay.json (in perVariant's order). */
+const replayRecord = (r: ReplayRow & { j: Judged }) => ({
+  file: r.j.clip.file,
+  kind: r.kind,
+  ...(r.j.variant.shiftFrames !== undefined ? { shiftFrames: r.j.variant.shiftFrames } : {}),
+  ...r.replay,
+});
 
 /** calibration.json, results.json, p-histogram.svg and roc.svg. */
 function writeResults(
@@ -278,8 +300,10 @@ interface ReportParts {
   started: number;
   summary: Summary;
   rows: ConditionRow[];
-  conditions: { table: string } | null;
+  conditions: ConditionsResult | null;
   generated: Judged[];
+  /** The live replay's section (eval-live.ts). */
+  live: string[];
 }
 
 /** report.md's lines. */
@@ -302,11 +326,24 @@ function reportLines(args: EvalArgs, held: HeldOut, judged: readonly Judged[], p
   );
   lines.push(...summaryTable(parts.summary), '', '## Per condition (audio variants made in node)', '');
   lines.push(...conditionTable(parts.rows), '');
+  lines.push(
+    '## Live checks replayed (node-made variants)',
+    '',
+    "Each variant's evidence growing by 0.5 s per update through the live decision and the badge's " +
+      'stabiliser (scripts/lib/eval-live.ts); what the badge showed at any update, provisional or firm.',
+    '',
+    ...parts.live,
+    '',
+  );
   if (parts.conditions) {
     lines.push(
       '## The conditions set (ffmpeg-built files through the engine)',
       '',
       parts.conditions.table,
+      '',
+      '### The conditions set replayed as live checks',
+      '',
+      ...parts.conditions.live,
       '',
     );
   }
@@ -342,15 +379,18 @@ async function main(): Promise<void> {
 
   const summary = summarize(decided.judged);
   const rows = conditionRows(decided.judged);
+  const live = replayAll(decided);
   writeResults(args, held, decided, summary, rows);
-  const parts: ReportParts = { backend, started, summary, rows, conditions, generated };
+  writeFileSync(join(args.outDir, 'live-replay.json'), JSON.stringify(live.rows.map(replayRecord)) + '\n');
+  const parts: ReportParts = { backend, started, summary, rows, conditions, generated, live: live.table };
   writeFileSync(
     join(args.outDir, 'report.md'),
     reportLines(args, held, decided.judged, parts).join('\n') + '\n',
   );
   console.log(summaryTable(summary).join('\n'));
   console.log(conditionTable(rows).join('\n'));
-  if (conditions) console.log(conditions.table);
+  console.log(live.table.join('\n'));
+  if (conditions) console.log([conditions.table, ...conditions.live].join('\n'));
   console.log(`eval: wrote ${args.outDir} in ${seconds(started)}`);
 }
 

@@ -4,7 +4,7 @@
 // (`npm run features` on exactly the built files), and judged by the product's decision
 // with the model and calibration of the source speaker's fold.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { judgedEvidence } from '../../src/core/state';
@@ -16,6 +16,7 @@ import {
   type ConditionOutcome,
 } from './conditions';
 import { evidenceFor, judge } from './eval-decision';
+import { liveTable, replayLive, type ReplayRow } from './eval-live';
 import type { EvalClip, FoldModels } from './eval-folds';
 import { scoringRange, type Variant } from './eval-variants';
 import { loadClip, seconds } from '../ml-common';
@@ -62,7 +63,14 @@ function ownVariant(clip: EvalClip, entry: ConditionEntry): Variant | null {
   };
 }
 
-export async function runConditions(o: ConditionsRun): Promise<{ rows: ConditionOutcome[]; table: string }> {
+export interface ConditionsResult {
+  rows: ConditionOutcome[];
+  table: string;
+  /** Each file replayed as a live check (eval-live.ts): report.md's table. */
+  live: string[];
+}
+
+export async function runConditions(o: ConditionsRun): Promise<ConditionsResult> {
   const started = Date.now();
   const entries = buildConditions({
     clipsDir: o.clipsDir,
@@ -75,6 +83,7 @@ export async function runConditions(o: ConditionsRun): Promise<{ rows: Condition
   const cache = join(o.outDir, '.features');
   extractFeatures(entries, o.outDir, cache);
   const rows: ConditionOutcome[] = [];
+  const replays: (ReplayRow & { file: string })[] = [];
   const unread = new Set(entries.filter((e) => !existsSync(join(cache, `${e.file}.features.json`))));
   if (unread.size > 0)
     console.log(
@@ -95,6 +104,13 @@ export async function runConditions(o: ConditionsRun): Promise<{ rows: Condition
       await evidenceFor(clip, fold, variant, scorer, o.speechOf, await scorer.lipTracks(clip)),
       o.calibrations[fold],
     );
+    replays.push({
+      file: entry.file,
+      kind: entry.condition,
+      genuine: entry.expected !== 'fake',
+      lowLabel: entry.labelConfidence === 'low',
+      replay: replayLive(judged, o.calibrations[fold]),
+    });
     const state = judged.decision.state;
     const evidence = judgedEvidence(state);
     rows.push({
@@ -106,6 +122,7 @@ export async function runConditions(o: ConditionsRun): Promise<{ rows: Condition
     });
   }
   const table = writeConditionReport(o.outDir, rows);
+  writeFileSync(join(o.outDir, 'live-replay.json'), JSON.stringify(replays) + '\n');
   console.log(`conditions: ${rows.length} files judged in ${seconds(started)}`);
-  return { rows, table };
+  return { rows, table, live: liveTable(replays) };
 }

@@ -95,7 +95,8 @@ type GenuineCheck = Pick<Judged, 'verdict'> & {
 };
 
 /** Variants whose lips and voice belong together (music only among them: it must never be FAKE). */
-const isGenuine = (j: GenuineCheck) => j.variant.expected === 'real' || j.variant.kind === 'music-only';
+export const isGenuine = (j: Pick<GenuineCheck, 'variant'>) =>
+  j.variant.expected === 'real' || j.variant.kind === 'music-only';
 
 /**
  * Genuine variants called FAKE, split by the clip's label: the shared MANIFEST marks some

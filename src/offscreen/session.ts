@@ -32,6 +32,8 @@ export interface SessionConfig {
   settleAfterSeconds?: number;
   /** Milliseconds of pause after which a check without a verdict settles; default SETTLE_AFTER_PAUSE_MS. */
   settleAfterPauseMs?: number;
+  /** Seconds on a monotonic clock, read at each engine update; performance.now() unless a test steps it. */
+  now?: () => number;
   /** Builds the engine; createEngine unless a test stands in for it. */
   makeEngine?: (assets: EngineAssets, options: CreateEngineOptions) => Promise<SyncEngine>;
 }
@@ -281,7 +283,8 @@ export class LiveSession {
 
   /** The engine's state as live views show it; `final`: the video ended, no more evidence comes. */
   private stabilised(state: SyncState, final = false): SyncState {
-    return this.stabiliser.update(state, performance.now() / 1000, { final });
+    const now = this.config.now ?? (() => performance.now() / 1000);
+    return this.stabiliser.update(state, now(), { final });
   }
 
   /**

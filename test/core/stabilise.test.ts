@@ -1,6 +1,8 @@
-// The live verdict stabiliser: provisional then firm, no flip-flop on a noisy genuine
-// stream, a sustained swap still changes the verdict within 5–8 s, gaps never count as
-// holding, host facts pass at once, and reset() starts over on a source change.
+// The live verdict stabiliser: provisional then firm, an outcome shown only once held (a
+// mismatch also on 5 s of evidence), no flip-flop on a noisy genuine stream, a sustained swap
+// still changes the verdict within 5–8 s, gaps never count as holding, a verdict withdrawn
+// when the decision holds back in doubt, the decision itself at the end, host facts at
+// once, and reset() starts over on a source change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VerdictStabiliser, STABILISER_RULES } from '../../src/core/decision/stabilise';
@@ -118,27 +120,73 @@ test('a firm mismatch goes back to in sync only on sustained pMismatch ≤ 0.2',
 test('provisional until 5 s of evidence, then firm (the key is absent, as in a file check)', () => {
   const stabiliser = new VerdictStabiliser();
   assert.equal(stabiliser.update(decision(0.1, 1), 0).status, 'cannot-judge');
-  const first = stabiliser.update(decision(0.1, 2.5), 1);
+  // A matching voice is shown once the decision has given it for 0.5 s of updates.
+  assert.equal(stabiliser.update(decision(0.1, 2.5), 0.5).status, 'cannot-judge');
+  const first = stabiliser.update(decision(0.1, 2.6), 1);
   assert.equal(first.status, 'in-sync');
   assert.equal(isProvisional(first), true);
   assert.equal(stabiliser.isFirm, false);
-  // Provisional: a strong mismatch replaces it at once (no persistence yet).
-  assert.equal(stabiliser.update(decision(0.95, 3.5), 2).status, 'mismatch');
-  // …but a weak one would not have (no provisional flicker): back to in sync, then weak mismatch.
-  assert.equal(stabiliser.update(decision(0.1, 4), 3).status, 'in-sync');
-  const weak = stabiliser.update(decision(0.6, 4.9), 4);
-  assert.equal(weak.status, 'in-sync');
-  assert.equal(isProvisional(weak), true);
-  const firm = stabiliser.update(decision(0.1, 5), 5);
+  // While provisional, a weak mismatch (p 0.6), however long it holds, does not replace it (no flicker).
+  for (let t = 1.5; t < 8; t += 0.5) {
+    const weak = stabiliser.update(decision(0.6, 6), t);
+    assert.equal(weak.status, 'in-sync');
+    assert.equal(isProvisional(weak), true);
+  }
+  stabiliser.update(decision(0.1, 5), 8);
+  const firm = stabiliser.update(decision(0.1, 5.2), 8.5);
   assert.equal(firm.status, 'in-sync');
   assert.equal(stabiliser.isFirm, true);
   assert.ok(firm.status === 'in-sync' && !('provisional' in firm.evidence));
 });
 
+test('a provisional REAL gives way to a mismatch held 2 s on 5 s of evidence: FAKE is never provisional', () => {
+  const stabiliser = new VerdictStabiliser();
+  stabiliser.update(decision(0.1, 2.5), 0);
+  assert.equal(stabiliser.update(decision(0.1, 2.6), 0.5).status, 'in-sync');
+  // Strong, held 3 s, but on less than 5 s of evidence: not yet.
+  let t = 1;
+  for (; t <= 4; t += 0.5) assert.equal(stabiliser.update(decision(0.99, 4.5), t).status, 'in-sync');
+  const fake = stabiliser.update(decision(0.99, 5), t);
+  assert.equal(fake.status, 'mismatch');
+  assert.equal(isProvisional(fake), false);
+  assert.ok(stabiliser.isFirm);
+});
+
+test('one look is not a verdict: a mismatch given for less than 2 s of updates is never shown', () => {
+  const stabiliser = new VerdictStabiliser();
+  const shown: string[] = [];
+  let t = 0;
+  // Before anything is shown: three strong looks at 0.5-s steps (1 s), then checking again.
+  for (const p of [0.99, 0.99, 0.99, 0.2, 0.99, 0.99, 0.99, 0.99]) {
+    shown.push(stabiliser.update(decision(p, 6), t).status);
+    t += 0.5;
+  }
+  assert.deepEqual(shown, new Array(8).fill('checking'));
+  // The second run of mismatches reaches 2 s at its fifth update.
+  const held = stabiliser.update(decision(0.99, 6), t);
+  assert.equal(held.status, 'mismatch');
+  assert.equal(STABILISER_RULES.heldBeforeShown.mismatch, 2);
+});
+
+test('a gap does not count towards the hold before a verdict is shown, and the video’s end shows it at once', () => {
+  const gap = new VerdictStabiliser();
+  gap.update(decision(0.99, 6), 0);
+  // Paused 100 s: at most maxStepSeconds (2) counts, so one more look is held 2 s exactly.
+  assert.equal(gap.update(decision(0.99, 6), 100).status, 'mismatch');
+  const short = new VerdictStabiliser();
+  short.update(decision(0.99, 6), 0);
+  assert.equal(short.update(decision(0.99, 6), 1).status, 'checking');
+  const ended = new VerdictStabiliser();
+  const out = ended.update(decision(0.99, 3), 0, { final: true });
+  assert.equal(out.status, 'mismatch');
+  assert.equal(ended.isFirm, true);
+});
+
 test('firm also after the same outcome held 8 s on little evidence, or when the video ends', () => {
   const held = new VerdictStabiliser();
   let t = 0;
-  for (; t < STABILISER_RULES.firmHeldSeconds; t++) held.update(decision(0.1, 3), t);
+  // Shown from t = 1 (held 0.5 s by then at 1-s steps), firm once it has held 8 s more.
+  for (; t <= STABILISER_RULES.firmHeldSeconds; t++) held.update(decision(0.1, 3), t);
   assert.equal(held.isFirm, false);
   assert.equal(isProvisional(held.update(decision(0.1, 3), t)), false);
   assert.equal(held.isFirm, true);
@@ -189,7 +237,38 @@ test('reset() on a source change: the old firm verdict neither stays nor holds b
   assert.equal(stabiliser.isFirm, false);
   const waiting: SyncState = { status: 'waiting-for-speech', seconds: 0 };
   assert.deepEqual(stabiliser.update(waiting, t++), waiting, 'nothing of the old source is shown');
-  const next = stabiliser.update(decision(0.95, 3), t++);
-  assert.equal(next.status, 'mismatch', 'the new source is judged at once, provisionally');
-  assert.equal(isProvisional(next), true);
+  // The new source is judged afresh: its mismatch shows once held 2 s.
+  assert.equal(stabiliser.update(decision(0.95, 6), t++).status, 'checking');
+  assert.equal(stabiliser.update(decision(0.95, 6), t++).status, 'checking');
+  assert.equal(stabiliser.update(decision(0.95, 6), t++).status, 'mismatch');
+});
+
+test('a verdict the decision no longer gives is withdrawn: 5 s in doubt takes it back to checking', () => {
+  const stabiliser = new VerdictStabiliser();
+  let t = 0;
+  for (; t < 10; t++) stabiliser.update(decision(0.1, 10), t);
+  assert.ok(stabiliser.isFirm);
+  // The decision weighs the evidence and holds back ("checking" with evidence: a turn in doubt).
+  const doubt: SyncState = { status: 'checking', progress: 0.99, evidence: evidence(0.6, 12) };
+  for (const end = t + STABILISER_RULES.changeHeldSeconds; t < end; t++)
+    assert.equal(stabiliser.update(doubt, t).status, 'in-sync', `t ${t}: not yet`);
+  const withdrawn = stabiliser.update(doubt, t++);
+  assert.deepEqual(withdrawn, doubt);
+  assert.equal(stabiliser.isFirm, false);
+  // A verdict comes back only as a new one would: held, then provisional.
+  assert.equal(stabiliser.update(decision(0.1, 12), t++).status, 'checking');
+  const back = stabiliser.update(decision(0.1, 12), t++);
+  assert.equal(back.status, 'in-sync');
+});
+
+test('at the end the decision on all the evidence is shown as it is, firm', () => {
+  const stabiliser = new VerdictStabiliser();
+  let t = 0;
+  for (; t < 10; t++) stabiliser.update(decision(0.1, 10), t);
+  assert.ok(stabiliser.isFirm);
+  // A swapped voice in the last seconds: the hysteresis that kept REAL during play does not outlive the video.
+  const end = stabiliser.update(decision(0.97, 14), t, { final: true });
+  assert.equal(end.status, 'mismatch');
+  assert.equal(isProvisional(end), false);
+  assert.ok(stabiliser.isFirm);
 });

@@ -112,6 +112,28 @@ describe('train / eval / finetune commands', () => {
     assert.match(report, /speaker-disjoint folds/);
     assert.match(readFileSync(join(outDir, 'p-histogram.svg'), 'utf8'), /<svg/);
     parseCalibration(JSON.parse(readFileSync(join(outDir, 'calibration.json'), 'utf8')), 'calibration.json');
+    // Every variant also replayed as a live check (scripts/lib/eval-live.ts), in perVariant's order.
+    const replays = JSON.parse(readFileSync(join(outDir, 'live-replay.json'), 'utf8'));
+    assert.deepEqual(
+      replays.map((r: { file: string; kind: string }) => [r.file, r.kind]),
+      results.perVariant.map((e: { file: string; kind: string }) => [e.file, e.kind]),
+    );
+    for (const r of replays) {
+      const times = r.updates.map((u: [number]) => u[0]);
+      assert.deepEqual(
+        times,
+        [...times].sort((a, b) => a - b),
+        'updates in time order',
+      );
+      assert.notEqual(r.updates.at(-1)[1], null, 'the last update (the end) always gives a verdict');
+      assert.ok(
+        r.firm !== null && r.shown.includes(r.firm.verdict),
+        'firm at the latest at the end, and shown',
+      );
+    }
+    assert.match(report, /## Live checks replayed/);
+    assert.match(report, /\| real \| 5 \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \/ \d+ \|/);
+    assert.match(report, /Genuine variants shown FAKE at any update: \d+ of \d+/);
   });
 
   it('finetune: a new bundle whose head moved and whose trunk did not', () => {

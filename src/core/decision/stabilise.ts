@@ -4,10 +4,20 @@
 // issue 10). The file page and the CLI show the decision itself; live views show this.
 //
 // The rule:
-// - Provisional first: a verdict the decision gives is shown at once, marked
+// - Provisional first: a verdict the decision gives is shown, marked
 //   `evidence.provisional`, and follows the decision until it is firm — except that it
 //   does not swing between a matching voice and a mismatch on weak evidence (the
 //   pMismatch bounds below).
+// - Before a verdict is firm, an outcome is shown only once the decision has given it at
+//   every update for a while (heldBeforeShown: a mismatch 2 s, a matching voice 0.5 s;
+//   until then the update counts as "checking"). A live check asks its question afresh
+//   every 0.5 s, and a p(mismatch) fitted for one look at a clip crosses 0.95 on some look
+//   far more often than 1 in 20: without this, a replay of the evaluation's genuine
+//   variants of surely-labelled clips showed FAKE at some update on 9 and 14 of 423 (two
+//   draws; docs/evaluation.md "Live checks replayed"). A mismatch also waits for
+//   FIRM_EVIDENCE_SECONDS of evidence, so FAKE is never provisional: a genuine clip whose
+//   first seconds the model does not match (Wav2Lip's test clip: p 0.97 for 2 s of updates
+//   on 2.3 s of evidence) was shown FAKE with the hold alone. A firm verdict has its own rule.
 // - Firm once the decision rests on FIRM_EVIDENCE_SECONDS of face-plus-speech evidence, or
 //   the same outcome has held for FIRM_HELD_SECONDS.
 // - Then hysteresis: a firm outcome changes only when another one has held for
@@ -17,7 +27,12 @@
 //   can't judge need the persistence only. An update back on the shown outcome clears the
 //   challenger; a weak update of it pauses its clock.
 // - Never more than the decision gave: only outcomes the decision produced on this
-//   source's evidence are shown, each with that outcome's own latest evidence.
+//   source's evidence are shown, each with that outcome's own latest evidence. When the
+//   decision holds back in doubt ("checking" with evidence) for CHANGE_HELD_SECONDS, the
+//   verdict shown is withdrawn (back to checking), and at the end (`final`) the decision on
+//   all the evidence is shown as it is — hysteresis never keeps a verdict the evidence no
+//   longer gives (replayed: a second person's turn in another voice was shown REAL to the
+//   end in 40 of 52 files of the conditions set, where the decision said REAL on 10).
 // - Gaps (pause, hidden tab, seek) never count as holding: each step adds at most
 //   MAX_STEP_SECONDS.
 // - Host facts (DRM, no model, no audio track) are not evidence: shown at once, and the
@@ -28,6 +43,8 @@ export interface StabiliserRules {
   firmEvidenceSeconds: number;
   firmHeldSeconds: number;
   changeHeldSeconds: number;
+  /** Before a verdict is firm: seconds of consecutive updates an outcome must have been the decision's before it is shown. */
+  heldBeforeShown: Partial<Record<Outcome, number>>;
   /** pMismatch a challenger needs to replace a firm matching verdict with a mismatch. */
   fakeAtLeast: number;
   /** pMismatch a challenger needs (at most) to replace a firm mismatch with a matching verdict. */
@@ -41,6 +58,7 @@ export const STABILISER_RULES: StabiliserRules = {
   firmEvidenceSeconds: 5,
   firmHeldSeconds: 8,
   changeHeldSeconds: 5,
+  heldBeforeShown: { mismatch: 2, 'in-sync': 0.5, shifted: 0.5 },
   fakeAtLeast: 0.9,
   realAtMost: 0.2,
   maxStepSeconds: 2,
@@ -78,6 +96,8 @@ export class VerdictStabiliser {
   private shownHeld = 0;
   private challenger: { state: Judged; held: number } | null = null;
   private lastT: number | null = null;
+  /** The decision's latest raw outcome and the seconds it has been given at every update. */
+  private run: { status: SyncState['status']; held: number } | null = null;
 
   constructor(private readonly rules: StabiliserRules = STABILISER_RULES) {}
 
@@ -93,11 +113,12 @@ export class VerdictStabiliser {
     this.shownHeld = 0;
     this.challenger = null;
     this.lastT = null;
+    this.run = null;
   }
 
   /**
    * The decision's latest state at time `t` (seconds, any monotonic clock) → what to show.
-   * `final`: no more evidence will come (the video ended), so the verdict is firm now.
+   * `final`: no more evidence will come (the video ended): the decision is shown, firm.
    */
   update(raw: SyncState, t: number, options: { final?: boolean } = {}): SyncState {
     const step = this.lastT === null ? 0 : Math.min(Math.max(0, t - this.lastT), this.rules.maxStepSeconds);
@@ -106,6 +127,41 @@ export class VerdictStabiliser {
       this.reset();
       return raw;
     }
+    this.run =
+      this.run?.status === raw.status
+        ? { status: raw.status, held: this.run.held + step }
+        : { status: raw.status, held: 0 };
+    if (options.final && isJudged(raw)) {
+      // No more evidence will come: the decision on all of it is the verdict, as for a file.
+      this.shown = raw;
+      this.firm = true;
+      this.challenger = null;
+      return raw;
+    }
+    if (
+      raw.status === 'checking' &&
+      raw.evidence &&
+      this.shown &&
+      this.run.held >= this.rules.changeHeldSeconds
+    ) {
+      // The decision has weighed the evidence and holds back (in doubt) for as long as a
+      // change needs: the verdict shown no longer rests on it. Back to checking.
+      this.shown = null;
+      this.firm = false;
+      this.shownHeld = 0;
+      this.challenger = null;
+      return raw;
+    }
+    const hold = this.firm ? 0 : (this.rules.heldBeforeShown[raw.status as Outcome] ?? 0);
+    // A mismatch is never provisional: it waits for the evidence a firm verdict rests on.
+    const early =
+      !this.firm &&
+      raw.status === 'mismatch' &&
+      raw.evidence.evidenceSeconds < this.rules.firmEvidenceSeconds;
+    if ((isJudged(raw) && this.run.held < hold) || early) {
+      // Not yet held long enough, or on enough evidence, to show: as if the decision were still checking.
+      return this.shown ? marked(this.shown, !this.firm) : { status: 'checking', progress: 0.99 };
+    }
     if (!isJudged(raw)) {
       // Loading, checking, waiting for speech: a verdict already shown stays.
       if (raw.status === 'error' || !this.shown) return raw;
@@ -113,7 +169,6 @@ export class VerdictStabiliser {
     }
     if (!this.shown || !this.firm) this.updateProvisional(raw, step);
     else this.updateFirm(raw, step);
-    if (options.final) this.firm = true;
     return marked(this.shown!, !this.firm);
   }
 
