@@ -167,7 +167,8 @@ export function stateLook(state: SyncState): StateLook {
         'busy',
         `${Math.min(99, Math.round(state.progress * 100))}%`,
         t('label_checking', Math.round(state.progress * 100)),
-        t('sentence_checking'),
+        // With evidence: the decision has weighed it and holds back (a live verdict withdrawn lands here too).
+        t(state.evidence ? 'sentence_checking_doubt' : 'sentence_checking'),
       );
     case 'in-sync':
       return judgedLook('real', state.evidence, inSyncSentence(state.evidence));

@@ -281,3 +281,11 @@ test("the live region announces changes of state, not progress: checking, so far
   );
   assert.equal(announcement({ status: 'idle' }), '');
 });
+
+test('checking with evidence (the decision holds back in doubt, or a live verdict was withdrawn) says the evidence is not clear', () => {
+  const collecting = stateLook({ status: 'checking', progress: 0.4 });
+  assert.equal(collecting.sentence, 'Collecting face-plus-speech evidence…');
+  const doubt = stateLook({ status: 'checking', progress: 0.99, evidence: evidence({ pMismatch: 0.6 }) });
+  assert.equal(doubt.tone, collecting.tone);
+  assert.equal(doubt.sentence, 'The evidence so far is not clear either way. Still checking…');
+});
