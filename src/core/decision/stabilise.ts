@@ -108,12 +108,17 @@ export class VerdictStabiliser {
 
   /** A source change (an ad, the next video): nothing shown so far belongs to the new one. */
   reset(): void {
+    this.forget();
+    this.lastT = null;
+    this.run = null;
+  }
+
+  /** Nothing shown any more: the next verdict starts provisional. */
+  private forget(): void {
     this.shown = null;
     this.firm = false;
     this.shownHeld = 0;
     this.challenger = null;
-    this.lastT = null;
-    this.run = null;
   }
 
   /**
@@ -133,33 +138,16 @@ export class VerdictStabiliser {
         : { status: raw.status, held: 0 };
     if (options.final && isJudged(raw)) {
       // No more evidence will come: the decision on all of it is the verdict, as for a file.
+      this.forget();
       this.shown = raw;
       this.firm = true;
-      this.challenger = null;
       return raw;
     }
-    if (
-      raw.status === 'checking' &&
-      raw.evidence &&
-      this.shown &&
-      this.run.held >= this.rules.changeHeldSeconds
-    ) {
-      // The decision has weighed the evidence and holds back (in doubt) for as long as a
-      // change needs: the verdict shown no longer rests on it. Back to checking.
-      this.shown = null;
-      this.firm = false;
-      this.shownHeld = 0;
-      this.challenger = null;
+    if (this.withdraws(raw)) {
+      this.forget();
       return raw;
     }
-    const hold = this.firm ? 0 : (this.rules.heldBeforeShown[raw.status as Outcome] ?? 0);
-    // A mismatch is never provisional: it waits for the evidence a firm verdict rests on.
-    const early =
-      !this.firm &&
-      raw.status === 'mismatch' &&
-      raw.evidence.evidenceSeconds < this.rules.firmEvidenceSeconds;
-    if ((isJudged(raw) && this.run.held < hold) || early) {
-      // Not yet held long enough, or on enough evidence, to show: as if the decision were still checking.
+    if (this.notYetShown(raw)) {
       return this.shown ? marked(this.shown, !this.firm) : { status: 'checking', progress: 0.99 };
     }
     if (!isJudged(raw)) {
@@ -170,6 +158,31 @@ export class VerdictStabiliser {
     if (!this.shown || !this.firm) this.updateProvisional(raw, step);
     else this.updateFirm(raw, step);
     return marked(this.shown!, !this.firm);
+  }
+
+  /**
+   * The decision has weighed the evidence and held back (in doubt: "checking" with its
+   * evidence) for as long as a change needs: the verdict shown no longer rests on it.
+   */
+  private withdraws(raw: SyncState): boolean {
+    return (
+      raw.status === 'checking' &&
+      raw.evidence !== undefined &&
+      this.shown !== null &&
+      this.run!.held >= this.rules.changeHeldSeconds
+    );
+  }
+
+  /**
+   * Before a verdict is firm: an outcome not yet given at every update for its hold, or a
+   * mismatch on less evidence than a firm verdict rests on (FAKE is never provisional),
+   * counts as the decision still checking.
+   */
+  private notYetShown(raw: SyncState): boolean {
+    if (this.firm || !isJudged(raw)) return false;
+    if (raw.status === 'mismatch' && raw.evidence.evidenceSeconds < this.rules.firmEvidenceSeconds)
+      return true;
+    return this.run!.held < (this.rules.heldBeforeShown[raw.status] ?? 0);
   }
 
   private updateProvisional(raw: Judged, step: number): void {
