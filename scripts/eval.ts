@@ -24,7 +24,7 @@ import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
 import { heldOutEvidence, type HeldOut } from './lib/held-out';
 import { runConditions, type ConditionsResult } from './lib/eval-conditions';
-import { liveTable, replayLive, type ReplayRow } from './lib/eval-live';
+import { liveTable, replayLive, replayRecord, type ReplayRow } from './lib/eval-live';
 import {
   conditionRows,
   conditionTable,
@@ -234,24 +234,17 @@ function variantRecord(j: Judged): Record<string, unknown> {
 }
 
 /** Every node-made variant replayed as a live check with its fold's calibration (eval-live.ts). */
-function replayAll(decided: Decided): { rows: (ReplayRow & { j: Judged })[]; table: string[] } {
+function replayAll(decided: Decided): { rows: ReplayRow[]; table: string[] } {
   const rows = decided.judged.map((j) => ({
-    j,
+    file: j.clip.file,
     kind: j.variant.kind,
+    shiftFrames: j.variant.shiftFrames,
     genuine: isGenuine(j),
     lowLabel: j.clip.row?.confidence === 'low',
     replay: replayLive(j, decided.calibrations[j.fold]),
   }));
   return { rows, table: liveTable(rows) };
 }
-
-/** One row of live-replay.json (in perVariant's order). */
-const replayRecord = (r: ReplayRow & { j: Judged }) => ({
-  file: r.j.clip.file,
-  kind: r.kind,
-  ...(r.j.variant.shiftFrames !== undefined ? { shiftFrames: r.j.variant.shiftFrames } : {}),
-  ...r.replay,
-});
 
 /** calibration.json, results.json, p-histogram.svg and roc.svg. */
 function writeResults(

@@ -16,7 +16,7 @@ import {
   type ConditionOutcome,
 } from './conditions';
 import { evidenceFor, judge } from './eval-decision';
-import { liveTable, replayLive, type ReplayRow } from './eval-live';
+import { liveTable, replayLive, replayRecord, type ReplayRow } from './eval-live';
 import type { EvalClip, FoldModels } from './eval-folds';
 import { scoringRange, type Variant } from './eval-variants';
 import { loadClip, seconds } from '../ml-common';
@@ -83,7 +83,7 @@ export async function runConditions(o: ConditionsRun): Promise<ConditionsResult>
   const cache = join(o.outDir, '.features');
   extractFeatures(entries, o.outDir, cache);
   const rows: ConditionOutcome[] = [];
-  const replays: (ReplayRow & { file: string })[] = [];
+  const replays: ReplayRow[] = [];
   const unread = new Set(entries.filter((e) => !existsSync(join(cache, `${e.file}.features.json`))));
   if (unread.size > 0)
     console.log(
@@ -122,7 +122,7 @@ export async function runConditions(o: ConditionsRun): Promise<ConditionsResult>
     });
   }
   const table = writeConditionReport(o.outDir, rows);
-  writeFileSync(join(o.outDir, 'live-replay.json'), JSON.stringify(replays) + '\n');
+  writeFileSync(join(o.outDir, 'live-replay.json'), JSON.stringify(replays.map(replayRecord)) + '\n');
   console.log(`conditions: ${rows.length} files judged in ${seconds(started)}`);
   return { rows, table, live: liveTable(replays) };
 }

@@ -11,6 +11,7 @@ import { WINDOW_SECONDS, type ClipContext } from '../../src/core/decision/eviden
 import { VerdictStabiliser } from '../../src/core/decision/stabilise';
 import { judgedEvidence, verdictOf, type SyncState, type Verdict } from '../../src/core/state';
 import { clipContext } from '../../src/core/train/clip-evidence';
+import { torchMedian } from '../../src/core/numeric';
 import type { Evidenced } from './eval-decision';
 
 /** Media seconds between two replayed updates (the engine's LIVE_UPDATE_EVERY_SECONDS). */
@@ -43,15 +44,20 @@ export interface LiveReplay {
 
 const POLICY = { ...DEFAULT_DECISION_POLICY, ...LIVE_DECISION_POLICY };
 
-/** What is known about the variant at `t` media seconds, live (more may come). */
-function contextAt(base: ClipContext, e: Evidenced, t: number, final: boolean): ClipContext {
-  const frames = e.clip.features.frames.filter((f) => f.t >= e.variant.range.fromS && f.t < t);
+/** What is known about the variant at `t` media seconds, live (more may come): its frames so far. */
+function contextAt(
+  base: ClipContext,
+  e: Evidenced,
+  t: number,
+  frames: { seen: number; withFace: number },
+  final: boolean,
+): ClipContext {
   return {
     ...base,
     final,
     secondsSeen: t - e.variant.range.fromS,
-    framesSeen: frames.length,
-    framesWithFace: frames.filter((f) => f.faces.length > 0).length,
+    framesSeen: frames.seen,
+    framesWithFace: frames.withFace,
   };
 }
 
@@ -82,11 +88,17 @@ export function replayLive(e: Evidenced, calibration: DecisionCalibration): Live
     updates: [],
   };
   const { fromS, toS } = e.variant.range;
+  const allFrames = e.clip.features.frames.filter((f) => f.t >= fromS);
+  const frames = { seen: 0, withFace: 0 };
+  let complete = 0;
   for (let t = fromS + REPLAY_STEP_SECONDS; ; t = Math.min(toS, t + REPLAY_STEP_SECONDS)) {
     const final = t >= toS;
-    // A window is complete once its 5 frames have been seen.
-    const sofar = windows.filter((w) => w.t + WINDOW_SECONDS <= t + 1e-9);
-    const raw = decide(sofar, contextAt(base, e, t, final), calibration, POLICY).state;
+    // A window is complete once its 5 frames have been seen; both lists are in time order.
+    while (complete < windows.length && windows[complete].t + WINDOW_SECONDS <= t + 1e-9) complete++;
+    for (; frames.seen < allFrames.length && allFrames[frames.seen].t < t; frames.seen++)
+      if (allFrames[frames.seen].faces.length > 0) frames.withFace++;
+    const context = contextAt(base, e, t, frames, final);
+    const raw = decide(windows.slice(0, complete), context, calibration, POLICY).state;
     const rawShown = shownAt(raw, t - fromS);
     replay.updates.push([
       rawShown?.atS ?? Math.round((t - fromS) * 10) / 10,
@@ -114,7 +126,9 @@ export function replayLive(e: Evidenced, calibration: DecisionCalibration): Live
 const VERDICTS: Verdict[] = ['real', 'shifted', 'fake', 'cannot-judge'];
 
 export interface ReplayRow {
+  file: string;
   kind: string;
+  shiftFrames?: number;
   /** Genuine as the report counts a false FAKE (eval-report.ts isGenuine: expected in sync, or music alone). */
   genuine: boolean;
   /** The MANIFEST's in-sync label is low-confidence (provenance unknown). */
@@ -122,11 +136,13 @@ export interface ReplayRow {
   replay: LiveReplay;
 }
 
-const median = (v: number[]): number | null => {
-  if (!v.length) return null;
-  const s = [...v].sort((a, b) => a - b);
-  return s[(s.length - 1) >> 1];
-};
+/** One record of live-replay.json: the variant and what was replayed. */
+export const replayRecord = ({ file, kind, shiftFrames, replay }: ReplayRow) => ({
+  file,
+  kind,
+  ...(shiftFrames !== undefined ? { shiftFrames } : {}),
+  ...replay,
+});
 
 /** report.md's live section: per kind of variant, what the badge showed at any update and once firm. */
 export function liveTable(rows: readonly ReplayRow[]): string[] {
@@ -141,9 +157,8 @@ export function liveTable(rows: readonly ReplayRow[]): string[] {
     const firm = VERDICTS.map((v) => of.filter((r) => r.firm?.verdict === v).length).join(' / ');
     const end = VERDICTS.map((v) => of.filter((r) => r.end === v).length).join(' / ');
     const withdrawn = of.filter((r) => r.withdrawn > 0).length;
-    const firmAt = median(
-      of.flatMap((r) => (r.firm && r.firm.verdict !== 'cannot-judge' ? [r.firm.atS] : [])),
-    );
+    const firmTimes = of.flatMap((r) => (r.firm && r.firm.verdict !== 'cannot-judge' ? [r.firm.atS] : []));
+    const firmAt = firmTimes.length ? torchMedian(firmTimes) : null;
     const changes = of.reduce((n, r) => n + r.changesAfterFirm, 0);
     lines.push(
       `| ${kind} | ${of.length} | ${ever('real')} | ${ever('fake')} | ${firm} | ${end} | ${firmAt ?? '—'} | ${changes} | ${withdrawn} |`,

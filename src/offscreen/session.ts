@@ -90,6 +90,8 @@ export class LiveSession {
   private engineState: SyncState = { status: 'loading', what: 'the engine' };
   /** Between the engine's per-update decision and the views: no flip-flop on a steady video. */
   private readonly stabiliser = new VerdictStabiliser();
+  /** The stabiliser's clock (seconds): performance.now() unless a test steps it. */
+  private readonly now: () => number;
   private lastReported = '';
   private finishedForEnd = false;
   /** The state was made final (video ended or settled); work-in-progress states from the engine do not replace it. */
@@ -104,6 +106,7 @@ export class LiveSession {
     playback: PlaybackInfo,
   ) {
     this.sessionId = config.sessionId;
+    this.now = config.now ?? (() => performance.now() / 1000);
     this.tabId = config.tabId;
     this.frameId = config.frameId;
     this.capture = config.capture;
@@ -283,8 +286,7 @@ export class LiveSession {
 
   /** The engine's state as live views show it; `final`: the video ended, no more evidence comes. */
   private stabilised(state: SyncState, final = false): SyncState {
-    const now = this.config.now ?? (() => performance.now() / 1000);
-    return this.stabiliser.update(state, now(), { final });
+    return this.stabiliser.update(state, this.now(), { final });
   }
 
   /**

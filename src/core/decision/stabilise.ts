@@ -97,7 +97,7 @@ export class VerdictStabiliser {
   private challenger: { state: Judged; held: number } | null = null;
   private lastT: number | null = null;
   /** The decision's latest raw outcome and the seconds it has been given at every update. */
-  private run: { status: SyncState['status']; held: number } | null = null;
+  private run: { status: SyncState['status'] | null; held: number } = { status: null, held: 0 };
 
   constructor(private readonly rules: StabiliserRules = STABILISER_RULES) {}
 
@@ -110,7 +110,7 @@ export class VerdictStabiliser {
   reset(): void {
     this.forget();
     this.lastT = null;
-    this.run = null;
+    this.run = { status: null, held: 0 };
   }
 
   /** Nothing shown any more: the next verdict starts provisional. */
@@ -132,10 +132,7 @@ export class VerdictStabiliser {
       this.reset();
       return raw;
     }
-    this.run =
-      this.run?.status === raw.status
-        ? { status: raw.status, held: this.run.held + step }
-        : { status: raw.status, held: 0 };
+    this.run = { status: raw.status, held: this.run.status === raw.status ? this.run.held + step : 0 };
     if (options.final && isJudged(raw)) {
       // No more evidence will come: the decision on all of it is the verdict, as for a file.
       this.forget();
@@ -169,7 +166,7 @@ export class VerdictStabiliser {
       raw.status === 'checking' &&
       raw.evidence !== undefined &&
       this.shown !== null &&
-      this.run!.held >= this.rules.changeHeldSeconds
+      this.run.held >= this.rules.changeHeldSeconds
     );
   }
 
@@ -182,7 +179,7 @@ export class VerdictStabiliser {
     if (this.firm || !isJudged(raw)) return false;
     if (raw.status === 'mismatch' && raw.evidence.evidenceSeconds < this.rules.firmEvidenceSeconds)
       return true;
-    return this.run!.held < (this.rules.heldBeforeShown[raw.status] ?? 0);
+    return this.run.held < (this.rules.heldBeforeShown[raw.status] ?? 0);
   }
 
   private updateProvisional(raw: Judged, step: number): void {
