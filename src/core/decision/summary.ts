@@ -3,6 +3,7 @@
 // face says which of the decision's filters (decide.ts collectVotes) removed the windows.
 import { DEFAULT_DECISION_POLICY, collectVotes, speechWithFaces, type DecisionPolicy } from './decide';
 import type { WindowEvidence } from './evidence';
+import { torchMedian } from '../numeric';
 
 export interface EvidenceSummary {
   windows: number;
@@ -21,11 +22,8 @@ export interface EvidenceSummary {
   medianFaceWidth: number | null;
 }
 
-const median = (values: number[]): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[(sorted.length - 1) >> 1];
-};
+/** The lower median (as torch.median), or null when there is nothing to take it of. */
+const median = (values: number[]): number | null => (values.length === 0 ? null : torchMedian(values));
 
 export function summariseEvidence(
   windows: readonly WindowEvidence[],
