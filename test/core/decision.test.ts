@@ -259,11 +259,47 @@ test('live: "shifted" needs the offset past the bounds by the live measurement u
   assert.equal(at(-7), 'shifted'); // 280 ms late
 });
 
-test('a weak dip: in sync when at the in-sync offsets, uncertain (not "shifted") away from them', () => {
-  assert.equal(status(clip(10, () => ({ offset: 0, dip: 0.45 }))).status, 'in-sync');
-  const away = status(clip(10, () => ({ offset: 8, dip: 0.45 })));
-  assert.equal(away.status, 'cannot-judge');
-  assert.equal((away as { reason: string }).reason, 'uncertain');
+test('a weak dip: in sync at p ≤ matchAt at the in-sync offsets; away from them shifted only at p ≤ shiftedAt, else uncertain', () => {
+  const { matchAt, shiftedAt } = DEFAULT_DECISION_POLICY;
+  assert.ok(shiftedAt < matchAt);
+  const judged = (offset: number, dip: number) => {
+    const state = status(clip(10, () => ({ offset, dip })));
+    const p = 'evidence' in state && state.evidence ? state.evidence.pMismatch : NaN;
+    return { state, p };
+  };
+  // dip 0.4: p ≈ 0.18 (between the bars); 0.45: p ≈ 0.11 (under shiftedAt 0.15, over 0.05).
+  const between = judged(8, 0.4);
+  assert.ok(between.p > shiftedAt && between.p <= matchAt, `p ${between.p}`);
+  assert.equal(judged(0, 0.4).state.status, 'in-sync');
+  assert.equal(between.state.status, 'cannot-judge');
+  assert.equal((between.state as { reason: string }).reason, 'uncertain');
+  const under = judged(8, 0.45);
+  assert.ok(under.p > 0.05 && under.p <= shiftedAt, `p ${under.p}`);
+  assert.equal(under.state.status, 'shifted');
+});
+
+test('a short clip (under 3 s of votes) is called shifted only on a match as firm as firmMatchAt', () => {
+  const { shiftedAt, firmMatchAt, shiftedMinWindows } = DEFAULT_DECISION_POLICY;
+  const decided = (offset: number, dip: number) =>
+    decide(
+      clip(2.8, () => ({ offset, dip })),
+      finishedFile(70),
+      CAL,
+    );
+  // dip 0.7 over 2.8 s: p ≈ 0.12, under shiftedAt but not under firmMatchAt.
+  const short = decided(8, 0.7);
+  const votes = [...short.votesByTrack.values()].reduce((a, b) => a + b, 0);
+  assert.ok(
+    votes >= DEFAULT_DECISION_POLICY.minEvidenceWindows && votes < shiftedMinWindows,
+    `votes ${votes}`,
+  );
+  const p = (short.state as { evidence: { pMismatch: number } }).evidence.pMismatch;
+  assert.ok(p > firmMatchAt && p <= shiftedAt, `p ${p}`);
+  assert.equal(decided(0, 0.7).state.status, 'in-sync');
+  assert.equal(short.state.status, 'cannot-judge');
+  const firm = decided(8, 0.9);
+  assert.ok((firm.state as { evidence: { pMismatch: number } }).evidence.pMismatch <= firmMatchAt);
+  assert.equal(firm.state.status, 'shifted');
 });
 
 test('a swapped voice is a mismatch over the whole clip, with a high p(mismatch)', () => {

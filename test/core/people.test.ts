@@ -67,7 +67,10 @@ test('the second person’s sound 1 s early or late: shifted at their offset, th
     if (state.status !== 'shifted') continue;
     assert.equal(state.evidence.offsetFrames, offset);
     assert.equal(search?.offsetFrames, offset);
-    assert.ok(state.evidence.pMismatch <= DEFAULT_DECISION_POLICY.shiftedAt, `p ${state.evidence.pMismatch}`);
+    assert.ok(
+      state.evidence.pMismatch <= DEFAULT_DECISION_POLICY.firmMatchAt,
+      `p ${state.evidence.pMismatch}`,
+    );
     assert.equal(state.evidence.dists.length, 81, 'the far search’s curve');
     const [first, second] = state.evidence.segments;
     assert.equal(state.evidence.segments.length, 2, outcomes(state.evidence.segments).join(', '));

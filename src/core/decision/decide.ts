@@ -66,11 +66,27 @@ export interface DecisionPolicy {
   /** p(mismatch) at or below which the voice is judged to belong to the lips (in sync). */
   matchAt: number;
   /**
-   * p(mismatch) at or below which a match away from the in-sync offsets is believed (shifted).
-   * Stricter than matchAt: when nothing matches, the smallest of 31 noisy distances lands
-   * outside the tolerated offsets 24 times in 31, so a weak dip there is most likely noise.
+   * p(mismatch) at or below which a match within ±15 frames but away from the in-sync
+   * offsets is believed (shifted). Stricter than matchAt: when nothing matches, the smallest
+   * of 31 noisy distances lands outside the tolerated offsets 24 times in 31 — but a
+   * swapped voice rarely reaches a low p at all, so the bar need not be far below matchAt
+   * (docs/evaluation.md, "How firm a shifted match"). On fewer than shiftedMinWindows votes
+   * firmMatchAt applies instead.
    */
   shiftedAt: number;
+  /**
+   * Votes (3 s) below which a shifted match must be as firm as firmMatchAt: short sentences
+   * of one rhythm (GRID's) match another speaker's lips at some offset more often than the
+   * calibration, fitted over all lengths, allows for.
+   */
+  shiftedMinWindows: number;
+  /**
+   * p(mismatch) at or below which a match is believed where more is searched than
+   * syncnet_python's 31 offsets: past ±15 frames (far-offset.ts, 81 offsets) or one
+   * person's own offset beside another's (people.ts). More chances to dip by chance, a
+   * firmer bar.
+   */
+  firmMatchAt: number;
   /**
    * p(mismatch) at or below which a match past ±15 frames (far-offset.ts) keeps a mismatch
    * from being said: the voice may be this one far out of step. Looser than matchAt: a
@@ -133,7 +149,9 @@ export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   minFaceFraction: 0.2,
   mismatchAt: 0.95,
   matchAt: 0.3,
-  shiftedAt: 0.05,
+  shiftedAt: 0.15,
+  shiftedMinWindows: 75,
+  firmMatchAt: 0.05,
   farMatchAt: 0.5,
   acceptEarlyMs: 90,
   acceptLateMs: 185,
@@ -422,6 +440,10 @@ function evidenceOf(
   };
 }
 
+/** The p(mismatch) a match past the tolerated offsets must reach to be called shifted. */
+const shiftedBar = (votes: number, policy: DecisionPolicy): number =>
+  votes >= policy.shiftedMinWindows ? policy.shiftedAt : policy.firmMatchAt;
+
 /** Rules 5–8 of docs/decision.md over enough voting windows: the offset, how sure, where, what. */
 function judgeVotes(
   votes: readonly Vote[],
@@ -440,8 +462,8 @@ function judgeVotes(
 
   // No firm match within ±15 frames: look further (far-offset.ts). A firm match there, and
   // firmer than any within ±15, is the sound far out of step.
-  const far = pMismatch > policy.shiftedAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
-  if (far && far.p <= policy.shiftedAt && far.p < pMismatch) {
+  const far = pMismatch > policy.firmMatchAt ? farMatch(votes, calibration, policy.minEvidenceWindows) : null;
+  if (far && far.p <= policy.firmMatchAt && far.p < pMismatch) {
     const spans = asMatched(spansOf(far.votes, far.scored, calibration, 'shifted'), 'shifted');
     const evidence = evidenceOf(frame, far.search, far.scored, far.p, spans, far.votes.length);
     return { state: { status: 'shifted', evidence }, search: far.search };
@@ -493,7 +515,7 @@ function judgeVotes(
     evidence.pMismatch = tampered.confidence;
     evidence.segments = markStretch(asMatched(segments, matched), tampered);
     state = { status: 'mismatch', evidence };
-  } else if (!doubt && pMismatch <= (shifted ? policy.shiftedAt : policy.matchAt)) {
+  } else if (!doubt && pMismatch <= (shifted ? shiftedBar(votes.length, policy) : policy.matchAt)) {
     // In sync (or shifted) only when no stretch or person's turn stands apart as unmatched.
     evidence.segments = asMatched(segments, matched);
     state = { status: matched, evidence };

@@ -10,7 +10,7 @@
 // offset this is evaluate's confidence exactly.
 //
 // A swapped voice has more chances to dip by chance over 81 offsets than over 31, so a far
-// match is believed only as firmly as a shifted one (policy.shiftedAt); the evaluation's
+// match is held to a firmer bar than a shifted one within ±15 (policy.firmMatchAt); the evaluation's
 // far-shift and swap variants measure both sides (docs/evaluation.md).
 import { torchMedian } from '../numeric';
 import { SYNCNET_VSHIFT } from '../sync/offset-search';

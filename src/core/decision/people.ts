@@ -41,7 +41,7 @@ export function ownMatch(
   const trackId = votes[0].face.trackId;
   const search = pooledSearch(votes);
   const p = probabilityOf(votes, search, calibration);
-  if (p > policy.shiftedAt) {
+  if (p > policy.firmMatchAt) {
     const far = farMatch(votes, calibration, policy.minEvidenceWindows);
     if (far && far.p < p)
       return { trackId, votes: far.votes, search: far.search, p: far.p, scored: far.scored };
@@ -51,8 +51,8 @@ export function ownMatch(
 
 /**
  * People in step with their own lips but not with each other's: face tracks with
- * minEvidenceWindows votes each whose own matches are firm (p ≤ shiftedAt, the bar of every
- * shifted call) at offsets more than `apartFrames` apart, one of them past what viewers
+ * minEvidenceWindows votes each whose own matches are firm (p ≤ firmMatchAt: with each
+ * person searched apart, the pair has more chances to dip by chance than one search) at offsets more than `apartFrames` apart, one of them past what viewers
  * accept (`isShifted`). Returns every firmly matched person, the out-of-step one first (of
  * several, the one with most votes); null when there is no such pair.
  */
@@ -74,7 +74,7 @@ export function peopleApart(
         policy,
       ),
     )
-    .filter((m) => m.p <= policy.shiftedAt);
+    .filter((m) => m.p <= policy.firmMatchAt);
   const offset = (m: OwnMatch) => m.search.offsetFrames;
   const out = firm
     .filter((m) => isShifted(offset(m)))
