@@ -36,6 +36,14 @@ export interface TranscodePart {
 export interface ProbedMedia {
   durationS: number;
   hasAudio: boolean;
+  /**
+   * Where the sound's first sample lies after ffmpeg's output zero (the input's start time,
+   * the earliest of its streams; ffmpeg subtracts it unless -copyts), s: 0.4 for a recording
+   * whose sound starts 0.4 s after its picture. The picture needs none: its H.264 parts are
+   * written at a constant frame rate (the segment muxer's default), which fills a late
+   * start from zero with its first frame.
+   */
+  audioLeadS: number;
   /** Why Chromium cannot play it, in words ("its video is MPEG-4 part 2"). */
   why: string;
 }
@@ -48,7 +56,7 @@ export function probeMedia(input: string): ProbedMedia | null {
       '-v',
       'error',
       '-show_entries',
-      'stream=codec_type,codec_long_name:format=duration,format_long_name',
+      'stream=codec_type,codec_long_name,start_time:format=duration,format_long_name,start_time',
       '-of',
       'json',
       input,
@@ -57,16 +65,21 @@ export function probeMedia(input: string): ProbedMedia | null {
   );
   if (run.status !== 0) return null;
   const info = JSON.parse(run.stdout) as {
-    streams?: { codec_type?: string; codec_long_name?: string }[];
-    format?: { duration?: string; format_long_name?: string };
+    streams?: { codec_type?: string; codec_long_name?: string; start_time?: string }[];
+    format?: { duration?: string; format_long_name?: string; start_time?: string };
   };
   const streams = info.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');
   if (!video) return null;
+  const audio = streams.find((s) => s.codec_type === 'audio');
   const videoCodec = video.codec_long_name ?? 'an unknown codec';
+  // ffprobe writes "N/A" where a container has no time: taken as the output's zero.
+  const seconds = (s: string | undefined) => (Number.isFinite(Number(s)) ? Number(s) : null);
+  const zero = seconds(info.format?.start_time) ?? 0;
   return {
     durationS: Number(info.format?.duration ?? 0) || 0,
-    hasAudio: streams.some((s) => s.codec_type === 'audio'),
+    hasAudio: audio !== undefined,
+    audioLeadS: Math.max(0, (seconds(audio?.start_time) ?? zero) - zero),
     why: `its video is ${videoCodec} in ${info.format?.format_long_name ?? 'an unknown container'}`,
   };
 }
@@ -179,11 +192,15 @@ export class StreamedTranscode {
         // A last sound part with no samples (a WAV header only) is no sound.
         const sound =
           audio[index] && statSync(join(this.dir, audio[index].file)).size > 44 ? audio[index] : undefined;
+        // The segment muxer lists each part from its first sample's time, but the first part
+        // from zero: sound that starts after the output's zero starts there (audioLeadS).
+        const start = video[index].start;
+        const audioStart = index === 0 ? this.probed.audioLeadS : sound?.start;
         return {
           video: join(this.dir, video[index].file),
           audio: sound ? join(this.dir, sound.file) : null,
-          start: video[index].start,
-          audioStart: sound?.start ?? video[index].start,
+          start,
+          audioStart: sound ? audioStart! : start,
         };
       }
       if (done) return null;

@@ -2,15 +2,16 @@
 // a real clip re-encoded as MPEG-4 Part 2 with MP3 in AVI, cut into 4-s parts, through the
 // real CLI page and engine. The parts join into one timeline: the verdict, offset, distances
 // and evidence match the same file converted whole first (what the CLI did before), the
-// swapped voice is still caught across the joins, --audio still replaces the sound, and
-// a file with no picture to convert fails with a plain message.
+// swapped voice is still caught across the joins, --audio still replaces the sound, streams
+// that start at different times keep their timing, and a file with no picture to convert
+// fails with a plain message.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Checker, transcodeForChromium } from '../../scripts/lib/checker';
-import { ffmpegComplaint } from '../../scripts/lib/streamed-transcode';
+import { ffmpegComplaint, probeMedia } from '../../scripts/lib/streamed-transcode';
 import { clip, makeMedia } from '../helpers/media';
 import { CLIPS_DIR } from '../helpers/server';
 
@@ -77,6 +78,64 @@ describe('a file Chromium cannot play, converted as the check goes', { skip }, (
     const real = await checker.check({ video: swapped, audio: clip(SPEAKER_B) });
     assert.ok(real.ok, real.ok ? '' : real.error);
     assert.equal(real.result.verdict, 'real');
+  });
+
+  it('streams that start at different times keep their timing: sound or picture starting late, sound muxed late', async (t) => {
+    // In step as played: the sound (or the picture) only starts 0.6 s in. ffmpeg's segment
+    // list puts every first part at zero; read so, the sound would be 15 frames early.
+    const soundLate = makeMedia(
+      'mpeg4-sound-from-0.6',
+      ['-i', clip(SPEAKER_A), '-map', '0:v', '-map', '0:a', '-af', 'atrim=start=0.6', ...MPEG4_AVI],
+      'mkv',
+    );
+    const pictureLate = makeMedia(
+      'mpeg2-ts-picture-from-0.6',
+      ['-i', clip(SPEAKER_A), '-map', '0:v', '-map', '0:a', '-vf', 'trim=start=0.6'],
+      'ts',
+    );
+    // Out of step as played: the whole sound 0.4 s (10 frames) late.
+    const muxedLate = makeMedia(
+      'mpeg4-sound-muxed-0.4-late',
+      [
+        '-i',
+        clip(SPEAKER_A),
+        '-itsoffset',
+        '0.4',
+        '-i',
+        clip(SPEAKER_A),
+        '-map',
+        '0:v',
+        '-map',
+        '1:a',
+        ...MPEG4_AVI,
+      ],
+      'mkv',
+    );
+    // 0.6 s less the MP3 encoder's priming (1105 samples at 16 kHz), which ffmpeg decodes before it.
+    const lead = probeMedia(soundLate)!.audioLeadS;
+    assert.ok(Math.abs(lead - 0.531) < 0.01, `sound starts ${lead} s after the picture`);
+    assert.equal(probeMedia(pictureLate)!.audioLeadS, 0);
+    const own = await checker.check({
+      video: makeMedia('mpeg4-real', ['-i', clip(SPEAKER_A), ...MPEG4_AVI], 'avi'),
+    });
+    assert.ok(own.ok && own.result.offsetFrames !== null);
+    const ownOffset = own.result.offsetFrames!;
+    for (const [file, verdict, offset] of [
+      [soundLate, 'real', ownOffset],
+      [pictureLate, 'real', ownOffset],
+      [muxedLate, 'shifted', ownOffset - 10],
+    ] as const) {
+      const outcome = await checker.check({ video: file });
+      assert.ok(outcome.ok, outcome.ok ? '' : outcome.error);
+      const { verdict: got, offsetFrames } = outcome.result;
+      t.diagnostic(`${file}: ${got} at ${offsetFrames} frames (its own ${ownOffset})`);
+      assert.ok(outcome.transcoded, 'converted as it is checked');
+      assert.equal(got, verdict, file);
+      assert.ok(
+        Math.abs(offsetFrames! - offset) <= 1,
+        `${file}: offset ${offsetFrames}, expected ${offset} ± 1`,
+      );
+    }
   });
 
   it('no picture to convert: a plain one-line error naming the file', async () => {
