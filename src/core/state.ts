@@ -30,6 +30,8 @@ export type CannotJudgeWhy =
   | { kind: 'likely-mismatch'; percent: number }
   /** No offset within ±15 frames matches; one further off does, but too weakly to be sure. */
   | { kind: 'far-match'; offsetMs: number; percent: number }
+  /** The voice matches the lips best past what viewers accept, but not firmly enough for "shifted". */
+  | { kind: 'weak-shift'; offsetMs: number; percent: number }
   /** One person's turn, or a stretch of their speech, does not clearly match while the rest does (media-time spans). */
   | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
   | { kind: 'muted' }
@@ -51,6 +53,8 @@ export function whyText(why: CannotJudgeWhy): string {
       return `${why.percent} % likely not to match`;
     case 'far-match':
       return `the voice matches the lips only far out of step (${offsetWords(why.offsetMs)}), too weakly to be sure (${why.percent} % likely not to match)`;
+    case 'weak-shift':
+      return `the voice matches the lips best out of step (${offsetWords(why.offsetMs)}), but not clearly enough to say so (${why.percent} % likely not to match)`;
     case 'turn-unclear':
       return `the voice at ${spanTimes(why.spans)} does not clearly match that person's lips (${why.percent} % likely not to match)`;
     case 'muted':

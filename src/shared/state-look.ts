@@ -90,6 +90,8 @@ export function whyWords(why: CannotJudgeWhy): string {
       return t('why_likely_mismatch', why.percent);
     case 'far-match':
       return t('why_far_match', offsetText(why.offsetMs), why.percent);
+    case 'weak-shift':
+      return t('why_weak_shift', offsetText(why.offsetMs), why.percent);
     case 'turn-unclear':
       return t('why_turn_unclear', spanTimes(why.spans), why.percent);
     case 'muted':

@@ -273,6 +273,12 @@ test('a weak dip: in sync at p ≤ matchAt at the in-sync offsets; away from the
   assert.equal(judged(0, 0.4).state.status, 'in-sync');
   assert.equal(between.state.status, 'cannot-judge');
   assert.equal((between.state as { reason: string }).reason, 'uncertain');
+  // Said as such: the best match is out of step, not a likely mismatch.
+  assert.deepEqual((between.state as { why?: unknown }).why, {
+    kind: 'weak-shift',
+    offsetMs: 320,
+    percent: Math.round(between.p * 100),
+  });
   const under = judged(8, 0.45);
   assert.ok(under.p > 0.05 && under.p <= shiftedAt, `p ${under.p}`);
   assert.equal(under.state.status, 'shifted');

@@ -34,6 +34,7 @@ const WHYS: CannotJudgeWhy[] = [
   },
   { kind: 'muted' },
   { kind: 'pitch-changed', rate: 1.5 },
+  { kind: 'weak-shift', offsetMs: 320, percent: 18 },
 ];
 
 interface Entry {

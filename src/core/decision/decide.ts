@@ -534,7 +534,10 @@ function judgeVotes(
             spans: doubt.spans.map(({ start, end }) => ({ start, end })),
             percent: percent(doubt.p),
           }
-        : { kind: 'likely-mismatch', percent: percent(pMismatch) };
+        : shifted && pMismatch <= policy.matchAt
+          ? // A match "in sync" would have been believed, but out of step it needs more.
+            { kind: 'weak-shift', offsetMs: evidence.offsetMs, percent: percent(pMismatch) }
+          : { kind: 'likely-mismatch', percent: percent(pMismatch) };
     state = cannotJudge('uncertain', why, evidence);
   }
   return { state, search };
