@@ -39,7 +39,7 @@ import {
 import { findSpans, type ScoredWindow } from './spans';
 import { farMatch } from './far-offset';
 import { interleaveSpans, peopleApart, type OwnMatch } from './people';
-import { asMatched, markStretch, mergeSpans, weakestStretch, weakestTurn } from './tampering';
+import { asMatched, markStretch, mergeSpans, weakestStretch, weakestTurn, type Weakness } from './tampering';
 import { pooledSearch, probabilityOf, voteRuns, windowScores, type ClipSearch, type Vote } from './votes';
 
 export interface DecisionPolicy {
@@ -440,6 +440,35 @@ function evidenceOf(
   };
 }
 
+/**
+ * Why a clip the decision holds back on is uncertain: a person's turn or a stretch in doubt
+ * (matching only far out of step, or not clearly), a best match out of step that would have
+ * been believed in step (`shiftedMs`: its offset when past what viewers accept), or simply
+ * how likely a mismatch is.
+ */
+function uncertainWhy(
+  doubt: Weakness | null,
+  shiftedMs: number | null,
+  pMismatch: number,
+  policy: DecisionPolicy,
+): CannotJudgeWhy {
+  if (doubt?.far)
+    return {
+      kind: 'far-match',
+      offsetMs: offsetFramesToMs(doubt.far.offsetFrames),
+      percent: percent(doubt.far.p),
+    };
+  if (doubt)
+    return {
+      kind: 'turn-unclear',
+      spans: doubt.spans.map(({ start, end }) => ({ start, end })),
+      percent: percent(doubt.p),
+    };
+  if (shiftedMs !== null && pMismatch <= policy.matchAt)
+    return { kind: 'weak-shift', offsetMs: shiftedMs, percent: percent(pMismatch) };
+  return { kind: 'likely-mismatch', percent: percent(pMismatch) };
+}
+
 /** The p(mismatch) a match past the tolerated offsets must reach to be called shifted. */
 const shiftedBar = (votes: number, policy: DecisionPolicy): number =>
   votes >= policy.shiftedMinWindows ? policy.shiftedAt : policy.firmMatchAt;
@@ -522,22 +551,7 @@ function judgeVotes(
   } else if (!frame.final) {
     state = { status: 'checking', progress: 0.99, evidence };
   } else {
-    const why: CannotJudgeWhy = doubt?.far
-      ? {
-          kind: 'far-match',
-          offsetMs: offsetFramesToMs(doubt.far.offsetFrames),
-          percent: percent(doubt.far.p),
-        }
-      : doubt
-        ? {
-            kind: 'turn-unclear',
-            spans: doubt.spans.map(({ start, end }) => ({ start, end })),
-            percent: percent(doubt.p),
-          }
-        : shifted && pMismatch <= policy.matchAt
-          ? // A match "in sync" would have been believed, but out of step it needs more.
-            { kind: 'weak-shift', offsetMs: evidence.offsetMs, percent: percent(pMismatch) }
-          : { kind: 'likely-mismatch', percent: percent(pMismatch) };
+    const why = uncertainWhy(doubt, shifted ? evidence.offsetMs : null, pMismatch, policy);
     state = cannotJudge('uncertain', why, evidence);
   }
   return { state, search };
