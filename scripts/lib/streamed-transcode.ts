@@ -192,15 +192,14 @@ export class StreamedTranscode {
         // A last sound part with no samples (a WAV header only) is no sound.
         const sound =
           audio[index] && statSync(join(this.dir, audio[index].file)).size > 44 ? audio[index] : undefined;
-        // The segment muxer lists each part from its first sample's time, but the first part
-        // from zero: sound that starts after the output's zero starts there (audioLeadS).
         const start = video[index].start;
-        const audioStart = index === 0 ? this.probed.audioLeadS : sound?.start;
         return {
           video: join(this.dir, video[index].file),
           audio: sound ? join(this.dir, sound.file) : null,
           start,
-          audioStart: sound ? audioStart! : start,
+          // The segment muxer lists each part from its first sample's time, but the first part
+          // from zero: sound that starts after the output's zero starts there (audioLeadS).
+          audioStart: !sound ? start : index === 0 ? this.probed.audioLeadS : sound.start,
         };
       }
       if (done) return null;

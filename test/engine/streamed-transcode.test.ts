@@ -21,6 +21,8 @@ const skip = [SPEAKER_A, SPEAKER_B].every((c) => existsSync(clip(c)))
   ? false
   : `no ${SPEAKER_A} / ${SPEAKER_B} in ${CLIPS_DIR}`;
 const MPEG4_AVI = ['-c:v', 'mpeg4', '-q:v', '3', '-c:a', 'libmp3lame', '-b:a', '128k'];
+/** The real clip as MPEG-4 Part 2 with MP3 in AVI: what each case below is compared with. */
+const realAvi = () => makeMedia('mpeg4-real', ['-i', clip(SPEAKER_A), ...MPEG4_AVI], 'avi');
 
 describe('a file Chromium cannot play, converted as the check goes', { skip }, () => {
   let checker: Checker;
@@ -35,7 +37,7 @@ describe('a file Chromium cannot play, converted as the check goes', { skip }, (
   });
 
   it('in 4-s parts: says why, and matches the same file converted whole first', async (t) => {
-    const avi = makeMedia('mpeg4-real', ['-i', clip(SPEAKER_A), ...MPEG4_AVI], 'avi');
+    const avi = realAvi();
     const whys: string[] = [];
     const streamed = await checker.check({ video: avi }, (why) => whys.push(why));
     assert.ok(streamed.ok, streamed.ok ? '' : streamed.error);
@@ -116,7 +118,7 @@ describe('a file Chromium cannot play, converted as the check goes', { skip }, (
     assert.ok(Math.abs(lead - 0.531) < 0.01, `sound starts ${lead} s after the picture`);
     assert.equal(probeMedia(pictureLate)!.audioLeadS, 0);
     const own = await checker.check({
-      video: makeMedia('mpeg4-real', ['-i', clip(SPEAKER_A), ...MPEG4_AVI], 'avi'),
+      video: realAvi(),
     });
     assert.ok(own.ok && own.result.offsetFrames !== null);
     const ownOffset = own.result.offsetFrames!;
