@@ -20,7 +20,7 @@ import { LIFECYCLE_TEXT } from '../shared/state-look';
 import { floatsToBase64, tapAudio, WORKLET_PATH, type AudioTap, type TappedChunk } from './audio-tap';
 import { elementSound, type ElementSound } from './element-capture';
 import { FramePacer } from './frame-pacer';
-import { MediaClock } from './media-clock';
+import { loopedMediaTime, MediaClock } from './media-clock';
 import { CallSound, isStreamVideo, StreamClock, streamPlayback } from './stream-capture';
 import { Overlay } from './overlay';
 import { videoKey } from './videos';
@@ -411,9 +411,10 @@ export class VideoCheck {
     const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata) => {
       if (this.signal.aborted) return;
       video.requestVideoFrameCallback(onFrame);
-      this.clock.onFrame(metadata.mediaTime, metadata.expectedDisplayTime, video.playbackRate);
+      const shown = loopedMediaTime(metadata.mediaTime, video.currentTime, video.duration);
+      this.clock.onFrame(shown, metadata.expectedDisplayTime, video.playbackRate);
       if (!this.accepting || this.recovering || !this.sessionId || video.seeking) return;
-      const time = this.streamClock ? this.streamClock.frameTime(metadata) : metadata.mediaTime;
+      const time = this.streamClock ? this.streamClock.frameTime(metadata) : shown;
       // Spaced as played: at 2× a 25-fps video shows 50 frames a second, of which the
       // engine's 25-fps grid (in play time, src/offscreen/session.ts) needs every other.
       const played = this.streamClock ? time : time / (video.playbackRate || 1);

@@ -25,3 +25,22 @@ export class MediaClock {
     return this.anchor.mediaTime + (this.anchor.rate * (takenAt - this.anchor.displayedAt)) / 1000;
   }
 }
+
+/** Shorter videos are not unwrapped: currentTime may run a frame or two ahead of the frame shown. */
+const MIN_LOOP_SECONDS = 1;
+
+/**
+ * requestVideoFrameCallback's mediaTime on the element's own timeline. Firefox goes on
+ * counting across a loop (a 3-s loop's second pass reports 3.00, 3.04, … while currentTime
+ * reads 0.02, 0.06, …); Chromium starts again from zero, as currentTime does. A time past
+ * the end, whole durations ahead of currentTime, is laps of a loop, which come off, so
+ * that a moment seen again has its own time (the engine counts it once) and the views seek
+ * to it. A last frame drawn as the loop seeks (before the end, currentTime already near 0)
+ * keeps its time.
+ */
+export function loopedMediaTime(mediaTime: number, currentTime: number, duration: number): number {
+  if (!Number.isFinite(duration) || duration < MIN_LOOP_SECONDS || mediaTime < duration - 1e-3)
+    return mediaTime;
+  const laps = Math.round((mediaTime - currentTime) / duration);
+  return laps >= 1 ? mediaTime - laps * duration : mediaTime;
+}

@@ -22,7 +22,7 @@ import { mfccWindowValues } from '../core/score';
 import { SPEECH_LOOKAHEAD_ROWS, speechProbabilitiesRange, windowSpeech } from '../core/audio/speech';
 import { decide, type Decision, type DecisionPolicy } from '../core/decision/decide';
 import type { DecisionCalibration } from '../core/decision/calibration';
-import type { ClipContext, WindowEvidence } from '../core/decision/evidence';
+import { onePerMoment, type ClipContext, type WindowEvidence } from '../core/decision/evidence';
 import { RunEvidenceCache, type RunWindow, type TrackFrames } from '../core/decision/run-cache';
 import { mouthOpening } from '../core/decision/lip-activity';
 import { judgedEvidence, offsetWords, REASON_TEXT, verdictOf, type SyncState } from '../core/state';
@@ -530,6 +530,8 @@ export class SyncEngine implements Engine {
   /**
    * Every embedded window of every kept segment as the decision's evidence
    * (decision/build.ts through run-cache.ts: each window's calc_pdist row is computed once it is final).
+   * Live, a moment seen again (a loop, a seek back) counts once (onePerMoment); a tab
+   * capture's wall-clock times never repeat.
    */
   private windowEvidence(final: boolean): WindowEvidence[] {
     const out: WindowEvidence[] = [];
@@ -540,7 +542,7 @@ export class SyncEngine implements Engine {
           out.push(...run.evidence.evidence(run.records, tracks, segment.observedFrames, final));
       }
     }
-    return out;
+    return this.parts.mode === 'live' ? onePerMoment(out) : out;
   }
 
   private context(final: boolean): ClipContext {

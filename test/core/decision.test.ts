@@ -14,7 +14,12 @@ import {
   LIVE_DECISION_POLICY,
   longestRun,
 } from '../../src/core/decision/decide';
-import type { ClipContext, FaceWindow, WindowEvidence } from '../../src/core/decision/evidence';
+import {
+  onePerMoment,
+  type ClipContext,
+  type FaceWindow,
+  type WindowEvidence,
+} from '../../src/core/decision/evidence';
 import { runEvidence } from '../../src/core/decision/build';
 import { lipActivity } from '../../src/core/decision/lip-activity';
 import { findSpans } from '../../src/core/decision/spans';
@@ -306,6 +311,33 @@ test('a short clip (under 3 s of votes) is called shifted only on a match as fir
   const firm = decided(8, 0.9);
   assert.ok((firm.state as { evidence: { pMismatch: number } }).evidence.pMismatch <= firmMatchAt);
   assert.equal(firm.state.status, 'shifted');
+});
+
+test('a loop watched five times is the evidence of one viewing: a weak dip does not become a verdict by repetition', () => {
+  const pass = (shot: number) => clip(6, () => ({ offset: 0, dip: 0.3 })).map((w) => ({ ...w, shot }));
+  const judged = (windows: WindowEvidence[]) => decide(windows, finishedFile(750), CAL).state;
+  const once = judged(pass(0));
+  assert.equal(once.status, 'cannot-judge');
+  const fivePasses = [0, 1, 2, 3, 4].flatMap(pass);
+  // Counted as five times the windows, the chance dip would read as a match.
+  assert.equal(judged(fivePasses).status, 'in-sync');
+  assert.deepEqual(judged(onePerMoment(fivePasses)), once);
+});
+
+test('a moment seen again fills what the first viewing missed: the first window with a face per moment', () => {
+  const first = clip(4, (t) => (t >= 1 && t < 2 ? null : { offset: 0 })).filter((w) => w.t < 3);
+  const again = clip(4, () => ({ offset: 0 }), undefined, 2).map((w) => ({ ...w, shot: 1 }));
+  const kept = onePerMoment([...first, ...again]);
+  assert.deepEqual(
+    kept.map((w) => Math.round(w.t / 0.04)),
+    again.map((w) => Math.round(w.t / 0.04)),
+    'each moment once',
+  );
+  for (const w of kept) {
+    const fromFirst = w.t < 3 && !(w.t >= 1 && w.t < 2);
+    assert.equal(w.shot, fromFirst ? 0 : 1, `t ${w.t}`);
+    assert.ok(w.faces.length > 0, `t ${w.t}`);
+  }
 });
 
 test('a swapped voice is a mismatch over the whole clip, with a high p(mismatch)', () => {

@@ -41,6 +41,8 @@ const EXTENSION_ID = 'lipsync-lens@lipsync-lens.dev';
 const UUID = '6c697073-796e-4c2d-8c65-6e732d666678';
 const IDLE_TIMEOUT_MS = 10_000;
 const CHECK_MS = 120_000;
+/** The live fixtures' length (live-helpers.ts makeMedia: 12 s of the clips), played in a loop. */
+const CLIP_SECONDS = 12;
 /** No frame, sound or state change in a check for this long: Firefox's sound output is stuck. */
 const STALL_MS = 30_000;
 /** openPlaying's failure when the page's videos stand still (soundDeadlocked tells it apart). */
@@ -360,10 +362,24 @@ describe(
         await startCheck(tabId);
         const video = await waitForState(tabId, firm, (line) => t.diagnostic(line));
         const session = (await engineStats()).sessions.find((s) => s.sessionId === video.session!.sessionId);
-        assert.equal(
-          video.session!.state.status,
-          'mismatch',
-          `state: ${JSON.stringify(video.session!.state)}; engine: ${JSON.stringify({ frames: session?.frames, framesAnalysed: session?.framesAnalysed, audioSeconds: session?.audioSeconds })}`,
+        const state = video.session!.state;
+        const engine = {
+          frames: session?.frames,
+          framesAnalysed: session?.framesAnalysed,
+          audioSeconds: session?.audioSeconds,
+        };
+        assert.ok(
+          state.status === 'mismatch',
+          `state: ${JSON.stringify(state)}; engine: ${JSON.stringify(engine)}`,
+        );
+        const evidence = state.evidence;
+        t.diagnostic(
+          `p(mismatch) ${evidence.pMismatch.toFixed(3)} over ${evidence.evidenceSeconds} s, checked ${evidence.checkedFrom}–${evidence.checkedTo} s; engine ${JSON.stringify(engine)}`,
+        );
+        // Firefox's frame times count on across the loop; the check's times are the clip's own (loopedMediaTime).
+        assert.ok(
+          evidence.checkedTo <= CLIP_SECONDS + 0.5,
+          `checked up to ${evidence.checkedTo} s of a ${CLIP_SECONDS}-s loop`,
         );
         assert.equal(await badgeOf(tabId), 'FAKE');
         await firefox.bidi.send('browsingContext.close', { context });

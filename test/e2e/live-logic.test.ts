@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { segmentReason } from '../../src/offscreen/session';
 import { headlineState, stateLook } from '../../src/shared/state-look';
 import { clampRegion, cropPlan, pictureRect } from '../../src/shared/capture-geometry';
-import { MediaClock } from '../../src/content/media-clock';
+import { loopedMediaTime, MediaClock } from '../../src/content/media-clock';
 import { processedAt, type OutputClock } from '../../src/content/audio-tap';
 import { migrateSettings, parseSite, sitePatterns } from '../../src/shared/settings';
 import type { SyncState } from '../../src/core/state';
@@ -112,6 +112,23 @@ test('tapped audio is placed at the media time on screen when it was taken, at t
   assert.equal(clock.mediaTimeAt(5500), 11);
   clock.invalidate();
   assert.equal(clock.mediaTimeAt(5500), null);
+});
+
+test("a looping video's frames keep the element's time: Firefox's mediaTime counting on across the loop comes back to currentTime's", () => {
+  // Firefox ESR 153, a 3-s clip with loop: mediaTime 3.00 / 3.04 / 7.96 at currentTime 0.021 / 0.061 / 1.982.
+  assert.ok(Math.abs(loopedMediaTime(3, 0.021, 3) - 0) < 1e-9);
+  assert.ok(Math.abs(loopedMediaTime(3.04, 0.061, 3) - 0.04) < 1e-9);
+  assert.ok(Math.abs(loopedMediaTime(7.96, 1.982, 3) - 1.96) < 1e-9);
+  // Chromium (and Firefox's first pass): mediaTime near currentTime, either side, is kept.
+  assert.equal(loopedMediaTime(2.96, 2.98, 3), 2.96);
+  assert.equal(loopedMediaTime(2.99, 0.01, 3), 2.99); // the last frame, drawn as the loop seeks
+  assert.equal(loopedMediaTime(1.2, 1.1, 3), 1.2);
+  // No duration to count laps with (a stream, metadata not loaded), or a loop shorter than a second.
+  assert.equal(loopedMediaTime(30, 1, Infinity), 30);
+  assert.equal(loopedMediaTime(30, 1, NaN), 30);
+  assert.equal(loopedMediaTime(1.5, 0.6, 0.9), 1.5);
+  // Past the end but not a lap ahead of currentTime (no loop): kept.
+  assert.equal(loopedMediaTime(3.02, 2.99, 3), 3.02);
 });
 
 test('a chunk is stamped when the graph processed it: output latency (Bluetooth) does not move it', () => {

@@ -94,3 +94,23 @@ export function soundRange(window: WindowEvidence): { lo: number; hi: number } {
     hi: Math.min(2 * EVIDENCE_VSHIFT + 1, EVIDENCE_VSHIFT + around.after + 1),
   };
 }
+
+/**
+ * The windows with each moment of the media once. A live check sees a moment again when
+ * the video loops or the viewer seeks back: that is the same evidence once more, not more
+ * evidence — the calibration counts windows as independent observations (its √windows
+ * term, calibration.ts), so a 12-s loop watched five times would weigh a chance dip five
+ * times over. A replay only fills moments the first viewing missed (frames lost, no face
+ * found then). Per 40-ms grid moment: the first window with a face, else the first; in
+ * time order.
+ * Only for media time (a file's segments may reuse times for other pictures).
+ */
+export function onePerMoment(windows: readonly WindowEvidence[]): WindowEvidence[] {
+  const moment = (w: WindowEvidence) => Math.round(w.t / WINDOW_STEP);
+  const chosen = new Map<number, WindowEvidence>();
+  for (const w of windows) {
+    const held = chosen.get(moment(w));
+    if (!held || (held.faces.length === 0 && w.faces.length > 0)) chosen.set(moment(w), w);
+  }
+  return [...chosen.values()].sort((a, b) => a.t - b.t);
+}
