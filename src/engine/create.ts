@@ -41,6 +41,8 @@ export interface CreateEngineOptions extends EngineOptions {
   policy?: Partial<DecisionPolicy>;
   /** Lips on every n-th window (lip-stride.ts); live defaults to 'auto', a file to 1. */
   lipStride?: LipStrideSetting;
+  /** Live: the media time of an engine time where they differ (a tab capture's wall clock), EngineParts.mediaTimeOf. */
+  mediaTimeOf?: (engineTime: number) => number;
 }
 
 export interface ModelParts {
@@ -176,6 +178,7 @@ export async function createEngine(assets: EngineAssets, options: CreateEngineOp
     mode: options.mode,
     // Live: the lip stream keeps up with the video by a stride when it must; a file takes its time.
     lipStride: options.lipStride ?? (options.mode === 'live' ? 'auto' : 1),
+    ...(options.mediaTimeOf ? { mediaTimeOf: options.mediaTimeOf } : {}),
     // A user threshold stands for the confidence at which match and mismatch are equally likely.
     calibration: options.threshold !== undefined ? defaultCalibration(options.threshold) : parts.calibration,
     policy: {

@@ -83,6 +83,8 @@ export interface EngineParts {
   mode: 'live' | 'file';
   /** Lips embedded for every n-th window, or 'auto': as many as keep up with real time (lip-stride.ts). */
   lipStride: LipStrideSetting;
+  /** Live: the media time an engine time came from, by which a moment seen again is known (onePerMoment); the engine time when absent. */
+  mediaTimeOf?: (engineTime: number) => number;
   onState?: (state: SyncState) => void;
 }
 
@@ -530,8 +532,7 @@ export class SyncEngine implements Engine {
   /**
    * Every embedded window of every kept segment as the decision's evidence
    * (decision/build.ts through run-cache.ts: each window's calc_pdist row is computed once it is final).
-   * Live, a moment seen again (a loop, a seek back) counts once (onePerMoment); a tab
-   * capture's wall-clock times never repeat.
+   * Live, a moment seen again (a loop, a seek back) counts once (onePerMoment).
    */
   private windowEvidence(final: boolean): WindowEvidence[] {
     const out: WindowEvidence[] = [];
@@ -542,7 +543,7 @@ export class SyncEngine implements Engine {
           out.push(...run.evidence.evidence(run.records, tracks, segment.observedFrames, final));
       }
     }
-    return this.parts.mode === 'live' ? onePerMoment(out) : out;
+    return this.parts.mode === 'live' ? onePerMoment(out, this.parts.mediaTimeOf) : out;
   }
 
   private context(final: boolean): ClipContext {

@@ -151,6 +151,9 @@ export class LiveSession {
         weights,
         mode: 'live',
         ...(this.config.threshold !== null ? { threshold: this.config.threshold } : {}),
+        // A tab capture stamps on the wall clock, where a loop's second pass has new times:
+        // the page's media clock tells the moments seen again. An element's own times are media time.
+        ...(this.capture === 'tab-capture' ? { mediaTimeOf: (t: number) => this.timebase.toMedia(t) } : {}),
         onState: (state) => this.fromEngine(this.stabilised(state)),
       });
       if (this.closed) {

@@ -340,6 +340,31 @@ test('a moment seen again fills what the first viewing missed: the first window 
   }
 });
 
+test("a tab capture's second viewing, on its own grid in wall-clock time, is known by the page's media time", () => {
+  // First viewing: media 0–4 s, nothing kept between 1 and 2 s (frames lost). Second: the
+  // same 4 s on the wall clock from 100 s, its frames 17 ms off the first viewing's grid.
+  const first = clip(4, () => ({ offset: 0 })).filter((w) => w.t < 1 || w.t >= 2);
+  const again = clip(4, () => ({ offset: 0 }), undefined, 2).map((w) => ({
+    ...w,
+    t: 100.017 + w.t,
+    shot: 1,
+  }));
+  const mediaTimeOf = (t: number) => (t >= 100 ? t - 100 : t);
+  const kept = onePerMoment([...first, ...again], mediaTimeOf);
+  const filled = kept.filter((w) => w.shot === 1).map((w) => mediaTimeOf(w.t));
+  assert.equal(kept.length - filled.length, first.length, 'the first viewing kept whole');
+  // Only the missed second: moments 1.00 s (17 ms before 1.017) to 1.96 s are filled.
+  assert.ok(filled.length >= 24 && filled.length <= 26, `${filled.length} filled`);
+  assert.ok(
+    filled.every((m) => m > 0.98 && m < 2.02),
+    `filled at ${filled.join(', ')}`,
+  );
+  // Within one viewing time only moves on: windows 20 ms apart in media time (watched at
+  // half speed) are all kept.
+  const slow = clip(2, () => ({ offset: 0 }));
+  assert.equal(onePerMoment(slow, (t) => t / 2).length, slow.length);
+});
+
 test('a swapped voice is a mismatch over the whole clip, with a high p(mismatch)', () => {
   const state = status(clip(10, () => ({ offset: null })));
   assert.equal(state.status, 'mismatch');

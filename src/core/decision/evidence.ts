@@ -96,21 +96,46 @@ export function soundRange(window: WindowEvidence): { lo: number; hi: number } {
 }
 
 /**
+ * Windows of two viewings this close in media time (s) show one moment: a replay of the
+ * same frames lies at 0, a tab capture's (its frames on its own grid) within half a step;
+ * a moment the first viewing missed lies a whole step or more from every window it kept.
+ */
+const SAME_MOMENT_SECONDS = 0.75 * WINDOW_STEP;
+
+/**
  * The windows with each moment of the media once. A live check sees a moment again when
  * the video loops or the viewer seeks back: that is the same evidence once more, not more
  * evidence — the calibration counts windows as independent observations (its √windows
  * term, calibration.ts), so a 12-s loop watched five times would weigh a chance dip five
  * times over. A replay only fills moments the first viewing missed (frames lost, no face
- * found then). Per 40-ms grid moment: the first window with a face, else the first; in
- * time order.
- * Only for media time (a file's segments may reuse times for other pictures).
+ * found then). Per moment: the first window with a face, else the first; in time order.
+ * Viewings are told apart by shot (a seek or a loop starts a new one; within a shot, time
+ * only moves on). `mediaTimeOf`: the media time of a window's time (a tab capture's wall
+ * clock → the page's media time); the time itself when absent. Only for live checks (a
+ * file's segments may reuse times for other pictures).
  */
-export function onePerMoment(windows: readonly WindowEvidence[]): WindowEvidence[] {
-  const moment = (w: WindowEvidence) => Math.round(w.t / WINDOW_STEP);
-  const chosen = new Map<number, WindowEvidence>();
-  for (const w of windows) {
-    const held = chosen.get(moment(w));
-    if (!held || (held.faces.length === 0 && w.faces.length > 0)) chosen.set(moment(w), w);
+export function onePerMoment(
+  windows: readonly WindowEvidence[],
+  mediaTimeOf: (t: number) => number = (t) => t,
+): WindowEvidence[] {
+  const byBucket = new Map<number, { window: WindowEvidence; moment: number }[]>();
+  const kept = new Set<WindowEvidence>();
+  for (const window of windows) {
+    const moment = mediaTimeOf(window.t);
+    const bucket = Math.round(moment / WINDOW_STEP);
+    const same = [bucket - 1, bucket, bucket + 1]
+      .flatMap((b) => byBucket.get(b) ?? [])
+      .find(
+        (seen) => seen.window.shot !== window.shot && Math.abs(seen.moment - moment) < SAME_MOMENT_SECONDS,
+      );
+    if (same && (same.window.faces.length > 0 || window.faces.length === 0)) continue;
+    if (same) {
+      kept.delete(same.window);
+      same.window = window;
+    } else {
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), { window, moment }]);
+    }
+    kept.add(window);
   }
-  return [...chosen.values()].sort((a, b) => a.t - b.t);
+  return [...kept].sort((a, b) => a.t - b.t);
 }
