@@ -27,11 +27,15 @@ import { FIREFOX, fromRemote, launchFirefox, pressKeys, type Firefox } from '../
 import { serveStatic, type StaticServer } from '../helpers/server';
 import { makeHls } from './player-fixtures';
 import {
+  LOOP_SECONDS,
   MEDIA_DIR,
   NO_CLIPS,
   NO_EMBEDDED_MODEL,
+  assertOnePass,
   fixturePage,
+  loopClip,
   makeMedia,
+  whenSoundTaken,
   type FixtureVideo,
 } from './live-helpers';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
@@ -295,6 +299,7 @@ describe(
     before(async () => {
       extensionDir = testExtension();
       makeMedia();
+      loopClip();
       server = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
       otherOrigin = await serveStatic({ mounts: { '/gen/': MEDIA_DIR } });
       await startFirefox();
@@ -382,6 +387,35 @@ describe(
           `checked up to ${evidence.checkedTo} s of a ${CLIP_SECONDS}-s loop`,
         );
         assert.equal(await badgeOf(tabId), 'FAKE');
+        await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
+
+    firefoxTest(
+      `three passes of a ${LOOP_SECONDS}-s loop hold one pass of windows (Firefox's frame times count on across a loop)`,
+      CHECK_MS,
+      async (t) => {
+        if (needsEngine(t)) return;
+        const { context, tabId } = await openPlaying('loop', [
+          { src: '/gen/live-real-4s.mp4', attrs: 'loop playsinline controls' },
+        ]);
+        await startCheck(tabId);
+        const video = await waitForState(
+          tabId,
+          (v) => !!v?.session,
+          (line) => t.diagnostic(line),
+        );
+        const { sessionId } = video.session!;
+        const session = await whenSoundTaken(
+          () => engineStats().then((stats) => stats.sessions.find((s) => s.sessionId === sessionId)),
+          3 * LOOP_SECONDS + 1,
+          CHECK_MS - 30_000,
+        );
+        const windows = session.evidence?.windows ?? 0;
+        t.diagnostic(
+          `${windows} windows after ${session.audioSeconds.toFixed(1)} s of sound, ${session.framesAnalysed} frames analysed, state ${session.status}`,
+        );
+        assertOnePass(windows);
         await firefox.bidi.send('browsingContext.close', { context });
       },
     );

@@ -4,6 +4,7 @@
 // on a video, a browser where a site's access is already granted (what the permission
 // prompt would do), and reading the per-tab records, registrations, permissions and the
 // engine host's figures from the extension itself.
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +66,42 @@ export const CLEAR_KEY = {
 
 /** The live fixtures' encoding: plays in every browser, moov first so playback starts at once. */
 export const H264 = [...X264_FAST, '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
+
+/** The loop tests' clip (live-loop.test.ts, firefox-live.test.ts): the real clip's first LOOP_SECONDS, played in a loop. */
+export const LOOP_SECONDS = 4;
+export const loopClip = (): string =>
+  ffmpeg('live-real-4s.mp4', ['-i', join(CLIPS_DIR, REAL_CLIP), '-t', String(LOOP_SECONDS), ...H264]);
+
+/**
+ * Polls an engine session until it has taken `seconds` of sound (`session` answers
+ * undefined while the engine host is not up yet).
+ */
+export async function whenSoundTaken<S extends { audioSeconds: number }>(
+  session: () => Promise<S | undefined>,
+  seconds: number,
+  timeoutMs: number,
+): Promise<S> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await session();
+    if (s && s.audioSeconds >= seconds) return s;
+    assert.ok(
+      Date.now() < deadline,
+      `${seconds} s of sound not taken in ${timeoutMs / 1000} s: ${JSON.stringify(s)}`,
+    );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** A live check's evidence after three passes of the loop clip holds one pass of windows (one per 40 ms), not three. */
+export function assertOnePass(windows: number): void {
+  const onePass = LOOP_SECONDS / 0.04;
+  assert.ok(windows <= onePass + 2, `${windows} windows from a ${LOOP_SECONDS}-s loop: passes counted again`);
+  assert.ok(
+    windows >= onePass / 2,
+    `${windows} windows from a ${LOOP_SECONDS}-s loop: the loop was hardly seen`,
+  );
+}
 
 /** Test media, made once: served under /gen/ by serveStatic({ mounts: { '/gen/': MEDIA_DIR } }). */
 export function makeMedia() {
