@@ -31,11 +31,11 @@ import {
   MEDIA_DIR,
   NO_CLIPS,
   NO_EMBEDDED_MODEL,
+  afterThreePasses,
   assertOnePass,
   fixturePage,
   loopClip,
   makeMedia,
-  whenSoundTaken,
   type FixtureVideo,
 } from './live-helpers';
 import type { TabRecord, VideoRecord } from '../../src/background/tab-store';
@@ -406,16 +406,11 @@ describe(
           (line) => t.diagnostic(line),
         );
         const { sessionId } = video.session!;
-        const session = await whenSoundTaken(
+        const session = await afterThreePasses(
           () => engineStats().then((stats) => stats.sessions.find((s) => s.sessionId === sessionId)),
-          3 * LOOP_SECONDS + 1,
           CHECK_MS - 30_000,
         );
-        const windows = session.evidence?.windows ?? 0;
-        t.diagnostic(
-          `${windows} windows after ${session.audioSeconds.toFixed(1)} s of sound, ${session.framesAnalysed} frames analysed, state ${session.status}`,
-        );
-        assertOnePass(windows);
+        assertOnePass(session, (line) => t.diagnostic(line));
         await firefox.bidi.send('browsingContext.close', { context });
       },
     );

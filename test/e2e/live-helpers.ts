@@ -72,29 +72,26 @@ export const LOOP_SECONDS = 4;
 export const loopClip = (): string =>
   ffmpeg('live-real-4s.mp4', ['-i', join(CLIPS_DIR, REAL_CLIP), '-t', String(LOOP_SECONDS), ...H264]);
 
+type EngineSession = EngineStats['sessions'][number];
+
 /**
- * Polls an engine session until it has taken `seconds` of sound (`session` answers
- * undefined while the engine host is not up yet).
+ * An engine session once it has taken three passes of the loop clip's sound and more
+ * (`session` answers undefined while the engine host is not up yet).
  */
-export async function whenSoundTaken<S extends { audioSeconds: number }>(
-  session: () => Promise<S | undefined>,
-  seconds: number,
-  timeoutMs: number,
-): Promise<S> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = await session();
-    if (s && s.audioSeconds >= seconds) return s;
-    assert.ok(
-      Date.now() < deadline,
-      `${seconds} s of sound not taken in ${timeoutMs / 1000} s: ${JSON.stringify(s)}`,
-    );
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+export const afterThreePasses = (session: () => Promise<EngineSession | undefined>, timeoutMs: number) =>
+  pollUntil(
+    session,
+    (s) => !!s && s.audioSeconds > 3 * LOOP_SECONDS + 1,
+    timeoutMs,
+    'three passes of the loop',
+  );
 
 /** A live check's evidence after three passes of the loop clip holds one pass of windows (one per 40 ms), not three. */
-export function assertOnePass(windows: number): void {
+export function assertOnePass(session: EngineSession | undefined, log: (line: string) => void): void {
+  const windows = session?.evidence?.windows ?? 0;
+  log(
+    `${windows} windows after ${session?.audioSeconds.toFixed(1)} s of sound, ${session?.framesAnalysed} frames analysed, state ${session?.status}`,
+  );
   const onePass = LOOP_SECONDS / 0.04;
   assert.ok(windows <= onePass + 2, `${windows} windows from a ${LOOP_SECONDS}-s loop: passes counted again`);
   assert.ok(

@@ -14,6 +14,7 @@ import {
   MEDIA_DIR,
   NO_CLIPS,
   NO_EMBEDDED_MODEL,
+  afterThreePasses,
   assertOnePass,
   clickToolbarButton,
   engineStats,
@@ -22,7 +23,6 @@ import {
   openPlaying,
   serveLiveMedia,
   waitForVideos,
-  whenSoundTaken,
   type LiveBrowser,
 } from './live-helpers';
 
@@ -61,20 +61,15 @@ describe('a looping video counts each moment once', { skip: NO_EMBEDDED_MODEL ||
           const [video] = await waitForVideos(browser, url, (v) => !!v[0]?.session, WAIT_MS);
           const { sessionId, capture } = video.session!;
           assert.equal(capture, path);
-          const session = await whenSoundTaken(
+          const session = await afterThreePasses(
             () =>
               engineStats(browser).then(
                 (stats) => stats.sessions.find((s) => s.sessionId === sessionId),
                 () => undefined, // the offscreen document still opening
               ),
-            3 * LOOP_SECONDS + 1,
             WAIT_MS,
           );
-          const windows = session.evidence?.windows ?? 0;
-          t.diagnostic(
-            `${path}: ${windows} windows after ${session.audioSeconds.toFixed(1)} s of sound, ${session.framesAnalysed} frames analysed, state ${session.status}`,
-          );
-          assertOnePass(windows);
+          assertOnePass(session, (line) => t.diagnostic(`${path}: ${line}`));
         } finally {
           await page.close();
         }
