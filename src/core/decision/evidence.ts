@@ -118,22 +118,31 @@ export function onePerMoment(
   windows: readonly WindowEvidence[],
   mediaTimeOf: (t: number) => number = (t) => t,
 ): WindowEvidence[] {
+  // Runs on every live update over up to a minute of windows: a map of 40-ms buckets, no copies.
   const byBucket = new Map<number, { window: WindowEvidence; moment: number }[]>();
   const kept = new Set<WindowEvidence>();
+  const seenAt = (window: WindowEvidence, moment: number, bucket: number) => {
+    for (let b = bucket - 1; b <= bucket + 1; b++) {
+      for (const seen of byBucket.get(b) ?? []) {
+        if (seen.window.shot !== window.shot && Math.abs(seen.moment - moment) < SAME_MOMENT_SECONDS)
+          return seen;
+      }
+    }
+    return null;
+  };
   for (const window of windows) {
     const moment = mediaTimeOf(window.t);
     const bucket = Math.round(moment / WINDOW_STEP);
-    const same = [bucket - 1, bucket, bucket + 1]
-      .flatMap((b) => byBucket.get(b) ?? [])
-      .find(
-        (seen) => seen.window.shot !== window.shot && Math.abs(seen.moment - moment) < SAME_MOMENT_SECONDS,
-      );
-    if (same && (same.window.faces.length > 0 || window.faces.length === 0)) continue;
-    if (same) {
+    const same = seenAt(window, moment, bucket);
+    if (!same) {
+      const list = byBucket.get(bucket);
+      if (list) list.push({ window, moment });
+      else byBucket.set(bucket, [{ window, moment }]);
+    } else if (same.window.faces.length === 0 && window.faces.length > 0) {
       kept.delete(same.window);
       same.window = window;
     } else {
-      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), { window, moment }]);
+      continue;
     }
     kept.add(window);
   }
