@@ -267,6 +267,9 @@ export class VideoCheck {
       rate: video.playbackRate,
       pitchKept: video.preservesPitch !== false,
       src: video.currentSrc,
+      ...(video.loop && Number.isFinite(video.duration) && video.duration > 0
+        ? { loopDuration: video.duration }
+        : {}),
       protected: video.mediaKeys !== null,
       hidden: document.visibilityState === 'hidden',
       // Chrome counts decoded audio bytes; a video that played a while without any has no sound track.
@@ -328,6 +331,7 @@ export class VideoCheck {
       'loadstart',
       'emptied',
       'ended',
+      'durationchange',
       'encrypted',
       'waiting',
     ]) {

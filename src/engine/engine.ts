@@ -64,7 +64,7 @@ const UPDATE_EVERY_FRAMES = 25;
 const LIVE_UPDATE_EVERY_SECONDS = 0.5;
 /** Live: a segment is rolled over after this long, and evidence older than the horizon is dropped. */
 const LIVE_SEGMENT_SECONDS = 20;
-const LIVE_HORIZON_SECONDS = 60;
+export const LIVE_HORIZON_SECONDS = 60;
 /** Lip frames kept at most for windows still waiting for their sound (10 s at 25 fps). */
 const MAX_WAITING_LIP_FRAMES = 250;
 

@@ -8,10 +8,11 @@ import type { EvidenceSummary } from '../core/decision/summary';
 import { mapStateTimes, whyText, type CannotJudgeWhy, type SyncState } from '../core/state';
 import { VerdictStabiliser } from '../core/decision/stabilise';
 import { createEngine, type CreateEngineOptions } from '../engine/create';
-import type { SyncEngine } from '../engine/engine';
+import { LIVE_HORIZON_SECONDS, type SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
 import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
+import { SeenWhole } from './seen-whole';
 import { Timebase } from './timebase';
 
 const MUTED: CannotJudgeWhy = { kind: 'muted' };
@@ -99,6 +100,8 @@ export class LiveSession {
   /** Sound analysed since the last verdict or source change, seconds. */
   private secondsWithoutVerdict = 0;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A looping video's moments seen so far: seen whole, it is judged as if it ended. */
+  private readonly seen = new SeenWhole();
   private readonly ready: Promise<void>;
 
   constructor(
@@ -196,6 +199,7 @@ export class LiveSession {
       if (!this.blocked && !stale) {
         await engine.pushFrame({ ...frame, mediaTime: this.timebase.map(frame.mediaTime) });
         this.framesAnalysed++;
+        await this.settleOnceSeenWhole(engine, frame.mediaTime);
       }
       return engine.suggestedRegion() ?? null;
     }, null);
@@ -235,6 +239,17 @@ export class LiveSession {
     this.report();
   }
 
+  /**
+   * A looping video started over after every moment of it was analysed: nothing new can
+   * come (a moment seen again counts once), so it is judged as a video that ended is.
+   */
+  private async settleOnceSeenWhole(engine: SyncEngine, captureTime: number): Promise<void> {
+    // A tab capture stamps on the wall clock; the page's media clock says which moment it was.
+    const mediaTime = this.capture === 'tab-capture' ? this.timebase.toMedia(captureTime) : captureTime;
+    if (this.seen.frame(mediaTime, this.playback?.loopDuration, LIVE_HORIZON_SECONDS) && !this.final)
+      await this.settle(engine);
+  }
+
   /** After a long pause, settle a check that has no verdict yet. */
   private armPauseSettle(): void {
     clearTimeout(this.pauseTimer);
@@ -267,6 +282,7 @@ export class LiveSession {
         this.timebase.reset(next.rate);
         engine.resetEvidence();
         this.stabiliser.reset();
+        this.seen.reset();
         this.final = false;
         this.secondsWithoutVerdict = 0;
         this.engineState = engine.state;

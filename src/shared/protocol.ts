@@ -72,6 +72,11 @@ export interface PlaybackInfo {
   hidden: boolean;
   /** Whether the media has sound at all (false: no audio track decoded; null: not known yet). */
   audioTrack: boolean | null;
+  /**
+   * The video's length when it loops (`loop` set, a finite duration); absent otherwise. A
+   * loop never ends: seen whole, the check is judged as if it had (src/offscreen/seen-whole.ts).
+   */
+  loopDuration?: number;
   /** Where the picture is in the viewport (tab capture crops to it). */
   rect: ViewportRect | null;
   /**

@@ -392,7 +392,7 @@ describe(
     );
 
     firefoxTest(
-      `three passes of a ${LOOP_SECONDS}-s loop hold one pass of windows (Firefox's frame times count on across a loop)`,
+      `three passes of a ${LOOP_SECONDS}-s loop hold one pass of windows (Firefox's frame times count on across a loop), judged in sync once seen whole`,
       CHECK_MS,
       async (t) => {
         if (needsEngine(t)) return;
@@ -411,6 +411,13 @@ describe(
           CHECK_MS - 30_000,
         );
         assertOnePass(session, (line) => t.diagnostic(line));
+        // Seen whole, the loop is judged as a video that ends is (src/offscreen/seen-whole.ts).
+        const settled = await waitForState(
+          tabId,
+          (v) => v?.session?.phase === 'done',
+          (line) => t.diagnostic(line),
+        );
+        assert.equal(settled.session!.state.status, 'in-sync');
         await firefox.bidi.send('browsingContext.close', { context });
       },
     );

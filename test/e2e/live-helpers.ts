@@ -67,10 +67,16 @@ export const CLEAR_KEY = {
 /** The live fixtures' encoding: plays in every browser, moov first so playback starts at once. */
 export const H264 = [...X264_FAST, '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'];
 
-/** The loop tests' clip (live-loop.test.ts, firefox-live.test.ts): the real clip's first LOOP_SECONDS, played in a loop. */
+/**
+ * The loop tests' clips (live-loop.test.ts, firefox-live.test.ts): the first LOOP_SECONDS of
+ * the real clip, or of the same pictures with another speaker's voice (makeMedia().swapped),
+ * played in a loop.
+ */
 export const LOOP_SECONDS = 4;
-export const loopClip = (): string =>
-  ffmpeg('live-real-4s.mp4', ['-i', join(CLIPS_DIR, REAL_CLIP), '-t', String(LOOP_SECONDS), ...H264]);
+export const loopClip = (voice: 'own' | 'swapped' = 'own'): string =>
+  voice === 'own'
+    ? ffmpeg('live-real-4s.mp4', ['-i', join(CLIPS_DIR, REAL_CLIP), '-t', String(LOOP_SECONDS), ...H264])
+    : ffmpeg('live-swapped-4s.mp4', ['-i', makeMedia().swapped, '-t', String(LOOP_SECONDS), ...H264]);
 
 type EngineSession = EngineStats['sessions'][number];
 

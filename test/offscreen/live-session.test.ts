@@ -283,3 +283,77 @@ test('frames sent while the engine loads are not analysed (they would open a sta
   assert.equal(session.framesAnalysed, 2);
   await session.close();
 });
+
+/** Frames every 40 ms over [from, to) of media time, each given to the session. */
+async function playFrames(session: LiveSession, from: number, to: number, skip = (_t: number) => false) {
+  for (let i = 0; from + i * 0.04 < to - 1e-9; i++) {
+    const t = Math.round((from + i * 0.04) * 1000) / 1000;
+    if (!skip(t)) await session.frame(frameAt(t));
+  }
+}
+
+test('a looping video seen whole is judged as if it ended: the swap short of 5 s of evidence is FAKE, final, at the loop', async () => {
+  const loop = { ...playing, loopDuration: 4 };
+  const { session, engine, finals } = await openSession({}, { playback: loop });
+  engine.finalState = judged('mismatch', 0.97, 3.6);
+  // Live, FAKE waits for 5 s of evidence (stabilise.ts): a 4-s loop never has them.
+  engine.hold(judged('mismatch', 0.97, 3.6));
+  assert.equal(session.state.status, 'checking');
+  await playFrames(session, 0, 4);
+  assert.deepEqual(engine.calls, [], 'not before the loop starts over');
+  await session.frame(frameAt(0.02));
+  assert.deepEqual(engine.calls, ['finish']);
+  assert.equal(shownNow(session).status, 'mismatch');
+  assert.equal(finals.at(-1), true, 'final');
+  // The next passes settle nothing again.
+  await playFrames(session, 0.06, 4);
+  await session.frame(frameAt(0.01));
+  assert.deepEqual(engine.calls, ['finish']);
+  await session.close();
+});
+
+test('a loop settles only once seen whole, from wherever the check started, and never a video that does not loop', async () => {
+  // Started at 2 s of a 4-s loop: the first start-over has seen half of it.
+  const midway = await openSession({}, { playback: { ...playing, loopDuration: 4 } });
+  await playFrames(midway.session, 2, 4);
+  await playFrames(midway.session, 0, 2);
+  assert.deepEqual(midway.engine.calls, [], 'half seen at the first start-over');
+  await playFrames(midway.session, 2, 4);
+  await midway.session.frame(frameAt(0));
+  assert.deepEqual(midway.engine.calls, ['finish'], 'whole at the second');
+  await midway.session.close();
+  // A pass with a second of frames lost is not whole; the next pass fills it in.
+  const lossy = await openSession({}, { playback: { ...playing, loopDuration: 4 } });
+  await playFrames(lossy.session, 0, 4, (t) => t >= 1 && t < 2);
+  await playFrames(lossy.session, 0, 4);
+  assert.deepEqual(lossy.engine.calls, [], 'a second missing in the first pass');
+  await lossy.session.frame(frameAt(0));
+  assert.deepEqual(lossy.engine.calls, ['finish']);
+  await lossy.session.close();
+  // A seek back in a video that does not loop, or one longer than the evidence window, is a seek.
+  for (const playback of [playing, { ...playing, loopDuration: 600 }]) {
+    const plain = await openSession({}, { playback });
+    await playFrames(plain.session, 0, 4);
+    await plain.session.frame(frameAt(0));
+    assert.deepEqual(plain.engine.calls, []);
+    await plain.session.close();
+  }
+});
+
+test("a loop seen whole by tab capture: its wall-clock frames are placed by the page's media clock", async () => {
+  const at = (media: number, wall: number) => ({
+    ...playing,
+    loopDuration: 4,
+    clock: { mediaTime: media, at: performance.timeOrigin + wall * 1000 },
+  });
+  const { session, engine } = await openSession({}, { capture: 'tab-capture', playback: at(0, 100) });
+  await playFrames(session, 100, 104);
+  // The loop started over at wall 104: the page says media time 0 there.
+  await session.updatePlayback(at(0, 104));
+  await session.frame(frameAt(104.02));
+  assert.deepEqual(
+    engine.calls.filter((c) => c === 'finish'),
+    ['finish'],
+  );
+  await session.close();
+});
