@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine with Node 20 (as root) for lipsync-lens: system
 # packages, npm dependencies, the MediaPipe model, a build of both extensions, and then
-# the main job: one real check of a demo clip with its verdict printed.
+# the main job (scripts/main-job.sh): one real check of a demo clip with its verdict printed.
 #   chromium            — headless engine for the check CLI and the real-browser tests
 #   firefox-esr         — the Firefox tests (test/e2e/firefox-*.test.ts)
 #   pulseaudio          — a sound output for Firefox in those tests (a private null sink)
@@ -33,15 +33,5 @@ npm ci --no-audit --no-fund
 npm run models
 npm run build
 
-# The main job: a real check of a demo clip, its verdict printed as a user sees it. A real
-# talking-head clip from ../shared when it is there; otherwise a clip made here with ffmpeg
-# (a test pattern and a tone: no face, so the honest verdict is "can't judge — no face").
-DEMO=../shared/media/clips/PCAVS_misc_Audio_Source_00104.mp4
-if [ ! -f "$DEMO" ]; then
-  mkdir -p .cache
-  DEMO=.cache/demo-no-face.mp4
-  [ -f "$DEMO" ] || ffmpeg -v error -y -f lavfi -i testsrc2=size=640x360:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 \
-    -t 6 -c:v libx264 -pix_fmt yuv420p -c:a aac "$DEMO"
-fi
-echo "setup: checking $DEMO (npm run check)"
-npm run --silent check -- "$DEMO" 2>/dev/null
+# The main job: a real check of a demo clip, its verdict printed as a user sees it.
+bash scripts/main-job.sh
