@@ -17,7 +17,7 @@
 // tab-capture path is: a frame at its rVFC expectedDisplayTime, a chunk of sound when
 // the graph took it from the track. WebRTC's receiver already lines up playout of the
 // two (its A/V sync), so displayed pictures and taken sound belong together.
-import type { PlaybackInfo } from '../shared/protocol';
+import { STREAM_SRC_PREFIX, type PlaybackInfo } from '../shared/protocol';
 import { tapAudio, type AudioTap, type TappedChunk } from './audio-tap';
 import { findMediaElements } from './videos';
 
@@ -166,7 +166,7 @@ export function streamPlayback(
     rate: 1,
     // The voice's tracks are part of the source: when they change (the tile's own track
     // arrives, a participant joins the mix) the engine starts afresh on the new sound.
-    src: stream ? `mediastream:${stream.id}${sound ? `#${sound.key}` : ''}` : '',
+    src: stream ? `${STREAM_SRC_PREFIX}${stream.id}${sound ? `#${sound.key}` : ''}` : '',
     audioTrack: hasAudio ? true : playingSeconds >= noAudioAfter ? false : null,
   };
 }

@@ -35,6 +35,8 @@ export type CannotJudgeWhy =
   /** One person's turn, or a stretch of their speech, does not clearly match while the rest does (media-time spans). */
   | { kind: 'turn-unclear'; spans: { start: number; end: number }[]; percent: number }
   | { kind: 'muted' }
+  /** A call tile whose voice reaches no audio or video element of the page (played through Web Audio, say). */
+  | { kind: 'call-sound-unreachable' }
   /** The playback rate the sound is heard at, its pitch moved with it. */
   | { kind: 'pitch-changed'; rate: number };
 
@@ -59,6 +61,8 @@ export function whyText(why: CannotJudgeWhy): string {
       return `the voice at ${spanTimes(why.spans)} does not clearly match that person's lips (${why.percent} % likely not to match)`;
     case 'muted':
       return 'the player is muted; unmute it to check';
+    case 'call-sound-unreachable':
+      return "no sound of this call reaches the page's audio or video elements; the site may play it through Web Audio, which the check cannot hear";
     case 'pitch-changed':
       return `the video plays at ${why.rate}× without pitch correction; play it at 1× to check`;
   }

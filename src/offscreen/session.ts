@@ -11,11 +11,12 @@ import { createEngine, type CreateEngineOptions } from '../engine/create';
 import { LIVE_HORIZON_SECONDS, type SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
-import type { CaptureKind, PlaybackInfo, Region } from '../shared/protocol';
+import { STREAM_SRC_PREFIX, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
 import { SeenWhole } from './seen-whole';
 import { Timebase } from './timebase';
 
 const MUTED: CannotJudgeWhy = { kind: 'muted' };
+const CALL_SOUND: CannotJudgeWhy = { kind: 'call-sound-unreachable' };
 
 export interface SessionConfig {
   sessionId: string;
@@ -128,7 +129,7 @@ export class LiveSession {
   }
 
   get state(): SyncState {
-    return this.inMediaTime(this.effectiveState());
+    return this.inMediaTime(this.effectiveState(this.engineWords()));
   }
 
   /** The engine judges in play time; the views show and seek in media time. */
@@ -313,22 +314,35 @@ export class LiveSession {
    * is not the speaker's: say so (nothing is analysed meanwhile) instead of waiting for
    * speech that cannot come or judging another voice. The engine's own state returns with 1×.
    */
-  private effectiveState(): SyncState {
+  private effectiveState(engineState: SyncState): SyncState {
     const playback = this.playback;
-    if (!playback || playback.protected || this.engineState.status === 'cannot-judge' || this.loadFailed)
-      return this.engineState;
+    if (!playback || playback.protected || engineState.status === 'cannot-judge' || this.loadFailed)
+      return engineState;
     if (playback.silenced)
       return { status: 'cannot-judge', reason: 'silent', detail: whyText(MUTED), why: MUTED };
     if (pitchMoved(playback)) {
       const why: CannotJudgeWhy = { kind: 'pitch-changed', rate: playback.rate };
       return { status: 'cannot-judge', reason: 'pitch-changed', detail: whyText(why), why };
     }
-    return this.engineState;
+    return engineState;
+  }
+
+  /**
+   * The engine's state, in this source's words: a call tile whose voice no element of the
+   * page holds has "no audio" as far as the check can hear, though the call is not silent —
+   * the site plays it some other way (Web Audio); say so.
+   */
+  private engineWords(): SyncState {
+    const state = this.engineState;
+    const call = this.playback?.src.startsWith(STREAM_SRC_PREFIX) ?? false;
+    if (!call || state.status !== 'cannot-judge' || state.reason !== 'no-audio' || state.why) return state;
+    return { ...state, detail: whyText(CALL_SOUND), why: CALL_SOUND };
   }
 
   private report(): void {
-    const state = this.effectiveState();
-    const final = this.final && state === this.engineState;
+    const engineState = this.engineWords();
+    const state = this.effectiveState(engineState);
+    const final = this.final && state === engineState;
     const shown = this.inMediaTime(state);
     const key = stateKey(shown, final);
     if (key === this.lastReported) return;

@@ -49,6 +49,9 @@ export interface ViewportRect {
   viewportHeight: number;
 }
 
+/** PlaybackInfo.src of a `<video>` playing a MediaStream (a call tile): src/content/stream-capture.ts. */
+export const STREAM_SRC_PREFIX = 'mediastream:';
+
 /** What the content script knows about the element; every change is sent. */
 export interface PlaybackInfo {
   paused: boolean;
@@ -64,7 +67,7 @@ export interface PlaybackInfo {
    * reads as another voice (sped-up files: p(mismatch) up to 0.947 on a genuine clip).
    */
   pitchKept: boolean;
-  /** currentSrc; a change is a new source (an ad, the next item). */
+  /** currentSrc; a change is a new source (an ad, the next item). A call's MediaStream: STREAM_SRC_PREFIX and its id. */
   src: string;
   /** Encrypted media (video.mediaKeys): frames read black. */
   protected: boolean;

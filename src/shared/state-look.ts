@@ -96,6 +96,8 @@ export function whyWords(why: CannotJudgeWhy): string {
       return t('why_turn_unclear', spanTimes(why.spans), why.percent);
     case 'muted':
       return t('why_muted');
+    case 'call-sound-unreachable':
+      return t('why_call_sound_unreachable');
     case 'pitch-changed':
       return t('why_pitch_changed', String(why.rate));
   }

@@ -8,6 +8,9 @@
 // `sameStream`: the tile and its <audio> get the remote MediaStream the track event
 // names (event.streams[0], both tracks: a page that plays one stream twice); otherwise
 // each gets a MediaStream of its own track only (nothing ties the voice to the tile).
+// `voice: 'web-audio'`: the remote voice is played through Web Audio only
+// (createMediaStreamSource → the context's destination), with no <audio> element, as some
+// call sites do.
 import { statSync } from 'node:fs';
 import { ffmpeg, fixturePage, H264 } from './live-helpers';
 
@@ -30,12 +33,14 @@ export interface Participant {
 export function callPage(
   name: string,
   participants: Participant[],
-  options: { sameStream?: boolean; tileWidth?: number } = {},
+  options: { sameStream?: boolean; tileWidth?: number; voice?: 'audio' | 'web-audio' } = {},
 ): string {
+  const webAudio = options.voice === 'web-audio';
   const script = `<style>.source { position: fixed; left: -2000px; top: 0; width: 320px; } .tiles { display: flex; gap: 8px; } .tiles video { margin: 0; }</style>
 <script type="module">
 const participants = ${JSON.stringify(participants)};
 const sameStream = ${options.sameStream === true};
+const webAudio = ${webAudio};
 const fail = (error) => { window.callError = document.title = String(error); };
 window.callState = participants.map(() => 'starting');
 async function connect(i, { src }) {
@@ -62,7 +67,11 @@ async function connect(i, { src }) {
   receiver.ontrack = (event) => {
     const stream = sameStream ? event.streams[0] : new MediaStream([event.track]);
     if (event.track.kind === 'video') tile.srcObject = stream;
-    else audio.srcObject = stream;
+    else if (webAudio) {
+      const heard = new AudioContext();
+      heard.createMediaStreamSource(new MediaStream([event.track])).connect(heard.destination);
+      window.voices = [...(window.voices ?? []), heard];
+    } else audio.srcObject = stream;
   };
   for (const track of sent.getTracks()) sender.addTrack(track, sent);
   // Keep the picture sharp on a busy machine: no downscaling, a high ceiling on the bitrate.
@@ -86,7 +95,7 @@ participants.forEach((p, i) => connect(i, p).catch(fail));
   const tiles = participants
     .map(
       (_, i) =>
-        `<video id="video${i}" autoplay playsinline muted width="${width}"></video><audio id="audio${i}" autoplay></audio>`,
+        `<video id="video${i}" autoplay playsinline muted width="${width}"></video>${webAudio ? '' : `<audio id="audio${i}" autoplay></audio>`}`,
     )
     .join('\n');
   // fixturePage writes the file; the tiles go in `extra` so they sit side by side.

@@ -3,7 +3,8 @@
 // a loopback in the page, no network). The content script takes the frames from the tile
 // and the sound from the call's MediaStream audio tracks (cloned, tapped without taking
 // the page's output), times both on the performance clock, and keeps checking: one
-// verdict per tile. Skipped, with the reason, without models/embedded or the clips.
+// verdict per tile; a voice played through Web Audio only is "can't judge", saying why.
+// Skipped, with the reason, without models/embedded or the clips.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
@@ -64,10 +65,11 @@ describe(
       name: string,
       participants: Participant[],
       sameStream: boolean,
+      voice: 'audio' | 'web-audio' = 'audio',
     ): Promise<{ page: Page; url: string }> {
       const page = await browser.context.newPage();
       await page.setViewportSize({ width: 1100, height: 800 });
-      const url = `${server.origin}/${callPage(name, participants, { sameStream })}`;
+      const url = `${server.origin}/${callPage(name, participants, { sameStream, voice })}`;
       await page.goto(url);
       await page.waitForFunction(
         (n) =>
@@ -156,6 +158,42 @@ describe(
         },
       );
     }
+
+    test(
+      "one remote participant whose voice the page plays through Web Audio only: can't judge, no audio, saying why",
+      { timeout: CHECK_MS + 60_000 },
+      async (t) => {
+        const { page, url } = await openCall('call-web-audio', [{ src: real }], false, 'web-audio');
+        try {
+          assert.equal(
+            await page.$$eval('audio', (all) => all.length),
+            0,
+            'no <audio> element holds the voice',
+          );
+          await clickToolbarButton(browser, page);
+          const [video] = await waitForVideos(
+            browser,
+            url,
+            (v) => v.some((x) => statusOf(x) === 'cannot-judge'),
+            CHECK_MS,
+            (line) => t.diagnostic(line),
+          ).then((v) => v.filter((x) => x.session));
+          const state = video.session!.state;
+          assert.ok(state.status === 'cannot-judge', state.status);
+          assert.equal(state.reason, 'no-audio');
+          assert.deepEqual(state.why, { kind: 'call-sound-unreachable' });
+          assert.equal((await badgeOf(browser, url)).text, '?');
+          // The popup says why in words (en catalogue: why_call_sound_unreachable).
+          const popup = await openPopupFor(browser, url);
+          const sentence = await popup.locator(`section[data-video="${video.videoKey}"] p.state`).innerText();
+          t.diagnostic(`popup: ${sentence}`);
+          assert.match(sentence, /Web Audio/);
+          await popup.close();
+        } finally {
+          await page.close();
+        }
+      },
+    );
 
     test(
       'a two-tile gallery, each participant with its own <audio>: the swapped tile is FAKE, the other REAL',

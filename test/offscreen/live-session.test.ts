@@ -357,3 +357,22 @@ test("a loop seen whole by tab capture: its wall-clock frames are placed by the 
   );
   await session.close();
 });
+
+test("a call tile whose voice no element holds is can't judge, no audio, saying why; a file without sound is plain no audio", async () => {
+  const noAudio: SyncState = { status: 'cannot-judge', reason: 'no-audio' };
+  const call = await openSession({}, { playback: { ...playing, src: 'mediastream:abc', audioTrack: false } });
+  call.engine.emit(noAudio);
+  assert.deepEqual(shownNow(call.session), {
+    status: 'cannot-judge',
+    reason: 'no-audio',
+    detail:
+      "no sound of this call reaches the page's audio or video elements; the site may play it through Web Audio, which the check cannot hear",
+    why: { kind: 'call-sound-unreachable' },
+  });
+  assert.deepEqual(call.shown.at(-1), shownNow(call.session), 'the views get the same words');
+  await call.session.close();
+  const file = await openSession({}, { playback: { ...playing, audioTrack: false } });
+  file.engine.emit(noAudio);
+  assert.deepEqual(shownNow(file.session), noAudio);
+  await file.session.close();
+});

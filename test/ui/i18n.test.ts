@@ -33,6 +33,7 @@ const WHYS: CannotJudgeWhy[] = [
     percent: 86,
   },
   { kind: 'muted' },
+  { kind: 'call-sound-unreachable' },
   { kind: 'pitch-changed', rate: 1.5 },
   { kind: 'weak-shift', offsetMs: 320, percent: 18 },
 ];
