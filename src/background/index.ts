@@ -27,7 +27,7 @@ import {
   type VideoRecord,
 } from './tab-store';
 import { canReattach, isLive, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
-import { isVideoUnreadable } from '../shared/errors';
+import { isVideoUnreadable, unreadableReason } from '../shared/errors';
 import { heardBefore, idleHostMayClose, lostSessions, removeHeardBefore, senderVideo } from './guards';
 
 const CONTENT_SCRIPT = 'content/content.js';
@@ -282,7 +282,7 @@ listen({
     });
     return {};
   },
-  'content→bg:open-session': async ({ videoKey, capture, playback, reattach }, sender) => {
+  'content→bg:open-session': async ({ videoKey, capture, playback, reattach, soundBlocked }, sender) => {
     const heardAt = Date.now();
     const tabId = sender.tab!.id!;
     const frameId = sender.frameId ?? 0;
@@ -346,7 +346,7 @@ listen({
             ? {
                 type: 'engine-state',
                 sessionId,
-                state: { status: 'cannot-judge', reason: 'unreadable' },
+                state: { status: 'cannot-judge', reason: unreadableReason(soundBlocked) },
                 final: true,
                 now,
               }

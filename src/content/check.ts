@@ -8,7 +8,7 @@
 import type { SyncState } from '../core/state';
 import { cropPlan, pictureRect } from '../shared/capture-geometry';
 import { SignatureReader } from '../shared/frame-signature';
-import { isVideoUnreadable } from '../shared/errors';
+import { isVideoUnreadable, unreadableReason } from '../shared/errors';
 import {
   send,
   type CaptureKind,
@@ -107,6 +107,8 @@ export class VideoCheck {
   private signatures: SignatureReader | null = null;
   private audioTap: AudioTap | null = null;
   private capture: CaptureKind = 'element';
+  /** Tab capture was chosen only because the page's AudioContext would not start. */
+  private soundBlocked = false;
   private region: Region | null = null;
   private inFlight = 0;
   /** Frames go at the grid's 25 per second, or evenly at half that when the engine falls behind. */
@@ -139,6 +141,8 @@ export class VideoCheck {
       let context: AudioContext | null = null;
       if (readable) {
         context = await runningAudioContext();
+        // Readable, but its sound cannot be hooked before the user interacts with the page.
+        this.soundBlocked = !context;
         if (!context) readable = false;
       }
       // Encrypted media reads black by any path: the engine is told and says so.
@@ -147,6 +151,7 @@ export class VideoCheck {
         videoKey: this.videoKey,
         capture: this.capture,
         playback: this.playback(),
+        ...(this.soundBlocked ? { soundBlocked: true } : {}),
       });
       if (this.signal.aborted)
         void send('content→bg:close-session', { sessionId, why: 'stopped' }).catch(() => undefined);
@@ -189,7 +194,7 @@ export class VideoCheck {
     // A video this browser does not let extensions read is "can't judge", not a failure.
     this.overlay?.update(
       isVideoUnreadable(error)
-        ? { status: 'cannot-judge', reason: 'unreadable' }
+        ? { status: 'cannot-judge', reason: unreadableReason(this.soundBlocked) }
         : { status: 'error', message },
     );
     setTimeout(() => this.overlay?.remove(), 10_000);

@@ -16,6 +16,12 @@ export type CannotJudgeReason =
   | 'model-unavailable'
   /** The browser does not let the extension read this video (Firefox: another site's video without CORS; no tab capture there). */
   | 'unreadable'
+  /**
+   * The video can be read but its sound cannot be hooked: the page's AudioContext does not
+   * start (the browser's autoplay policy before any interaction with the page), and this
+   * browser has no tab capture to fall back on (Firefox).
+   */
+  | 'sound-blocked'
   /** Played faster or slower without pitch correction: the voice heard is not the speaker's. */
   | 'pitch-changed';
 
@@ -216,6 +222,8 @@ export const REASON_TEXT: Record<CannotJudgeReason, string> = {
   'model-unavailable': 'The selected sync model is not available.',
   unreadable:
     'This browser does not let extensions read this video (it comes from another site that does not allow it).',
+  'sound-blocked':
+    "The browser keeps this page's sound from extensions until you interact with the page: click the video, then check again.",
   'pitch-changed':
     "The video plays faster or slower with its pitch changed, so the voice heard is not the speaker's own.",
 };

@@ -72,3 +72,11 @@ export class VideoUnreadableError extends Error {
 
 export const isVideoUnreadable = (error: unknown): boolean =>
   error instanceof Error && error.name === VideoUnreadableError.errorName;
+
+/**
+ * Why a video the extension could not take in is "can't judge": its sound alone, where the
+ * page's AudioContext would not start and there is no tab capture to fall back on
+ * ('sound-blocked'), or the video itself (another site's, without CORS: 'unreadable').
+ */
+export const unreadableReason = (soundBlocked: boolean | undefined): 'unreadable' | 'sound-blocked' =>
+  soundBlocked ? 'sound-blocked' : 'unreadable';

@@ -134,7 +134,17 @@ export interface Messages {
   'content→bg:videos': { request: { videos: VideoInfo[] }; response: Record<string, never> };
   'content→bg:open-session': {
     /** reattach: the session this one continues after the engine host restarted under it. */
-    request: { videoKey: string; capture: CaptureKind; playback: PlaybackInfo; reattach?: string };
+    request: {
+      videoKey: string;
+      capture: CaptureKind;
+      playback: PlaybackInfo;
+      reattach?: string;
+      /**
+       * Tab capture is asked for only because the page's AudioContext would not start (the
+       * video itself is readable): where there is no tab capture the reason is 'sound-blocked'.
+       */
+      soundBlocked?: boolean;
+    };
     response: { sessionId: string };
   };
   /** Accepted only for a session of the sender's own tab and frame. */

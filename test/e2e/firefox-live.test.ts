@@ -231,11 +231,12 @@ describe(
     const overlayShown = (context: string) =>
       evaluate<boolean>(context, `document.querySelector('lipsync-lens-overlay') !== null`);
 
-    /** Firefox with the test build installed and the control page open. */
-    async function startFirefox(): Promise<void> {
+    /** Firefox with the test build installed and the control page open (`prefs` over the usual ones). */
+    async function startFirefox(prefs: Record<string, number | boolean> = {}): Promise<void> {
       firefox = await launchFirefox({
         'extensions.webextensions.uuids': JSON.stringify({ [EXTENSION_ID]: UUID }),
         'extensions.background.idle.timeout': IDLE_TIMEOUT_MS,
+        ...prefs,
       });
       const installed = await firefox.bidi.send<{ extension: string }>('webExtension.install', {
         extensionData: { type: 'path', path: extensionDir },
@@ -618,6 +619,53 @@ hls.attachMedia(video);
         );
         assert.deepEqual([playing.paused, playing.muted], [false, false]);
         await firefox.bidi.send('browsingContext.close', { context });
+      },
+    );
+
+    firefoxTest(
+      "before any interaction with the page its sound cannot be hooked: can't judge, saying so (not 'unreadable'), the video left playing",
+      CHECK_MS + 60_000,
+      async (t) => {
+        if (needsEngine(t)) return;
+        // Firefox's default autoplay policy (the other tests turn it off): only muted media
+        // plays before the page has a user activation, and an AudioContext stays suspended.
+        earlierOutput += firefox.output();
+        await firefox.close();
+        await startFirefox({ 'media.autoplay.default': 1, 'media.autoplay.block-webaudio': true });
+        try {
+          const { context, tabId } = await openPlaying('sound-blocked', [
+            { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls muted' },
+          ]);
+          assert.equal(
+            await evaluate<boolean>(context, 'navigator.userActivation.hasBeenActive'),
+            false,
+            'no user activation yet',
+          );
+          await startCheck(tabId);
+          const blocked = await waitForState(
+            tabId,
+            (v) => FINAL.has(v?.session?.state.status ?? ''),
+            (line) => t.diagnostic(line),
+            30_000,
+          );
+          const state = blocked.session!.state;
+          assert.equal(
+            state.status === 'cannot-judge' && state.reason,
+            'sound-blocked',
+            JSON.stringify(state),
+          );
+          assert.equal(await badgeOf(tabId), '?');
+          assert.equal(
+            await evaluate<boolean>(context, `!document.querySelector('video').paused`),
+            true,
+            'the video plays on',
+          );
+          await firefox.bidi.send('browsingContext.close', { context });
+        } finally {
+          earlierOutput += firefox.output();
+          await firefox.close();
+          await startFirefox();
+        }
       },
     );
 
