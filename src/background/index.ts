@@ -27,7 +27,7 @@ import {
   type VideoRecord,
 } from './tab-store';
 import { canReattach, isLive, transition, type PageGoneWhy, type SessionEvent } from './session-machine';
-import { isVideoUnreadable, unreadableReason } from '../shared/errors';
+import { isVideoUnreadable, unreadableReason, VideoUnreadableError } from '../shared/errors';
 import { heardBefore, idleHostMayClose, lostSessions, removeHeardBefore, senderVideo } from './guards';
 
 const CONTENT_SCRIPT = 'content/content.js';
@@ -252,6 +252,20 @@ async function endDocument(
   await updateBadge(left);
 }
 
+/**
+ * The tab capture's stream id. Asked for only because the page's sound would not start
+ * (`soundBlocked`: no interaction with the page yet), a refusal — no toolbar click on this
+ * tab, as with auto-scan — leaves the sound unreadable, not the video "from another site".
+ */
+async function tabCaptureFor(tabId: number, soundBlocked: boolean | undefined): Promise<string> {
+  try {
+    return await tabCaptureStreamId(tabId);
+  } catch (error) {
+    if (!soundBlocked || isVideoUnreadable(error)) throw error;
+    throw new VideoUnreadableError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 listen({
   'popup→bg:check-tab': async ({ tabId }) => {
     // Opening the popup is also how a user looks at a check: catch up with a dead engine first.
@@ -324,7 +338,7 @@ listen({
       // A second check of one video (a rescan racing a click): the first one's engine session goes.
       if (replaced) await send('bg→engine:close-session', { sessionId: replaced }).catch(() => undefined);
       try {
-        const streamId = capture === 'tab-capture' ? await tabCaptureStreamId(tabId) : undefined;
+        const streamId = capture === 'tab-capture' ? await tabCaptureFor(tabId, soundBlocked) : undefined;
         await toEngine('bg→engine:open-session', {
           sessionId,
           tabId,
