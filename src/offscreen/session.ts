@@ -245,9 +245,11 @@ export class LiveSession {
    * come (a moment seen again counts once), so it is judged as a video that ended is.
    */
   private async settleOnceSeenWhole(engine: SyncEngine, captureTime: number): Promise<void> {
+    const loopDuration = this.playback?.loopDuration;
+    if (!loopDuration) return; // most videos: nothing to do per frame
     // A tab capture stamps on the wall clock; the page's media clock says which moment it was.
     const mediaTime = this.capture === 'tab-capture' ? this.timebase.toMedia(captureTime) : captureTime;
-    if (this.seen.frame(mediaTime, this.playback?.loopDuration, LIVE_HORIZON_SECONDS) && !this.final)
+    if (this.seen.frame(mediaTime, loopDuration, LIVE_HORIZON_SECONDS) && !this.final)
       await this.settle(engine);
   }
 

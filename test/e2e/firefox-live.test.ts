@@ -253,6 +253,13 @@ describe(
       });
     }
 
+    /** A fresh Firefox (`prefs` over the usual ones); what the closed one printed is kept. */
+    async function restartFirefox(prefs: Record<string, number | boolean> = {}): Promise<void> {
+      earlierOutput += firefox.output();
+      await firefox.close();
+      await startFirefox(prefs);
+    }
+
     /**
      * True when this Firefox's sound output is deadlocked: a fresh, unchecked page's video
      * does not advance. Firefox's own audio stack (PulseAudio backends, AudioIPC) can
@@ -290,9 +297,7 @@ describe(
           t.diagnostic(
             `Firefox's sound output deadlocked (a fresh page's video stood still) after: ${String(error).split('\n')[0].slice(0, 200)}; Firefox restarted, test run again`,
           );
-          earlierOutput += firefox.output();
-          await firefox.close();
-          await startFirefox();
+          await restartFirefox();
           await body(t);
         }
       });
@@ -629,9 +634,7 @@ hls.attachMedia(video);
         if (needsEngine(t)) return;
         // Firefox's default autoplay policy (the other tests turn it off): only muted media
         // plays before the page has a user activation, and an AudioContext stays suspended.
-        earlierOutput += firefox.output();
-        await firefox.close();
-        await startFirefox({ 'media.autoplay.default': 1, 'media.autoplay.block-webaudio': true });
+        await restartFirefox({ 'media.autoplay.default': 1, 'media.autoplay.block-webaudio': true });
         try {
           const { context, tabId } = await openPlaying('sound-blocked', [
             { src: '/gen/live-real.mp4', attrs: 'loop playsinline controls muted' },
@@ -662,9 +665,7 @@ hls.attachMedia(video);
           );
           await firefox.bidi.send('browsingContext.close', { context });
         } finally {
-          earlierOutput += firefox.output();
-          await firefox.close();
-          await startFirefox();
+          await restartFirefox();
         }
       },
     );
