@@ -220,6 +220,7 @@ function variantRecord(j: Judged): Record<string, unknown> {
     fold: j.fold,
     kind: j.variant.kind,
     ...(j.variant.shiftFrames !== undefined ? { shiftFrames: j.variant.shiftFrames } : {}),
+    ...(j.variant.donor ? { donor: j.variant.donor } : {}),
     expected: j.variant.expected,
     verdict: j.verdict,
     pMismatch: j.pMismatch,

@@ -51,7 +51,7 @@ export interface Summary {
   /** Genuine variants (lips and voice belong together) called fake, of all genuine ones. */
   falseFake: { n: number; of: number };
   /** The same split by how sure the clip's in-sync label is (MANIFEST confidence 'low' or not). */
-  falseFakeByLabel: { low: { n: number; of: number }; other: { n: number; of: number } };
+  falseFakeByLabel: ByLabel;
   shiftsNotReal: { n: number; of: number };
   shiftsPastToleranceCaught: { n: number; of: number };
   /** Sound far out of step (past ±15 frames): called FAKE, and called shifted within 1 frame of the clip's own offset plus the shift. */
@@ -59,6 +59,7 @@ export interface Summary {
   partial: { fake: number; iouAtLeastHalf: number; meanIou: number; of: number };
   swapsFake: { n: number; of: number };
   cannotJudgeLongReal: { n: number; of: number };
+  cannotJudgeLongRealByLabel: ByLabel;
   ece: number | null;
   eceSamples: number;
 }
@@ -94,22 +95,40 @@ type GenuineCheck = Pick<Judged, 'verdict'> & {
   clip: { row?: { confidence: string } };
 };
 
+type Count = { n: number; of: number };
+/** A figure split by the clip's in-sync label: MANIFEST confidence low, or not. */
+export type ByLabel = { low: Count; other: Count };
+
 /** Variants whose lips and voice belong together (music only among them: it must never be FAKE). */
 export const isGenuine = (j: Pick<GenuineCheck, 'variant'>) =>
   j.variant.expected === 'real' || j.variant.kind === 'music-only';
+
+/** How many of `items` are `hit`, split by label confidence. */
+function splitByLabel<T extends Pick<GenuineCheck, 'clip'>>(
+  items: readonly T[],
+  hit: (j: T) => boolean,
+): ByLabel {
+  const count = (low: boolean) => {
+    const of = items.filter((j) => (j.clip.row?.confidence === 'low') === low);
+    return { n: of.filter(hit).length, of: of.length };
+  };
+  return { low: count(true), other: count(false) };
+}
 
 /**
  * Genuine variants called FAKE, split by the clip's label: the shared MANIFEST marks some
  * in-sync labels 'low' (provenance unknown — "may be miming or music"), so a FAKE there may
  * be the label's error rather than the product's.
  */
-export function falseFakeByLabel(judged: readonly GenuineCheck[]): Summary['falseFakeByLabel'] {
-  const count = (low: boolean) => {
-    const genuine = judged.filter((j) => isGenuine(j) && (j.clip.row?.confidence === 'low') === low);
-    return { n: genuine.filter((j) => j.verdict === 'fake').length, of: genuine.length };
-  };
-  return { low: count(true), other: count(false) };
-}
+export const falseFakeByLabel = (judged: readonly GenuineCheck[]): ByLabel =>
+  splitByLabel(judged.filter(isGenuine), (j) => j.verdict === 'fake');
+
+/**
+ * Real clips of 2.5 s or more (own audio) the decision would not judge, split the same way:
+ * on a film scene that may be dubbed, "can't judge" may be the right answer.
+ */
+export const cannotJudgeByLabel = (longReal: readonly GenuineCheck[]): ByLabel =>
+  splitByLabel(longReal, (j) => j.verdict === 'cannot-judge');
 
 export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);
@@ -158,6 +177,7 @@ export function summarize(judged: readonly Judged[]): Summary {
       n: longReal.filter((j) => j.verdict === 'cannot-judge').length,
       of: longReal.length,
     },
+    cannotJudgeLongRealByLabel: cannotJudgeByLabel(longReal),
     ece: calibrated.length
       ? expectedCalibrationError(
           calibrated.map((j) => j.pMismatch!),
@@ -198,6 +218,8 @@ export function summaryTable(s: Summary): string[] {
     `| partial swaps with span IoU ≥ 0.5 (target ≥ 80 %) | ${f({ n: s.partial.iouAtLeastHalf, of: s.partial.of })}, mean IoU ${s.partial.meanIou.toFixed(2)} |`,
     `| ROC-AUC real vs swapped on p(mismatch), abstention = miss (target ≥ 0.99) | ${s.auc === null ? 'n/a' : s.auc.toFixed(3)} |`,
     `| can't judge on real clips with ≥ 2.5 s of speech (target ≤ 10 %) | ${f(s.cannotJudgeLongReal)} |`,
+    `| … of clips whose in-sync label is sure | ${f(s.cannotJudgeLongRealByLabel.other)} |`,
+    `| … of clips whose in-sync label is low-confidence | ${f(s.cannotJudgeLongRealByLabel.low)} |`,
     `| shifts of ≥ 3 frames not called real (target ≥ 90 %) | ${f(s.shiftsNotReal)} |`,
     `| shifts past viewers' tolerance (> 90 ms early, > 185 ms late) called shifted or fake | ${f(s.shiftsPastToleranceCaught)} |`,
     `| sound 0.8–1.2 s out of step (genuine) called FAKE (target: none) | ${f({ n: s.farShifts.fake, of: s.farShifts.of })} |`,

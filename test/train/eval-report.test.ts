@@ -3,7 +3,12 @@
 // everything scores 0.
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { abstentionAuc, conditionRows, falseFakeByLabel } from '../../scripts/lib/eval-report';
+import {
+  abstentionAuc,
+  cannotJudgeByLabel,
+  conditionRows,
+  falseFakeByLabel,
+} from '../../scripts/lib/eval-report';
 
 const judged = (verdict: 'real' | 'fake' | 'cannot-judge', pMismatch: number | null) => ({
   verdict,
@@ -42,6 +47,23 @@ test('false FAKEs split by label confidence: only genuine variants count, music 
     { verdict: 'fake', variant: { kind: 'under-music', expected: 'real' } as never, clip: {} },
   ]);
   assert.deepEqual(split, { low: { n: 1, of: 2 }, other: { n: 2, of: 3 } });
+});
+
+test("can't judge on long real clips split by label confidence: a clip without a manifest row counts as sure", () => {
+  const clip = (verdict: 'real' | 'cannot-judge', confidence?: string) => ({
+    verdict,
+    variant: { kind: 'real', expected: 'real' } as never,
+    clip: confidence ? { row: { confidence } } : {},
+  });
+  const split = cannotJudgeByLabel([
+    clip('cannot-judge', 'low'),
+    clip('cannot-judge', 'low'),
+    clip('real', 'low'),
+    clip('cannot-judge', 'high'),
+    clip('real', 'medium'),
+    clip('real'),
+  ]);
+  assert.deepEqual(split, { low: { n: 2, of: 3 }, other: { n: 1, of: 3 } });
 });
 
 test('condition rows: a FAKE counts as false wherever the condition does not accept one — sound far out of step among them', () => {
