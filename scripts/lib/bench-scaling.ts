@@ -5,12 +5,15 @@
 // Chromium, as a user running the check would see it — twice a second (at each new high of
 // their resident size, ./pss.ts). It also notes when the
 // CLI prints its first progress bar (the first frame read): what comes before is start-up (node,
-// Chromium, the engine's loading), paid once per file whatever its length. Asserts nothing.
+// Chromium, the engine's loading), paid once per file whatever its length. Beside the wall
+// clock it counts the CPU seconds of the same tree (./pss.ts TreeCpu, sampled with the
+// memory), the work per video second, which another job on this shared machine changes less
+// than it changes the wall clock. Asserts nothing.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { loopInSync } from './loop-clip';
 import { ffmpegOnce, probeDuration } from '../../test/helpers/media';
-import { PeakPss } from './pss';
+import { PeakPss, TreeCpu } from './pss';
 
 /** Seconds of the clip each loop repeats: 296 frames at 25 fps. */
 const BASE_SECONDS = 11.84;
@@ -29,6 +32,9 @@ export interface ScalingRow {
   wallSeconds: number;
   /** From the CLI's start to its first progress bar (node, Chromium, the engine's loading). */
   startupSeconds: number;
+  /** CPU seconds of node, Chromium (and ffmpeg) from start to end, and up to the first progress bar. */
+  cpuSeconds: number;
+  startupCpuSeconds: number;
   peakMiB: number;
   verdict: string;
 }
@@ -54,9 +60,16 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check.ts', '--json', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const peak = new PeakPss(child.pid!);
+  const cpu = new TreeCpu(child.pid!);
+  const timer = setInterval(() => {
+    peak.sample();
+    cpu.sample();
+  }, 500);
   let out = '';
   let beforeFirstFrame = '';
   let firstFrameAt = NaN;
+  let startupCpuSeconds = NaN;
   child.stdout.on('data', (chunk) => (out += chunk));
   child.stderr.on('data', (chunk: Buffer) => {
     process.stderr.write(chunk);
@@ -64,10 +77,11 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
     // The progress bar ('name [....] 0% 0.0/80.5 s') appears once the first frame is read;
     // kept until then, as a line may come in two chunks.
     beforeFirstFrame += chunk.toString();
-    if (/\] \d+% /.test(beforeFirstFrame)) firstFrameAt = performance.now();
+    if (!/\] \d+% /.test(beforeFirstFrame)) return;
+    firstFrameAt = performance.now();
+    cpu.sample();
+    startupCpuSeconds = cpu.seconds;
   });
-  const peak = new PeakPss(child.pid!);
-  const timer = setInterval(() => peak.sample(), 500);
   const code = await new Promise<number>((done) => child.on('close', (c) => done(c ?? 1)));
   clearInterval(timer);
   const line = out.trim().split('\n').at(-1) ?? '';
@@ -80,6 +94,8 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
   return {
     wallSeconds: (performance.now() - started) / 1000,
     startupSeconds: (firstFrameAt - started) / 1000,
+    cpuSeconds: cpu.seconds,
+    startupCpuSeconds,
     peakMiB: peak.peakKiB / 1024,
     verdict,
   };
@@ -88,6 +104,9 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
 /** Seconds per video second, in all and once the first frame is read. */
 const perVideoSecond = (row: ScalingRow) => row.wallSeconds / row.videoSeconds;
 const afterStartup = (row: ScalingRow) => (row.wallSeconds - row.startupSeconds) / row.videoSeconds;
+/** CPU seconds per video second, in all and once the first frame is read. */
+const cpuPerVideoSecond = (row: ScalingRow) => row.cpuSeconds / row.videoSeconds;
+const cpuAfterStartup = (row: ScalingRow) => (row.cpuSeconds - row.startupCpuSeconds) / row.videoSeconds;
 
 /** The run whose seconds per video second is the median of `runs` (the lower middle one for an even count). */
 function medianRun(runs: ScalingRow[]): ScalingRow {
@@ -111,7 +130,7 @@ export async function runScaling(
     `scaling: the first ${BASE_SECONDS} s of ${clip} looped (pictures copied, sound encoded once), each length checked by npm run check -- --json${repeat > 1 ? ` ${repeat} times, in rounds` : ''}; peak = PSS of node + Chromium (+ ffmpeg converting an mpeg4 file), read at each new high of their resident size (sampled every 0.5 s)`,
   );
   console.log(
-    'minutes  format    video s    wall s   s per video s   start-up s   after start-up s/s   peak MiB   verdict',
+    'minutes  format    video s    wall s   s per video s   start-up s   after start-up s/s   CPU s/s   CPU after start-up s/s   peak MiB   verdict',
   );
   const files = minutesList.flatMap((minutes) =>
     formats.map((format) => {
@@ -126,7 +145,7 @@ export async function runScaling(
       const row = { minutes, format, videoSeconds, ...(await checkWithPeak(file)) };
       rows.push(row);
       console.log(
-        `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${perVideoSecond(row).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
+        `${String(minutes).padStart(7)}  ${format.padEnd(6)} ${videoSeconds.toFixed(1).padStart(9)} ${row.wallSeconds.toFixed(1).padStart(9)} ${perVideoSecond(row).toFixed(3).padStart(15)} ${row.startupSeconds.toFixed(1).padStart(12)} ${afterStartup(row).toFixed(3).padStart(20)} ${cpuPerVideoSecond(row).toFixed(3).padStart(9)} ${cpuAfterStartup(row).toFixed(3).padStart(24)} ${row.peakMiB.toFixed(0).padStart(10)}   ${row.verdict}`,
       );
     }
   }
@@ -136,7 +155,7 @@ export async function runScaling(
     const median = (m: number) => medianRun(h264.filter((r) => r.minutes === m));
     const [first, last] = [median(lengths[0]), median(lengths.at(-1)!)];
     console.log(
-      `ratios ${last.minutes} min / ${first.minutes} min${repeat > 1 ? ' (median runs)' : ''}: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(perVideoSecond(last) / perVideoSecond(first)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×`,
+      `ratios ${last.minutes} min / ${first.minutes} min${repeat > 1 ? ' (median runs)' : ''}: peak memory ${(last.peakMiB / first.peakMiB).toFixed(2)}×, s per video s ${(perVideoSecond(last) / perVideoSecond(first)).toFixed(2)}×, after start-up ${(afterStartup(last) / afterStartup(first)).toFixed(2)}×; CPU s per video s ${(cpuPerVideoSecond(last) / cpuPerVideoSecond(first)).toFixed(2)}×, after start-up ${(cpuAfterStartup(last) / cpuAfterStartup(first)).toFixed(2)}×`,
     );
   }
   return rows;

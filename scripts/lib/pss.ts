@@ -1,6 +1,10 @@
 // Memory as the system sees it: the proportional set size of a process tree (node plus the
-// Chromium it started), for the scaling bench and the soak.
+// Chromium it started), for the scaling bench and the soak; and the CPU time the tree used,
+// which another job on a shared machine slows less than it slows the wall clock.
 import { readdirSync, readFileSync } from 'node:fs';
+
+/** Fields of /proc/PID/stat after the parenthesised command name (which may hold spaces). */
+const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 
 /** `root` and all its descendants, from /proc. */
 function treePids(root: number): number[] {
@@ -9,8 +13,7 @@ function treePids(root: number): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       // Field 4 of /proc/PID/stat, after the parenthesised command name.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parent.set(Number(name), Number(statFields(readFileSync(`/proc/${name}/stat`, 'utf8'))[1]));
     } catch {
       // the process ended while we looked
     }
@@ -73,5 +76,46 @@ export class PeakPss {
     this.rssHigh = rss;
     this.pssReads++;
     this.peakKiB = Math.max(this.peakKiB, sumOver(pids, pssKiB));
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc's CPU times (`getconf CLK_TCK`: 100 on every Linux ABI in use). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * One /proc/PID/stat line's CPU ticks (proc(5) fields 14 and 15, user and system time) and
+ * its start time (field 22), which tells a process from a later one given the same pid.
+ */
+export function statCpu(stat: string): { ticks: number; startTime: number } {
+  const f = statFields(stat); // f[0] is field 3 (state)
+  return { ticks: Number(f[11]) + Number(f[12]), startTime: Number(f[19]) };
+}
+
+/**
+ * CPU seconds of a process tree: every process seen in it when sampled, at its last sample.
+ * Counting what parents reap would miss Chromium's renderers (their zygote is not waited for
+ * at shutdown), so each process is read while it lives; the CPU a process uses after its last
+ * sample is missed (at most the sampling interval's worth each, at exit, when little runs).
+ */
+export class TreeCpu {
+  private readonly last = new Map<string, number>();
+
+  constructor(private readonly root: number) {}
+
+  sample(): void {
+    for (const pid of treePids(this.root)) {
+      try {
+        const { ticks, startTime } = statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        this.last.set(`${pid}@${startTime}`, ticks);
+      } catch {
+        // ended while we looked: its last sample stands
+      }
+    }
+  }
+
+  get seconds(): number {
+    let ticks = 0;
+    for (const t of this.last.values()) ticks += t;
+    return ticks / TICKS_PER_SECOND;
   }
 }
