@@ -93,9 +93,10 @@ export function statCpu(stat: string): { ticks: number; startTime: number } {
 
 /**
  * CPU seconds of a process tree: every process seen in it when sampled, at its last sample.
- * Counting what parents reap would miss Chromium's renderers (their zygote is not waited for
- * at shutdown), so each process is read while it lives; the CPU a process uses after its last
- * sample is missed (at most the sampling interval's worth each, at exit, when little runs).
+ * Counting what parents reap (cutime) missed most of Chromium's time — its renderers' CPU
+ * never reached the CLI's total — so each process is read while it lives; the CPU a process
+ * uses after its last sample is missed (at most the sampling interval's worth each, at exit,
+ * when little runs).
  */
 export class TreeCpu {
   private readonly last = new Map<string, number>();
