@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { loopInSync } from './loop-clip';
 import { ffmpegOnce, probeDuration } from '../../test/helpers/media';
-import { PeakPss, TreeCpu } from './pss';
+import { PeakPss, processTree, TreeCpu } from './pss';
 
 /** Seconds of the clip each loop repeats: 296 frames at 25 fps. */
 const BASE_SECONDS = 11.84;
@@ -63,8 +63,9 @@ async function checkWithPeak(file: string): Promise<Omit<ScalingRow, 'minutes' |
   const peak = new PeakPss(child.pid!);
   const cpu = new TreeCpu(child.pid!);
   const timer = setInterval(() => {
-    peak.sample();
-    cpu.sample();
+    const tree = processTree(child.pid!); // one walk of /proc for both
+    peak.sample(tree);
+    cpu.sample(tree);
   }, 500);
   let out = '';
   let beforeFirstFrame = '';

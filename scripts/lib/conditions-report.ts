@@ -73,11 +73,28 @@ export interface ConditionStats {
   shiftCaught: number | null;
 }
 
+type Count = { n: number; of: number };
+/** A figure split by the source clip's in-sync label: MANIFEST confidence low, or not. */
+export type ByLabel = { low: Count; other: Count };
+
+/** How many of `items` are `hit`, split by whether their clip's label is low-confidence. */
+export function splitByLabel<T>(
+  items: readonly T[],
+  isLow: (item: T) => boolean,
+  hit: (item: T) => boolean,
+): ByLabel {
+  const count = (low: boolean) => {
+    const of = items.filter((item) => isLow(item) === low);
+    return { n: of.filter(hit).length, of: of.length };
+  };
+  return { low: count(true), other: count(false) };
+}
+
 export interface ConditionSummary {
   conditions: Record<string, ConditionStats>;
   overall: ConditionStats & { ece: number | null; eceCount: number };
   /** Genuine files called FAKE, by the source clip's label confidence ('low' or not). */
-  falseFakeByLabel: { low: { n: number; of: number }; other: { n: number; of: number } };
+  falseFakeByLabel: ByLabel;
 }
 
 const fraction = (n: number, d: number): number | null => (d ? n / d : null);
@@ -134,14 +151,14 @@ export function conditionSummary(rows: readonly ConditionOutcome[]): ConditionSu
   const ece = expectedCalibrationError(
     calibrated.map((r) => ({ p: r.pMismatch as number, label: r.entry.expected === 'fake' })),
   );
-  const falseFakes = (low: boolean) => {
-    const genuine = rows.filter((r) => isGenuine(r.entry) && (r.entry.labelConfidence === 'low') === low);
-    return { n: genuine.filter((r) => r.verdict === 'fake').length, of: genuine.length };
-  };
   return {
     conditions,
     overall: { ...statsOf(rows), ece, eceCount: calibrated.length },
-    falseFakeByLabel: { low: falseFakes(true), other: falseFakes(false) },
+    falseFakeByLabel: splitByLabel(
+      rows.filter((r) => isGenuine(r.entry)),
+      (r) => r.entry.labelConfidence === 'low',
+      (r) => r.verdict === 'fake',
+    ),
   };
 }
 

@@ -5,7 +5,7 @@ import { expectedCalibrationError } from '../../src/core/decision/calibration';
 import { areaUnder, rocCurve } from '../../src/core/train/metrics';
 import type { Verdict } from '../../src/core/state';
 import { clipLabel, type Judged } from './eval-decision';
-import { spanIoU } from './conditions-report';
+import { spanIoU, splitByLabel, type ByLabel } from './conditions-report';
 
 export interface ConditionRow {
   condition: string;
@@ -95,25 +95,11 @@ type GenuineCheck = Pick<Judged, 'verdict'> & {
   clip: { row?: { confidence: string } };
 };
 
-type Count = { n: number; of: number };
-/** A figure split by the clip's in-sync label: MANIFEST confidence low, or not. */
-export type ByLabel = { low: Count; other: Count };
+const isLowLabel = (j: Pick<GenuineCheck, 'clip'>) => j.clip.row?.confidence === 'low';
 
 /** Variants whose lips and voice belong together (music only among them: it must never be FAKE). */
 export const isGenuine = (j: Pick<GenuineCheck, 'variant'>) =>
   j.variant.expected === 'real' || j.variant.kind === 'music-only';
-
-/** How many of `items` are `hit`, split by label confidence. */
-function splitByLabel<T extends Pick<GenuineCheck, 'clip'>>(
-  items: readonly T[],
-  hit: (j: T) => boolean,
-): ByLabel {
-  const count = (low: boolean) => {
-    const of = items.filter((j) => (j.clip.row?.confidence === 'low') === low);
-    return { n: of.filter(hit).length, of: of.length };
-  };
-  return { low: count(true), other: count(false) };
-}
 
 /**
  * Genuine variants called FAKE, split by the clip's label: the shared MANIFEST marks some
@@ -121,14 +107,14 @@ function splitByLabel<T extends Pick<GenuineCheck, 'clip'>>(
  * be the label's error rather than the product's.
  */
 export const falseFakeByLabel = (judged: readonly GenuineCheck[]): ByLabel =>
-  splitByLabel(judged.filter(isGenuine), (j) => j.verdict === 'fake');
+  splitByLabel(judged.filter(isGenuine), isLowLabel, (j) => j.verdict === 'fake');
 
 /**
  * Real clips of 2.5 s or more (own audio) the decision would not judge, split the same way:
  * on a film scene that may be dubbed, "can't judge" may be the right answer.
  */
 export const cannotJudgeByLabel = (longReal: readonly GenuineCheck[]): ByLabel =>
-  splitByLabel(longReal, (j) => j.verdict === 'cannot-judge');
+  splitByLabel(longReal, isLowLabel, (j) => j.verdict === 'cannot-judge');
 
 export function summarize(judged: readonly Judged[]): Summary {
   const kind = (k: string) => judged.filter((j) => j.variant.kind === k);

@@ -6,14 +6,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Fields of /proc/PID/stat after the parenthesised command name (which may hold spaces). */
 const statFields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 
-/** `root` and all its descendants, from /proc. */
-function treePids(root: number): number[] {
+/**
+ * `root` and all its descendants, each with its /proc/PID/stat line, from one walk of /proc
+ * (the walk reads every process's stat for its parent; the tree's lines are kept for the
+ * samplers below, which would otherwise read them again).
+ */
+export function processTree(root: number): Map<number, string> {
+  const stats = new Map<number, string>();
   const parent = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      // Field 4 of /proc/PID/stat, after the parenthesised command name.
-      parent.set(Number(name), Number(statFields(readFileSync(`/proc/${name}/stat`, 'utf8'))[1]));
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      stats.set(Number(name), stat);
+      parent.set(Number(name), Number(statFields(stat)[1])); // field 4, the parent
     } catch {
       // the process ended while we looked
     }
@@ -22,7 +28,7 @@ function treePids(root: number): number[] {
     for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) if (p === root) return true;
     return false;
   };
-  return [...parent.keys()].filter(inTree);
+  return new Map([...stats].filter(([pid]) => inTree(pid)));
 }
 
 /** Sum over pids of a number read from one /proc file each (a process that ended counts 0). */
@@ -41,13 +47,12 @@ function sumOver(pids: number[], read: (pid: number) => number): number {
 const pssKiB = (pid: number) =>
   Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 
-/** Resident pages from statm (field 2), in KiB: cheap, where smaps_rollup walks every mapping. */
-const rssKiB = (pid: number) =>
-  (Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * 4096) / 1024;
+/** Resident size from a stat line (field 24, pages), in KiB: cheap, where smaps_rollup walks every mapping. */
+const rssKiB = (stat: string) => (Number(statFields(stat)[21]) * 4096) / 1024;
 
 /** PSS (KiB) of `root` and all its descendants. */
 export function treePssKiB(root: number): number {
-  return sumOver(treePids(root), pssKiB);
+  return sumOver([...processTree(root).keys()], pssKiB);
 }
 
 /** How far the resident size must pass the last high before PSS is read again. */
@@ -69,13 +74,14 @@ export class PeakPss {
 
   constructor(private readonly root: number) {}
 
-  sample(): void {
-    const pids = treePids(this.root);
-    const rss = sumOver(pids, rssKiB);
+  /** `tree`: a walk already made for this root (processTree), shared with another sampler. */
+  sample(tree = processTree(this.root)): void {
+    let rss = 0;
+    for (const stat of tree.values()) rss += rssKiB(stat);
     if (rss < this.rssHigh + RSS_STEP_KIB) return;
     this.rssHigh = rss;
     this.pssReads++;
-    this.peakKiB = Math.max(this.peakKiB, sumOver(pids, pssKiB));
+    this.peakKiB = Math.max(this.peakKiB, sumOver([...tree.keys()], pssKiB));
   }
 }
 
@@ -103,14 +109,11 @@ export class TreeCpu {
 
   constructor(private readonly root: number) {}
 
-  sample(): void {
-    for (const pid of treePids(this.root)) {
-      try {
-        const { ticks, startTime } = statCpu(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-        this.last.set(`${pid}@${startTime}`, ticks);
-      } catch {
-        // ended while we looked: its last sample stands
-      }
+  /** `tree`: a walk already made for this root (processTree), shared with another sampler. */
+  sample(tree = processTree(this.root)): void {
+    for (const [pid, stat] of tree) {
+      const { ticks, startTime } = statCpu(stat);
+      this.last.set(`${pid}@${startTime}`, ticks);
     }
   }
 
