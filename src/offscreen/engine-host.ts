@@ -198,6 +198,7 @@ export function startEngineHost(options: EngineHostOptions = {}): void {
             status: session.state.status,
             evidence: session.evidenceSummary(),
             frames: session.frameStats(),
+            loopPasses: [...session.loopPasses],
           })),
         };
       },

@@ -3,7 +3,12 @@
 // src/core/decision/evidence.ts): no new evidence can come. Without this a short looping
 // swap waited for the evidence-window settle (60 s of sound) because a FAKE live needs 5 s
 // of face-plus-speech; once the loop has been seen whole it is judged as a file would be,
-// the same way a video that ends is.
+// the same way a video that ends is — over two passes where one is not enough
+// (src/core/decision/loop-passes.ts).
+
+import { firstPassSettles, twoPassVerdict } from '../core/decision/loop-passes';
+import type { SyncState } from '../core/state';
+import type { LoopPass } from '../shared/protocol';
 
 /** Media time is counted seen in bins of this many seconds (5 frames at 25 fps). */
 const BIN_SECONDS = 0.2;
@@ -12,16 +17,59 @@ const WHOLE_SHARE = 0.95;
 /** A frame this far before the previous one is the loop starting over (or a seek back). */
 const BACK_SECONDS = 1;
 
+const passOf = (state: SyncState): LoopPass => {
+  const evidence = 'evidence' in state ? state.evidence : undefined;
+  if (!evidence) return { status: state.status, evidence: null };
+  const { pMismatch, offsetFrames, evidenceSeconds } = evidence;
+  return { status: state.status, evidence: { pMismatch, offsetFrames, evidenceSeconds } };
+};
+
+const binOf = (mediaTime: number) => Math.floor(mediaTime / BIN_SECONDS);
+
 export class SeenWhole {
   private readonly bins = new Set<number>();
   private last: number | null = null;
   private done = false;
+  /** The first pass's outcome, when a second pass is judged afresh (firstPassSettles). */
+  private first: SyncState | null = null;
+  /** Every pass judged so far, in order (the engine's stats show them). */
+  readonly passes: LoopPass[] = [];
 
   /** A new source: nothing of it has been seen. */
   reset(): void {
     this.bins.clear();
     this.last = null;
     this.done = false;
+    this.first = null;
+    this.passes.length = 0;
+  }
+
+  /** A second pass is being seen, its evidence started afresh. */
+  get secondPass(): boolean {
+    return this.first !== null && !this.done;
+  }
+
+  /**
+   * A pass seen whole (frame() was true at `mediaTime`), judged on its own evidence: the
+   * state to settle on, or null: a second pass starts at `mediaTime`, to be seen whole and
+   * judged on its own (the caller drops the evidence so far).
+   */
+  judged(pass: SyncState, fakeShown: boolean, mediaTime: number): SyncState | null {
+    this.passes.push(passOf(pass));
+    if (this.first) return twoPassVerdict(this.first, pass);
+    const settled = firstPassSettles(pass, fakeShown);
+    if (settled) return settled;
+    this.first = pass;
+    this.bins.clear();
+    this.bins.add(binOf(mediaTime));
+    this.last = mediaTime;
+    this.done = false;
+    return null;
+  }
+
+  /** A check settled before its second pass was seen whole: that part of a pass with the first. */
+  settledEarly(state: SyncState): SyncState {
+    return this.secondPass ? twoPassVerdict(this.first!, state) : state;
   }
 
   /**
@@ -37,7 +85,7 @@ export class SeenWhole {
       this.done = true;
       return true;
     }
-    this.bins.add(Math.floor(mediaTime / BIN_SECONDS));
+    this.bins.add(binOf(mediaTime));
     return false;
   }
 

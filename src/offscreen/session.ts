@@ -11,7 +11,13 @@ import { createEngine, type CreateEngineOptions } from '../engine/create';
 import { LIVE_HORIZON_SECONDS, type SyncEngine } from '../engine/engine';
 import type { EngineAssets, EngineFrame, FrameStats, ModelChoice, SegmentReason } from '../engine/types';
 import type { WeightsBundle } from '../core/convert/weights-bundle';
-import { STREAM_SRC_PREFIX, type CaptureKind, type PlaybackInfo, type Region } from '../shared/protocol';
+import {
+  STREAM_SRC_PREFIX,
+  type CaptureKind,
+  type LoopPass,
+  type PlaybackInfo,
+  type Region,
+} from '../shared/protocol';
 import { SeenWhole } from './seen-whole';
 import { Timebase } from './timebase';
 
@@ -59,6 +65,15 @@ export const SETTLE_AFTER_SECONDS = 60;
 /** A pause this long settles a check without a verdict the same way (the user may have stopped watching). */
 export const SETTLE_AFTER_PAUSE_MS = 15_000;
 
+/**
+ * A loop's second pass, its evidence started afresh (seen-whole.ts), is the same check
+ * nearly done: not "waiting for speech" again, nor progress going back.
+ */
+const checkingAgain = (state: SyncState): SyncState => {
+  if (state.status === 'checking') return { ...state, progress: 0.99 };
+  return state.status === 'waiting-for-speech' ? { status: 'checking', progress: 0.99 } : state;
+};
+
 const judged = (state: SyncState) =>
   state.status === 'in-sync' ||
   state.status === 'shifted' ||
@@ -103,6 +118,8 @@ export class LiveSession {
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
   /** A looping video's moments seen so far: seen whole, it is judged as if it ended. */
   private readonly seen = new SeenWhole();
+  /** The loop was settled once seen whole: final until the source changes. */
+  private loopSettled = false;
   private readonly ready: Promise<void>;
 
   constructor(
@@ -224,33 +241,49 @@ export class LiveSession {
   /** A state from the engine (stabilised): shown, unless it is work in progress after a final state. */
   private fromEngine(state: SyncState): void {
     if (this.final) {
+      // A loop settled once seen whole: every pass after it shows moments already judged.
+      if (this.loopSettled) return;
       // The final state stands until the evidence gives another outcome (the video went on).
       if (!judged(state) || state.status === this.engineState.status) return;
       this.final = false;
     }
-    this.engineState = state;
+    this.engineState = this.seen.secondPass ? checkingAgain(state) : state;
     this.report();
   }
 
   /** The decision made final on what was seen: the last provisional state ends with its reason. */
   private async settle(engine: SyncEngine): Promise<void> {
-    const result = await engine.finish();
-    this.engineState = this.stabilised(result.state, true);
+    this.settleOn(this.seen.settledEarly((await engine.finish()).state));
+  }
+
+  private settleOn(state: SyncState): void {
+    this.engineState = this.stabilised(state, true);
     this.final = true;
     this.report();
   }
 
   /**
    * A looping video started over after every moment of it was analysed: nothing new can
-   * come (a moment seen again counts once), so it is judged as a video that ended is.
+   * come (a moment seen again counts once), so it is judged as a video that ended is —
+   * a first pass that is not a matching voice once more, on a second pass's own evidence
+   * (core/decision/loop-passes.ts): one pass read badly is not a FAKE.
    */
   private async settleOnceSeenWhole(engine: SyncEngine, captureTime: number): Promise<void> {
     const loopDuration = this.playback?.loopDuration;
     if (!loopDuration) return; // most videos: nothing to do per frame
     // A tab capture stamps on the wall clock; the page's media clock says which moment it was.
     const mediaTime = this.capture === 'tab-capture' ? this.timebase.toMedia(captureTime) : captureTime;
-    if (this.seen.frame(mediaTime, loopDuration, LIVE_HORIZON_SECONDS) && !this.final)
-      await this.settle(engine);
+    if (!this.seen.frame(mediaTime, loopDuration, LIVE_HORIZON_SECONDS) || this.final) return;
+    const fakeShown = this.engineState.status === 'mismatch';
+    const settled = this.seen.judged((await engine.finish()).state, fakeShown, mediaTime);
+    if (!settled) return engine.resetEvidence();
+    this.loopSettled = true;
+    this.settleOn(settled);
+  }
+
+  /** A looping video's passes judged so far (engine stats). */
+  get loopPasses(): readonly LoopPass[] {
+    return this.seen.passes;
   }
 
   /** After a long pause, settle a check that has no verdict yet. */
@@ -286,6 +319,7 @@ export class LiveSession {
         engine.resetEvidence();
         this.stabiliser.reset();
         this.seen.reset();
+        this.loopSettled = false;
         this.final = false;
         this.secondsWithoutVerdict = 0;
         this.engineState = engine.state;

@@ -93,6 +93,12 @@ export interface PlaybackInfo {
 /** How a check ended, as the content script saw it (the background's session machine decides the phase). */
 export type CheckEndReason = 'stopped' | 'failed' | 'video-removed' | 'page-gone' | 'bfcache';
 
+/** A looping video's pass judged on its own evidence: its outcome, and what its evidence said (null: no evidence given). */
+export interface LoopPass {
+  status: SyncState['status'];
+  evidence: { pMismatch: number; offsetFrames: number; evidenceSeconds: number } | null;
+}
+
 export interface EngineStats {
   jsHeapBytes: number | null;
   tfTensors: number;
@@ -107,6 +113,8 @@ export interface EngineStats {
     evidence: EvidenceSummary | null;
     /** The lip stride in use and the share of frames lost. */
     frames: FrameStats | null;
+    /** A looping video's passes judged each on its own evidence once seen whole (seen-whole.ts). */
+    loopPasses: LoopPass[];
   }[];
 }
 

@@ -93,10 +93,20 @@ export const afterThreePasses = (session: () => Promise<EngineSession | undefine
   );
 
 /** A live check's evidence after three passes of the loop clip holds one pass of windows (one per 40 ms), not three. */
+/** A loop's passes judged alone (seen-whole.ts), as a test's diagnostic line says them. */
+export const loopPassWords = (session: EngineSession | undefined) =>
+  (session?.loopPasses ?? [])
+    .map(({ status, evidence: e }) =>
+      e
+        ? `${status} p ${e.pMismatch.toFixed(3)} at ${e.offsetFrames} frames on ${e.evidenceSeconds.toFixed(1)} s`
+        : status,
+    )
+    .join(', ') || 'none';
+
 export function assertOnePass(session: EngineSession | undefined, log: (line: string) => void): void {
   const windows = session?.evidence?.windows ?? 0;
   log(
-    `${windows} windows after ${session?.audioSeconds.toFixed(1)} s of sound, ${session?.framesAnalysed} frames analysed, state ${session?.status}`,
+    `${windows} windows after ${session?.audioSeconds.toFixed(1)} s of sound, ${session?.framesAnalysed} frames analysed, state ${session?.status}; passes judged: ${loopPassWords(session)}`,
   );
   const onePass = LOOP_SECONDS / 0.04;
   assert.ok(windows <= onePass + 2, `${windows} windows from a ${LOOP_SECONDS}-s loop: passes counted again`);

@@ -292,29 +292,110 @@ async function playFrames(session: LiveSession, from: number, to: number, skip =
   }
 }
 
-test('a looping video seen whole is judged as if it ended: the swap short of 5 s of evidence is FAKE, final, at the loop', async () => {
+test('a looping video seen whole is judged as if it ended: the swap short of 5 s of evidence is FAKE, final, once two passes find it', async () => {
   const loop = { ...playing, loopDuration: 4 };
-  const { session, engine, finals } = await openSession({}, { playback: loop });
+  const { session, engine, finals, shown } = await openSession({}, { playback: loop });
   engine.finalState = judged('mismatch', 0.97, 3.6);
   // Live, FAKE waits for 5 s of evidence (stabilise.ts): a 4-s loop never has them.
   engine.hold(judged('mismatch', 0.97, 3.6));
   assert.equal(session.state.status, 'checking');
   await playFrames(session, 0, 4);
   assert.deepEqual(engine.calls, [], 'not before the loop starts over');
+  // The first pass, judged alone, is a mismatch: not enough for FAKE, the next pass is judged afresh.
   await session.frame(frameAt(0.02));
-  assert.deepEqual(engine.calls, ['finish']);
-  assert.equal(shownNow(session).status, 'mismatch');
-  assert.equal(finals.at(-1), true, 'final');
-  // The next passes settle nothing again.
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence']);
+  assert.notEqual(shownNow(session).status, 'mismatch');
+  assert.equal(finals.at(-1), false);
+  // Its evidence started afresh, the check is still nearly done: not "waiting for speech" again.
+  engine.emit({ status: 'waiting-for-speech', seconds: 0 });
+  assert.deepEqual(shownNow(session), { status: 'checking', progress: 0.99 });
+  engine.emit({ status: 'checking', progress: 0.7 });
+  assert.deepEqual(shownNow(session), { status: 'checking', progress: 0.99 });
   await playFrames(session, 0.06, 4);
   await session.frame(frameAt(0.01));
-  assert.deepEqual(engine.calls, ['finish']);
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence', 'finish']);
+  assert.equal(shownNow(session).status, 'mismatch');
+  assert.equal(finals.at(-1), true, 'final');
+  assert.equal(shown.filter((s) => s.status === 'mismatch').length, 1, 'FAKE first shown when settled');
+  // The next passes settle nothing again.
+  await playFrames(session, 0.05, 4);
+  await session.frame(frameAt(0.01));
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence', 'finish']);
   await session.close();
 });
+
+test('a genuine loop whose first pass alone reads as a mismatch is never FAKE: the second pass, judged afresh, is the verdict', async () => {
+  const { session, engine, finals, shown } = await openSession(
+    {},
+    { playback: { ...playing, loopDuration: 4 } },
+  );
+  engine.finalState = judged('mismatch', 0.96, 3.7);
+  await playFrames(session, 0, 4);
+  await session.frame(frameAt(0));
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence']);
+  engine.finalState = judged('in-sync', 0.08, 3.8);
+  await playFrames(session, 0.04, 4);
+  await session.frame(frameAt(0));
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence', 'finish']);
+  assert.equal(shownNow(session).status, 'in-sync');
+  assert.equal(finals.at(-1), true, 'final');
+  assert.ok(
+    shown.every((s) => s.status !== 'mismatch'),
+    'FAKE never shown',
+  );
+  await session.close();
+});
+
+test('a loop whose passes disagree settles on the pass that is not a mismatch, and stays settled while the engine goes on', async () => {
+  const { session, engine, finals, shown } = await openSession(
+    {},
+    { playback: { ...playing, loopDuration: 4 } },
+  );
+  const doubt: SyncState = {
+    status: 'cannot-judge',
+    reason: 'uncertain',
+    why: { kind: 'likely-mismatch', percent: 85 },
+    evidence: evidenceOf({ pMismatch: 0.85, evidenceSeconds: 3.6 }),
+  };
+  engine.finalState = doubt;
+  await playFrames(session, 0, 4);
+  await session.frame(frameAt(0));
+  assert.deepEqual(engine.calls, ['finish', 'resetEvidence'], "can't judge: a second look");
+  engine.finalState = judged('mismatch', 0.96, 3.6);
+  await playFrames(session, 0.04, 4);
+  await session.frame(frameAt(0));
+  assert.deepEqual(shownNow(session), doubt);
+  assert.equal(finals.at(-1), true);
+  // Later passes show moments already judged: the engine's mismatch on them changes nothing.
+  for (let i = 0; i < 30; i++) engine.emit(judged('mismatch', 0.97, 3.6));
+  assert.deepEqual(shownNow(session), doubt);
+  assert.ok(
+    shown.every((s) => s.status !== 'mismatch'),
+    'FAKE never shown',
+  );
+  await session.close();
+});
+
+test('a loop already shown FAKE live (5 s of evidence, held) settles at its first start-over', async () => {
+  const { session, engine, finals } = await openSession({}, { playback: { ...playing, loopDuration: 12 } });
+  engine.hold(judged('mismatch', 0.97, 6));
+  assert.equal(session.state.status, 'mismatch');
+  engine.finalState = judged('mismatch', 0.97, 11.5);
+  await playFrames(session, 0, 12);
+  await session.frame(frameAt(0));
+  assert.deepEqual(engine.calls, ['finish']);
+  assert.equal(shownNow(session).status, 'mismatch');
+  assert.equal(finals.at(-1), true);
+  await session.close();
+});
+
+/** One pass of a 4-s loop judged in sync: settled at once. */
+const IN_SYNC_PASS = judged('in-sync', 0.02, 3.6);
 
 test('a loop settles only once seen whole, from wherever the check started, and never a video that does not loop', async () => {
   // Started at 2 s of a 4-s loop: the first start-over has seen half of it.
   const midway = await openSession({}, { playback: { ...playing, loopDuration: 4 } });
+  midway.engine.finalState = IN_SYNC_PASS;
   await playFrames(midway.session, 2, 4);
   await playFrames(midway.session, 0, 2);
   assert.deepEqual(midway.engine.calls, [], 'half seen at the first start-over');
@@ -324,6 +405,7 @@ test('a loop settles only once seen whole, from wherever the check started, and 
   await midway.session.close();
   // A pass with a second of frames lost is not whole; the next pass fills it in.
   const lossy = await openSession({}, { playback: { ...playing, loopDuration: 4 } });
+  lossy.engine.finalState = IN_SYNC_PASS;
   await playFrames(lossy.session, 0, 4, (t) => t >= 1 && t < 2);
   await playFrames(lossy.session, 0, 4);
   assert.deepEqual(lossy.engine.calls, [], 'a second missing in the first pass');
@@ -347,6 +429,7 @@ test("a loop seen whole by tab capture: its wall-clock frames are placed by the 
     clock: { mediaTime: media, at: performance.timeOrigin + wall * 1000 },
   });
   const { session, engine } = await openSession({}, { capture: 'tab-capture', playback: at(0, 100) });
+  engine.finalState = IN_SYNC_PASS;
   await playFrames(session, 100, 104);
   // The loop started over at wall 104: the page says media time 0 there.
   await session.updatePlayback(at(0, 104));
