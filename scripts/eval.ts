@@ -25,6 +25,7 @@ import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from '.
 import { heldOutEvidence, type HeldOut } from './lib/held-out';
 import { runConditions, type ConditionsResult } from './lib/eval-conditions';
 import { liveTable, replayLive, replayRecord, type ReplayRow } from './lib/eval-live';
+import { judgeLostFrames } from './lib/eval-lost-frames';
 import {
   conditionRows,
   conditionTable,
@@ -298,6 +299,8 @@ interface ReportParts {
   generated: Judged[];
   /** The live replay's section (eval-live.ts). */
   live: string[];
+  /** Frames lost on the way (eval-lost-frames.ts); null for the SyncNet models, whose lips come from caches. */
+  lostFrames: string[] | null;
 }
 
 /** report.md's lines. */
@@ -329,6 +332,18 @@ function reportLines(args: EvalArgs, held: HeldOut, judged: readonly Judged[], p
     ...parts.live,
     '',
   );
+  if (parts.lostFrames) {
+    lines.push(
+      '## Frames lost on the way (live checks replayed on the frames a busy machine sees)',
+      '',
+      "Each clip's own audio and swaps judged again on the frames kept, as the engine treats lost " +
+        "frames (the grid's nearest frame, frozen mouths never vote, the share lost in the decision's " +
+        'context; scripts/lib/eval-lost-frames.ts), replayed as above; "at the end" is the decision on all of it.',
+      '',
+      ...parts.lostFrames,
+      '',
+    );
+  }
   if (parts.conditions) {
     lines.push(
       '## The conditions set (ffmpeg-built files through the engine)',
@@ -369,6 +384,16 @@ async function main(): Promise<void> {
   const decided = decide(held, args);
   const generated = await judgeGenerated(held, args, decided.overall);
   const conditions = await judgeConditions(held, args, decided);
+  const lostFrames =
+    args.modelName === 'embedded'
+      ? await judgeLostFrames({
+          evidenced: held.evidenced,
+          scorers: held.models.scorers,
+          calibrations: decided.calibrations,
+          speechOf: args.speechOf,
+          seed: args.seed,
+        })
+      : null;
   held.models.dispose();
 
   const summary = summarize(decided.judged);
@@ -376,7 +401,21 @@ async function main(): Promise<void> {
   const live = replayAll(decided);
   writeResults(args, held, decided, summary, rows);
   writeFileSync(join(args.outDir, 'live-replay.json'), JSON.stringify(live.rows.map(replayRecord)) + '\n');
-  const parts: ReportParts = { backend, started, summary, rows, conditions, generated, live: live.table };
+  if (lostFrames)
+    writeFileSync(
+      join(args.outDir, 'lost-frames.json'),
+      JSON.stringify(lostFrames.rows.map(replayRecord)) + '\n',
+    );
+  const parts: ReportParts = {
+    backend,
+    started,
+    summary,
+    rows,
+    conditions,
+    generated,
+    live: live.table,
+    lostFrames: lostFrames?.lines ?? null,
+  };
   writeFileSync(
     join(args.outDir, 'report.md'),
     reportLines(args, held, decided.judged, parts).join('\n') + '\n',
@@ -384,6 +423,7 @@ async function main(): Promise<void> {
   console.log(summaryTable(summary).join('\n'));
   console.log(conditionTable(rows).join('\n'));
   console.log(live.table.join('\n'));
+  if (lostFrames) console.log(lostFrames.lines.join('\n'));
   if (conditions) console.log([conditions.table, ...conditions.live].join('\n'));
   console.log(`eval: wrote ${args.outDir} in ${seconds(started)}`);
 }

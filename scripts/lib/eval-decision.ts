@@ -11,7 +11,8 @@ import {
 import { collectVotes, decide, DEFAULT_DECISION_POLICY, type Decision } from '../../src/core/decision/decide';
 import { farMatch } from '../../src/core/decision/far-offset';
 import { matchFigures, pooledSearch, windowScores } from '../../src/core/decision/votes';
-import type { WindowEvidence } from '../../src/core/decision/evidence';
+import type { ClipContext, WindowEvidence } from '../../src/core/decision/evidence';
+import type { GridSegment } from '../../src/core/sync/windows';
 import { clipContext, clipWindowEvidence, type WindowSpeech } from '../../src/core/train/clip-evidence';
 import { clipGrid } from '../../src/core/train/clip-score';
 import { verdictOf, type SyncState, type Verdict } from '../../src/core/state';
@@ -34,7 +35,15 @@ export interface Evidenced {
    * SyncNet's confidence, speech, the dip below the far level), null without enough votes.
    */
   figures: MatchFigures | null;
+  /** Frames lost on the way (eval-lost-frames.ts): the shares the engine would count; absent: none. */
+  frameLoss?: Pick<ClipContext, 'droppedFrameRatio' | 'lostFrameRatio'>;
 }
+
+/** What the engine would know of the variant's clip at its end (clipContext, with any frames lost). */
+export const evidencedContext = (e: Evidenced): ClipContext => ({
+  ...clipContext(e.clip.features, e.variant.audio.samples),
+  ...e.frameLoss,
+});
 
 export async function evidenceFor(
   clip: EvalClip,
@@ -43,11 +52,12 @@ export async function evidenceFor(
   scorer: ClipScorer,
   speechOf: WindowSpeech,
   tracks: Awaited<ReturnType<ClipScorer['lipTracks']>>,
+  segments: GridSegment[] = clipGrid(clip.features),
 ): Promise<Evidenced> {
   const windows = await clipWindowEvidence(
     scorer.model,
     clip.features,
-    clipGrid(clip.features),
+    segments,
     tracks,
     variant.audio,
     variant.range,
@@ -158,8 +168,7 @@ export interface Judged extends Evidenced {
 }
 
 export function judge(e: Evidenced, calibration: DecisionCalibration): Judged {
-  const audio = e.variant.audio.samples;
-  const decision = decide(e.windows, clipContext(e.clip.features, audio), calibration);
+  const decision = decide(e.windows, evidencedContext(e), calibration);
   const state: SyncState = decision.state;
   const evidence =
     state.status === 'in-sync' ||

@@ -30,6 +30,7 @@ import {
   type TrainingClip,
 } from '../../src/core/train/embedded-training';
 import type { WeightMap } from '../../src/core/models/types';
+import type { GridSegment } from '../../src/core/sync/windows';
 import { lipTracksFromCache, parseWindowCache, windowCacheName } from '../../src/core/train/window-cache';
 import { readBundle, seconds, writeBundle, type LoadedClip, type ManifestRow } from '../ml-common';
 
@@ -60,8 +61,17 @@ export interface ClipScorer {
   mfcc: (samples: Int16Array) => FeatureMatrix;
   /** The model's confidence scale (its manifest threshold). */
   scale: number;
-  /** Candidate speaker tracks as lip embeddings. */
-  lipTracks(clip: { file: string; features: ClipFeatures }): Promise<LipTrack[]>;
+  /**
+   * Candidate speaker tracks as lip embeddings, on the clip's own 25-fps grid or on `grid`
+   * (frames lost on the way: eval-lost-frames.ts; the embedded model only).
+   */
+  lipTracks(clip: { file: string; features: ClipFeatures }, grid?: LipGrid): Promise<LipTrack[]>;
+}
+
+/** A 25-fps grid other than the clip's own, and the windows on it whose lips are not embedded (frozen mouths). */
+export interface LipGrid {
+  segments: GridSegment[];
+  frozen: (segment: number, gridStart: number) => boolean;
 }
 
 export function candidateTracks(features: ClipFeatures): number[] {
@@ -75,13 +85,17 @@ export function embeddedScorer(model: EmbeddedSyncModel, scale: number): ClipSco
     model,
     mfcc: mfccSyncnetV2,
     scale,
-    async lipTracks(clip) {
-      const segments = clipGrid(clip.features);
+    async lipTracks(clip, grid) {
+      const segments = grid?.segments ?? clipGrid(clip.features);
       const out: LipTrack[] = [];
-      for (const id of candidateTracks(clip.features))
-        out.push(
-          await embedLipTrack(model, embeddedLipInputs(clip.features, segments, id, model.normaliserPrior)),
-        );
+      for (const id of candidateTracks(clip.features)) {
+        const inputs = embeddedLipInputs(clip.features, segments, id, model.normaliserPrior);
+        if (grid)
+          inputs.windows = inputs.windows.map((rows, s) =>
+            rows.map((r, g) => (grid.frozen(s, g) ? null : r)),
+          );
+        out.push(await embedLipTrack(model, inputs));
+      }
       return out;
     },
   };
@@ -97,7 +111,8 @@ function syncNetScorer(
     model,
     mfcc: kind === 'syncnet-v2' ? mfccSyncnetV2 : mfccSyncnetV4,
     scale,
-    async lipTracks(clip) {
+    async lipTracks(clip, grid) {
+      if (grid) throw new Error(`${kind}: lost frames are simulated for the embedded model only`);
       const base = join(cacheDir, windowCacheName(clip.file, kind, 'embedding'));
       if (!existsSync(`${base}.json`)) {
         throw new Error(

@@ -4,15 +4,15 @@
 // (src/core/decision/stabilise.ts); here the same decision and the same stabiliser see the
 // variant's windows grow by 0.5 s of media time per update, then a final update at its end.
 // Not replayed: a window near the live edge whose later sound had not arrived yet (here
-// every window reads its whole ±15-frame row), frames lost to a busy machine.
+// every window reads its whole ±15-frame row); frames lost to a busy machine are judged
+// apart (eval-lost-frames.ts).
 import { DEFAULT_DECISION_POLICY, LIVE_DECISION_POLICY, decide } from '../../src/core/decision/decide';
 import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { WINDOW_SECONDS, type ClipContext } from '../../src/core/decision/evidence';
 import { VerdictStabiliser } from '../../src/core/decision/stabilise';
 import { judgedEvidence, verdictOf, type SyncState, type Verdict } from '../../src/core/state';
-import { clipContext } from '../../src/core/train/clip-evidence';
 import { torchMedian } from '../../src/core/numeric';
-import type { Evidenced } from './eval-decision';
+import { evidencedContext, type Evidenced } from './eval-decision';
 
 /** Media seconds between two replayed updates (the engine's LIVE_UPDATE_EVERY_SECONDS). */
 export const REPLAY_STEP_SECONDS = 0.5;
@@ -75,7 +75,7 @@ function shownAt(state: SyncState, atS: number): ShownVerdict | null {
 
 /** The variant's evidence replayed as a live check, with its fold's calibration. */
 export function replayLive(e: Evidenced, calibration: DecisionCalibration): LiveReplay {
-  const base = clipContext(e.clip.features, e.variant.audio.samples);
+  const base = evidencedContext(e);
   const stabiliser = new VerdictStabiliser();
   const windows = [...e.windows].sort((a, b) => a.t - b.t);
   const replay: LiveReplay = {

@@ -134,6 +134,19 @@ describe('train / eval / finetune commands', () => {
     assert.match(report, /## Live checks replayed/);
     assert.match(report, /\| real \| 5 \| \d+ \| \d+ \| \d+ \/ \d+ \/ \d+ \/ \d+ \|/);
     assert.match(report, /Genuine variants shown FAKE at any update: \d+ of \d+/);
+    // Own audio and swaps judged again on the frames a busy live check sees (eval-lost-frames.ts).
+    const lost = JSON.parse(readFileSync(join(outDir, 'lost-frames.json'), 'utf8'));
+    const lostKinds = lost.map((r: { kind: string }) => r.kind);
+    for (const pattern of ['a third of frames lost at random', 'every other frame']) {
+      assert.equal(lostKinds.filter((k: string) => k === `real, ${pattern}`).length, 5, pattern);
+      assert.equal(lostKinds.filter((k: string) => k === `swap, ${pattern}`).length, 15, pattern);
+    }
+    assert.match(report, /## Frames lost on the way/);
+    assert.match(report, /\| real, every other frame \| 5 \| \d+ \| \d+ \|/);
+    assert.match(
+      report,
+      /a third of frames lost at random: frames kept \d+ %, counted lost by the engine's rule \d+ %/,
+    );
   });
 
   it('finetune: a new bundle whose head moved and whose trunk did not', () => {
