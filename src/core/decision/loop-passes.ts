@@ -2,8 +2,8 @@
 // (src/offscreen/seen-whole.ts), but one pass of a short loop is less evidence than a live
 // FAKE waits for (stabilise.ts: 5 s, held 2 s), and a pass can be read badly as a whole: in
 // Firefox, a genuine 4-s loop's first pass was once judged *mismatch* (the CI at 4d73f49)
-// and, in 2 of 12 runs right after, *can't judge* at p(mismatch) 0.73 and 0.85 where other
-// passes read 0.00–0.03 (docs/development.md). A loop can be watched again, so a first
+// and, in 2 of 12 runs while this rule was made, *can't judge* at p(mismatch) 0.73 and 0.85
+// where its other passes read 0.00–0.17 (docs/development.md). A loop can be watched again, so a first
 // pass that is not a matching voice is judged once more, on a second pass's own frames and
 // sound, and the two together settle it — FAKE only when both point to another voice.
 import type { SyncState } from '../state';
