@@ -24,12 +24,11 @@ import { EMBEDDED_RECIPE } from '../src/core/train/embedded-training';
 import { evidenceFor, fitOrDefault, judge, type Evidenced, type Judged } from './lib/eval-decision';
 import { heldOutEvidence, type HeldOut } from './lib/held-out';
 import { runConditions, type ConditionsResult } from './lib/eval-conditions';
-import { liveTable, replayLive, replayRecord, type ReplayRow } from './lib/eval-live';
+import { liveTable, replayRecord, replayRow, type ReplayRow } from './lib/eval-live';
 import { judgeLostFrames } from './lib/eval-lost-frames';
 import {
   conditionRows,
   conditionTable,
-  isGenuine,
   mismatchRoc,
   summarize,
   summaryTable,
@@ -237,14 +236,7 @@ function variantRecord(j: Judged): Record<string, unknown> {
 
 /** Every node-made variant replayed as a live check with its fold's calibration (eval-live.ts). */
 function replayAll(decided: Decided): { rows: ReplayRow[]; table: string[] } {
-  const rows = decided.judged.map((j) => ({
-    file: j.clip.file,
-    kind: j.variant.kind,
-    shiftFrames: j.variant.shiftFrames,
-    genuine: isGenuine(j),
-    lowLabel: j.clip.row?.confidence === 'low',
-    replay: replayLive(j, decided.calibrations[j.fold]),
-  }));
+  const rows = decided.judged.map((j) => replayRow(j, decided.calibrations[j.fold]));
   return { rows, table: liveTable(rows) };
 }
 

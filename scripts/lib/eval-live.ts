@@ -12,7 +12,8 @@ import { WINDOW_SECONDS, type ClipContext } from '../../src/core/decision/eviden
 import { VerdictStabiliser } from '../../src/core/decision/stabilise';
 import { judgedEvidence, verdictOf, type SyncState, type Verdict } from '../../src/core/state';
 import { torchMedian } from '../../src/core/numeric';
-import { evidencedContext, type Evidenced } from './eval-decision';
+import { evidencedContext, type Evidenced, type Judged } from './eval-decision';
+import { isGenuine, isLowLabel } from './eval-report';
 
 /** Media seconds between two replayed updates (the engine's LIVE_UPDATE_EVERY_SECONDS). */
 export const REPLAY_STEP_SECONDS = 0.5;
@@ -142,6 +143,20 @@ export const replayRecord = ({ file, kind, shiftFrames, replay }: ReplayRow) => 
   kind,
   ...(shiftFrames !== undefined ? { shiftFrames } : {}),
   ...replay,
+});
+
+/** A judged variant replayed with its fold's calibration, as a row of the live tables (`kind`: its own by default). */
+export const replayRow = (
+  j: Judged,
+  calibration: DecisionCalibration,
+  kind: string = j.variant.kind,
+): ReplayRow => ({
+  file: j.clip.file,
+  kind,
+  shiftFrames: j.variant.shiftFrames,
+  genuine: isGenuine(j),
+  lowLabel: isLowLabel(j),
+  replay: replayLive(j, calibration),
 });
 
 /** report.md's live section: per kind of variant, what the badge showed at any update and once firm. */

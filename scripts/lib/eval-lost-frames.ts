@@ -8,7 +8,8 @@
 // the decision's context — through the decision and the live replay (eval-live.ts).
 import type { DecisionCalibration } from '../../src/core/decision/calibration';
 import { Rng } from '../../src/core/train/rng';
-import { GRID_FPS, resampleToGrid, WINDOW_FRAMES } from '../../src/core/sync/windows';
+import { GRID_FPS, WINDOW_FRAMES } from '../../src/core/sync/windows';
+import { clipGrid, segmentBreaks } from '../../src/core/train/clip-score';
 import {
   droppedFrameRatio,
   FrameDropCounter,
@@ -20,7 +21,7 @@ import type { WindowSpeech } from '../../src/core/train/clip-evidence';
 import { torchMedian } from '../../src/core/numeric';
 import { evidenceFor, judge, type Evidenced } from './eval-decision';
 import type { ClipScorer, EvalClip, LipGrid } from './eval-folds';
-import { liveTable, replayLive, type ReplayRow } from './eval-live';
+import { liveTable, replayRow, type ReplayRow } from './eval-live';
 
 export interface LossPattern {
   name: string;
@@ -47,16 +48,12 @@ export interface LossyView {
 export function lossyView(clip: EvalClip, pattern: LossPattern, seed: number): LossyView {
   const rng = new Rng(seed).fork(`lost-frames:${pattern.name}:${clip.file}`);
   const frames = clip.features.frames.filter((_, i) => pattern.keeps(i, rng));
-  const breaks = frames.flatMap((f, i) => (i > 0 && f.segment !== frames[i - 1].segment ? [i] : []));
   // The engine's grid splits at a stall, not at lost frames (engine.ts GridBuilder).
-  const segments = resampleToGrid(
-    frames.map((f) => f.t),
-    { breaksBefore: breaks, maxGapSec: STALL_SECONDS },
-  );
+  const segments = clipGrid({ frames }, STALL_SECONDS);
   // The engine's count of lost frames, and the typical interval a window is judged frozen by
   // (as of its last frame: the engine embeds a window soon after its frames arrive).
   const counter = new FrameDropCounter();
-  const breakSet = new Set(breaks);
+  const breakSet = new Set(segmentBreaks(frames));
   const typical = frames.map((f, i) => {
     if (breakSet.has(i)) counter.restart();
     counter.push(f.t);
@@ -95,19 +92,20 @@ export interface LostFramesResult {
 
 /** The clips' own audio and swaps judged and replayed under each loss pattern. */
 export async function judgeLostFrames(o: LostFramesOptions): Promise<LostFramesResult> {
-  const chosen = o.evidenced.filter((e) => e.variant.kind === 'real' || e.variant.kind === 'swap');
-  const clips = [...new Set(chosen.map((e) => e.clip))];
+  const byClip = new Map<EvalClip, Evidenced[]>();
+  for (const e of o.evidenced)
+    if (e.variant.kind === 'real' || e.variant.kind === 'swap')
+      byClip.set(e.clip, [...(byClip.get(e.clip) ?? []), e]);
   const rows: ReplayRow[] = [];
   const notes: string[] = [];
   for (const pattern of LOSS_PATTERNS) {
     const kept: number[] = [];
     const lost: number[] = [];
     const votesKept: number[] = [];
-    for (const clip of clips) {
+    for (const [clip, ofClip] of byClip) {
       const view = lossyView(clip, pattern, o.seed);
       kept.push(view.clip.features.frames.length / Math.max(1, clip.features.frames.length));
       lost.push(view.frameLoss.droppedFrameRatio);
-      const ofClip = chosen.filter((e) => e.clip === clip);
       const scorer = o.scorers[ofClip[0].fold];
       const tracks = await scorer.lipTracks(view.clip, view.grid);
       for (const full of ofClip) {
@@ -124,20 +122,14 @@ export async function judgeLostFrames(o: LostFramesOptions): Promise<LostFramesR
           frameLoss: view.frameLoss,
         };
         if (full.votes > 0) votesKept.push(e.votes / full.votes);
-        const judged = judge(e, o.calibrations[full.fold]);
-        rows.push({
-          file: clip.file,
-          kind: `${full.variant.kind}, ${pattern.name}`,
-          genuine: full.variant.kind === 'real',
-          lowLabel: clip.row?.confidence === 'low',
-          replay: replayLive(judged, o.calibrations[full.fold]),
-        });
+        const calibration = o.calibrations[full.fold];
+        rows.push(replayRow(judge(e, calibration), calibration, `${full.variant.kind}, ${pattern.name}`));
       }
     }
     const pct = (values: number[]) => `${Math.round(100 * torchMedian(values))} %`;
     notes.push(
       `${pattern.name}: frames kept ${pct(kept)}, counted lost by the engine's rule ${pct(lost)}, ` +
-        `voting windows ${pct(votesKept)} of those on every frame (medians over ${clips.length} clips).`,
+        `voting windows ${pct(votesKept)} of those on every frame (medians over ${byClip.size} clips).`,
     );
   }
   return { rows, lines: [...liveTable(rows), '', ...notes] };

@@ -95,7 +95,7 @@ type GenuineCheck = Pick<Judged, 'verdict'> & {
   clip: { row?: { confidence: string } };
 };
 
-const isLowLabel = (j: Pick<GenuineCheck, 'clip'>) => j.clip.row?.confidence === 'low';
+export const isLowLabel = (j: Pick<GenuineCheck, 'clip'>) => j.clip.row?.confidence === 'low';
 
 /** Variants whose lips and voice belong together (music only among them: it must never be FAKE). */
 export const isGenuine = (j: Pick<GenuineCheck, 'variant'>) =>

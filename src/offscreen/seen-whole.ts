@@ -37,11 +37,17 @@ export class SeenWhole {
 
   /** A new source: nothing of it has been seen. */
   reset(): void {
-    this.bins.clear();
-    this.last = null;
-    this.done = false;
+    this.newPass(null);
     this.first = null;
     this.passes.length = 0;
+  }
+
+  /** Nothing of this pass seen yet but the frame at `from` (null: no frame yet). */
+  private newPass(from: number | null): void {
+    this.bins.clear();
+    if (from !== null) this.bins.add(binOf(from));
+    this.last = from;
+    this.done = false;
   }
 
   /** A second pass is being seen, its evidence started afresh. */
@@ -60,10 +66,7 @@ export class SeenWhole {
     const settled = firstPassSettles(pass, fakeShown);
     if (settled) return settled;
     this.first = pass;
-    this.bins.clear();
-    this.bins.add(binOf(mediaTime));
-    this.last = mediaTime;
-    this.done = false;
+    this.newPass(mediaTime);
     return null;
   }
 

@@ -19,16 +19,24 @@ import { resampleToGrid, windowsForSegment, WINDOW_FRAMES, type GridSegment } fr
 import type { CannotJudgeReason } from '../state';
 import { cropAudio, frameLevelsDb, speechRows } from './evidence';
 
-/** A clip's frames on the 25-fps grid; a new `segment` number in the cache starts a new grid segment. */
-export function clipGrid(clip: {
-  frames: readonly Pick<FrameObservation, 't' | 'segment'>[];
-}): GridSegment[] {
+/** The frames at which the cache's `segment` number changes (a seek, a new run): grid segments start there. */
+export function segmentBreaks(frames: readonly Pick<FrameObservation, 'segment'>[]): number[] {
   const breaks: number[] = [];
-  for (let i = 1; i < clip.frames.length; i++)
-    if (clip.frames[i].segment !== clip.frames[i - 1].segment) breaks.push(i);
+  for (let i = 1; i < frames.length; i++) if (frames[i].segment !== frames[i - 1].segment) breaks.push(i);
+  return breaks;
+}
+
+/**
+ * A clip's frames on the 25-fps grid; a new `segment` number in the cache starts a new grid
+ * segment, and so does a gap longer than `maxGapSec` (resampleToGrid's default: 3 slots).
+ */
+export function clipGrid(
+  clip: { frames: readonly Pick<FrameObservation, 't' | 'segment'>[] },
+  maxGapSec?: number,
+): GridSegment[] {
   return resampleToGrid(
     clip.frames.map((f) => f.t),
-    { breaksBefore: breaks },
+    { breaksBefore: segmentBreaks(clip.frames), maxGapSec },
   );
 }
 
